@@ -1,0 +1,323 @@
+//! Who made a request, and whether they were allowed to see the data.
+//!
+//! A request is `authorised` when its client address lies in an authorised
+//! network or its authenticated user is an authorised user; everyone else is
+//! `external`. A client logged as a host name cannot be placed in a network,
+//! so it is external and flagged: over-match, never hide an accessor.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, SocketAddr};
+
+use ipnet::IpNet;
+
+use crate::error::ConfigError;
+use crate::evidence::MatchedRequest;
+use crate::time::Timestamp;
+use crate::window::Window;
+
+/// Whether the accessor was allowed to see the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Class {
+    /// Anyone not authorised. Ordered first: external access is the finding.
+    External,
+    /// Staff networks and named accounts.
+    Authorised,
+}
+
+impl Class {
+    /// The name written in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::External => "external",
+            Class::Authorised => "authorised",
+        }
+    }
+}
+
+/// What the server did with the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    /// 2xx, and 304 (the client already had a copy).
+    Served,
+    /// 4xx: the server refused or did not find it.
+    Denied,
+    /// 3xx other than 304.
+    Redirected,
+    /// 5xx.
+    Error,
+    /// No status, or one outside 200..=599.
+    Unknown,
+}
+
+impl Outcome {
+    /// The outcome of a status code.
+    pub fn of_status(status: Option<u16>) -> Outcome {
+        match status {
+            Some(304) => Outcome::Served,
+            Some(200..=299) => Outcome::Served,
+            Some(300..=399) => Outcome::Redirected,
+            Some(400..=499) => Outcome::Denied,
+            Some(500..=599) => Outcome::Error,
+            _ => Outcome::Unknown,
+        }
+    }
+
+    /// The name written in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Served => "served",
+            Outcome::Denied => "denied",
+            Outcome::Redirected => "redirected",
+            Outcome::Error => "error",
+            Outcome::Unknown => "unknown",
+        }
+    }
+}
+
+/// The authorised networks and users of a case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Authorised {
+    networks: Vec<IpNet>,
+    users: BTreeSet<String>,
+}
+
+impl Authorised {
+    /// Parses networks (CIDR blocks or single addresses) and user names.
+    pub fn new(networks: &[String], users: &[String]) -> Result<Authorised, ConfigError> {
+        let networks = networks
+            .iter()
+            .map(|n| parse_network(n))
+            .collect::<Result<_, _>>()?;
+        Ok(Authorised {
+            networks,
+            users: users.iter().cloned().collect(),
+        })
+    }
+
+    /// The networks, as given.
+    pub fn networks(&self) -> &[IpNet] {
+        &self.networks
+    }
+
+    /// The user names.
+    pub fn users(&self) -> impl Iterator<Item = &str> {
+        self.users.iter().map(String::as_str)
+    }
+
+    /// The class of a client and user as logged.
+    pub fn classify(&self, client: &str, user: Option<&str>) -> Class {
+        let in_network =
+            client_address(client).is_some_and(|ip| self.networks.iter().any(|n| n.contains(&ip)));
+        let named = user.is_some_and(|u| self.users.contains(u));
+        if in_network || named {
+            Class::Authorised
+        } else {
+            Class::External
+        }
+    }
+}
+
+fn parse_network(text: &str) -> Result<IpNet, ConfigError> {
+    let text = text.trim();
+    if let Ok(net) = text.parse::<IpNet>() {
+        if net.trunc() != net {
+            return Err(ConfigError::InvalidNetwork {
+                network: text.to_string(),
+                reason: format!("host bits are set; did you mean {}?", net.trunc()),
+            });
+        }
+        return Ok(net);
+    }
+    text.parse::<IpAddr>()
+        .map(IpNet::from)
+        .map_err(|e| ConfigError::InvalidNetwork {
+            network: text.to_string(),
+            reason: e.to_string(),
+        })
+}
+
+/// The address of a logged client (`1.2.3.4`, `::1`, `[::1]:80`,
+/// `1.2.3.4:5678`), with IPv4-mapped IPv6 read as IPv4; `None` for a host
+/// name or anything else.
+pub fn client_address(client: &str) -> Option<IpAddr> {
+    let ip = client
+        .parse::<IpAddr>()
+        .or_else(|_| client.parse::<SocketAddr>().map(|s| s.ip()))
+        .ok()?;
+    Some(ip.to_canonical())
+}
+
+/// One row of `accessors.csv`: a unique accessor inside one window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessorRow {
+    /// The window.
+    pub window: String,
+    /// External or authorised.
+    pub class: Class,
+    /// The client as logged.
+    pub client: String,
+    /// The authenticated user, when one was logged.
+    pub user: Option<String>,
+    /// Whether the client is not an IP address (a host name or junk).
+    pub client_not_address: bool,
+    /// Matched requests in the window.
+    pub requests: u64,
+    /// Of those, served.
+    pub served: u64,
+    /// Of those, denied.
+    pub denied: u64,
+    /// Of those, redirected, errors and unknown.
+    pub other: u64,
+    /// The first request's time.
+    pub first_seen: Timestamp,
+    /// The last request's time.
+    pub last_seen: Timestamp,
+    /// Bytes of served responses (HEAD and `-` count 0).
+    pub bytes_served: u64,
+    /// Distinct status codes (`-` for none).
+    pub statuses: BTreeSet<String>,
+    /// Distinct canonical paths requested.
+    pub resources: BTreeSet<String>,
+    /// Distinct user agents.
+    pub user_agents: BTreeSet<String>,
+}
+
+impl AccessorRow {
+    fn new(window: &str, class: Class, request: &MatchedRequest) -> AccessorRow {
+        AccessorRow {
+            window: window.to_string(),
+            class,
+            client: request.client.clone(),
+            user: request.user.clone(),
+            client_not_address: client_address(&request.client).is_none(),
+            requests: 0,
+            served: 0,
+            denied: 0,
+            other: 0,
+            first_seen: request.time,
+            last_seen: request.time,
+            bytes_served: 0,
+            statuses: BTreeSet::new(),
+            resources: BTreeSet::new(),
+            user_agents: BTreeSet::new(),
+        }
+    }
+
+    fn add(&mut self, request: &MatchedRequest) {
+        self.requests += 1;
+        match Outcome::of_status(request.status) {
+            Outcome::Served => {
+                self.served += 1;
+                if !request.is_head() {
+                    self.bytes_served += request.bytes.unwrap_or(0);
+                }
+            }
+            Outcome::Denied => self.denied += 1,
+            Outcome::Redirected | Outcome::Error | Outcome::Unknown => self.other += 1,
+        }
+        self.first_seen = self.first_seen.min(request.time);
+        self.last_seen = self.last_seen.max(request.time);
+        self.statuses
+            .insert(request.status.map_or("-".into(), |s| s.to_string()));
+        self.resources.insert(request.path.clone());
+        self.user_agents
+            .insert(request.user_agent.clone().unwrap_or_else(|| "-".into()));
+    }
+}
+
+/// The unique accessors of one window, external first, most served first.
+pub fn summarise_window(
+    window: &Window,
+    requests: &[MatchedRequest],
+    authorised: &Authorised,
+) -> Vec<AccessorRow> {
+    let mut rows: BTreeMap<(Class, &str, Option<&str>), AccessorRow> = BTreeMap::new();
+    for request in requests.iter().filter(|r| window.contains(r.time)) {
+        let class = authorised.classify(&request.client, request.user.as_deref());
+        rows.entry((class, &request.client, request.user.as_deref()))
+            .or_insert_with(|| AccessorRow::new(&window.name, class, request))
+            .add(request);
+    }
+    let mut rows: Vec<AccessorRow> = rows.into_values().collect();
+    rows.sort_by(|a, b| {
+        (
+            a.class,
+            std::cmp::Reverse(a.served),
+            std::cmp::Reverse(a.requests),
+        )
+            .cmp(&(
+                b.class,
+                std::cmp::Reverse(b.served),
+                std::cmp::Reverse(b.requests),
+            ))
+            .then_with(|| a.client.cmp(&b.client))
+            .then_with(|| a.user.cmp(&b.user))
+    });
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_of_statuses() {
+        let table: &[(Option<u16>, Outcome)] = &[
+            (Some(200), Outcome::Served),
+            (Some(206), Outcome::Served),
+            (Some(304), Outcome::Served),
+            (Some(301), Outcome::Redirected),
+            (Some(302), Outcome::Redirected),
+            (Some(401), Outcome::Denied),
+            (Some(403), Outcome::Denied),
+            (Some(404), Outcome::Denied),
+            (Some(410), Outcome::Denied),
+            (Some(500), Outcome::Error),
+            (Some(503), Outcome::Error),
+            (Some(101), Outcome::Unknown),
+            (Some(999), Outcome::Unknown),
+            (None, Outcome::Unknown),
+        ];
+        for (status, want) in table {
+            assert_eq!(Outcome::of_status(*status), *want, "{status:?}");
+        }
+    }
+
+    #[test]
+    fn classifies_clients() {
+        let auth = Authorised::new(
+            &[
+                "192.0.2.0/28".into(),
+                "2001:db8::/48".into(),
+                "198.51.100.7".into(),
+            ],
+            &["j.smith".into()],
+        )
+        .unwrap();
+        let table: &[(&str, Option<&str>, Class)] = &[
+            ("192.0.2.1", None, Class::Authorised),
+            ("192.0.2.15", None, Class::Authorised),
+            ("192.0.2.16", None, Class::External),
+            ("::ffff:192.0.2.3", None, Class::Authorised),
+            ("2001:db8:0:1::5", None, Class::Authorised),
+            ("2001:db9::1", None, Class::External),
+            ("198.51.100.7", None, Class::Authorised),
+            ("198.51.100.7:5050", None, Class::Authorised),
+            ("[2001:db8::1]:443", None, Class::Authorised),
+            ("203.0.113.9", Some("j.smith"), Class::Authorised),
+            ("203.0.113.9", Some("J.Smith"), Class::External),
+            ("staff-pc.example", None, Class::External),
+            ("unix:", None, Class::External),
+        ];
+        for (client, user, want) in table {
+            assert_eq!(auth.classify(client, *user), *want, "{client} {user:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_bad_networks() {
+        for net in ["192.0.2.1/24", "10.0.0.0/33", "staff", ""] {
+            assert!(Authorised::new(&[net.into()], &[]).is_err(), "{net}");
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Command-line arguments (clap derive). Part of the binary: the library
+//! sees only the `ScanRequest` these become.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Access-log forensics: was the exposed data actually viewed?
+#[derive(Debug, Parser)]
+#[command(name = "logwitness", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan logs for requests to exposed resources and summarise who accessed them.
+    Scan(Box<ScanArgs>),
+    /// Print the format detected for each log file, and why.
+    Detect(DetectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Case file (TOML) holding rules, windows, time zone and authorised accessors.
+    #[arg(long, value_name = "CASE.toml")]
+    pub case: Option<PathBuf>,
+    /// Exposed resource: prefix:/path/, exact:/path, glob:/a/*/b or regex:^/a/ (bare: prefix).
+    #[arg(long, value_name = "RULE")]
+    pub exposed: Vec<String>,
+    /// Exposure window [NAME=]FROM..TO, both ends inclusive; replaces the case file's windows.
+    #[arg(long, value_name = "[NAME=]FROM..TO")]
+    pub window: Vec<String>,
+    /// Time zone for times without an offset (IANA name, default UTC).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Authorised network (CIDR or address).
+    #[arg(long, value_name = "CIDR")]
+    pub allow: Vec<String>,
+    /// Authorised user name (as logged by the server).
+    #[arg(long, value_name = "NAME")]
+    pub allow_user: Vec<String>,
+    /// Log format: auto, common, combined, vhost_combined or combined_extra.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// The server resolved paths case-insensitively (IIS and the like).
+    #[arg(long)]
+    pub case_insensitive: bool,
+    /// Output folder.
+    #[arg(long, value_name = "DIR", default_value = "logwitness-out")]
+    pub out: PathBuf,
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    pub threads: Option<usize>,
+    /// Chunk size in bytes for plain files (for tests of determinism).
+    #[arg(long, hide = true, value_name = "BYTES")]
+    pub chunk_size: Option<usize>,
+    /// Log files and directories (directories are read recursively).
+    #[arg(value_name = "LOG_OR_DIR", required = true)]
+    pub inputs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// Time zone for times without an offset (IANA name, default UTC).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Log files and directories.
+    #[arg(value_name = "LOG_OR_DIR", required = true)]
+    pub inputs: Vec<PathBuf>,
+}
+
+impl ScanArgs {
+    pub fn into_request(self) -> logwitness::ScanRequest {
+        logwitness::ScanRequest {
+            case_file: self.case,
+            exposed: self.exposed,
+            windows: self.window,
+            time_zone: self.tz,
+            allow: self.allow,
+            allow_users: self.allow_user,
+            format: self.format,
+            case_insensitive: self.case_insensitive,
+            out: self.out,
+            threads: self.threads,
+            chunk_size: self.chunk_size,
+            inputs: self.inputs,
+        }
+    }
+}

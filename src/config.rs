@@ -1,0 +1,401 @@
+//! The case file and the command line -> one validated `ScanConfig`.
+//!
+//! Everything that can be wrong without reading a log (rules, windows, time
+//! zone, networks) is checked here, before any input is opened. The case
+//! file holds what the flags hold, so a case can be re-run exactly; flags add
+//! rules, networks and users, and replace windows, time zone and format.
+
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use crate::accessors::Authorised;
+use crate::error::ConfigError;
+use crate::formats::{Format, FormatChoice};
+use crate::rules::{Rule, RuleSet};
+use crate::scan::DEFAULT_CHUNK_SIZE;
+use crate::time::parse_zone;
+use crate::window::{Window, check_unique_names};
+
+/// A case file, as written (TOML).
+#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFile {
+    /// The case's name and time zone.
+    #[serde(default)]
+    pub case: CaseSection,
+    /// The exposed resources.
+    #[serde(default)]
+    pub exposed: Vec<ExposedEntry>,
+    /// The exposure windows.
+    #[serde(default)]
+    pub window: Vec<WindowEntry>,
+    /// Who was allowed to see the data.
+    #[serde(default)]
+    pub authorised: AuthorisedSection,
+    /// How the server logged and resolved paths.
+    #[serde(default)]
+    pub server: ServerSection,
+}
+
+/// `[case]`.
+#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CaseSection {
+    /// A name for the case, repeated in reports.
+    pub name: Option<String>,
+    /// How times without an offset are read (IANA name; default UTC).
+    pub time_zone: Option<String>,
+}
+
+/// One `[[exposed]]` entry: exactly one of its keys.
+#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ExposedEntry {
+    /// A folder or path prefix (whole segments).
+    pub prefix: Option<String>,
+    /// One resource.
+    pub exact: Option<String>,
+    /// A glob.
+    pub glob: Option<String>,
+    /// A regular expression.
+    pub regex: Option<String>,
+}
+
+/// One `[[window]]` entry.
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WindowEntry {
+    /// The window's name (default `w1`, `w2`, ...).
+    pub name: Option<String>,
+    /// First moment, inclusive.
+    pub from: String,
+    /// Last moment, inclusive.
+    pub to: String,
+}
+
+/// `[authorised]`.
+#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorisedSection {
+    /// CIDR blocks or addresses.
+    #[serde(default)]
+    pub networks: Vec<String>,
+    /// Authenticated user names.
+    #[serde(default)]
+    pub users: Vec<String>,
+}
+
+/// `[server]`.
+#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// `auto`, `common`, `combined`, `vhost_combined` or `combined_extra`.
+    pub format: Option<String>,
+    /// Whether the server resolved paths case-insensitively.
+    pub case_insensitive: Option<bool>,
+}
+
+impl CaseFile {
+    /// Reads and checks a case file; returns it with its text.
+    pub fn load(path: &Path) -> Result<(CaseFile, String), ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::CaseFileUnreadable {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let case = toml::from_str(&text).map_err(|e| ConfigError::CaseFileInvalid {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        Ok((case, text))
+    }
+}
+
+impl ExposedEntry {
+    fn to_rule(&self, case_insensitive: bool) -> Result<Rule, ConfigError> {
+        let given: Vec<(&str, &String)> = [
+            ("prefix", &self.prefix),
+            ("exact", &self.exact),
+            ("glob", &self.glob),
+            ("regex", &self.regex),
+        ]
+        .into_iter()
+        .filter_map(|(kind, value)| value.as_ref().map(|v| (kind, v)))
+        .collect();
+        match given.as_slice() {
+            [(kind, value)] => Rule::from_parts(kind, value, case_insensitive),
+            _ => Err(ConfigError::InvalidRule {
+                rule: format!("{self:?}"),
+                reason: "an [[exposed]] entry takes exactly one of prefix, exact, glob, regex"
+                    .into(),
+            }),
+        }
+    }
+}
+
+/// What the command line says, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct ScanRequest {
+    /// The case file, if any.
+    pub case_file: Option<PathBuf>,
+    /// `--exposed` rules (added to the case file's).
+    pub exposed: Vec<String>,
+    /// `--window` specs (replace the case file's when given).
+    pub windows: Vec<String>,
+    /// `--tz` (replaces the case file's).
+    pub time_zone: Option<String>,
+    /// `--allow` networks (added).
+    pub allow: Vec<String>,
+    /// `--allow-user` names (added).
+    pub allow_users: Vec<String>,
+    /// `--format` (replaces the case file's).
+    pub format: Option<String>,
+    /// `--case-insensitive`.
+    pub case_insensitive: bool,
+    /// The output folder.
+    pub out: PathBuf,
+    /// `-j`: worker threads (all cores when `None`).
+    pub threads: Option<usize>,
+    /// Plain-file chunk size in bytes.
+    pub chunk_size: Option<usize>,
+    /// Log files and directories.
+    pub inputs: Vec<PathBuf>,
+}
+
+/// A validated scan: nothing in it can fail once logs are being read.
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    /// The case file, if one was given.
+    pub case_file: Option<PathBuf>,
+    /// The case's name.
+    pub case_name: Option<String>,
+    /// The case file's text, as read.
+    pub case_text: Option<String>,
+    /// The zone naive times are read in.
+    pub zone: Tz,
+    /// The exposed resources.
+    pub rules: RuleSet,
+    /// The exposure windows, as given (may be empty: see `report`).
+    pub windows: Vec<Window>,
+    /// Authorised networks and users.
+    pub authorised: Authorised,
+    /// How formats are chosen.
+    pub format: FormatChoice,
+    /// Whether paths are compared case-insensitively.
+    pub case_insensitive: bool,
+    /// Where the outputs go.
+    pub out: PathBuf,
+    /// Worker threads.
+    pub threads: Option<usize>,
+    /// Plain-file chunk size in bytes.
+    pub chunk_size: usize,
+    /// Log files and directories.
+    pub inputs: Vec<PathBuf>,
+}
+
+impl ScanConfig {
+    /// Validates a request, reading its case file.
+    pub fn build(request: ScanRequest) -> Result<ScanConfig, ConfigError> {
+        let (case, case_text) = match &request.case_file {
+            Some(path) => {
+                let (case, text) = CaseFile::load(path)?;
+                (case, Some(text))
+            }
+            None => (CaseFile::default(), None),
+        };
+        let zone = parse_zone(
+            request
+                .time_zone
+                .as_deref()
+                .or(case.case.time_zone.as_deref())
+                .unwrap_or("UTC"),
+        )?;
+        let case_insensitive =
+            request.case_insensitive || case.server.case_insensitive.unwrap_or(false);
+        let format = parse_format(request.format.as_deref().or(case.server.format.as_deref()))?;
+        let rules = build_rules(&case, &request.exposed, case_insensitive)?;
+        let windows = build_windows(&case, &request.windows, zone)?;
+        let networks: Vec<String> = case
+            .authorised
+            .networks
+            .iter()
+            .chain(&request.allow)
+            .cloned()
+            .collect();
+        let users: Vec<String> = case
+            .authorised
+            .users
+            .iter()
+            .chain(&request.allow_users)
+            .cloned()
+            .collect();
+        let authorised = Authorised::new(&networks, &users)?;
+        if request.inputs.is_empty() {
+            return Err(ConfigError::NoInputs);
+        }
+        if let Some(missing) = request.inputs.iter().find(|p| !p.exists()) {
+            return Err(ConfigError::MissingInput(missing.clone()));
+        }
+        Ok(ScanConfig {
+            case_file: request.case_file,
+            case_name: case.case.name,
+            case_text,
+            zone,
+            rules,
+            windows,
+            authorised,
+            format,
+            case_insensitive,
+            out: request.out,
+            threads: request.threads,
+            chunk_size: request.chunk_size.unwrap_or(DEFAULT_CHUNK_SIZE).max(1),
+            inputs: request.inputs,
+        })
+    }
+}
+
+fn parse_format(name: Option<&str>) -> Result<FormatChoice, ConfigError> {
+    match name {
+        None | Some("auto") => Ok(FormatChoice::Auto),
+        Some(name) => Format::from_name(name)
+            .map(FormatChoice::Fixed)
+            .ok_or_else(|| ConfigError::InvalidRule {
+                rule: format!("format {name}"),
+                reason: "expected auto, common, combined, vhost_combined or combined_extra".into(),
+            }),
+    }
+}
+
+fn build_rules(case: &CaseFile, flags: &[String], ci: bool) -> Result<RuleSet, ConfigError> {
+    let mut rules = Vec::new();
+    for entry in &case.exposed {
+        rules.push(entry.to_rule(ci)?);
+    }
+    for spec in flags {
+        rules.push(Rule::parse(spec, ci)?);
+    }
+    if rules.is_empty() {
+        return Err(ConfigError::NoRules);
+    }
+    Ok(RuleSet::new(rules))
+}
+
+fn build_windows(case: &CaseFile, flags: &[String], zone: Tz) -> Result<Vec<Window>, ConfigError> {
+    let windows = if flags.is_empty() {
+        case.window
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let default = format!("w{}", i + 1);
+                Window::new(w.name.as_deref().unwrap_or(&default), &w.from, &w.to, zone)
+            })
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        flags
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| Window::parse(spec, &format!("w{}", i + 1), zone))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    check_unique_names(&windows)?;
+    Ok(windows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_case(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("case.toml");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    fn request(case: Option<PathBuf>) -> ScanRequest {
+        ScanRequest {
+            case_file: case,
+            inputs: vec![PathBuf::from(".")],
+            out: PathBuf::from("out"),
+            ..ScanRequest::default()
+        }
+    }
+
+    const CASE: &str = r#"
+[case]
+name = "Web form submissions exposed"
+time_zone = "Europe/London"
+[[exposed]]
+prefix = "/forms/submissions/"
+[[window]]
+name = "main"
+from = "2022-11-11T14:20:00Z"
+to   = "2023-02-23T10:05:00"
+[authorised]
+networks = ["192.0.2.0/28", "2001:db8::/48"]
+users = ["j.smith"]
+"#;
+
+    #[test]
+    fn reads_a_case_file_and_lets_flags_add_and_replace() {
+        let (_dir, path) = write_case(CASE);
+        let config = ScanConfig::build(request(Some(path.clone()))).unwrap();
+        assert_eq!(
+            config.case_name.as_deref(),
+            Some("Web form submissions exposed")
+        );
+        assert_eq!(config.rules.rules().len(), 1);
+        assert_eq!(config.windows[0].to.to_rfc3339(), "2023-02-23T10:05:00Z");
+        assert_eq!(config.authorised.networks().len(), 2);
+
+        let mut with_flags = request(Some(path));
+        with_flags.exposed = vec!["exact:/admin".into()];
+        with_flags.windows = vec!["2023-07-01..2023-07-02".into()];
+        with_flags.allow = vec!["10.0.0.0/8".into()];
+        let config = ScanConfig::build(with_flags).unwrap();
+        assert_eq!(config.rules.rules().len(), 2);
+        assert_eq!(config.windows.len(), 1);
+        assert_eq!(config.windows[0].name, "w1");
+        // Read in Europe/London (summer time): midnight is 23:00 UTC.
+        assert_eq!(config.windows[0].from.to_rfc3339(), "2023-06-30T23:00:00Z");
+        assert_eq!(config.authorised.networks().len(), 3);
+    }
+
+    #[test]
+    fn refuses_bad_case_files() {
+        let table: &[(&str, &str)] = &[
+            (
+                "[case]\nnmae = \"typo\"\n[[exposed]]\nprefix = \"/a/\"\n",
+                "unknown field `nmae`",
+            ),
+            (
+                "[[exposed]]\nprefix = \"/a/\"\nexact = \"/b\"\n",
+                "exactly one of",
+            ),
+            ("[[exposed]]\n", "exactly one of"),
+            (
+                "[case]\ntime_zone = \"Europe/Londres\"\n[[exposed]]\nprefix = \"/a/\"\n",
+                "unknown time zone",
+            ),
+            (
+                "[[exposed]]\nprefix = \"/a/\"\n[[window]]\nfrom = \"2023-03-26T01:30:00\"\nto = \"2023-04-01\"\n[case]\ntime_zone = \"Europe/London\"\n",
+                "does not exist",
+            ),
+            (
+                "[[exposed]]\nprefix = \"/a/\"\n[authorised]\nnetworks = [\"192.0.2.1/24\"]\n",
+                "host bits",
+            ),
+            ("", "no exposed resource"),
+            ("[[exposed]\n", "case file"),
+        ];
+        for (text, want) in table {
+            let (_dir, path) = write_case(text);
+            let err = ScanConfig::build(request(Some(path)))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(want), "{text:?}: {err}");
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Error types of the library.
+//!
+//! `ConfigError` covers everything that can be wrong before a log is opened
+//! (arguments, case file, windows, rules); the binary reports these and exits
+//! with code 2. `InputError` is a problem with one input: it is recorded in
+//! the report as data and the scan goes on with everything else.
+
+use std::path::PathBuf;
+
+/// A problem with the case or the arguments, found before any log is read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// An exposed-resource rule that cannot be used.
+    #[error("exposed rule '{rule}': {reason}")]
+    InvalidRule {
+        /// The rule as written.
+        rule: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// A window that cannot be used.
+    #[error("window '{window}': {reason}")]
+    InvalidWindow {
+        /// The window as written.
+        window: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// A time that cannot be read, or that does not exist or is ambiguous in
+    /// its time zone.
+    #[error("time '{time}': {reason}")]
+    InvalidTime {
+        /// The time as written.
+        time: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// An unknown time-zone name.
+    #[error("unknown time zone '{0}' (use an IANA name such as Europe/London, or UTC)")]
+    UnknownTimeZone(String),
+    /// An authorised network that is not a CIDR block or an address.
+    #[error("authorised network '{network}': {reason}")]
+    InvalidNetwork {
+        /// The network as written.
+        network: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// A case file that cannot be read.
+    #[error("cannot read case file {path}")]
+    CaseFileUnreadable {
+        /// The case file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A case file that is not valid.
+    #[error("case file {path}: {message}")]
+    CaseFileInvalid {
+        /// The case file.
+        path: PathBuf,
+        /// What is wrong, with its line and column.
+        message: String,
+    },
+    /// Nothing to look for.
+    #[error("no exposed resource given: use --exposed or [[exposed]] in the case file")]
+    NoRules,
+    /// Nothing to read.
+    #[error("no log file or directory given")]
+    NoInputs,
+    /// An input path that does not exist.
+    #[error("input {0} does not exist")]
+    MissingInput(PathBuf),
+}
+
+/// A problem with one input file; recorded in the report, never fatal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    /// The file could not be opened or read.
+    #[error("{path}: cannot read: {message}")]
+    Unreadable {
+        /// The file.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+    /// The decompressed stream broke off; lines before `offset` were kept.
+    #[error(
+        "{path}: {compression} stream is corrupt or truncated after {offset} decompressed bytes (line {line}): {message}; the rest of the file was not read"
+    )]
+    Decompression {
+        /// The file.
+        path: String,
+        /// The compression format.
+        compression: &'static str,
+        /// Decompressed bytes read before the failure.
+        offset: u64,
+        /// The line the failure interrupted (1-based).
+        line: u64,
+        /// The decoder's message.
+        message: String,
+    },
+    /// A compression this version cannot decode.
+    #[error("{path}: {compression} compression is not supported yet; the file was skipped")]
+    UnsupportedCompression {
+        /// The file.
+        path: String,
+        /// The compression recognised by its magic bytes.
+        compression: &'static str,
+    },
+    /// A directory entry that could not be listed.
+    #[error("{path}: cannot list directory: {message}")]
+    UnlistableDirectory {
+        /// The directory.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+    /// A directory reached again through a symbolic link.
+    #[error("{path}: symbolic link loop or repeated directory, not entered again")]
+    SymlinkLoop {
+        /// The path of the link.
+        path: String,
+    },
+}

@@ -1,0 +1,723 @@
+//! The NCSA family: common, combined, vhost_combined, and combined with
+//! extra trailing fields (as nginx and many Apache set-ups append).
+//!
+//! Real logs bend this format in many ways, and each bend is handled here
+//! rather than dropped: a `host[:port]` prefix, an `X-Forwarded-For` list in
+//! the client field (quoted or not), raw `"` inside a request that an
+//! attacker sent, an unterminated user-agent quote, a timestamp without an
+//! offset. The parser finds the timestamp first, because `[dd/Mon/yyyy:...]`
+//! is the one field nothing else looks like, and reads outwards from it.
+
+use chrono::{LocalResult, TimeZone};
+use chrono_tz::Tz;
+
+use super::{Record, RecordFlags, Shape, Unparsed};
+use crate::time::Timestamp;
+
+/// How the fields before the identity fields are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VhostRule {
+    /// A first field followed by a client is a virtual host (`auto`).
+    Infer,
+    /// The first field is always the virtual host (`vhost_combined`).
+    Required,
+    /// There is no virtual host; extra fields are forwarding addresses.
+    Never,
+}
+
+/// Parses one line (without its line end).
+pub fn parse<'a>(line: &'a [u8], vhost: VhostRule, zone: Tz) -> Result<Record<'a>, Unparsed> {
+    let mut flags = RecordFlags::empty();
+    let (open, time, close) = find_timestamp(line, zone, &mut flags)?;
+    let head = Head::parse(&line[..open], vhost)?;
+    let rest = line[close + 1..]
+        .strip_prefix(b" \"")
+        .ok_or(Unparsed::NoRequest)?;
+    let request_end = find_request_end(rest).ok_or(Unparsed::NoRequest)?;
+    let request = &rest[..request_end];
+    let mut fields = rest[request_end + 2..].splitn(3, |&b| b == b' ');
+    let status = parse_status(fields.next().unwrap_or_default())?;
+    let bytes = parse_bytes(fields.next().ok_or(Unparsed::NoBytes)?)?;
+    let tail = fields.next().unwrap_or_default();
+    let (referer, user_agent, shape) = parse_tail(tail, &mut flags);
+    let (method, target, protocol) = split_request(request);
+    if head.vhost.is_some() {
+        flags.insert(RecordFlags::VHOST);
+    }
+    if head.forwarded.is_some() {
+        flags.insert(RecordFlags::FORWARDED_LIST);
+    }
+    Ok(Record {
+        time,
+        vhost: head.vhost,
+        client: head.client,
+        forwarded: head.forwarded,
+        user: dash_to_none(head.user),
+        request,
+        method,
+        target,
+        protocol,
+        status,
+        bytes,
+        referer: referer.and_then(dash_to_none),
+        user_agent: user_agent.and_then(dash_to_none),
+        shape,
+        flags,
+    })
+}
+
+fn dash_to_none(field: &[u8]) -> Option<&[u8]> {
+    (field != b"-" && !field.is_empty()).then_some(field)
+}
+
+/// Finds `[dd/Mon/yyyy:HH:MM:SS +zzzz]`; returns the positions of `[` and
+/// `]` and the instant.
+fn find_timestamp(
+    line: &[u8],
+    zone: Tz,
+    flags: &mut RecordFlags,
+) -> Result<(usize, Timestamp, usize), Unparsed> {
+    let mut impossible = false;
+    for open in memchr::memchr_iter(b'[', line) {
+        match parse_timestamp(&line[open + 1..], zone, flags) {
+            Ok((time, len)) => return Ok((open, time, open + 1 + len)),
+            Err(TimeError::Impossible) => impossible = true,
+            Err(TimeError::Shape) => {}
+        }
+    }
+    Err(if impossible {
+        Unparsed::ImpossibleTime
+    } else {
+        Unparsed::NoTimestamp
+    })
+}
+
+enum TimeError {
+    /// Not a timestamp at all.
+    Shape,
+    /// Shaped like one, but names a date or time that does not exist.
+    Impossible,
+}
+
+/// Parses `dd/Mon/yyyy:HH:MM:SS[ +zzzz]]`; returns the instant and the
+/// length up to the closing `]`.
+fn parse_timestamp(
+    s: &[u8],
+    zone: Tz,
+    flags: &mut RecordFlags,
+) -> Result<(Timestamp, usize), TimeError> {
+    if s.len() < 21
+        || s[2] != b'/'
+        || s[6] != b'/'
+        || s[11] != b':'
+        || s[14] != b':'
+        || s[17] != b':'
+    {
+        return Err(TimeError::Shape);
+    }
+    let day = digits(&s[0..2])?;
+    let month = month_number(&s[3..6]).ok_or(TimeError::Shape)?;
+    let year = digits(&s[7..11])?;
+    let (hour, minute, second) = (
+        digits(&s[12..14])?,
+        digits(&s[15..17])?,
+        digits(&s[18..20])?,
+    );
+    let after = &s[20..];
+    let close = memchr::memchr(b']', after).ok_or(TimeError::Shape)?;
+    let zone_text = after[..close].trim_ascii();
+    let utc = Timestamp::from_utc_fields(year as i32, month, day, hour, minute, second)
+        .ok_or(TimeError::Impossible)?;
+    let time = if zone_text.is_empty() {
+        flags.insert(RecordFlags::NAIVE_TIME);
+        local_to_utc(utc, zone, flags)?
+    } else {
+        Timestamp(utc.0 - offset_seconds(zone_text).ok_or(TimeError::Shape)?)
+    };
+    Ok((time, 20 + close))
+}
+
+/// Reads a time without offset (given as if it were UTC) in `zone`. In the
+/// autumn overlap the earlier instant is taken and the record flagged.
+fn local_to_utc(
+    naive: Timestamp,
+    zone: Tz,
+    flags: &mut RecordFlags,
+) -> Result<Timestamp, TimeError> {
+    let naive = chrono::DateTime::from_timestamp(naive.0, 0)
+        .ok_or(TimeError::Impossible)?
+        .naive_utc();
+    match zone.from_local_datetime(&naive) {
+        LocalResult::Single(t) => Ok(Timestamp(t.timestamp())),
+        LocalResult::Ambiguous(earlier, _) => {
+            flags.insert(RecordFlags::AMBIGUOUS_TIME);
+            Ok(Timestamp(earlier.timestamp()))
+        }
+        LocalResult::None => Err(TimeError::Impossible),
+    }
+}
+
+fn digits(s: &[u8]) -> Result<u32, TimeError> {
+    if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
+        return Err(TimeError::Shape);
+    }
+    Ok(s.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+}
+
+fn month_number(s: &[u8]) -> Option<u32> {
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+        b"dec",
+    ];
+    let lower = [
+        s[0].to_ascii_lowercase(),
+        s[1].to_ascii_lowercase(),
+        s[2].to_ascii_lowercase(),
+    ];
+    MONTHS
+        .iter()
+        .position(|m| **m == lower)
+        .map(|i| i as u32 + 1)
+}
+
+/// `+0100` -> 3600; `-0330` -> -12600.
+fn offset_seconds(s: &[u8]) -> Option<i64> {
+    let (sign, rest) = match s.split_first()? {
+        (b'+', rest) => (1, rest),
+        (b'-', rest) => (-1, rest),
+        _ => return None,
+    };
+    let rest: Vec<u8> = rest.iter().copied().filter(|&b| b != b':').collect();
+    if rest.len() != 4 || !rest.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let hours = i64::from((rest[0] - b'0') * 10 + (rest[1] - b'0'));
+    let minutes = i64::from((rest[2] - b'0') * 10 + (rest[3] - b'0'));
+    (hours <= 23 && minutes <= 59).then_some(sign * (hours * 3600 + minutes * 60))
+}
+
+/// The fields before the timestamp.
+struct Head<'a> {
+    vhost: Option<&'a [u8]>,
+    client: &'a [u8],
+    forwarded: Option<&'a [u8]>,
+    user: &'a [u8],
+}
+
+impl<'a> Head<'a> {
+    /// `[vhost] client[, more] ident user`: the last two fields are the
+    /// identity fields; what stands before them is grouped, a quoted string
+    /// or a comma-joined list being one group.
+    fn parse(head: &'a [u8], vhost_rule: VhostRule) -> Result<Head<'a>, Unparsed> {
+        let head = head.trim_ascii_end();
+        let fields = split_fields(head);
+        let [groups @ .., _ident, user] = fields.as_slice() else {
+            return Err(Unparsed::MissingFields);
+        };
+        let groups = group_fields(head, groups);
+        let has_vhost = match vhost_rule {
+            VhostRule::Never => false,
+            VhostRule::Required => true,
+            VhostRule::Infer => {
+                groups.len() >= 2 && !groups[0].starts_with(b"\"") && !groups[0].contains(&b',')
+            }
+        };
+        let (vhost, clients) = match (has_vhost, groups.as_slice()) {
+            (true, [vhost, clients @ ..]) => (Some(*vhost), clients),
+            (_, clients) => (None, clients),
+        };
+        let Some(connecting) = clients.last() else {
+            return Err(Unparsed::MissingFields);
+        };
+        // The connecting client is the right-most address logged; anything
+        // to its left was reported by a proxy (or forged by the client).
+        let (client, mut forwarded_end) = match connecting.iter().rposition(|&b| b == b',') {
+            Some(comma) if !connecting.starts_with(b"\"") => (
+                connecting[comma + 1..].trim_ascii(),
+                Some(span_end(head, &connecting[..comma])),
+            ),
+            _ => (trim_quotes(connecting), None),
+        };
+        if clients.len() > 1 {
+            forwarded_end = forwarded_end.or(Some(span_end(head, clients[clients.len() - 2])));
+        }
+        let forwarded = forwarded_end.map(|end| {
+            let start = span_start(head, clients[0]);
+            trim_quotes(head[start..end].trim_ascii())
+        });
+        Ok(Head {
+            vhost,
+            client,
+            forwarded,
+            user,
+        })
+    }
+}
+
+/// Splits on runs of spaces (some servers write two spaces between fields).
+fn split_fields(s: &[u8]) -> Vec<&[u8]> {
+    s.split(|&b| b == b' ').filter(|f| !f.is_empty()).collect()
+}
+
+/// Joins fields into groups: a quoted string is one group, and a field
+/// ending in a comma is joined with the next.
+fn group_fields<'a>(head: &'a [u8], fields: &[&'a [u8]]) -> Vec<&'a [u8]> {
+    let mut groups = Vec::new();
+    let mut i = 0;
+    while i < fields.len() {
+        let start = i;
+        let quoted = fields[i].starts_with(b"\"");
+        while i + 1 < fields.len()
+            && ((quoted && !fields[i].ends_with(b"\"")) || (!quoted && fields[i].ends_with(b",")))
+        {
+            i += 1;
+        }
+        let (from, to) = (span_start(head, fields[start]), span_end(head, fields[i]));
+        groups.push(&head[from..to]);
+        i += 1;
+    }
+    groups
+}
+
+/// The position of a sub-slice's start inside `whole`.
+fn span_start(whole: &[u8], part: &[u8]) -> usize {
+    part.as_ptr() as usize - whole.as_ptr() as usize
+}
+
+/// The position just after a sub-slice's end inside `whole`.
+fn span_end(whole: &[u8], part: &[u8]) -> usize {
+    span_start(whole, part) + part.len()
+}
+
+fn trim_quotes(s: &[u8]) -> &[u8] {
+    let s = s.strip_prefix(b"\"").unwrap_or(s);
+    s.strip_suffix(b"\"").unwrap_or(s)
+}
+
+/// The end of the quoted request: the first unescaped `"` followed by a
+/// space and a status (three digits or `-`) and a space or the line end.
+/// A raw `"` inside the request (an attacker's) does not end it.
+fn find_request_end(rest: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'"', rest).find(|&i| {
+        let escaped = rest[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1;
+        if escaped || rest.get(i + 1) != Some(&b' ') {
+            return false;
+        }
+        let after = &rest[i + 2..];
+        let status_len = after.iter().position(|&b| b == b' ').unwrap_or(after.len());
+        let status = &after[..status_len];
+        status == b"-" || (status.len() == 3 && status.iter().all(u8::is_ascii_digit))
+    })
+}
+
+fn parse_status(s: &[u8]) -> Result<Option<u16>, Unparsed> {
+    match s {
+        b"-" => Ok(None),
+        [a, b, c] if s.iter().all(u8::is_ascii_digit) => Ok(Some(
+            u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0'),
+        )),
+        _ => Err(Unparsed::BadStatus),
+    }
+}
+
+fn parse_bytes(s: &[u8]) -> Result<Option<u64>, Unparsed> {
+    if s == b"-" {
+        return Ok(None);
+    }
+    if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
+        return Err(Unparsed::NoBytes);
+    }
+    Ok(Some(
+        s.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')),
+    ))
+}
+
+/// Reads `"referer" "user agent" extra...` after the bytes field.
+fn parse_tail<'a>(
+    tail: &'a [u8],
+    flags: &mut RecordFlags,
+) -> (Option<&'a [u8]>, Option<&'a [u8]>, Shape) {
+    if tail.trim_ascii().is_empty() {
+        return (None, None, Shape::Common);
+    }
+    let Some((referer, rest)) = quoted(tail) else {
+        return (None, None, Shape::CommonExtra);
+    };
+    let Some(rest) = rest.strip_prefix(b" ") else {
+        return (Some(referer), None, Shape::CommonExtra);
+    };
+    match quoted(rest) {
+        Some((agent, extra)) if extra.trim_ascii().is_empty() => {
+            (Some(referer), Some(agent), Shape::Combined)
+        }
+        Some((agent, _)) => (Some(referer), Some(agent), Shape::CombinedExtra),
+        None if rest.starts_with(b"\"") => {
+            flags.insert(RecordFlags::UNTERMINATED_QUOTE);
+            (Some(referer), Some(&rest[1..]), Shape::Combined)
+        }
+        None => (Some(referer), None, Shape::CommonExtra),
+    }
+}
+
+/// Reads a `"..."` string with `\"` escapes; returns its content and what
+/// follows the closing quote.
+fn quoted(s: &[u8]) -> Option<(&[u8], &[u8])> {
+    let body = s.strip_prefix(b"\"")?;
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'\\' => i += 2,
+            b'"' => return Some((&body[..i], &body[i + 1..])),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// `METHOD target PROTOCOL`; a target may hold spaces when a client sent
+/// them raw. A request of one token that looks like a path is a target.
+fn split_request(request: &[u8]) -> (&[u8], Option<&[u8]>, &[u8]) {
+    let Some(first_space) = memchr::memchr(b' ', request) else {
+        let looks_like_target =
+            request.starts_with(b"/") || memchr::memmem::find(request, b"://").is_some();
+        return if looks_like_target {
+            (&[], Some(request), &[])
+        } else {
+            (request, None, &[])
+        };
+    };
+    let method = &request[..first_space];
+    let rest = &request[first_space + 1..];
+    match memchr::memrchr(b' ', rest) {
+        Some(last)
+            if rest[last + 1..].len() >= 5
+                && rest[last + 1..][..5].eq_ignore_ascii_case(b"HTTP/") =>
+        {
+            (method, Some(&rest[..last]), &rest[last + 1..])
+        }
+        _ => (method, Some(rest), &[]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc() -> Tz {
+        chrono_tz::UTC
+    }
+
+    fn text(field: Option<&[u8]>) -> Option<String> {
+        field.map(|f| String::from_utf8_lossy(f).into_owned())
+    }
+
+    #[test]
+    fn parses_the_family() {
+        // (line, vhost, client, forwarded, user, target, status, bytes, agent, shape)
+        type Row<'a> = (
+            &'a str,
+            Option<&'a str>,
+            &'a str,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<u16>,
+            Option<u64>,
+            Option<&'a str>,
+            Shape,
+        );
+        let table: &[Row] = &[
+            (
+                r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326"#,
+                None,
+                "127.0.0.1",
+                None,
+                Some("frank"),
+                Some("/apache_pb.gif"),
+                Some(200),
+                Some(2326),
+                None,
+                Shape::Common,
+            ),
+            (
+                r#"::1 - - [26/Dec/2016:16:16:48 +0200] "-" 408 -"#,
+                None,
+                "::1",
+                None,
+                None,
+                None,
+                Some(408),
+                None,
+                None,
+                Shape::Common,
+            ),
+            (
+                r#"1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET /a b HTTP/1.1" 200 7 "-" "Mozilla/5.0""#,
+                None,
+                "1.2.3.4",
+                None,
+                None,
+                Some("/a b"),
+                Some(200),
+                Some(7),
+                Some("Mozilla/5.0"),
+                Shape::Combined,
+            ),
+            (
+                r#"vhost1.example:443 123.1.2.3 - - [04/Jul/2019:09:20:46 +0200] "GET / HTTP/1.1" 200 5 "-" "UA""#,
+                Some("vhost1.example:443"),
+                "123.1.2.3",
+                None,
+                None,
+                Some("/"),
+                Some(200),
+                Some(5),
+                Some("UA"),
+                Shape::Combined,
+            ),
+            (
+                r#"10.0.0.2, 10.0.0.1, 127.0.0.1 - - [07/Dec/2016:11:05:07 +0100] "GET /o HTTP/1.1" 200 571 "-" "UA""#,
+                None,
+                "127.0.0.1",
+                Some("10.0.0.2, 10.0.0.1"),
+                None,
+                Some("/o"),
+                Some(200),
+                Some(571),
+                Some("UA"),
+                Shape::Combined,
+            ),
+            (
+                r#"example.com 10.0.0.2, 10.0.0.1, 127.0.0.1 - - [07/Dec/2016:11:05:07 +0100] "GET /o HTTP/1.1" 200 571 "-" "UA""#,
+                Some("example.com"),
+                "127.0.0.1",
+                Some("10.0.0.2, 10.0.0.1"),
+                None,
+                Some("/o"),
+                Some(200),
+                Some(571),
+                Some("UA"),
+                Shape::Combined,
+            ),
+            (
+                r#""10.5.102.222, 199.96.1.1" 10.2.1.185 - - [22/Jan/2016:13:18:29 +0000] "GET /x?q=1 HTTP/1.1" 200 2 "-" "CF""#,
+                None,
+                "10.2.1.185",
+                Some("10.5.102.222, 199.96.1.1"),
+                None,
+                Some("/x?q=1"),
+                Some(200),
+                Some(2),
+                Some("CF"),
+                Shape::Combined,
+            ),
+            (
+                r#"1.2.3.4 - - [25/Apr/2021:06:15:33 +0000] "GET /a?t=<script>alert("x")</script> HTTP/1.0" 404 1164"#,
+                None,
+                "1.2.3.4",
+                None,
+                None,
+                Some(r#"/a?t=<script>alert("x")</script>"#),
+                Some(404),
+                Some(1164),
+                None,
+                Shape::Common,
+            ),
+            (
+                r#"1.2.3.4 - - [20/May/2015:12:05:17 +0000] "GET /c.py HTTP/1.1" 200 235 "-" "Mozilla/5.0 (compatible; Googlebot/2.1"#,
+                None,
+                "1.2.3.4",
+                None,
+                None,
+                Some("/c.py"),
+                Some(200),
+                Some(235),
+                Some("Mozilla/5.0 (compatible; Googlebot/2.1"),
+                Shape::Combined,
+            ),
+            (
+                r#"172.17.0.1 - - [29/May/2017:19:02:48 +0000] "GET /s HTTP/1.1" 404 612 "-" "UA" "-""#,
+                None,
+                "172.17.0.1",
+                None,
+                None,
+                Some("/s"),
+                Some(404),
+                Some(612),
+                Some("UA"),
+                Shape::CombinedExtra,
+            ),
+            (
+                r#"localhost:443 1.2.3.4 - bob [20/Jul/2009:22:59:26 +0000] "GET /x HTTP/2.0" 200 134 "-" "UA" 1234"#,
+                Some("localhost:443"),
+                "1.2.3.4",
+                None,
+                Some("bob"),
+                Some("/x"),
+                Some(200),
+                Some(134),
+                Some("UA"),
+                Shape::CombinedExtra,
+            ),
+            (
+                r#"1.2.3.4 - - [12/Apr/2018:09:48:40 +0200] "" 400 0 "-" "-""#,
+                None,
+                "1.2.3.4",
+                None,
+                None,
+                None,
+                Some(400),
+                Some(0),
+                None,
+                Shape::Combined,
+            ),
+            (
+                r#"1.2.3.4 - - [12/Apr/2018:09:48:40 +0200] "GET http://h/forms/ HTTP/1.1" 200 1 "-" "a \"q\" b""#,
+                None,
+                "1.2.3.4",
+                None,
+                None,
+                Some("http://h/forms/"),
+                Some(200),
+                Some(1),
+                Some(r#"a \"q\" b"#),
+                Shape::Combined,
+            ),
+            (
+                r#"1.2.3.4 -  - [02/Sep/2015:00:11:31 +0200] "GET /x HTTP/1.1" 200 1 12"#,
+                None,
+                "1.2.3.4",
+                None,
+                None,
+                Some("/x"),
+                Some(200),
+                Some(1),
+                None,
+                Shape::CommonExtra,
+            ),
+        ];
+        for (line, vhost, client, forwarded, user, target, status, bytes, agent, shape) in table {
+            let r = parse(line.as_bytes(), VhostRule::Infer, utc())
+                .unwrap_or_else(|e| panic!("{line}: {e:?}"));
+            assert_eq!(text(r.vhost).as_deref(), *vhost, "vhost of {line}");
+            assert_eq!(
+                String::from_utf8_lossy(r.client),
+                *client,
+                "client of {line}"
+            );
+            assert_eq!(
+                text(r.forwarded).as_deref(),
+                *forwarded,
+                "forwarded of {line}"
+            );
+            assert_eq!(text(r.user).as_deref(), *user, "user of {line}");
+            assert_eq!(text(r.target).as_deref(), *target, "target of {line}");
+            assert_eq!(r.status, *status, "status of {line}");
+            assert_eq!(r.bytes, *bytes, "bytes of {line}");
+            assert_eq!(text(r.user_agent).as_deref(), *agent, "agent of {line}");
+            assert_eq!(r.shape, *shape, "shape of {line}");
+        }
+    }
+
+    #[test]
+    fn converts_times_to_utc() {
+        let table: &[(&str, &str)] = &[
+            ("10/Oct/2000:13:55:36 -0700]", "2000-10-10T20:55:36Z"),
+            ("01/Jan/2019:00:00:00 +0330]", "2018-12-31T20:30:00Z"),
+            ("29/Feb/2016:12:00:00 +0000]", "2016-02-29T12:00:00Z"),
+            ("31/dec/1999:23:59:59 +0000]", "1999-12-31T23:59:59Z"),
+        ];
+        for (s, want) in table {
+            let mut flags = RecordFlags::empty();
+            let (t, _) = parse_timestamp(s.as_bytes(), utc(), &mut flags)
+                .ok()
+                .unwrap();
+            assert_eq!(t.to_rfc3339(), *want, "{s}");
+            assert!(flags.is_empty());
+        }
+    }
+
+    #[test]
+    fn reads_naive_times_in_the_case_zone() {
+        let london: Tz = "Europe/London".parse().unwrap();
+        let line = br#"1.2.3.4 - - [27/Jun/2013:11:55:44] "GET / HTTP/1.1" 200 1"#;
+        let r = parse(line, VhostRule::Infer, london).unwrap();
+        assert_eq!(r.time.to_rfc3339(), "2013-06-27T10:55:44Z");
+        assert!(r.flags.contains(RecordFlags::NAIVE_TIME));
+        let line = br#"1.2.3.4 - - [31/Jan/2015:14:29:44 ] "GET / HTTP/1.1" 200 1"#;
+        assert_eq!(
+            parse(line, VhostRule::Infer, london)
+                .unwrap()
+                .time
+                .to_rfc3339(),
+            "2015-01-31T14:29:44Z"
+        );
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_record() {
+        let table: &[(&str, Unparsed)] = &[
+            ("", Unparsed::NoTimestamp),
+            ("garbage \x00\x00\x00", Unparsed::NoTimestamp),
+            (
+                r#"192.168.202.254 [20/Jul/2009:22:59:29 +0000] "GET /v HTTP/1.0" 404 4 "-" "g""#,
+                Unparsed::MissingFields,
+            ),
+            (
+                r#"1.2.3.4 - - [31/Feb/2020:10:00:00 +0000] "GET / HTTP/1.1" 200 1"#,
+                Unparsed::ImpossibleTime,
+            ),
+            (
+                r#"1.2.3.4 - - [10/Oct/2000:25:00:00 +0000] "GET / HTTP/1.1" 200 1"#,
+                Unparsed::ImpossibleTime,
+            ),
+            (
+                r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" abc 1"#,
+                Unparsed::NoRequest,
+            ),
+            (
+                r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200"#,
+                Unparsed::NoBytes,
+            ),
+            (
+                r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 4"#,
+                Unparsed::NoRequest,
+            ),
+            (
+                r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1"#,
+                Unparsed::NoRequest,
+            ),
+            (
+                r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] GET / 200 1"#,
+                Unparsed::NoRequest,
+            ),
+            (
+                r#"1.2.3.4 - - [02/sept./2015:00:11:31 +0200] "GET / HTTP/1.1" 200 1"#,
+                Unparsed::NoTimestamp,
+            ),
+        ];
+        for (line, want) in table {
+            let got = parse(line.as_bytes(), VhostRule::Infer, utc())
+                .map(|_| ())
+                .unwrap_err();
+            assert_eq!(got, *want, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn vhost_rule_decides_the_first_field() {
+        let line = br#"1.1.1.1 2.2.2.2 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 1"#;
+        let inferred = parse(line, VhostRule::Infer, utc()).unwrap();
+        assert_eq!(inferred.vhost, Some(&b"1.1.1.1"[..]));
+        let never = parse(line, VhostRule::Never, utc()).unwrap();
+        assert_eq!(
+            (never.vhost, never.client, never.forwarded),
+            (None, &b"2.2.2.2"[..], Some(&b"1.1.1.1"[..]))
+        );
+        let one = br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 1"#;
+        assert_eq!(
+            parse(one, VhostRule::Required, utc()).unwrap_err(),
+            Unparsed::MissingFields
+        );
+    }
+}

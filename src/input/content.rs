@@ -1,0 +1,134 @@
+//! A file's content: compression recognised by magic bytes (never by
+//! name), plain files memory-mapped, gzip decoded as a stream.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use flate2::read::MultiGzDecoder;
+use memmap2::Mmap;
+
+/// How a file's bytes are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Not compressed.
+    None,
+    /// gzip (one or more members).
+    Gzip,
+    /// bzip2 (recognised, not yet decoded).
+    Bzip2,
+    /// xz (recognised, not yet decoded).
+    Xz,
+    /// zstd (recognised, not yet decoded).
+    Zstd,
+}
+
+impl Compression {
+    /// The name written in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Bzip2 => "bzip2",
+            Compression::Xz => "xz",
+            Compression::Zstd => "zstd",
+        }
+    }
+
+    /// Recognises a compression from a file's first bytes.
+    pub fn sniff(head: &[u8]) -> Compression {
+        match head {
+            [0x1f, 0x8b, ..] => Compression::Gzip,
+            [b'B', b'Z', b'h', ..] => Compression::Bzip2,
+            [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Compression::Xz,
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
+            _ => Compression::None,
+        }
+    }
+}
+
+/// An opened input.
+#[derive(Debug)]
+pub enum Content {
+    /// A plain file, mapped into memory.
+    Mapped(Mmap),
+    /// A plain file with no bytes (cannot be mapped).
+    Empty,
+    /// A gzip file, decoded as a stream when its unit is scanned.
+    Gzip,
+    /// A compression not decoded yet.
+    Unsupported(Compression),
+}
+
+/// Opens `path` read-only and decides how to read it.
+pub fn open(path: &Path) -> io::Result<Content> {
+    let mut file = File::open(path)?;
+    let mut head = [0u8; 6];
+    let n = read_up_to(&mut file, &mut head)?;
+    match Compression::sniff(&head[..n]) {
+        Compression::Gzip => Ok(Content::Gzip),
+        Compression::None if n == 0 => Ok(Content::Empty),
+        Compression::None => {
+            // SAFETY: the map is read-only and lives only for this scan.
+            // Another process truncating a log while we read it could make
+            // the map fault; evidence files are expected to be at rest, and
+            // the manifest's hashes show whether they changed.
+            let map = unsafe { Mmap::map(&file)? };
+            Ok(Content::Mapped(map))
+        }
+        other => Ok(Content::Unsupported(other)),
+    }
+}
+
+/// A gzip stream of `path`, decoding every member in turn.
+pub fn gzip_reader(path: &Path) -> io::Result<MultiGzDecoder<io::BufReader<File>>> {
+    let file = File::open(path)?;
+    Ok(MultiGzDecoder::new(io::BufReader::with_capacity(
+        1 << 16,
+        file,
+    )))
+}
+
+/// The first `limit` decompressed bytes of a gzip file (fewer if it ends or
+/// breaks first); used to detect its format.
+pub fn gzip_head(path: &Path, limit: usize) -> io::Result<Vec<u8>> {
+    let mut out = vec![0u8; limit];
+    let n = read_up_to(&mut gzip_reader(path)?, &mut out).unwrap_or(0);
+    out.truncate(n);
+    Ok(out)
+}
+
+/// Reads until `buf` is full or the reader ends.
+fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_magic_bytes() {
+        let table: &[(&[u8], Compression)] = &[
+            (&[0x1f, 0x8b, 8, 0], Compression::Gzip),
+            (b"BZh91AY", Compression::Bzip2),
+            (&[0xfd, b'7', b'z', b'X', b'Z', 0], Compression::Xz),
+            (&[0x28, 0xb5, 0x2f, 0xfd], Compression::Zstd),
+            (b"1.2.3.4 - -", Compression::None),
+            (b"", Compression::None),
+            (&[0x1f], Compression::None),
+        ];
+        for (head, want) in table {
+            assert_eq!(Compression::sniff(head), *want, "{head:?}");
+        }
+    }
+}

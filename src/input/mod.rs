@@ -1,0 +1,183 @@
+//! Inputs: finding the log files, and getting their bytes.
+//!
+//! Files and directories given on the command line are expanded (directories
+//! recursively, symbolic-link loops survived), de-duplicated by their real
+//! path, sorted by path and numbered: the number is the file's id in every
+//! report. Getting bytes is kept apart from searching them: plain files are
+//! memory-mapped and cut into line-aligned chunks, compressed files are
+//! decoded as streams (see `content`).
+
+pub mod content;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::error::InputError;
+use crate::sanitise::escape_text;
+
+/// One log file to scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    /// The path as reached from the arguments.
+    pub path: PathBuf,
+    /// The path as text, escaped for safe display.
+    pub display: String,
+    /// Size in bytes as stored.
+    pub size: u64,
+}
+
+/// The files found, and the problems met while looking.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Files, sorted by path; a file's index is its id.
+    pub files: Vec<InputFile>,
+    /// Directories that could not be listed, loops not followed.
+    pub problems: Vec<InputError>,
+}
+
+/// Expands `paths` into a sorted list of files. Anything under `exclude`
+/// (the output folder, the case file) is left out: a scan never reads its
+/// own output or configuration as evidence.
+pub fn discover(paths: &[PathBuf], exclude: &[&Path]) -> Discovery {
+    let exclude = exclude
+        .iter()
+        .filter_map(|p| fs::canonicalize(p).ok())
+        .collect();
+    let mut walk = Walk {
+        exclude,
+        seen_dirs: BTreeSet::new(),
+        seen_files: BTreeSet::new(),
+        found: Vec::new(),
+        problems: Vec::new(),
+    };
+    for path in paths {
+        walk.visit(path);
+    }
+    walk.found.sort_by(|a, b| a.path.cmp(&b.path));
+    Discovery {
+        files: walk.found,
+        problems: walk.problems,
+    }
+}
+
+struct Walk {
+    exclude: Vec<PathBuf>,
+    seen_dirs: BTreeSet<PathBuf>,
+    seen_files: BTreeSet<PathBuf>,
+    found: Vec<InputFile>,
+    problems: Vec<InputError>,
+}
+
+impl Walk {
+    fn visit(&mut self, path: &Path) {
+        let display = escape_text(&path.to_string_lossy()).into_owned();
+        let real = match fs::canonicalize(path) {
+            Ok(real) => real,
+            Err(e) => {
+                self.problems.push(InputError::Unreadable {
+                    path: display,
+                    message: e.to_string(),
+                });
+                return;
+            }
+        };
+        if self.exclude.iter().any(|ex| real.starts_with(ex)) {
+            return;
+        }
+        match fs::metadata(&real) {
+            Ok(meta) if meta.is_dir() => self.visit_dir(path, real, display),
+            Ok(meta) => {
+                // A file reached twice (through a link, or named twice) is
+                // one file: reading it twice would count its requests twice.
+                if self.seen_files.insert(real) {
+                    self.found.push(InputFile {
+                        path: path.to_path_buf(),
+                        display,
+                        size: meta.len(),
+                    });
+                }
+            }
+            Err(e) => self.problems.push(InputError::Unreadable {
+                path: display,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    fn visit_dir(&mut self, path: &Path, real: PathBuf, display: String) {
+        if !self.seen_dirs.insert(real) {
+            self.problems
+                .push(InputError::SymlinkLoop { path: display });
+            return;
+        }
+        let entries = match fs::read_dir(path) {
+            Ok(entries) => entries,
+            Err(e) => {
+                self.problems.push(InputError::UnlistableDirectory {
+                    path: display,
+                    message: e.to_string(),
+                });
+                return;
+            }
+        };
+        let mut children: Vec<PathBuf> = Vec::new();
+        for entry in entries {
+            match entry {
+                Ok(entry) => children.push(entry.path()),
+                Err(e) => self.problems.push(InputError::UnlistableDirectory {
+                    path: display.clone(),
+                    message: e.to_string(),
+                }),
+            }
+        }
+        children.sort();
+        for child in children {
+            self.visit(&child);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_sorted_and_survives_loops() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("b/inner")).unwrap();
+        fs::write(root.join("b/inner/z.log"), "z").unwrap();
+        fs::write(root.join("a.log"), "a").unwrap();
+        fs::create_dir_all(root.join("out")).unwrap();
+        fs::write(root.join("out/requests.csv"), "x").unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root, root.join("b/inner/loop")).unwrap();
+            std::os::unix::fs::symlink(root.join("a.log"), root.join("b/alias.log")).unwrap();
+        }
+        fs::write(root.join("case.toml"), "[case]").unwrap();
+        let found = discover(
+            &[root.to_path_buf()],
+            &[&root.join("out"), &root.join("case.toml")],
+        );
+        let names: Vec<String> = found
+            .files
+            .iter()
+            .map(|f| f.path.strip_prefix(root).unwrap().display().to_string())
+            .collect();
+        assert_eq!(names, ["a.log", "b/inner/z.log"]);
+        #[cfg(unix)]
+        assert!(matches!(
+            found.problems.as_slice(),
+            [InputError::SymlinkLoop { .. }]
+        ));
+    }
+
+    #[test]
+    fn missing_paths_are_problems_not_panics() {
+        let found = discover(&[PathBuf::from("/no/such/logwitness/input")], &[]);
+        assert!(found.files.is_empty());
+        assert_eq!(found.problems.len(), 1);
+    }
+}

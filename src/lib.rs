@@ -1,0 +1,40 @@
+//! logwitness: was the exposed data actually viewed?
+//!
+//! The pipeline: arguments and the case file become one validated
+//! `ScanConfig` (`config`) before any log is opened. Inputs are found,
+//! sorted and numbered (`input`); plain files are memory-mapped and cut into
+//! line-aligned chunks, gzip files are decoded as streams. Each line is
+//! parsed (`formats`) into a record borrowed from the input, its request
+//! target is canonicalised (`normalise`) and matched against the exposed
+//! resources (`rules`). Units are scanned in parallel and merged in order
+//! (`scan`) into a `Summary` that accounts for every line. Windows (`window`,
+//! `time`) and authorised accessors (`accessors`) are applied afterwards, and
+//! writers (`report`) render the result; every string from a log is escaped
+//! on the way (`sanitise`).
+
+pub mod accessors;
+pub mod config;
+pub mod error;
+pub mod evidence;
+pub mod formats;
+pub mod input;
+pub mod normalise;
+pub mod report;
+pub mod rules;
+pub mod sanitise;
+pub mod scan;
+pub mod time;
+pub mod window;
+
+use std::path::Path;
+
+pub use config::{ScanConfig, ScanRequest};
+pub use error::{ConfigError, InputError};
+
+/// Runs a scan with a validated configuration on the current rayon pool.
+pub fn scan(config: &ScanConfig) -> scan::Summary {
+    let mut exclude: Vec<&Path> = vec![&config.out];
+    exclude.extend(config.case_file.as_deref());
+    let discovery = input::discover(&config.inputs, &exclude);
+    scan::scan(config, discovery)
+}

@@ -1,0 +1,123 @@
+//! The logwitness binary: parse arguments, run, pick the exit code.
+//!
+//! Exit codes (the README has the table): 0 the scan completed and every
+//! line parsed; 1 completed with caveats (lines not parsed, inputs not fully
+//! read); 2 could not run. A closed stdout (`| head`) is not an error.
+
+mod cli;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+
+use cli::{Cli, Command, DetectArgs, ScanArgs};
+use logwitness::report::{self, Report};
+use logwitness::{ScanConfig, scan};
+
+/// How many unparsed lines per file are named on stderr.
+const UNPARSED_NAMED_PER_FILE: usize = 3;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => run_scan(*args),
+        Command::Detect(args) => run_detect(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("logwitness: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let config = ScanConfig::build(args.into_request())?;
+    let summary = thread_pool(config.threads)?.install(|| logwitness::scan(&config));
+    let report = Report::new(&config, &summary);
+    std::fs::create_dir_all(&config.out)
+        .with_context(|| format!("cannot create output folder {}", config.out.display()))?;
+    report::csv::write_all(&report, &config.out)
+        .with_context(|| format!("cannot write outputs in {}", config.out.display()))?;
+    warn_about_inputs(&summary);
+    let mut stdout = io::stdout().lock();
+    report::terminal::write_summary(&report, &mut stdout)?;
+    stdout.flush()?;
+    Ok(if report.has_caveats() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .context("cannot start worker threads")
+}
+
+/// Names every input problem, and the first unparsed lines of each file.
+fn warn_about_inputs(summary: &scan::Summary) {
+    for problem in summary.input_errors() {
+        eprintln!("logwitness: warning: {problem}");
+    }
+    for (id, file) in summary.files.iter().enumerate() {
+        if file.unparsed == 0 {
+            continue;
+        }
+        let named: Vec<String> = summary
+            .unparsed
+            .iter()
+            .filter(|u| u.location.file == id)
+            .take(UNPARSED_NAMED_PER_FILE)
+            .map(|u| format!("line {} ({})", u.location.line, u.reason.reason()))
+            .collect();
+        eprintln!(
+            "logwitness: warning: {}: {} lines not parsed, kept in unparsed.csv; first: {}",
+            file.input.display,
+            file.unparsed,
+            named.join(", ")
+        );
+    }
+}
+
+fn run_detect(args: DetectArgs) -> anyhow::Result<ExitCode> {
+    let zone = logwitness::time::parse_zone(args.tz.as_deref().unwrap_or("UTC"))?;
+    let discovery = logwitness::input::discover(&args.inputs, &[]);
+    let mut stdout = io::stdout().lock();
+    let mut unknown = false;
+    for problem in &discovery.problems {
+        eprintln!("logwitness: warning: {problem}");
+    }
+    for found in scan::detect_files(&discovery.files, zone) {
+        unknown |= found.detection.format.is_none();
+        writeln!(
+            stdout,
+            "{}\t{}\t{}\t{}",
+            found.input.display,
+            found.detection.format.map_or("unknown", |f| f.name()),
+            found.compression.name(),
+            found.detection.reason
+        )?;
+    }
+    stdout.flush()?;
+    let caveats = unknown || !discovery.problems.is_empty();
+    Ok(if caveats {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,478 @@
+//! Request target -> canonical path.
+//!
+//! The request target in a log is what the client typed, and an attacker
+//! types whatever reaches the data: `%2F`, `%2e%2e`, `/x/../`, `//`,
+//! `http://host/...`, `;jsessionid=`, `\`. This module turns a logged target
+//! into the path a server could have resolved it to, and records every
+//! transformation it needed, so each matching row can say how it matched.
+//!
+//! It over-matches on purpose: where servers disagree (double decoding,
+//! backslashes, path parameters), the more permissive reading is taken and
+//! flagged, because a missed request is a false "no evidence of access".
+
+use percent_encoding::percent_decode;
+
+/// How many rounds of percent-decoding are applied at most. One round is
+/// what a server does; more catch applications that decode again.
+const MAX_DECODE_ROUNDS: usize = 3;
+
+/// A set of transformations that were needed to reach the canonical path,
+/// and of irregularities seen on the way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Transforms(u16);
+
+impl Transforms {
+    /// The target was in absolute form (`http://host/path`).
+    pub const ABSOLUTE_FORM: Transforms = Transforms(1);
+    /// `\xHH` escapes written by the server into the log were undone.
+    pub const LOG_ESCAPES: Transforms = Transforms(1 << 1);
+    /// Percent-encoding was decoded.
+    pub const DECODED: Transforms = Transforms(1 << 2);
+    /// Percent-encoding had to be decoded more than once (`%252F`).
+    pub const DOUBLE_DECODED: Transforms = Transforms(1 << 3);
+    /// Backslashes were read as slashes (as IIS does).
+    pub const BACKSLASH: Transforms = Transforms(1 << 4);
+    /// `;param` path parameters were removed from segments.
+    pub const PATH_PARAMS: Transforms = Transforms(1 << 5);
+    /// Repeated slashes were merged.
+    pub const SLASHES: Transforms = Transforms(1 << 6);
+    /// `.` and `..` segments were resolved.
+    pub const DOT_SEGMENTS: Transforms = Transforms(1 << 7);
+    /// Letters were folded to lower case (case-insensitive servers).
+    pub const CASE: Transforms = Transforms(1 << 8);
+    /// A `%` not followed by two hex digits was kept as it was.
+    pub const BAD_PERCENT: Transforms = Transforms(1 << 9);
+    /// The decoded path is not valid UTF-8; it was compared byte for byte.
+    pub const NOT_UTF8: Transforms = Transforms(1 << 10);
+
+    const NAMES: [(Transforms, &'static str); 11] = [
+        (Self::ABSOLUTE_FORM, "absolute_form"),
+        (Self::LOG_ESCAPES, "log_escapes"),
+        (Self::DECODED, "decoded"),
+        (Self::DOUBLE_DECODED, "double_decoded"),
+        (Self::BACKSLASH, "backslash"),
+        (Self::PATH_PARAMS, "path_params"),
+        (Self::SLASHES, "slashes"),
+        (Self::DOT_SEGMENTS, "dot_segments"),
+        (Self::CASE, "case"),
+        (Self::BAD_PERCENT, "bad_percent"),
+        (Self::NOT_UTF8, "not_utf8"),
+    ];
+
+    /// The empty set.
+    pub const fn empty() -> Transforms {
+        Transforms(0)
+    }
+
+    /// Whether every transformation in `other` is in `self`.
+    pub fn contains(self, other: Transforms) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether no transformation is in the set.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Adds `other` to the set.
+    pub fn insert(&mut self, other: Transforms) {
+        self.0 |= other.0;
+    }
+
+    /// The names of the set's members, in pipeline order.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Self::NAMES
+            .into_iter()
+            .filter(move |(t, _)| self.contains(*t))
+            .map(|(_, name)| name)
+    }
+}
+
+/// A request target cut into its parts, borrowed from the log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SplitTarget<'a> {
+    /// The path as logged (absolute-form authority removed), before decoding.
+    pub path: &'a [u8],
+    /// The query string without its `?`, if there was one.
+    pub query: Option<&'a [u8]>,
+    /// Whether the target was in absolute form.
+    pub absolute_form: bool,
+}
+
+/// Cuts a logged request target into path and query, removing a fragment
+/// and the scheme and authority of an absolute-form target.
+pub fn split_target(target: &[u8]) -> SplitTarget<'_> {
+    let (target, absolute_form) = match strip_scheme_and_authority(target) {
+        Some(rest) => (rest, true),
+        None => (target, false),
+    };
+    // A fragment is never sent by a browser, but a hand-made request can
+    // carry one; servers ignore it, so it is no part of the path.
+    let target = match memchr::memchr(b'#', target) {
+        Some(i) => &target[..i],
+        None => target,
+    };
+    let (path, query) = match memchr::memchr(b'?', target) {
+        Some(i) => (&target[..i], Some(&target[i + 1..])),
+        None => (target, None),
+    };
+    SplitTarget {
+        path,
+        query,
+        absolute_form,
+    }
+}
+
+/// For `scheme://authority/path...`, returns `/path...` (or an empty slice
+/// when there is no path); `None` when the target is not in absolute form.
+fn strip_scheme_and_authority(target: &[u8]) -> Option<&[u8]> {
+    let colon = memchr::memchr(b':', target)?;
+    let scheme = &target[..colon];
+    let scheme_ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
+        && scheme
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    let rest = target[colon..].strip_prefix(b"://")?;
+    if !scheme_ok {
+        return None;
+    }
+    let path_start = rest
+        .iter()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    Some(&rest[path_start..])
+}
+
+/// Turns logged paths into canonical paths, reusing its buffers so the hot
+/// loop does not allocate per line.
+#[derive(Debug, Default)]
+pub struct Normaliser {
+    case_insensitive: bool,
+    out: Vec<u8>,
+    scratch: Vec<u8>,
+}
+
+impl Normaliser {
+    /// A normaliser; `case_insensitive` folds ASCII letters to lower case.
+    pub fn new(case_insensitive: bool) -> Normaliser {
+        Normaliser {
+            case_insensitive,
+            out: Vec::with_capacity(256),
+            scratch: Vec::with_capacity(256),
+        }
+    }
+
+    /// The canonical form of `path` (a path as logged, without query), and
+    /// the transformations needed to reach it. The result borrows the
+    /// normaliser's buffer until the next call.
+    pub fn canonicalise(&mut self, path: &[u8]) -> (&[u8], Transforms) {
+        let mut done = Transforms::empty();
+        self.out.clear();
+        self.out.extend_from_slice(path);
+        if self.undo_log_escapes() {
+            done.insert(Transforms::LOG_ESCAPES);
+        }
+        self.percent_decode(&mut done);
+        if self.out.contains(&b'\\') {
+            for b in &mut self.out {
+                if *b == b'\\' {
+                    *b = b'/';
+                }
+            }
+            done.insert(Transforms::BACKSLASH);
+        }
+        if self.strip_path_params() {
+            done.insert(Transforms::PATH_PARAMS);
+        }
+        if self.merge_slashes() {
+            done.insert(Transforms::SLASHES);
+        }
+        if self.remove_dot_segments() {
+            done.insert(Transforms::DOT_SEGMENTS);
+        }
+        if self.case_insensitive && self.out.iter().any(u8::is_ascii_uppercase) {
+            self.out.make_ascii_lowercase();
+            done.insert(Transforms::CASE);
+        }
+        if std::str::from_utf8(&self.out).is_err() {
+            done.insert(Transforms::NOT_UTF8);
+        }
+        (&self.out, done)
+    }
+
+    /// Undoes the `\xHH` escapes that Apache and nginx write for bytes they
+    /// will not put in a log verbatim (and `\"`, `\\`).
+    fn undo_log_escapes(&mut self) -> bool {
+        if !self.out.contains(&b'\\') {
+            return false;
+        }
+        self.scratch.clear();
+        let mut changed = false;
+        let mut i = 0;
+        let src = &self.out;
+        while i < src.len() {
+            if src[i] == b'\\' {
+                if let Some(byte) = hex_escape(&src[i + 1..]) {
+                    self.scratch.push(byte);
+                    i += 4;
+                    changed = true;
+                    continue;
+                }
+                if let Some(&next @ (b'"' | b'\\')) = src.get(i + 1) {
+                    self.scratch.push(next);
+                    i += 2;
+                    changed = true;
+                    continue;
+                }
+            }
+            self.scratch.push(src[i]);
+            i += 1;
+        }
+        if changed {
+            std::mem::swap(&mut self.out, &mut self.scratch);
+        }
+        changed
+    }
+
+    fn percent_decode(&mut self, done: &mut Transforms) {
+        for round in 0..MAX_DECODE_ROUNDS {
+            if !self.out.contains(&b'%') {
+                return;
+            }
+            if has_bad_percent(&self.out) {
+                done.insert(Transforms::BAD_PERCENT);
+            }
+            self.scratch.clear();
+            self.scratch.extend(percent_decode(&self.out));
+            if self.scratch == self.out {
+                return;
+            }
+            std::mem::swap(&mut self.out, &mut self.scratch);
+            done.insert(if round == 0 {
+                Transforms::DECODED
+            } else {
+                Transforms::DOUBLE_DECODED
+            });
+        }
+    }
+
+    /// Removes `;param` from every segment (`/a;jsessionid=1/b` -> `/a/b`).
+    fn strip_path_params(&mut self) -> bool {
+        if !self.out.contains(&b';') {
+            return false;
+        }
+        self.scratch.clear();
+        let mut in_param = false;
+        for &b in &self.out {
+            match b {
+                b'/' => {
+                    in_param = false;
+                    self.scratch.push(b);
+                }
+                b';' => in_param = true,
+                _ if !in_param => self.scratch.push(b),
+                _ => {}
+            }
+        }
+        std::mem::swap(&mut self.out, &mut self.scratch);
+        true
+    }
+
+    fn merge_slashes(&mut self) -> bool {
+        let before = self.out.len();
+        self.out.dedup_by(|a, b| *a == b'/' && *b == b'/');
+        self.out.len() != before
+    }
+
+    /// RFC 3986 section 5.2.4, on whole segments; `..` above the root stays
+    /// at the root, as servers do.
+    fn remove_dot_segments(&mut self) -> bool {
+        let is_dot = |s: &[u8]| s == b"." || s == b"..";
+        if !self.out.split(|&b| b == b'/').any(is_dot) {
+            return false;
+        }
+        let trailing_slash = self
+            .out
+            .split(|&b| b == b'/')
+            .next_back()
+            .is_some_and(|last| last.is_empty() || is_dot(last));
+        let mut kept: Vec<&[u8]> = Vec::new();
+        for segment in self.out.split(|&b| b == b'/') {
+            match segment {
+                b"" | b"." => {}
+                b".." => {
+                    kept.pop();
+                }
+                _ => kept.push(segment),
+            }
+        }
+        self.scratch.clear();
+        for segment in &kept {
+            self.scratch.push(b'/');
+            self.scratch.extend_from_slice(segment);
+        }
+        if trailing_slash || kept.is_empty() {
+            self.scratch.push(b'/');
+        }
+        std::mem::swap(&mut self.out, &mut self.scratch);
+        true
+    }
+}
+
+/// Parses `xHH` (the part after a backslash) into the byte it stands for.
+fn hex_escape(rest: &[u8]) -> Option<u8> {
+    match rest {
+        [b'x', hi, lo, ..] => Some(hex_value(*hi)? << 4 | hex_value(*lo)?),
+        _ => None,
+    }
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Whether some `%` is not followed by two hex digits.
+fn has_bad_percent(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'%', bytes).any(|i| {
+        !matches!(bytes.get(i + 1..i + 3), Some([a, b]) if a.is_ascii_hexdigit() && b.is_ascii_hexdigit())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canonical(path: &str, case_insensitive: bool) -> (String, Vec<&'static str>) {
+        let mut normaliser = Normaliser::new(case_insensitive);
+        let (out, done) = normaliser.canonicalise(path.as_bytes());
+        (
+            String::from_utf8_lossy(out).into_owned(),
+            done.names().collect(),
+        )
+    }
+
+    #[test]
+    fn canonicalises_every_trick() {
+        let table: &[(&str, bool, &str, &[&str])] = &[
+            ("/forms/submissions/1", false, "/forms/submissions/1", &[]),
+            (
+                "/forms%2Fsubmissions/1",
+                false,
+                "/forms/submissions/1",
+                &["decoded"],
+            ),
+            (
+                "/forms%2fsubmissions/1",
+                false,
+                "/forms/submissions/1",
+                &["decoded"],
+            ),
+            (
+                "/%66orms/submissions/",
+                false,
+                "/forms/submissions/",
+                &["decoded"],
+            ),
+            (
+                "/x/%2e%2e/forms/a",
+                false,
+                "/forms/a",
+                &["decoded", "dot_segments"],
+            ),
+            (
+                "/x/%2E%2E/forms/a",
+                false,
+                "/forms/a",
+                &["decoded", "dot_segments"],
+            ),
+            (
+                "/forms/./submissions/a",
+                false,
+                "/forms/submissions/a",
+                &["dot_segments"],
+            ),
+            ("/x/../forms/a", false, "/forms/a", &["dot_segments"]),
+            ("/../../forms/a", false, "/forms/a", &["dot_segments"]),
+            ("/forms/submissions/..", false, "/forms/", &["dot_segments"]),
+            (
+                "/forms/submissions/.",
+                false,
+                "/forms/submissions/",
+                &["dot_segments"],
+            ),
+            (
+                "//forms///submissions/a",
+                false,
+                "/forms/submissions/a",
+                &["slashes"],
+            ),
+            (
+                "/forms%252Fsubmissions",
+                false,
+                "/forms/submissions",
+                &["decoded", "double_decoded"],
+            ),
+            (
+                "/forms;jsessionid=1/sub;x=2/a",
+                false,
+                "/forms/sub/a",
+                &["path_params"],
+            ),
+            (
+                "\\forms\\submissions\\a",
+                false,
+                "/forms/submissions/a",
+                &["backslash"],
+            ),
+            (
+                "/forms\\x2fsubmissions",
+                false,
+                "/forms/submissions",
+                &["log_escapes"],
+            ),
+            (
+                "/Forms/Submissions/A",
+                true,
+                "/forms/submissions/a",
+                &["case"],
+            ),
+            ("/Forms/Submissions/A", false, "/Forms/Submissions/A", &[]),
+            ("/a%zz/b", false, "/a%zz/b", &["bad_percent"]),
+            ("/a%ff", false, "/a\u{fffd}", &["decoded", "not_utf8"]),
+            ("", false, "", &[]),
+        ];
+        for (input, ci, want_path, want_names) in table {
+            let (path, names) = canonical(input, *ci);
+            assert_eq!(&path, want_path, "path of {input:?}");
+            assert_eq!(&names, want_names, "transforms of {input:?}");
+        }
+    }
+
+    #[test]
+    fn splits_targets() {
+        let table: &[(&str, &str, Option<&str>, bool)] = &[
+            ("/a/b?x=1", "/a/b", Some("x=1"), false),
+            ("/a/b", "/a/b", None, false),
+            ("/a/b#frag?no", "/a/b", None, false),
+            ("/a?b#c", "/a", Some("b"), false),
+            ("http://example.org/forms/a?q", "/forms/a", Some("q"), true),
+            ("HTTPS://example.org:8443/forms/", "/forms/", None, true),
+            ("http://example.org", "", None, true),
+            ("http://example.org?x", "", Some("x"), true),
+            (
+                "/redirect?to=http://x/forms/",
+                "/redirect",
+                Some("to=http://x/forms/"),
+                false,
+            ),
+            ("/a:b/c", "/a:b/c", None, false),
+            ("*", "*", None, false),
+        ];
+        for (input, path, query, absolute) in table {
+            let split = split_target(input.as_bytes());
+            assert_eq!(split.path, path.as_bytes(), "path of {input:?}");
+            assert_eq!(split.query, query.map(str::as_bytes), "query of {input:?}");
+            assert_eq!(split.absolute_form, *absolute, "form of {input:?}");
+        }
+    }
+}

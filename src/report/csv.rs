@@ -1,0 +1,275 @@
+//! The CSV outputs: requests.csv, accessors.csv, files.csv, unparsed.csv.
+//!
+//! Every cell that holds text from a log passes through
+//! `sanitise::csv_cell`; the text itself was escaped when it was kept (see
+//! `evidence`), so no cell carries a control character.
+
+use std::io;
+use std::path::Path;
+
+use crate::accessors::{Outcome, client_address};
+use crate::error::InputError;
+use crate::evidence::MatchedRequest;
+use crate::report::Report;
+use crate::rules::describe_via;
+use crate::sanitise::csv_cell;
+
+/// The files written by `write_all`, in order.
+pub const OUTPUT_FILES: [&str; 4] = ["requests.csv", "accessors.csv", "files.csv", "unparsed.csv"];
+
+/// Writes every CSV output into `dir` (which must exist).
+pub fn write_all(report: &Report<'_>, dir: &Path) -> io::Result<()> {
+    write_requests(report, &mut writer(dir, OUTPUT_FILES[0])?)?;
+    write_accessors(report, &mut writer(dir, OUTPUT_FILES[1])?)?;
+    write_files(report, &mut writer(dir, OUTPUT_FILES[2])?)?;
+    write_unparsed(report, &mut writer(dir, OUTPUT_FILES[3])?)?;
+    Ok(())
+}
+
+fn writer(dir: &Path, name: &str) -> io::Result<::csv::Writer<std::fs::File>> {
+    Ok(::csv::Writer::from_writer(std::fs::File::create(
+        dir.join(name),
+    )?))
+}
+
+fn write_row<W: io::Write>(out: &mut ::csv::Writer<W>, cells: &[String]) -> io::Result<()> {
+    out.write_record(cells.iter().map(|c| csv_cell(c).into_owned()))
+        .map_err(io::Error::other)
+}
+
+fn finish<W: io::Write>(out: &mut ::csv::Writer<W>) -> io::Result<()> {
+    out.flush()
+}
+
+fn opt(value: Option<&str>) -> String {
+    value.unwrap_or("-").to_string()
+}
+
+fn opt_num<T: ToString>(value: Option<T>) -> String {
+    value.map_or_else(|| "-".to_string(), |v| v.to_string())
+}
+
+/// The columns of requests.csv.
+pub const REQUEST_COLUMNS: [&str; 22] = [
+    "file",
+    "line",
+    "offset",
+    "time",
+    "client",
+    "forwarded_for",
+    "user",
+    "vhost",
+    "method",
+    "target",
+    "path",
+    "query",
+    "status",
+    "bytes",
+    "referer",
+    "user_agent",
+    "rule",
+    "matched_via",
+    "class",
+    "outcome",
+    "windows",
+    "flags",
+];
+
+fn write_requests<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) -> io::Result<()> {
+    write_row(out, &REQUEST_COLUMNS.map(String::from))?;
+    for request in &report.summary.requests {
+        write_row(out, &request_row(report, request))?;
+    }
+    finish(out)
+}
+
+fn request_row(report: &Report<'_>, r: &MatchedRequest) -> Vec<String> {
+    let config = report.config;
+    let class = config.authorised.classify(&r.client, r.user.as_deref());
+    let outcome = Outcome::of_status(r.status);
+    let windows: Vec<&str> = report
+        .windows
+        .iter()
+        .filter(|w| w.contains(r.time))
+        .map(|w| w.name.as_str())
+        .collect();
+    vec![
+        report.summary.files[r.location.file].input.display.clone(),
+        r.location.line.to_string(),
+        r.location.offset.to_string(),
+        r.time.to_rfc3339(),
+        r.client.clone(),
+        opt(r.forwarded.as_deref()),
+        opt(r.user.as_deref()),
+        opt(r.vhost.as_deref()),
+        r.method.clone(),
+        r.target.clone(),
+        r.path.clone(),
+        opt(r.query.as_deref()),
+        opt_num(r.status),
+        opt_num(r.bytes),
+        opt(r.referer.as_deref()),
+        opt(r.user_agent.as_deref()),
+        config.rules.rules()[r.rule].spec.clone(),
+        describe_via(r.via),
+        class.name().to_string(),
+        outcome.name().to_string(),
+        windows.join(";"),
+        request_flags(r, outcome),
+    ]
+}
+
+/// The flags column: the line's irregularities and what the reader must
+/// know about this request.
+fn request_flags(r: &MatchedRequest, outcome: Outcome) -> String {
+    let mut flags: Vec<&str> = r.flags.names().collect();
+    if outcome == Outcome::Served && r.is_head() {
+        flags.push("head_no_body");
+    }
+    if client_address(&r.client).is_none() {
+        flags.push("client_not_address");
+    }
+    flags.join(";")
+}
+
+/// The columns of accessors.csv.
+pub const ACCESSOR_COLUMNS: [&str; 15] = [
+    "window",
+    "class",
+    "client",
+    "user",
+    "requests",
+    "served",
+    "denied",
+    "other",
+    "first_seen",
+    "last_seen",
+    "bytes_served",
+    "statuses",
+    "resources",
+    "user_agents",
+    "flags",
+];
+
+fn write_accessors<W: io::Write>(
+    report: &Report<'_>,
+    out: &mut ::csv::Writer<W>,
+) -> io::Result<()> {
+    write_row(out, &ACCESSOR_COLUMNS.map(String::from))?;
+    for row in report.accessors.iter().flatten() {
+        let flags = if row.client_not_address {
+            "client_not_address"
+        } else {
+            ""
+        };
+        write_row(
+            out,
+            &[
+                row.window.clone(),
+                row.class.name().to_string(),
+                row.client.clone(),
+                opt(row.user.as_deref()),
+                row.requests.to_string(),
+                row.served.to_string(),
+                row.denied.to_string(),
+                row.other.to_string(),
+                row.first_seen.to_rfc3339(),
+                row.last_seen.to_rfc3339(),
+                row.bytes_served.to_string(),
+                row.statuses.iter().cloned().collect::<Vec<_>>().join(";"),
+                row.resources.len().to_string(),
+                row.user_agents.len().to_string(),
+                flags.to_string(),
+            ],
+        )?;
+    }
+    finish(out)
+}
+
+/// The columns of files.csv.
+pub const FILE_COLUMNS: [&str; 14] = [
+    "file",
+    "size",
+    "compression",
+    "format",
+    "format_reason",
+    "lines",
+    "parsed",
+    "unparsed",
+    "bytes_read",
+    "first_time",
+    "last_time",
+    "final_newline",
+    "complete",
+    "problem",
+];
+
+fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) -> io::Result<()> {
+    write_row(out, &FILE_COLUMNS.map(String::from))?;
+    for f in &report.summary.files {
+        write_row(
+            out,
+            &[
+                f.input.display.clone(),
+                f.input.size.to_string(),
+                f.compression.name().to_string(),
+                f.detection
+                    .format
+                    .map_or("unknown", |f| f.name())
+                    .to_string(),
+                f.detection.reason.clone(),
+                f.lines.to_string(),
+                f.parsed.to_string(),
+                f.unparsed.to_string(),
+                f.bytes.to_string(),
+                opt_num(f.first_time),
+                opt_num(f.last_time),
+                yes_no(!f.unterminated_last_line || f.lines == 0),
+                yes_no(f.error.is_none()),
+                f.error
+                    .as_ref()
+                    .map(InputError::to_string)
+                    .unwrap_or_default(),
+            ],
+        )?;
+    }
+    for problem in &report.summary.problems {
+        let mut row = vec![String::new(); FILE_COLUMNS.len()];
+        row[12] = yes_no(false);
+        row[13] = problem.to_string();
+        write_row(out, &row)?;
+    }
+    finish(out)
+}
+
+fn yes_no(value: bool) -> String {
+    if value { "yes" } else { "no" }.to_string()
+}
+
+/// The columns of unparsed.csv.
+pub const UNPARSED_COLUMNS: [&str; 6] = [
+    "file",
+    "line",
+    "offset",
+    "reason",
+    "unterminated",
+    "excerpt",
+];
+
+fn write_unparsed<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) -> io::Result<()> {
+    write_row(out, &UNPARSED_COLUMNS.map(String::from))?;
+    for u in &report.summary.unparsed {
+        write_row(
+            out,
+            &[
+                report.summary.files[u.location.file].input.display.clone(),
+                u.location.line.to_string(),
+                u.location.offset.to_string(),
+                u.reason.reason().to_string(),
+                yes_no(u.unterminated),
+                u.excerpt.clone(),
+            ],
+        )?;
+    }
+    finish(out)
+}

@@ -1,0 +1,132 @@
+//! The short summary printed at the end of a scan.
+//!
+//! Paths and any other text that came from outside were escaped when they
+//! were kept, so nothing printed here can act as a terminal control sequence.
+
+use std::io::{self, Write};
+
+use crate::accessors::{AccessorRow, Class};
+use crate::report::Report;
+use crate::report::csv::OUTPUT_FILES;
+use crate::sanitise::escape_text;
+
+/// How many served external accessors are named per window.
+const ACCESSORS_LISTED: usize = 10;
+
+/// Writes the summary of `report` to `out`.
+pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
+    let summary = report.summary;
+    if let Some(name) = &report.config.case_name {
+        writeln!(out, "Case: {}", escape_text(name))?;
+    }
+    writeln!(
+        out,
+        "Read {} files, {} lines: {} parsed, {} not parsed.",
+        summary.files.len(),
+        summary.lines(),
+        summary.parsed(),
+        summary.unparsed_lines()
+    )?;
+    for f in &summary.files {
+        writeln!(
+            out,
+            "  {}: {} lines = {} parsed + {} not parsed ({}{})",
+            f.input.display,
+            f.lines,
+            f.parsed,
+            f.unparsed,
+            f.detection.format.map_or("unknown format", |f| f.name()),
+            if f.compression.name() == "none" {
+                String::new()
+            } else {
+                format!(", {}", f.compression.name())
+            }
+        )?;
+    }
+    for problem in summary.input_errors() {
+        writeln!(out, "  problem: {problem}")?;
+    }
+    writeln!(
+        out,
+        "Requests to exposed resources, at any time: {}.",
+        summary.requests.len()
+    )?;
+    if report.windows.is_empty() {
+        writeln!(out, "No window: no line has a parsed time.")?;
+    }
+    for (window, rows) in report.windows.iter().zip(&report.accessors) {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Window {}: {} .. {}",
+            window.name, window.from, window.to
+        )?;
+        write_window_lines(rows, out)?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Written to {}: {}",
+        escape_text(&report.config.out.to_string_lossy()),
+        OUTPUT_FILES.join(", ")
+    )?;
+    Ok(())
+}
+
+fn write_window_lines(rows: &[AccessorRow], out: &mut impl Write) -> io::Result<()> {
+    let external = |r: &&AccessorRow| r.class == Class::External;
+    let served: Vec<&AccessorRow> = rows
+        .iter()
+        .filter(external)
+        .filter(|r| r.served > 0)
+        .collect();
+    let unserved: Vec<&AccessorRow> = rows
+        .iter()
+        .filter(external)
+        .filter(|r| r.served == 0)
+        .collect();
+    let authorised: Vec<&AccessorRow> = rows
+        .iter()
+        .filter(|r| r.class == Class::Authorised)
+        .collect();
+    writeln!(
+        out,
+        "  external accessors with a served request: {} ({} served requests)",
+        served.len(),
+        served.iter().map(|r| r.served).sum::<u64>()
+    )?;
+    for row in served.iter().take(ACCESSORS_LISTED) {
+        writeln!(
+            out,
+            "    {}{}: {} served, {} .. {}",
+            row.client,
+            row.user
+                .as_deref()
+                .map(|u| format!(" ({u})"))
+                .unwrap_or_default(),
+            row.served,
+            row.first_seen,
+            row.last_seen
+        )?;
+    }
+    if served.len() > ACCESSORS_LISTED {
+        writeln!(
+            out,
+            "    ... and {} more in accessors.csv",
+            served.len() - ACCESSORS_LISTED
+        )?;
+    }
+    writeln!(
+        out,
+        "  external accessors never served: {} ({} requests)",
+        unserved.len(),
+        unserved.iter().map(|r| r.requests).sum::<u64>()
+    )?;
+    writeln!(
+        out,
+        "  authorised accessors: {} ({} requests)",
+        authorised.len(),
+        authorised.iter().map(|r| r.requests).sum::<u64>()
+    )?;
+    Ok(())
+}

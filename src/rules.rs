@@ -1,0 +1,395 @@
+//! Exposed-resource rules -> `RuleSet`.
+//!
+//! A rule names what was exposed: a folder (`prefix:/forms/submissions/`), a
+//! single resource (`exact:/admin`), a pattern (`glob:/cases/*/files/**`) or a
+//! regular expression (`regex:^/a/`). Rules are canonicalised with the same
+//! `Normaliser` as request paths, so an investigator may write them encoded or
+//! not. The canonical path decides whether a request matches: a logged
+//! `/forms/submissions/../public/x` was served `/forms/public/x`, not the
+//! exposed folder. `matched_via` says `raw` when the path as logged matches
+//! the same rule, and otherwise names the transformations that were needed.
+
+use regex::bytes::Regex;
+
+use crate::error::ConfigError;
+use crate::normalise::{Normaliser, SplitTarget, Transforms};
+
+/// How one rule compares paths.
+#[derive(Debug, Clone)]
+pub enum RuleKind {
+    /// A folder (text ends in `/`) or a path and everything below it, on
+    /// whole segments.
+    Prefix,
+    /// One resource (a trailing slash is ignored).
+    Exact,
+    /// A glob: `*` and `?` within a segment, `**` across segments.
+    Glob(Regex),
+    /// A regular expression over the path (unanchored unless it says so).
+    Regex(Regex),
+}
+
+/// One exposed-resource rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// The rule as the investigator wrote it, e.g. `prefix:/forms/`.
+    pub spec: String,
+    kind: RuleKind,
+    /// The rule's path as written (prefix and exact rules).
+    raw: Vec<u8>,
+    /// The rule's path canonicalised (prefix and exact rules).
+    canonical: Vec<u8>,
+}
+
+impl Rule {
+    /// Parses `prefix:/p`, `exact:/p`, `glob:/p`, `regex:re`, or a bare
+    /// value (a prefix).
+    pub fn parse(spec: &str, case_insensitive: bool) -> Result<Rule, ConfigError> {
+        let (kind, value) = match spec.split_once(':') {
+            Some((k @ ("prefix" | "exact" | "glob" | "regex"), v)) => (k, v),
+            _ => ("prefix", spec),
+        };
+        Rule::from_parts(kind, value, case_insensitive)
+    }
+
+    /// Builds a rule of `kind` (`prefix`, `exact`, `glob` or `regex`).
+    pub fn from_parts(
+        kind: &str,
+        value: &str,
+        case_insensitive: bool,
+    ) -> Result<Rule, ConfigError> {
+        let spec = format!("{kind}:{value}");
+        let invalid = |reason: String| ConfigError::InvalidRule {
+            rule: spec.clone(),
+            reason,
+        };
+        if value.is_empty() {
+            return Err(invalid("the rule is empty".into()));
+        }
+        let needs_slash = matches!(kind, "prefix" | "exact" | "glob");
+        if needs_slash && !value.starts_with('/') {
+            return Err(invalid("a path rule must start with '/'".into()));
+        }
+        let kind = match kind {
+            "prefix" => RuleKind::Prefix,
+            "exact" => RuleKind::Exact,
+            "glob" => {
+                RuleKind::Glob(compile(&glob_to_regex(value), case_insensitive).map_err(invalid)?)
+            }
+            "regex" => RuleKind::Regex(compile(value, case_insensitive).map_err(invalid)?),
+            other => return Err(invalid(format!("unknown rule kind '{other}'"))),
+        };
+        let raw = value.as_bytes().to_vec();
+        let canonical = Normaliser::new(case_insensitive)
+            .canonicalise(value.as_bytes())
+            .0
+            .to_vec();
+        Ok(Rule {
+            spec,
+            kind,
+            raw,
+            canonical,
+        })
+    }
+
+    /// The literal text of the rule's path, if it has one (prefix, exact).
+    pub fn literal(&self) -> Option<&[u8]> {
+        match self.kind {
+            RuleKind::Prefix | RuleKind::Exact => Some(&self.canonical),
+            RuleKind::Glob(_) | RuleKind::Regex(_) => None,
+        }
+    }
+
+    fn matches_raw(&self, path: &[u8]) -> bool {
+        self.matches_with(path, &self.raw)
+    }
+
+    fn matches_canonical(&self, path: &[u8]) -> bool {
+        self.matches_with(path, &self.canonical)
+    }
+
+    fn matches_with(&self, path: &[u8], rule_path: &[u8]) -> bool {
+        match &self.kind {
+            RuleKind::Prefix => prefix_matches(rule_path, path),
+            RuleKind::Exact => {
+                path == rule_path
+                    || path.strip_suffix(b"/") == Some(rule_path)
+                    || rule_path.strip_suffix(b"/") == Some(path)
+            }
+            RuleKind::Glob(re) | RuleKind::Regex(re) => re.is_match(path),
+        }
+    }
+}
+
+/// A folder rule (`/a/`) matches the folder itself (`/a`) and all below it;
+/// a rule without a trailing slash matches whole segments only.
+fn prefix_matches(rule: &[u8], path: &[u8]) -> bool {
+    match rule.strip_suffix(b"/") {
+        Some(folder) => path.starts_with(rule) || path == folder,
+        None => path.starts_with(rule) && matches!(path.get(rule.len()), None | Some(b'/')),
+    }
+}
+
+fn compile(pattern: &str, case_insensitive: bool) -> Result<Regex, String> {
+    regex::bytes::RegexBuilder::new(pattern)
+        .case_insensitive(case_insensitive)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// Translates a glob into an anchored regular expression.
+fn glob_to_regex(glob: &str) -> String {
+    let mut re = String::from("^");
+    let mut chars = glob.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                re.push_str(".*");
+            }
+            '*' => re.push_str("[^/]*"),
+            '?' => re.push_str("[^/]"),
+            _ => re.push_str(&regex::escape(c.encode_utf8(&mut [0; 4]))),
+        }
+    }
+    re.push('$');
+    re
+}
+
+/// How a request matched a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleMatch {
+    /// Index of the first matching rule in the set.
+    pub rule: usize,
+    /// Empty when the raw path matched; otherwise what was needed.
+    pub via: Transforms,
+}
+
+/// All exposed-resource rules of a case.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// A set of the given rules, in the order given.
+    pub fn new(rules: Vec<Rule>) -> RuleSet {
+        RuleSet { rules }
+    }
+
+    /// The rules, in order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Whether the set has no rule.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Matches a split request target: the first rule its raw path matches,
+    /// or else the first its canonical path matches. Returns the match and
+    /// the canonical path (allocated only for a match).
+    pub fn match_target(
+        &self,
+        target: &SplitTarget<'_>,
+        normaliser: &mut Normaliser,
+    ) -> Option<(RuleMatch, Vec<u8>)> {
+        if self.rules.is_empty() {
+            return None;
+        }
+        // An absolute-form target's path was cut out of the target, so it is
+        // never the raw form: matched_via must name absolute_form.
+        let raw = if target.absolute_form {
+            None
+        } else {
+            Some(target.path)
+        };
+        let (canonical, mut transforms) = normaliser.canonicalise(target.path);
+        if target.absolute_form {
+            transforms.insert(Transforms::ABSOLUTE_FORM);
+        }
+        self.find(raw, canonical, transforms)
+            .map(|m| (m, canonical.to_vec()))
+    }
+
+    /// The first rule the canonical path matches. `matched_via` is empty
+    /// (raw) when that rule also matches the path as logged. Where decoding
+    /// was irregular (a bad `%`, invalid UTF-8) the logged path is compared
+    /// too, so an odd encoding can never hide a request.
+    fn find(
+        &self,
+        raw: Option<&[u8]>,
+        canonical: &[u8],
+        transforms: Transforms,
+    ) -> Option<RuleMatch> {
+        let raw_matches = |rule: &Rule| raw.is_some_and(|raw| rule.matches_raw(raw));
+        if let Some(rule) = self
+            .rules
+            .iter()
+            .position(|r| r.matches_canonical(canonical))
+        {
+            let via = if raw_matches(&self.rules[rule]) {
+                Transforms::empty()
+            } else {
+                transforms
+            };
+            return Some(RuleMatch { rule, via });
+        }
+        let irregular = transforms.contains(Transforms::BAD_PERCENT)
+            || transforms.contains(Transforms::NOT_UTF8);
+        if !irregular {
+            return None;
+        }
+        self.rules
+            .iter()
+            .position(raw_matches)
+            .map(|rule| RuleMatch {
+                rule,
+                via: transforms,
+            })
+    }
+}
+
+/// The text written in `matched_via` for a set of transformations.
+pub fn describe_via(via: Transforms) -> String {
+    if via.is_empty() {
+        return "raw".to_string();
+    }
+    via.names().collect::<Vec<_>>().join("+")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalise::split_target;
+
+    /// Runs a logged target through the whole match path.
+    fn match_target(rules: &[&str], target: &str, ci: bool) -> Option<(usize, String)> {
+        let set = RuleSet::new(rules.iter().map(|r| Rule::parse(r, ci).unwrap()).collect());
+        let split = split_target(target.as_bytes());
+        set.match_target(&split, &mut Normaliser::new(ci))
+            .map(|(m, _)| (m.rule, describe_via(m.via)))
+    }
+
+    #[test]
+    fn folder_prefix_matches_tricks_and_not_lookalikes() {
+        let rules = ["prefix:/forms/submissions/"];
+        let table: &[(&str, bool, Option<&str>)] = &[
+            ("/forms/submissions/123.pdf", false, Some("raw")),
+            ("/forms/submissions/", false, Some("raw")),
+            ("/forms/submissions", false, Some("raw")),
+            ("/forms/submissions/a?download=1", false, Some("raw")),
+            ("/forms%2Fsubmissions/1", false, Some("decoded")),
+            ("/forms%2fsubmissions/1", false, Some("decoded")),
+            ("/%66orms/%73ubmissions/1", false, Some("decoded")),
+            (
+                "/x/%2e%2e/forms/submissions/1",
+                false,
+                Some("decoded+dot_segments"),
+            ),
+            ("/forms/./submissions/1", false, Some("dot_segments")),
+            (
+                "/static/../forms/submissions/1",
+                false,
+                Some("dot_segments"),
+            ),
+            ("//forms//submissions/1", false, Some("slashes")),
+            (
+                "http://victim.example/forms/submissions/1",
+                false,
+                Some("absolute_form"),
+            ),
+            (
+                "https://victim.example:443/forms/%2e/submissions/",
+                false,
+                Some("absolute_form+decoded+dot_segments"),
+            ),
+            (
+                "/forms/submissions;jsessionid=9/1",
+                false,
+                Some("path_params"),
+            ),
+            (
+                "/forms%252Fsubmissions/1",
+                false,
+                Some("decoded+double_decoded"),
+            ),
+            ("/forms\\submissions\\1", false, Some("backslash")),
+            ("/FORMS/Submissions/1", true, Some("case")),
+            ("/forms/submissions/1#top", false, Some("raw")),
+            // Look-alikes that must not match.
+            ("/FORMS/Submissions/1", false, None),
+            ("/forms/submissions-old/1", false, None),
+            ("/forms/submissionsX", false, None),
+            ("/formsx/submissions/1", false, None),
+            ("/other/forms/submissions/1", false, None),
+            ("/?next=/forms/submissions/1", false, None),
+            ("/forms/submissions/../public/1", false, None),
+            ("/forms", false, None),
+            ("-", false, None),
+            ("", false, None),
+        ];
+        for (target, ci, want) in table {
+            let got = match_target(&rules, target, *ci).map(|(_, via)| via);
+            assert_eq!(got.as_deref(), *want, "target {target:?}");
+        }
+    }
+
+    #[test]
+    fn prefix_without_slash_matches_whole_segments() {
+        let rules = ["/forms/sub"];
+        assert!(match_target(&rules, "/forms/sub", false).is_some());
+        assert!(match_target(&rules, "/forms/sub/x", false).is_some());
+        assert!(match_target(&rules, "/forms/submissions", false).is_none());
+        assert!(match_target(&rules, "/forms/sub.bak", false).is_none());
+    }
+
+    #[test]
+    fn rule_kinds() {
+        let table: &[(&str, &str, bool)] = &[
+            ("exact:/admin", "/admin", true),
+            ("exact:/admin", "/admin/", true),
+            ("exact:/admin", "/admin/users", false),
+            ("exact:/admin", "/%61dmin", true),
+            ("exact:/admin/", "/admin", true),
+            ("glob:/cases/*/file.pdf", "/cases/42/file.pdf", true),
+            ("glob:/cases/*/file.pdf", "/cases/4/2/file.pdf", false),
+            ("glob:/cases/**/file.pdf", "/cases/4/2/file.pdf", true),
+            ("glob:/cases/?.pdf", "/cases/7.pdf", true),
+            ("glob:/cases/?.pdf", "/cases/77.pdf", false),
+            ("glob:/a.b/*", "/aXb/c", false),
+            ("regex:^/case-[0-9]+/", "/case-12/x", true),
+            ("regex:^/case-[0-9]+/", "/case-x/x", false),
+            ("regex:^/case-[0-9]+/", "/case-%31/x", true),
+            ("prefix:/my%20files/", "/my files/a", true),
+            ("prefix:/my%20files/", "/my%20files/a", true),
+        ];
+        for (rule, target, want) in table {
+            let got = match_target(&[rule], target, false).is_some();
+            assert_eq!(got, *want, "rule {rule} on {target}");
+        }
+    }
+
+    #[test]
+    fn irregular_encodings_fall_back_to_the_logged_path() {
+        // `%zz` cannot be decoded; the rule written with it still matches.
+        let got = match_target(&["prefix:/files%zz/"], "/files%zz/a", false);
+        assert_eq!(got, Some((0, "raw".into())));
+        // Invalid UTF-8 after decoding is compared byte for byte.
+        let got = match_target(&["prefix:/f/"], "/%66/%ff%fe", false);
+        assert_eq!(got, Some((0, "decoded+not_utf8".into())));
+    }
+
+    #[test]
+    fn first_rule_in_order_wins() {
+        let rules = ["prefix:/a/", "prefix:/a/b/"];
+        assert_eq!(match_target(&rules, "/a/b/c", false).unwrap().0, 0);
+    }
+
+    #[test]
+    fn bad_rules_are_errors() {
+        for spec in ["prefix:", "exact:admin", "regex:(", "glob:cases"] {
+            assert!(Rule::parse(spec, false).is_err(), "{spec}");
+        }
+    }
+}

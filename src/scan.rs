@@ -1,0 +1,536 @@
+//! Sources x chunks on rayon -> ordered merge -> `Summary`.
+//!
+//! Each plain file is cut into line-aligned chunks and each compressed file
+//! is one unit; units are scanned in parallel, each into a `ChunkResult`
+//! (counters, matched requests, unparsed lines, with chunk-relative line
+//! numbers). Results are collected in unit order and merged sequentially,
+//! which turns relative line numbers into absolute ones and makes the output
+//! identical for any thread count or chunk size.
+//!
+//! The per-line work borrows fields from the input, normalises into a reused
+//! buffer, and allocates only for lines that match a rule or do not parse.
+
+use std::io::{self, Read};
+use std::ops::Range;
+
+use chrono_tz::Tz;
+use rayon::prelude::*;
+
+use crate::config::ScanConfig;
+use crate::error::InputError;
+use crate::evidence::{Location, MatchedRequest};
+use crate::formats::{self, Detection, FormatChoice, Parser, Unparsed};
+use crate::input::content::{self, Compression, Content};
+use crate::input::{Discovery, InputFile};
+use crate::normalise::{Normaliser, split_target};
+use crate::rules::RuleSet;
+use crate::sanitise::escape_bytes;
+use crate::time::Timestamp;
+
+/// Default size of a plain-file chunk.
+pub const DEFAULT_CHUNK_SIZE: usize = 8 << 20;
+
+/// How many bytes of a line an unparsed-line excerpt keeps.
+const EXCERPT_BYTES: usize = 160;
+
+/// How many bytes from the start of a file format detection reads.
+const DETECTION_BYTES: usize = 64 << 10;
+
+/// A line that did not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnparsedLine {
+    /// Where it is.
+    pub location: Location,
+    /// Why it did not parse.
+    pub reason: Unparsed,
+    /// The start of the line, escaped.
+    pub excerpt: String,
+    /// Whether it is a last line with no line end (possibly cut short).
+    pub unterminated: bool,
+}
+
+/// What one unit (a chunk of a plain file, or a whole compressed file) held.
+#[derive(Debug, Default)]
+struct ChunkResult {
+    file: usize,
+    lines: u64,
+    parsed: u64,
+    bytes: u64,
+    first_time: Option<Timestamp>,
+    last_time: Option<Timestamp>,
+    unterminated_last_line: bool,
+    requests: Vec<MatchedRequest>,
+    unparsed: Vec<UnparsedLine>,
+    error: Option<InputError>,
+}
+
+/// The accounting and description of one input file.
+#[derive(Debug, Clone)]
+pub struct FileSummary {
+    /// The file.
+    pub input: InputFile,
+    /// How it is stored.
+    pub compression: Compression,
+    /// The format chosen and why.
+    pub detection: Detection,
+    /// Lines read (a last line without line end counts).
+    pub lines: u64,
+    /// Lines parsed as records.
+    pub parsed: u64,
+    /// Lines not parsed.
+    pub unparsed: u64,
+    /// Bytes of content read (decompressed).
+    pub bytes: u64,
+    /// The earliest record time.
+    pub first_time: Option<Timestamp>,
+    /// The latest record time.
+    pub last_time: Option<Timestamp>,
+    /// Whether the content ends without a line end.
+    pub unterminated_last_line: bool,
+    /// What went wrong reading it, if anything.
+    pub error: Option<InputError>,
+}
+
+/// Everything the scan found, in a deterministic order.
+#[derive(Debug)]
+pub struct Summary {
+    /// Per file, in id order.
+    pub files: Vec<FileSummary>,
+    /// Matched requests, sorted by time, then file, then line.
+    pub requests: Vec<MatchedRequest>,
+    /// Unparsed lines, sorted by file and line.
+    pub unparsed: Vec<UnparsedLine>,
+    /// Problems met finding inputs (unlistable directories, loops).
+    pub problems: Vec<InputError>,
+}
+
+impl Summary {
+    /// Lines read in all files.
+    pub fn lines(&self) -> u64 {
+        self.files.iter().map(|f| f.lines).sum()
+    }
+
+    /// Lines parsed in all files.
+    pub fn parsed(&self) -> u64 {
+        self.files.iter().map(|f| f.parsed).sum()
+    }
+
+    /// Lines not parsed in all files.
+    pub fn unparsed_lines(&self) -> u64 {
+        self.files.iter().map(|f| f.unparsed).sum()
+    }
+
+    /// Every problem with an input: discovery problems, then per file.
+    pub fn input_errors(&self) -> impl Iterator<Item = &InputError> {
+        self.problems
+            .iter()
+            .chain(self.files.iter().filter_map(|f| f.error.as_ref()))
+    }
+}
+
+/// An opened file and the units it is read in.
+struct Opened {
+    content: Result<Content, InputError>,
+    compression: Compression,
+    detection: Detection,
+}
+
+enum Unit {
+    Chunk { file: usize, range: Range<usize> },
+    Stream { file: usize },
+    Nothing { file: usize },
+}
+
+/// Scans the discovered files with the validated configuration.
+pub fn scan(config: &ScanConfig, discovery: Discovery) -> Summary {
+    let files = discovery.files;
+    let opened: Vec<Opened> = files
+        .par_iter()
+        .map(|f| open_and_detect(f, config.format, config.zone))
+        .collect();
+    let units = plan_units(&opened, config.chunk_size);
+    let results: Vec<ChunkResult> = units
+        .par_iter()
+        .map(|unit| scan_unit(unit, &files, &opened, config))
+        .collect();
+    merge(files, opened, results, discovery.problems)
+}
+
+/// A file's storage and detected format, as `detect` prints them.
+#[derive(Debug)]
+pub struct DetectedFile<'a> {
+    /// The file.
+    pub input: &'a InputFile,
+    /// How it is stored.
+    pub compression: Compression,
+    /// The format chosen and why.
+    pub detection: Detection,
+}
+
+/// Detects the format of each file, without scanning it.
+pub fn detect_files(files: &[InputFile], zone: Tz) -> Vec<DetectedFile<'_>> {
+    files
+        .par_iter()
+        .map(|input| {
+            let opened = open_and_detect(input, FormatChoice::Auto, zone);
+            DetectedFile {
+                input,
+                compression: opened.compression,
+                detection: opened.detection,
+            }
+        })
+        .collect()
+}
+
+fn open_and_detect(file: &InputFile, format: FormatChoice, zone: Tz) -> Opened {
+    let unreadable = |e: io::Error| InputError::Unreadable {
+        path: file.display.clone(),
+        message: e.to_string(),
+    };
+    let content = content::open(&file.path).map_err(unreadable);
+    let (compression, sample) = match &content {
+        Ok(Content::Mapped(map)) => (
+            Compression::None,
+            map[..map.len().min(DETECTION_BYTES)].to_vec(),
+        ),
+        Ok(Content::Gzip) => (
+            Compression::Gzip,
+            content::gzip_head(&file.path, DETECTION_BYTES).unwrap_or_default(),
+        ),
+        Ok(Content::Unsupported(c)) => (*c, Vec::new()),
+        Ok(Content::Empty) | Err(_) => (Compression::None, Vec::new()),
+    };
+    let whole = sample.len() < DETECTION_BYTES;
+    let detection = match (&content, format) {
+        (Err(e), _) => Detection {
+            format: None,
+            reason: e.to_string(),
+        },
+        (Ok(Content::Unsupported(c)), _) => Detection {
+            format: None,
+            reason: format!("{} content is not decoded yet", c.name()),
+        },
+        (_, FormatChoice::Fixed(format)) => Detection {
+            format: Some(format),
+            reason: "given with --format".into(),
+        },
+        (_, FormatChoice::Auto) => formats::detect(&sample, whole, zone),
+    };
+    let content = content.and_then(|c| match c {
+        Content::Unsupported(compression) => Err(InputError::UnsupportedCompression {
+            path: file.display.clone(),
+            compression: compression.name(),
+        }),
+        other => Ok(other),
+    });
+    Opened {
+        content,
+        compression,
+        detection,
+    }
+}
+
+fn plan_units(opened: &[Opened], chunk_size: usize) -> Vec<Unit> {
+    let mut units = Vec::new();
+    for (file, o) in opened.iter().enumerate() {
+        match &o.content {
+            Ok(Content::Mapped(map)) => units.extend(
+                chunk_ranges(map, chunk_size)
+                    .into_iter()
+                    .map(|range| Unit::Chunk { file, range }),
+            ),
+            Ok(Content::Gzip) => units.push(Unit::Stream { file }),
+            _ => units.push(Unit::Nothing { file }),
+        }
+    }
+    units
+}
+
+/// Cuts `data` into ranges of about `chunk_size` bytes that end just after a
+/// line end (the last one ends where the data does).
+fn chunk_ranges(data: &[u8], chunk_size: usize) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    while start < data.len() {
+        let wanted = (start + chunk_size.max(1)).min(data.len());
+        let end = match memchr::memchr(b'\n', &data[wanted - 1..]) {
+            Some(i) => wanted + i,
+            None => data.len(),
+        };
+        ranges.push(start..end);
+        start = end;
+    }
+    ranges
+}
+
+fn scan_unit(
+    unit: &Unit,
+    files: &[InputFile],
+    opened: &[Opened],
+    config: &ScanConfig,
+) -> ChunkResult {
+    match unit {
+        Unit::Chunk { file, range } => {
+            let Ok(Content::Mapped(map)) = &opened[*file].content else {
+                unreachable!("chunks are planned for mapped files only")
+            };
+            let mut scanner = LineScanner::new(*file, config);
+            scanner.block(
+                &map[range.clone()],
+                range.start as u64,
+                range.end == map.len(),
+            );
+            scanner.result
+        }
+        Unit::Stream { file } => scan_gzip(*file, &files[*file], config),
+        Unit::Nothing { file } => ChunkResult {
+            file: *file,
+            error: opened[*file].content.as_ref().err().cloned(),
+            ..ChunkResult::default()
+        },
+    }
+}
+
+/// Decodes a gzip file as a stream, block by block, keeping the lines read
+/// before any corruption.
+fn scan_gzip(file: usize, input: &InputFile, config: &ScanConfig) -> ChunkResult {
+    let mut scanner = LineScanner::new(file, config);
+    let mut reader = match content::gzip_reader(&input.path) {
+        Ok(reader) => reader,
+        Err(e) => {
+            scanner.result.error = Some(InputError::Unreadable {
+                path: input.display.clone(),
+                message: e.to_string(),
+            });
+            return scanner.result;
+        }
+    };
+    let mut buf = vec![0u8; 1 << 20];
+    let mut filled = 0;
+    let mut offset = 0u64;
+    loop {
+        if filled == buf.len() {
+            // A line longer than the buffer: grow rather than cut it.
+            buf.resize(buf.len() * 2, 0);
+        }
+        let n = match reader.read(&mut buf[filled..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                let lines_before = scanner.result.lines;
+                scanner.block(&buf[..filled], offset, true);
+                scanner.result.error = Some(InputError::Decompression {
+                    path: input.display.clone(),
+                    compression: "gzip",
+                    offset: offset + filled as u64,
+                    line: lines_before + 1,
+                    message: e.to_string(),
+                });
+                return scanner.result;
+            }
+        };
+        if n == 0 {
+            scanner.block(&buf[..filled], offset, true);
+            return scanner.result;
+        }
+        filled += n;
+        let complete = match memchr::memrchr(b'\n', &buf[..filled]) {
+            Some(i) => i + 1,
+            None => continue,
+        };
+        scanner.block(&buf[..complete], offset, false);
+        buf.copy_within(complete..filled, 0);
+        filled -= complete;
+        offset += complete as u64;
+    }
+}
+
+/// Scans lines into a `ChunkResult`, with buffers reused across lines.
+struct LineScanner<'c> {
+    parser: Parser,
+    rules: &'c RuleSet,
+    normaliser: Normaliser,
+    result: ChunkResult,
+}
+
+impl<'c> LineScanner<'c> {
+    fn new(file: usize, config: &'c ScanConfig) -> LineScanner<'c> {
+        LineScanner {
+            parser: Parser::new(config.format, config.zone),
+            rules: &config.rules,
+            normaliser: Normaliser::new(config.case_insensitive),
+            result: ChunkResult {
+                file,
+                ..ChunkResult::default()
+            },
+        }
+    }
+
+    /// Scans the lines of `block`, which starts at `offset` in the content;
+    /// `is_end` says the content ends with the block.
+    fn block(&mut self, block: &[u8], offset: u64, is_end: bool) {
+        self.result.bytes += block.len() as u64;
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', block) {
+            self.line(&block[start..end], offset + start as u64, false);
+            start = end + 1;
+        }
+        if start < block.len() {
+            // Only the end of the content can hold a line without line end.
+            debug_assert!(is_end, "blocks end on a line end");
+            self.result.unterminated_last_line = true;
+            self.line(&block[start..], offset + start as u64, true);
+        }
+    }
+
+    fn line(&mut self, raw: &[u8], offset: u64, unterminated: bool) {
+        self.result.lines += 1;
+        let location = Location {
+            file: self.result.file,
+            line: self.result.lines,
+            offset,
+        };
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let record = match self.parser.parse(line) {
+            Ok(record) => record,
+            Err(reason) => {
+                self.result.unparsed.push(UnparsedLine {
+                    location,
+                    reason,
+                    excerpt: excerpt(line),
+                    unterminated,
+                });
+                return;
+            }
+        };
+        let result = &mut self.result;
+        result.parsed += 1;
+        result.first_time = Some(
+            result
+                .first_time
+                .map_or(record.time, |t| t.min(record.time)),
+        );
+        result.last_time = Some(result.last_time.map_or(record.time, |t| t.max(record.time)));
+        let Some(target) = record.target else {
+            return;
+        };
+        let split = split_target(target);
+        if let Some((found, canonical)) = self.rules.match_target(&split, &mut self.normaliser) {
+            result.requests.push(MatchedRequest::new(
+                location,
+                &record,
+                target,
+                &canonical,
+                split.query,
+                found.rule,
+                found.via,
+            ));
+        }
+    }
+}
+
+/// The start of a line, escaped, with `…` when cut.
+fn excerpt(line: &[u8]) -> String {
+    if line.len() <= EXCERPT_BYTES {
+        return escape_bytes(line);
+    }
+    let mut text = escape_bytes(&line[..EXCERPT_BYTES]);
+    text.push('…');
+    text
+}
+
+/// Joins unit results in order: line numbers become absolute, counters add.
+fn merge(
+    files: Vec<InputFile>,
+    opened: Vec<Opened>,
+    results: Vec<ChunkResult>,
+    problems: Vec<InputError>,
+) -> Summary {
+    let mut summaries: Vec<FileSummary> = files
+        .into_iter()
+        .zip(opened)
+        .map(|(input, o)| FileSummary {
+            input,
+            compression: o.compression,
+            detection: o.detection,
+            lines: 0,
+            parsed: 0,
+            unparsed: 0,
+            bytes: 0,
+            first_time: None,
+            last_time: None,
+            unterminated_last_line: false,
+            error: None,
+        })
+        .collect();
+    let mut requests = Vec::new();
+    let mut unparsed = Vec::new();
+    for mut result in results {
+        let file = &mut summaries[result.file];
+        let base = file.lines;
+        for r in &mut result.requests {
+            r.location.line += base;
+        }
+        for u in &mut result.unparsed {
+            u.location.line += base;
+        }
+        file.lines += result.lines;
+        file.parsed += result.parsed;
+        file.unparsed += result.unparsed.len() as u64;
+        file.bytes += result.bytes;
+        file.first_time = earliest(file.first_time, result.first_time);
+        file.last_time = latest(file.last_time, result.last_time);
+        file.unterminated_last_line |= result.unterminated_last_line;
+        file.error = file.error.take().or(result.error);
+        requests.append(&mut result.requests);
+        unparsed.append(&mut result.unparsed);
+    }
+    requests.sort_by_key(|r| (r.time, r.location));
+    Summary {
+        files: summaries,
+        requests,
+        unparsed,
+        problems,
+    }
+}
+
+fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn latest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_end_on_line_ends_and_cover_everything() {
+        let data = b"aa\nbbbb\nc\n\nddd";
+        for size in 1..=data.len() + 1 {
+            let ranges = chunk_ranges(data, size);
+            assert_eq!(ranges.first().map(|r| r.start), Some(0));
+            assert_eq!(ranges.last().map(|r| r.end), Some(data.len()));
+            for pair in ranges.windows(2) {
+                assert_eq!(pair[0].end, pair[1].start);
+                assert_eq!(data[pair[0].end - 1], b'\n', "size {size}");
+            }
+        }
+        assert!(chunk_ranges(b"", 4).is_empty());
+    }
+
+    #[test]
+    fn excerpts_are_bounded_and_escaped() {
+        assert_eq!(excerpt(b"\x1b[2Jhi"), "\\x1B[2Jhi");
+        let long = vec![b'a'; 10_000];
+        assert_eq!(excerpt(&long).chars().count(), EXCERPT_BYTES + 1);
+    }
+}

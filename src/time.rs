@@ -1,0 +1,202 @@
+//! Instants in UTC, and reading times written by people and by servers.
+//!
+//! Every time in logwitness is a `Timestamp`: whole seconds since the Unix
+//! epoch, in UTC. Times without an offset are read in an IANA time zone with
+//! chrono-tz; a local time that does not exist (the spring-forward gap) or is
+//! ambiguous (the autumn overlap) is an error, never a guess.
+
+use std::fmt;
+
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::error::ConfigError;
+
+/// An instant, in whole seconds since 1970-01-01T00:00:00Z.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// The instant as RFC 3339 in UTC, e.g. `2022-11-11T14:20:00Z`.
+    pub fn to_rfc3339(self) -> String {
+        match DateTime::<Utc>::from_timestamp(self.0, 0) {
+            Some(t) => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            None => format!("@{}", self.0),
+        }
+    }
+
+    /// The instant of a UTC date and time, if the fields make a real one.
+    pub fn from_utc_fields(
+        year: i32,
+        month: u32,
+        day: u32,
+        hour: u32,
+        minute: u32,
+        second: u32,
+    ) -> Option<Timestamp> {
+        let date = NaiveDate::from_ymd_opt(year, month, day)?;
+        // Leap seconds (:60) are real in logs; they fold onto :59.
+        let time = NaiveTime::from_hms_opt(hour, minute, second.min(59))?;
+        Some(Timestamp(date.and_time(time).and_utc().timestamp()))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+/// Parses an IANA time-zone name (`Europe/London`, `UTC`).
+pub fn parse_zone(name: &str) -> Result<Tz, ConfigError> {
+    name.parse::<Tz>()
+        .map_err(|_| ConfigError::UnknownTimeZone(name.to_string()))
+}
+
+/// Which end of a period a time written as a date alone stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateEnd {
+    /// A date alone means its first second.
+    Start,
+    /// A date alone means its last second.
+    End,
+}
+
+/// Reads a time written by a person: RFC 3339 with an offset, or a local
+/// date and time (`2023-02-23T10:05`, `2023-02-23 10:05:00`, `2023-02-23`)
+/// read in `zone`.
+pub fn parse_time(text: &str, zone: Tz, end: DateEnd) -> Result<Timestamp, ConfigError> {
+    let text = text.trim();
+    let invalid = |reason: &str| ConfigError::InvalidTime {
+        time: text.to_string(),
+        reason: reason.to_string(),
+    };
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(Timestamp(t.timestamp()));
+    }
+    let naive = parse_naive(text, end).ok_or_else(|| {
+        invalid("expected RFC 3339 (2023-02-23T10:05:00Z) or a local time (2023-02-23T10:05:00, 2023-02-23)")
+    })?;
+    match zone.from_local_datetime(&naive) {
+        LocalResult::Single(t) => Ok(Timestamp(t.timestamp())),
+        LocalResult::None => Err(invalid(&format!(
+            "this local time does not exist in {zone} (clocks went forward); give an offset"
+        ))),
+        LocalResult::Ambiguous(a, b) => Err(invalid(&format!(
+            "this local time happened twice in {zone} (clocks went back: {} or {}); give an offset",
+            a.format("%:z"),
+            b.format("%:z")
+        ))),
+    }
+}
+
+fn parse_naive(text: &str, end: DateEnd) -> Option<NaiveDateTime> {
+    const FORMATS: [&str; 4] = [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ];
+    if let Some(t) = FORMATS
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    {
+        return Some(t);
+    }
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    Some(match end {
+        DateEnd::Start => date.and_hms_opt(0, 0, 0)?,
+        DateEnd::End => date.and_hms_opt(23, 59, 59)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> Timestamp {
+        Timestamp(DateTime::parse_from_rfc3339(text).unwrap().timestamp())
+    }
+
+    #[test]
+    fn reads_times_across_daylight_saving() {
+        let london = parse_zone("Europe/London").unwrap();
+        let table: &[(&str, DateEnd, &str)] = &[
+            (
+                "2022-11-11T14:20:00Z",
+                DateEnd::Start,
+                "2022-11-11T14:20:00Z",
+            ),
+            (
+                "2022-11-11T14:20:00+01:00",
+                DateEnd::Start,
+                "2022-11-11T13:20:00Z",
+            ),
+            // Winter: London is UTC.
+            (
+                "2023-01-10T09:00:00",
+                DateEnd::Start,
+                "2023-01-10T09:00:00Z",
+            ),
+            // Summer: London is UTC+1.
+            ("2023-07-10 09:00", DateEnd::Start, "2023-07-10T08:00:00Z"),
+            // Either side of the spring change (2023-03-26 01:00 UTC).
+            (
+                "2023-03-26T00:59:59",
+                DateEnd::Start,
+                "2023-03-26T00:59:59Z",
+            ),
+            (
+                "2023-03-26T02:00:00",
+                DateEnd::Start,
+                "2023-03-26T01:00:00Z",
+            ),
+            ("2023-03-26", DateEnd::Start, "2023-03-26T00:00:00Z"),
+            ("2023-03-26", DateEnd::End, "2023-03-26T22:59:59Z"),
+        ];
+        for (text, end, want) in table {
+            assert_eq!(parse_time(text, london, *end).unwrap(), utc(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn refuses_local_times_that_do_not_exist_or_repeat() {
+        let london = parse_zone("Europe/London").unwrap();
+        let gap = parse_time("2023-03-26T01:30:00", london, DateEnd::Start).unwrap_err();
+        assert!(gap.to_string().contains("does not exist"), "{gap}");
+        let overlap = parse_time("2023-10-29T01:30:00", london, DateEnd::Start).unwrap_err();
+        assert!(overlap.to_string().contains("happened twice"), "{overlap}");
+        // With an offset, the same wall-clock times are fine.
+        assert!(parse_time("2023-10-29T01:30:00+01:00", london, DateEnd::Start).is_ok());
+    }
+
+    #[test]
+    fn refuses_nonsense() {
+        let utc_zone = parse_zone("UTC").unwrap();
+        for text in [
+            "",
+            "yesterday",
+            "2023-02-30",
+            "2023-13-01T00:00:00",
+            "2023-02-23T25:00",
+        ] {
+            assert!(
+                parse_time(text, utc_zone, DateEnd::Start).is_err(),
+                "{text}"
+            );
+        }
+        assert!(parse_zone("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn formats_utc() {
+        assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            Timestamp::from_utc_fields(2016, 12, 31, 23, 59, 60)
+                .unwrap()
+                .to_rfc3339(),
+            "2016-12-31T23:59:59Z"
+        );
+        assert!(Timestamp::from_utc_fields(2023, 2, 29, 0, 0, 0).is_none());
+    }
+}
