@@ -239,19 +239,18 @@ pub fn summarise_window(
             .add(request);
     }
     let mut rows: Vec<AccessorRow> = rows.into_values().collect();
-    rows.sort_by(|a, b| {
+    rows.sort_by_cached_key(|r| {
+        // Ties are ordered by address (numerically), host names after.
+        let address = client_address(&r.client);
         (
-            a.class,
-            std::cmp::Reverse(a.served),
-            std::cmp::Reverse(a.requests),
+            r.class,
+            std::cmp::Reverse(r.served),
+            std::cmp::Reverse(r.requests),
+            address.is_none(),
+            address,
+            r.client.clone(),
+            r.user.clone(),
         )
-            .cmp(&(
-                b.class,
-                std::cmp::Reverse(b.served),
-                std::cmp::Reverse(b.requests),
-            ))
-            .then_with(|| a.client.cmp(&b.client))
-            .then_with(|| a.user.cmp(&b.user))
     });
     rows
 }

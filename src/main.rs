@@ -86,9 +86,10 @@ fn warn_about_inputs(summary: &scan::Summary) {
             .map(|u| format!("line {} ({})", u.location.line, u.reason.reason()))
             .collect();
         eprintln!(
-            "logwitness: warning: {}: {} lines not parsed, kept in unparsed.csv; first: {}",
+            "logwitness: warning: {}: {} of {} lines not parsed, kept in unparsed.csv; first: {}",
             file.input.display,
             file.unparsed,
+            file.lines,
             named.join(", ")
         );
     }

@@ -21,8 +21,8 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
     }
     writeln!(
         out,
-        "Read {} files, {} lines: {} parsed, {} not parsed.",
-        summary.files.len(),
+        "Read {}, {} lines: {} parsed, {} not parsed.",
+        count(summary.files.len(), "file", "files"),
         summary.lines(),
         summary.parsed(),
         summary.unparsed_lines()
@@ -71,6 +71,11 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
         OUTPUT_FILES.join(", ")
     )?;
     Ok(())
+}
+
+/// `1 file`, `2 files`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn write_window_lines(rows: &[AccessorRow], out: &mut impl Write) -> io::Result<()> {

@@ -1,1 +1,10 @@
+//! Integration tests: they drive the built binary on real log files and
+//! compare whole outputs with golden files (`LOGWITNESS_BLESS=1` rewrites
+//! them, so changes are reviewed as diffs).
 
+mod corpus;
+mod harness;
+mod inputs;
+mod matching;
+mod safety;
+mod sample;

@@ -1,0 +1,122 @@
+//! Matching through the binary: every encoding trick and look-alike in one
+//! fixture, compared with golden outputs, plus case-insensitive servers.
+
+use std::path::Path;
+
+use crate::harness::{assert_outputs_golden, scan};
+
+const FIXTURE: &str = "tests/fixtures/tricks";
+
+fn tricks(extra: &[&str]) -> crate::harness::Run {
+    let mut args = vec!["--case", "tests/fixtures/tricks/case.toml"];
+    args.extend_from_slice(extra);
+    args.push("tests/fixtures/tricks/access.log");
+    scan(&args)
+}
+
+#[test]
+fn tricks_match_golden_outputs() {
+    let run = tricks(&[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_outputs_golden(&run, &Path::new(FIXTURE).join("expected"));
+}
+
+#[test]
+fn each_trick_matches_and_says_how() {
+    let run = tricks(&[]);
+    let via: Vec<(String, String)> = run
+        .records("requests.csv")
+        .iter()
+        .map(|r| (r["client"].clone(), r["matched_via"].clone()))
+        .collect();
+    let expected = [
+        ("198.51.100.1", "raw"),
+        ("198.51.100.1", "raw"),
+        ("198.51.100.2", "decoded"),
+        ("198.51.100.3", "decoded"),
+        ("198.51.100.4", "decoded"),
+        ("198.51.100.5", "decoded+dot_segments"),
+        ("198.51.100.6", "dot_segments"),
+        ("198.51.100.7", "slashes"),
+        ("198.51.100.8", "absolute_form"),
+        ("198.51.100.9", "raw"),
+        ("198.51.100.10", "path_params"),
+        ("198.51.100.11", "decoded+double_decoded"),
+        ("198.51.100.12", "log_escapes+backslash"),
+        ("198.51.100.13", "raw"),
+        ("198.51.100.14", "raw"),
+        ("198.51.100.15", "raw"),
+        ("10.1.2.3", "raw"),
+        ("staff-laptop.example.org", "raw"),
+        ("198.51.100.1", "raw"),
+        ("198.51.100.1", "raw"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(c, v)| (c.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(via, expected);
+}
+
+#[test]
+fn look_alikes_never_match() {
+    let run = tricks(&[]);
+    let clients: Vec<String> = run
+        .records("requests.csv")
+        .iter()
+        .map(|r| r["client"].clone())
+        .collect();
+    for look_alike in 16..=22 {
+        let client = format!("198.51.100.{look_alike}");
+        assert!(!clients.contains(&client), "{client} must not match");
+    }
+}
+
+#[test]
+fn window_edges_are_inclusive_and_offsets_respected() {
+    let run = tricks(&[]);
+    let rows = run.records("requests.csv");
+    let windows_of = |path: &str| {
+        rows.iter()
+            .find(|r| r["path"] == path)
+            .map(|r| r["windows"].clone())
+            .unwrap()
+    };
+    assert_eq!(windows_of("/cases/files/before.pdf"), "");
+    assert_eq!(windows_of("/cases/files/after.pdf"), "");
+    // 01:59:59 +0200 is 23:59:59 UTC, the window's last second.
+    assert_eq!(windows_of("/cases/files/last-second.pdf"), "exposure");
+}
+
+#[test]
+fn classes_outcomes_and_flags() {
+    let run = tricks(&[]);
+    let rows = run.records("requests.csv");
+    let row = |client: &str| rows.iter().find(|r| r["client"] == client).unwrap();
+    assert_eq!(row("10.1.2.3")["class"], "authorised");
+    let host = row("staff-laptop.example.org");
+    assert_eq!(
+        (host["class"].as_str(), host["flags"].as_str()),
+        ("external", "client_not_address")
+    );
+    let head = row("198.51.100.14");
+    assert_eq!(
+        (head["outcome"].as_str(), head["flags"].as_str()),
+        ("served", "head_no_body")
+    );
+    assert_eq!(row("198.51.100.13")["outcome"], "redirected");
+    assert_eq!(row("198.51.100.15")["outcome"], "error");
+    assert_eq!(row("198.51.100.9")["query"], "download=1");
+}
+
+#[test]
+fn case_insensitive_servers_match_any_case() {
+    let run = tricks(&["--case-insensitive"]);
+    let upper = run
+        .records("requests.csv")
+        .into_iter()
+        .find(|r| r["client"] == "198.51.100.16")
+        .expect("/CASES/FILES/ matches on a case-insensitive server");
+    assert_eq!(upper["matched_via"], "case");
+    assert_eq!(upper["path"], "/cases/files/m.pdf");
+}

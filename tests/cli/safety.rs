@@ -1,0 +1,98 @@
+//! Log fields are attacker-controlled: nothing from a log may reach a
+//! terminal as a control sequence or a spreadsheet as a formula.
+
+use crate::harness::{OUTPUTS, scan};
+
+/// Lines whose fields carry real attack strings, raw as an attacker could
+/// get them into a log.
+const ATTACKS: &[u8] = b"\
+198.51.100.1 - =1+2 [02/Mar/2024:10:00:00 +0000] \"GET /exposed/a HTTP/1.1\" 200 10 \"@SUM(1+1)*cmd|' /C calc'!A0\" \"=HYPERLINK(\\\"http://evil.example\\\",\\\"click\\\")\"\n\
+\x1b[31mred\x1b[0m - - [02/Mar/2024:10:00:01 +0000] \"GET /exposed/b\x1b]52;c;ZXZpbA==\x07 HTTP/1.1\" 200 10 \"-\" \"\x1b[2J\x1b[H\"\n\
+198.51.100.3 - - [02/Mar/2024:10:00:02 +0000] \"GET /exposed/c HTTP/1.1\" 200 10 \"-\" \"+1+cmd|' /C calc'!A0\"\n\
+198.51.100.4 - - [02/Mar/2024:10:00:03 +0000] \"GET /exposed/d HTTP/1.1\" 200 10 \"-\" \"-2+3\"\n\
+\x1b]0;owned\x07 not a log line\n";
+
+fn attack_run() -> crate::harness::Run {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("attacks.log");
+    std::fs::write(&log, ATTACKS).unwrap();
+    let run = scan(&["--exposed", "/exposed/", log.to_str().unwrap()]);
+    drop(dir);
+    run
+}
+
+#[test]
+fn no_control_character_reaches_terminal_or_files() {
+    let run = attack_run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut texts = vec![
+        ("stdout", run.stdout.clone()),
+        ("stderr", run.stderr.clone()),
+    ];
+    texts.extend(OUTPUTS.iter().map(|name| (*name, run.output(name))));
+    for (name, text) in texts {
+        for c in text.chars() {
+            let allowed = matches!(c, '\n' | '\r') && name.ends_with(".csv") || c == '\n';
+            assert!(
+                !c.is_control() || allowed,
+                "{name} holds control character {c:?}"
+            );
+        }
+    }
+    // Shown escaped, so an investigator still sees exactly what was sent.
+    assert!(
+        run.stdout.contains("\\x1B[31mred\\x1B[0m: 1 served"),
+        "{}",
+        run.stdout
+    );
+    let requests = run.records("requests.csv");
+    let b = requests
+        .iter()
+        .find(|r| r["path"].starts_with("/exposed/b"))
+        .unwrap();
+    assert_eq!(b["target"], "/exposed/b\\x1B]52;c;ZXZpbA==\\x07");
+    assert_eq!(b["user_agent"], "\\x1B[2J\\x1B[H");
+    assert_eq!(b["flags"], "client_not_address");
+    let unparsed = run.records("unparsed.csv");
+    assert_eq!(unparsed[0]["excerpt"], "\\x1B]0;owned\\x07 not a log line");
+}
+
+#[test]
+fn no_cell_can_run_as_a_formula() {
+    let run = attack_run();
+    let requests = run.records("requests.csv");
+    let cell = |path: &str, column: &str| {
+        requests
+            .iter()
+            .find(|r| r["path"] == path)
+            .map(|r| r[column].clone())
+            .unwrap()
+    };
+    assert_eq!(cell("/exposed/a", "user"), "'=1+2");
+    assert_eq!(
+        cell("/exposed/a", "referer"),
+        "'@SUM(1+1)*cmd|' /C calc'!A0"
+    );
+    assert_eq!(
+        cell("/exposed/a", "user_agent"),
+        "'=HYPERLINK(\\\"http://evil.example\\\",\\\"click\\\")"
+    );
+    assert_eq!(cell("/exposed/c", "user_agent"), "'+1+cmd|' /C calc'!A0");
+    assert_eq!(cell("/exposed/d", "user_agent"), "'-2+3");
+    // A bare "-" (no value) stays as it is.
+    assert_eq!(cell("/exposed/c", "referer"), "-");
+    for name in OUTPUTS {
+        for row in run.csv(name) {
+            for cell in row {
+                let risky =
+                    matches!(
+                        cell.as_bytes().first(),
+                        Some(b'=' | b'+' | b'@' | b'\t' | b'\r')
+                    ) || (cell.starts_with('-') && cell != "-" && cell.parse::<f64>().is_err());
+                assert!(!risky, "{name}: cell {cell:?} could run as a formula");
+            }
+        }
+    }
+    let accessors = run.records("accessors.csv");
+    assert!(accessors.iter().any(|r| r["user"] == "'=1+2"));
+}
