@@ -10,6 +10,9 @@ servers logged requests:
          access.log (still being written: its last line is cut short).
   www2/  Apache vhost_combined, New York local time (-0500).
 
+Both servers were down from 2023-01-20 02:10 to 05:40 UTC (an outage the
+scan must report as a gap: nothing was logged, so nothing can be ruled out).
+
 Background traffic is generated with a fixed seed; the planted requests
 below are the case's facts, and tests/cli checks the figures they give.
 Run from the repository root:  python3 scripts/make_sample_logs.py
@@ -24,6 +27,7 @@ OUT = Path(__file__).resolve().parent.parent / "sample-logs"
 START = datetime(2022, 11, 1, tzinfo=timezone.utc)
 END = datetime(2023, 3, 10, tzinfo=timezone.utc)
 ROTATIONS = [datetime(2022, 12, 15, tzinfo=timezone.utc), datetime(2023, 2, 1, tzinfo=timezone.utc)]
+OUTAGE = (datetime(2023, 1, 20, 2, 10, tzinfo=timezone.utc), datetime(2023, 1, 20, 5, 40, tzinfo=timezone.utc))
 NEW_YORK = timezone(timedelta(hours=-5))
 
 AGENTS = [
@@ -82,6 +86,8 @@ def background(rng, server, step_minutes, zone):
         method, target, status, size = rng.choice(PAGES)
         client = f"{rng.choice([81, 86, 90, 109, 151, 176, 185, 212])}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
         agent = rng.randrange(len(AGENTS))
+        if OUTAGE[0] <= t < OUTAGE[1]:
+            continue
         yield t, line(server, t.astimezone(zone), client, "-", method, target, status, size, agent, "-")
 
 
@@ -93,10 +99,10 @@ def planted(server, zone):
 
 
 def write_www1(rng):
-    entries = sorted(list(background(rng, "www1", 150, timezone.utc)) + list(planted("www1", timezone.utc)))
+    entries = sorted(list(background(rng, "www1", 45, timezone.utc)) + list(planted("www1", timezone.utc)))
     # An nginx error-log line that went to the access log by mistake.
-    error_at = datetime(2023, 1, 20, 3, 0, tzinfo=timezone.utc)
-    entries.append((error_at, '2023/01/20 03:00:00 [error] 1207#1207: *88301 open() "/srv/www/forms/submit.php" failed (2: No such file or directory)'))
+    error_at = datetime(2023, 1, 20, 5, 41, tzinfo=timezone.utc)
+    entries.append((error_at, '2023/01/20 05:41:00 [error] 1207#1207: *88301 open() "/srv/www/forms/submit.php" failed (2: No such file or directory)'))
     entries.sort(key=lambda e: e[0])
     parts = [[], [], []]
     for t, text in entries:
@@ -113,7 +119,7 @@ def write_www1(rng):
 
 
 def write_www2(rng):
-    entries = sorted(list(background(rng, "www2", 600, NEW_YORK)) + list(planted("www2", NEW_YORK)))
+    entries = sorted(list(background(rng, "www2", 240, NEW_YORK)) + list(planted("www2", NEW_YORK)))
     (OUT / "www2").mkdir(parents=True, exist_ok=True)
     (OUT / "www2/access_log").write_text("\n".join(text for _, text in entries) + "\n")
 

@@ -44,6 +44,9 @@ pub struct ScanArgs {
     /// Log format: auto, common, combined, vhost_combined or combined_extra.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
+    /// Longest silence in the logs that is not a caveat (90s, 30m, 1h, 1d; default 1h).
+    #[arg(long, value_name = "DURATION")]
+    pub max_gap: Option<String>,
     /// The server resolved paths case-insensitively (IIS and the like).
     #[arg(long)]
     pub case_insensitive: bool,
@@ -81,6 +84,7 @@ impl ScanArgs {
             allow: self.allow,
             allow_users: self.allow_user,
             format: self.format,
+            max_gap: self.max_gap,
             case_insensitive: self.case_insensitive,
             out: self.out,
             threads: self.threads,

@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use crate::accessors::Authorised;
+use crate::coverage::parse_duration;
 use crate::error::ConfigError;
 use crate::formats::{Format, FormatChoice};
 use crate::rules::{Rule, RuleSet};
@@ -47,6 +48,8 @@ pub struct CaseSection {
     pub name: Option<String>,
     /// How times without an offset are read (IANA name; default UTC).
     pub time_zone: Option<String>,
+    /// The longest silence in the logs that is not a caveat (`1h`, `30m`).
+    pub max_gap: Option<String>,
 }
 
 /// One `[[exposed]]` entry: exactly one of its keys.
@@ -152,6 +155,8 @@ pub struct ScanRequest {
     pub allow_users: Vec<String>,
     /// `--format` (replaces the case file's).
     pub format: Option<String>,
+    /// `--max-gap` (replaces the case file's).
+    pub max_gap: Option<String>,
     /// `--case-insensitive`.
     pub case_insensitive: bool,
     /// The output folder.
@@ -185,6 +190,8 @@ pub struct ScanConfig {
     pub format: FormatChoice,
     /// Whether paths are compared case-insensitively.
     pub case_insensitive: bool,
+    /// The longest silence in the logs, in seconds, that is not a caveat.
+    pub max_gap: i64,
     /// Where the outputs go.
     pub out: PathBuf,
     /// Worker threads.
@@ -216,6 +223,7 @@ impl ScanConfig {
             request.case_insensitive || case.server.case_insensitive.unwrap_or(false);
         let format = parse_format(request.format.as_deref().or(case.server.format.as_deref()))?;
         let rules = build_rules(&case, &request.exposed, case_insensitive)?;
+        let max_gap = parse_max_gap(request.max_gap.as_deref().or(case.case.max_gap.as_deref()))?;
         let windows = build_windows(&case, &request.windows, zone)?;
         let networks: Vec<String> = case
             .authorised
@@ -248,12 +256,25 @@ impl ScanConfig {
             authorised,
             format,
             case_insensitive,
+            max_gap,
             out: request.out,
             threads: request.threads,
             chunk_size: request.chunk_size.unwrap_or(DEFAULT_CHUNK_SIZE).max(1),
             inputs: request.inputs,
         })
     }
+}
+
+/// The default gap threshold: one hour.
+pub const DEFAULT_MAX_GAP: i64 = 3600;
+
+fn parse_max_gap(text: Option<&str>) -> Result<i64, ConfigError> {
+    let Some(text) = text else {
+        return Ok(DEFAULT_MAX_GAP);
+    };
+    parse_duration(text)
+        .filter(|&s| s > 0)
+        .ok_or_else(|| ConfigError::InvalidDuration(text.to_string()))
 }
 
 fn parse_format(name: Option<&str>) -> Result<FormatChoice, ConfigError> {

@@ -63,6 +63,9 @@ pub enum ConfigError {
         /// What is wrong, with its line and column.
         message: String,
     },
+    /// A duration that cannot be read.
+    #[error("duration '{0}': expected a positive length such as 90s, 30m, 1h, 2h30m or 1d")]
+    InvalidDuration(String),
     /// Nothing to look for.
     #[error("no exposed resource given: use --exposed or [[exposed]] in the case file")]
     NoRules,

@@ -14,6 +14,7 @@
 
 pub mod accessors;
 pub mod config;
+pub mod coverage;
 pub mod error;
 pub mod evidence;
 pub mod formats;
@@ -24,6 +25,7 @@ pub mod rules;
 pub mod sanitise;
 pub mod scan;
 pub mod time;
+pub mod verdict;
 pub mod window;
 
 use std::path::Path;

@@ -12,7 +12,9 @@
 use regex::bytes::Regex;
 
 use crate::error::ConfigError;
-use crate::normalise::{Normaliser, SplitTarget, Transforms};
+use percent_encoding::percent_decode;
+
+use crate::normalise::{Normaliser, SplitTarget, Transforms, split_target};
 
 /// How one rule compares paths.
 #[derive(Debug, Clone)]
@@ -91,12 +93,25 @@ impl Rule {
         })
     }
 
-    /// The literal text of the rule's path, if it has one (prefix, exact).
-    pub fn literal(&self) -> Option<&[u8]> {
-        match self.kind {
-            RuleKind::Prefix | RuleKind::Exact => Some(&self.canonical),
-            RuleKind::Glob(_) | RuleKind::Regex(_) => None,
-        }
+    /// The rule's literal text in lower case, without a trailing slash:
+    /// the whole path of a prefix or exact rule, the part of a glob before
+    /// its first wildcard. `None` for regular expressions and for literals
+    /// too short to mean anything (`/`).
+    fn needle(&self) -> Option<Vec<u8>> {
+        let literal: &[u8] = match self.kind {
+            RuleKind::Prefix | RuleKind::Exact => &self.canonical,
+            RuleKind::Glob(_) => {
+                let end = self
+                    .canonical
+                    .iter()
+                    .position(|b| matches!(b, b'*' | b'?'))
+                    .unwrap_or(self.canonical.len());
+                &self.canonical[..end]
+            }
+            RuleKind::Regex(_) => return None,
+        };
+        let literal = literal.strip_suffix(b"/").unwrap_or(literal);
+        (literal.len() > 1).then(|| literal.to_ascii_lowercase())
     }
 
     fn matches_raw(&self, path: &[u8]) -> bool {
@@ -168,12 +183,47 @@ pub struct RuleMatch {
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    /// Lower-case literal text of the rules, looked for in unparsed lines.
+    needles: Vec<Vec<u8>>,
 }
 
 impl RuleSet {
     /// A set of the given rules, in the order given.
     pub fn new(rules: Vec<Rule>) -> RuleSet {
-        RuleSet { rules }
+        let needles = rules.iter().filter_map(Rule::needle).collect();
+        RuleSet { rules, needles }
+    }
+
+    /// Whether a line that did not parse could be a request to an exposed
+    /// resource: some token of it, read as a request target, matches a
+    /// rule, or some rule's literal text occurs in it, as written or
+    /// percent-decoded, in any case. It over-matches on purpose.
+    pub fn mentioned_in(&self, line: &[u8], normaliser: &mut Normaliser) -> bool {
+        let tokens = line
+            .split(|b| b.is_ascii_whitespace() || *b == b'"')
+            .filter(|t| t.contains(&b'/') || t.contains(&b'\\'));
+        for token in tokens {
+            if self
+                .match_target(&split_target(token), normaliser)
+                .is_some()
+            {
+                return true;
+            }
+        }
+        let mut folded = line.to_ascii_lowercase();
+        if self.contains_needle(&folded) {
+            return true;
+        }
+        folded = percent_decode(&folded)
+            .collect::<Vec<u8>>()
+            .to_ascii_lowercase();
+        self.contains_needle(&folded)
+    }
+
+    fn contains_needle(&self, haystack: &[u8]) -> bool {
+        self.needles
+            .iter()
+            .any(|n| memchr::memmem::find(haystack, n).is_some())
     }
 
     /// The rules, in order.
@@ -261,7 +311,6 @@ pub fn describe_via(via: Transforms) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalise::split_target;
 
     /// Runs a logged target through the whole match path.
     fn match_target(rules: &[&str], target: &str, ci: bool) -> Option<(usize, String)> {
@@ -378,6 +427,34 @@ mod tests {
         // Invalid UTF-8 after decoding is compared byte for byte.
         let got = match_target(&["prefix:/f/"], "/%66/%ff%fe", false);
         assert_eq!(got, Some((0, "decoded+not_utf8".into())));
+    }
+
+    #[test]
+    fn unparsed_lines_that_mention_a_rule() {
+        let set = RuleSet::new(vec![
+            Rule::parse("prefix:/forms/submissions/", false).unwrap(),
+            Rule::parse("regex:^/case-[0-9]+/", false).unwrap(),
+        ]);
+        let table: &[(&str, bool)] = &[
+            (
+                "1.2.3.4 - - [bad] \"GET /forms/submissions/a.pdf HTTP/1.1\" 200",
+                true,
+            ),
+            ("junk /FORMS/SUBMISSIONS/ junk", true),
+            ("junk %2Fforms%2Fsubmissions%2F junk", true),
+            ("GET /x/../forms/submissions/a", true),
+            ("GET /case-12/file", true),
+            (
+                "2023/01/20 [error] open() \"/srv/www/forms/submit.php\" failed",
+                false,
+            ),
+            ("GET /forms/submit", false),
+            ("", false),
+        ];
+        for (line, want) in table {
+            let got = set.mentioned_in(line.as_bytes(), &mut Normaliser::new(false));
+            assert_eq!(got, *want, "{line}");
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ use chrono_tz::Tz;
 use rayon::prelude::*;
 
 use crate::config::ScanConfig;
+use crate::coverage::{Timeline, minute_of};
 use crate::error::InputError;
 use crate::evidence::{Location, MatchedRequest};
 use crate::formats::{self, Detection, FormatChoice, Parser, Unparsed};
@@ -47,6 +48,8 @@ pub struct UnparsedLine {
     pub excerpt: String,
     /// Whether it is a last line with no line end (possibly cut short).
     pub unterminated: bool,
+    /// Whether it could be a request to an exposed resource.
+    pub mentions_exposed: bool,
 }
 
 /// What one unit (a chunk of a plain file, or a whole compressed file) held.
@@ -59,6 +62,9 @@ struct ChunkResult {
     first_time: Option<Timestamp>,
     last_time: Option<Timestamp>,
     unterminated_last_line: bool,
+    sha256: Option<String>,
+    /// Parsed lines per minute, as runs in line order.
+    minutes: Vec<(i64, u64)>,
     requests: Vec<MatchedRequest>,
     unparsed: Vec<UnparsedLine>,
     error: Option<InputError>,
@@ -87,6 +93,9 @@ pub struct FileSummary {
     pub last_time: Option<Timestamp>,
     /// Whether the content ends without a line end.
     pub unterminated_last_line: bool,
+    /// SHA-256 of the bytes as stored (compressed bytes for gzip), when
+    /// the file could be read.
+    pub sha256: Option<String>,
     /// What went wrong reading it, if anything.
     pub error: Option<InputError>,
 }
@@ -102,6 +111,8 @@ pub struct Summary {
     pub unparsed: Vec<UnparsedLine>,
     /// Problems met finding inputs (unlistable directories, loops).
     pub problems: Vec<InputError>,
+    /// Parsed lines per minute, across all files.
+    pub timeline: Timeline,
 }
 
 impl Summary {
@@ -120,6 +131,16 @@ impl Summary {
         self.files.iter().map(|f| f.unparsed).sum()
     }
 
+    /// The earliest parsed line of all files.
+    pub fn first_time(&self) -> Option<Timestamp> {
+        self.files.iter().filter_map(|f| f.first_time).min()
+    }
+
+    /// The latest parsed line of all files.
+    pub fn last_time(&self) -> Option<Timestamp> {
+        self.files.iter().filter_map(|f| f.last_time).max()
+    }
+
     /// Every problem with an input: discovery problems, then per file.
     pub fn input_errors(&self) -> impl Iterator<Item = &InputError> {
         self.problems
@@ -136,9 +157,20 @@ struct Opened {
 }
 
 enum Unit {
-    Chunk { file: usize, range: Range<usize> },
-    Stream { file: usize },
-    Nothing { file: usize },
+    Chunk {
+        file: usize,
+        range: Range<usize>,
+    },
+    Stream {
+        file: usize,
+    },
+    /// Hashing a file that is not streamed, alongside its chunks.
+    Hash {
+        file: usize,
+    },
+    Nothing {
+        file: usize,
+    },
 }
 
 /// Scans the discovered files with the validated configuration.
@@ -234,12 +266,19 @@ fn plan_units(opened: &[Opened], chunk_size: usize) -> Vec<Unit> {
     let mut units = Vec::new();
     for (file, o) in opened.iter().enumerate() {
         match &o.content {
-            Ok(Content::Mapped(map)) => units.extend(
-                chunk_ranges(map, chunk_size)
-                    .into_iter()
-                    .map(|range| Unit::Chunk { file, range }),
-            ),
+            Ok(Content::Mapped(map)) => {
+                units.push(Unit::Hash { file });
+                units.extend(
+                    chunk_ranges(map, chunk_size)
+                        .into_iter()
+                        .map(|range| Unit::Chunk { file, range }),
+                );
+            }
             Ok(Content::Gzip) => units.push(Unit::Stream { file }),
+            Ok(Content::Empty) | Err(InputError::UnsupportedCompression { .. }) => {
+                units.push(Unit::Hash { file });
+                units.push(Unit::Nothing { file });
+            }
             _ => units.push(Unit::Nothing { file }),
         }
     }
@@ -280,9 +319,20 @@ fn scan_unit(
                 range.start as u64,
                 range.end == map.len(),
             );
-            scanner.result
+            scanner.finish()
         }
         Unit::Stream { file } => scan_gzip(*file, &files[*file], config),
+        Unit::Hash { file } => {
+            let sha256 = match &opened[*file].content {
+                Ok(Content::Mapped(map)) => Some(content::hash_bytes(map)),
+                _ => content::hash_file(&files[*file].path).ok(),
+            };
+            ChunkResult {
+                file: *file,
+                sha256,
+                ..ChunkResult::default()
+            }
+        }
         Unit::Nothing { file } => ChunkResult {
             file: *file,
             error: opened[*file].content.as_ref().err().cloned(),
@@ -302,7 +352,7 @@ fn scan_gzip(file: usize, input: &InputFile, config: &ScanConfig) -> ChunkResult
                 path: input.display.clone(),
                 message: e.to_string(),
             });
-            return scanner.result;
+            return scanner.finish();
         }
     };
     let mut buf = vec![0u8; 1 << 20];
@@ -326,12 +376,14 @@ fn scan_gzip(file: usize, input: &InputFile, config: &ScanConfig) -> ChunkResult
                     line: lines_before + 1,
                     message: e.to_string(),
                 });
-                return scanner.result;
+                scanner.result.sha256 = content::finish_gzip_hash(reader).ok();
+                return scanner.finish();
             }
         };
         if n == 0 {
             scanner.block(&buf[..filled], offset, true);
-            return scanner.result;
+            scanner.result.sha256 = content::finish_gzip_hash(reader).ok();
+            return scanner.finish();
         }
         filled += n;
         let complete = match memchr::memrchr(b'\n', &buf[..filled]) {
@@ -350,6 +402,8 @@ struct LineScanner<'c> {
     parser: Parser,
     rules: &'c RuleSet,
     normaliser: Normaliser,
+    /// The current run of parsed lines in one minute.
+    minute_run: Option<(i64, u64)>,
     result: ChunkResult,
 }
 
@@ -359,10 +413,28 @@ impl<'c> LineScanner<'c> {
             parser: Parser::new(config.format, config.zone),
             rules: &config.rules,
             normaliser: Normaliser::new(config.case_insensitive),
+            minute_run: None,
             result: ChunkResult {
                 file,
                 ..ChunkResult::default()
             },
+        }
+    }
+
+    /// The unit's result, with the last minute run recorded.
+    fn finish(mut self) -> ChunkResult {
+        self.result.minutes.extend(self.minute_run.take());
+        self.result
+    }
+
+    fn count_minute(&mut self, time: Timestamp) {
+        let minute = minute_of(time);
+        match &mut self.minute_run {
+            Some((m, n)) if *m == minute => *n += 1,
+            run => {
+                self.result.minutes.extend(run.take());
+                *run = Some((minute, 1));
+            }
         }
     }
 
@@ -394,15 +466,18 @@ impl<'c> LineScanner<'c> {
         let record = match self.parser.parse(line) {
             Ok(record) => record,
             Err(reason) => {
+                let mentions_exposed = self.rules.mentioned_in(line, &mut self.normaliser);
                 self.result.unparsed.push(UnparsedLine {
                     location,
                     reason,
                     excerpt: excerpt(line),
                     unterminated,
+                    mentions_exposed,
                 });
                 return;
             }
         };
+        self.count_minute(record.time);
         let result = &mut self.result;
         result.parsed += 1;
         result.first_time = Some(
@@ -460,12 +535,17 @@ fn merge(
             first_time: None,
             last_time: None,
             unterminated_last_line: false,
+            sha256: None,
             error: None,
         })
         .collect();
     let mut requests = Vec::new();
     let mut unparsed = Vec::new();
+    let mut timeline = Timeline::default();
     for mut result in results {
+        for (minute, lines) in result.minutes.drain(..) {
+            timeline.add(minute, lines);
+        }
         let file = &mut summaries[result.file];
         let base = file.lines;
         for r in &mut result.requests {
@@ -481,6 +561,7 @@ fn merge(
         file.first_time = earliest(file.first_time, result.first_time);
         file.last_time = latest(file.last_time, result.last_time);
         file.unterminated_last_line |= result.unterminated_last_line;
+        file.sha256 = file.sha256.take().or(result.sha256);
         file.error = file.error.take().or(result.error);
         requests.append(&mut result.requests);
         unparsed.append(&mut result.unparsed);
@@ -491,6 +572,7 @@ fn merge(
         requests,
         unparsed,
         problems,
+        timeline,
     }
 }
 

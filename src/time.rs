@@ -71,8 +71,8 @@ pub fn parse_time(text: &str, zone: Tz, end: DateEnd) -> Result<Timestamp, Confi
         time: text.to_string(),
         reason: reason.to_string(),
     };
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(Timestamp(t.timestamp()));
+    if let Some(t) = parse_with_offset(text) {
+        return Ok(t);
     }
     let naive = parse_naive(text, end).ok_or_else(|| {
         invalid("expected RFC 3339 (2023-02-23T10:05:00Z) or a local time (2023-02-23T10:05:00, 2023-02-23)")
@@ -88,6 +88,28 @@ pub fn parse_time(text: &str, zone: Tz, end: DateEnd) -> Result<Timestamp, Confi
             b.format("%:z")
         ))),
     }
+}
+
+/// RFC 3339, and the same without seconds or with a space for `T`
+/// (`2023-01-20T03:00Z`, `2023-01-20 03:00+01:00`).
+fn parse_with_offset(text: &str) -> Option<Timestamp> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(Timestamp(t.timestamp()));
+    }
+    let text = match text.strip_suffix(['Z', 'z']) {
+        Some(rest) => format!("{rest}+00:00"),
+        None => text.to_string(),
+    };
+    const FORMATS: [&str; 4] = [
+        "%Y-%m-%dT%H:%M:%S%:z",
+        "%Y-%m-%d %H:%M:%S%:z",
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%d %H:%M%:z",
+    ];
+    FORMATS
+        .iter()
+        .find_map(|f| DateTime::parse_from_str(&text, f).ok())
+        .map(|t| Timestamp(t.timestamp()))
 }
 
 fn parse_naive(text: &str, end: DateEnd) -> Option<NaiveDateTime> {

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
 use memmap2::Mmap;
+use sha2::{Digest, Sha256};
 
 /// How a file's bytes are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,13 +81,70 @@ pub fn open(path: &Path) -> io::Result<Content> {
     }
 }
 
-/// A gzip stream of `path`, decoding every member in turn.
-pub fn gzip_reader(path: &Path) -> io::Result<MultiGzDecoder<io::BufReader<File>>> {
-    let file = File::open(path)?;
+/// A gzip stream of a file.
+pub type GzipStream = MultiGzDecoder<io::BufReader<HashingReader<File>>>;
+
+/// A gzip stream of `path`, decoding every member in turn, hashing the
+/// stored (compressed) bytes as they are read.
+pub fn gzip_reader(path: &Path) -> io::Result<GzipStream> {
+    let file = HashingReader::new(File::open(path)?);
     Ok(MultiGzDecoder::new(io::BufReader::with_capacity(
         1 << 16,
         file,
     )))
+}
+
+/// The SHA-256 of every stored byte of a gzip stream's file: what the
+/// decoder read, and the rest of the file after where it stopped (a corrupt
+/// member stops it early, but the manifest hashes the file as stored).
+pub fn finish_gzip_hash(stream: GzipStream) -> io::Result<String> {
+    // Bytes in the BufReader's buffer were hashed when they were read.
+    let mut rest = stream.into_inner().into_inner();
+    io::copy(&mut rest, &mut io::sink())?;
+    Ok(rest.hex_digest())
+}
+
+/// The SHA-256 of a file, read as a stream.
+pub fn hash_file(path: &Path) -> io::Result<String> {
+    let mut reader = HashingReader::new(File::open(path)?);
+    io::copy(&mut reader, &mut io::sink())?;
+    Ok(reader.hex_digest())
+}
+
+/// The SHA-256 of bytes, as lower-case hex.
+pub fn hash_bytes(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A reader that hashes every byte that passes through it.
+pub struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R> HashingReader<R> {
+    fn new(inner: R) -> HashingReader<R> {
+        HashingReader {
+            inner,
+            hasher: Sha256::new(),
+        }
+    }
+
+    fn hex_digest(self) -> String {
+        hex(&self.hasher.finalize())
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
 }
 
 /// The first `limit` decompressed bytes of a gzip file (fewer if it ends or
@@ -115,6 +173,32 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hashes_files_as_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x");
+        std::fs::write(&path, b"abc").unwrap();
+        let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(hash_file(&path).unwrap(), abc);
+        assert_eq!(hash_bytes(b"abc"), abc);
+    }
+
+    #[test]
+    fn gzip_hash_covers_bytes_after_a_corrupt_member() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(b"line\n").unwrap();
+        let mut data = enc.finish().unwrap();
+        data.extend_from_slice(b"\x1f\x8b garbage that is not a member");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.gz");
+        std::fs::write(&path, &data).unwrap();
+        let mut stream = gzip_reader(&path).unwrap();
+        let mut out = Vec::new();
+        assert!(stream.read_to_end(&mut out).is_err());
+        assert_eq!(finish_gzip_hash(stream).unwrap(), hash_bytes(&data));
+    }
 
     #[test]
     fn sniffs_magic_bytes() {

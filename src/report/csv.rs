@@ -13,9 +13,17 @@ use crate::evidence::MatchedRequest;
 use crate::report::Report;
 use crate::rules::describe_via;
 use crate::sanitise::csv_cell;
+use crate::time::Timestamp;
+use crate::verdict::describe_seconds;
 
 /// The files written by `write_all`, in order.
-pub const OUTPUT_FILES: [&str; 4] = ["requests.csv", "accessors.csv", "files.csv", "unparsed.csv"];
+pub const OUTPUT_FILES: [&str; 5] = [
+    "requests.csv",
+    "accessors.csv",
+    "files.csv",
+    "unparsed.csv",
+    "coverage.csv",
+];
 
 /// Writes every CSV output into `dir` (which must exist).
 pub fn write_all(report: &Report<'_>, dir: &Path) -> io::Result<()> {
@@ -23,6 +31,7 @@ pub fn write_all(report: &Report<'_>, dir: &Path) -> io::Result<()> {
     write_accessors(report, &mut writer(dir, OUTPUT_FILES[1])?)?;
     write_files(report, &mut writer(dir, OUTPUT_FILES[2])?)?;
     write_unparsed(report, &mut writer(dir, OUTPUT_FILES[3])?)?;
+    write_coverage(report, &mut writer(dir, OUTPUT_FILES[4])?)?;
     Ok(())
 }
 
@@ -187,9 +196,10 @@ fn write_accessors<W: io::Write>(
 }
 
 /// The columns of files.csv.
-pub const FILE_COLUMNS: [&str; 14] = [
+pub const FILE_COLUMNS: [&str; 15] = [
     "file",
     "size",
+    "sha256",
     "compression",
     "format",
     "format_reason",
@@ -212,6 +222,7 @@ fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) ->
             &[
                 f.input.display.clone(),
                 f.input.size.to_string(),
+                opt(f.sha256.as_deref()),
                 f.compression.name().to_string(),
                 f.detection
                     .format
@@ -235,8 +246,8 @@ fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) ->
     }
     for problem in &report.summary.problems {
         let mut row = vec![String::new(); FILE_COLUMNS.len()];
-        row[12] = yes_no(false);
-        row[13] = problem.to_string();
+        row[13] = yes_no(false);
+        row[14] = problem.to_string();
         write_row(out, &row)?;
     }
     finish(out)
@@ -247,12 +258,13 @@ fn yes_no(value: bool) -> String {
 }
 
 /// The columns of unparsed.csv.
-pub const UNPARSED_COLUMNS: [&str; 6] = [
+pub const UNPARSED_COLUMNS: [&str; 7] = [
     "file",
     "line",
     "offset",
     "reason",
     "unterminated",
+    "mentions_exposed",
     "excerpt",
 ];
 
@@ -267,9 +279,74 @@ fn write_unparsed<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>)
                 u.location.offset.to_string(),
                 u.reason.reason().to_string(),
                 yes_no(u.unterminated),
+                yes_no(u.mentions_exposed),
                 u.excerpt.clone(),
             ],
         )?;
+    }
+    finish(out)
+}
+
+/// The columns of coverage.csv.
+pub const COVERAGE_COLUMNS: [&str; 6] = ["window", "kind", "start", "end", "seconds", "note"];
+
+fn write_coverage<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) -> io::Result<()> {
+    write_row(out, &COVERAGE_COLUMNS.map(String::from))?;
+    let threshold = describe_seconds(report.config.max_gap);
+    for (window, coverage) in report.windows.iter().zip(&report.coverage) {
+        let span = |start: Timestamp, end: Timestamp| (end.0 - start.0).to_string();
+        let name = window.name.clone();
+        write_row(
+            out,
+            &[
+                name.clone(),
+                "window".into(),
+                window.from.to_rfc3339(),
+                window.to.to_rfc3339(),
+                span(window.from, window.to),
+                String::new(),
+            ],
+        )?;
+        if let (Some(first), Some(last)) = (coverage.first, coverage.last) {
+            let note = format!(
+                "{}; {}; {} parsed lines in the window's minutes",
+                if coverage.starts_before(window) {
+                    "starts before the window opens"
+                } else {
+                    "starts after the window opens"
+                },
+                if coverage.ends_after(window) {
+                    "ends after it closes"
+                } else {
+                    "ends before it closes"
+                },
+                coverage.lines_in_window
+            );
+            write_row(
+                out,
+                &[
+                    name.clone(),
+                    "logs".into(),
+                    first.to_rfc3339(),
+                    last.to_rfc3339(),
+                    span(first, last),
+                    note,
+                ],
+            )?;
+        }
+        for gap in &coverage.gaps {
+            write_row(
+                out,
+                &[
+                    name.clone(),
+                    "gap".into(),
+                    gap.start.to_rfc3339(),
+                    gap.end.to_rfc3339(),
+                    gap.seconds().to_string(),
+                    format!("no parsed line; over the {threshold} threshold"),
+                ],
+            )?;
+        }
     }
     finish(out)
 }

@@ -10,7 +10,10 @@ pub mod terminal;
 
 use crate::accessors::{AccessorRow, summarise_window};
 use crate::config::ScanConfig;
+use crate::coverage::{Gap, WindowCoverage};
+use crate::error::InputError;
 use crate::scan::Summary;
+use crate::verdict::{IncompleteInput, ScanFacts, Verdict, WindowFinding, judge};
 use crate::window::Window;
 
 /// The name of the window used when the case gives none.
@@ -27,6 +30,12 @@ pub struct Report<'a> {
     pub windows: Vec<Window>,
     /// Per window (same order), its unique accessors.
     pub accessors: Vec<Vec<AccessorRow>>,
+    /// Gaps over the threshold in the whole timeline.
+    pub gaps: Vec<Gap>,
+    /// Per window, how the logs cover it.
+    pub coverage: Vec<WindowCoverage>,
+    /// Per window, the finding.
+    pub findings: Vec<WindowFinding>,
 }
 
 impl<'a> Report<'a> {
@@ -37,21 +46,84 @@ impl<'a> Report<'a> {
         } else {
             config.windows.clone()
         };
-        let accessors = windows
+        let accessors: Vec<Vec<AccessorRow>> = windows
             .iter()
             .map(|w| summarise_window(w, &summary.requests, &config.authorised))
+            .collect();
+        let gaps = summary.timeline.gaps(config.max_gap);
+        let (first, last) = (summary.first_time(), summary.last_time());
+        let coverage: Vec<WindowCoverage> = windows
+            .iter()
+            .map(|w| WindowCoverage::of(w, &summary.timeline, first, last, &gaps))
+            .collect();
+        let facts = scan_facts(summary, config.max_gap);
+        let findings = windows
+            .iter()
+            .zip(&accessors)
+            .zip(&coverage)
+            .map(|((w, a), c)| judge(w, a, c, &facts))
             .collect();
         Report {
             config,
             summary,
             windows,
             accessors,
+            gaps,
+            coverage,
+            findings,
         }
     }
 
-    /// Whether the run has caveats: unparsed lines or inputs not fully read.
+    /// Whether the run has caveats: unparsed lines, inputs not fully read,
+    /// or a window whose finding names a caveat.
     pub fn has_caveats(&self) -> bool {
-        self.summary.unparsed_lines() > 0 || self.summary.input_errors().next().is_some()
+        self.summary.unparsed_lines() > 0
+            || self.summary.input_errors().next().is_some()
+            || self.findings.iter().any(|f| !f.caveats.is_empty())
+            || self
+                .findings
+                .iter()
+                .any(|f| f.verdict == Verdict::Inconclusive)
+    }
+}
+
+/// The facts of the scan that bear on every window's verdict.
+fn scan_facts(summary: &Summary, max_gap: i64) -> ScanFacts {
+    let mut incomplete: Vec<IncompleteInput> = summary
+        .problems
+        .iter()
+        .map(|p| IncompleteInput {
+            problem: p.to_string(),
+            read_from: None,
+        })
+        .collect();
+    for file in &summary.files {
+        let Some(error) = &file.error else { continue };
+        // A stream that broke off lost only what came after what was read.
+        let read_from = match error {
+            InputError::Decompression { .. } => file.first_time,
+            _ => None,
+        };
+        incomplete.push(IncompleteInput {
+            problem: error.to_string(),
+            read_from,
+        });
+    }
+    let mentioning_lines = summary
+        .unparsed
+        .iter()
+        .filter(|u| u.mentions_exposed)
+        .map(|u| {
+            format!(
+                "{}:{}",
+                summary.files[u.location.file].input.display, u.location.line
+            )
+        })
+        .collect();
+    ScanFacts {
+        incomplete,
+        mentioning_lines,
+        max_gap,
     }
 }
 

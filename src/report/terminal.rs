@@ -54,14 +54,23 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
     if report.windows.is_empty() {
         writeln!(out, "No window: no line has a parsed time.")?;
     }
-    for (window, rows) in report.windows.iter().zip(&report.accessors) {
+    let windows = report
+        .windows
+        .iter()
+        .zip(&report.accessors)
+        .zip(&report.findings);
+    for ((window, rows), finding) in windows {
         writeln!(out)?;
         writeln!(
             out,
             "Window {}: {} .. {}",
             window.name, window.from, window.to
         )?;
+        writeln!(out, "  verdict: {}", finding.verdict.name())?;
         write_window_lines(rows, out)?;
+        for caveat in &finding.caveats {
+            writeln!(out, "  caveat ({}): {}", caveat.kind.name(), caveat.detail)?;
+        }
     }
     writeln!(out)?;
     writeln!(

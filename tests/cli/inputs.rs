@@ -55,7 +55,7 @@ fn gzip_members_are_all_read_and_named_files_need_no_gz_suffix() {
     std::fs::write(dir.path().join("rotated.log.1"), &members).unwrap();
     std::fs::write(dir.path().join("plain-but-named.gz"), lines(2, 10)).unwrap();
     let run = scan_dir(dir.path());
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
     assert_eq!(counts(&run, "rotated.log.1"), (7, 7, 0));
     assert_eq!(file_row(&run, "rotated.log.1")["compression"], "gzip");
     assert_eq!(counts(&run, "plain-but-named.gz"), (2, 2, 0));

@@ -75,7 +75,7 @@ fn sample_case_figures() {
             first["line"].as_str(),
             first["offset"].as_str()
         ),
-        ("sample-logs/www1/access.log.2.gz", "364", "73543")
+        ("sample-logs/www1/access.log.2.gz", "1174", "237014")
     );
     assert_eq!(first["matched_via"], "decoded");
     assert_eq!(first["path"], "/forms/submissions/2022-11-19-0007.pdf");
@@ -125,6 +125,28 @@ fn count_lines(path: &Path) -> u64 {
     };
     let newlines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
     newlines + u64::from(bytes.last().is_some_and(|&b| b != b'\n'))
+}
+
+#[test]
+fn the_timeline_counts_every_parsed_line() {
+    for chunk in ["1", "1000", "8388608"] {
+        let run = sample_scan(&[
+            "--window",
+            "all=1990-01-01..2100-01-01",
+            "--chunk-size",
+            chunk,
+        ]);
+        let logs = run
+            .records("coverage.csv")
+            .into_iter()
+            .find(|r| r["kind"] == "logs")
+            .unwrap();
+        assert!(
+            logs["note"].ends_with("; 9433 parsed lines in the window's minutes"),
+            "chunk size {chunk}: {}",
+            logs["note"]
+        );
+    }
 }
 
 #[test]

@@ -1,0 +1,253 @@
+//! What the logs cover: a timeline of parsed lines per minute across all
+//! inputs, the gaps in it, and how each window is covered.
+//!
+//! Everything here is a pure function of the merged timeline. Gaps are found
+//! at minute resolution, and erring on the side of reporting: a gap is
+//! reported when the true silence between two lines could exceed the
+//! threshold, because a missed gap would let "no evidence of access" stand on
+//! logs that were not there.
+
+use std::collections::BTreeMap;
+
+use crate::time::Timestamp;
+use crate::window::Window;
+
+/// Parsed lines per minute (minutes since the epoch), across all inputs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Timeline {
+    minutes: BTreeMap<i64, u64>,
+}
+
+/// The minute a time falls in.
+pub fn minute_of(t: Timestamp) -> i64 {
+    t.0.div_euclid(60)
+}
+
+impl Timeline {
+    /// Adds `lines` parsed lines in `minute`.
+    pub fn add(&mut self, minute: i64, lines: u64) {
+        *self.minutes.entry(minute).or_insert(0) += lines;
+    }
+
+    /// The minutes with parsed lines, in order, and their counts.
+    pub fn minutes(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
+        self.minutes.iter().map(|(m, n)| (*m, *n))
+    }
+
+    /// Whether no line was parsed.
+    pub fn is_empty(&self) -> bool {
+        self.minutes.is_empty()
+    }
+
+    /// Parsed lines in the minutes that overlap `[from, to]`.
+    pub fn lines_between(&self, from: Timestamp, to: Timestamp) -> u64 {
+        self.minutes
+            .range(minute_of(from)..=minute_of(to))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Every stretch without a parsed line whose true length could exceed
+    /// `max_gap` seconds, between the first and last minute with lines.
+    pub fn gaps(&self, max_gap: i64) -> Vec<Gap> {
+        let active: Vec<i64> = self.minutes.keys().copied().collect();
+        active
+            .windows(2)
+            .filter(|pair| could_exceed(pair[0], pair[1], max_gap))
+            .map(|pair| Gap {
+                start: Timestamp((pair[0] + 1) * 60),
+                end: Timestamp(pair[1] * 60),
+            })
+            .collect()
+    }
+}
+
+/// Lines in minute `a` and next in minute `b` can be as far apart as the
+/// start of `a` and the end of `b`.
+fn could_exceed(a: i64, b: i64, max_gap: i64) -> bool {
+    (b - a + 1) * 60 - 1 > max_gap
+}
+
+/// A stretch with no parsed line at all: from `start` (inclusive) to `end`
+/// (exclusive), both on minute boundaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gap {
+    /// The first second of the first empty minute.
+    pub start: Timestamp,
+    /// The first second of the next minute with a line.
+    pub end: Timestamp,
+}
+
+impl Gap {
+    /// Seconds certainly without a line (the true gap may be up to two
+    /// minutes longer: the lines around it are placed by minute).
+    pub fn seconds(&self) -> i64 {
+        self.end.0 - self.start.0
+    }
+
+    /// Whether the gap and the window share any second.
+    pub fn overlaps(&self, window: &Window) -> bool {
+        self.start <= window.to && window.from < self.end
+    }
+}
+
+/// How the logs cover one window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowCoverage {
+    /// The earliest parsed line of all inputs.
+    pub first: Option<Timestamp>,
+    /// The latest parsed line of all inputs.
+    pub last: Option<Timestamp>,
+    /// Parsed lines in the minutes the window overlaps.
+    pub lines_in_window: u64,
+    /// Gaps over the threshold that overlap the window.
+    pub gaps: Vec<Gap>,
+}
+
+impl WindowCoverage {
+    /// The coverage of `window` by a timeline whose first and last parsed
+    /// lines are `first` and `last`, given the timeline's gaps.
+    pub fn of(
+        window: &Window,
+        timeline: &Timeline,
+        first: Option<Timestamp>,
+        last: Option<Timestamp>,
+        gaps: &[Gap],
+    ) -> WindowCoverage {
+        WindowCoverage {
+            first,
+            last,
+            lines_in_window: timeline.lines_between(window.from, window.to),
+            gaps: gaps
+                .iter()
+                .copied()
+                .filter(|g| g.overlaps(window))
+                .collect(),
+        }
+    }
+
+    /// Whether a parsed line comes before the window opens.
+    pub fn starts_before(&self, window: &Window) -> bool {
+        self.first.is_some_and(|t| t < window.from)
+    }
+
+    /// Whether a parsed line comes after the window closes.
+    pub fn ends_after(&self, window: &Window) -> bool {
+        self.last.is_some_and(|t| t > window.to)
+    }
+}
+
+/// Reads a duration: `90s`, `30m`, `1h`, `2h30m`, `1d`, or seconds alone.
+pub fn parse_duration(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<i64>() {
+        return (seconds >= 0).then_some(seconds);
+    }
+    let mut total: i64 = 0;
+    let mut number = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            _ => return None,
+        };
+        let n: i64 = number.parse().ok()?;
+        total = total.checked_add(n.checked_mul(unit)?)?;
+        number.clear();
+    }
+    (number.is_empty() && !text.is_empty()).then_some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timeline(minutes: &[i64]) -> Timeline {
+        let mut t = Timeline::default();
+        for m in minutes {
+            t.add(*m, 1);
+        }
+        t
+    }
+
+    #[test]
+    fn finds_gaps_that_could_exceed_the_threshold() {
+        let t = timeline(&[0, 1, 2, 60, 200, 258]);
+        // 2 -> 60: lines could be 58m59s apart (under an hour);
+        // 60 -> 200: 140 minutes; 200 -> 258: up to 58m59s.
+        assert_eq!(
+            t.gaps(3600),
+            [Gap {
+                start: Timestamp(61 * 60),
+                end: Timestamp(200 * 60)
+            }]
+        );
+        // 0 -> 59 could be 59m59s apart; 0 -> 60 could be 60m59s.
+        assert!(timeline(&[0, 59]).gaps(3600).is_empty());
+        assert_eq!(timeline(&[0, 60]).gaps(3600).len(), 1);
+        assert!(timeline(&[5]).gaps(60).is_empty());
+    }
+
+    #[test]
+    fn coverage_of_a_window() {
+        let t = timeline(&[0, 1, 100, 101]);
+        let gaps = t.gaps(3600);
+        let inside = Window {
+            name: "w".into(),
+            from: Timestamp(30 * 60),
+            to: Timestamp(40 * 60),
+        };
+        let c = WindowCoverage::of(
+            &inside,
+            &t,
+            Some(Timestamp(0)),
+            Some(Timestamp(101 * 60)),
+            &gaps,
+        );
+        // A short window wholly inside a long gap is not covered.
+        assert_eq!(c.gaps.len(), 1);
+        assert_eq!(c.lines_in_window, 0);
+        assert!(c.starts_before(&inside) && c.ends_after(&inside));
+        let early = Window {
+            name: "e".into(),
+            from: Timestamp(-600),
+            to: Timestamp(60),
+        };
+        let c = WindowCoverage::of(
+            &early,
+            &t,
+            Some(Timestamp(0)),
+            Some(Timestamp(101 * 60)),
+            &gaps,
+        );
+        assert!(!c.starts_before(&early));
+        assert!(c.gaps.is_empty());
+        assert_eq!(c.lines_in_window, 2);
+    }
+
+    #[test]
+    fn reads_durations() {
+        let table: &[(&str, Option<i64>)] = &[
+            ("3600", Some(3600)),
+            ("90s", Some(90)),
+            ("30m", Some(1800)),
+            ("1h", Some(3600)),
+            ("2h30m", Some(9000)),
+            ("1d", Some(86400)),
+            ("", None),
+            ("h", None),
+            ("1x", None),
+            ("1h30", None),
+            ("-5", None),
+        ];
+        for (text, want) in table {
+            assert_eq!(parse_duration(text), *want, "{text:?}");
+        }
+    }
+}

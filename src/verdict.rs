@@ -1,0 +1,439 @@
+//! The finding for each window: evidence of access, no evidence of access,
+//! or inconclusive, with the reasons and caveats written out.
+//!
+//! "No evidence of access" is only ever stated when the logs can carry it:
+//! parsed lines before the window opens and after it closes, no gap over the
+//! threshold inside it, every input read to its end, and no unparsed line
+//! that could be a request to an exposed resource. Anything less is
+//! `inconclusive`, with every failing condition named. No I/O happens here.
+
+use crate::accessors::{AccessorRow, Class};
+use crate::coverage::WindowCoverage;
+use crate::time::Timestamp;
+use crate::window::Window;
+
+/// What the logs show for one window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// At least one external request to an exposed resource was served.
+    EvidenceOfAccess,
+    /// None was served, and the logs are complete for the window.
+    NoEvidenceOfAccess,
+    /// None was found, but the logs cannot show that none happened.
+    Inconclusive,
+}
+
+impl Verdict {
+    /// The name written in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::EvidenceOfAccess => "evidence_of_access",
+            Verdict::NoEvidenceOfAccess => "no_evidence_of_access",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+/// Why the logs may not show everything that happened in a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CaveatKind {
+    /// No parsed line at all.
+    NoLogs,
+    /// The first parsed line comes after the window opens.
+    LogsStartLate,
+    /// The last parsed line comes before the window closes.
+    LogsEndEarly,
+    /// A stretch without parsed lines, over the threshold, inside the window.
+    Gap,
+    /// An input could not be read, or not to its end.
+    InputIncomplete,
+    /// A line that did not parse could be a request to an exposed resource.
+    UnparsedMentionsExposed,
+}
+
+impl CaveatKind {
+    /// The name written in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            CaveatKind::NoLogs => "no_logs",
+            CaveatKind::LogsStartLate => "logs_start_late",
+            CaveatKind::LogsEndEarly => "logs_end_early",
+            CaveatKind::Gap => "gap",
+            CaveatKind::InputIncomplete => "input_incomplete",
+            CaveatKind::UnparsedMentionsExposed => "unparsed_mentions_exposed",
+        }
+    }
+}
+
+/// One caveat, in words an investigator can quote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caveat {
+    /// What kind of caveat.
+    pub kind: CaveatKind,
+    /// The files, lines or hours concerned.
+    pub detail: String,
+}
+
+/// An input that was not read completely.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncompleteInput {
+    /// What went wrong, naming the file.
+    pub problem: String,
+    /// The earliest time read from it, when some of it was read: what was
+    /// lost could only be later. `None`: it could hold any time.
+    pub read_from: Option<Timestamp>,
+}
+
+impl IncompleteInput {
+    fn could_cover(&self, window: &Window) -> bool {
+        self.read_from.is_none_or(|from| window.to >= from)
+    }
+}
+
+/// Facts of the whole scan that bear on every window.
+#[derive(Debug, Clone, Default)]
+pub struct ScanFacts {
+    /// Inputs not read, or not to their end.
+    pub incomplete: Vec<IncompleteInput>,
+    /// `file:line` of each unparsed line that mentions an exposed resource.
+    pub mentioning_lines: Vec<String>,
+    /// The gap threshold, in seconds.
+    pub max_gap: i64,
+}
+
+/// The finding for one window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowFinding {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why, in plain sentences.
+    pub reasons: Vec<String>,
+    /// What the logs cannot show (listed whatever the verdict).
+    pub caveats: Vec<Caveat>,
+}
+
+/// How many `file:line` places a caveat names before it summarises.
+const PLACES_NAMED: usize = 10;
+
+/// Judges one window from its accessors, its coverage and the scan's facts.
+pub fn judge(
+    window: &Window,
+    accessors: &[AccessorRow],
+    coverage: &WindowCoverage,
+    facts: &ScanFacts,
+) -> WindowFinding {
+    let caveats = caveats(window, coverage, facts);
+    let served: Vec<&AccessorRow> = accessors
+        .iter()
+        .filter(|a| a.class == Class::External && a.served > 0)
+        .collect();
+    let (verdict, mut reasons) = if let Some(first) = served.iter().min_by_key(|a| a.first_seen) {
+        let requests: u64 = served.iter().map(|a| a.served).sum();
+        (
+            Verdict::EvidenceOfAccess,
+            vec![format!(
+                "{} external {} served {} {} to exposed resources inside the window; the first accessor, {}, was first seen at {}.",
+                served.len(),
+                plural(served.len() as u64, "accessor was", "accessors were"),
+                requests,
+                plural(requests, "request", "requests"),
+                first.client,
+                first.first_seen
+            )],
+        )
+    } else if caveats.is_empty() {
+        (
+            Verdict::NoEvidenceOfAccess,
+            vec![
+                "No external request to an exposed resource was served inside the window.".into(),
+                complete_logs_reason(coverage, facts),
+            ],
+        )
+    } else {
+        (
+            Verdict::Inconclusive,
+            vec![
+                "No external request to an exposed resource was found served inside the window, but the logs cannot show that none happened: see the caveats.".into(),
+            ],
+        )
+    };
+    let attempts: u64 = accessors
+        .iter()
+        .filter(|a| a.class == Class::External)
+        .map(|a| a.denied)
+        .sum();
+    if attempts > 0 {
+        reasons.push(format!(
+            "{attempts} external {} denied; attempts are not access.",
+            plural(attempts, "request was", "requests were")
+        ));
+    }
+    WindowFinding {
+        verdict,
+        reasons,
+        caveats,
+    }
+}
+
+fn complete_logs_reason(coverage: &WindowCoverage, facts: &ScanFacts) -> String {
+    format!(
+        "The logs cover it: parsed lines run from {} (before it opens) to {} (after it closes), with no gap over {} inside it; every input was read to its end and no unparsed line mentions an exposed resource.",
+        coverage.first.map_or("-".into(), |t| t.to_rfc3339()),
+        coverage.last.map_or("-".into(), |t| t.to_rfc3339()),
+        describe_seconds(facts.max_gap)
+    )
+}
+
+fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec<Caveat> {
+    let mut caveats = Vec::new();
+    let mut add = |kind, detail: String| caveats.push(Caveat { kind, detail });
+    match (coverage.first, coverage.last) {
+        (Some(first), Some(last)) => {
+            if !coverage.starts_before(window) {
+                add(
+                    CaveatKind::LogsStartLate,
+                    format!(
+                        "the first parsed line is at {first}, not before the window opens at {}",
+                        window.from
+                    ),
+                );
+            }
+            if !coverage.ends_after(window) {
+                add(
+                    CaveatKind::LogsEndEarly,
+                    format!(
+                        "the last parsed line is at {last}, not after the window closes at {}",
+                        window.to
+                    ),
+                );
+            }
+        }
+        _ => add(CaveatKind::NoLogs, "no line of any input was parsed".into()),
+    }
+    if !coverage.gaps.is_empty() {
+        add(CaveatKind::Gap, describe_gaps(coverage, facts.max_gap));
+    }
+    for input in facts.incomplete.iter().filter(|i| i.could_cover(window)) {
+        add(CaveatKind::InputIncomplete, input.problem.clone());
+    }
+    if !facts.mentioning_lines.is_empty() {
+        let named: Vec<&str> = facts
+            .mentioning_lines
+            .iter()
+            .take(PLACES_NAMED)
+            .map(String::as_str)
+            .collect();
+        let more = facts.mentioning_lines.len().saturating_sub(PLACES_NAMED);
+        add(
+            CaveatKind::UnparsedMentionsExposed,
+            format!(
+                "{} unparsed {} could be a request to an exposed resource: {}{}",
+                facts.mentioning_lines.len(),
+                plural(facts.mentioning_lines.len() as u64, "line", "lines"),
+                named.join(", "),
+                if more > 0 {
+                    format!(" and {more} more (see unparsed.csv)")
+                } else {
+                    String::new()
+                }
+            ),
+        );
+    }
+    caveats
+}
+
+/// One sentence for all the gaps in a window: how many, and the longest.
+fn describe_gaps(coverage: &WindowCoverage, max_gap: i64) -> String {
+    let mut longest = coverage.gaps.clone();
+    longest.sort_by_key(|g| (std::cmp::Reverse(g.seconds()), g.start));
+    let named: Vec<String> = longest
+        .iter()
+        .take(PLACES_NAMED)
+        .map(|g| {
+            format!(
+                "{} to {} ({})",
+                g.start,
+                g.end,
+                describe_seconds(g.seconds())
+            )
+        })
+        .collect();
+    let n = coverage.gaps.len();
+    format!(
+        "{n} {} without a parsed line over the {} threshold{}: {}{}",
+        plural(n as u64, "stretch", "stretches"),
+        describe_seconds(max_gap),
+        if n > 1 { ", longest first" } else { "" },
+        named.join("; "),
+        if n > PLACES_NAMED {
+            format!("; {} more in coverage.csv", n - PLACES_NAMED)
+        } else {
+            String::new()
+        }
+    )
+}
+
+fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+/// `3600` -> `1h`, `5400` -> `1h30m`, `90` -> `1m30s`.
+pub fn describe_seconds(seconds: i64) -> String {
+    let (d, h, m, s) = (
+        seconds / 86400,
+        seconds % 86400 / 3600,
+        seconds % 3600 / 60,
+        seconds % 60,
+    );
+    let mut out = String::new();
+    for (n, unit) in [(d, "d"), (h, "h"), (m, "m"), (s, "s")] {
+        if n > 0 {
+            out.push_str(&format!("{n}{unit}"));
+        }
+    }
+    if out.is_empty() { "0s".into() } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coverage::Gap;
+    use std::collections::BTreeSet;
+
+    fn window() -> Window {
+        Window {
+            name: "w".into(),
+            from: Timestamp(1000),
+            to: Timestamp(2000),
+        }
+    }
+
+    fn coverage(first: i64, last: i64, gaps: Vec<Gap>) -> WindowCoverage {
+        WindowCoverage {
+            first: Some(Timestamp(first)),
+            last: Some(Timestamp(last)),
+            lines_in_window: 10,
+            gaps,
+        }
+    }
+
+    fn accessor(class: Class, served: u64, denied: u64) -> AccessorRow {
+        AccessorRow {
+            window: "w".into(),
+            class,
+            client: "198.51.100.7".into(),
+            user: None,
+            client_not_address: false,
+            requests: served + denied,
+            served,
+            denied,
+            other: 0,
+            first_seen: Timestamp(1500),
+            last_seen: Timestamp(1500),
+            bytes_served: 0,
+            statuses: BTreeSet::new(),
+            resources: BTreeSet::new(),
+            user_agents: BTreeSet::new(),
+        }
+    }
+
+    fn facts() -> ScanFacts {
+        ScanFacts {
+            max_gap: 3600,
+            ..ScanFacts::default()
+        }
+    }
+
+    fn kinds(f: &WindowFinding) -> Vec<CaveatKind> {
+        f.caveats.iter().map(|c| c.kind).collect()
+    }
+
+    #[test]
+    fn served_external_request_is_evidence_whatever_the_caveats() {
+        let f = judge(
+            &window(),
+            &[accessor(Class::External, 1, 0)],
+            &coverage(1500, 1900, vec![]),
+            &facts(),
+        );
+        assert_eq!(f.verdict, Verdict::EvidenceOfAccess);
+        assert_eq!(
+            kinds(&f),
+            [CaveatKind::LogsStartLate, CaveatKind::LogsEndEarly]
+        );
+        assert!(
+            f.reasons[0].starts_with("1 external accessor was served 1 request"),
+            "{:?}",
+            f.reasons
+        );
+    }
+
+    #[test]
+    fn complete_clean_logs_are_no_evidence() {
+        let accessors = [
+            accessor(Class::External, 0, 2),
+            accessor(Class::Authorised, 3, 0),
+        ];
+        let f = judge(&window(), &accessors, &coverage(0, 3000, vec![]), &facts());
+        assert_eq!(f.verdict, Verdict::NoEvidenceOfAccess);
+        assert!(f.caveats.is_empty());
+        assert_eq!(
+            f.reasons[2],
+            "2 external requests were denied; attempts are not access."
+        );
+    }
+
+    #[test]
+    fn every_failing_condition_is_a_caveat() {
+        let gap = Gap {
+            start: Timestamp(1200),
+            end: Timestamp(1200 + 7200),
+        };
+        let mut facts = facts();
+        facts.incomplete = vec![
+            IncompleteInput {
+                problem: "a.gz: corrupt".into(),
+                read_from: Some(Timestamp(500)),
+            },
+            IncompleteInput {
+                problem: "later.gz: corrupt".into(),
+                read_from: Some(Timestamp(5000)),
+            },
+        ];
+        facts.mentioning_lines = vec!["a.log:7".into()];
+        let f = judge(&window(), &[], &coverage(1100, 9000, vec![gap]), &facts);
+        assert_eq!(f.verdict, Verdict::Inconclusive);
+        assert_eq!(
+            kinds(&f),
+            [
+                CaveatKind::LogsStartLate,
+                CaveatKind::Gap,
+                CaveatKind::InputIncomplete,
+                CaveatKind::UnparsedMentionsExposed
+            ]
+        );
+        assert_eq!(f.caveats[2].detail, "a.gz: corrupt");
+        assert_eq!(
+            f.caveats[1].detail,
+            "1 stretch without a parsed line over the 1h threshold: 1970-01-01T00:20:00Z to 1970-01-01T02:20:00Z (2h)"
+        );
+        let empty = WindowCoverage {
+            first: None,
+            last: None,
+            lines_in_window: 0,
+            gaps: vec![],
+        };
+        assert_eq!(
+            kinds(&judge(&window(), &[], &empty, &ScanFacts::default())),
+            [CaveatKind::NoLogs]
+        );
+    }
+
+    #[test]
+    fn describes_durations() {
+        assert_eq!(describe_seconds(3600), "1h");
+        assert_eq!(describe_seconds(5400), "1h30m");
+        assert_eq!(describe_seconds(90061), "1d1h1m1s");
+        assert_eq!(describe_seconds(0), "0s");
+    }
+}
