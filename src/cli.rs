@@ -90,6 +90,9 @@ impl ScanArgs {
             threads: self.threads,
             chunk_size: self.chunk_size,
             inputs: self.inputs,
+            command_line: std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
         }
     }
 }

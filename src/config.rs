@@ -167,6 +167,8 @@ pub struct ScanRequest {
     pub chunk_size: Option<usize>,
     /// Log files and directories.
     pub inputs: Vec<PathBuf>,
+    /// The command line as given, for the record.
+    pub command_line: Vec<String>,
 }
 
 /// A validated scan: nothing in it can fail once logs are being read.
@@ -200,6 +202,8 @@ pub struct ScanConfig {
     pub chunk_size: usize,
     /// Log files and directories.
     pub inputs: Vec<PathBuf>,
+    /// The command line as given, for the record.
+    pub command_line: Vec<String>,
 }
 
 impl ScanConfig {
@@ -261,6 +265,7 @@ impl ScanConfig {
             threads: request.threads,
             chunk_size: request.chunk_size.unwrap_or(DEFAULT_CHUNK_SIZE).max(1),
             inputs: request.inputs,
+            command_line: request.command_line,
         })
     }
 }

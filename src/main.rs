@@ -44,12 +44,17 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let started_at = logwitness::time::Timestamp(chrono::Utc::now().timestamp());
     let config = ScanConfig::build(args.into_request())?;
     let summary = thread_pool(config.threads)?.install(|| logwitness::scan(&config));
     let report = Report::new(&config, &summary);
     std::fs::create_dir_all(&config.out)
         .with_context(|| format!("cannot create output folder {}", config.out.display()))?;
     report::csv::write_all(&report, &config.out)
+        .and_then(|()| {
+            let findings = report::findings::Findings::new(&report, started_at);
+            report::findings::write(&findings, &config.out)
+        })
         .with_context(|| format!("cannot write outputs in {}", config.out.display()))?;
     warn_about_inputs(&summary);
     let mut stdout = io::stdout().lock();

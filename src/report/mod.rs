@@ -6,6 +6,7 @@
 //! the scanner.
 
 pub mod csv;
+pub mod findings;
 pub mod terminal;
 
 use crate::accessors::{AccessorRow, summarise_window};

@@ -75,7 +75,7 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
     writeln!(out)?;
     writeln!(
         out,
-        "Written to {}: {}",
+        "Written to {}: {}, findings.md, findings.json",
         escape_text(&report.config.out.to_string_lossy()),
         OUTPUT_FILES.join(", ")
     )?;

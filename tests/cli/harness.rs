@@ -4,7 +4,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The output files every scan writes.
-pub const OUTPUTS: [&str; 4] = ["requests.csv", "accessors.csv", "files.csv", "unparsed.csv"];
+pub const OUTPUTS: [&str; 5] = [
+    "requests.csv",
+    "accessors.csv",
+    "files.csv",
+    "unparsed.csv",
+    "coverage.csv",
+];
 
 /// The repository root (tests run the binary from here, so paths in the
 /// outputs are the short relative ones an investigator would type).
@@ -38,6 +44,30 @@ impl Run {
     pub fn stdout_normalised(&self) -> String {
         self.stdout
             .replace(&self.out.path().display().to_string(), "OUT")
+    }
+
+    /// findings.md or findings.json with what changes from run to run (the
+    /// run's time, the binary's and output folder's paths) replaced.
+    pub fn findings_normalised(&self, name: &str) -> String {
+        let text = self.output(name);
+        let stamp = regex::Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ").unwrap();
+        let started = ["Run started: ", "\"started_at\": \""];
+        let text: String = text
+            .lines()
+            .map(|line| match started.iter().find(|p| line.contains(*p)) {
+                Some(_) => stamp.replace(line, "STARTED").into_owned(),
+                None => line.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        text.replace(env!("CARGO_BIN_EXE_logwitness"), "logwitness")
+            .replace(&self.out.path().display().to_string(), "OUT")
+            + "\n"
+    }
+
+    /// findings.json, parsed.
+    pub fn findings_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.output("findings.json")).unwrap()
     }
 
     /// An output CSV as rows of cells, header first.
@@ -124,6 +154,9 @@ pub fn assert_outputs_golden(run: &Run, dir: &Path) {
     for name in OUTPUTS {
         assert_golden(dir, name, &run.output(name));
     }
+    for name in ["findings.md", "findings.json"] {
+        assert_golden(dir, name, &run.findings_normalised(name));
+    }
     assert_golden(dir, "stdout.txt", &run.stdout_normalised());
 }
 
@@ -136,5 +169,17 @@ pub fn assert_same_outputs(a: &Run, b: &Run, what: &str) {
         a.stdout_normalised(),
         b.stdout_normalised(),
         "stdout differs: {what}"
+    );
+    // The findings record the command line as typed (which names -j);
+    // everything else in them must be the same.
+    let without_run = |run: &Run| {
+        let mut json = run.findings_json();
+        json["run"] = serde_json::Value::Null;
+        json
+    };
+    assert_eq!(
+        without_run(a),
+        without_run(b),
+        "findings.json differs: {what}"
     );
 }

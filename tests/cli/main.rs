@@ -8,3 +8,4 @@ mod inputs;
 mod matching;
 mod safety;
 mod sample;
+mod verdicts;

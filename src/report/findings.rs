@@ -1,0 +1,486 @@
+//! findings.json and findings.md: the case as run, the inputs, and for each
+//! window the verdict, its reasons, who was served what (with the file, line
+//! and offset of every request), the attempts, the authorised access and the
+//! caveats.
+//!
+//! `Findings` is plain serialisable data built from a `Report`; the JSON is
+//! it, serialised, and the Markdown says the same in sentences an
+//! investigator can paste into a report. The run's own time appears once in
+//! each, and nothing else in them depends on when or how the run was made.
+
+use std::fmt::Write as _;
+use std::io;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::accessors::{AccessorRow, Class, Outcome};
+use crate::evidence::MatchedRequest;
+use crate::input::content::hash_bytes;
+use crate::report::Report;
+use crate::sanitise::escape_text;
+use crate::time::Timestamp;
+use crate::verdict::describe_seconds;
+use crate::window::Window;
+
+/// How many requests of one accessor are listed; the rest are counted.
+const REQUESTS_LISTED: usize = 20;
+
+/// Everything findings.json holds.
+#[derive(Debug, Serialize)]
+pub struct Findings {
+    /// The tool that made the findings.
+    pub tool: Tool,
+    /// When and how it ran.
+    pub run: Run,
+    /// The case as run.
+    pub case: Case,
+    /// What was read.
+    pub inputs: Inputs,
+    /// One entry per window.
+    pub windows: Vec<WindowReport>,
+}
+
+/// The tool's name and version.
+#[derive(Debug, Serialize)]
+pub struct Tool {
+    /// Always `logwitness`.
+    pub name: &'static str,
+    /// The version.
+    pub version: &'static str,
+}
+
+/// The run.
+#[derive(Debug, Serialize)]
+pub struct Run {
+    /// When the run started (UTC, RFC 3339).
+    pub started_at: String,
+    /// The command line, each argument escaped.
+    pub command_line: Vec<String>,
+}
+
+/// The case as run.
+#[derive(Debug, Serialize)]
+pub struct Case {
+    /// Its name.
+    pub name: Option<String>,
+    /// The case file's path.
+    pub file: Option<String>,
+    /// SHA-256 of the case file's content.
+    pub file_sha256: Option<String>,
+    /// The case file's content.
+    pub file_content: Option<String>,
+    /// The time zone of local times.
+    pub time_zone: String,
+    /// The exposed-resource rules.
+    pub exposed: Vec<String>,
+    /// Authorised networks.
+    pub authorised_networks: Vec<String>,
+    /// Authorised users.
+    pub authorised_users: Vec<String>,
+    /// The gap threshold, in seconds.
+    pub max_gap_seconds: i64,
+    /// Whether paths were compared case-insensitively.
+    pub case_insensitive: bool,
+}
+
+/// What was read.
+#[derive(Debug, Serialize)]
+pub struct Inputs {
+    /// Files read.
+    pub files: usize,
+    /// Lines read.
+    pub lines: u64,
+    /// Lines parsed.
+    pub parsed: u64,
+    /// Lines not parsed.
+    pub unparsed: u64,
+    /// Unparsed lines that could be requests to an exposed resource.
+    pub unparsed_mentioning_exposed: usize,
+    /// The earliest parsed line.
+    pub first_time: Option<String>,
+    /// The latest parsed line.
+    pub last_time: Option<String>,
+    /// Requests to exposed resources at any time.
+    pub matched_requests: usize,
+    /// Inputs not read, or not to their end.
+    pub problems: Vec<String>,
+}
+
+/// One window's findings.
+#[derive(Debug, Serialize)]
+pub struct WindowReport {
+    /// Its name.
+    pub name: String,
+    /// First second.
+    pub from: String,
+    /// Last second.
+    pub to: String,
+    /// `evidence_of_access`, `no_evidence_of_access` or `inconclusive`.
+    pub verdict: &'static str,
+    /// Why.
+    pub reasons: Vec<String>,
+    /// What the logs cannot show.
+    pub caveats: Vec<CaveatReport>,
+    /// External accessors with at least one served request.
+    pub external_served: Vec<AccessorReport>,
+    /// External accessors never served (attempts).
+    pub attempts: Vec<AccessorReport>,
+    /// Authorised accessors.
+    pub authorised: Vec<AccessorReport>,
+}
+
+/// A caveat.
+#[derive(Debug, Serialize)]
+pub struct CaveatReport {
+    /// Its kind.
+    pub kind: &'static str,
+    /// The files, lines or hours concerned.
+    pub detail: String,
+}
+
+/// An accessor inside a window, with its requests.
+#[derive(Debug, Serialize)]
+pub struct AccessorReport {
+    /// The client as logged.
+    pub client: String,
+    /// The user, when logged.
+    pub user: Option<String>,
+    /// Matched requests in the window.
+    pub requests: u64,
+    /// Served.
+    pub served: u64,
+    /// Denied.
+    pub denied: u64,
+    /// First request.
+    pub first_seen: String,
+    /// Last request.
+    pub last_seen: String,
+    /// Bytes served.
+    pub bytes_served: u64,
+    /// The first requests, each with where it is.
+    pub evidence: Vec<RequestReport>,
+    /// Requests not listed in `evidence`.
+    pub more_requests: u64,
+}
+
+/// One request, with its location.
+#[derive(Debug, Serialize)]
+pub struct RequestReport {
+    /// When.
+    pub time: String,
+    /// The method.
+    pub method: String,
+    /// The target as logged.
+    pub target: String,
+    /// The status, when logged.
+    pub status: Option<u16>,
+    /// The outcome.
+    pub outcome: &'static str,
+    /// The file.
+    pub file: String,
+    /// The line.
+    pub line: u64,
+    /// The byte offset of the line.
+    pub offset: u64,
+}
+
+impl Findings {
+    /// The findings of a report, stamped with the run's start.
+    pub fn new(report: &Report<'_>, started_at: Timestamp) -> Findings {
+        let config = report.config;
+        let summary = report.summary;
+        Findings {
+            tool: Tool {
+                name: "logwitness",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            run: Run {
+                started_at: started_at.to_rfc3339(),
+                command_line: config
+                    .command_line
+                    .iter()
+                    .map(|a| escape_text(a).into_owned())
+                    .collect(),
+            },
+            case: Case {
+                name: config.case_name.clone(),
+                file: config
+                    .case_file
+                    .as_ref()
+                    .map(|p| escape_text(&p.to_string_lossy()).into_owned()),
+                file_sha256: config.case_text.as_ref().map(|t| hash_bytes(t.as_bytes())),
+                file_content: config.case_text.clone(),
+                time_zone: config.zone.name().to_string(),
+                exposed: config
+                    .rules
+                    .rules()
+                    .iter()
+                    .map(|r| r.spec.clone())
+                    .collect(),
+                authorised_networks: config
+                    .authorised
+                    .networks()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+                authorised_users: config.authorised.users().map(String::from).collect(),
+                max_gap_seconds: config.max_gap,
+                case_insensitive: config.case_insensitive,
+            },
+            inputs: Inputs {
+                files: summary.files.len(),
+                lines: summary.lines(),
+                parsed: summary.parsed(),
+                unparsed: summary.unparsed_lines(),
+                unparsed_mentioning_exposed: summary
+                    .unparsed
+                    .iter()
+                    .filter(|u| u.mentions_exposed)
+                    .count(),
+                first_time: summary.first_time().map(Timestamp::to_rfc3339),
+                last_time: summary.last_time().map(Timestamp::to_rfc3339),
+                matched_requests: summary.requests.len(),
+                problems: summary.input_errors().map(ToString::to_string).collect(),
+            },
+            windows: window_reports(report),
+        }
+    }
+}
+
+fn window_reports(report: &Report<'_>) -> Vec<WindowReport> {
+    let windows = report
+        .windows
+        .iter()
+        .zip(&report.accessors)
+        .zip(&report.findings);
+    windows
+        .map(|((window, rows), finding)| {
+            let accessors = |keep: &dyn Fn(&AccessorRow) -> bool| -> Vec<AccessorReport> {
+                rows.iter()
+                    .filter(|r| keep(r))
+                    .map(|r| accessor_report(report, window, r))
+                    .collect()
+            };
+            WindowReport {
+                name: window.name.clone(),
+                from: window.from.to_rfc3339(),
+                to: window.to.to_rfc3339(),
+                verdict: finding.verdict.name(),
+                reasons: finding.reasons.clone(),
+                caveats: finding
+                    .caveats
+                    .iter()
+                    .map(|c| CaveatReport {
+                        kind: c.kind.name(),
+                        detail: c.detail.clone(),
+                    })
+                    .collect(),
+                external_served: accessors(&|r| r.class == Class::External && r.served > 0),
+                attempts: accessors(&|r| r.class == Class::External && r.served == 0),
+                authorised: accessors(&|r| r.class == Class::Authorised),
+            }
+        })
+        .collect()
+}
+
+fn accessor_report(report: &Report<'_>, window: &Window, row: &AccessorRow) -> AccessorReport {
+    let requests: Vec<&MatchedRequest> = report
+        .summary
+        .requests
+        .iter()
+        .filter(|r| window.contains(r.time) && r.client == row.client && r.user == row.user)
+        .collect();
+    let evidence = requests
+        .iter()
+        .take(REQUESTS_LISTED)
+        .map(|r| RequestReport {
+            time: r.time.to_rfc3339(),
+            method: r.method.clone(),
+            target: r.target.clone(),
+            status: r.status,
+            outcome: Outcome::of_status(r.status).name(),
+            file: report.summary.files[r.location.file].input.display.clone(),
+            line: r.location.line,
+            offset: r.location.offset,
+        })
+        .collect();
+    AccessorReport {
+        client: row.client.clone(),
+        user: row.user.clone(),
+        requests: row.requests,
+        served: row.served,
+        denied: row.denied,
+        first_seen: row.first_seen.to_rfc3339(),
+        last_seen: row.last_seen.to_rfc3339(),
+        bytes_served: row.bytes_served,
+        evidence,
+        more_requests: requests.len().saturating_sub(REQUESTS_LISTED) as u64,
+    }
+}
+
+/// Writes findings.json and findings.md into `dir`.
+pub fn write(findings: &Findings, dir: &Path) -> io::Result<()> {
+    let mut json = serde_json::to_string_pretty(findings).map_err(io::Error::other)?;
+    json.push('\n');
+    std::fs::write(dir.join("findings.json"), json)?;
+    std::fs::write(dir.join("findings.md"), markdown(findings))
+}
+
+/// The findings in Markdown. Text from logs was escaped when it was kept;
+/// here it is also put in code spans so that Markdown cannot act on it.
+pub fn markdown(f: &Findings) -> String {
+    let mut md = String::new();
+    let title = f.case.name.as_deref().unwrap_or("Access-log findings");
+    let _ = writeln!(md, "# {}\n", escape_text(title));
+    write_case(&mut md, f);
+    write_inputs(&mut md, &f.inputs);
+    for w in &f.windows {
+        write_window(&mut md, w);
+    }
+    md
+}
+
+fn write_case(md: &mut String, f: &Findings) {
+    let c = &f.case;
+    let _ = writeln!(md, "## The case as run\n");
+    let _ = writeln!(md, "- Tool: {} {}", f.tool.name, f.tool.version);
+    let _ = writeln!(md, "- Run started: {}", f.run.started_at);
+    let _ = writeln!(md, "- Command: {}", code(&f.run.command_line.join(" ")));
+    if let (Some(file), Some(sha)) = (&c.file, &c.file_sha256) {
+        let _ = writeln!(md, "- Case file: {} (SHA-256 {})", code(file), sha);
+    }
+    let _ = writeln!(md, "- Exposed resources: {}", list(&c.exposed));
+    let _ = writeln!(
+        md,
+        "- Authorised networks: {}",
+        list(&c.authorised_networks)
+    );
+    let _ = writeln!(md, "- Authorised users: {}", list(&c.authorised_users));
+    let _ = writeln!(
+        md,
+        "- Time zone for local times: {}; gap threshold: {}; paths compared {}\n",
+        c.time_zone,
+        describe_seconds(c.max_gap_seconds),
+        if c.case_insensitive {
+            "case-insensitively"
+        } else {
+            "case-sensitively"
+        }
+    );
+}
+
+fn write_inputs(md: &mut String, i: &Inputs) {
+    let _ = writeln!(md, "## Inputs\n");
+    let _ = writeln!(
+        md,
+        "{} files, {} lines: {} parsed, {} not parsed ({} of which could be requests to an exposed resource). Parsed lines run from {} to {}. {} requests to exposed resources were found at any time (requests.csv). Every file, with its SHA-256, is in files.csv.\n",
+        i.files,
+        i.lines,
+        i.parsed,
+        i.unparsed,
+        i.unparsed_mentioning_exposed,
+        i.first_time.as_deref().unwrap_or("-"),
+        i.last_time.as_deref().unwrap_or("-"),
+        i.matched_requests
+    );
+    for p in &i.problems {
+        let _ = writeln!(md, "- Problem: {}", code(p));
+    }
+    if !i.problems.is_empty() {
+        md.push('\n');
+    }
+}
+
+fn write_window(md: &mut String, w: &WindowReport) {
+    let _ = writeln!(md, "## Window {}: {} to {}\n", code(&w.name), w.from, w.to);
+    let _ = writeln!(md, "**Verdict: {}**\n", w.verdict.replace('_', " "));
+    for reason in &w.reasons {
+        let _ = writeln!(md, "{reason}\n");
+    }
+    write_accessors(md, "External accessors served", &w.external_served);
+    write_accessors(md, "Attempts (external, never served)", &w.attempts);
+    write_accessors(md, "Authorised access", &w.authorised);
+    if w.caveats.is_empty() {
+        let _ = writeln!(md, "### Caveats\n\nNone.\n");
+    } else {
+        let _ = writeln!(md, "### Caveats\n");
+        for c in &w.caveats {
+            let _ = writeln!(md, "- {}: {}", c.kind, c.detail);
+        }
+        md.push('\n');
+    }
+}
+
+fn write_accessors(md: &mut String, heading: &str, accessors: &[AccessorReport]) {
+    let _ = writeln!(md, "### {heading}: {}\n", accessors.len());
+    for a in accessors {
+        let who = match &a.user {
+            Some(user) => format!("{} (user {})", code(&a.client), code(user)),
+            None => code(&a.client),
+        };
+        let requests = if a.requests == 1 {
+            "request"
+        } else {
+            "requests"
+        };
+        let _ = writeln!(
+            md,
+            "- {who}: {} {requests}, {} served, {} denied, {} bytes served, {} to {}",
+            a.requests, a.served, a.denied, a.bytes_served, a.first_seen, a.last_seen
+        );
+        for r in &a.evidence {
+            let _ = writeln!(
+                md,
+                "  - {} {} {} -> {} ({}), {} line {}, offset {}",
+                r.time,
+                code(&r.method),
+                code(&r.target),
+                r.status.map_or("-".into(), |s| s.to_string()),
+                r.outcome,
+                code(&r.file),
+                r.line,
+                r.offset
+            );
+        }
+        if a.more_requests > 0 {
+            let _ = writeln!(md, "  - and {} more in requests.csv", a.more_requests);
+        }
+    }
+    if !accessors.is_empty() {
+        md.push('\n');
+    }
+}
+
+/// A Markdown code span that holds any text (backticks included).
+fn code(text: &str) -> String {
+    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest_run + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.iter().map(|i| code(i)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_hold_any_text() {
+        assert_eq!(code("/a"), "`/a`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(code("<script>"), "`<script>`");
+    }
+}

@@ -1,0 +1,233 @@
+//! One small case for each verdict and each caveat, checked exactly through
+//! findings.json (issue #4).
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::harness::{Run, scan};
+
+/// A combined line at `minute` minutes after 2024-03-01T00:00:00Z.
+fn line(minute: i64, client: &str, path: &str, status: u16) -> String {
+    let t = chrono::DateTime::from_timestamp(1_709_251_200 + minute * 60, 0).unwrap();
+    format!(
+        "{client} - - [{}] \"GET {path} HTTP/1.1\" {status} 100 \"-\" \"UA\"\n",
+        t.format("%d/%b/%Y:%H:%M:%S +0000")
+    )
+}
+
+/// Background traffic every 10 minutes over `[from, to)` minutes, except
+/// inside `silent`.
+fn traffic(from: i64, to: i64, silent: Option<(i64, i64)>) -> String {
+    (from..to)
+        .step_by(10)
+        .filter(|m| silent.is_none_or(|(a, b)| *m < a || *m >= b))
+        .map(|m| line(m, "203.0.113.1", "/index.html", 200))
+        .collect()
+}
+
+/// Scans `files` (name, bytes) with the exposed folder `/case/` and the
+/// window 2024-03-01T10:00Z..2024-03-01T14:00Z.
+fn run_case(files: &[(&str, Vec<u8>)]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--allow",
+        "10.0.0.0/8",
+        "--window",
+        "w=2024-03-01T10:00Z..2024-03-01T14:00Z",
+        dir.path().to_str().unwrap(),
+    ]);
+    let _ = dir.keep();
+    run
+}
+
+fn window(run: &Run) -> Value {
+    run.findings_json()["windows"][0].clone()
+}
+
+fn caveat_kinds(w: &Value) -> Vec<String> {
+    w["caveats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn ordered(parts: &[String]) -> Vec<u8> {
+    let mut lines: Vec<&str> = parts.iter().flat_map(|p| p.lines()).collect();
+    lines.sort_by_key(|l| l[l.find('[').unwrap()..].to_string());
+    lines
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .into_bytes()
+}
+
+#[test]
+fn an_external_served_request_is_evidence() {
+    let log = ordered(&[
+        traffic(0, 1440, None),
+        line(700, "198.51.100.9", "/case/a.pdf", 200),
+        line(710, "198.51.100.10", "/case/b.pdf", 404),
+        line(720, "10.1.1.1", "/case/c.pdf", 200),
+    ]);
+    let run = run_case(&[("access.log", log)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "evidence_of_access");
+    assert_eq!(
+        w["reasons"],
+        serde_json::json!([
+            "1 external accessor was served 1 request to exposed resources inside the window; the first accessor, 198.51.100.9, was first seen at 2024-03-01T11:40:00Z.",
+            "1 external request was denied; attempts are not access."
+        ])
+    );
+    assert_eq!(w["external_served"][0]["evidence"][0]["line"], 71);
+    assert_eq!(w["attempts"][0]["client"], "198.51.100.10");
+    assert_eq!(w["authorised"][0]["client"], "10.1.1.1");
+    assert!(w["caveats"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn complete_clean_logs_are_no_evidence() {
+    let log = ordered(&[
+        traffic(0, 1440, None),
+        line(710, "198.51.100.10", "/case/b.pdf", 403),
+    ]);
+    let run = run_case(&[("access.log", log)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "no_evidence_of_access");
+    assert_eq!(
+        w["reasons"][1],
+        "The logs cover it: parsed lines run from 2024-03-01T00:00:00Z (before it opens) to 2024-03-01T23:50:00Z (after it closes), with no gap over 1h inside it; every input was read to its end and no unparsed line mentions an exposed resource."
+    );
+    assert!(
+        run.output("findings.md")
+            .contains("**Verdict: no evidence of access**")
+    );
+}
+
+#[test]
+fn a_gap_inside_the_window_is_inconclusive() {
+    let log = ordered(&[traffic(0, 1440, Some((650, 800)))]);
+    let run = run_case(&[("access.log", log)]);
+    assert_eq!(run.code, 1);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["gap"]);
+    assert_eq!(
+        w["caveats"][0]["detail"],
+        "1 stretch without a parsed line over the 1h threshold: 2024-03-01T10:41:00Z to 2024-03-01T13:20:00Z (2h39m)"
+    );
+    let gaps: Vec<(String, String)> = run
+        .records("coverage.csv")
+        .into_iter()
+        .filter(|r| r["kind"] == "gap")
+        .map(|r| (r["start"].clone(), r["seconds"].clone()))
+        .collect();
+    assert_eq!(
+        gaps,
+        [("2024-03-01T10:41:00Z".to_string(), "9540".to_string())]
+    );
+}
+
+#[test]
+fn a_larger_gap_threshold_accepts_the_same_silence() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    std::fs::write(&log, ordered(&[traffic(0, 1440, Some((650, 800)))])).unwrap();
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--max-gap",
+        "3h",
+        "--window",
+        "w=2024-03-01T10:00Z..2024-03-01T14:00Z",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
+    assert_eq!(run.code, 0);
+}
+
+#[test]
+fn a_window_that_starts_before_the_logs_is_inconclusive() {
+    let log = ordered(&[traffic(660, 1440, None)]);
+    let run = run_case(&[("access.log", log)]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["logs_start_late"]);
+    assert_eq!(
+        w["caveats"][0]["detail"],
+        "the first parsed line is at 2024-03-01T11:00:00Z, not before the window opens at 2024-03-01T10:00:00Z"
+    );
+}
+
+#[test]
+fn an_unparsed_line_that_mentions_an_exposed_resource_is_inconclusive() {
+    let mut log = ordered(&[traffic(0, 1440, None)]);
+    log.extend(b"198.51.100.9 - - [01/Mar/2024:11:00:00] GET /case/a.pdf 200 (rewritten by a broken proxy)\n");
+    log.extend(b"2024/03/01 11:00:01 [error] open() \"/srv/other\" failed\n");
+    let run = run_case(&[("access.log", log)]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["unparsed_mentions_exposed"]);
+    let path = run.records("files.csv")[0]["file"].clone();
+    assert_eq!(
+        w["caveats"][0]["detail"],
+        format!("1 unparsed line could be a request to an exposed resource: {path}:145")
+    );
+    let mentions: Vec<String> = run
+        .records("unparsed.csv")
+        .iter()
+        .map(|u| u["mentions_exposed"].clone())
+        .collect();
+    assert_eq!(mentions, ["yes", "no"]);
+}
+
+#[test]
+fn a_corrupt_gzip_member_is_inconclusive_for_windows_it_could_cover() {
+    let gzip = |text: &str| {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(text.as_bytes()).unwrap();
+        enc.finish().unwrap()
+    };
+    let mut data = gzip(&traffic(0, 600, None));
+    let mut broken = gzip(&traffic(600, 1440, None));
+    let end = broken.len() - 20;
+    for b in &mut broken[20..end] {
+        *b = b.wrapping_mul(31).wrapping_add(7);
+    }
+    data.extend(broken);
+    let run = run_case(&[
+        ("access.log.1.gz", data),
+        ("access.log", traffic(1440, 1600, None).into_bytes()),
+    ]);
+    assert_eq!(run.code, 1);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    let kinds = caveat_kinds(&w);
+    assert!(kinds.contains(&"input_incomplete".to_string()), "{kinds:?}");
+    let detail = w["caveats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "input_incomplete")
+        .unwrap()["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        detail.contains("access.log.1.gz: gzip stream is corrupt or truncated after"),
+        "{detail}"
+    );
+    assert!(Path::new(&run.records("files.csv")[1]["file"]).ends_with("access.log.1.gz"));
+    assert_eq!(run.records("files.csv")[1]["complete"], "no");
+}
