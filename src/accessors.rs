@@ -147,6 +147,40 @@ pub fn client_address(client: &str) -> Option<IpAddr> {
     Some(ip.to_canonical())
 }
 
+/// User-agent words of well-known crawlers, in lower case.
+const CRAWLER_WORDS: [&str; 22] = [
+    "googlebot",
+    "google-inspectiontool",
+    "adsbot-google",
+    "bingbot",
+    "bingpreview",
+    "msnbot",
+    "slurp",
+    "duckduckbot",
+    "baiduspider",
+    "yandexbot",
+    "applebot",
+    "facebookexternalhit",
+    "twitterbot",
+    "linkedinbot",
+    "ia_archiver",
+    "archive.org_bot",
+    "ahrefsbot",
+    "semrushbot",
+    "mj12bot",
+    "petalbot",
+    "gptbot",
+    "ccbot",
+];
+
+/// Whether a user agent claims to be a well-known crawler. Only a claim:
+/// anyone can send it. A crawler that fetched the data means it may sit in
+/// a search index or cache, so such requests still count as access.
+pub fn claims_crawler(user_agent: &str) -> bool {
+    let agent = user_agent.to_ascii_lowercase();
+    CRAWLER_WORDS.iter().any(|w| agent.contains(w))
+}
+
 /// One row of `accessors.csv`: a unique accessor inside one window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessorRow {
@@ -160,6 +194,8 @@ pub struct AccessorRow {
     pub user: Option<String>,
     /// Whether the client is not an IP address (a host name or junk).
     pub client_not_address: bool,
+    /// Whether some request's user agent claimed to be a crawler.
+    pub claimed_crawler: bool,
     /// Matched requests in the window.
     pub requests: u64,
     /// Of those, served.
@@ -190,6 +226,7 @@ impl AccessorRow {
             client: request.client.clone(),
             user: request.user.clone(),
             client_not_address: client_address(&request.client).is_none(),
+            claimed_crawler: false,
             requests: 0,
             served: 0,
             denied: 0,
@@ -205,6 +242,7 @@ impl AccessorRow {
 
     fn add(&mut self, request: &MatchedRequest) {
         self.requests += 1;
+        self.claimed_crawler |= request.user_agent.as_deref().is_some_and(claims_crawler);
         match Outcome::of_status(request.status) {
             Outcome::Served => {
                 self.served += 1;
@@ -226,13 +264,17 @@ impl AccessorRow {
 }
 
 /// The unique accessors of one window, external first, most served first.
+/// A request copied from another file (`duplicate_of`) is counted once.
 pub fn summarise_window(
     window: &Window,
     requests: &[MatchedRequest],
     authorised: &Authorised,
 ) -> Vec<AccessorRow> {
     let mut rows: BTreeMap<(Class, &str, Option<&str>), AccessorRow> = BTreeMap::new();
-    for request in requests.iter().filter(|r| window.contains(r.time)) {
+    let counted = requests
+        .iter()
+        .filter(|r| window.contains(r.time) && r.duplicate_of.is_none());
+    for request in counted {
         let class = authorised.classify(&request.client, request.user.as_deref());
         rows.entry((class, &request.client, request.user.as_deref()))
             .or_insert_with(|| AccessorRow::new(&window.name, class, request))
@@ -311,6 +353,19 @@ mod tests {
         for (client, user, want) in table {
             assert_eq!(auth.classify(client, *user), *want, "{client} {user:?}");
         }
+    }
+
+    #[test]
+    fn recognises_claimed_crawlers() {
+        assert!(claims_crawler(
+            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+        ));
+        assert!(claims_crawler("Mozilla/5.0 (compatible; bingbot/2.0)"));
+        assert!(claims_crawler("facebookexternalhit/1.1"));
+        assert!(!claims_crawler(
+            "Mozilla/5.0 (X11; Linux x86_64; rv:107.0) Gecko/20100101 Firefox/107.0"
+        ));
+        assert!(!claims_crawler("curl/8.0"));
     }
 
     #[test]

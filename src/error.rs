@@ -120,6 +120,12 @@ pub enum InputError {
         /// The operating system's message.
         message: String,
     },
+    /// A directory given as input that holds no file at all.
+    #[error("{path}: no log file in this directory")]
+    EmptyDirectory {
+        /// The directory.
+        path: String,
+    },
     /// A directory reached again through a symbolic link.
     #[error("{path}: symbolic link loop or repeated directory, not entered again")]
     SymlinkLoop {

@@ -5,8 +5,11 @@
 //! fields are escaped once here (see `sanitise::escape_bytes`) so that every
 //! writer gets the same faithful, terminal-safe text.
 
+use sha2::{Digest, Sha256};
+
 use crate::formats::{Record, RecordFlags};
 use crate::normalise::Transforms;
+use crate::rules::RuleMatch;
 use crate::sanitise::escape_bytes;
 use crate::time::Timestamp;
 
@@ -61,18 +64,25 @@ pub struct MatchedRequest {
     pub via: Transforms,
     /// Irregularities of the line.
     pub flags: RecordFlags,
+    /// SHA-256 of the line's bytes (without line end): the same line in two
+    /// files (a copied or overlapping log) is one request.
+    pub line_sha256: [u8; 32],
+    /// The first place the identical line was found in another file, when
+    /// this is a copy of it; such a request is counted once.
+    pub duplicate_of: Option<Location>,
 }
 
 impl MatchedRequest {
     /// Keeps the evidence of a matched record.
+    /// `line` is the whole line (for the copy check), `found` the rule match
+    /// of the record's target, `canonical` the path that matched.
     pub fn new(
         location: Location,
+        line: &[u8],
         record: &Record<'_>,
-        target: &[u8],
-        canonical: &[u8],
         query: Option<&[u8]>,
-        rule: usize,
-        via: Transforms,
+        canonical: &[u8],
+        found: RuleMatch,
     ) -> MatchedRequest {
         let text = |field: Option<&[u8]>| field.map(escape_bytes);
         MatchedRequest {
@@ -83,16 +93,18 @@ impl MatchedRequest {
             forwarded: text(record.forwarded),
             user: text(record.user),
             method: escape_bytes(record.method),
-            target: escape_bytes(target),
+            target: text(record.target).unwrap_or_default(),
             path: escape_bytes(canonical),
             query: text(query),
             status: record.status,
             bytes: record.bytes,
             referer: text(record.referer),
             user_agent: text(record.user_agent),
-            rule,
-            via,
+            rule: found.rule,
+            via: found.via,
             flags: record.flags,
+            line_sha256: Sha256::digest(line).into(),
+            duplicate_of: None,
         }
     }
 

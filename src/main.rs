@@ -80,7 +80,8 @@ fn warn_about_inputs(summary: &scan::Summary) {
         eprintln!("logwitness: warning: {problem}");
     }
     for (id, file) in summary.files.iter().enumerate() {
-        if file.unparsed == 0 {
+        // A duplicate's lines are its original's, already named.
+        if file.unparsed == 0 || file.duplicate_of.is_some() {
             continue;
         }
         let named: Vec<String> = summary

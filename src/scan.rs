@@ -10,11 +10,13 @@
 //! The per-line work borrows fields from the input, normalises into a reused
 //! buffer, and allocates only for lines that match a rule or do not parse.
 
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read};
 use std::ops::Range;
 
 use chrono_tz::Tz;
 use rayon::prelude::*;
+use sha2::{Digest, Sha256};
 
 use crate::config::ScanConfig;
 use crate::coverage::{Timeline, minute_of};
@@ -63,6 +65,8 @@ struct ChunkResult {
     last_time: Option<Timestamp>,
     unterminated_last_line: bool,
     sha256: Option<String>,
+    /// SHA-256 of the decompressed content (compressed files only).
+    content_sha256: Option<String>,
     /// Parsed lines per minute, as runs in line order.
     minutes: Vec<(i64, u64)>,
     requests: Vec<MatchedRequest>,
@@ -96,6 +100,8 @@ pub struct FileSummary {
     /// SHA-256 of the bytes as stored (compressed bytes for gzip), when
     /// the file could be read.
     pub sha256: Option<String>,
+    /// The earlier file whose (decompressed) content this file repeats.
+    pub duplicate_of: Option<usize>,
     /// What went wrong reading it, if anything.
     pub error: Option<InputError>,
 }
@@ -116,19 +122,29 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Lines read in all files.
+    /// The files that are not duplicates of earlier ones.
+    pub fn distinct_files(&self) -> impl Iterator<Item = &FileSummary> {
+        self.files.iter().filter(|f| f.duplicate_of.is_none())
+    }
+
+    /// Lines read in all distinct files.
     pub fn lines(&self) -> u64 {
-        self.files.iter().map(|f| f.lines).sum()
+        self.distinct_files().map(|f| f.lines).sum()
     }
 
-    /// Lines parsed in all files.
+    /// Lines parsed in all distinct files.
     pub fn parsed(&self) -> u64 {
-        self.files.iter().map(|f| f.parsed).sum()
+        self.distinct_files().map(|f| f.parsed).sum()
     }
 
-    /// Lines not parsed in all files.
+    /// Lines not parsed in all distinct files.
     pub fn unparsed_lines(&self) -> u64 {
-        self.files.iter().map(|f| f.unparsed).sum()
+        self.distinct_files().map(|f| f.unparsed).sum()
+    }
+
+    /// Matched requests counted once: those not copied from another file.
+    pub fn counted_requests(&self) -> impl Iterator<Item = &MatchedRequest> {
+        self.requests.iter().filter(|r| r.duplicate_of.is_none())
     }
 
     /// The earliest parsed line of all files.
@@ -345,6 +361,7 @@ fn scan_unit(
 /// before any corruption.
 fn scan_gzip(file: usize, input: &InputFile, config: &ScanConfig) -> ChunkResult {
     let mut scanner = LineScanner::new(file, config);
+    scanner.content_hasher = Some(Sha256::new());
     let mut reader = match content::gzip_reader(&input.path) {
         Ok(reader) => reader,
         Err(e) => {
@@ -404,6 +421,8 @@ struct LineScanner<'c> {
     normaliser: Normaliser,
     /// The current run of parsed lines in one minute.
     minute_run: Option<(i64, u64)>,
+    /// Hashes decompressed content, for compressed files.
+    content_hasher: Option<Sha256>,
     result: ChunkResult,
 }
 
@@ -414,6 +433,7 @@ impl<'c> LineScanner<'c> {
             rules: &config.rules,
             normaliser: Normaliser::new(config.case_insensitive),
             minute_run: None,
+            content_hasher: None,
             result: ChunkResult {
                 file,
                 ..ChunkResult::default()
@@ -424,6 +444,10 @@ impl<'c> LineScanner<'c> {
     /// The unit's result, with the last minute run recorded.
     fn finish(mut self) -> ChunkResult {
         self.result.minutes.extend(self.minute_run.take());
+        self.result.content_sha256 = self
+            .content_hasher
+            .take()
+            .map(|h| content::hex(&h.finalize()));
         self.result
     }
 
@@ -442,6 +466,9 @@ impl<'c> LineScanner<'c> {
     /// `is_end` says the content ends with the block.
     fn block(&mut self, block: &[u8], offset: u64, is_end: bool) {
         self.result.bytes += block.len() as u64;
+        if let Some(hasher) = &mut self.content_hasher {
+            hasher.update(block);
+        }
         let mut start = 0;
         for end in memchr::memchr_iter(b'\n', block) {
             self.line(&block[start..end], offset + start as u64, false);
@@ -493,12 +520,11 @@ impl<'c> LineScanner<'c> {
         if let Some((found, canonical)) = self.rules.match_target(&split, &mut self.normaliser) {
             result.requests.push(MatchedRequest::new(
                 location,
+                line,
                 &record,
-                target,
-                &canonical,
                 split.query,
-                found.rule,
-                found.via,
+                &canonical,
+                found,
             ));
         }
     }
@@ -515,16 +541,20 @@ fn excerpt(line: &[u8]) -> String {
 }
 
 /// Joins unit results in order: line numbers become absolute, counters add.
+/// A file whose content repeats an earlier file's keeps its own accounting
+/// but adds nothing else; a matched line repeated in another file is marked.
 fn merge(
     files: Vec<InputFile>,
     opened: Vec<Opened>,
     results: Vec<ChunkResult>,
     problems: Vec<InputError>,
 ) -> Summary {
+    let duplicate_of = duplicate_files(&opened, &results);
     let mut summaries: Vec<FileSummary> = files
         .into_iter()
         .zip(opened)
-        .map(|(input, o)| FileSummary {
+        .zip(duplicate_of)
+        .map(|((input, o), duplicate_of)| FileSummary {
             input,
             compression: o.compression,
             detection: o.detection,
@@ -536,6 +566,7 @@ fn merge(
             last_time: None,
             unterminated_last_line: false,
             sha256: None,
+            duplicate_of,
             error: None,
         })
         .collect();
@@ -543,17 +574,8 @@ fn merge(
     let mut unparsed = Vec::new();
     let mut timeline = Timeline::default();
     for mut result in results {
-        for (minute, lines) in result.minutes.drain(..) {
-            timeline.add(minute, lines);
-        }
         let file = &mut summaries[result.file];
         let base = file.lines;
-        for r in &mut result.requests {
-            r.location.line += base;
-        }
-        for u in &mut result.unparsed {
-            u.location.line += base;
-        }
         file.lines += result.lines;
         file.parsed += result.parsed;
         file.unparsed += result.unparsed.len() as u64;
@@ -563,16 +585,65 @@ fn merge(
         file.unterminated_last_line |= result.unterminated_last_line;
         file.sha256 = file.sha256.take().or(result.sha256);
         file.error = file.error.take().or(result.error);
+        if file.duplicate_of.is_some() {
+            continue;
+        }
+        for (minute, lines) in result.minutes.drain(..) {
+            timeline.add(minute, lines);
+        }
+        for r in &mut result.requests {
+            r.location.line += base;
+        }
+        for u in &mut result.unparsed {
+            u.location.line += base;
+        }
         requests.append(&mut result.requests);
         unparsed.append(&mut result.unparsed);
     }
     requests.sort_by_key(|r| (r.time, r.location));
+    mark_copied_lines(&mut requests);
     Summary {
         files: summaries,
         requests,
         unparsed,
         problems,
         timeline,
+    }
+}
+
+/// For each file, the earlier file with identical (decompressed) content.
+/// Empty files and files not read are never duplicates.
+fn duplicate_files(opened: &[Opened], results: &[ChunkResult]) -> Vec<Option<usize>> {
+    let mut content: Vec<Option<&str>> = vec![None; opened.len()];
+    for r in results {
+        let hash = match opened[r.file].content {
+            Ok(Content::Mapped(_)) => r.sha256.as_deref(),
+            Ok(Content::Gzip) => r.content_sha256.as_deref(),
+            _ => None,
+        };
+        content[r.file] = content[r.file].or(hash);
+    }
+    let mut first_with: BTreeMap<&str, usize> = BTreeMap::new();
+    content
+        .iter()
+        .enumerate()
+        .map(|(file, hash)| {
+            let hash = (*hash)?;
+            let first = *first_with.entry(hash).or_insert(file);
+            (first != file).then_some(first)
+        })
+        .collect()
+}
+
+/// Marks each matched request whose exact line was already found in another
+/// file (requests sorted by time, then location): it is counted once.
+fn mark_copied_lines(requests: &mut [MatchedRequest]) {
+    let mut first_seen: HashMap<[u8; 32], Location> = HashMap::new();
+    for r in requests {
+        let first = *first_seen.entry(r.line_sha256).or_insert(r.location);
+        if first.file != r.location.file {
+            r.duplicate_of = Some(first);
+        }
     }
 }
 

@@ -324,6 +324,7 @@ mod tests {
             client: "198.51.100.7".into(),
             user: None,
             client_not_address: false,
+            claimed_crawler: false,
             requests: served + denied,
             served,
             denied,

@@ -52,7 +52,13 @@ pub fn discover(paths: &[PathBuf], exclude: &[&Path]) -> Discovery {
         problems: Vec::new(),
     };
     for path in paths {
+        let found_before = walk.found.len();
         walk.visit(path);
+        if path.is_dir() && walk.found.len() == found_before {
+            walk.problems.push(InputError::EmptyDirectory {
+                path: escape_text(&path.to_string_lossy()).into_owned(),
+            });
+        }
     }
     walk.found.sort_by(|a, b| a.path.cmp(&b.path));
     Discovery {

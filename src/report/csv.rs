@@ -4,12 +4,13 @@
 //! `sanitise::csv_cell`; the text itself was escaped when it was kept (see
 //! `evidence`), so no cell carries a control character.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
 
-use crate::accessors::{Outcome, client_address};
+use crate::accessors::{Outcome, claims_crawler, client_address};
 use crate::error::InputError;
-use crate::evidence::MatchedRequest;
+use crate::evidence::{Location, MatchedRequest};
 use crate::report::Report;
 use crate::rules::describe_via;
 use crate::sanitise::csv_cell;
@@ -59,7 +60,7 @@ fn opt_num<T: ToString>(value: Option<T>) -> String {
 }
 
 /// The columns of requests.csv.
-pub const REQUEST_COLUMNS: [&str; 22] = [
+pub const REQUEST_COLUMNS: [&str; 23] = [
     "file",
     "line",
     "offset",
@@ -82,6 +83,7 @@ pub const REQUEST_COLUMNS: [&str; 22] = [
     "outcome",
     "windows",
     "flags",
+    "duplicate_of",
 ];
 
 fn write_requests<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) -> io::Result<()> {
@@ -125,7 +127,17 @@ fn request_row(report: &Report<'_>, r: &MatchedRequest) -> Vec<String> {
         outcome.name().to_string(),
         windows.join(";"),
         request_flags(r, outcome),
+        r.duplicate_of
+            .map_or_else(String::new, |at| place(report, at)),
     ]
+}
+
+/// `file:line` of a location.
+fn place(report: &Report<'_>, at: Location) -> String {
+    format!(
+        "{}:{}",
+        report.summary.files[at.file].input.display, at.line
+    )
 }
 
 /// The flags column: the line's irregularities and what the reader must
@@ -137,6 +149,9 @@ fn request_flags(r: &MatchedRequest, outcome: Outcome) -> String {
     }
     if client_address(&r.client).is_none() {
         flags.push("client_not_address");
+    }
+    if r.user_agent.as_deref().is_some_and(claims_crawler) {
+        flags.push("claimed_crawler");
     }
     flags.join(";")
 }
@@ -166,11 +181,14 @@ fn write_accessors<W: io::Write>(
 ) -> io::Result<()> {
     write_row(out, &ACCESSOR_COLUMNS.map(String::from))?;
     for row in report.accessors.iter().flatten() {
-        let flags = if row.client_not_address {
-            "client_not_address"
-        } else {
-            ""
-        };
+        let mut flags = Vec::new();
+        if row.client_not_address {
+            flags.push("client_not_address");
+        }
+        if row.claimed_crawler {
+            flags.push("claimed_crawler");
+        }
+        let flags = flags.join(";");
         write_row(
             out,
             &[
@@ -188,7 +206,7 @@ fn write_accessors<W: io::Write>(
                 row.statuses.iter().cloned().collect::<Vec<_>>().join(";"),
                 row.resources.len().to_string(),
                 row.user_agents.len().to_string(),
-                flags.to_string(),
+                flags,
             ],
         )?;
     }
@@ -196,7 +214,7 @@ fn write_accessors<W: io::Write>(
 }
 
 /// The columns of files.csv.
-pub const FILE_COLUMNS: [&str; 15] = [
+pub const FILE_COLUMNS: [&str; 17] = [
     "file",
     "size",
     "sha256",
@@ -212,11 +230,13 @@ pub const FILE_COLUMNS: [&str; 15] = [
     "final_newline",
     "complete",
     "problem",
+    "duplicate_of",
+    "copied_lines",
 ];
 
 fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) -> io::Result<()> {
     write_row(out, &FILE_COLUMNS.map(String::from))?;
-    for f in &report.summary.files {
+    for (id, f) in report.summary.files.iter().enumerate() {
         write_row(
             out,
             &[
@@ -241,6 +261,10 @@ fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) ->
                     .as_ref()
                     .map(InputError::to_string)
                     .unwrap_or_default(),
+                f.duplicate_of
+                    .map(|d| report.summary.files[d].input.display.clone())
+                    .unwrap_or_default(),
+                copied_lines(report, id),
             ],
         )?;
     }
@@ -251,6 +275,26 @@ fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) ->
         write_row(out, &row)?;
     }
     finish(out)
+}
+
+/// How many matched lines of file `id` repeat lines of other files, and
+/// which: `3 of sample-logs/a.log`.
+fn copied_lines(report: &Report<'_>, id: usize) -> String {
+    let mut from: BTreeMap<usize, u64> = BTreeMap::new();
+    for r in report
+        .summary
+        .requests
+        .iter()
+        .filter(|r| r.location.file == id)
+    {
+        if let Some(first) = r.duplicate_of {
+            *from.entry(first.file).or_insert(0) += 1;
+        }
+    }
+    from.iter()
+        .map(|(file, n)| format!("{n} of {}", report.summary.files[*file].input.display))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn yes_no(value: bool) -> String {

@@ -101,8 +101,12 @@ pub struct Inputs {
     pub first_time: Option<String>,
     /// The latest parsed line.
     pub last_time: Option<String>,
-    /// Requests to exposed resources at any time.
+    /// Requests to exposed resources at any time, each counted once.
     pub matched_requests: usize,
+    /// Matched lines that repeat a line of another file (counted once).
+    pub copied_requests: usize,
+    /// Files whose content repeats an earlier file's (read, not counted).
+    pub duplicate_files: Vec<String>,
     /// Inputs not read, or not to their end.
     pub problems: Vec<String>,
 }
@@ -158,6 +162,9 @@ pub struct AccessorReport {
     pub last_seen: String,
     /// Bytes served.
     pub bytes_served: u64,
+    /// Whether its user agent claimed to be a crawler (the data may be in a
+    /// search index or cache).
+    pub claimed_crawler: bool,
     /// The first requests, each with where it is.
     pub evidence: Vec<RequestReport>,
     /// Requests not listed in `evidence`.
@@ -240,7 +247,16 @@ impl Findings {
                     .count(),
                 first_time: summary.first_time().map(Timestamp::to_rfc3339),
                 last_time: summary.last_time().map(Timestamp::to_rfc3339),
-                matched_requests: summary.requests.len(),
+                matched_requests: summary.counted_requests().count(),
+                copied_requests: summary.requests.len() - summary.counted_requests().count(),
+                duplicate_files: summary
+                    .files
+                    .iter()
+                    .filter_map(|f| {
+                        let original = &summary.files[f.duplicate_of?].input.display;
+                        Some(format!("{} repeats {original}", f.input.display))
+                    })
+                    .collect(),
                 problems: summary.input_errors().map(ToString::to_string).collect(),
             },
             windows: window_reports(report),
@@ -289,7 +305,8 @@ fn accessor_report(report: &Report<'_>, window: &Window, row: &AccessorRow) -> A
         .summary
         .requests
         .iter()
-        .filter(|r| window.contains(r.time) && r.client == row.client && r.user == row.user)
+        .filter(|r| window.contains(r.time) && r.duplicate_of.is_none())
+        .filter(|r| r.client == row.client && r.user == row.user)
         .collect();
     let evidence = requests
         .iter()
@@ -314,6 +331,7 @@ fn accessor_report(report: &Report<'_>, window: &Window, row: &AccessorRow) -> A
         first_seen: row.first_seen.to_rfc3339(),
         last_seen: row.last_seen.to_rfc3339(),
         bytes_served: row.bytes_served,
+        claimed_crawler: row.claimed_crawler,
         evidence,
         more_requests: requests.len().saturating_sub(REQUESTS_LISTED) as u64,
     }
@@ -384,10 +402,20 @@ fn write_inputs(md: &mut String, i: &Inputs) {
         i.last_time.as_deref().unwrap_or("-"),
         i.matched_requests
     );
+    for d in &i.duplicate_files {
+        let _ = writeln!(md, "- Duplicate (counted once): {}", code(d));
+    }
+    if i.copied_requests > 0 {
+        let _ = writeln!(
+            md,
+            "- {} matched lines repeat lines of other files (overlapping copies) and are counted once",
+            i.copied_requests
+        );
+    }
     for p in &i.problems {
         let _ = writeln!(md, "- Problem: {}", code(p));
     }
-    if !i.problems.is_empty() {
+    if !(i.problems.is_empty() && i.duplicate_files.is_empty() && i.copied_requests == 0) {
         md.push('\n');
     }
 }
@@ -426,8 +454,18 @@ fn write_accessors(md: &mut String, heading: &str, accessors: &[AccessorReport])
         };
         let _ = writeln!(
             md,
-            "- {who}: {} {requests}, {} served, {} denied, {} bytes served, {} to {}",
-            a.requests, a.served, a.denied, a.bytes_served, a.first_seen, a.last_seen
+            "- {who}: {} {requests}, {} served, {} denied, {} bytes served, {} to {}{}",
+            a.requests,
+            a.served,
+            a.denied,
+            a.bytes_served,
+            a.first_seen,
+            a.last_seen,
+            if a.claimed_crawler {
+                " (claims to be a crawler: the data may be in a search index or cache)"
+            } else {
+                ""
+            }
         );
         for r in &a.evidence {
             let _ = writeln!(

@@ -22,34 +22,57 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
     writeln!(
         out,
         "Read {}, {} lines: {} parsed, {} not parsed.",
-        count(summary.files.len(), "file", "files"),
+        match summary.files.len() - summary.distinct_files().count() {
+            0 => count(summary.files.len(), "file", "files"),
+            copies => format!(
+                "{} ({} with the same content as another, counted once)",
+                count(summary.files.len(), "file", "files"),
+                copies
+            ),
+        },
         summary.lines(),
         summary.parsed(),
         summary.unparsed_lines()
     )?;
     for f in &summary.files {
+        let mut notes = vec![
+            f.detection
+                .format
+                .map_or("unknown format", |f| f.name())
+                .to_string(),
+        ];
+        if f.compression.name() != "none" {
+            notes.push(f.compression.name().to_string());
+        }
+        if let Some(original) = f.duplicate_of {
+            notes.push(format!(
+                "same content as {}, counted once",
+                summary.files[original].input.display
+            ));
+        }
         writeln!(
             out,
-            "  {}: {} lines = {} parsed + {} not parsed ({}{})",
+            "  {}: {} lines = {} parsed + {} not parsed ({})",
             f.input.display,
             f.lines,
             f.parsed,
             f.unparsed,
-            f.detection.format.map_or("unknown format", |f| f.name()),
-            if f.compression.name() == "none" {
-                String::new()
-            } else {
-                format!(", {}", f.compression.name())
-            }
+            notes.join(", ")
         )?;
     }
     for problem in summary.input_errors() {
         writeln!(out, "  problem: {problem}")?;
     }
+    let counted = summary.counted_requests().count();
+    let copies = summary.requests.len() - counted;
     writeln!(
         out,
-        "Requests to exposed resources, at any time: {}.",
-        summary.requests.len()
+        "Requests to exposed resources, at any time: {counted}{}.",
+        if copies > 0 {
+            format!(" ({copies} more are copies of these lines in other files, counted once)")
+        } else {
+            String::new()
+        }
     )?;
     if report.windows.is_empty() {
         writeln!(out, "No window: no line has a parsed time.")?;

@@ -254,6 +254,63 @@ fn known_files_have_known_figures() {
 }
 
 #[test]
+fn damaged_files_are_reported_and_the_scan_goes_on() {
+    let Some(corpus) = corpus() else {
+        eprintln!("note: LOGWITNESS_CORPUS is not set; corpus tests skipped");
+        return;
+    };
+    // SOURCES.md: a newline was inserted every 4,096 bytes, splitting 44
+    // records; 89 lines do not match CLF. lnav's bad log has one line
+    // without ident and user fields.
+    let nasa = corpus.join("nasa-http/Aman-Panchal/NASA_access_log_Aug95");
+    let lnav = corpus.join("lnav/logfile_bad_access_log.0");
+    let run = scan(&[
+        "--exposed",
+        "/images/",
+        "--window",
+        "hour=1995-08-01T04:10:00Z..1995-08-01T05:10:00Z",
+        nasa.to_str().unwrap(),
+        lnav.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1);
+    let files = run.records("files.csv");
+    let counts: Vec<(&str, &str, &str)> = files
+        .iter()
+        .map(|f| {
+            (
+                f["lines"].as_str(),
+                f["parsed"].as_str(),
+                f["unparsed"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(counts, [("3", "2", "1"), ("1930", "1841", "89")]);
+    assert!(
+        run.stderr
+            .contains("NASA_access_log_Aug95: 89 of 1930 lines not parsed"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("logfile_bad_access_log.0: 1 of 3 lines not parsed, kept in unparsed.csv; first: line 2 (missing client, ident or user field)"), "{}", run.stderr);
+    // Split records that name an exposed resource make the hour inconclusive.
+    let mentioning = run
+        .records("unparsed.csv")
+        .iter()
+        .filter(|u| u["mentions_exposed"] == "yes")
+        .count();
+    assert!(mentioning > 0);
+    let window = &run.findings_json()["windows"][0];
+    assert_eq!(window["verdict"], "evidence_of_access");
+    let kinds: Vec<&str> = window["caveats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["unparsed_mentions_exposed"]);
+}
+
+#[test]
 fn detect_names_each_file_and_its_evidence() {
     let Some(corpus) = corpus() else {
         eprintln!("note: LOGWITNESS_CORPUS is not set; corpus tests skipped");

@@ -155,6 +155,29 @@ fn empty_dangling_and_looping_inputs_are_reported_not_fatal() {
 }
 
 #[test]
+fn a_directory_with_no_logs_is_named() {
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::create_dir(empty.path().join("nested")).unwrap();
+    let run = scan_dir(empty.path());
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("no log file in this directory"),
+        "{}",
+        run.stderr
+    );
+    let w = &run.findings_json()["windows"];
+    assert!(
+        w.as_array().unwrap().is_empty(),
+        "no parsed line, so no timeline window"
+    );
+    assert!(
+        run.stdout.contains("No window: no line has a parsed time."),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn an_unreadable_file_is_named_and_skipped() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();

@@ -3,6 +3,7 @@
 //! them, so changes are reviewed as diffs).
 
 mod corpus;
+mod duplicates;
 mod harness;
 mod inputs;
 mod matching;

@@ -1,0 +1,78 @@
+//! Evidence archived twice: identical files are counted once, and lines
+//! repeated across files (a copytruncate overlap) are counted once.
+
+use std::io::Write;
+
+use crate::harness::scan;
+
+fn line(second: u32, client: &str, path: &str) -> String {
+    format!(
+        "{client} - - [02/Mar/2024:10:{:02}:{:02} +0000] \"GET {path} HTTP/1.1\" 200 10 \"-\" \"UA\"\n",
+        second / 60,
+        second % 60
+    )
+}
+
+#[test]
+fn identical_files_and_overlapping_lines_are_counted_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let rotated: String = (0..10)
+        .map(|s| {
+            line(
+                s,
+                "203.0.113.1",
+                if s == 8 {
+                    "/exposed/a.pdf"
+                } else {
+                    "/index.html"
+                },
+            )
+        })
+        .collect();
+    // The current log starts with the last three lines of the rotated one.
+    let tail: Vec<&str> = rotated.lines().skip(7).collect();
+    let current: String = tail.iter().map(|l| format!("{l}\n")).collect::<String>()
+        + &line(20, "203.0.113.2", "/exposed/b.pdf");
+    std::fs::write(dir.path().join("access.log.1"), &rotated).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(rotated.as_bytes()).unwrap();
+    std::fs::write(dir.path().join("access.log.1.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::write(dir.path().join("access.log"), &current).unwrap();
+
+    let run = scan(&["--exposed", "/exposed/", dir.path().to_str().unwrap()]);
+    let files = run.records("files.csv");
+    let names: Vec<&str> = files
+        .iter()
+        .map(|f| f["file"].rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(names, ["access.log", "access.log.1", "access.log.1.gz"]);
+    assert_eq!(files[2]["duplicate_of"], files[1]["file"]);
+    // Identical lines have the same time; the first file in path order
+    // holds the one counted.
+    assert_eq!(
+        files[1]["copied_lines"],
+        format!("1 of {}", files[0]["file"])
+    );
+    assert!(run.stdout.starts_with(
+        "Read 3 files (1 with the same content as another, counted once), 14 lines: 14 parsed, 0 not parsed."
+    ), "{}", run.stdout);
+    assert!(run.stdout.contains("Requests to exposed resources, at any time: 2 (1 more are copies of these lines in other files, counted once)."), "{}", run.stdout);
+
+    let requests = run.records("requests.csv");
+    let copies: Vec<(&str, &str)> = requests
+        .iter()
+        .map(|r| (r["line"].as_str(), r["duplicate_of"].as_str()))
+        .collect();
+    let first = format!("{}:2", files[0]["file"]);
+    assert_eq!(copies, [("2", ""), ("9", first.as_str()), ("4", "")]);
+
+    let accessors = run.records("accessors.csv");
+    let served: Vec<(&str, &str)> = accessors
+        .iter()
+        .map(|a| (a["client"].as_str(), a["served"].as_str()))
+        .collect();
+    assert_eq!(served, [("203.0.113.1", "1"), ("203.0.113.2", "1")]);
+    let json = run.findings_json();
+    assert_eq!(json["inputs"]["matched_requests"], 2);
+    assert_eq!(json["inputs"]["copied_requests"], 1);
+}
