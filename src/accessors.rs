@@ -106,8 +106,16 @@ impl Authorised {
 
     /// The class of a client and user as logged.
     pub fn classify(&self, client: &str, user: Option<&str>) -> Class {
-        let in_network =
-            client_address(client).is_some_and(|ip| self.networks.iter().any(|n| n.contains(&ip)));
+        self.class_of(client_address(client), user)
+    }
+
+    /// The class of a matched request.
+    pub fn classify_request(&self, request: &MatchedRequest) -> Class {
+        self.class_of(request.client_ip, request.user.as_deref())
+    }
+
+    fn class_of(&self, ip: Option<IpAddr>, user: Option<&str>) -> Class {
+        let in_network = ip.is_some_and(|ip| self.networks.iter().any(|n| n.contains(&ip)));
         let named = user.is_some_and(|u| self.users.contains(u));
         if in_network || named {
             Class::Authorised
@@ -225,7 +233,7 @@ impl AccessorRow {
             class,
             client: request.client.clone(),
             user: request.user.clone(),
-            client_not_address: client_address(&request.client).is_none(),
+            client_not_address: request.client_ip.is_none(),
             claimed_crawler: false,
             requests: 0,
             served: 0,
@@ -242,7 +250,7 @@ impl AccessorRow {
 
     fn add(&mut self, request: &MatchedRequest) {
         self.requests += 1;
-        self.claimed_crawler |= request.user_agent.as_deref().is_some_and(claims_crawler);
+        self.claimed_crawler |= request.claimed_crawler;
         match Outcome::of_status(request.status) {
             Outcome::Served => {
                 self.served += 1;
@@ -255,11 +263,20 @@ impl AccessorRow {
         }
         self.first_seen = self.first_seen.min(request.time);
         self.last_seen = self.last_seen.max(request.time);
-        self.statuses
-            .insert(request.status.map_or("-".into(), |s| s.to_string()));
-        self.resources.insert(request.path.clone());
-        self.user_agents
-            .insert(request.user_agent.clone().unwrap_or_else(|| "-".into()));
+        let status = request.status.map_or("-".into(), |s| s.to_string());
+        insert_new(&mut self.statuses, &status);
+        insert_new(&mut self.resources, &request.path);
+        insert_new(
+            &mut self.user_agents,
+            request.user_agent.as_deref().unwrap_or("-"),
+        );
+    }
+}
+
+/// Inserts `value` into `set`, allocating only when it is new.
+fn insert_new(set: &mut BTreeSet<String>, value: &str) {
+    if !set.contains(value) {
+        set.insert(value.to_string());
     }
 }
 
@@ -275,7 +292,7 @@ pub fn summarise_window(
         .iter()
         .filter(|r| window.contains(r.time) && r.duplicate_of.is_none());
     for request in counted {
-        let class = authorised.classify(&request.client, request.user.as_deref());
+        let class = authorised.classify_request(request);
         rows.entry((class, &request.client, request.user.as_deref()))
             .or_insert_with(|| AccessorRow::new(&window.name, class, request))
             .add(request);

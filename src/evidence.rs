@@ -5,8 +5,11 @@
 //! fields are escaped once here (see `sanitise::escape_bytes`) so that every
 //! writer gets the same faithful, terminal-safe text.
 
+use std::net::IpAddr;
+
 use sha2::{Digest, Sha256};
 
+use crate::accessors::{claims_crawler, client_address};
 use crate::formats::{Record, RecordFlags};
 use crate::normalise::Transforms;
 use crate::rules::RuleMatch;
@@ -67,6 +70,10 @@ pub struct MatchedRequest {
     /// SHA-256 of the line's bytes (without line end): the same line in two
     /// files (a copied or overlapping log) is one request.
     pub line_sha256: [u8; 32],
+    /// The client's address, when the client is one.
+    pub client_ip: Option<IpAddr>,
+    /// Whether the user agent claims to be a known crawler.
+    pub claimed_crawler: bool,
     /// The first place the identical line was found in another file, when
     /// this is a copy of it; such a request is counted once.
     pub duplicate_of: Option<Location>,
@@ -85,11 +92,15 @@ impl MatchedRequest {
         found: RuleMatch,
     ) -> MatchedRequest {
         let text = |field: Option<&[u8]>| field.map(escape_bytes);
+        let client = escape_bytes(record.client);
+        let user_agent = text(record.user_agent);
         MatchedRequest {
+            client_ip: client_address(&client),
+            claimed_crawler: user_agent.as_deref().is_some_and(claims_crawler),
             location,
             time: record.time,
             vhost: text(record.vhost),
-            client: escape_bytes(record.client),
+            client,
             forwarded: text(record.forwarded),
             user: text(record.user),
             method: escape_bytes(record.method),
@@ -99,7 +110,7 @@ impl MatchedRequest {
             status: record.status,
             bytes: record.bytes,
             referer: text(record.referer),
-            user_agent: text(record.user_agent),
+            user_agent,
             rule: found.rule,
             via: found.via,
             flags: record.flags,

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
 
-use crate::accessors::{Outcome, claims_crawler, client_address};
+use crate::accessors::Outcome;
 use crate::error::InputError;
 use crate::evidence::{Location, MatchedRequest};
 use crate::report::Report;
@@ -43,8 +43,11 @@ fn writer(dir: &Path, name: &str) -> io::Result<::csv::Writer<std::fs::File>> {
 }
 
 fn write_row<W: io::Write>(out: &mut ::csv::Writer<W>, cells: &[String]) -> io::Result<()> {
-    out.write_record(cells.iter().map(|c| csv_cell(c).into_owned()))
-        .map_err(io::Error::other)
+    for cell in cells {
+        out.write_field(csv_cell(cell).as_bytes())
+            .map_err(io::Error::other)?;
+    }
+    out.write_record(None::<&[u8]>).map_err(io::Error::other)
 }
 
 fn finish<W: io::Write>(out: &mut ::csv::Writer<W>) -> io::Result<()> {
@@ -96,7 +99,7 @@ fn write_requests<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>)
 
 fn request_row(report: &Report<'_>, r: &MatchedRequest) -> Vec<String> {
     let config = report.config;
-    let class = config.authorised.classify(&r.client, r.user.as_deref());
+    let class = config.authorised.classify_request(r);
     let outcome = Outcome::of_status(r.status);
     let windows: Vec<&str> = report
         .windows
@@ -147,10 +150,10 @@ fn request_flags(r: &MatchedRequest, outcome: Outcome) -> String {
     if outcome == Outcome::Served && r.is_head() {
         flags.push("head_no_body");
     }
-    if client_address(&r.client).is_none() {
+    if r.client_ip.is_none() {
         flags.push("client_not_address");
     }
-    if r.user_agent.as_deref().is_some_and(claims_crawler) {
+    if r.claimed_crawler {
         flags.push("claimed_crawler");
     }
     flags.join(";")

@@ -8,6 +8,7 @@
 //! investigator can paste into a report. The run's own time appears once in
 //! each, and nothing else in them depends on when or how the run was made.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
@@ -272,10 +273,15 @@ fn window_reports(report: &Report<'_>) -> Vec<WindowReport> {
         .zip(&report.findings);
     windows
         .map(|((window, rows), finding)| {
+            let by_accessor = requests_by_accessor(report, window);
             let accessors = |keep: &dyn Fn(&AccessorRow) -> bool| -> Vec<AccessorReport> {
                 rows.iter()
                     .filter(|r| keep(r))
-                    .map(|r| accessor_report(report, window, r))
+                    .map(|r| {
+                        let key = (r.client.as_str(), r.user.as_deref());
+                        let requests = by_accessor.get(&key).map_or(&[][..], Vec::as_slice);
+                        accessor_report(report, r, requests)
+                    })
                     .collect()
             };
             WindowReport {
@@ -300,14 +306,31 @@ fn window_reports(report: &Report<'_>) -> Vec<WindowReport> {
         .collect()
 }
 
-fn accessor_report(report: &Report<'_>, window: &Window, row: &AccessorRow) -> AccessorReport {
-    let requests: Vec<&MatchedRequest> = report
+/// The counted requests inside `window`, grouped by accessor (client and
+/// user), in time order.
+fn requests_by_accessor<'r>(
+    report: &'r Report<'_>,
+    window: &Window,
+) -> HashMap<(&'r str, Option<&'r str>), Vec<&'r MatchedRequest>> {
+    let mut groups: HashMap<_, Vec<_>> = HashMap::new();
+    for r in report
         .summary
-        .requests
-        .iter()
-        .filter(|r| window.contains(r.time) && r.duplicate_of.is_none())
-        .filter(|r| r.client == row.client && r.user == row.user)
-        .collect();
+        .counted_requests()
+        .filter(|r| window.contains(r.time))
+    {
+        groups
+            .entry((r.client.as_str(), r.user.as_deref()))
+            .or_default()
+            .push(r);
+    }
+    groups
+}
+
+fn accessor_report(
+    report: &Report<'_>,
+    row: &AccessorRow,
+    requests: &[&MatchedRequest],
+) -> AccessorReport {
     let evidence = requests
         .iter()
         .take(REQUESTS_LISTED)
