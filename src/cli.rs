@@ -19,6 +19,52 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// Print the format detected for each log file, and why.
     Detect(DetectArgs),
+    /// Judge other windows or authorised sets from a scan's evidence.sqlite, without the logs.
+    Rewindow(RewindowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RewindowArgs {
+    /// The output folder of a scan (holding evidence.sqlite).
+    #[arg(value_name = "OUT_DIR")]
+    pub scan_out: PathBuf,
+    /// Exposure window [NAME=]FROM..TO; replaces the scan's windows.
+    #[arg(long, value_name = "[NAME=]FROM..TO")]
+    pub window: Vec<String>,
+    /// Authorised network (CIDR or address), added to the scan's.
+    #[arg(long, value_name = "CIDR")]
+    pub allow: Vec<String>,
+    /// Authorised user name, added to the scan's.
+    #[arg(long, value_name = "NAME")]
+    pub allow_user: Vec<String>,
+    /// Longest silence in the logs that is not a caveat; replaces the scan's.
+    #[arg(long, value_name = "DURATION")]
+    pub max_gap: Option<String>,
+    /// Re-hash every input first and refuse if any has changed or gone.
+    #[arg(long)]
+    pub verify: bool,
+    /// Output folder (default: OUT_DIR itself; evidence.sqlite is kept).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+impl RewindowArgs {
+    pub fn into_request(self) -> logwitness::database::RewindowRequest {
+        logwitness::database::RewindowRequest {
+            windows: self.window,
+            allow: self.allow,
+            allow_users: self.allow_user,
+            max_gap: self.max_gap,
+            out: self.out.unwrap_or_else(|| self.scan_out.clone()),
+            command_line: command_line(),
+        }
+    }
+}
+
+fn command_line() -> Vec<String> {
+    std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
 }
 
 #[derive(Debug, Args)]
@@ -90,9 +136,7 @@ impl ScanArgs {
             threads: self.threads,
             chunk_size: self.chunk_size,
             inputs: self.inputs,
-            command_line: std::env::args_os()
-                .map(|a| a.to_string_lossy().into_owned())
-                .collect(),
+            command_line: command_line(),
         }
     }
 }

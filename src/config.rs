@@ -273,7 +273,7 @@ impl ScanConfig {
 /// The default gap threshold: one hour.
 pub const DEFAULT_MAX_GAP: i64 = 3600;
 
-fn parse_max_gap(text: Option<&str>) -> Result<i64, ConfigError> {
+pub(crate) fn parse_max_gap(text: Option<&str>) -> Result<i64, ConfigError> {
     let Some(text) = text else {
         return Ok(DEFAULT_MAX_GAP);
     };
@@ -309,22 +309,29 @@ fn build_rules(case: &CaseFile, flags: &[String], ci: bool) -> Result<RuleSet, C
 }
 
 fn build_windows(case: &CaseFile, flags: &[String], zone: Tz) -> Result<Vec<Window>, ConfigError> {
-    let windows = if flags.is_empty() {
-        case.window
-            .iter()
-            .enumerate()
-            .map(|(i, w)| {
-                let default = format!("w{}", i + 1);
-                Window::new(w.name.as_deref().unwrap_or(&default), &w.from, &w.to, zone)
-            })
-            .collect::<Result<Vec<_>, _>>()?
-    } else {
-        flags
-            .iter()
-            .enumerate()
-            .map(|(i, spec)| Window::parse(spec, &format!("w{}", i + 1), zone))
-            .collect::<Result<Vec<_>, _>>()?
-    };
+    if !flags.is_empty() {
+        return parse_windows(flags, zone);
+    }
+    let windows = case
+        .window
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let default = format!("w{}", i + 1);
+            Window::new(w.name.as_deref().unwrap_or(&default), &w.from, &w.to, zone)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    check_unique_names(&windows)?;
+    Ok(windows)
+}
+
+/// Windows from `--window` specs, named `w1`, `w2`, ... where unnamed.
+pub(crate) fn parse_windows(specs: &[String], zone: Tz) -> Result<Vec<Window>, ConfigError> {
+    let windows = specs
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| Window::parse(spec, &format!("w{}", i + 1), zone))
+        .collect::<Result<Vec<_>, _>>()?;
     check_unique_names(&windows)?;
     Ok(windows)
 }

@@ -78,7 +78,7 @@ pub enum ConfigError {
 }
 
 /// A problem with one input file; recorded in the report, never fatal.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum InputError {
     /// The file could not be opened or read.
     #[error("{path}: cannot read: {message}")]
@@ -96,7 +96,7 @@ pub enum InputError {
         /// The file.
         path: String,
         /// The compression format.
-        compression: &'static str,
+        compression: String,
         /// Decompressed bytes read before the failure.
         offset: u64,
         /// The line the failure interrupted (1-based).
@@ -110,7 +110,7 @@ pub enum InputError {
         /// The file.
         path: String,
         /// The compression recognised by its magic bytes.
-        compression: &'static str,
+        compression: String,
     },
     /// A directory entry that could not be listed.
     #[error("{path}: cannot list directory: {message}")]

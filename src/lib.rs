@@ -15,6 +15,7 @@
 pub mod accessors;
 pub mod config;
 pub mod coverage;
+pub mod database;
 pub mod error;
 pub mod evidence;
 pub mod formats;

@@ -12,8 +12,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 
-use cli::{Cli, Command, DetectArgs, ScanArgs};
+use cli::{Cli, Command, DetectArgs, RewindowArgs, ScanArgs};
 use logwitness::report::{self, Report};
+use logwitness::time::Timestamp;
 use logwitness::{ScanConfig, scan};
 
 /// How many unparsed lines per file are named on stderr.
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => run_scan(*args),
         Command::Detect(args) => run_detect(args),
+        Command::Rewindow(args) => run_rewindow(args),
     };
     match result {
         Ok(code) => code,
@@ -44,19 +46,55 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
-    let started_at = logwitness::time::Timestamp(chrono::Utc::now().timestamp());
+    let started_at = Timestamp(chrono::Utc::now().timestamp());
     let config = ScanConfig::build(args.into_request())?;
     let summary = thread_pool(config.threads)?.install(|| logwitness::scan(&config));
     let report = Report::new(&config, &summary);
-    std::fs::create_dir_all(&config.out)
-        .with_context(|| format!("cannot create output folder {}", config.out.display()))?;
-    report::csv::write_all(&report, &config.out)
-        .and_then(|()| {
-            let findings = report::findings::Findings::new(&report, started_at);
-            report::findings::write(&findings, &config.out)
-        })
-        .with_context(|| format!("cannot write outputs in {}", config.out.display()))?;
+    write_outputs(&report, started_at)?;
+    logwitness::database::write(&report, started_at, &config.out)?;
     warn_about_inputs(&summary);
+    let mut stdout = io::stdout().lock();
+    report::terminal::write_summary(&report, &mut stdout)?;
+    stdout.flush()?;
+    Ok(if report.has_caveats() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Writes the CSV files and the findings of a report into its output folder.
+fn write_outputs(report: &Report<'_>, started_at: Timestamp) -> anyhow::Result<()> {
+    let out = &report.config.out;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create output folder {}", out.display()))?;
+    report::csv::write_all(report, out)
+        .and_then(|()| {
+            let findings = report::findings::Findings::new(report, started_at);
+            report::findings::write(&findings, out)
+        })
+        .with_context(|| format!("cannot write outputs in {}", out.display()))
+}
+
+fn run_rewindow(args: RewindowArgs) -> anyhow::Result<ExitCode> {
+    let started_at = Timestamp(chrono::Utc::now().timestamp());
+    let verify = args.verify;
+    let scan_out = args.scan_out.clone();
+    let loaded = logwitness::database::load(&scan_out, args.into_request())?;
+    if verify {
+        let changed = logwitness::database::verify_inputs(&loaded);
+        if !changed.is_empty() {
+            for problem in &changed {
+                eprintln!("logwitness: {problem}");
+            }
+            anyhow::bail!(
+                "{} of the scanned inputs changed or went missing; re-scan instead of reusing evidence.sqlite",
+                changed.len()
+            );
+        }
+    }
+    let report = Report::new(&loaded.config, &loaded.summary);
+    write_outputs(&report, started_at)?;
     let mut stdout = io::stdout().lock();
     report::terminal::write_summary(&report, &mut stdout)?;
     stdout.flush()?;

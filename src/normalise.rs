@@ -64,6 +64,16 @@ impl Transforms {
         Transforms(0)
     }
 
+    /// The set as bits, for storage.
+    pub fn bits(self) -> u16 {
+        self.0
+    }
+
+    /// A set from stored bits.
+    pub fn from_bits(bits: u16) -> Transforms {
+        Transforms(bits)
+    }
+
     /// Whether every transformation in `other` is in `self`.
     pub fn contains(self, other: Transforms) -> bool {
         self.0 & other.0 == other.0

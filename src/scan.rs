@@ -267,7 +267,7 @@ fn open_and_detect(file: &InputFile, format: FormatChoice, zone: Tz) -> Opened {
     let content = content.and_then(|c| match c {
         Content::Unsupported(compression) => Err(InputError::UnsupportedCompression {
             path: file.display.clone(),
-            compression: compression.name(),
+            compression: compression.name().to_string(),
         }),
         other => Ok(other),
     });
@@ -388,7 +388,7 @@ fn scan_gzip(file: usize, input: &InputFile, config: &ScanConfig) -> ChunkResult
                 scanner.block(&buf[..filled], offset, true);
                 scanner.result.error = Some(InputError::Decompression {
                     path: input.display.clone(),
-                    compression: "gzip",
+                    compression: "gzip".to_string(),
                     offset: offset + filled as u64,
                     line: lines_before + 1,
                     message: e.to_string(),

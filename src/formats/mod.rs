@@ -108,6 +108,16 @@ impl RecordFlags {
         RecordFlags(0)
     }
 
+    /// The flags as bits, for storage.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// Flags from stored bits.
+    pub fn from_bits(bits: u8) -> RecordFlags {
+        RecordFlags(bits)
+    }
+
     /// Whether every flag of `other` is set.
     pub fn contains(self, other: RecordFlags) -> bool {
         self.0 & other.0 == other.0
@@ -189,6 +199,22 @@ pub enum Unparsed {
 }
 
 impl Unparsed {
+    const ALL: [Unparsed; 8] = [
+        Unparsed::Blank,
+        Unparsed::Comment,
+        Unparsed::NoTimestamp,
+        Unparsed::ImpossibleTime,
+        Unparsed::MissingFields,
+        Unparsed::NoRequest,
+        Unparsed::BadStatus,
+        Unparsed::NoBytes,
+    ];
+
+    /// The reason whose text is `reason`.
+    pub fn from_reason(reason: &str) -> Option<Unparsed> {
+        Unparsed::ALL.into_iter().find(|u| u.reason() == reason)
+    }
+
     /// A short reason, as written in reports.
     pub fn reason(self) -> &'static str {
         match self {

@@ -36,6 +36,19 @@ impl Compression {
         }
     }
 
+    /// The compression of a name written by `name`.
+    pub fn from_name(name: &str) -> Option<Compression> {
+        [
+            Compression::None,
+            Compression::Gzip,
+            Compression::Bzip2,
+            Compression::Xz,
+            Compression::Zstd,
+        ]
+        .into_iter()
+        .find(|c| c.name() == name)
+    }
+
     /// Recognises a compression from a file's first bytes.
     pub fn sniff(head: &[u8]) -> Compression {
         match head {

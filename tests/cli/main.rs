@@ -7,6 +7,7 @@ mod duplicates;
 mod harness;
 mod inputs;
 mod matching;
+mod rewindow;
 mod safety;
 mod sample;
 mod verdicts;

@@ -1,0 +1,637 @@
+//! evidence.sqlite: everything a scan found, kept so that other windows and
+//! authorised sets can be judged without reading the logs again.
+//!
+//! A scan writes its `Summary` (files, every matched request at any time,
+//! unparsed lines, the per-minute timeline, input problems) and the case as
+//! run. `load` reads them back into the same `Summary` and a `ScanConfig`,
+//! and the report is computed from those exactly as after a scan, which is
+//! why a re-run's outputs are byte-identical to a full scan's. Column names
+//! match the CSV headers; NULL stands where a CSV writes `-`.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use crate::accessors::{Authorised, Outcome, client_address};
+use crate::config::{DEFAULT_MAX_GAP, ScanConfig};
+use crate::coverage::Timeline;
+use crate::error::{ConfigError, InputError};
+use crate::evidence::{Location, MatchedRequest};
+use crate::formats::{Detection, Format, FormatChoice, RecordFlags, Unparsed};
+use crate::input::InputFile;
+use crate::input::content::Compression;
+use crate::normalise::Transforms;
+use crate::report::Report;
+use crate::rules::{Rule, RuleSet, describe_via};
+use crate::scan::{DEFAULT_CHUNK_SIZE, FileSummary, Summary, UnparsedLine};
+use crate::time::{Timestamp, parse_zone};
+use crate::window::Window;
+
+/// The database's file name inside an output folder.
+pub const FILE_NAME: &str = "evidence.sqlite";
+
+/// The schema version this build writes and reads.
+const SCHEMA_VERSION: i64 = 1;
+
+/// A problem with an evidence database.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    /// SQLite refused.
+    #[error("evidence database {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The database is not one this build can read.
+    #[error("evidence database {path}: {message}")]
+    Invalid {
+        /// The database file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The case stored in it cannot be used.
+    #[error("evidence database {path}: {source}")]
+    Case {
+        /// The database file.
+        path: PathBuf,
+        /// What is wrong.
+        #[source]
+        source: ConfigError,
+    },
+}
+
+const SCHEMA: &str = "
+CREATE TABLE case_run (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE rules (id INTEGER PRIMARY KEY, rule TEXT NOT NULL);
+CREATE TABLE authorised (kind TEXT NOT NULL, value TEXT NOT NULL);
+CREATE TABLE windows (id INTEGER PRIMARY KEY, window TEXT NOT NULL, start TEXT NOT NULL, end TEXT NOT NULL);
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY, file TEXT NOT NULL, real_path TEXT, size INTEGER NOT NULL, sha256 TEXT,
+    compression TEXT NOT NULL, format TEXT NOT NULL, format_reason TEXT NOT NULL,
+    lines INTEGER NOT NULL, parsed INTEGER NOT NULL, unparsed INTEGER NOT NULL, bytes_read INTEGER NOT NULL,
+    first_time TEXT, last_time TEXT, first_epoch INTEGER, last_epoch INTEGER,
+    final_newline TEXT NOT NULL, complete TEXT NOT NULL, problem TEXT, problem_json TEXT,
+    duplicate_of INTEGER
+);
+CREATE TABLE problems (id INTEGER PRIMARY KEY, problem TEXT NOT NULL, problem_json TEXT NOT NULL);
+CREATE TABLE requests (
+    id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL,
+    offset INTEGER NOT NULL, time TEXT NOT NULL, epoch INTEGER NOT NULL, client TEXT NOT NULL,
+    forwarded_for TEXT, user TEXT, vhost TEXT, method TEXT NOT NULL, target TEXT NOT NULL,
+    path TEXT NOT NULL, query TEXT, status INTEGER, bytes INTEGER, referer TEXT, user_agent TEXT,
+    rule TEXT NOT NULL, rule_id INTEGER NOT NULL, matched_via TEXT NOT NULL, via_bits INTEGER NOT NULL,
+    class TEXT NOT NULL, outcome TEXT NOT NULL, flag_bits INTEGER NOT NULL,
+    claimed_crawler INTEGER NOT NULL, line_sha256 BLOB NOT NULL,
+    duplicate_of_file INTEGER, duplicate_of_line INTEGER, duplicate_of_offset INTEGER
+);
+CREATE INDEX requests_by_time ON requests (epoch);
+CREATE INDEX requests_by_client ON requests (client);
+CREATE TABLE unparsed (
+    file_id INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL, offset INTEGER NOT NULL,
+    reason TEXT NOT NULL, unterminated TEXT NOT NULL, mentions_exposed TEXT NOT NULL, excerpt TEXT NOT NULL
+);
+CREATE TABLE timeline (minute INTEGER PRIMARY KEY, time TEXT NOT NULL, lines INTEGER NOT NULL);
+";
+
+/// Writes `report`'s scan into `dir/evidence.sqlite`, replacing any there.
+pub fn write(report: &Report<'_>, started_at: Timestamp, dir: &Path) -> Result<(), DatabaseError> {
+    let path = dir.join(FILE_NAME);
+    let sqlite = |source| DatabaseError::Sqlite {
+        path: path.clone(),
+        source,
+    };
+    // A new file each time: the database is part of one run's outputs.
+    let fresh = dir.join(format!("{FILE_NAME}.partial"));
+    let _ = std::fs::remove_file(&fresh);
+    let mut db = Connection::open(&fresh).map_err(sqlite)?;
+    db.execute_batch(SCHEMA).map_err(sqlite)?;
+    let tx = db.transaction().map_err(sqlite)?;
+    write_case(&tx, report, started_at).map_err(sqlite)?;
+    write_files(&tx, report).map_err(sqlite)?;
+    write_requests(&tx, report).map_err(sqlite)?;
+    write_unparsed_and_timeline(&tx, report).map_err(sqlite)?;
+    tx.commit().map_err(sqlite)?;
+    drop(db);
+    std::fs::rename(&fresh, &path).map_err(|e| DatabaseError::Invalid {
+        path: path.clone(),
+        message: e.to_string(),
+    })
+}
+
+fn write_case(
+    tx: &Transaction<'_>,
+    report: &Report<'_>,
+    started_at: Timestamp,
+) -> rusqlite::Result<()> {
+    let config = report.config;
+    let case_file = config
+        .case_file
+        .as_ref()
+        .map(|p| p.to_string_lossy().into_owned());
+    let values: [(&str, Option<String>); 10] = [
+        ("schema_version", Some(SCHEMA_VERSION.to_string())),
+        ("tool_version", Some(env!("CARGO_PKG_VERSION").to_string())),
+        ("started_at", Some(started_at.to_rfc3339())),
+        (
+            "command_line",
+            serde_json::to_string(&config.command_line).ok(),
+        ),
+        ("name", config.case_name.clone()),
+        ("case_file", case_file),
+        ("case_file_content", config.case_text.clone()),
+        ("time_zone", Some(config.zone.name().to_string())),
+        ("max_gap_seconds", Some(config.max_gap.to_string())),
+        (
+            "case_insensitive",
+            Some(config.case_insensitive.to_string()),
+        ),
+    ];
+    let mut insert = tx.prepare("INSERT INTO case_run (key, value) VALUES (?1, ?2)")?;
+    for (key, value) in values {
+        insert.execute(params![key, value])?;
+    }
+    let format = match config.format {
+        FormatChoice::Auto => "auto",
+        FormatChoice::Fixed(f) => f.name(),
+    };
+    insert.execute(params!["format", format])?;
+    let mut rule = tx.prepare("INSERT INTO rules (id, rule) VALUES (?1, ?2)")?;
+    for (id, r) in config.rules.rules().iter().enumerate() {
+        rule.execute(params![id as i64, r.spec])?;
+    }
+    let mut authorised = tx.prepare("INSERT INTO authorised (kind, value) VALUES (?1, ?2)")?;
+    for network in config.authorised.networks() {
+        authorised.execute(params!["network", network.to_string()])?;
+    }
+    for user in config.authorised.users() {
+        authorised.execute(params!["user", user])?;
+    }
+    let mut window = tx.prepare("INSERT INTO windows (window, start, end) VALUES (?1, ?2, ?3)")?;
+    for w in &config.windows {
+        window.execute(params![w.name, w.from.to_rfc3339(), w.to.to_rfc3339()])?;
+    }
+    Ok(())
+}
+
+fn write_files(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare(
+        "INSERT INTO files (id, file, real_path, size, sha256, compression, format, format_reason,
+            lines, parsed, unparsed, bytes_read, first_time, last_time, first_epoch, last_epoch,
+            final_newline, complete, problem, problem_json, duplicate_of)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+    )?;
+    for (id, f) in report.summary.files.iter().enumerate() {
+        let real_path = std::fs::canonicalize(&f.input.path)
+            .ok()
+            .map(|p| p.to_string_lossy().into_owned());
+        insert.execute(params![
+            id as i64,
+            f.input.display,
+            real_path,
+            f.input.size as i64,
+            f.sha256,
+            f.compression.name(),
+            f.detection.format.map_or("unknown", Format::name),
+            f.detection.reason,
+            f.lines as i64,
+            f.parsed as i64,
+            f.unparsed as i64,
+            f.bytes as i64,
+            f.first_time.map(Timestamp::to_rfc3339),
+            f.last_time.map(Timestamp::to_rfc3339),
+            f.first_time.map(|t| t.0),
+            f.last_time.map(|t| t.0),
+            yes_no(!f.unterminated_last_line || f.lines == 0),
+            yes_no(f.error.is_none()),
+            f.error.as_ref().map(ToString::to_string),
+            f.error.as_ref().and_then(|e| serde_json::to_string(e).ok()),
+            f.duplicate_of.map(|d| d as i64),
+        ])?;
+    }
+    let mut problem = tx.prepare("INSERT INTO problems (problem, problem_json) VALUES (?1, ?2)")?;
+    for p in &report.summary.problems {
+        problem.execute(params![
+            p.to_string(),
+            serde_json::to_string(p).unwrap_or_default()
+        ])?;
+    }
+    Ok(())
+}
+
+fn write_requests(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare(
+        "INSERT INTO requests (file_id, file, line, offset, time, epoch, client, forwarded_for, user,
+            vhost, method, target, path, query, status, bytes, referer, user_agent, rule, rule_id,
+            matched_via, via_bits, class, outcome, flag_bits, claimed_crawler, line_sha256,
+            duplicate_of_file, duplicate_of_line, duplicate_of_offset)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
+    )?;
+    let config = report.config;
+    for r in &report.summary.requests {
+        insert.execute(params![
+            r.location.file as i64,
+            report.summary.files[r.location.file].input.display,
+            r.location.line as i64,
+            r.location.offset as i64,
+            r.time.to_rfc3339(),
+            r.time.0,
+            r.client,
+            r.forwarded,
+            r.user,
+            r.vhost,
+            r.method,
+            r.target,
+            r.path,
+            r.query,
+            r.status,
+            r.bytes.map(|b| b as i64),
+            r.referer,
+            r.user_agent,
+            config.rules.rules()[r.rule].spec,
+            r.rule as i64,
+            describe_via(r.via),
+            r.via.bits(),
+            config.authorised.classify_request(r).name(),
+            Outcome::of_status(r.status).name(),
+            r.flags.bits(),
+            r.claimed_crawler,
+            &r.line_sha256[..],
+            r.duplicate_of.map(|d| d.file as i64),
+            r.duplicate_of.map(|d| d.line as i64),
+            r.duplicate_of.map(|d| d.offset as i64),
+        ])?;
+    }
+    Ok(())
+}
+
+fn write_unparsed_and_timeline(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare(
+        "INSERT INTO unparsed (file_id, file, line, offset, reason, unterminated, mentions_exposed, excerpt)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for u in &report.summary.unparsed {
+        insert.execute(params![
+            u.location.file as i64,
+            report.summary.files[u.location.file].input.display,
+            u.location.line as i64,
+            u.location.offset as i64,
+            u.reason.reason(),
+            yes_no(u.unterminated),
+            yes_no(u.mentions_exposed),
+            u.excerpt,
+        ])?;
+    }
+    let mut minute =
+        tx.prepare("INSERT INTO timeline (minute, time, lines) VALUES (?1, ?2, ?3)")?;
+    for (m, lines) in report.summary.timeline.minutes() {
+        minute.execute(params![m, Timestamp(m * 60).to_rfc3339(), lines as i64])?;
+    }
+    Ok(())
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
+/// What a re-run may change: windows, authorised accessors, the gap
+/// threshold. Everything else comes from the database.
+#[derive(Debug, Clone, Default)]
+pub struct RewindowRequest {
+    /// `--window` specs; the scan's windows when empty.
+    pub windows: Vec<String>,
+    /// `--allow` networks, added to the scan's.
+    pub allow: Vec<String>,
+    /// `--allow-user` names, added to the scan's.
+    pub allow_users: Vec<String>,
+    /// `--max-gap`, replacing the scan's.
+    pub max_gap: Option<String>,
+    /// Where the outputs go.
+    pub out: PathBuf,
+    /// The command line, for the record.
+    pub command_line: Vec<String>,
+}
+
+/// The scan's findings and a configuration for judging them again.
+pub struct Loaded {
+    /// The configuration: the scan's case with the re-run's changes.
+    pub config: ScanConfig,
+    /// The scan's findings.
+    pub summary: Summary,
+    /// Each file's real path when the scan ran (for `--verify`).
+    pub real_paths: Vec<Option<PathBuf>>,
+}
+
+/// Reads `dir/evidence.sqlite`.
+pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseError> {
+    let path = dir.join(FILE_NAME);
+    if !path.is_file() {
+        return Err(DatabaseError::Invalid {
+            path,
+            message: "not found: is this the output folder of a scan?".into(),
+        });
+    }
+    let sqlite = |source| DatabaseError::Sqlite {
+        path: path.clone(),
+        source,
+    };
+    let db = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(sqlite)?;
+    let version: Option<String> = case_value(&db, "schema_version").map_err(sqlite)?;
+    if version.as_deref() != Some(&SCHEMA_VERSION.to_string()) {
+        return Err(DatabaseError::Invalid {
+            path,
+            message: format!("schema version {version:?}, this build reads {SCHEMA_VERSION}"),
+        });
+    }
+    let config = load_config(&db, request).map_err(|e| match e {
+        LoadError::Sqlite(source) => DatabaseError::Sqlite {
+            path: path.clone(),
+            source,
+        },
+        LoadError::Case(source) => DatabaseError::Case {
+            path: path.clone(),
+            source,
+        },
+    })?;
+    let (files, real_paths) = load_files(&db).map_err(sqlite)?;
+    let summary = Summary {
+        requests: load_requests(&db).map_err(sqlite)?,
+        unparsed: load_unparsed(&db).map_err(sqlite)?,
+        problems: load_problems(&db).map_err(sqlite)?,
+        timeline: load_timeline(&db).map_err(sqlite)?,
+        files,
+    };
+    Ok(Loaded {
+        config,
+        summary,
+        real_paths,
+    })
+}
+
+enum LoadError {
+    Sqlite(rusqlite::Error),
+    Case(ConfigError),
+}
+
+impl From<rusqlite::Error> for LoadError {
+    fn from(e: rusqlite::Error) -> LoadError {
+        LoadError::Sqlite(e)
+    }
+}
+
+impl From<ConfigError> for LoadError {
+    fn from(e: ConfigError) -> LoadError {
+        LoadError::Case(e)
+    }
+}
+
+fn case_value(db: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    db.query_row("SELECT value FROM case_run WHERE key = ?1", [key], |row| {
+        row.get(0)
+    })
+    .optional()
+    .map(Option::flatten)
+}
+
+fn load_config(db: &Connection, request: RewindowRequest) -> Result<ScanConfig, LoadError> {
+    let zone = parse_zone(&case_value(db, "time_zone")?.unwrap_or_else(|| "UTC".into()))?;
+    let case_insensitive = case_value(db, "case_insensitive")?.as_deref() == Some("true");
+    let specs: Vec<String> = column(db, "SELECT rule FROM rules ORDER BY id")?;
+    let rules = specs
+        .iter()
+        .map(|spec| Rule::parse(spec, case_insensitive))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut networks: Vec<String> =
+        column(db, "SELECT value FROM authorised WHERE kind = 'network'")?;
+    let mut users: Vec<String> = column(db, "SELECT value FROM authorised WHERE kind = 'user'")?;
+    networks.extend(request.allow);
+    users.extend(request.allow_users);
+    let windows = if request.windows.is_empty() {
+        let mut stmt = db.prepare("SELECT window, start, end FROM windows ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut windows = Vec::new();
+        for row in rows {
+            let (name, from, to) = row?;
+            windows.push(Window::new(&name, &from, &to, zone)?);
+        }
+        windows
+    } else {
+        crate::config::parse_windows(&request.windows, zone)?
+    };
+    let max_gap = match request.max_gap {
+        Some(text) => crate::config::parse_max_gap(Some(&text))?,
+        None => case_value(db, "max_gap_seconds")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_MAX_GAP),
+    };
+    let format = match case_value(db, "format")?.as_deref() {
+        Some(name) => Format::from_name(name).map_or(FormatChoice::Auto, FormatChoice::Fixed),
+        None => FormatChoice::Auto,
+    };
+    Ok(ScanConfig {
+        case_file: case_value(db, "case_file")?.map(PathBuf::from),
+        case_name: case_value(db, "name")?,
+        case_text: case_value(db, "case_file_content")?,
+        zone,
+        rules: RuleSet::new(rules),
+        windows,
+        authorised: Authorised::new(&networks, &users)?,
+        format,
+        case_insensitive,
+        max_gap,
+        out: request.out,
+        threads: None,
+        chunk_size: DEFAULT_CHUNK_SIZE,
+        inputs: Vec::new(),
+        command_line: request.command_line,
+    })
+}
+
+fn column(db: &Connection, sql: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = db.prepare(sql)?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    rows.collect()
+}
+
+type FileRows = (Vec<FileSummary>, Vec<Option<PathBuf>>);
+
+fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
+    let mut stmt = db.prepare(
+        "SELECT file, real_path, size, sha256, compression, format, format_reason, lines, parsed,
+            unparsed, bytes_read, first_epoch, last_epoch, final_newline, problem_json, duplicate_of
+         FROM files ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let display: String = r.get(0)?;
+        let real_path: Option<String> = r.get(1)?;
+        let compression: String = r.get(4)?;
+        let format: String = r.get(5)?;
+        let problem: Option<String> = r.get(14)?;
+        let summary = FileSummary {
+            input: InputFile {
+                path: PathBuf::from(&display),
+                display,
+                size: r.get::<_, i64>(2)? as u64,
+            },
+            sha256: r.get(3)?,
+            compression: Compression::from_name(&compression).unwrap_or(Compression::None),
+            detection: Detection {
+                format: Format::from_name(&format),
+                reason: r.get(6)?,
+            },
+            lines: r.get::<_, i64>(7)? as u64,
+            parsed: r.get::<_, i64>(8)? as u64,
+            unparsed: r.get::<_, i64>(9)? as u64,
+            bytes: r.get::<_, i64>(10)? as u64,
+            first_time: r.get::<_, Option<i64>>(11)?.map(Timestamp),
+            last_time: r.get::<_, Option<i64>>(12)?.map(Timestamp),
+            unterminated_last_line: r.get::<_, String>(13)? == "no",
+            error: problem.and_then(|json| serde_json::from_str::<InputError>(&json).ok()),
+            duplicate_of: r.get::<_, Option<i64>>(15)?.map(|d| d as usize),
+        };
+        Ok((summary, real_path.map(PathBuf::from)))
+    })?;
+    let mut files = Vec::new();
+    let mut real_paths = Vec::new();
+    for row in rows {
+        let (file, real) = row?;
+        files.push(file);
+        real_paths.push(real);
+    }
+    Ok((files, real_paths))
+}
+
+fn load_requests(db: &Connection) -> rusqlite::Result<Vec<MatchedRequest>> {
+    let mut stmt = db.prepare(
+        "SELECT file_id, line, offset, epoch, vhost, client, forwarded_for, user, method, target,
+            path, query, status, bytes, referer, user_agent, rule_id, via_bits, flag_bits,
+            claimed_crawler, line_sha256, duplicate_of_file, duplicate_of_line, duplicate_of_offset
+         FROM requests ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let client: String = r.get(5)?;
+        let client_ip: Option<IpAddr> = client_address(&client);
+        let sha: Vec<u8> = r.get(20)?;
+        let duplicate_of = match r.get::<_, Option<i64>>(21)? {
+            Some(file) => Some(Location {
+                file: file as usize,
+                line: r.get::<_, i64>(22)? as u64,
+                offset: r.get::<_, i64>(23)? as u64,
+            }),
+            None => None,
+        };
+        Ok(MatchedRequest {
+            location: Location {
+                file: r.get::<_, i64>(0)? as usize,
+                line: r.get::<_, i64>(1)? as u64,
+                offset: r.get::<_, i64>(2)? as u64,
+            },
+            time: Timestamp(r.get(3)?),
+            vhost: r.get(4)?,
+            client,
+            forwarded: r.get(6)?,
+            user: r.get(7)?,
+            method: r.get(8)?,
+            target: r.get(9)?,
+            path: r.get(10)?,
+            query: r.get(11)?,
+            status: r.get(12)?,
+            bytes: r.get::<_, Option<i64>>(13)?.map(|b| b as u64),
+            referer: r.get(14)?,
+            user_agent: r.get(15)?,
+            rule: r.get::<_, i64>(16)? as usize,
+            via: Transforms::from_bits(r.get(17)?),
+            flags: RecordFlags::from_bits(r.get(18)?),
+            client_ip,
+            claimed_crawler: r.get(19)?,
+            line_sha256: sha.try_into().unwrap_or([0; 32]),
+            duplicate_of,
+        })
+    })?;
+    rows.collect()
+}
+
+fn load_unparsed(db: &Connection) -> rusqlite::Result<Vec<UnparsedLine>> {
+    let mut stmt = db.prepare(
+        "SELECT file_id, line, offset, reason, unterminated, mentions_exposed, excerpt
+         FROM unparsed ORDER BY rowid",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let reason: String = r.get(3)?;
+        Ok(UnparsedLine {
+            location: Location {
+                file: r.get::<_, i64>(0)? as usize,
+                line: r.get::<_, i64>(1)? as u64,
+                offset: r.get::<_, i64>(2)? as u64,
+            },
+            reason: Unparsed::from_reason(&reason).unwrap_or(Unparsed::NoTimestamp),
+            unterminated: r.get::<_, String>(4)? == "yes",
+            mentions_exposed: r.get::<_, String>(5)? == "yes",
+            excerpt: r.get(6)?,
+        })
+    })?;
+    rows.collect()
+}
+
+fn load_problems(db: &Connection) -> rusqlite::Result<Vec<InputError>> {
+    let json: Vec<String> = column(db, "SELECT problem_json FROM problems ORDER BY id")?;
+    Ok(json
+        .iter()
+        .filter_map(|j| serde_json::from_str(j).ok())
+        .collect())
+}
+
+fn load_timeline(db: &Connection) -> rusqlite::Result<Timeline> {
+    let mut stmt = db.prepare("SELECT minute, lines FROM timeline ORDER BY minute")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+    let mut timeline = Timeline::default();
+    for row in rows {
+        let (minute, lines) = row?;
+        timeline.add(minute, lines as u64);
+    }
+    Ok(timeline)
+}
+
+/// Re-hashes every input listed in the database; returns one message per
+/// file that has changed or gone (evidence that moved is never reused).
+pub fn verify_inputs(loaded: &Loaded) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (file, real) in loaded.summary.files.iter().zip(&loaded.real_paths) {
+        let Some(expected) = &file.sha256 else {
+            continue;
+        };
+        let Some(path) = real else {
+            problems.push(format!(
+                "{}: the scan recorded no path to check",
+                file.input.display
+            ));
+            continue;
+        };
+        match crate::input::content::hash_file(path) {
+            Ok(actual) if &actual == expected => {}
+            Ok(actual) => problems.push(format!(
+                "{} ({}): changed since the scan (SHA-256 was {expected}, now {actual})",
+                file.input.display,
+                path.display()
+            )),
+            Err(e) => problems.push(format!(
+                "{} ({}): cannot be read: {e}",
+                file.input.display,
+                path.display()
+            )),
+        }
+    }
+    problems
+}

@@ -1,0 +1,225 @@
+//! Re-running with other windows from evidence.sqlite (issue #5): the same
+//! outputs as a full scan, without the logs; changed evidence refused.
+
+use std::process::Command;
+
+use crate::harness::{OUTPUTS, Run, logwitness, scan};
+
+const SAMPLE: [&str; 3] = ["--case", "sample-logs/case.toml", "sample-logs"];
+
+fn rewindow(scan_out: &std::path::Path, args: &[&str]) -> Run {
+    let out = tempfile::tempdir().unwrap();
+    let output = logwitness()
+        .arg("rewindow")
+        .arg(scan_out)
+        .args(args)
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    run_of(output, out)
+}
+
+fn run_of(output: std::process::Output, out: tempfile::TempDir) -> Run {
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        out,
+    }
+}
+
+fn assert_same_as_scan(rerun: &Run, full: &Run, what: &str) {
+    assert_eq!(rerun.code, full.code, "{what}: {}", rerun.stderr);
+    for name in OUTPUTS {
+        assert!(
+            rerun.output(name) == full.output(name),
+            "{name} differs: {what}"
+        );
+    }
+    let without_run = |run: &Run| {
+        let mut json = run.findings_json();
+        json["run"] = serde_json::Value::Null;
+        json
+    };
+    assert_eq!(
+        without_run(rerun),
+        without_run(full),
+        "findings.json: {what}"
+    );
+    let md_without_run = |run: &Run| {
+        run.output("findings.md")
+            .lines()
+            .filter(|l| !l.starts_with("- Run started: ") && !l.starts_with("- Command: "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        md_without_run(rerun),
+        md_without_run(full),
+        "findings.md: {what}"
+    );
+    assert_eq!(
+        rerun.stdout_normalised(),
+        full.stdout_normalised(),
+        "stdout: {what}"
+    );
+}
+
+#[test]
+fn rewindow_gives_what_a_full_scan_gives() {
+    let first = scan(
+        &[
+            &["--window", "a=2022-11-11T14:20Z..2023-02-23T10:05Z"][..],
+            &SAMPLE[..],
+        ]
+        .concat(),
+    );
+    let cases: &[&[&str]] = &[
+        &["--window", "b=2022-12-01..2022-12-31"],
+        &[
+            "--window",
+            "c=2023-01-20T03:00Z..2023-01-20T04:00Z",
+            "--max-gap",
+            "30m",
+        ],
+        &[
+            "--window",
+            "d=2023-02-24..2023-03-09",
+            "--allow",
+            "203.0.113.0/24",
+            "--allow-user",
+            "x",
+        ],
+        &[],
+    ];
+    for args in cases {
+        let rerun = rewindow(first.out.path(), args);
+        let mut scan_args: Vec<&str> = args.to_vec();
+        if args.is_empty() {
+            scan_args.extend(["--window", "a=2022-11-11T14:20Z..2023-02-23T10:05Z"]);
+        }
+        scan_args.extend(SAMPLE);
+        let full = scan(&scan_args);
+        assert_same_as_scan(&rerun, &full, &format!("{args:?}"));
+    }
+}
+
+#[test]
+fn rewindow_also_matches_a_scan_of_the_tricks_fixture() {
+    let log = "tests/fixtures/tricks/access.log";
+    let case = "tests/fixtures/tricks/case.toml";
+    let first = scan(&["--case", case, log]);
+    let rerun = rewindow(
+        first.out.path(),
+        &["--window", "day=2024-03-02..2024-03-02"],
+    );
+    let full = scan(&[
+        "--case",
+        case,
+        "--window",
+        "day=2024-03-02..2024-03-02",
+        log,
+    ]);
+    assert_same_as_scan(&rerun, &full, "tricks");
+}
+
+#[test]
+fn edge_windows_get_a_verdict_or_a_clear_error() {
+    let first = scan(&SAMPLE);
+    let wide = rewindow(
+        first.out.path(),
+        &["--window", "wide=2000-01-01..2030-01-01"],
+    );
+    let w = &wide.findings_json()["windows"][0];
+    assert_eq!(w["verdict"], "evidence_of_access");
+    let kinds: Vec<&str> = w["caveats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["logs_start_late", "logs_end_early", "gap"]);
+    let in_gap = rewindow(
+        first.out.path(),
+        &["--window", "g=2023-01-20T03:00Z..2023-01-20T03:30Z"],
+    );
+    assert_eq!(
+        in_gap.findings_json()["windows"][0]["verdict"],
+        "inconclusive"
+    );
+    let instant = rewindow(
+        first.out.path(),
+        &["--window", "i=2023-02-23T10:04:59Z..2023-02-23T10:04:59Z"],
+    );
+    assert_eq!(
+        instant.findings_json()["windows"][0]["verdict"],
+        "evidence_of_access"
+    );
+    let backwards = rewindow(first.out.path(), &["--window", "x=2023-02-01..2023-01-01"]);
+    assert_eq!(backwards.code, 2);
+    assert!(
+        backwards
+            .stderr
+            .contains("window 'x=2023-02-01..2023-01-01': it starts"),
+        "{}",
+        backwards.stderr
+    );
+}
+
+#[test]
+fn verify_refuses_evidence_that_changed_or_went() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    for name in ["a.log", "b.log"] {
+        std::fs::copy("tests/fixtures/tricks/access.log", logs.join(name)).unwrap();
+    }
+    let first = scan(&["--exposed", "/cases/files/", logs.to_str().unwrap()]);
+    let ok = rewindow(first.out.path(), &["--verify"]);
+    assert!(ok.code == 0 || ok.code == 1, "{}", ok.stderr);
+    std::fs::write(logs.join("b.log"), "tampered\n").unwrap();
+    let changed = rewindow(first.out.path(), &["--verify"]);
+    assert_eq!(changed.code, 2);
+    assert!(
+        changed.stderr.contains("b.log") && changed.stderr.contains("changed since the scan"),
+        "{}",
+        changed.stderr
+    );
+    assert!(!changed.stderr.contains("a.log"), "{}", changed.stderr);
+    assert!(!changed.out.path().join("requests.csv").exists());
+    std::fs::remove_file(logs.join("a.log")).unwrap();
+    let gone = rewindow(first.out.path(), &["--verify"]);
+    assert!(
+        gone.stderr.contains("a.log") && gone.stderr.contains("cannot be read"),
+        "{}",
+        gone.stderr
+    );
+    // Without --verify the database alone is used, whatever happened since.
+    assert_ne!(rewindow(first.out.path(), &[]).code, 2);
+}
+
+#[test]
+fn the_database_answers_sql() {
+    let first = scan(&SAMPLE);
+    let db = first.out.path().join("evidence.sqlite");
+    let sqlite3 = Command::new("sqlite3")
+        .arg(&db)
+        .arg("SELECT client, count(*) FROM requests WHERE class = 'external' AND outcome = 'served' GROUP BY client ORDER BY client;")
+        .output();
+    let Ok(output) = sqlite3 else {
+        eprintln!("note: no sqlite3 command; SQL example not run");
+        return;
+    };
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "192.0.2.200|1\n198.51.100.150|2\n203.0.113.77|2\n203.0.113.9|1\n"
+    );
+    let missing = rewindow(std::path::Path::new("tests/fixtures"), &[]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("evidence.sqlite: not found"),
+        "{}",
+        missing.stderr
+    );
+}
