@@ -11,19 +11,20 @@ use std::path::Path;
 use crate::accessors::Outcome;
 use crate::error::InputError;
 use crate::evidence::{Location, MatchedRequest};
-use crate::report::Report;
+use crate::report::{NearestServed, Report};
 use crate::rules::describe_via;
 use crate::sanitise::csv_cell;
 use crate::time::Timestamp;
 use crate::verdict::describe_seconds;
 
 /// The files written by `write_all`, in order.
-pub const OUTPUT_FILES: [&str; 5] = [
+pub const OUTPUT_FILES: [&str; 6] = [
     "requests.csv",
     "accessors.csv",
     "files.csv",
     "unparsed.csv",
     "coverage.csv",
+    "windows.csv",
 ];
 
 /// Writes every CSV output into `dir` (which must exist).
@@ -33,6 +34,7 @@ pub fn write_all(report: &Report<'_>, dir: &Path) -> io::Result<()> {
     write_files(report, &mut writer(dir, OUTPUT_FILES[2])?)?;
     write_unparsed(report, &mut writer(dir, OUTPUT_FILES[3])?)?;
     write_coverage(report, &mut writer(dir, OUTPUT_FILES[4])?)?;
+    write_windows(report, &mut writer(dir, OUTPUT_FILES[5])?)?;
     Ok(())
 }
 
@@ -394,6 +396,68 @@ fn write_coverage<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>)
                 ],
             )?;
         }
+    }
+    finish(out)
+}
+
+/// The columns of windows.csv.
+pub const WINDOW_COLUMNS: [&str; 14] = [
+    "window",
+    "from",
+    "to",
+    "seconds",
+    "external_accessors_served",
+    "external_requests_served",
+    "denied_attempts",
+    "gaps",
+    "verdict",
+    "nearest_served_before",
+    "margin_before_seconds",
+    "nearest_served_after",
+    "margin_after_seconds",
+    "caveats",
+];
+
+fn write_windows<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) -> io::Result<()> {
+    write_row(out, &WINDOW_COLUMNS.map(String::from))?;
+    let rows = report
+        .windows
+        .iter()
+        .zip(&report.comparison)
+        .zip(&report.findings);
+    for ((w, c), f) in rows {
+        let nearest = |n: &Option<NearestServed>| match n {
+            Some(n) => {
+                let r = &report.summary.requests[n.request];
+                (
+                    format!("{} {} {}", r.time, r.client, place(report, r.location)),
+                    n.margin.to_string(),
+                )
+            }
+            None => ("-".to_string(), "-".to_string()),
+        };
+        let (before, margin_before) = nearest(&c.before);
+        let (after, margin_after) = nearest(&c.after);
+        let caveats: Vec<&str> = f.caveats.iter().map(|c| c.kind.name()).collect();
+        write_row(
+            out,
+            &[
+                w.name.clone(),
+                w.from.to_rfc3339(),
+                w.to.to_rfc3339(),
+                (w.to.0 - w.from.0).to_string(),
+                c.external_accessors_served.to_string(),
+                c.external_requests_served.to_string(),
+                c.denied_attempts.to_string(),
+                c.gaps.to_string(),
+                f.verdict.name().to_string(),
+                before,
+                margin_before,
+                after,
+                margin_after,
+                caveats.join(";"),
+            ],
+        )?;
     }
     finish(out)
 }

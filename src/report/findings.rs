@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::accessors::{AccessorRow, Class, Outcome};
 use crate::evidence::MatchedRequest;
 use crate::input::content::hash_bytes;
-use crate::report::Report;
+use crate::report::{NearestServed, Report};
 use crate::sanitise::escape_text;
 use crate::time::Timestamp;
 use crate::verdict::describe_seconds;
@@ -40,6 +40,50 @@ pub struct Findings {
     pub inputs: Inputs,
     /// One entry per window.
     pub windows: Vec<WindowReport>,
+    /// All windows side by side.
+    pub comparison: Vec<ComparisonRow>,
+}
+
+/// One window in the comparison of windows.
+#[derive(Debug, Serialize)]
+pub struct ComparisonRow {
+    /// The window.
+    pub window: String,
+    /// First second.
+    pub from: String,
+    /// Last second.
+    pub to: String,
+    /// Its length in seconds.
+    pub seconds: i64,
+    /// External accessors served inside.
+    pub external_accessors_served: usize,
+    /// External requests served inside.
+    pub external_requests_served: u64,
+    /// External requests denied inside.
+    pub denied_attempts: u64,
+    /// Gaps over the threshold overlapping it.
+    pub gaps: usize,
+    /// The verdict.
+    pub verdict: &'static str,
+    /// The nearest external served request before it opens.
+    pub nearest_served_before: Option<NearbyRequest>,
+    /// The nearest external served request after it closes.
+    pub nearest_served_after: Option<NearbyRequest>,
+}
+
+/// An external served request outside a window, and its distance.
+#[derive(Debug, Serialize)]
+pub struct NearbyRequest {
+    /// When.
+    pub time: String,
+    /// Who.
+    pub client: String,
+    /// The file.
+    pub file: String,
+    /// The line.
+    pub line: u64,
+    /// Seconds between it and the window.
+    pub margin_seconds: i64,
 }
 
 /// The tool's name and version.
@@ -261,8 +305,43 @@ impl Findings {
                 problems: summary.input_errors().map(ToString::to_string).collect(),
             },
             windows: window_reports(report),
+            comparison: comparison_rows(report),
         }
     }
+}
+
+fn comparison_rows(report: &Report<'_>) -> Vec<ComparisonRow> {
+    let nearby = |n: &Option<NearestServed>| {
+        n.as_ref().map(|n| {
+            let r = &report.summary.requests[n.request];
+            NearbyRequest {
+                time: r.time.to_rfc3339(),
+                client: r.client.clone(),
+                file: report.summary.files[r.location.file].input.display.clone(),
+                line: r.location.line,
+                margin_seconds: n.margin,
+            }
+        })
+    };
+    let rows = report
+        .windows
+        .iter()
+        .zip(&report.comparison)
+        .zip(&report.findings);
+    rows.map(|((w, c), f)| ComparisonRow {
+        window: w.name.clone(),
+        from: w.from.to_rfc3339(),
+        to: w.to.to_rfc3339(),
+        seconds: w.to.0 - w.from.0,
+        external_accessors_served: c.external_accessors_served,
+        external_requests_served: c.external_requests_served,
+        denied_attempts: c.denied_attempts,
+        gaps: c.gaps,
+        verdict: f.verdict.name(),
+        nearest_served_before: nearby(&c.before),
+        nearest_served_after: nearby(&c.after),
+    })
+    .collect()
 }
 
 fn window_reports(report: &Report<'_>) -> Vec<WindowReport> {
@@ -379,7 +458,58 @@ pub fn markdown(f: &Findings) -> String {
     for w in &f.windows {
         write_window(&mut md, w);
     }
+    write_comparison(&mut md, &f.comparison);
     md
+}
+
+fn write_comparison(md: &mut String, rows: &[ComparisonRow]) {
+    let _ = writeln!(
+        md,
+        "## Comparison of windows
+"
+    );
+    let _ = writeln!(
+        md,
+        "| window | from | to | length | external accessors served | external requests served | denied attempts | gaps inside | verdict |"
+    );
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            code(&r.window),
+            r.from,
+            r.to,
+            describe_seconds(r.seconds),
+            r.external_accessors_served,
+            r.external_requests_served,
+            r.denied_attempts,
+            r.gaps,
+            r.verdict
+        );
+    }
+    md.push('\n');
+    for r in rows {
+        let side = |n: &Option<NearbyRequest>, when: &str| match n {
+            Some(n) => format!(
+                "{} {when} ({} by {}, {} line {})",
+                describe_seconds(n.margin_seconds),
+                n.time,
+                code(&n.client),
+                code(&n.file),
+                n.line
+            ),
+            None => format!("none {when}"),
+        };
+        let _ = writeln!(
+            md,
+            "- {}: nearest external served request {}; {}.",
+            code(&r.window),
+            side(&r.nearest_served_before, "before it opens"),
+            side(&r.nearest_served_after, "after it closes")
+        );
+    }
+    md.push('\n');
 }
 
 fn write_case(md: &mut String, f: &Findings) {

@@ -9,11 +9,12 @@ pub mod csv;
 pub mod findings;
 pub mod terminal;
 
-use crate::accessors::{AccessorRow, summarise_window};
+use crate::accessors::{AccessorRow, Class, Outcome, summarise_window};
 use crate::config::ScanConfig;
 use crate::coverage::{Gap, WindowCoverage};
 use crate::error::InputError;
 use crate::scan::Summary;
+use crate::time::Timestamp;
 use crate::verdict::{IncompleteInput, ScanFacts, Verdict, WindowFinding, judge};
 use crate::window::Window;
 
@@ -37,6 +38,34 @@ pub struct Report<'a> {
     pub coverage: Vec<WindowCoverage>,
     /// Per window, the finding.
     pub findings: Vec<WindowFinding>,
+    /// Per window, its line of the comparison table.
+    pub comparison: Vec<WindowComparison>,
+}
+
+/// An external served request near a window, and how far from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NearestServed {
+    /// The request's index in the summary's requests.
+    pub request: usize,
+    /// Seconds between it and the window's nearer end.
+    pub margin: i64,
+}
+
+/// One window's line in the comparison of windows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowComparison {
+    /// External accessors with a served request inside.
+    pub external_accessors_served: usize,
+    /// External served requests inside.
+    pub external_requests_served: u64,
+    /// External denied requests inside.
+    pub denied_attempts: u64,
+    /// Gaps over the threshold overlapping the window.
+    pub gaps: usize,
+    /// The nearest external served request before the window opens.
+    pub before: Option<NearestServed>,
+    /// The nearest external served request after the window closes.
+    pub after: Option<NearestServed>,
 }
 
 impl<'a> Report<'a> {
@@ -64,6 +93,13 @@ impl<'a> Report<'a> {
             .zip(&coverage)
             .map(|((w, a), c)| judge(w, a, c, &facts))
             .collect();
+        let served = external_served(summary, config);
+        let comparison = windows
+            .iter()
+            .zip(&accessors)
+            .zip(&coverage)
+            .map(|((w, a), c)| compare(w, a, c, &served))
+            .collect();
         Report {
             config,
             summary,
@@ -72,6 +108,7 @@ impl<'a> Report<'a> {
             gaps,
             coverage,
             findings,
+            comparison,
         }
     }
 
@@ -86,6 +123,51 @@ impl<'a> Report<'a> {
                 .iter()
                 .any(|f| f.verdict == Verdict::Inconclusive)
     }
+}
+
+/// A window's line in the comparison: its counts, and the nearest external
+/// served requests outside it (would the finding change if it moved?).
+/// `served` lists the counted external served requests, in time order.
+fn compare(
+    window: &Window,
+    accessors: &[AccessorRow],
+    coverage: &WindowCoverage,
+    served: &[(usize, Timestamp)],
+) -> WindowComparison {
+    let external = || accessors.iter().filter(|a| a.class == Class::External);
+    let opens = served.partition_point(|(_, t)| *t < window.from);
+    let closes = served.partition_point(|(_, t)| *t <= window.to);
+    let before = opens.checked_sub(1).map(|k| NearestServed {
+        request: served[k].0,
+        margin: window.from.0 - served[k].1.0,
+    });
+    let after = served.get(closes).map(|(i, t)| NearestServed {
+        request: *i,
+        margin: t.0 - window.to.0,
+    });
+    WindowComparison {
+        external_accessors_served: external().filter(|a| a.served > 0).count(),
+        external_requests_served: external().map(|a| a.served).sum(),
+        denied_attempts: external().map(|a| a.denied).sum(),
+        gaps: coverage.gaps.len(),
+        before,
+        after,
+    }
+}
+
+/// The counted external served requests, as (index, time), in time order.
+fn external_served(summary: &Summary, config: &ScanConfig) -> Vec<(usize, Timestamp)> {
+    summary
+        .requests
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            r.duplicate_of.is_none()
+                && Outcome::of_status(r.status) == Outcome::Served
+                && config.authorised.classify_request(r) == Class::External
+        })
+        .map(|(i, r)| (i, r.time))
+        .collect()
 }
 
 /// The facts of the scan that bear on every window's verdict.

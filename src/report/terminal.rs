@@ -98,7 +98,7 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
     writeln!(out)?;
     writeln!(
         out,
-        "Written to {}: {}, findings.md, findings.json",
+        "Written to {}: {}, findings.md, findings.json, evidence.sqlite",
         escape_text(&report.config.out.to_string_lossy()),
         OUTPUT_FILES.join(", ")
     )?;

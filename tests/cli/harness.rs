@@ -4,12 +4,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The output files every scan writes.
-pub const OUTPUTS: [&str; 5] = [
+pub const OUTPUTS: [&str; 6] = [
     "requests.csv",
     "accessors.csv",
     "files.csv",
     "unparsed.csv",
     "coverage.csv",
+    "windows.csv",
 ];
 
 /// The repository root (tests run the binary from here, so paths in the

@@ -125,6 +125,49 @@ fn rewindow_also_matches_a_scan_of_the_tricks_fixture() {
 }
 
 #[test]
+fn windows_are_compared_with_their_margins() {
+    let run = scan(
+        &[
+            &["--window", "after-fix=2023-02-24..2023-03-09"][..],
+            &["--window", "main=2022-11-11T14:20Z..2023-02-23T10:05Z"][..],
+            &SAMPLE[..],
+        ]
+        .concat(),
+    );
+    let rows = run.records("windows.csv");
+    let cells = |r: &std::collections::BTreeMap<String, String>, keys: &[&str]| -> Vec<String> {
+        keys.iter().map(|k| r[*k].clone()).collect()
+    };
+    let keys = [
+        "window",
+        "external_requests_served",
+        "verdict",
+        "margin_before_seconds",
+        "margin_after_seconds",
+    ];
+    assert_eq!(
+        cells(&rows[0], &keys),
+        ["after-fix", "0", "no_evidence_of_access", "50099", "-"]
+    );
+    // A served request one second after the window closes: the investigator
+    // must know the finding hangs on the minute the fix went live.
+    assert_eq!(
+        cells(&rows[1], &keys),
+        ["main", "5", "evidence_of_access", "-", "1"]
+    );
+    assert_eq!(
+        rows[1]["nearest_served_after"],
+        "2023-02-23T10:05:01Z 198.51.100.150 sample-logs/www2/access_log:1336"
+    );
+    let json = run.findings_json();
+    assert_eq!(
+        json["comparison"][1]["nearest_served_after"]["margin_seconds"],
+        1
+    );
+    assert!(run.output("findings.md").contains("| `main` | 2022-11-11T14:20:00Z | 2023-02-23T10:05:00Z | 103d19h45m | 4 | 5 | 2 | 1 | evidence_of_access |"));
+}
+
+#[test]
 fn edge_windows_get_a_verdict_or_a_clear_error() {
     let first = scan(&SAMPLE);
     let wide = rewindow(
