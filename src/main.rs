@@ -53,8 +53,13 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     write_outputs(&report, started_at)?;
     logwitness::database::write(&report, started_at, &config.out)?;
     warn_about_inputs(&summary);
+    print_summary(&report)
+}
+
+/// Prints the summary; exit code 1 when the run has caveats.
+fn print_summary(report: &Report<'_>) -> anyhow::Result<ExitCode> {
     let mut stdout = io::stdout().lock();
-    report::terminal::write_summary(&report, &mut stdout)?;
+    report::terminal::write_summary(report, &mut stdout)?;
     stdout.flush()?;
     Ok(if report.has_caveats() {
         ExitCode::from(1)
@@ -95,14 +100,7 @@ fn run_rewindow(args: RewindowArgs) -> anyhow::Result<ExitCode> {
     }
     let report = Report::new(&loaded.config, &loaded.summary);
     write_outputs(&report, started_at)?;
-    let mut stdout = io::stdout().lock();
-    report::terminal::write_summary(&report, &mut stdout)?;
-    stdout.flush()?;
-    Ok(if report.has_caveats() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    print_summary(&report)
 }
 
 fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
