@@ -3,14 +3,18 @@
 //! The pipeline: arguments and the case file become one validated
 //! `ScanConfig` (`config`) before any log is opened. Inputs are found,
 //! sorted and numbered (`input`); plain files are memory-mapped and cut into
-//! line-aligned chunks, gzip files are decoded as streams. Each line is
-//! parsed (`formats`) into a record borrowed from the input, its request
-//! target is canonicalised (`normalise`) and matched against the exposed
-//! resources (`rules`). Units are scanned in parallel and merged in order
-//! (`scan`) into a `Summary` that accounts for every line. Windows (`window`,
-//! `time`) and authorised accessors (`accessors`) are applied afterwards, and
-//! writers (`report`) render the result; every string from a log is escaped
-//! on the way (`sanitise`).
+//! line-aligned chunks, gzip files are decoded as streams, and every file is
+//! hashed alongside. Each line is parsed (`formats`) into a record borrowed
+//! from the input, its request target is canonicalised (`normalise`) and
+//! matched against the exposed resources (`rules`). Units are scanned in
+//! parallel and merged in order (`scan`) into a `Summary` that accounts for
+//! every line, with a per-minute timeline. Windows (`window`, `time`),
+//! authorised accessors (`accessors`), coverage and gaps (`coverage`) and
+//! the verdicts (`verdict`) are applied afterwards, as pure functions of the
+//! summary; writers (`report`) render the result, escaping every string
+//! from a log on the way (`sanitise`). The summary is also kept in
+//! evidence.sqlite (`database`), from which other windows are judged
+//! without reading the logs again.
 
 pub mod accessors;
 pub mod config;
