@@ -22,7 +22,7 @@ use crate::formats::{Detection, Format, FormatChoice, RecordFlags, Unparsed};
 use crate::input::InputFile;
 use crate::input::content::Compression;
 use crate::normalise::Transforms;
-use crate::report::Report;
+use crate::report::{Report, yes_no};
 use crate::rules::{Rule, RuleSet, describe_via};
 use crate::scan::{DEFAULT_CHUNK_SIZE, FileSummary, Summary, UnparsedLine};
 use crate::time::{Timestamp, parse_zone};
@@ -206,7 +206,7 @@ fn write_files(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()
             f.last_time.map(Timestamp::to_rfc3339),
             f.first_time.map(|t| t.0),
             f.last_time.map(|t| t.0),
-            yes_no(!f.unterminated_last_line || f.lines == 0),
+            yes_no(f.ends_with_line_end()),
             yes_no(f.error.is_none()),
             f.error.as_ref().map(ToString::to_string),
             f.error.as_ref().and_then(|e| serde_json::to_string(e).ok()),
@@ -293,10 +293,6 @@ fn write_unparsed_and_timeline(tx: &Transaction<'_>, report: &Report<'_>) -> rus
         minute.execute(params![m, Timestamp(m * 60).to_rfc3339(), lines as i64])?;
     }
     Ok(())
-}
-
-fn yes_no(value: bool) -> &'static str {
-    if value { "yes" } else { "no" }
 }
 
 /// What a re-run may change: windows, authorised accessors, the gap

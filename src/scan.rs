@@ -106,6 +106,13 @@ pub struct FileSummary {
     pub error: Option<InputError>,
 }
 
+impl FileSummary {
+    /// Whether the content ends with a line end (an empty file does).
+    pub fn ends_with_line_end(&self) -> bool {
+        !self.unterminated_last_line || self.lines == 0
+    }
+}
+
 /// Everything the scan found, in a deterministic order.
 #[derive(Debug)]
 pub struct Summary {
@@ -145,6 +152,11 @@ impl Summary {
     /// Matched requests counted once: those not copied from another file.
     pub fn counted_requests(&self) -> impl Iterator<Item = &MatchedRequest> {
         self.requests.iter().filter(|r| r.duplicate_of.is_none())
+    }
+
+    /// `file:line` of a location, as reports name it.
+    pub fn place(&self, at: Location) -> String {
+        format!("{}:{}", self.files[at.file].input.display, at.line)
     }
 
     /// The earliest parsed line of all files.

@@ -10,8 +10,8 @@ use std::path::Path;
 
 use crate::accessors::Outcome;
 use crate::error::InputError;
-use crate::evidence::{Location, MatchedRequest};
-use crate::report::{NearestServed, Report};
+use crate::evidence::MatchedRequest;
+use crate::report::{NearestServed, Report, yes_no};
 use crate::rules::describe_via;
 use crate::sanitise::csv_cell;
 use crate::time::Timestamp;
@@ -133,16 +133,8 @@ fn request_row(report: &Report<'_>, r: &MatchedRequest) -> Vec<String> {
         windows.join(";"),
         request_flags(r, outcome),
         r.duplicate_of
-            .map_or_else(String::new, |at| place(report, at)),
+            .map_or_else(String::new, |at| report.summary.place(at)),
     ]
-}
-
-/// `file:line` of a location.
-fn place(report: &Report<'_>, at: Location) -> String {
-    format!(
-        "{}:{}",
-        report.summary.files[at.file].input.display, at.line
-    )
 }
 
 /// The flags column: the line's irregularities and what the reader must
@@ -241,7 +233,8 @@ pub const FILE_COLUMNS: [&str; 17] = [
 
 fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) -> io::Result<()> {
     write_row(out, &FILE_COLUMNS.map(String::from))?;
-    for (id, f) in report.summary.files.iter().enumerate() {
+    let copied = copied_lines(report);
+    for (f, copied) in report.summary.files.iter().zip(copied) {
         write_row(
             out,
             &[
@@ -260,8 +253,8 @@ fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) ->
                 f.bytes.to_string(),
                 opt_num(f.first_time),
                 opt_num(f.last_time),
-                yes_no(!f.unterminated_last_line || f.lines == 0),
-                yes_no(f.error.is_none()),
+                yes_no(f.ends_with_line_end()).into(),
+                yes_no(f.error.is_none()).into(),
                 f.error
                     .as_ref()
                     .map(InputError::to_string)
@@ -269,41 +262,38 @@ fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) ->
                 f.duplicate_of
                     .map(|d| report.summary.files[d].input.display.clone())
                     .unwrap_or_default(),
-                copied_lines(report, id),
+                copied,
             ],
         )?;
     }
     for problem in &report.summary.problems {
         let mut row = vec![String::new(); FILE_COLUMNS.len()];
-        row[13] = yes_no(false);
+        row[13] = yes_no(false).into();
         row[14] = problem.to_string();
         write_row(out, &row)?;
     }
     finish(out)
 }
 
-/// How many matched lines of file `id` repeat lines of other files, and
-/// which: `3 of sample-logs/a.log`.
-fn copied_lines(report: &Report<'_>, id: usize) -> String {
-    let mut from: BTreeMap<usize, u64> = BTreeMap::new();
-    for r in report
-        .summary
-        .requests
-        .iter()
-        .filter(|r| r.location.file == id)
-    {
+/// For each file, how many of its matched lines repeat lines of other
+/// files, and which: `3 of sample-logs/a.log`.
+fn copied_lines(report: &Report<'_>) -> Vec<String> {
+    let files = &report.summary.files;
+    let mut from: Vec<BTreeMap<usize, u64>> = vec![BTreeMap::new(); files.len()];
+    for r in &report.summary.requests {
         if let Some(first) = r.duplicate_of {
-            *from.entry(first.file).or_insert(0) += 1;
+            *from[r.location.file].entry(first.file).or_insert(0) += 1;
         }
     }
     from.iter()
-        .map(|(file, n)| format!("{n} of {}", report.summary.files[*file].input.display))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn yes_no(value: bool) -> String {
-    if value { "yes" } else { "no" }.to_string()
+        .map(|counts| {
+            let parts: Vec<String> = counts
+                .iter()
+                .map(|(file, n)| format!("{n} of {}", files[*file].input.display))
+                .collect();
+            parts.join("; ")
+        })
+        .collect()
 }
 
 /// The columns of unparsed.csv.
@@ -327,8 +317,8 @@ fn write_unparsed<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>)
                 u.location.line.to_string(),
                 u.location.offset.to_string(),
                 u.reason.reason().to_string(),
-                yes_no(u.unterminated),
-                yes_no(u.mentions_exposed),
+                yes_no(u.unterminated).into(),
+                yes_no(u.mentions_exposed).into(),
                 u.excerpt.clone(),
             ],
         )?;
@@ -430,7 +420,12 @@ fn write_windows<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) 
             Some(n) => {
                 let r = &report.summary.requests[n.request];
                 (
-                    format!("{} {} {}", r.time, r.client, place(report, r.location)),
+                    format!(
+                        "{} {} {}",
+                        r.time,
+                        r.client,
+                        report.summary.place(r.location)
+                    ),
                     n.margin.to_string(),
                 )
             }

@@ -11,11 +11,11 @@ pub mod terminal;
 
 use crate::accessors::{AccessorRow, Class, Outcome, summarise_window};
 use crate::config::ScanConfig;
-use crate::coverage::{Gap, WindowCoverage};
+use crate::coverage::WindowCoverage;
 use crate::error::InputError;
 use crate::scan::Summary;
 use crate::time::Timestamp;
-use crate::verdict::{IncompleteInput, ScanFacts, Verdict, WindowFinding, judge};
+use crate::verdict::{IncompleteInput, ScanFacts, WindowFinding, judge};
 use crate::window::Window;
 
 /// The name of the window used when the case gives none.
@@ -32,8 +32,6 @@ pub struct Report<'a> {
     pub windows: Vec<Window>,
     /// Per window (same order), its unique accessors.
     pub accessors: Vec<Vec<AccessorRow>>,
-    /// Gaps over the threshold in the whole timeline.
-    pub gaps: Vec<Gap>,
     /// Per window, how the logs cover it.
     pub coverage: Vec<WindowCoverage>,
     /// Per window, the finding.
@@ -105,7 +103,6 @@ impl<'a> Report<'a> {
             summary,
             windows,
             accessors,
-            gaps,
             coverage,
             findings,
             comparison,
@@ -117,11 +114,8 @@ impl<'a> Report<'a> {
     pub fn has_caveats(&self) -> bool {
         self.summary.unparsed_lines() > 0
             || self.summary.input_errors().next().is_some()
+            // An inconclusive verdict always names its caveats.
             || self.findings.iter().any(|f| !f.caveats.is_empty())
-            || self
-                .findings
-                .iter()
-                .any(|f| f.verdict == Verdict::Inconclusive)
     }
 }
 
@@ -170,6 +164,11 @@ fn external_served(summary: &Summary, config: &ScanConfig) -> Vec<(usize, Timest
         .collect()
 }
 
+/// `yes` or `no`, as the CSV files and the database write booleans.
+pub fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
 /// The facts of the scan that bear on every window's verdict.
 fn scan_facts(summary: &Summary, max_gap: i64) -> ScanFacts {
     let mut incomplete: Vec<IncompleteInput> = summary
@@ -196,12 +195,7 @@ fn scan_facts(summary: &Summary, max_gap: i64) -> ScanFacts {
         .unparsed
         .iter()
         .filter(|u| u.mentions_exposed)
-        .map(|u| {
-            format!(
-                "{}:{}",
-                summary.files[u.location.file].input.display, u.location.line
-            )
-        })
+        .map(|u| summary.place(u.location))
         .collect();
     ScanFacts {
         incomplete,
