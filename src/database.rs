@@ -93,7 +93,8 @@ CREATE INDEX requests_by_time ON requests (epoch);
 CREATE INDEX requests_by_client ON requests (client);
 CREATE TABLE unparsed (
     file_id INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL, offset INTEGER NOT NULL,
-    reason TEXT NOT NULL, unterminated TEXT NOT NULL, mentions_exposed TEXT NOT NULL, excerpt TEXT NOT NULL
+    time TEXT, epoch INTEGER, reason TEXT NOT NULL, unterminated TEXT NOT NULL, damaged TEXT NOT NULL,
+    mentions_exposed TEXT NOT NULL, excerpt TEXT NOT NULL
 );
 CREATE TABLE timeline (minute INTEGER PRIMARY KEY, time TEXT NOT NULL, lines INTEGER NOT NULL);
 ";
@@ -272,8 +273,9 @@ fn write_requests(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result
 
 fn write_unparsed_and_timeline(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()> {
     let mut insert = tx.prepare(
-        "INSERT INTO unparsed (file_id, file, line, offset, reason, unterminated, mentions_exposed, excerpt)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO unparsed (file_id, file, line, offset, time, epoch, reason, unterminated, damaged,
+            mentions_exposed, excerpt)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     for u in &report.summary.unparsed {
         insert.execute(params![
@@ -281,8 +283,11 @@ fn write_unparsed_and_timeline(tx: &Transaction<'_>, report: &Report<'_>) -> rus
             report.summary.files[u.location.file].input.display,
             u.location.line as i64,
             u.location.offset as i64,
+            u.time.map(Timestamp::to_rfc3339),
+            u.time.map(|t| t.0),
             u.reason.reason(),
             yes_no(u.unterminated),
+            yes_no(u.damaged),
             yes_no(u.mentions_exposed),
             u.excerpt,
         ])?;
@@ -561,7 +566,7 @@ fn load_requests(db: &Connection) -> rusqlite::Result<Vec<MatchedRequest>> {
 
 fn load_unparsed(db: &Connection) -> rusqlite::Result<Vec<UnparsedLine>> {
     let mut stmt = db.prepare(
-        "SELECT file_id, line, offset, reason, unterminated, mentions_exposed, excerpt
+        "SELECT file_id, line, offset, reason, unterminated, mentions_exposed, excerpt, damaged, epoch
          FROM unparsed ORDER BY rowid",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -576,6 +581,8 @@ fn load_unparsed(db: &Connection) -> rusqlite::Result<Vec<UnparsedLine>> {
             unterminated: r.get::<_, String>(4)? == "yes",
             mentions_exposed: r.get::<_, String>(5)? == "yes",
             excerpt: r.get(6)?,
+            damaged: r.get::<_, String>(7)? == "yes",
+            time: r.get::<_, Option<i64>>(8)?.map(Timestamp),
         })
     })?;
     rows.collect()

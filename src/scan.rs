@@ -50,8 +50,15 @@ pub struct UnparsedLine {
     pub excerpt: String,
     /// Whether it is a last line with no line end (possibly cut short).
     pub unterminated: bool,
-    /// Whether it could be a request to an exposed resource.
+    /// Whether some word or literal of it matches an exposed rule.
     pub mentions_exposed: bool,
+    /// Whether it is damaged: cut short (a last line without line end) or
+    /// holding NUL bytes (a region the server or file system never wrote).
+    /// A damaged line could have been any request, exposed or not.
+    pub damaged: bool,
+    /// The line's own timestamp, when one could be read: it places the line
+    /// among the windows. `None`: it could be from any time.
+    pub time: Option<Timestamp>,
 }
 
 /// What one unit (a chunk of a plain file, or a whole compressed file) held.
@@ -512,6 +519,8 @@ impl<'c> LineScanner<'c> {
                     excerpt: excerpt(line),
                     unterminated,
                     mentions_exposed,
+                    damaged: is_damaged(line, reason, unterminated),
+                    time: self.parser.time_of(line),
                 });
                 return;
             }
@@ -540,6 +549,13 @@ impl<'c> LineScanner<'c> {
             ));
         }
     }
+}
+
+/// Whether an unparsed line is damaged: a last line without line end (the
+/// content was cut short, perhaps inside the request), or one holding NUL
+/// bytes. A blank line is never damaged: nothing of a request is in it.
+fn is_damaged(line: &[u8], reason: Unparsed, unterminated: bool) -> bool {
+    reason != Unparsed::Blank && (unterminated || memchr::memchr(0, line).is_some())
 }
 
 /// The start of a line, escaped, with `…` when cut.
@@ -697,5 +713,31 @@ mod tests {
         assert_eq!(excerpt(b"\x1b[2Jhi"), "\\x1B[2Jhi");
         let long = vec![b'a'; 10_000];
         assert_eq!(excerpt(&long).chars().count(), EXCERPT_BYTES + 1);
+    }
+
+    #[test]
+    fn cut_and_nul_lines_are_damaged() {
+        let cut = b"81.2.69.160 - - [10/Mar/2023:00:09:59 +0000] \"GET /forms/con";
+        let table: &[(&[u8], Unparsed, bool, bool)] = &[
+            (cut, Unparsed::NoRequest, true, true),
+            (cut, Unparsed::NoRequest, false, false),
+            (b"\0\0\0\0", Unparsed::NoTimestamp, false, true),
+            (b"x\0y", Unparsed::NoTimestamp, true, true),
+            (b"  ", Unparsed::Blank, true, false),
+            (
+                b"[error] client denied",
+                Unparsed::NoTimestamp,
+                false,
+                false,
+            ),
+        ];
+        for (line, reason, unterminated, want) in table {
+            assert_eq!(
+                is_damaged(line, *reason, *unterminated),
+                *want,
+                "{}",
+                escape_bytes(line)
+            );
+        }
     }
 }

@@ -17,6 +17,12 @@ use crate::error::ConfigError;
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
+    /// The first second RFC 3339 can write, 0000-01-01T00:00:00Z: a window
+    /// from here reaches back to any log.
+    pub const EARLIEST: Timestamp = Timestamp(-62_167_219_200);
+    /// The last second RFC 3339 can write, 9999-12-31T23:59:59Z.
+    pub const LATEST: Timestamp = Timestamp(253_402_300_799);
+
     /// The instant as RFC 3339 in UTC, e.g. `2022-11-11T14:20:00Z`.
     pub fn to_rfc3339(self) -> String {
         match DateTime::<Utc>::from_timestamp(self.0, 0) {
@@ -138,6 +144,12 @@ mod tests {
 
     fn utc(text: &str) -> Timestamp {
         Timestamp(DateTime::parse_from_rfc3339(text).unwrap().timestamp())
+    }
+
+    #[test]
+    fn the_ends_of_time_are_what_rfc_3339_can_write() {
+        assert_eq!(Timestamp::EARLIEST.to_rfc3339(), "0000-01-01T00:00:00Z");
+        assert_eq!(Timestamp::LATEST.to_rfc3339(), "9999-12-31T23:59:59Z");
     }
 
     #[test]

@@ -49,6 +49,9 @@ pub enum CaveatKind {
     InputIncomplete,
     /// A line that did not parse could be a request to an exposed resource.
     UnparsedMentionsExposed,
+    /// A line was damaged (cut short, NUL bytes): it could have been any
+    /// request, to an exposed resource or not.
+    DamagedLines,
 }
 
 impl CaveatKind {
@@ -61,6 +64,7 @@ impl CaveatKind {
             CaveatKind::Gap => "gap",
             CaveatKind::InputIncomplete => "input_incomplete",
             CaveatKind::UnparsedMentionsExposed => "unparsed_mentions_exposed",
+            CaveatKind::DamagedLines => "damaged_lines",
         }
     }
 }
@@ -90,13 +94,30 @@ impl IncompleteInput {
     }
 }
 
+/// An unparsed line that bears on a verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacedLine {
+    /// `file:line`.
+    pub place: String,
+    /// The line's own timestamp, when it could be read; `None`: any time.
+    pub time: Option<Timestamp>,
+}
+
+impl PlacedLine {
+    fn could_be_in(&self, window: &Window) -> bool {
+        self.time.is_none_or(|t| window.contains(t))
+    }
+}
+
 /// Facts of the whole scan that bear on every window.
 #[derive(Debug, Clone, Default)]
 pub struct ScanFacts {
     /// Inputs not read, or not to their end.
     pub incomplete: Vec<IncompleteInput>,
-    /// `file:line` of each unparsed line that mentions an exposed resource.
-    pub mentioning_lines: Vec<String>,
+    /// Unparsed lines that mention an exposed resource.
+    pub mentioning_lines: Vec<PlacedLine>,
+    /// Unparsed lines that are damaged (cut short, NUL bytes).
+    pub damaged_lines: Vec<PlacedLine>,
     /// The gap threshold, in seconds.
     pub max_gap: i64,
 }
@@ -177,7 +198,7 @@ pub fn judge(
 
 fn complete_logs_reason(coverage: &WindowCoverage, facts: &ScanFacts) -> String {
     format!(
-        "The logs cover it: parsed lines run from {} (before it opens) to {} (after it closes), with no gap over {} inside it; every input was read to its end and no unparsed line mentions an exposed resource.",
+        "The logs cover it: parsed lines run from {} (before it opens) to {} (after it closes), with no gap over {} inside it; every input was read to its end, and no unparsed line that could fall in it mentions an exposed resource or is damaged.",
         coverage.first.map_or("-".into(), |t| t.to_rfc3339()),
         coverage.last.map_or("-".into(), |t| t.to_rfc3339()),
         describe_seconds(facts.max_gap)
@@ -216,30 +237,55 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
     for input in facts.incomplete.iter().filter(|i| i.could_cover(window)) {
         add(CaveatKind::InputIncomplete, input.problem.clone());
     }
-    if !facts.mentioning_lines.is_empty() {
-        let named: Vec<&str> = facts
-            .mentioning_lines
-            .iter()
-            .take(PLACES_NAMED)
-            .map(String::as_str)
-            .collect();
-        let more = facts.mentioning_lines.len().saturating_sub(PLACES_NAMED);
+    let mentioning = lines_in(&facts.mentioning_lines, window);
+    if !mentioning.is_empty() {
         add(
             CaveatKind::UnparsedMentionsExposed,
-            format!(
-                "{} unparsed {} could be a request to an exposed resource: {}{}",
-                facts.mentioning_lines.len(),
-                plural(facts.mentioning_lines.len() as u64, "line", "lines"),
-                named.join(", "),
-                if more > 0 {
-                    format!(" and {more} more (see unparsed.csv)")
-                } else {
-                    String::new()
-                }
+            describe_lines(
+                &mentioning,
+                "could be a request to an exposed resource",
+                "could be requests to an exposed resource",
+            ),
+        );
+    }
+    let damaged = lines_in(&facts.damaged_lines, window);
+    if !damaged.is_empty() {
+        add(
+            CaveatKind::DamagedLines,
+            describe_lines(
+                &damaged,
+                "is damaged (cut short, or holding NUL bytes) and could have been any request",
+                "are damaged (cut short, or holding NUL bytes) and could have been any requests",
             ),
         );
     }
     caveats
+}
+
+/// The places of the lines that could fall in `window`.
+fn lines_in<'a>(lines: &'a [PlacedLine], window: &Window) -> Vec<&'a str> {
+    lines
+        .iter()
+        .filter(|l| l.could_be_in(window))
+        .map(|l| l.place.as_str())
+        .collect()
+}
+
+/// `3 unparsed lines could be ...: a:1, a:2, b:7`, naming the first few.
+fn describe_lines(places: &[&str], one: &str, many: &str) -> String {
+    let n = places.len();
+    let more = n.saturating_sub(PLACES_NAMED);
+    format!(
+        "{n} unparsed {} {}: {}{}",
+        plural(n as u64, "line", "lines"),
+        plural(n as u64, one, many),
+        places[..n.min(PLACES_NAMED)].join(", "),
+        if more > 0 {
+            format!(" and {more} more (see unparsed.csv)")
+        } else {
+            String::new()
+        }
+    )
 }
 
 /// One sentence for all the gaps in a window: how many, and the longest.
@@ -401,7 +447,12 @@ mod tests {
                 read_from: Some(Timestamp(5000)),
             },
         ];
-        facts.mentioning_lines = vec!["a.log:7".into()];
+        let placed = |place: &str, time: Option<i64>| PlacedLine {
+            place: place.into(),
+            time: time.map(Timestamp),
+        };
+        facts.mentioning_lines = vec![placed("a.log:7", None), placed("a.log:9", Some(2001))];
+        facts.damaged_lines = vec![placed("b.log:1", Some(2000)), placed("b.log:4", Some(999))];
         let f = judge(&window(), &[], &coverage(1100, 9000, vec![gap]), &facts);
         assert_eq!(f.verdict, Verdict::Inconclusive);
         assert_eq!(
@@ -410,10 +461,20 @@ mod tests {
                 CaveatKind::LogsStartLate,
                 CaveatKind::Gap,
                 CaveatKind::InputIncomplete,
-                CaveatKind::UnparsedMentionsExposed
+                CaveatKind::UnparsedMentionsExposed,
+                CaveatKind::DamagedLines
             ]
         );
         assert_eq!(f.caveats[2].detail, "a.gz: corrupt");
+        // A line with a readable time bears only on windows that hold it.
+        assert_eq!(
+            f.caveats[3].detail,
+            "1 unparsed line could be a request to an exposed resource: a.log:7"
+        );
+        assert_eq!(
+            f.caveats[4].detail,
+            "1 unparsed line is damaged (cut short, or holding NUL bytes) and could have been any request: b.log:1"
+        );
         assert_eq!(
             f.caveats[1].detail,
             "1 stretch without a parsed line over the 1h threshold: 1970-01-01T00:20:00Z to 1970-01-01T02:20:00Z (2h)"

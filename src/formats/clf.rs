@@ -66,6 +66,15 @@ pub fn parse<'a>(line: &'a [u8], vhost: VhostRule, zone: Tz) -> Result<Record<'a
     })
 }
 
+/// The timestamp of a line that is not a whole record (cut short, or
+/// missing a field), when one can be read.
+pub fn salvage_time(line: &[u8], zone: Tz) -> Option<Timestamp> {
+    let mut flags = RecordFlags::empty();
+    find_timestamp(line, zone, &mut flags)
+        .ok()
+        .map(|(_, time, _)| time)
+}
+
 fn dash_to_none(field: &[u8]) -> Option<&[u8]> {
     (field != b"-" && !field.is_empty()).then_some(field)
 }
@@ -702,6 +711,15 @@ mod tests {
                 .unwrap_err();
             assert_eq!(got, *want, "{line:?}");
         }
+    }
+
+    #[test]
+    fn salvages_the_time_of_lines_that_are_not_records() {
+        let at = |s: &str| salvage_time(s.as_bytes(), utc()).map(|t| t.to_rfc3339());
+        let cut = r#"81.2.69.160 - - [10/Mar/2023:00:09:59 +0100] "GET /forms/con"#;
+        assert_eq!(at(cut).as_deref(), Some("2023-03-09T23:09:59Z"));
+        assert_eq!(at("[31/Feb/2023:00:00:00 +0000] x"), None);
+        assert_eq!(at("\0\0\0"), None);
     }
 
     #[test]

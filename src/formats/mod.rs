@@ -257,6 +257,11 @@ impl Parser {
         }
         clf::parse(line, self.vhost_rule, self.zone)
     }
+
+    /// The timestamp of a line that did not parse, when one can be read.
+    pub fn time_of(&self, line: &[u8]) -> Option<Timestamp> {
+        clf::salvage_time(line, self.zone)
+    }
 }
 
 /// The format chosen for a file, and why.

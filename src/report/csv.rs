@@ -297,12 +297,14 @@ fn copied_lines(report: &Report<'_>) -> Vec<String> {
 }
 
 /// The columns of unparsed.csv.
-pub const UNPARSED_COLUMNS: [&str; 7] = [
+pub const UNPARSED_COLUMNS: [&str; 9] = [
     "file",
     "line",
     "offset",
+    "time",
     "reason",
     "unterminated",
+    "damaged",
     "mentions_exposed",
     "excerpt",
 ];
@@ -316,8 +318,10 @@ fn write_unparsed<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>)
                 report.summary.files[u.location.file].input.display.clone(),
                 u.location.line.to_string(),
                 u.location.offset.to_string(),
+                opt_num(u.time),
                 u.reason.reason().to_string(),
                 yes_no(u.unterminated).into(),
+                yes_no(u.damaged).into(),
                 yes_no(u.mentions_exposed).into(),
                 u.excerpt.clone(),
             ],

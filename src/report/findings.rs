@@ -140,8 +140,10 @@ pub struct Inputs {
     pub parsed: u64,
     /// Lines not parsed.
     pub unparsed: u64,
-    /// Unparsed lines that could be requests to an exposed resource.
+    /// Unparsed lines that mention an exposed resource.
     pub unparsed_mentioning_exposed: usize,
+    /// Unparsed lines that are damaged (cut short, NUL bytes).
+    pub unparsed_damaged: usize,
     /// The earliest parsed line.
     pub first_time: Option<String>,
     /// The latest parsed line.
@@ -290,6 +292,7 @@ impl Findings {
                     .iter()
                     .filter(|u| u.mentions_exposed)
                     .count(),
+                unparsed_damaged: summary.unparsed.iter().filter(|u| u.damaged).count(),
                 first_time: summary.first_time().map(Timestamp::to_rfc3339),
                 last_time: summary.last_time().map(Timestamp::to_rfc3339),
                 matched_requests: summary.counted_requests().count(),
@@ -545,12 +548,13 @@ fn write_inputs(md: &mut String, i: &Inputs) {
     let _ = writeln!(md, "## Inputs\n");
     let _ = writeln!(
         md,
-        "{} files, {} lines: {} parsed, {} not parsed ({} of which could be requests to an exposed resource). Parsed lines run from {} to {}. {} requests to exposed resources were found at any time (requests.csv). Every file, with its SHA-256, is in files.csv.\n",
+        "{} files, {} lines: {} parsed, {} not parsed ({} of which mention an exposed resource, {} damaged). Parsed lines run from {} to {}. {} requests to exposed resources were found at any time (requests.csv). Every file, with its SHA-256, is in files.csv.\n",
         i.files,
         i.lines,
         i.parsed,
         i.unparsed,
         i.unparsed_mentioning_exposed,
+        i.unparsed_damaged,
         i.first_time.as_deref().unwrap_or("-"),
         i.last_time.as_deref().unwrap_or("-"),
         i.matched_requests

@@ -13,9 +13,9 @@ use crate::accessors::{AccessorRow, Class, Outcome, summarise_window};
 use crate::config::ScanConfig;
 use crate::coverage::WindowCoverage;
 use crate::error::InputError;
-use crate::scan::Summary;
+use crate::scan::{Summary, UnparsedLine};
 use crate::time::Timestamp;
-use crate::verdict::{IncompleteInput, ScanFacts, WindowFinding, judge};
+use crate::verdict::{IncompleteInput, PlacedLine, ScanFacts, WindowFinding, judge};
 use crate::window::Window;
 
 /// The name of the window used when the case gives none.
@@ -70,7 +70,7 @@ impl<'a> Report<'a> {
     /// Applies windows and authorised sets to a scan's findings.
     pub fn new(config: &'a ScanConfig, summary: &'a Summary) -> Report<'a> {
         let windows = if config.windows.is_empty() {
-            whole_timeline(summary).into_iter().collect()
+            vec![whole_timeline(summary)]
         } else {
             config.windows.clone()
         };
@@ -191,26 +191,31 @@ fn scan_facts(summary: &Summary, max_gap: i64) -> ScanFacts {
             read_from,
         });
     }
-    let mentioning_lines = summary
-        .unparsed
-        .iter()
-        .filter(|u| u.mentions_exposed)
-        .map(|u| summary.place(u.location))
-        .collect();
+    let placed = |keep: fn(&UnparsedLine) -> bool| {
+        summary
+            .unparsed
+            .iter()
+            .filter(|u| keep(u))
+            .map(|u| PlacedLine {
+                place: summary.place(u.location),
+                time: u.time,
+            })
+            .collect()
+    };
     ScanFacts {
         incomplete,
-        mentioning_lines,
+        mentioning_lines: placed(|u| u.mentions_exposed),
+        damaged_lines: placed(|u| u.damaged),
         max_gap,
     }
 }
 
-/// A window from the first to the last parsed line, if any line parsed.
-fn whole_timeline(summary: &Summary) -> Option<Window> {
-    let from = summary.files.iter().filter_map(|f| f.first_time).min()?;
-    let to = summary.files.iter().filter_map(|f| f.last_time).max()?;
-    Some(Window {
+/// A window from the first to the last parsed line; with no parsed line,
+/// all of time, so that the run still ends in a finding (no logs).
+fn whole_timeline(summary: &Summary) -> Window {
+    Window {
         name: WHOLE_TIMELINE.to_string(),
-        from,
-        to,
-    })
+        from: summary.first_time().unwrap_or(Timestamp::EARLIEST),
+        to: summary.last_time().unwrap_or(Timestamp::LATEST),
+    }
 }

@@ -74,9 +74,6 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
             String::new()
         }
     )?;
-    if report.windows.is_empty() {
-        writeln!(out, "No window: no line has a parsed time.")?;
-    }
     let windows = report
         .windows
         .iter()

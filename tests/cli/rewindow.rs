@@ -182,7 +182,10 @@ fn edge_windows_get_a_verdict_or_a_clear_error() {
         .iter()
         .map(|c| c["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["logs_start_late", "logs_end_early", "gap"]);
+    assert_eq!(
+        kinds,
+        ["logs_start_late", "logs_end_early", "gap", "damaged_lines"]
+    );
     let in_gap = rewindow(
         first.out.path(),
         &["--window", "g=2023-01-20T03:00Z..2023-01-20T03:30Z"],

@@ -107,7 +107,7 @@ fn complete_clean_logs_are_no_evidence() {
     assert_eq!(w["verdict"], "no_evidence_of_access");
     assert_eq!(
         w["reasons"][1],
-        "The logs cover it: parsed lines run from 2024-03-01T00:00:00Z (before it opens) to 2024-03-01T23:50:00Z (after it closes), with no gap over 1h inside it; every input was read to its end and no unparsed line mentions an exposed resource."
+        "The logs cover it: parsed lines run from 2024-03-01T00:00:00Z (before it opens) to 2024-03-01T23:50:00Z (after it closes), with no gap over 1h inside it; every input was read to its end, and no unparsed line that could fall in it mentions an exposed resource or is damaged."
     );
     assert!(
         run.output("findings.md")
@@ -190,6 +190,56 @@ fn an_unparsed_line_that_mentions_an_exposed_resource_is_inconclusive() {
         .map(|u| u["mentions_exposed"].clone())
         .collect();
     assert_eq!(mentions, ["yes", "no"]);
+}
+
+#[test]
+fn a_line_cut_short_inside_the_window_is_inconclusive() {
+    // Cut inside the target: `/ca` could have been `/case/...`.
+    let cut = line(700, "198.51.100.9", "/case/a.pdf", 200);
+    let cut = &cut[..cut.find("/ca").unwrap() + 3];
+    let mut log = ordered(&[traffic(0, 1440, None)]);
+    log.extend(cut.as_bytes());
+    let run = run_case(&[("access.log", log)]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["damaged_lines"]);
+    let path = run.records("files.csv")[0]["file"].clone();
+    assert_eq!(
+        w["caveats"][0]["detail"],
+        format!(
+            "1 unparsed line is damaged (cut short, or holding NUL bytes) and could have been any request: {path}:145"
+        )
+    );
+    let unparsed = &run.records("unparsed.csv")[0];
+    assert_eq!(
+        [
+            unparsed["time"].as_str(),
+            &unparsed["unterminated"],
+            &unparsed["damaged"],
+            &unparsed["mentions_exposed"]
+        ],
+        ["2024-03-01T11:40:00Z", "yes", "yes", "no"]
+    );
+}
+
+#[test]
+fn a_damaged_line_bears_only_on_the_windows_its_time_could_fall_in() {
+    // Cut short after the window closed: the window is still fully covered.
+    let cut = line(1000, "198.51.100.9", "/case/a.pdf", 200);
+    let mut log = ordered(&[traffic(0, 1440, None)]);
+    log.extend(&cut.as_bytes()[..cut.find("/ca").unwrap() + 3]);
+    let run = run_case(&[("access.log", log.clone())]);
+    assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
+    assert_eq!(run.records("unparsed.csv")[0]["damaged"], "yes");
+    // A NUL-filled region has no time: it could hide a request at any time.
+    let mut nul = ordered(&[traffic(0, 1440, None)]);
+    nul.extend([0u8; 4096]);
+    nul.push(b'\n');
+    let run = run_case(&[("access.log", nul)]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["damaged_lines"]);
+    assert_eq!(run.records("unparsed.csv")[0]["time"], "-");
 }
 
 #[test]
