@@ -132,4 +132,13 @@ pub enum InputError {
         /// The path of the link.
         path: String,
     },
+    /// A named pipe, socket or device: reading it could block for ever or
+    /// never end, and it is not a stored log.
+    #[error("{path}: not a regular file ({kind}); not read")]
+    NotRegularFile {
+        /// The path.
+        path: String,
+        /// `named pipe`, `socket`, `block device` or `character device`.
+        kind: String,
+    },
 }

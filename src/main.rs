@@ -2,7 +2,8 @@
 //!
 //! Exit codes (the README has the table): 0 the scan completed and every
 //! line parsed; 1 completed with caveats (lines not parsed, inputs not fully
-//! read); 2 could not run. A closed stdout (`| head`) is not an error.
+//! read); 2 could not run; 130 interrupted. A closed stdout (`| head`) is
+//! not an error.
 
 mod cli;
 
@@ -20,8 +21,17 @@ use logwitness::{ScanConfig, scan};
 /// How many unparsed lines per file are named on stderr.
 const UNPARSED_NAMED_PER_FILE: usize = 3;
 
+/// The exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report).
+const INTERRUPTED: i32 = 130;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Outputs are written only at the end of a run, so an interrupted run
+    // has nothing worth finishing: say so and stop with the documented code.
+    let _ = ctrlc::set_handler(|| {
+        eprintln!("logwitness: interrupted; the outputs of this run are incomplete");
+        std::process::exit(INTERRUPTED);
+    });
     let result = match cli.command {
         Command::Scan(args) => run_scan(*args),
         Command::Detect(args) => run_detect(args),

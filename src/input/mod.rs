@@ -93,6 +93,10 @@ impl Walk {
         }
         match fs::metadata(&real) {
             Ok(meta) if meta.is_dir() => self.visit_dir(path, real, display),
+            Ok(meta) if !meta.is_file() => self.problems.push(InputError::NotRegularFile {
+                path: display,
+                kind: special_kind(&meta.file_type()).to_string(),
+            }),
             Ok(meta) => {
                 // A file reached twice (through a link, or named twice) is
                 // one file: reading it twice would count its requests twice.
@@ -144,6 +148,22 @@ impl Walk {
     }
 }
 
+/// What a file that is neither a regular file nor a directory is.
+fn special_kind(file_type: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_fifo() {
+        "named pipe"
+    } else if file_type.is_socket() {
+        "socket"
+    } else if file_type.is_block_device() {
+        "block device"
+    } else if file_type.is_char_device() {
+        "character device"
+    } else {
+        "special file"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +198,34 @@ mod tests {
             found.problems.as_slice(),
             [InputError::SymlinkLoop { .. }]
         ));
+    }
+
+    #[test]
+    fn named_pipes_are_named_and_never_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let pipe = dir.path().join("access.log");
+        let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("mkfifo is not available; skipped");
+            return;
+        }
+        // Opening the pipe would block for ever: discovery must not.
+        let found = discover(&[dir.path().to_path_buf()], &[]);
+        assert!(found.files.is_empty());
+        assert_eq!(
+            found
+                .problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>(),
+            [
+                format!(
+                    "{}: not a regular file (named pipe); not read",
+                    pipe.display()
+                ),
+                format!("{}: no log file in this directory", dir.path().display())
+            ]
+        );
     }
 
     #[test]

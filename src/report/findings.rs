@@ -524,6 +524,7 @@ fn write_case(md: &mut String, f: &Findings) {
     if let (Some(file), Some(sha)) = (&c.file, &c.file_sha256) {
         let _ = writeln!(md, "- Case file: {} (SHA-256 {})", code(file), sha);
     }
+
     let _ = writeln!(md, "- Exposed resources: {}", list(&c.exposed));
     let _ = writeln!(
         md,
@@ -542,6 +543,13 @@ fn write_case(md: &mut String, f: &Findings) {
             "case-sensitively"
         }
     );
+    if let Some(content) = &c.file_content {
+        let _ = writeln!(
+            md,
+            "The case file, as read:\n\n{}",
+            fenced_block(content, "toml")
+        );
+    }
 }
 
 fn write_inputs(md: &mut String, i: &Inputs) {
@@ -659,6 +667,20 @@ fn code(text: &str) -> String {
     format!("{fence}{pad}{text}{pad}{fence}")
 }
 
+/// A fenced Markdown block that holds any text, line by line, with control
+/// characters escaped; the fence is longer than any backtick run inside.
+fn fenced_block(text: &str, info: &str) -> String {
+    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest_run.max(2) + 1);
+    let mut block = format!("{fence}{info}\n");
+    for line in text.lines() {
+        let _ = writeln!(block, "{}", escape_text(line));
+    }
+    block.push_str(&fence);
+    block.push('\n');
+    block
+}
+
 fn list(items: &[String]) -> String {
     if items.is_empty() {
         "none".into()
@@ -677,5 +699,14 @@ mod tests {
         assert_eq!(code("a`b"), "``a`b``");
         assert_eq!(code("`x"), "`` `x ``");
         assert_eq!(code("<script>"), "`<script>`");
+    }
+
+    #[test]
+    fn fenced_blocks_hold_any_text() {
+        assert_eq!(fenced_block("a = 1\n", "toml"), "```toml\na = 1\n```\n");
+        assert_eq!(
+            fenced_block("x\n````\n\x1b[2J", ""),
+            "`````\nx\n````\n\\x1B[2J\n`````\n"
+        );
     }
 }

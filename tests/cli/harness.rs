@@ -183,4 +183,16 @@ pub fn assert_same_outputs(a: &Run, b: &Run, what: &str) {
         without_run(b),
         "findings.json differs: {what}"
     );
+    let without_command = |run: &Run| {
+        run.findings_normalised("findings.md")
+            .lines()
+            .filter(|l| !l.starts_with("- Command: "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        without_command(a),
+        without_command(b),
+        "findings.md differs: {what}"
+    );
 }

@@ -306,3 +306,56 @@ fn bad_arguments_and_case_files_exit_2_before_reading() {
         missing.stderr
     );
 }
+
+#[test]
+fn a_named_pipe_is_named_and_the_scan_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("access.log"), lines(3, 0)).unwrap();
+    let pipe = dir.path().join("live.log");
+    let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("mkfifo is not available; skipped");
+        return;
+    }
+    let run = scan_dir(dir.path());
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("live.log: not a regular file (named pipe); not read"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(counts(&run, "access.log"), (3, 3, 0));
+}
+
+#[test]
+fn an_interrupted_scan_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = lines(300_000, 0);
+    std::fs::write(dir.path().join("access.log"), &log).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut child = crate::harness::logwitness()
+        .args(["scan", "--exposed", "/exposed/", "--out"])
+        .arg(out.path())
+        .arg(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    if child.try_wait().unwrap().is_some() {
+        eprintln!("the scan finished before it could be interrupted; skipped");
+        return;
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("logwitness: interrupted; the outputs of this run are incomplete")
+    );
+}
