@@ -80,15 +80,8 @@ fn print_summary(report: &Report<'_>) -> anyhow::Result<ExitCode> {
 
 /// Writes the CSV files and the findings of a report into its output folder.
 fn write_outputs(report: &Report<'_>, started_at: Timestamp) -> anyhow::Result<()> {
-    let out = &report.config.out;
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("cannot create output folder {}", out.display()))?;
-    report::csv::write_all(report, out)
-        .and_then(|()| {
-            let findings = report::findings::Findings::new(report, started_at);
-            report::findings::write(&findings, out)
-        })
-        .with_context(|| format!("cannot write outputs in {}", out.display()))
+    report::write_files(report, started_at)
+        .with_context(|| format!("cannot write outputs in {}", report.config.out.display()))
 }
 
 fn run_rewindow(args: RewindowArgs) -> anyhow::Result<ExitCode> {

@@ -164,6 +164,15 @@ fn external_served(summary: &Summary, config: &ScanConfig) -> Vec<(usize, Timest
         .collect()
 }
 
+/// Writes the CSV files and the findings of `report` into its output
+/// folder, creating the folder if needed (everything but evidence.sqlite).
+pub fn write_files(report: &Report<'_>, started_at: Timestamp) -> std::io::Result<()> {
+    let out = &report.config.out;
+    std::fs::create_dir_all(out)?;
+    csv::write_all(report, out)?;
+    findings::write(&findings::Findings::new(report, started_at), out)
+}
+
 /// `yes` or `no`, as the CSV files and the database write booleans.
 pub fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "no" }

@@ -1,0 +1,189 @@
+//! A reproducible synthetic access log for benchmarks and whole-run
+//! comparisons: realistic paths and agents, a few percent of requests for
+//! the exposed folder `/forms/submissions/` (some of them percent-encoded,
+//! double-encoded, with dot segments or in absolute form), and a little
+//! noise that does not parse. The same seed always gives the same bytes.
+
+use std::io::{self, Write};
+
+/// The exposed folder the synthetic traffic requests now and then.
+pub const EXPOSED: &str = "/forms/submissions/";
+
+/// The shape of the lines written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// NCSA common.
+    Common,
+    /// NCSA combined.
+    Combined,
+    /// Apache vhost_combined.
+    VhostCombined,
+}
+
+const PAGES: [&str; 12] = [
+    "/",
+    "/index.html",
+    "/news/2022/winter-services",
+    "/static/css/site.css",
+    "/static/js/app.js",
+    "/images/logo.png",
+    "/contact",
+    "/search?q=bin+collection&page=2",
+    "/forms/contact",
+    "/wp-login.php",
+    "/council/meetings/2023-01-12/minutes.pdf",
+    "/favicon.ico",
+];
+
+const EXPOSED_TARGETS: [&str; 8] = [
+    "/forms/submissions/2023/0001.json",
+    "/forms/submissions/",
+    "/forms/submissions/export.csv?from=2022-11-01",
+    "/forms/%73ubmissions/2023/0002.json",
+    "/forms/%2573ubmissions/2023/0003.json",
+    "/static/../forms/submissions/2023/0004.json",
+    "http://www.example.org/forms/submissions/2023/0005.json",
+    "/FORMS/Submissions/2023/0006.json",
+];
+
+const AGENTS: [&str; 5] = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/108.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.1 Safari/605.1.15",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:107.0) Gecko/20100101 Firefox/107.0",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "curl/7.88.1",
+];
+
+const NOISE: &str =
+    "2023/01/20 05:41:00 [error] 1207#1207: *88301 open() \"/srv/www/favicon.ico\" failed";
+
+/// What to write: how much, from when, how dense, how much of it exposed.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    /// The shape of the lines.
+    pub shape: Shape,
+    /// Stop once this many bytes are written...
+    pub bytes: u64,
+    /// ...or this many lines, whichever comes first.
+    pub lines: u64,
+    /// The first line's time, in seconds since 1970.
+    pub start: i64,
+    /// Seconds between lines.
+    pub seconds_per_line: f64,
+    /// Requests for the exposed folder, per thousand lines.
+    pub exposed_per_mille: u64,
+    /// The generator's seed: the same seed, the same bytes.
+    pub seed: u64,
+}
+
+impl Plan {
+    /// About `bytes` of `shape`, from 2022-11-01, two lines a second, 3%
+    /// of them exposed.
+    pub fn of_size(shape: Shape, bytes: u64) -> Plan {
+        Plan {
+            shape,
+            bytes,
+            lines: u64::MAX,
+            start: 1_667_260_800,
+            seconds_per_line: 0.5,
+            exposed_per_mille: 30,
+            seed: 42,
+        }
+    }
+}
+
+/// Writes the lines `plan` describes; returns how many were written.
+pub fn write_log(out: &mut impl Write, plan: Plan) -> io::Result<u64> {
+    let Plan {
+        shape,
+        bytes,
+        start,
+        seconds_per_line,
+        ..
+    } = plan;
+    let mut random = XorShift(plan.seed | 1);
+    let mut written = 0u64;
+    let mut lines = 0u64;
+    let mut stamp = Stamp::default();
+    let mut line = String::with_capacity(512);
+    while written < bytes && lines < plan.lines {
+        let time = start + (lines as f64 * seconds_per_line) as i64;
+        line.clear();
+        let roll = random.below(1000);
+        if roll == 0 {
+            line.push_str(NOISE);
+        } else {
+            let target = if roll <= plan.exposed_per_mille {
+                EXPOSED_TARGETS[random.below(EXPOSED_TARGETS.len() as u64) as usize]
+            } else {
+                PAGES[random.below(PAGES.len() as u64) as usize]
+            };
+            let status = [200, 200, 200, 304, 404, 403, 301, 500][random.below(8) as usize];
+            if shape == Shape::VhostCombined {
+                line.push_str("www.example.org:443 ");
+            }
+            let client = random.next();
+            line.push_str(&format!(
+                "{}.{}.{}.{} - - [{}] \"GET {target} HTTP/1.1\" {status} {}",
+                client % 223 + 1,
+                (client >> 8) % 256,
+                (client >> 16) % 256,
+                (client >> 24) % 254 + 1,
+                stamp.format(time),
+                random.below(90_000),
+            ));
+            if shape != Shape::Common {
+                line.push_str(&format!(
+                    " \"-\" \"{}\"",
+                    AGENTS[random.below(AGENTS.len() as u64) as usize]
+                ));
+            }
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
+        written += line.len() as u64;
+        lines += 1;
+    }
+    Ok(lines)
+}
+
+/// A synthetic log of about `bytes` bytes, in memory.
+pub fn log(shape: Shape, bytes: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes as usize + 512);
+    write_log(&mut out, Plan::of_size(shape, bytes)).expect("writing to memory");
+    out
+}
+
+/// `dd/Mon/yyyy:HH:MM:SS +0000`, formatted once per second.
+#[derive(Default)]
+struct Stamp {
+    second: Option<i64>,
+    text: String,
+}
+
+impl Stamp {
+    fn format(&mut self, time: i64) -> &str {
+        if self.second != Some(time) {
+            let t = chrono::DateTime::from_timestamp(time, 0).expect("a time in range");
+            self.text = t.format("%d/%b/%Y:%H:%M:%S +0000").to_string();
+            self.second = Some(time);
+        }
+        &self.text
+    }
+}
+
+/// A small, fast, reproducible generator (xorshift64*).
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
