@@ -51,7 +51,7 @@ fn rewindow(c: &mut Criterion) {
         ..ScanRequest::default()
     })
     .expect("a valid configuration");
-    let summary = logwitness::scan(&config);
+    let summary = logwitness::scan(&config, &logwitness::scan::Silent);
     let report = Report::new(&config, &summary);
     std::fs::create_dir_all(&scan_out).expect("an output folder");
     database::write(&report, Timestamp(0), &scan_out).expect("evidence.sqlite");

@@ -47,7 +47,11 @@ fn whole_scan(c: &mut Criterion) {
             .build()
             .expect("worker threads");
         group.bench_function(format!("combined/{threads}_threads"), |b| {
-            b.iter(|| pool.install(|| logwitness::scan(&config)).requests.len())
+            b.iter(|| {
+                pool.install(|| logwitness::scan(&config, &logwitness::scan::Silent))
+                    .requests
+                    .len()
+            })
         });
     }
     group.finish();

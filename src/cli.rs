@@ -102,6 +102,13 @@ pub struct ScanArgs {
     /// Worker threads (default: all cores).
     #[arg(short = 'j', long = "threads", value_name = "N")]
     pub threads: Option<usize>,
+    /// Skip the SHA-256 of the inputs: faster, but the manifest proves less,
+    /// identical files are not recognised, and rewindow --verify cannot check.
+    #[arg(long)]
+    pub no_hash: bool,
+    /// Draw no progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
     /// Chunk size in bytes for plain files (for tests of determinism).
     #[arg(long, hide = true, value_name = "BYTES")]
     pub chunk_size: Option<usize>,
@@ -134,6 +141,7 @@ impl ScanArgs {
             case_insensitive: self.case_insensitive,
             out: self.out,
             threads: self.threads,
+            no_hash: self.no_hash,
             chunk_size: self.chunk_size,
             inputs: self.inputs,
             command_line: command_line(),

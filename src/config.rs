@@ -163,6 +163,8 @@ pub struct ScanRequest {
     pub out: PathBuf,
     /// `-j`: worker threads (all cores when `None`).
     pub threads: Option<usize>,
+    /// `--no-hash`: skip the SHA-256 of the inputs.
+    pub no_hash: bool,
     /// Plain-file chunk size in bytes.
     pub chunk_size: Option<usize>,
     /// Log files and directories.
@@ -198,6 +200,9 @@ pub struct ScanConfig {
     pub out: PathBuf,
     /// Worker threads.
     pub threads: Option<usize>,
+    /// Whether the inputs are hashed (SHA-256), as the manifest records and
+    /// identical files are recognised by.
+    pub hash_inputs: bool,
     /// Plain-file chunk size in bytes.
     pub chunk_size: usize,
     /// Log files and directories.
@@ -263,6 +268,7 @@ impl ScanConfig {
             max_gap,
             out: request.out,
             threads: request.threads,
+            hash_inputs: !request.no_hash,
             chunk_size: request.chunk_size.unwrap_or(DEFAULT_CHUNK_SIZE).max(1),
             inputs: request.inputs,
             command_line: request.command_line,

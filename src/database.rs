@@ -134,7 +134,7 @@ fn write_case(
         .case_file
         .as_ref()
         .map(|p| p.to_string_lossy().into_owned());
-    let values: [(&str, Option<String>); 10] = [
+    let values: [(&str, Option<String>); 11] = [
         ("schema_version", Some(SCHEMA_VERSION.to_string())),
         ("tool_version", Some(env!("CARGO_PKG_VERSION").to_string())),
         ("started_at", Some(started_at.to_rfc3339())),
@@ -151,6 +151,7 @@ fn write_case(
             "case_insensitive",
             Some(config.case_insensitive.to_string()),
         ),
+        ("hash_inputs", Some(config.hash_inputs.to_string())),
     ];
     let mut insert = tx.prepare("INSERT INTO case_run (key, value) VALUES (?1, ?2)")?;
     for (key, value) in values {
@@ -454,6 +455,8 @@ fn load_config(db: &Connection, request: RewindowRequest) -> Result<ScanConfig, 
         max_gap,
         out: request.out,
         threads: None,
+        // A database from before `--no-hash` existed was always hashed.
+        hash_inputs: case_value(db, "hash_inputs")?.as_deref() != Some("false"),
         chunk_size: DEFAULT_CHUNK_SIZE,
         inputs: Vec::new(),
         command_line: request.command_line,
@@ -610,6 +613,12 @@ fn load_timeline(db: &Connection) -> rusqlite::Result<Timeline> {
 /// Re-hashes every input listed in the database; returns one message per
 /// file that has changed or gone (evidence that moved is never reused).
 pub fn verify_inputs(loaded: &Loaded) -> Vec<String> {
+    if !loaded.config.hash_inputs {
+        return vec![
+            "the scan ran with --no-hash: there is no SHA-256 to check its inputs against"
+                .to_string(),
+        ];
+    }
     let mut problems = Vec::new();
     for (file, real) in loaded.summary.files.iter().zip(&loaded.real_paths) {
         let Some(expected) = &file.sha256 else {

@@ -38,10 +38,11 @@ use std::path::Path;
 pub use config::{ScanConfig, ScanRequest};
 pub use error::{ConfigError, InputError};
 
-/// Runs a scan with a validated configuration on the current rayon pool.
-pub fn scan(config: &ScanConfig) -> scan::Summary {
+/// Runs a scan with a validated configuration on the current rayon pool,
+/// telling `progress` how it advances.
+pub fn scan(config: &ScanConfig, progress: &dyn scan::Progress) -> scan::Summary {
     let mut exclude: Vec<&Path> = vec![&config.out];
     exclude.extend(config.case_file.as_deref());
     let discovery = input::discover(&config.inputs, &exclude);
-    scan::scan(config, discovery)
+    scan::scan(config, discovery, progress)
 }

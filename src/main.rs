@@ -6,6 +6,7 @@
 //! not an error.
 
 mod cli;
+mod progress;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -57,8 +58,15 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let started_at = Timestamp(chrono::Utc::now().timestamp());
+    let bar = progress::Bar::on_stderr(args.quiet);
     let config = ScanConfig::build(args.into_request())?;
-    let summary = thread_pool(config.threads)?.install(|| logwitness::scan(&config));
+    let summary = thread_pool(config.threads)?.install(|| match &bar {
+        Some(bar) => logwitness::scan(&config, bar),
+        None => logwitness::scan(&config, &scan::Silent),
+    });
+    if let Some(bar) = &bar {
+        bar.finish();
+    }
     let report = Report::new(&config, &summary);
     write_outputs(&report, started_at)?;
     logwitness::database::write(&report, started_at, &config.out)?;

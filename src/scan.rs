@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read};
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono_tz::Tz;
 use rayon::prelude::*;
@@ -191,6 +192,17 @@ struct Opened {
     detection: Detection,
 }
 
+impl Unit {
+    fn file(&self) -> usize {
+        match self {
+            Unit::Chunk { file, .. }
+            | Unit::Stream { file }
+            | Unit::Hash { file }
+            | Unit::Nothing { file } => *file,
+        }
+    }
+}
+
 enum Unit {
     Chunk {
         file: usize,
@@ -208,17 +220,44 @@ enum Unit {
     },
 }
 
+/// Told how a scan advances, from any worker thread (a progress bar).
+/// Nothing the scan finds depends on it.
+pub trait Progress: Sync {
+    /// The scan starts: `bytes` stored bytes in `files` files.
+    fn start(&self, _bytes: u64, _files: usize) {}
+    /// `bytes` more stored bytes were read.
+    fn advance(&self, _bytes: u64) {}
+    /// One more file was read to its end (or as far as it could be).
+    fn file_done(&self) {}
+}
+
+/// No progress to show.
+pub struct Silent;
+
+impl Progress for Silent {}
+
 /// Scans the discovered files with the validated configuration.
-pub fn scan(config: &ScanConfig, discovery: Discovery) -> Summary {
+pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) -> Summary {
     let files = discovery.files;
+    progress.start(files.iter().map(|f| f.size).sum(), files.len());
     let opened: Vec<Opened> = files
         .par_iter()
         .map(|f| open_and_detect(f, config.format, config.zone))
         .collect();
-    let units = plan_units(&opened, config.chunk_size);
+    let units = plan_units(&opened, config.chunk_size, config.hash_inputs);
+    let mut units_left: Vec<AtomicUsize> = (0..files.len()).map(|_| AtomicUsize::new(0)).collect();
+    for unit in &units {
+        *units_left[unit.file()].get_mut() += 1;
+    }
     let results: Vec<ChunkResult> = units
         .par_iter()
-        .map(|unit| scan_unit(unit, &files, &opened, config))
+        .map(|unit| {
+            let result = scan_unit(unit, &files, &opened, config, progress);
+            if units_left[unit.file()].fetch_sub(1, Ordering::Relaxed) == 1 {
+                progress.file_done();
+            }
+            result
+        })
         .collect();
     merge(files, opened, results, discovery.problems)
 }
@@ -297,12 +336,14 @@ fn open_and_detect(file: &InputFile, format: FormatChoice, zone: Tz) -> Opened {
     }
 }
 
-fn plan_units(opened: &[Opened], chunk_size: usize) -> Vec<Unit> {
+fn plan_units(opened: &[Opened], chunk_size: usize, hash: bool) -> Vec<Unit> {
     let mut units = Vec::new();
     for (file, o) in opened.iter().enumerate() {
         match &o.content {
             Ok(Content::Mapped(map)) => {
-                units.push(Unit::Hash { file });
+                if hash {
+                    units.push(Unit::Hash { file });
+                }
                 units.extend(
                     chunk_ranges(map, chunk_size)
                         .into_iter()
@@ -311,7 +352,9 @@ fn plan_units(opened: &[Opened], chunk_size: usize) -> Vec<Unit> {
             }
             Ok(Content::Gzip) => units.push(Unit::Stream { file }),
             Ok(Content::Empty) | Err(InputError::UnsupportedCompression { .. }) => {
-                units.push(Unit::Hash { file });
+                if hash {
+                    units.push(Unit::Hash { file });
+                }
                 units.push(Unit::Nothing { file });
             }
             _ => units.push(Unit::Nothing { file }),
@@ -342,6 +385,7 @@ fn scan_unit(
     files: &[InputFile],
     opened: &[Opened],
     config: &ScanConfig,
+    progress: &dyn Progress,
 ) -> ChunkResult {
     match unit {
         Unit::Chunk { file, range } => {
@@ -354,9 +398,10 @@ fn scan_unit(
                 range.start as u64,
                 range.end == map.len(),
             );
+            progress.advance(range.len() as u64);
             scanner.finish()
         }
-        Unit::Stream { file } => scan_gzip(*file, &files[*file], config),
+        Unit::Stream { file } => scan_gzip(*file, &files[*file], config, progress),
         Unit::Hash { file } => {
             let sha256 = match &opened[*file].content {
                 Ok(Content::Mapped(map)) => Some(content::hash_bytes(map)),
@@ -378,10 +423,17 @@ fn scan_unit(
 
 /// Decodes a gzip file as a stream, block by block, keeping the lines read
 /// before any corruption.
-fn scan_gzip(file: usize, input: &InputFile, config: &ScanConfig) -> ChunkResult {
+fn scan_gzip(
+    file: usize,
+    input: &InputFile,
+    config: &ScanConfig,
+    progress: &dyn Progress,
+) -> ChunkResult {
     let mut scanner = LineScanner::new(file, config);
-    scanner.content_hasher = Some(Sha256::new());
-    let mut reader = match content::gzip_reader(&input.path) {
+    // The decompressed content's hash recognises a copy stored both plain
+    // and compressed; without hashing, copies are not recognised.
+    scanner.content_hasher = config.hash_inputs.then(Sha256::new);
+    let mut reader = match content::gzip_reader(&input.path, config.hash_inputs) {
         Ok(reader) => reader,
         Err(e) => {
             scanner.result.error = Some(InputError::Unreadable {
@@ -394,33 +446,21 @@ fn scan_gzip(file: usize, input: &InputFile, config: &ScanConfig) -> ChunkResult
     let mut buf = vec![0u8; 1 << 20];
     let mut filled = 0;
     let mut offset = 0u64;
-    loop {
+    let mut stored_reported = 0u64;
+    let broken = loop {
         if filled == buf.len() {
             // A line longer than the buffer: grow rather than cut it.
             buf.resize(buf.len() * 2, 0);
         }
         let n = match reader.read(&mut buf[filled..]) {
+            Ok(0) => break None,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                let lines_before = scanner.result.lines;
-                scanner.block(&buf[..filled], offset, true);
-                scanner.result.error = Some(InputError::Decompression {
-                    path: input.display.clone(),
-                    compression: "gzip".to_string(),
-                    offset: offset + filled as u64,
-                    line: lines_before + 1,
-                    message: e.to_string(),
-                });
-                scanner.result.sha256 = content::finish_gzip_hash(reader).ok();
-                return scanner.finish();
-            }
+            Err(e) => break Some(e),
         };
-        if n == 0 {
-            scanner.block(&buf[..filled], offset, true);
-            scanner.result.sha256 = content::finish_gzip_hash(reader).ok();
-            return scanner.finish();
-        }
+        let stored = reader.get_ref().get_ref().bytes_read();
+        progress.advance(stored - stored_reported);
+        stored_reported = stored;
         filled += n;
         let complete = match memchr::memrchr(b'\n', &buf[..filled]) {
             Some(i) => i + 1,
@@ -430,7 +470,22 @@ fn scan_gzip(file: usize, input: &InputFile, config: &ScanConfig) -> ChunkResult
         buf.copy_within(complete..filled, 0);
         filled -= complete;
         offset += complete as u64;
+    };
+    // What was decoded before the end, or before the stream broke, counts.
+    let lines_before = scanner.result.lines;
+    scanner.block(&buf[..filled], offset, true);
+    if let Some(e) = broken {
+        scanner.result.error = Some(InputError::Decompression {
+            path: input.display.clone(),
+            compression: "gzip".to_string(),
+            offset: offset + filled as u64,
+            line: lines_before + 1,
+            message: e.to_string(),
+        });
     }
+    scanner.result.sha256 = content::finish_gzip_hash(reader).ok().flatten();
+    progress.advance(input.size.saturating_sub(stored_reported));
+    scanner.finish()
 }
 
 /// Scans lines into a `ChunkResult`, with buffers reused across lines.

@@ -25,7 +25,19 @@ impl Timestamp {
 
     /// The instant as RFC 3339 in UTC, e.g. `2022-11-11T14:20:00Z`.
     pub fn to_rfc3339(self) -> String {
+        use chrono::{Datelike, Timelike};
         match DateTime::<Utc>::from_timestamp(self.0, 0) {
+            // Written field by field: reports write a time in every row, and
+            // a strftime pattern is parsed again on each call.
+            Some(t) if (0..=9999).contains(&t.year()) => format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            ),
             Some(t) => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             None => format!("@{}", self.0),
         }
@@ -150,6 +162,15 @@ mod tests {
     fn the_ends_of_time_are_what_rfc_3339_can_write() {
         assert_eq!(Timestamp::EARLIEST.to_rfc3339(), "0000-01-01T00:00:00Z");
         assert_eq!(Timestamp::LATEST.to_rfc3339(), "9999-12-31T23:59:59Z");
+        assert_eq!(
+            Timestamp(1_000_000_000).to_rfc3339(),
+            "2001-09-09T01:46:40Z"
+        );
+        assert_eq!(Timestamp(-1).to_rfc3339(), "1969-12-31T23:59:59Z");
+        assert_eq!(
+            Timestamp(Timestamp::LATEST.0 + 1).to_rfc3339(),
+            "+10000-01-01T00:00:00Z"
+        );
     }
 
     #[test]

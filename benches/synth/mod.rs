@@ -54,6 +54,9 @@ const AGENTS: [&str; 5] = [
     "curl/7.88.1",
 ];
 
+/// How many distinct clients the traffic comes from.
+const CLIENTS: u64 = 20_000;
+
 const NOISE: &str =
     "2023/01/20 05:41:00 [error] 1207#1207: *88301 open() \"/srv/www/favicon.ico\" failed";
 
@@ -122,7 +125,10 @@ pub fn write_log(out: &mut impl Write, plan: Plan) -> io::Result<u64> {
             if shape == Shape::VhostCombined {
                 line.push_str("www.example.org:443 ");
             }
-            let client = random.next();
+            // A skewed pick from a fixed population: a few busy clients,
+            // a long tail of rare ones, as in real traffic.
+            let client =
+                XorShift(random.below(CLIENTS) * random.below(CLIENTS) / CLIENTS + 1).next();
             line.push_str(&format!(
                 "{}.{}.{}.{} - - [{}] \"GET {target} HTTP/1.1\" {status} {}",
                 client % 223 + 1,

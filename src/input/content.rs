@@ -99,8 +99,8 @@ pub type GzipStream = MultiGzDecoder<io::BufReader<HashingReader<File>>>;
 
 /// A gzip stream of `path`, decoding every member in turn, hashing the
 /// stored (compressed) bytes as they are read.
-pub fn gzip_reader(path: &Path) -> io::Result<GzipStream> {
-    let file = HashingReader::new(File::open(path)?);
+pub fn gzip_reader(path: &Path, hash: bool) -> io::Result<GzipStream> {
+    let file = HashingReader::new(File::open(path)?, hash);
     Ok(MultiGzDecoder::new(io::BufReader::with_capacity(
         1 << 16,
         file,
@@ -110,18 +110,22 @@ pub fn gzip_reader(path: &Path) -> io::Result<GzipStream> {
 /// The SHA-256 of every stored byte of a gzip stream's file: what the
 /// decoder read, and the rest of the file after where it stopped (a corrupt
 /// member stops it early, but the manifest hashes the file as stored).
-pub fn finish_gzip_hash(stream: GzipStream) -> io::Result<String> {
+/// `None` when the stream was opened without hashing.
+pub fn finish_gzip_hash(stream: GzipStream) -> io::Result<Option<String>> {
     // Bytes in the BufReader's buffer were hashed when they were read.
     let mut rest = stream.into_inner().into_inner();
+    if rest.hasher.is_none() {
+        return Ok(None);
+    }
     io::copy(&mut rest, &mut io::sink())?;
     Ok(rest.hex_digest())
 }
 
 /// The SHA-256 of a file, read as a stream.
 pub fn hash_file(path: &Path) -> io::Result<String> {
-    let mut reader = HashingReader::new(File::open(path)?);
-    io::copy(&mut reader, &mut io::sink())?;
-    Ok(reader.hex_digest())
+    let mut hasher = Sha256::new();
+    io::copy(&mut File::open(path)?, &mut hasher)?;
+    Ok(hex(&hasher.finalize()))
 }
 
 /// The SHA-256 of bytes, as lower-case hex.
@@ -134,29 +138,39 @@ pub fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A reader that hashes every byte that passes through it.
+/// A reader that hashes every byte that passes through it (when asked to).
 pub struct HashingReader<R> {
     inner: R,
-    hasher: Sha256,
+    hasher: Option<Sha256>,
+    bytes_read: u64,
 }
 
 impl<R> HashingReader<R> {
-    fn new(inner: R) -> HashingReader<R> {
+    fn new(inner: R, hash: bool) -> HashingReader<R> {
         HashingReader {
             inner,
-            hasher: Sha256::new(),
+            hasher: hash.then(Sha256::new),
+            bytes_read: 0,
         }
     }
 
-    fn hex_digest(self) -> String {
-        hex(&self.hasher.finalize())
+    /// How many bytes passed through so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
+
+    fn hex_digest(self) -> Option<String> {
+        self.hasher.map(|h| hex(&h.finalize()))
     }
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        self.bytes_read += n as u64;
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(&buf[..n]);
+        }
         Ok(n)
     }
 }
@@ -165,7 +179,7 @@ impl<R: Read> Read for HashingReader<R> {
 /// breaks first); used to detect its format.
 pub fn gzip_head(path: &Path, limit: usize) -> io::Result<Vec<u8>> {
     let mut out = vec![0u8; limit];
-    let n = read_up_to(&mut gzip_reader(path)?, &mut out).unwrap_or(0);
+    let n = read_up_to(&mut gzip_reader(path, false)?, &mut out).unwrap_or(0);
     out.truncate(n);
     Ok(out)
 }
@@ -208,10 +222,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.gz");
         std::fs::write(&path, &data).unwrap();
-        let mut stream = gzip_reader(&path).unwrap();
+        let mut stream = gzip_reader(&path, true).unwrap();
         let mut out = Vec::new();
         assert!(stream.read_to_end(&mut out).is_err());
-        assert_eq!(finish_gzip_hash(stream).unwrap(), hash_bytes(&data));
+        assert_eq!(finish_gzip_hash(stream).unwrap(), Some(hash_bytes(&data)));
+        let unhashed = gzip_reader(&path, false).unwrap();
+        assert_eq!(finish_gzip_hash(unhashed).unwrap(), None);
     }
 
     #[test]

@@ -127,6 +127,8 @@ pub struct Case {
     pub max_gap_seconds: i64,
     /// Whether paths were compared case-insensitively.
     pub case_insensitive: bool,
+    /// Whether the inputs were hashed (SHA-256); `--no-hash` skips it.
+    pub inputs_hashed: bool,
 }
 
 /// What was read.
@@ -281,6 +283,7 @@ impl Findings {
                 authorised_users: config.authorised.users().map(String::from).collect(),
                 max_gap_seconds: config.max_gap,
                 case_insensitive: config.case_insensitive,
+                inputs_hashed: config.hash_inputs,
             },
             inputs: Inputs {
                 files: summary.files.len(),
@@ -532,6 +535,15 @@ fn write_case(md: &mut String, f: &Findings) {
         list(&c.authorised_networks)
     );
     let _ = writeln!(md, "- Authorised users: {}", list(&c.authorised_users));
+    let _ = writeln!(
+        md,
+        "- Inputs hashed: {}",
+        if c.inputs_hashed {
+            "yes, SHA-256 of each file as stored (files.csv)"
+        } else {
+            "no (--no-hash): the manifest holds no SHA-256, identical files were not recognised as copies, and the inputs cannot be verified later"
+        }
+    );
     let _ = writeln!(
         md,
         "- Time zone for local times: {}; gap threshold: {}; paths compared {}\n",

@@ -300,3 +300,45 @@ fn the_database_answers_the_readme_queries() {
         missing.stderr
     );
 }
+
+#[test]
+fn without_hashes_only_the_hashes_are_missing_and_verify_refuses() {
+    let hashed = scan(&SAMPLE);
+    let unhashed = scan(&[
+        "--no-hash",
+        "--case",
+        "sample-logs/case.toml",
+        "sample-logs",
+    ]);
+    assert_eq!(unhashed.code, hashed.code);
+    for name in OUTPUTS.iter().filter(|n| **n != "files.csv") {
+        assert!(
+            hashed.output(name) == unhashed.output(name),
+            "{name} differs with --no-hash"
+        );
+    }
+    let (with, without) = (hashed.records("files.csv"), unhashed.records("files.csv"));
+    assert_eq!(with.len(), without.len());
+    for (mut a, mut b) in with.into_iter().zip(without) {
+        assert_eq!(a["sha256"].len(), 64);
+        assert_eq!(b["sha256"], "-");
+        a.remove("sha256");
+        b.remove("sha256");
+        assert_eq!(a, b);
+    }
+    assert!(
+        unhashed
+            .output("findings.md")
+            .contains("- Inputs hashed: no (--no-hash)")
+    );
+    assert_eq!(unhashed.findings_json()["case"]["inputs_hashed"], false);
+    let verify = rewindow(unhashed.out.path(), &["--verify"]);
+    assert_eq!(verify.code, 2);
+    assert!(
+        verify.stderr.contains(
+            "the scan ran with --no-hash: there is no SHA-256 to check its inputs against"
+        ),
+        "{}",
+        verify.stderr
+    );
+}
