@@ -89,14 +89,19 @@ CREATE TABLE requests (
     claimed_crawler INTEGER NOT NULL, line_sha256 BLOB NOT NULL,
     duplicate_of_file INTEGER, duplicate_of_line INTEGER, duplicate_of_offset INTEGER
 );
-CREATE INDEX requests_by_time ON requests (epoch);
-CREATE INDEX requests_by_client ON requests (client);
 CREATE TABLE unparsed (
     file_id INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL, offset INTEGER NOT NULL,
     time TEXT, epoch INTEGER, reason TEXT NOT NULL, unterminated TEXT NOT NULL, damaged TEXT NOT NULL,
     mentions_exposed TEXT NOT NULL, excerpt TEXT NOT NULL
 );
 CREATE TABLE timeline (minute INTEGER PRIMARY KEY, time TEXT NOT NULL, lines INTEGER NOT NULL);
+";
+
+/// Indexes for investigators' queries, built once the rows are in (faster
+/// than keeping them up to date row by row).
+const INDEXES: &str = "
+CREATE INDEX requests_by_time ON requests (epoch);
+CREATE INDEX requests_by_client ON requests (client);
 ";
 
 /// Writes `report`'s scan into `dir/evidence.sqlite`, replacing any there.
@@ -110,12 +115,17 @@ pub fn write(report: &Report<'_>, started_at: Timestamp, dir: &Path) -> Result<(
     let fresh = dir.join(format!("{FILE_NAME}.partial"));
     let _ = std::fs::remove_file(&fresh);
     let mut db = Connection::open(&fresh).map_err(sqlite)?;
+    // No journal and no syncs while writing: the file is new, and only a
+    // complete one is renamed into place; a crash leaves just the partial.
+    db.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+        .map_err(sqlite)?;
     db.execute_batch(SCHEMA).map_err(sqlite)?;
     let tx = db.transaction().map_err(sqlite)?;
     write_case(&tx, report, started_at).map_err(sqlite)?;
     write_files(&tx, report).map_err(sqlite)?;
     write_requests(&tx, report).map_err(sqlite)?;
     write_unparsed_and_timeline(&tx, report).map_err(sqlite)?;
+    tx.execute_batch(INDEXES).map_err(sqlite)?;
     tx.commit().map_err(sqlite)?;
     drop(db);
     std::fs::rename(&fresh, &path).map_err(|e| DatabaseError::Invalid {

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Whole-run comparison: logwitness against the tools an investigator would
+# otherwise use, on the same synthetic data, in one run.
+#
+#   scripts/compare.sh [SIZE_MB] [WORK_DIR]
+#
+# Generates a reproducible combined-format log of SIZE_MB (default 1024)
+# with the benches' generator (realistic paths and agents, 3% requests for
+# /forms/submissions/, some encoded, dot-segment or absolute-form, a little
+# noise), and a gzip copy; times each command with hyperfine (warm page
+# cache), then prints each median, logwitness's ratio to each tool, and the
+# peak memory of the logwitness runs. GoAccess and lnav are timed on a
+# slice of a fifth of the log (they are far slower), and their ratios are
+# scaled to the whole file; the output says so.
+#
+# Needs: cargo, hyperfine, ripgrep, goaccess, lnav, openssl, gzip, python3
+# (apt-get install hyperfine ripgrep goaccess lnav).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+size_mb="${1:-1024}"
+work="${2:-${TMPDIR:-/tmp}/logwitness-compare}"
+runs="${RUNS:-5}"
+mkdir -p "$work"
+
+for tool in hyperfine rg goaccess lnav openssl gzip zcat python3; do
+    command -v "$tool" >/dev/null || {
+        echo "compare.sh: $tool is missing (apt-get install hyperfine ripgrep goaccess lnav)" >&2
+        exit 2
+    }
+done
+
+cargo build --release --quiet --bin logwitness --example synthetic_log
+lw="$PWD/target/release/logwitness"
+log="$work/access.log"
+bytes=$((size_mb * 1024 * 1024))
+if [ ! -f "$log" ] || [ "$(stat -c %s "$log")" -lt "$bytes" ]; then
+    echo "generating $size_mb MB of combined log in $log" >&2
+    target/release/examples/synthetic_log "$bytes" combined >"$log"
+    gzip -6 -c "$log" >"$log.gz"
+    # A fifth, cut on a line end, for the slow tools.
+    head -c $((bytes / 5)) "$log" | head -n -1 >"$work/slice.log"
+    # The same lines in eight gzip files, as rotated logs arrive.
+    rm -rf "$work/rotated" && mkdir -p "$work/rotated"
+    split -n l/8 -d "$log" "$work/rotated/access.log."
+    gzip -6 "$work/rotated"/access.log.*
+fi
+slice_ratio=$(python3 -c "import os; print(os.path.getsize('$log') / os.path.getsize('$work/slice.log'))")
+
+scan="$lw scan --quiet --exposed /forms/submissions/ --window 2022-11-01..2022-12-01"
+json="$work/times.json"
+hyperfine --warmup 1 --runs "$runs" --ignore-failure --export-json "$json" \
+    -n "logwitness scan" "$scan --out $work/out $log" \
+    -n "logwitness scan --no-hash" "$scan --no-hash --out $work/out $log" \
+    -n "logwitness scan (gzip)" "$scan --out $work/out $log.gz" \
+    -n "logwitness scan (8 gzip files)" "$scan --out $work/out $work/rotated" \
+    -n "rg -c LITERAL" "rg -c /forms/submissions/ $log" \
+    -n "wc -l" "wc -l $log" \
+    -n "openssl dgst -sha256" "openssl dgst -sha256 $log" \
+    -n "zcat > /dev/null" "zcat $log.gz" \
+    -n "logwitness scan (slice)" "$scan --out $work/out $work/slice.log" \
+    -n "goaccess (slice)" "goaccess $work/slice.log --log-format=COMBINED --no-progress -o $work/goaccess.json" \
+    -n "lnav (slice)" "lnav -n -q -c ';SELECT count(*) FROM access_log WHERE cs_uri_stem LIKE \"%/forms/submissions/%\"' $work/slice.log" \
+    >&2
+
+# Peak resident memory of the logwitness runs: all of it (which counts the
+# memory-mapped log's pages, shared with the page cache) and the anonymous
+# part alone (what logwitness itself allocates), sampled every 20 ms.
+peak_memory() {
+    "$@" >/dev/null 2>&1 &
+    local pid=$! peak_rss=0 peak_anon=0 rss anon
+    while kill -0 "$pid" 2>/dev/null; do
+        rss=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+        anon=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+        [ "${rss:-0}" -gt "$peak_rss" ] && peak_rss=$rss
+        [ "${anon:-0}" -gt "$peak_anon" ] && peak_anon=$anon
+        sleep 0.02
+    done
+    wait "$pid" || true
+    echo "$((peak_rss / 1024)) MB resident, $((peak_anon / 1024)) MB anonymous"
+}
+
+echo "# $(date -u +%Y-%m-%d), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "# log: $(stat -c %s "$log") bytes, $(wc -l <"$log") lines; gzip copy: $(stat -c %s "$log.gz") bytes; slice: $(stat -c %s "$work/slice.log") bytes"
+python3 - "$json" "$slice_ratio" <<'EOF'
+import json, sys
+results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+slice_ratio = float(sys.argv[2])
+median = {name: r["median"] for name, r in results.items()}
+print(f"{'command':32} {'median s':>9}")
+for name, m in median.items():
+    print(f"{name:32} {m:9.3f}")
+print()
+print("ratios (logwitness / tool; below 1 is faster than the tool):")
+pairs = [
+    ("logwitness scan --no-hash", "rg -c LITERAL"),
+    ("logwitness scan --no-hash", "wc -l"),
+    ("logwitness scan", "openssl dgst -sha256"),
+    ("logwitness scan (gzip)", "zcat > /dev/null"),
+    ("logwitness scan (8 gzip files)", "zcat > /dev/null"),
+    ("logwitness scan (slice)", "goaccess (slice)"),
+    ("logwitness scan (slice)", "lnav (slice)"),
+]
+for ours, theirs in pairs:
+    print(f"  {ours:28} / {theirs:22} = {median[ours] / median[theirs]:6.2f}")
+print(f"(the slice is 1/{slice_ratio:.1f} of the log; ratios on it are like for like)")
+EOF
+echo "peak memory, logwitness scan: $(peak_memory $scan --out "$work/out" "$log")"
+echo "peak memory, logwitness scan (gzip): $(peak_memory $scan --out "$work/out" "$log.gz")"
