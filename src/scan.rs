@@ -192,17 +192,6 @@ struct Opened {
     detection: Detection,
 }
 
-impl Unit {
-    fn file(&self) -> usize {
-        match self {
-            Unit::Chunk { file, .. }
-            | Unit::Stream { file }
-            | Unit::Hash { file }
-            | Unit::Nothing { file } => *file,
-        }
-    }
-}
-
 enum Unit {
     Chunk {
         file: usize,
@@ -218,6 +207,18 @@ enum Unit {
     Nothing {
         file: usize,
     },
+}
+
+impl Unit {
+    /// The file the unit belongs to.
+    fn file(&self) -> usize {
+        match self {
+            Unit::Chunk { file, .. }
+            | Unit::Stream { file }
+            | Unit::Hash { file }
+            | Unit::Nothing { file } => *file,
+        }
+    }
 }
 
 /// Told how a scan advances, from any worker thread (a progress bar).
