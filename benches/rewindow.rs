@@ -25,23 +25,15 @@ fn time<T>(what: &str, f: impl FnOnce() -> T) -> T {
 }
 
 fn rewindow(c: &mut Criterion) {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let log = dir.path().join("access.log");
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&log).expect("a log file"));
-    synth::write_log(
-        &mut file,
-        synth::Plan {
-            shape: synth::Shape::Combined,
-            bytes: u64::MAX,
-            lines: LINES,
-            start: 1_640_995_200,
-            seconds_per_line: YEAR_SECONDS / LINES as f64,
-            exposed_per_mille: 72,
-            seed: 7,
-        },
-    )
-    .expect("writing the log");
-    drop(file);
+    let (dir, log) = synth::temporary_log(synth::Plan {
+        shape: synth::Shape::Combined,
+        bytes: u64::MAX,
+        lines: LINES,
+        start: 1_640_995_200,
+        seconds_per_line: YEAR_SECONDS / LINES as f64,
+        exposed_per_mille: 72,
+        seed: 7,
+    });
     let scan_out = dir.path().join("scan");
     let config = ScanConfig::build(ScanRequest {
         exposed: vec![synth::EXPOSED.into()],

@@ -25,15 +25,7 @@ fn config(log: &Path, out: &Path, threads: Option<usize>) -> ScanConfig {
 }
 
 fn whole_scan(c: &mut Criterion) {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let log = dir.path().join("access.log");
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&log).expect("a log file"));
-    synth::write_log(
-        &mut file,
-        synth::Plan::of_size(synth::Shape::Combined, LOG_BYTES),
-    )
-    .expect("writing the log");
-    drop(file);
+    let (dir, log) = synth::temporary_log(synth::Plan::of_size(synth::Shape::Combined, LOG_BYTES));
     let out = dir.path().join("out");
     let size = std::fs::metadata(&log).expect("the log").len();
     let mut group = c.benchmark_group("scan");

@@ -153,6 +153,18 @@ pub fn write_log(out: &mut impl Write, plan: Plan) -> io::Result<u64> {
     Ok(lines)
 }
 
+/// Writes the lines `plan` describes into `access.log` in a new temporary
+/// folder; returns the folder (removed when dropped) and the log's path.
+pub fn temporary_log(plan: Plan) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("access.log");
+    let mut file = io::BufWriter::new(std::fs::File::create(&path).expect("a log file"));
+    write_log(&mut file, plan)
+        .and_then(|_| file.flush())
+        .expect("writing the log");
+    (dir, path)
+}
+
 /// A synthetic log of about `bytes` bytes, in memory.
 pub fn log(shape: Shape, bytes: u64) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes as usize + 512);
