@@ -10,8 +10,8 @@
 # noise), and a gzip copy; times each command with hyperfine (warm page
 # cache), then prints each median, logwitness's ratio to each tool, and the
 # peak memory of the logwitness runs. GoAccess and lnav are timed on a
-# slice of a fifth of the log (they are far slower), and their ratios are
-# scaled to the whole file; the output says so.
+# slice of a fifth of the log (they are far slower) and compared with a
+# logwitness scan of the same slice; the output says so.
 #
 # Needs: cargo, hyperfine, ripgrep, goaccess, lnav, openssl, gzip, python3
 # (apt-get install hyperfine ripgrep goaccess lnav).

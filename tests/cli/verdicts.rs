@@ -192,13 +192,17 @@ fn an_unparsed_line_that_mentions_an_exposed_resource_is_inconclusive() {
     assert_eq!(mentions, ["yes", "no"]);
 }
 
+/// A request at `minute`, cut short inside its target (`/ca` could have
+/// been `/case/...`), with no line end: the end of a log cut mid-write.
+fn cut_line(minute: i64) -> String {
+    let whole = line(minute, "198.51.100.9", "/case/a.pdf", 200);
+    whole[..whole.find("/ca").unwrap() + 3].to_string()
+}
+
 #[test]
 fn a_line_cut_short_inside_the_window_is_inconclusive() {
-    // Cut inside the target: `/ca` could have been `/case/...`.
-    let cut = line(700, "198.51.100.9", "/case/a.pdf", 200);
-    let cut = &cut[..cut.find("/ca").unwrap() + 3];
     let mut log = ordered(&[traffic(0, 1440, None)]);
-    log.extend(cut.as_bytes());
+    log.extend(cut_line(700).as_bytes());
     let run = run_case(&[("access.log", log)]);
     let w = window(&run);
     assert_eq!(w["verdict"], "inconclusive");
@@ -225,9 +229,8 @@ fn a_line_cut_short_inside_the_window_is_inconclusive() {
 #[test]
 fn a_damaged_line_bears_only_on_the_windows_its_time_could_fall_in() {
     // Cut short after the window closed: the window is still fully covered.
-    let cut = line(1000, "198.51.100.9", "/case/a.pdf", 200);
     let mut log = ordered(&[traffic(0, 1440, None)]);
-    log.extend(&cut.as_bytes()[..cut.find("/ca").unwrap() + 3]);
+    log.extend(cut_line(1000).as_bytes());
     let run = run_case(&[("access.log", log.clone())]);
     assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
     assert_eq!(run.records("unparsed.csv")[0]["damaged"], "yes");
