@@ -100,14 +100,15 @@ pub fn read_csv(path: &Path) -> Vec<Vec<String>> {
 
 /// Runs `logwitness scan ARGS --out TMP`.
 pub fn scan(args: &[&str]) -> Run {
+    let mut cmd = logwitness();
+    cmd.arg("scan").args(args);
+    run_with_out(cmd)
+}
+
+/// Runs `cmd --out TMP`.
+pub fn run_with_out(mut cmd: Command) -> Run {
     let out = tempfile::tempdir().unwrap();
-    let output = logwitness()
-        .arg("scan")
-        .args(args)
-        .arg("--out")
-        .arg(out.path())
-        .output()
-        .unwrap();
+    let output = cmd.arg("--out").arg(out.path()).output().unwrap();
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
-use crate::harness::{Run, scan};
+use crate::harness::{Run, repo, run_with_out, scan};
 
 /// `n` combined lines, each a request for the exposed folder.
 fn lines(n: usize, first_second: usize) -> String {
@@ -186,19 +186,60 @@ fn an_unreadable_file_is_named_and_skipped() {
     let locked = dir.path().join("locked.log");
     std::fs::write(&locked, lines(2, 0)).unwrap();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
-    if std::fs::read(&locked).is_ok() {
-        eprintln!("note: running with permission to read anything (root); skipped");
-        return;
-    }
     std::fs::write(dir.path().join("open.log"), lines(2, 5)).unwrap();
-    let run = scan_dir(dir.path());
-    assert_eq!(run.code, 1);
+    let Some(run) = scan_without_read_override(dir.path(), &locked) else {
+        eprintln!("note: cannot run without permission to read anything; skipped");
+        return;
+    };
+    assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.stderr.contains("locked.log: cannot read"),
         "{}",
         run.stderr
     );
     assert_eq!(counts(&run, "open.log"), (2, 2, 0));
+    let locked_row = file_row(&run, "locked.log");
+    assert_eq!(
+        (&*locked_row["lines"], &*locked_row["complete"]),
+        ("0", "no")
+    );
+    let caveats = &run.findings_json()["windows"][0]["caveats"];
+    let unread = caveats
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "input_incomplete")
+        .unwrap_or_else(|| panic!("{caveats}"));
+    assert!(unread["detail"].as_str().unwrap().contains("locked.log"));
+}
+
+/// Scans `dir` as a process that file permissions apply to. Root reads a
+/// mode-000 file regardless (CAP_DAC_OVERRIDE), and CI runs as root, so
+/// there the binary runs under `setpriv` with those capabilities dropped.
+/// `None` when that cannot be arranged (root without setpriv).
+fn scan_without_read_override(dir: &Path, locked: &Path) -> Option<Run> {
+    if std::fs::read(locked).is_err() {
+        return Some(scan_dir(dir));
+    }
+    const DROP: &str = "-dac_override,-dac_read_search";
+    let setpriv = |program: &Path| {
+        let mut cmd = std::process::Command::new("setpriv");
+        cmd.args(["--bounding-set", DROP, "--inh-caps", DROP])
+            .arg(program);
+        cmd
+    };
+    let denied = setpriv(Path::new("cat"))
+        .arg(locked)
+        .output()
+        .is_ok_and(|o| !o.status.success());
+    if !denied {
+        return None;
+    }
+    let mut cmd = setpriv(Path::new(env!("CARGO_BIN_EXE_logwitness")));
+    cmd.current_dir(repo())
+        .args(["scan", "--exposed", "/exposed/"])
+        .arg(dir);
+    Some(run_with_out(cmd))
 }
 
 #[test]
