@@ -1,5 +1,6 @@
 //! Request targets: splitting, canonicalising and matching against the
-//! exposed rules (MB/s of target bytes), and the check of unparsed lines.
+//! exposed rules (MB/s of target bytes), with and without the pre-filter,
+//! and the check of unparsed lines.
 
 // Each bench uses a part of the generator.
 #[allow(dead_code)]
@@ -43,9 +44,13 @@ fn match_targets(c: &mut Criterion) {
             ]),
         ),
     ];
-    for (name, set) in sets {
+    let with_and_without_prefilter = sets.into_iter().flat_map(|(name, set)| {
+        let full = set.clone().without_prefilter();
+        [(name.to_string(), set), (format!("{name}_no_prefilter"), full)]
+    });
+    for (name, set) in with_and_without_prefilter {
         let mut normaliser = Normaliser::new(false);
-        group.bench_function(name, |b| {
+        group.bench_function(&name, |b| {
             b.iter(|| {
                 let mut matched = 0usize;
                 for target in &targets {

@@ -106,6 +106,10 @@ pub struct ScanArgs {
     /// identical files are not recognised, and rewindow --verify cannot check.
     #[arg(long)]
     pub no_hash: bool,
+    /// Canonicalise every request target in full instead of skipping those
+    /// the pre-filter rules out (slower; for checking: the outputs are the same).
+    #[arg(long)]
+    pub no_prefilter: bool,
     /// Draw no progress bar.
     #[arg(short, long)]
     pub quiet: bool,
@@ -142,6 +146,7 @@ impl ScanArgs {
             out: self.out,
             threads: self.threads,
             no_hash: self.no_hash,
+            no_prefilter: self.no_prefilter,
             chunk_size: self.chunk_size,
             inputs: self.inputs,
             command_line: command_line(),

@@ -165,6 +165,8 @@ pub struct ScanRequest {
     pub threads: Option<usize>,
     /// `--no-hash`: skip the SHA-256 of the inputs.
     pub no_hash: bool,
+    /// `--no-prefilter`: canonicalise every request target in full.
+    pub no_prefilter: bool,
     /// Plain-file chunk size in bytes.
     pub chunk_size: Option<usize>,
     /// Log files and directories.
@@ -231,7 +233,10 @@ impl ScanConfig {
         let case_insensitive =
             request.case_insensitive || case.server.case_insensitive.unwrap_or(false);
         let format = parse_format(request.format.as_deref().or(case.server.format.as_deref()))?;
-        let rules = build_rules(&case, &request.exposed, case_insensitive)?;
+        let mut rules = build_rules(&case, &request.exposed, case_insensitive)?;
+        if request.no_prefilter {
+            rules = rules.without_prefilter();
+        }
         let max_gap = parse_max_gap(request.max_gap.as_deref().or(case.case.max_gap.as_deref()))?;
         let windows = build_windows(&case, &request.windows, zone)?;
         let networks: Vec<String> = case

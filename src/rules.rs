@@ -9,6 +9,7 @@
 //! exposed folder. `matched_via` says `raw` when the path as logged matches
 //! the same rule, and otherwise names the transformations that were needed.
 
+use aho_corasick::AhoCorasick;
 use regex::bytes::Regex;
 
 use crate::error::ConfigError;
@@ -114,6 +115,32 @@ impl Rule {
         (literal.len() > 1).then(|| literal.to_ascii_lowercase())
     }
 
+    /// Text that every path this rule matches holds, as a whole or inside
+    /// one segment, once the path is free of the bytes that canonicalising
+    /// rewrites (see `Prefilter`). `None` when there is no such text.
+    fn prefilter_piece(&self) -> Option<Vec<u8>> {
+        match &self.kind {
+            // Both forms are compared: the piece must be in each.
+            RuleKind::Prefix | RuleKind::Exact => longest_shared_piece(&self.canonical, &self.raw),
+            // The glob's pattern is compiled from the rule as written and
+            // is compared with both forms; its text before the first
+            // wildcard is literal.
+            RuleKind::Glob(_) => {
+                let end = self
+                    .raw
+                    .iter()
+                    .position(|b| matches!(b, b'*' | b'?'))
+                    .unwrap_or(self.raw.len());
+                self.raw[..end]
+                    .split(|&b| b == b'/')
+                    .max_by_key(|piece| piece.len())
+            }
+            RuleKind::Regex(_) => None,
+        }
+        .filter(|piece| !piece.is_empty())
+        .map(<[u8]>::to_vec)
+    }
+
     fn matches_raw(&self, path: &[u8]) -> bool {
         self.matches_with(path, &self.raw)
     }
@@ -142,6 +169,29 @@ fn prefix_matches(rule: &[u8], path: &[u8]) -> bool {
         Some(folder) => path.starts_with(rule) || path == folder,
         None => path.starts_with(rule) && matches!(path.get(rule.len()), None | Some(b'/')),
     }
+}
+
+/// The longest slash-free text of `canonical` that `raw` holds too, in
+/// any case. Rules are short, so trying every piece is cheap.
+fn longest_shared_piece<'r>(canonical: &'r [u8], raw: &[u8]) -> Option<&'r [u8]> {
+    let mut best: &[u8] = &[];
+    for segment in canonical.split(|&b| b == b'/') {
+        for start in 0..segment.len() {
+            for end in (start + best.len() + 1..=segment.len()).rev() {
+                if contains_ignoring_case(raw, &segment[start..end]) {
+                    best = &segment[start..end];
+                    break;
+                }
+            }
+        }
+    }
+    Some(best)
+}
+
+fn contains_ignoring_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len().max(1))
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 fn compile(pattern: &str, case_insensitive: bool) -> Result<Regex, String> {
@@ -179,19 +229,77 @@ pub struct RuleMatch {
     pub via: Transforms,
 }
 
+/// A test on a path as logged that lets most paths skip canonicalising,
+/// and that only ever over-matches: a false pass costs time, never a
+/// request.
+///
+/// Why it cannot miss: canonicalising writes new text into a path only
+/// where it holds `%` (percent-encoding) or `\` (log escapes such as
+/// `\x41`; backslashes). Without them it only cuts path parameters (from
+/// `;` to the end of a segment), merges slashes, drops `.` and `..`
+/// segments (whole segments, the others kept in order) and folds case. So
+/// each segment of the canonical path is text of one segment of the logged
+/// path, up to case. Every rule has a slash-free piece of text that any path it
+/// matches holds (`Rule::prefilter_piece`); a path with none of the three
+/// bytes and none of the pieces (in any case) matches no rule. A rule
+/// without a piece (a regular expression, `/`) turns the test off.
+#[derive(Debug, Clone)]
+struct Prefilter {
+    pieces: AhoCorasick,
+}
+
+impl Prefilter {
+    fn new(rules: &[Rule]) -> Option<Prefilter> {
+        let pieces: Vec<Vec<u8>> = rules
+            .iter()
+            .map(Rule::prefilter_piece)
+            .collect::<Option<_>>()?;
+        let pieces = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(pieces)
+            .ok()?;
+        Some(Prefilter { pieces })
+    }
+
+    /// Whether `path` (a logged path without query) could match a rule.
+    fn passes(&self, path: &[u8]) -> bool {
+        memchr::memchr2(b'%', b'\\', path).is_some() || self.pieces.is_match(path)
+    }
+}
+
 /// All exposed-resource rules of a case.
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     rules: Vec<Rule>,
     /// Lower-case literal text of the rules, looked for in unparsed lines.
     needles: Vec<Vec<u8>>,
+    /// `None`: every path is canonicalised.
+    prefilter: Option<Prefilter>,
 }
 
 impl RuleSet {
     /// A set of the given rules, in the order given.
     pub fn new(rules: Vec<Rule>) -> RuleSet {
         let needles = rules.iter().filter_map(Rule::needle).collect();
-        RuleSet { rules, needles }
+        let prefilter = Prefilter::new(&rules);
+        RuleSet {
+            rules,
+            needles,
+            prefilter,
+        }
+    }
+
+    /// The same rules, with every path canonicalised in full: for checking
+    /// that the pre-filter changes nothing.
+    pub fn without_prefilter(mut self) -> RuleSet {
+        self.prefilter = None;
+        self
+    }
+
+    /// Whether the pre-filter is in use (it is off when some rule has no
+    /// literal text to look for).
+    pub fn has_prefilter(&self) -> bool {
+        self.prefilter.is_some()
     }
 
     /// Whether a line that did not parse could be a request to an exposed
@@ -245,6 +353,13 @@ impl RuleSet {
         normaliser: &mut Normaliser,
     ) -> Option<(RuleMatch, Vec<u8>)> {
         if self.rules.is_empty() {
+            return None;
+        }
+        if self
+            .prefilter
+            .as_ref()
+            .is_some_and(|p| !p.passes(target.path))
+        {
             return None;
         }
         // An absolute-form target's path was cut out of the target, so it is
@@ -455,6 +570,127 @@ mod tests {
             let got = set.mentioned_in(line.as_bytes(), &mut Normaliser::new(false));
             assert_eq!(got, *want, "{line}");
         }
+    }
+
+    /// Ways an attacker or a client can write the same path, each applied
+    /// at a position chosen by `at`.
+    fn mutate(path: &str, kind: u64, at: u64) -> String {
+        let bytes = path.as_bytes();
+        let i = (at as usize) % (bytes.len() + 1);
+        let (head, tail) = path.split_at(path.floor_char_boundary(i));
+        let slash = path.match_indices('/').map(|(k, _)| k).nth(at as usize % 3);
+        match (kind % 12, slash) {
+            (0, _) => match tail.chars().next() {
+                Some(c) if c.is_ascii() => format!("{head}%{:02X}{}", c as u32, &tail[1..]),
+                _ => path.to_string(),
+            },
+            (1, _) => match tail.chars().next() {
+                Some(c) if c.is_ascii() => format!("{head}%25{:02x}{}", c as u32, &tail[1..]),
+                _ => path.to_string(),
+            },
+            (11, _) => match tail.chars().next() {
+                Some(c) if c.is_ascii() => format!("{head}\\x{:02x}{}", c as u32, &tail[1..]),
+                _ => path.to_string(),
+            },
+            (2, _) => path.to_ascii_uppercase(),
+            (3, _) => format!("{head}{}", tail.to_ascii_uppercase()),
+            (4, Some(k)) => format!("{}/./{}", &path[..k], &path[k + 1..]),
+            (5, Some(k)) => format!("{}/junk/../{}", &path[..k], &path[k + 1..]),
+            (6, Some(k)) => format!("{}//{}", &path[..k], &path[k + 1..]),
+            (7, Some(k)) => format!("{}\\{}", &path[..k], &path[k + 1..]),
+            (8, Some(k)) => format!("{};jsessionid=1/{}", &path[..k], &path[k + 1..]),
+            (9, Some(k)) => format!("{}\\x2f{}", &path[..k], &path[k + 1..]),
+            (10, _) if path.starts_with('/') => format!("HTTP://victim.example:8080{path}"),
+            _ => path.to_string(),
+        }
+    }
+
+    /// The pre-filter may only ever over-match: for every variant of every
+    /// path that the full matcher accepts, it lets the path through.
+    #[test]
+    fn prefilter_passes_every_variant_the_full_matcher_accepts() {
+        let rule_sets: &[&[&str]] = &[
+            &["prefix:/forms/submissions/"],
+            &["prefix:/forms/sub", "exact:/admin/export.csv"],
+            &["glob:/cases/*/files/**", "exact:/Admin"],
+            &["prefix:/my%20files/", "prefix:/a/../b/c/"],
+            &["prefix:/files%zz/", "exact:/x;y/report.pdf"],
+        ];
+        let paths = [
+            "/forms/submissions/0003.json",
+            "/forms/submissions",
+            "/forms/sub/x",
+            "/forms/subx",
+            "/admin/export.csv",
+            "/Admin",
+            "/cases/42/files/a/b.pdf",
+            "/cases/42/other",
+            "/my files/a",
+            "/b/c/d",
+            "/files%zz/a",
+            "/x;y/report.pdf",
+            "/static/site.css",
+            "/",
+        ];
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let (mut matched, mut skipped) = (0, 0);
+        for ci in [false, true] {
+            for specs in rule_sets {
+                let rules: Vec<Rule> = specs.iter().map(|r| Rule::parse(r, ci).unwrap()).collect();
+                let filtered = RuleSet::new(rules);
+                assert!(filtered.has_prefilter(), "{specs:?}");
+                let full = filtered.clone().without_prefilter();
+                let mut normaliser = Normaliser::new(ci);
+                for path in paths {
+                    for _ in 0..400 {
+                        let mut variant = path.to_string();
+                        for _ in 0..next() % 4 {
+                            variant = mutate(&variant, next(), next());
+                        }
+                        let split = split_target(variant.as_bytes());
+                        let want = full.match_target(&split, &mut normaliser);
+                        let got = filtered.match_target(&split, &mut normaliser);
+                        assert_eq!(got, want, "{specs:?} on {variant:?} (ci {ci})");
+                        matched += usize::from(want.is_some());
+                        let passes = filtered.prefilter.as_ref().unwrap().passes(split.path);
+                        skipped += usize::from(!passes);
+                    }
+                }
+            }
+        }
+        // The test means something only if both outcomes occurred often.
+        assert!(matched > 5_000 && skipped > 5_000, "{matched} {skipped}");
+    }
+
+    #[test]
+    fn prefilter_pieces() {
+        let piece = |spec: &str| {
+            Rule::parse(spec, false)
+                .unwrap()
+                .prefilter_piece()
+                .map(|p| String::from_utf8(p).unwrap())
+        };
+        assert_eq!(
+            piece("prefix:/forms/submissions/").as_deref(),
+            Some("submissions")
+        );
+        assert_eq!(piece("prefix:/my%20files/").as_deref(), Some("files"));
+        assert_eq!(piece("exact:/%41dmin").as_deref(), Some("dmin"));
+        assert_eq!(piece("glob:/cases/*/files/**").as_deref(), Some("cases"));
+        assert_eq!(piece("glob:/*.pdf"), None);
+        assert_eq!(piece("regex:^/a/"), None);
+        assert_eq!(piece("prefix:/"), None);
+        let set = RuleSet::new(vec![
+            Rule::parse("prefix:/forms/", false).unwrap(),
+            Rule::parse("regex:^/a/", false).unwrap(),
+        ]);
+        assert!(!set.has_prefilter());
     }
 
     #[test]

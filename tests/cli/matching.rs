@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::harness::{assert_outputs_golden, scan};
+use crate::harness::{assert_outputs_golden, assert_same_outputs, scan};
 
 const FIXTURE: &str = "tests/fixtures/tricks";
 
@@ -125,4 +125,32 @@ fn case_insensitive_servers_match_any_case() {
         .expect("/CASES/FILES/ matches on a case-insensitive server");
     assert_eq!(upper["matched_via"], "case");
     assert_eq!(upper["path"], "/cases/files/m.pdf");
+}
+
+// Issue #6: the pre-filter may skip canonicalising a request only when no
+// rule could match it; with it on or off, every output is the same.
+#[test]
+fn the_prefilter_changes_no_output() {
+    let sample = ["--case", "sample-logs/case.toml", "sample-logs"];
+    let cases: [&[&str]; 3] = [
+        &[
+            "--case",
+            "tests/fixtures/tricks/case.toml",
+            "tests/fixtures/tricks/access.log",
+        ],
+        &[
+            "--case-insensitive",
+            "--case",
+            "tests/fixtures/tricks/case.toml",
+            "tests/fixtures/tricks/access.log",
+        ],
+        &sample,
+    ];
+    for args in cases {
+        let on = scan(args);
+        let off = scan(&[&["--no-prefilter"], args].concat());
+        assert_eq!(on.code, off.code);
+        assert!(!on.records("requests.csv").is_empty(), "{args:?}");
+        assert_same_outputs(&on, &off, &format!("pre-filter on and off: {args:?}"));
+    }
 }
