@@ -46,7 +46,10 @@ fn match_targets(c: &mut Criterion) {
     ];
     let with_and_without_prefilter = sets.into_iter().flat_map(|(name, set)| {
         let full = set.clone().without_prefilter();
-        [(name.to_string(), set), (format!("{name}_no_prefilter"), full)]
+        [
+            (name.to_string(), set),
+            (format!("{name}_no_prefilter"), full),
+        ]
     });
     for (name, set) in with_and_without_prefilter {
         let mut normaliser = Normaliser::new(false);

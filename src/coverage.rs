@@ -29,6 +29,17 @@ impl Timeline {
         *self.minutes.entry(minute).or_insert(0) += lines;
     }
 
+    /// Takes back `lines` parsed lines counted in `minute` (lines found to
+    /// repeat lines of another file); a minute left with none goes.
+    pub fn remove(&mut self, minute: i64, lines: u64) {
+        if let Some(n) = self.minutes.get_mut(&minute) {
+            *n = n.saturating_sub(lines);
+            if *n == 0 {
+                self.minutes.remove(&minute);
+            }
+        }
+    }
+
     /// The minutes with parsed lines, in order, and their counts.
     pub fn minutes(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
         self.minutes.iter().map(|(m, n)| (*m, *n))

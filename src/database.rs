@@ -22,6 +22,7 @@ use crate::formats::{Detection, Format, FormatChoice, RecordFlags, Unparsed};
 use crate::input::InputFile;
 use crate::input::content::Compression;
 use crate::normalise::Transforms;
+use crate::overlap::Overlap;
 use crate::report::{Report, yes_no};
 use crate::rules::{Rule, RuleSet, describe_via};
 use crate::scan::{DEFAULT_CHUNK_SIZE, FileSummary, Summary, UnparsedLine};
@@ -32,7 +33,7 @@ use crate::window::Window;
 pub const FILE_NAME: &str = "evidence.sqlite";
 
 /// The schema version this build writes and reads.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// A problem with an evidence database.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +80,12 @@ CREATE TABLE files (
     duplicate_of INTEGER
 );
 CREATE TABLE problems (id INTEGER PRIMARY KEY, problem TEXT NOT NULL, problem_json TEXT NOT NULL);
+CREATE TABLE overlaps (
+    file_id INTEGER NOT NULL, file TEXT NOT NULL, first_line INTEGER NOT NULL, last_line INTEGER NOT NULL,
+    of_file_id INTEGER NOT NULL, of_file TEXT NOT NULL, of_first_line INTEGER NOT NULL,
+    of_last_line INTEGER NOT NULL, lines INTEGER NOT NULL, uncounted_lines INTEGER NOT NULL,
+    uncounted_parsed INTEGER NOT NULL
+);
 CREATE TABLE requests (
     id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL,
     offset INTEGER NOT NULL, time TEXT NOT NULL, epoch INTEGER NOT NULL, client TEXT NOT NULL,
@@ -232,6 +239,30 @@ fn write_files(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()
             serde_json::to_string(p).unwrap_or_default()
         ])?;
     }
+    write_overlaps(tx, report.summary)
+}
+
+fn write_overlaps(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare(
+        "INSERT INTO overlaps (file_id, file, first_line, last_line, of_file_id, of_file,
+            of_first_line, of_last_line, lines, uncounted_lines, uncounted_parsed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    for o in &summary.overlaps {
+        insert.execute(params![
+            o.file as i64,
+            summary.files[o.file].input.display,
+            o.first_line as i64,
+            o.last_line() as i64,
+            o.of_file as i64,
+            summary.files[o.of_file].input.display,
+            o.of_first_line as i64,
+            o.of_last_line() as i64,
+            o.lines as i64,
+            o.uncounted_lines as i64,
+            o.uncounted_parsed as i64,
+        ])?;
+    }
     Ok(())
 }
 
@@ -377,6 +408,7 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
         unparsed: load_unparsed(&db).map_err(sqlite)?,
         problems: load_problems(&db).map_err(sqlite)?,
         timeline: load_timeline(&db).map_err(sqlite)?,
+        overlaps: load_overlaps(&db).map_err(sqlite)?,
         files,
     };
     Ok(Loaded {
@@ -607,6 +639,26 @@ fn load_problems(db: &Connection) -> rusqlite::Result<Vec<InputError>> {
         .iter()
         .filter_map(|j| serde_json::from_str(j).ok())
         .collect())
+}
+
+fn load_overlaps(db: &Connection) -> rusqlite::Result<Vec<Overlap>> {
+    let mut stmt = db.prepare(
+        "SELECT file_id, first_line, of_file_id, of_first_line, lines, uncounted_lines,
+            uncounted_parsed FROM overlaps ORDER BY rowid",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let n = |i| r.get::<_, i64>(i).map(|v| v as u64);
+        Ok(Overlap {
+            file: n(0)? as usize,
+            first_line: n(1)?,
+            of_file: n(2)? as usize,
+            of_first_line: n(3)?,
+            lines: n(4)?,
+            uncounted_lines: n(5)?,
+            uncounted_parsed: n(6)?,
+        })
+    })?;
+    rows.collect()
 }
 
 fn load_timeline(db: &Connection) -> rusqlite::Result<Timeline> {

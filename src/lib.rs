@@ -8,7 +8,8 @@
 //! from the input, its request target is canonicalised (`normalise`) and
 //! matched against the exposed resources (`rules`). Units are scanned in
 //! parallel and merged in order (`scan`) into a `Summary` that accounts for
-//! every line, with a per-minute timeline. Windows (`window`, `time`),
+//! every line, with a per-minute timeline; runs of lines that two files
+//! both hold (a copytruncate rotation) are counted once (`overlap`). Windows (`window`, `time`),
 //! authorised accessors (`accessors`), coverage and gaps (`coverage`) and
 //! the verdicts (`verdict`) are applied afterwards, as pure functions of the
 //! summary; writers (`report`) render the result, escaping every string
@@ -25,6 +26,7 @@ pub mod evidence;
 pub mod formats;
 pub mod input;
 pub mod normalise;
+pub mod overlap;
 pub mod report;
 pub mod rules;
 pub mod sanitise;

@@ -27,6 +27,7 @@ use crate::formats::{self, Detection, FormatChoice, Parser, Unparsed};
 use crate::input::content::{self, Compression, Content};
 use crate::input::{Discovery, InputFile};
 use crate::normalise::{Normaliser, split_target};
+use crate::overlap::{self, Head, HeadFound, Heads, LineReader, Overlap};
 use crate::rules::RuleSet;
 use crate::sanitise::escape_bytes;
 use crate::time::Timestamp;
@@ -79,6 +80,8 @@ struct ChunkResult {
     minutes: Vec<(i64, u64)>,
     requests: Vec<MatchedRequest>,
     unparsed: Vec<UnparsedLine>,
+    /// Other files' heads found among these lines.
+    heads_found: Vec<HeadFound>,
     error: Option<InputError>,
 }
 
@@ -134,6 +137,9 @@ pub struct Summary {
     pub problems: Vec<InputError>,
     /// Parsed lines per minute, across all files.
     pub timeline: Timeline,
+    /// Runs of lines that repeat another file's, in the order of the file
+    /// holding the copy.
+    pub overlaps: Vec<Overlap>,
 }
 
 impl Summary {
@@ -155,6 +161,12 @@ impl Summary {
     /// Lines not parsed in all distinct files.
     pub fn unparsed_lines(&self) -> u64 {
         self.distinct_files().map(|f| f.unparsed).sum()
+    }
+
+    /// Lines of distinct files that repeat lines of other files, counted
+    /// once (in the original).
+    pub fn repeated_lines(&self) -> u64 {
+        self.overlaps.iter().map(|o| o.uncounted_lines).sum()
     }
 
     /// Matched requests counted once: those not copied from another file.
@@ -190,6 +202,8 @@ struct Opened {
     content: Result<Content, InputError>,
     compression: Compression,
     detection: Detection,
+    /// The first parsed line, when the start of the content holds one.
+    head: Option<Head>,
 }
 
 enum Unit {
@@ -243,8 +257,10 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
     progress.start(files.iter().map(|f| f.size).sum(), files.len());
     let opened: Vec<Opened> = files
         .par_iter()
-        .map(|f| open_and_detect(f, config.format, config.zone))
+        .enumerate()
+        .map(|(id, f)| open_and_detect(id, f, config.format, config.zone))
         .collect();
+    let heads = Heads::new(opened.iter().filter_map(|o| o.head.clone()).collect());
     let units = plan_units(&opened, config.chunk_size, config.hash_inputs);
     let mut units_left: Vec<AtomicUsize> = (0..files.len()).map(|_| AtomicUsize::new(0)).collect();
     for unit in &units {
@@ -253,14 +269,16 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
     let results: Vec<ChunkResult> = units
         .par_iter()
         .map(|unit| {
-            let result = scan_unit(unit, &files, &opened, config, progress);
+            let result = scan_unit(unit, &files, &opened, config, &heads, progress);
             if units_left[unit.file()].fetch_sub(1, Ordering::Relaxed) == 1 {
                 progress.file_done();
             }
             result
         })
         .collect();
-    merge(files, opened, results, discovery.problems)
+    let (mut summary, found) = merge(files, &opened, results, discovery.problems);
+    count_overlaps_once(&mut summary, &opened, &heads, found, config);
+    summary
 }
 
 /// A file's storage and detected format, as `detect` prints them.
@@ -279,7 +297,7 @@ pub fn detect_files(files: &[InputFile], zone: Tz) -> Vec<DetectedFile<'_>> {
     files
         .par_iter()
         .map(|input| {
-            let opened = open_and_detect(input, FormatChoice::Auto, zone);
+            let opened = open_and_detect(0, input, FormatChoice::Auto, zone);
             DetectedFile {
                 input,
                 compression: opened.compression,
@@ -289,7 +307,7 @@ pub fn detect_files(files: &[InputFile], zone: Tz) -> Vec<DetectedFile<'_>> {
         .collect()
 }
 
-fn open_and_detect(file: &InputFile, format: FormatChoice, zone: Tz) -> Opened {
+fn open_and_detect(id: usize, file: &InputFile, format: FormatChoice, zone: Tz) -> Opened {
     let unreadable = |e: io::Error| InputError::Unreadable {
         path: file.display.clone(),
         message: e.to_string(),
@@ -330,11 +348,37 @@ fn open_and_detect(file: &InputFile, format: FormatChoice, zone: Tz) -> Opened {
         }),
         other => Ok(other),
     });
+    let head = first_parsed_line(id, &sample, whole, &Parser::new(format, zone));
     Opened {
         content,
         compression,
         detection,
+        head,
     }
+}
+
+/// The first line of `sample` (the start of a file's content) that parses;
+/// a last line without line end counts only when `whole`.
+fn first_parsed_line(file: usize, sample: &[u8], whole: bool, parser: &Parser) -> Option<Head> {
+    let mut offset = 0;
+    for (index, raw) in sample.split_inclusive(|&b| b == b'\n').enumerate() {
+        let line = match raw.strip_suffix(b"\n") {
+            Some(line) => line,
+            None if whole => raw,
+            None => return None,
+        };
+        if let Ok(record) = parser.parse(line.strip_suffix(b"\r").unwrap_or(line)) {
+            return Some(Head {
+                file,
+                line: index as u64 + 1,
+                offset,
+                time: record.time,
+                bytes: line.to_vec(),
+            });
+        }
+        offset += raw.len() as u64;
+    }
+    None
 }
 
 fn plan_units(opened: &[Opened], chunk_size: usize, hash: bool) -> Vec<Unit> {
@@ -386,6 +430,7 @@ fn scan_unit(
     files: &[InputFile],
     opened: &[Opened],
     config: &ScanConfig,
+    heads: &Heads,
     progress: &dyn Progress,
 ) -> ChunkResult {
     match unit {
@@ -393,7 +438,7 @@ fn scan_unit(
             let Ok(Content::Mapped(map)) = &opened[*file].content else {
                 unreachable!("chunks are planned for mapped files only")
             };
-            let mut scanner = LineScanner::new(*file, config);
+            let mut scanner = LineScanner::new(*file, config, heads);
             scanner.block(
                 &map[range.clone()],
                 range.start as u64,
@@ -402,7 +447,7 @@ fn scan_unit(
             progress.advance(range.len() as u64);
             scanner.finish()
         }
-        Unit::Stream { file } => scan_gzip(*file, &files[*file], config, progress),
+        Unit::Stream { file } => scan_gzip(*file, &files[*file], config, heads, progress),
         Unit::Hash { file } => {
             let sha256 = match &opened[*file].content {
                 Ok(Content::Mapped(map)) => Some(content::hash_bytes(map)),
@@ -428,9 +473,10 @@ fn scan_gzip(
     file: usize,
     input: &InputFile,
     config: &ScanConfig,
+    heads: &Heads,
     progress: &dyn Progress,
 ) -> ChunkResult {
-    let mut scanner = LineScanner::new(file, config);
+    let mut scanner = LineScanner::new(file, config, heads);
     // The decompressed content's hash recognises a copy stored both plain
     // and compressed; without hashing, copies are not recognised.
     scanner.content_hasher = config.hash_inputs.then(Sha256::new);
@@ -493,6 +539,7 @@ fn scan_gzip(
 struct LineScanner<'c> {
     parser: Parser,
     rules: &'c RuleSet,
+    heads: &'c Heads,
     normaliser: Normaliser,
     /// The current run of parsed lines in one minute.
     minute_run: Option<(i64, u64)>,
@@ -502,10 +549,11 @@ struct LineScanner<'c> {
 }
 
 impl<'c> LineScanner<'c> {
-    fn new(file: usize, config: &'c ScanConfig) -> LineScanner<'c> {
+    fn new(file: usize, config: &'c ScanConfig, heads: &'c Heads) -> LineScanner<'c> {
         LineScanner {
             parser: Parser::new(config.format, config.zone),
             rules: &config.rules,
+            heads,
             normaliser: Normaliser::new(config.case_insensitive),
             minute_run: None,
             content_hasher: None,
@@ -582,7 +630,16 @@ impl<'c> LineScanner<'c> {
             }
         };
         self.count_minute(record.time);
+        let heads = self.heads;
         let result = &mut self.result;
+        for head_of in heads.found_in(result.file, record.time, raw) {
+            result.heads_found.push(HeadFound {
+                head_of,
+                file: result.file,
+                line: location.line,
+                offset,
+            });
+        }
         result.parsed += 1;
         result.first_time = Some(
             result
@@ -629,11 +686,11 @@ fn excerpt(line: &[u8]) -> String {
 /// but adds nothing else; a matched line repeated in another file is marked.
 fn merge(
     files: Vec<InputFile>,
-    opened: Vec<Opened>,
+    opened: &[Opened],
     results: Vec<ChunkResult>,
     problems: Vec<InputError>,
-) -> Summary {
-    let duplicate_of = duplicate_files(&opened, &results);
+) -> (Summary, Vec<HeadFound>) {
+    let duplicate_of = duplicate_files(opened, &results);
     let mut summaries: Vec<FileSummary> = files
         .into_iter()
         .zip(opened)
@@ -641,7 +698,7 @@ fn merge(
         .map(|((input, o), duplicate_of)| FileSummary {
             input,
             compression: o.compression,
-            detection: o.detection,
+            detection: o.detection.clone(),
             lines: 0,
             parsed: 0,
             unparsed: 0,
@@ -657,6 +714,7 @@ fn merge(
     let mut requests = Vec::new();
     let mut unparsed = Vec::new();
     let mut timeline = Timeline::default();
+    let mut heads_found = Vec::new();
     for mut result in results {
         let file = &mut summaries[result.file];
         let base = file.lines;
@@ -681,17 +739,109 @@ fn merge(
         for u in &mut result.unparsed {
             u.location.line += base;
         }
+        for h in &mut result.heads_found {
+            h.line += base;
+        }
+        heads_found.append(&mut result.heads_found);
         requests.append(&mut result.requests);
         unparsed.append(&mut result.unparsed);
     }
     requests.sort_by_key(|r| (r.time, r.location));
     mark_copied_lines(&mut requests);
-    Summary {
+    let summary = Summary {
         files: summaries,
         requests,
         unparsed,
         problems,
         timeline,
+        overlaps: Vec::new(),
+    };
+    (summary, heads_found)
+}
+
+/// Follows up each place where a file's head was found in another file:
+/// reads both from there while their lines are alike, and counts the
+/// copy's lines once (the later file in path order holds the copy).
+fn count_overlaps_once(
+    summary: &mut Summary,
+    opened: &[Opened],
+    heads: &Heads,
+    found: Vec<HeadFound>,
+    config: &ScanConfig,
+) {
+    let parser = Parser::new(config.format, config.zone);
+    let mut claimed: Vec<(usize, Range<u64>)> = Vec::new();
+    for f in overlap::worth_following(found) {
+        let Some(head) = heads.of(f.head_of) else {
+            continue;
+        };
+        let distinct = |file: usize| summary.files[file].duplicate_of.is_none();
+        if !(distinct(f.file) && distinct(f.head_of)) {
+            continue;
+        }
+        let found_at = (f.file, f.line, f.offset);
+        let head_at = (head.file, head.line, head.offset);
+        let (original, copy) = if f.file < head.file {
+            (found_at, head_at)
+        } else {
+            (head_at, found_at)
+        };
+        let (Some(mut a), Some(mut b)) = (
+            line_reader(opened, summary, original),
+            line_reader(opened, summary, copy),
+        ) else {
+            continue;
+        };
+        let mut run = Overlap {
+            file: copy.0,
+            first_line: copy.1,
+            of_file: original.0,
+            of_first_line: original.1,
+            lines: 0,
+            uncounted_lines: 0,
+            uncounted_parsed: 0,
+        };
+        while let (Some(x), Some(y)) = (a.next_line(), b.next_line()) {
+            if x != y {
+                break;
+            }
+            let line = copy.1 + run.lines;
+            run.lines += 1;
+            if claimed
+                .iter()
+                .any(|(file, r)| *file == copy.0 && r.contains(&line))
+            {
+                continue;
+            }
+            run.uncounted_lines += 1;
+            if let Ok(record) = parser.parse(y.strip_suffix(b"\r").unwrap_or(y)) {
+                run.uncounted_parsed += 1;
+                summary.timeline.remove(minute_of(record.time), 1);
+            }
+        }
+        if run.lines > 0 {
+            claimed.push((copy.0, run.first_line..run.first_line + run.lines));
+            summary.overlaps.push(run);
+        }
+    }
+    summary
+        .overlaps
+        .sort_by_key(|o| (o.file, o.first_line, o.of_file, o.of_first_line));
+}
+
+/// A reader of a file's lines from `(file, _, offset)`.
+fn line_reader<'a>(
+    opened: &'a [Opened],
+    summary: &Summary,
+    (file, _, offset): (usize, u64, u64),
+) -> Option<LineReader<'a>> {
+    match &opened[file].content {
+        Ok(Content::Mapped(map)) => Some(LineReader::mapped(map, offset)),
+        Ok(Content::Gzip) => {
+            let reader = content::gzip_reader(&summary.files[file].input.path, false).ok()?;
+            LineReader::stream(Box::new(reader), offset).ok()
+        }
+        _ => None,
     }
 }
 

@@ -18,8 +18,10 @@ use serde::Serialize;
 use crate::accessors::{AccessorRow, Class, Outcome};
 use crate::evidence::MatchedRequest;
 use crate::input::content::hash_bytes;
+use crate::overlap::Overlap;
 use crate::report::{NearestServed, Report};
 use crate::sanitise::escape_text;
+use crate::scan::Summary;
 use crate::time::Timestamp;
 use crate::verdict::describe_seconds;
 use crate::window::Window;
@@ -156,6 +158,12 @@ pub struct Inputs {
     pub copied_requests: usize,
     /// Files whose content repeats an earlier file's (read, not counted).
     pub duplicate_files: Vec<String>,
+    /// Lines that repeat lines of another file (overlapping copies), left
+    /// out of the timeline and counted once.
+    pub repeated_lines: u64,
+    /// The runs of such lines, e.g. `b.log lines 1-74 repeat a.log lines
+    /// 2900-2973`.
+    pub overlaps: Vec<String>,
     /// Inputs not read, or not to their end.
     pub problems: Vec<String>,
 }
@@ -308,12 +316,31 @@ impl Findings {
                         Some(format!("{} repeats {original}", f.input.display))
                     })
                     .collect(),
+                repeated_lines: summary.repeated_lines(),
+                overlaps: summary
+                    .overlaps
+                    .iter()
+                    .map(|o| describe_overlap(summary, o))
+                    .collect(),
                 problems: summary.input_errors().map(ToString::to_string).collect(),
             },
             windows: window_reports(report),
             comparison: comparison_rows(report),
         }
     }
+}
+
+/// `b.log lines 1-74 repeat a.log lines 2900-2973`.
+pub fn describe_overlap(summary: &Summary, o: &Overlap) -> String {
+    format!(
+        "{} lines {}-{} repeat {} lines {}-{}",
+        summary.files[o.file].input.display,
+        o.first_line,
+        o.last_line(),
+        summary.files[o.of_file].input.display,
+        o.of_first_line,
+        o.of_last_line()
+    )
 }
 
 fn comparison_rows(report: &Report<'_>) -> Vec<ComparisonRow> {
@@ -582,6 +609,9 @@ fn write_inputs(md: &mut String, i: &Inputs) {
     for d in &i.duplicate_files {
         let _ = writeln!(md, "- Duplicate (counted once): {}", code(d));
     }
+    for o in &i.overlaps {
+        let _ = writeln!(md, "- Overlap (counted once): {}", code(o));
+    }
     if i.copied_requests > 0 {
         let _ = writeln!(
             md,
@@ -592,7 +622,8 @@ fn write_inputs(md: &mut String, i: &Inputs) {
     for p in &i.problems {
         let _ = writeln!(md, "- Problem: {}", code(p));
     }
-    if !(i.problems.is_empty() && i.duplicate_files.is_empty() && i.copied_requests == 0) {
+    let notes = [&i.problems, &i.duplicate_files, &i.overlaps];
+    if notes.iter().any(|n| !n.is_empty()) || i.copied_requests > 0 {
         md.push('\n');
     }
 }

@@ -60,6 +60,13 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
             notes.join(", ")
         )?;
     }
+    for o in &summary.overlaps {
+        writeln!(
+            out,
+            "  overlap: {} (counted once)",
+            crate::report::findings::describe_overlap(summary, o)
+        )?;
+    }
     for problem in summary.input_errors() {
         writeln!(out, "  problem: {problem}")?;
     }

@@ -75,4 +75,87 @@ fn identical_files_and_overlapping_lines_are_counted_once() {
     let json = run.findings_json();
     assert_eq!(json["inputs"]["matched_requests"], 2);
     assert_eq!(json["inputs"]["copied_requests"], 1);
+    // The three repeated lines, matched or not, are counted once.
+    let overlap = format!(
+        "{} lines 8-10 repeat {} lines 1-3",
+        files[1]["file"], files[0]["file"]
+    );
+    assert_eq!(json["inputs"]["overlaps"], serde_json::json!([overlap]));
+    assert_eq!(json["inputs"]["repeated_lines"], 3);
+    assert!(
+        run.stdout
+            .contains(&format!("  overlap: {overlap} (counted once)\n")),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(timeline_lines(&run), 11);
+}
+
+/// Parsed lines in the timeline, as coverage.csv gives them for the
+/// window over all time.
+fn timeline_lines(run: &crate::harness::Run) -> u64 {
+    let logs = run
+        .records("coverage.csv")
+        .into_iter()
+        .find(|r| r["kind"] == "logs")
+        .unwrap();
+    let note = &logs["note"];
+    let (_, tail) = note.rsplit_once("; ").unwrap();
+    tail.strip_suffix(" parsed lines in the window's minutes")
+        .unwrap_or_else(|| panic!("{note}"))
+        .parse()
+        .unwrap()
+}
+
+fn lines(range: std::ops::Range<u32>) -> String {
+    range
+        .map(|s| line(s, "203.0.113.1", "/index.html"))
+        .collect()
+}
+
+// Issue #4: each identical line (same bytes) held by two different files is
+// counted once, wherever the copy starts and however it is stored.
+#[test]
+fn partial_copies_are_counted_once_plain_or_compressed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.log"), lines(0..50)).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(lines(20..30).as_bytes()).unwrap();
+    std::fs::write(dir.path().join("b.log.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::write(dir.path().join("c.log"), lines(25..60)).unwrap();
+    let args = |extra: &[&str]| {
+        let mut args = vec!["--exposed", "/exposed/"];
+        args.extend_from_slice(extra);
+        args.push(dir.path().to_str().unwrap());
+        scan(&args)
+    };
+    let run = args(&[]);
+    let file = |name: &str| dir.path().join(name).display().to_string();
+    let json = run.findings_json();
+    assert_eq!(
+        json["inputs"]["overlaps"],
+        serde_json::json!([
+            format!(
+                "{} lines 1-10 repeat {} lines 21-30",
+                file("b.log.gz"),
+                file("a.log")
+            ),
+            format!(
+                "{} lines 1-25 repeat {} lines 26-50",
+                file("c.log"),
+                file("a.log")
+            ),
+            format!(
+                "{} lines 1-5 repeat {} lines 6-10",
+                file("c.log"),
+                file("b.log.gz")
+            ),
+        ])
+    );
+    // 95 lines read, 60 different ones.
+    assert_eq!(json["inputs"]["lines"], 95);
+    assert_eq!(json["inputs"]["repeated_lines"], 35);
+    assert_eq!(timeline_lines(&run), 60);
+    let tiny_chunks = args(&["-j", "3", "--chunk-size", "7"]);
+    crate::harness::assert_same_outputs(&run, &tiny_chunks, "-j3, 7-byte chunks");
 }
