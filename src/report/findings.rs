@@ -233,6 +233,8 @@ pub struct RequestReport {
     pub status: Option<u16>,
     /// The outcome.
     pub outcome: &'static str,
+    /// The user agent as logged.
+    pub user_agent: Option<String>,
     /// The file.
     pub file: String,
     /// The line.
@@ -425,6 +427,7 @@ fn accessor_report(
             target: r.target.clone(),
             status: r.status,
             outcome: Outcome::of_status(r.status).name(),
+            user_agent: r.user_agent.clone(),
             file: report.summary.files[r.location.file].input.display.clone(),
             line: r.location.line,
             offset: r.location.offset,
