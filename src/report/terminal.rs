@@ -6,8 +6,8 @@
 use std::io::{self, Write};
 
 use crate::accessors::{AccessorRow, Class};
-use crate::report::Report;
 use crate::report::csv::OUTPUT_FILES;
+use crate::report::{FINDINGS_FILES, Report};
 use crate::sanitise::escape_text;
 
 /// How many served external accessors are named per window.
@@ -95,9 +95,10 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
     writeln!(out)?;
     writeln!(
         out,
-        "Written to {}: {}, findings.md, findings.json, evidence.sqlite",
+        "Written to {}: {}, {}, evidence.sqlite",
         escape_text(&report.config.out.to_string_lossy()),
-        OUTPUT_FILES.join(", ")
+        OUTPUT_FILES.join(", "),
+        FINDINGS_FILES.join(", ")
     )?;
     Ok(())
 }
