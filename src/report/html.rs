@@ -15,11 +15,11 @@ use std::fmt::{self, Write};
 use std::io;
 use std::path::Path;
 
-use crate::report::Report;
 use crate::report::chart::{self, Histogram, Series};
 use crate::report::findings::{
     AccessorReport, ComparisonRow, Findings, NearbyRequest, WindowReport,
 };
+use crate::report::{Report, count};
 use crate::sanitise::escape_html;
 use crate::verdict::{Verdict, describe_seconds};
 
@@ -92,11 +92,6 @@ pub fn verdict_sentence(verdict: Verdict, window: &str, row: &ComparisonRow) -> 
             "Inconclusive: in window {window}, no external request to an exposed resource was found served, but the logs cannot rule access out."
         ),
     }
-}
-
-/// `1 request`, `2 requests`.
-fn count(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn verdict_class(verdict: Verdict) -> &'static str {
@@ -246,7 +241,7 @@ fn write_accessor(out: &mut String, a: &AccessorReport) -> fmt::Result {
     for r in &a.evidence {
         writeln!(
             out,
-            "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            "<tr><td class=\"time\">{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
             r.time,
             escape_html(&r.method),
             escape_html(&r.target),
@@ -316,19 +311,7 @@ fn nearby(n: &Option<NearbyRequest>) -> String {
 fn write_inputs(out: &mut String, report: &Report<'_>, f: &Findings) -> fmt::Result {
     let i = &f.inputs;
     writeln!(out, "<section id=\"inputs\">\n<h2>Inputs</h2>")?;
-    writeln!(
-        out,
-        "<p>{} files, {} lines: {} parsed, {} not parsed ({} of which mention an exposed resource, {} damaged). Parsed lines run from {} to {}. {} requests to exposed resources were found at any time (requests.csv).</p>",
-        i.files,
-        i.lines,
-        i.parsed,
-        i.unparsed,
-        i.unparsed_mentioning_exposed,
-        i.unparsed_damaged,
-        i.first_time.as_deref().unwrap_or("-"),
-        i.last_time.as_deref().unwrap_or("-"),
-        i.matched_requests
-    )?;
+    writeln!(out, "<p>{}</p>", i.sentence())?;
     write_files_table(out, report)?;
     let notes = i
         .duplicate_files
@@ -415,15 +398,10 @@ fn write_case(out: &mut String, f: &Findings) -> fmt::Result {
     fact(out, "Exposed resources", &list(&c.exposed))?;
     fact(out, "Authorised networks", &list(&c.authorised_networks))?;
     fact(out, "Authorised users", &list(&c.authorised_users))?;
-    fact(out, "Inputs hashed", inputs_hashed(c.inputs_hashed))?;
+    fact(out, "Inputs hashed", c.inputs_hashed_note())?;
     fact(out, "Time zone for local times", &escape_html(&c.time_zone))?;
     fact(out, "Gap threshold", &describe_seconds(c.max_gap_seconds))?;
-    let case = if c.case_insensitive {
-        "case-insensitively"
-    } else {
-        "case-sensitively"
-    };
-    fact(out, "Paths compared", case)?;
+    fact(out, "Paths compared", c.paths_compared())?;
     writeln!(out, "</tbody>\n</table>")?;
     if let Some(content) = &c.file_content {
         writeln!(out, "<p>The case file, as read:</p>\n<pre>")?;
@@ -434,14 +412,6 @@ fn write_case(out: &mut String, f: &Findings) -> fmt::Result {
         writeln!(out, "</pre>")?;
     }
     writeln!(out, "</section>")
-}
-
-fn inputs_hashed(hashed: bool) -> &'static str {
-    if hashed {
-        "yes, SHA-256 of each file as stored (files.csv)"
-    } else {
-        "no (--no-hash): the manifest holds no SHA-256, identical files were not recognised as copies, and the inputs cannot be verified later"
-    }
 }
 
 fn list(items: &[String]) -> String {

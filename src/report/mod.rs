@@ -185,6 +185,11 @@ pub fn write_files(report: &Report<'_>, started_at: Timestamp) -> std::io::Resul
     html::write(report, &findings, out)
 }
 
+/// `1 file`, `2 files`.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `yes` or `no`, as the CSV files and the database write booleans.
 pub fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "no" }
