@@ -141,6 +141,7 @@ impl Counts {
     }
 
     fn add(&mut self, series: Series) {
+        // The enum's order is `Series::ALL`'s (tested).
         self.0[series as usize] += 1;
     }
 }
@@ -421,6 +422,24 @@ mod tests {
             let got = bar_height(count, max);
             assert!((got - want).abs() < 1e-9, "{count}/{max}: {got}");
         }
+    }
+
+    #[test]
+    fn series_are_counted_in_stacking_order() {
+        for (i, series) in Series::ALL.iter().enumerate() {
+            let mut counts = Counts::default();
+            counts.add(*series);
+            assert_eq!(counts.0[i], 1, "{series:?}");
+        }
+        let external = |o| Series::of(Class::External, o);
+        assert_eq!(external(Outcome::Served), Series::ExternalServed);
+        assert_eq!(external(Outcome::Denied), Series::ExternalDenied);
+        assert_eq!(external(Outcome::Redirected), Series::ExternalOther);
+        assert_eq!(external(Outcome::Unknown), Series::ExternalOther);
+        assert_eq!(
+            Series::of(Class::Authorised, Outcome::Served),
+            Series::Authorised
+        );
     }
 
     #[test]

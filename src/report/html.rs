@@ -357,7 +357,8 @@ fn write_files_table(out: &mut String, report: &Report<'_>) -> fmt::Result {
             "<tr><td><code>{}</code></td><td>{}</td><td class=\"hash\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape_html(&file.input.display),
             file.input.size,
-            file.sha256.as_deref().unwrap_or("-"),
+            // Read back from evidence.sqlite by rewindow: escaped like the rest.
+            escape_html(file.sha256.as_deref().unwrap_or("-")),
             file.compression.name(),
             file.detection.format.map_or("unknown", |f| f.name()),
             file.lines,
