@@ -1,10 +1,11 @@
-//! Terminal-safe text and spreadsheet-safe cells.
+//! Terminal-safe text, spreadsheet-safe cells and HTML-safe text.
 //!
 //! Every field of a log line was written by whoever sent the request. On the
 //! way out, bytes become text with `escape_bytes` (control characters and
 //! invalid UTF-8 become `\xHH`, so nothing can drive a terminal and nothing
-//! is lost), and CSV cells go through `csv_cell`, which stops a spreadsheet
-//! from running a cell as a formula.
+//! is lost), CSV cells go through `csv_cell`, which stops a spreadsheet
+//! from running a cell as a formula, and text put into findings.html goes
+//! through `escape_html`, so nothing from a log can become markup.
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -61,6 +62,28 @@ pub fn csv_cell(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// Text that HTML shows as itself, in element content and in quoted
+/// attribute values alike: control characters become visible as
+/// `escape_text` writes them, and `& < > " '` become character references.
+pub fn escape_html(text: &str) -> Cow<'_, str> {
+    let text = escape_text(text);
+    if !text.contains(['&', '<', '>', '"', '\'']) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn is_plain_number(text: &str) -> bool {
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     let mut parts = digits.splitn(2, '.');
@@ -91,6 +114,35 @@ mod tests {
         }
         assert_eq!(escape_text("\x1b[2J"), "\\x1B[2J");
         assert!(matches!(escape_text("fine"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn html_shows_markup_from_logs_as_text() {
+        let table: &[(&str, &str)] = &[
+            ("/forms/a.pdf", "/forms/a.pdf"),
+            (
+                "<script>alert(1)</script>",
+                "&lt;script&gt;alert(1)&lt;/script&gt;",
+            ),
+            (
+                "\"><img src=x onerror=alert(1)>",
+                "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;",
+            ),
+            ("' onmouseover='alert(1)", "&#39; onmouseover=&#39;alert(1)"),
+            ("&lt;already&gt;", "&amp;lt;already&amp;gt;"),
+            ("<!-- -->", "&lt;!-- --&gt;"),
+            (
+                "]]><svg onload=alert(1)>",
+                "]]&gt;&lt;svg onload=alert(1)&gt;",
+            ),
+            ("\x1b[2J\x07<b>", "\\x1B[2J\\x07&lt;b&gt;"),
+            ("a\r\nb\u{9b}", "a\\x0D\\x0Ab\\u{009B}"),
+            ("caf\u{e9}", "caf\u{e9}"),
+        ];
+        for (input, want) in table {
+            assert_eq!(escape_html(input), *want, "{input:?}");
+        }
+        assert!(matches!(escape_html("plain"), Cow::Borrowed(_)));
     }
 
     #[test]

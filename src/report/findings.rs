@@ -241,12 +241,53 @@ pub struct RequestReport {
     pub status: Option<u16>,
     /// The outcome.
     pub outcome: &'static str,
+    /// The user agent as logged.
+    pub user_agent: Option<String>,
     /// The file.
     pub file: String,
     /// The line.
     pub line: u64,
     /// The byte offset of the line.
     pub offset: u64,
+}
+
+impl Inputs {
+    /// The line accounting and the log span in one sentence (numbers and
+    /// times only: nothing in it needs escaping).
+    pub fn sentence(&self) -> String {
+        format!(
+            "{} files, {} lines: {} parsed, {} not parsed ({} of which mention an exposed resource, {} damaged). Parsed lines run from {} to {}. {} requests to exposed resources were found at any time (requests.csv).",
+            self.files,
+            self.lines,
+            self.parsed,
+            self.unparsed,
+            self.unparsed_mentioning_exposed,
+            self.unparsed_damaged,
+            self.first_time.as_deref().unwrap_or("-"),
+            self.last_time.as_deref().unwrap_or("-"),
+            self.matched_requests
+        )
+    }
+}
+
+impl Case {
+    /// Whether the inputs were hashed, and what is lost when not.
+    pub fn inputs_hashed_note(&self) -> &'static str {
+        if self.inputs_hashed {
+            "yes, SHA-256 of each file as stored (files.csv)"
+        } else {
+            "no (--no-hash): the manifest holds no SHA-256, identical files were not recognised as copies, and the inputs cannot be verified later"
+        }
+    }
+
+    /// How paths were compared with the rules.
+    pub fn paths_compared(&self) -> &'static str {
+        if self.case_insensitive {
+            "case-insensitively"
+        } else {
+            "case-sensitively"
+        }
+    }
 }
 
 impl Findings {
@@ -452,6 +493,7 @@ fn accessor_report(
             target: r.target.clone(),
             status: r.status,
             outcome: Outcome::of_status(r.status).name(),
+            user_agent: r.user_agent.clone(),
             file: report.summary.files[r.location.file].input.display.clone(),
             line: r.location.line,
             offset: r.location.offset,
@@ -562,25 +604,13 @@ fn write_case(md: &mut String, f: &Findings) {
         list(&c.authorised_networks)
     );
     let _ = writeln!(md, "- Authorised users: {}", list(&c.authorised_users));
-    let _ = writeln!(
-        md,
-        "- Inputs hashed: {}",
-        if c.inputs_hashed {
-            "yes, SHA-256 of each file as stored (files.csv)"
-        } else {
-            "no (--no-hash): the manifest holds no SHA-256, identical files were not recognised as copies, and the inputs cannot be verified later"
-        }
-    );
+    let _ = writeln!(md, "- Inputs hashed: {}", c.inputs_hashed_note());
     let _ = writeln!(
         md,
         "- Time zone for local times: {}; gap threshold: {}; paths compared {}\n",
         c.time_zone,
         describe_seconds(c.max_gap_seconds),
-        if c.case_insensitive {
-            "case-insensitively"
-        } else {
-            "case-sensitively"
-        }
+        c.paths_compared()
     );
     if let Some(content) = &c.file_content {
         let _ = writeln!(
@@ -595,16 +625,8 @@ fn write_inputs(md: &mut String, i: &Inputs) {
     let _ = writeln!(md, "## Inputs\n");
     let _ = writeln!(
         md,
-        "{} files, {} lines: {} parsed, {} not parsed ({} of which mention an exposed resource, {} damaged). Parsed lines run from {} to {}. {} requests to exposed resources were found at any time (requests.csv). Every file, with its SHA-256, is in files.csv.\n",
-        i.files,
-        i.lines,
-        i.parsed,
-        i.unparsed,
-        i.unparsed_mentioning_exposed,
-        i.unparsed_damaged,
-        i.first_time.as_deref().unwrap_or("-"),
-        i.last_time.as_deref().unwrap_or("-"),
-        i.matched_requests
+        "{} Every file, with its SHA-256, is in files.csv.\n",
+        i.sentence()
     );
     for d in &i.duplicate_files {
         let _ = writeln!(md, "- Duplicate (counted once): {}", code(d));

@@ -5,13 +5,15 @@
 //! scanner never depends on them. Writers render a `Report` and never touch
 //! the scanner.
 
+pub mod chart;
 pub mod csv;
 pub mod findings;
+pub mod html;
 pub mod terminal;
 
 use crate::accessors::{AccessorRow, Class, Outcome, summarise_window};
 use crate::config::ScanConfig;
-use crate::coverage::WindowCoverage;
+use crate::coverage::{Gap, WindowCoverage};
 use crate::error::InputError;
 use crate::scan::{Summary, UnparsedLine};
 use crate::time::Timestamp;
@@ -32,6 +34,9 @@ pub struct Report<'a> {
     pub windows: Vec<Window>,
     /// Per window (same order), its unique accessors.
     pub accessors: Vec<Vec<AccessorRow>>,
+    /// Every stretch without parsed lines over the gap threshold, across
+    /// the whole log span (each window's share is in `coverage`).
+    pub gaps: Vec<Gap>,
     /// Per window, how the logs cover it.
     pub coverage: Vec<WindowCoverage>,
     /// Per window, the finding.
@@ -103,6 +108,7 @@ impl<'a> Report<'a> {
             summary,
             windows,
             accessors,
+            gaps,
             coverage,
             findings,
             comparison,
@@ -164,13 +170,24 @@ fn external_served(summary: &Summary, config: &ScanConfig) -> Vec<(usize, Timest
         .collect()
 }
 
+/// The findings files `write_files` writes after the CSV files, in order.
+pub const FINDINGS_FILES: [&str; 3] = ["findings.md", "findings.html", "findings.json"];
+
 /// Writes the CSV files and the findings of `report` into its output
 /// folder, creating the folder if needed (everything but evidence.sqlite).
 pub fn write_files(report: &Report<'_>, started_at: Timestamp) -> std::io::Result<()> {
     let out = &report.config.out;
     std::fs::create_dir_all(out)?;
     csv::write_all(report, out)?;
-    findings::write(&findings::Findings::new(report, started_at), out)
+    // Built once: findings.html shows the same facts as findings.md.
+    let findings = findings::Findings::new(report, started_at);
+    findings::write(&findings, out)?;
+    html::write(report, &findings, out)
+}
+
+/// `1 file`, `2 files`.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `yes` or `no`, as the CSV files and the database write booleans.

@@ -6,8 +6,8 @@
 use std::io::{self, Write};
 
 use crate::accessors::{AccessorRow, Class};
-use crate::report::Report;
 use crate::report::csv::OUTPUT_FILES;
+use crate::report::{FINDINGS_FILES, Report, count};
 use crate::sanitise::escape_text;
 
 /// How many served external accessors are named per window.
@@ -23,10 +23,10 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
         out,
         "Read {}, {} lines: {} parsed, {} not parsed.",
         match summary.files.len() - summary.distinct_files().count() {
-            0 => count(summary.files.len(), "file", "files"),
+            0 => count(summary.files.len() as u64, "file", "files"),
             copies => format!(
                 "{} ({} with the same content as another, counted once)",
-                count(summary.files.len(), "file", "files"),
+                count(summary.files.len() as u64, "file", "files"),
                 copies
             ),
         },
@@ -102,16 +102,12 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
     writeln!(out)?;
     writeln!(
         out,
-        "Written to {}: {}, findings.md, findings.json, evidence.sqlite",
+        "Written to {}: {}, {}, evidence.sqlite",
         escape_text(&report.config.out.to_string_lossy()),
-        OUTPUT_FILES.join(", ")
+        OUTPUT_FILES.join(", "),
+        FINDINGS_FILES.join(", ")
     )?;
     Ok(())
-}
-
-/// `1 file`, `2 files`.
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn write_window_lines(rows: &[AccessorRow], out: &mut impl Write) -> io::Result<()> {

@@ -47,12 +47,16 @@ impl Run {
             .replace(&self.out.path().display().to_string(), "OUT")
     }
 
-    /// findings.md or findings.json with what changes from run to run (the
+    /// findings.md, findings.html or findings.json with what changes from run to run (the
     /// run's time, the binary's and output folder's paths) replaced.
     pub fn findings_normalised(&self, name: &str) -> String {
         let text = self.output(name);
         let stamp = regex::Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ").unwrap();
-        let started = ["Run started: ", "\"started_at\": \""];
+        let started = [
+            "Run started: ",
+            "\"started_at\": \"",
+            "<tr><th>Run started</th>",
+        ];
         let text: String = text
             .lines()
             .map(|line| match started.iter().find(|p| line.contains(*p)) {
@@ -156,7 +160,7 @@ pub fn assert_outputs_golden(run: &Run, dir: &Path) {
     for name in OUTPUTS {
         assert_golden(dir, name, &run.output(name));
     }
-    for name in ["findings.md", "findings.json"] {
+    for name in ["findings.md", "findings.html", "findings.json"] {
         assert_golden(dir, name, &run.findings_normalised(name));
     }
     assert_golden(dir, "stdout.txt", &run.stdout_normalised());
@@ -196,4 +200,21 @@ pub fn assert_same_outputs(a: &Run, b: &Run, what: &str) {
         without_command(b),
         "findings.md differs: {what}"
     );
+    assert!(
+        html_without_run(a) == html_without_run(b),
+        "findings.html differs: {what}"
+    );
+}
+
+/// findings.html without the two lines that say how the run was made (its
+/// start and the command line as typed): the rest depends on the inputs and
+/// the case alone.
+pub fn html_without_run(run: &Run) -> String {
+    run.output("findings.html")
+        .lines()
+        .filter(|l| {
+            !l.starts_with("<tr><th>Run started</th>") && !l.starts_with("<tr><th>Command</th>")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -5,6 +5,7 @@
 mod corpus;
 mod duplicates;
 mod harness;
+mod html;
 mod inputs;
 mod matching;
 mod rewindow;

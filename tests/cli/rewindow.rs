@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::harness::{OUTPUTS, Run, logwitness, scan};
+use crate::harness::{OUTPUTS, Run, html_without_run, logwitness, scan};
 
 const SAMPLE: [&str; 3] = ["--case", "sample-logs/case.toml", "sample-logs"];
 
@@ -58,6 +58,10 @@ fn assert_same_as_scan(rerun: &Run, full: &Run, what: &str) {
         md_without_run(rerun),
         md_without_run(full),
         "findings.md: {what}"
+    );
+    assert!(
+        html_without_run(rerun) == html_without_run(full),
+        "findings.html: {what}"
     );
     assert_eq!(
         rerun.stdout_normalised(),
