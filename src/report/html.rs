@@ -318,6 +318,11 @@ fn write_inputs(out: &mut String, report: &Report<'_>, f: &Findings) -> fmt::Res
         .iter()
         .map(|d| format!("Duplicate (counted once): <code>{}</code>", escape_html(d)))
         .chain(
+            i.overlaps
+                .iter()
+                .map(|o| format!("Overlap (counted once): <code>{}</code>", escape_html(o))),
+        )
+        .chain(
             (i.copied_requests > 0).then(|| format!("{} matched lines repeat lines of other files (overlapping copies) and are counted once", i.copied_requests)),
         )
         .chain(

@@ -156,6 +156,21 @@ fn partial_copies_are_counted_once_plain_or_compressed() {
     assert_eq!(json["inputs"]["lines"], 95);
     assert_eq!(json["inputs"]["repeated_lines"], 35);
     assert_eq!(timeline_lines(&run), 60);
+    let c_repeats_a = format!(
+        "{} lines 1-25 repeat {} lines 26-50",
+        file("c.log"),
+        file("a.log")
+    );
+    for page in ["findings.md", "findings.html"] {
+        assert!(
+            run.output(page).contains(&format!(
+                "Overlap (counted once): <code>{c_repeats_a}</code>"
+            )) || run
+                .output(page)
+                .contains(&format!("Overlap (counted once): `{c_repeats_a}`")),
+            "{page}"
+        );
+    }
     let tiny_chunks = args(&["-j", "3", "--chunk-size", "7"]);
     crate::harness::assert_same_outputs(&run, &tiny_chunks, "-j3, 7-byte chunks");
 }
