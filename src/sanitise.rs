@@ -11,8 +11,9 @@ use std::borrow::Cow;
 use std::fmt::Write;
 
 /// Text for bytes from a log: valid UTF-8 is kept, except control
-/// characters, which become `\xHH` (C0 and DEL) or `\u{HHHH}` (C1); invalid
-/// bytes become `\xHH`. Safe on any terminal, and nothing is dropped.
+/// characters, which become `\xHH` (C0 and DEL) or `\u{HHHH}` (C1, and the
+/// bidirectional controls that reorder how text is shown); invalid bytes
+/// become `\xHH`. Safe on any terminal, and nothing is dropped.
 pub fn escape_bytes(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
@@ -26,7 +27,7 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 
 /// `escape_bytes` for text that is already a string.
 pub fn escape_text(text: &str) -> Cow<'_, str> {
-    if text.chars().any(char::is_control) {
+    if text.chars().any(must_escape) {
         let mut out = String::with_capacity(text.len() + 8);
         escape_str_into(text, &mut out);
         Cow::Owned(out)
@@ -35,9 +36,17 @@ pub fn escape_text(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// Control characters, and the bidirectional controls: a path holding
+/// U+202E (right-to-left override) would be shown reversed, so that what
+/// an investigator reads is not what was requested.
+fn must_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 fn escape_str_into(text: &str, out: &mut String) {
     for c in text.chars() {
-        if !c.is_control() {
+        if !must_escape(c) {
             out.push(c);
         } else if c.is_ascii() {
             let _ = write!(out, "\\x{:02X}", c as u32);
@@ -108,6 +117,15 @@ mod tests {
             (b"\xff\xfeok", "\\xFF\\xFEok"),
             ("caf\u{e9} \u{9b}31m".as_bytes(), "caf\u{e9} \\u{009B}31m"),
             (b"\x7f", "\\x7F"),
+            // Trojan-Source style reordering: shown as escapes, not obeyed.
+            (
+                "/files/\u{202E}fdp.exe".as_bytes(),
+                "/files/\\u{202E}fdp.exe",
+            ),
+            (
+                "\u{2066}a\u{2069}\u{200F}".as_bytes(),
+                "\\u{2066}a\\u{2069}\\u{200F}",
+            ),
         ];
         for (input, want) in table {
             assert_eq!(escape_bytes(input), *want, "{input:?}");
