@@ -104,14 +104,6 @@ pub enum InputError {
         /// The decoder's message.
         message: String,
     },
-    /// A compression this version cannot decode.
-    #[error("{path}: {compression} compression is not supported yet; the file was skipped")]
-    UnsupportedCompression {
-        /// The file.
-        path: String,
-        /// The compression recognised by its magic bytes.
-        compression: String,
-    },
     /// A directory entry that could not be listed.
     #[error("{path}: cannot list directory: {message}")]
     UnlistableDirectory {

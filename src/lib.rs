@@ -3,7 +3,7 @@
 //! The pipeline: arguments and the case file become one validated
 //! `ScanConfig` (`config`) before any log is opened. Inputs are found,
 //! sorted and numbered (`input`); plain files are memory-mapped and cut into
-//! line-aligned chunks, gzip files are decoded as streams, and every file is
+//! line-aligned chunks, compressed files are decoded as streams, and every file is
 //! hashed alongside. Each line is parsed (`formats`) into a record borrowed
 //! from the input, its request target is canonicalised (`normalise`) and
 //! matched against the exposed resources (`rules`). Units are scanned in

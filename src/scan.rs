@@ -24,7 +24,7 @@ use crate::coverage::{Timeline, minute_of};
 use crate::error::InputError;
 use crate::evidence::{Location, MatchedRequest};
 use crate::formats::{self, Detection, FormatChoice, Parser, Unparsed};
-use crate::input::content::{self, Compression, Content};
+use crate::input::content::{self, Compression, Content, Decoder};
 use crate::input::{Discovery, InputFile};
 use crate::normalise::{Normaliser, split_target};
 use crate::overlap::{self, Head, HeadFound, Heads, LineReader, Overlap};
@@ -108,8 +108,8 @@ pub struct FileSummary {
     pub last_time: Option<Timestamp>,
     /// Whether the content ends without a line end.
     pub unterminated_last_line: bool,
-    /// SHA-256 of the bytes as stored (compressed bytes for gzip), when
-    /// the file could be read.
+    /// SHA-256 of the bytes as stored (the compressed bytes of a compressed
+    /// file), when the file could be read.
     pub sha256: Option<String>,
     /// The earlier file whose (decompressed) content this file repeats.
     pub duplicate_of: Option<usize>,
@@ -318,11 +318,10 @@ fn open_and_detect(id: usize, file: &InputFile, format: FormatChoice, zone: Tz) 
             Compression::None,
             map[..map.len().min(DETECTION_BYTES)].to_vec(),
         ),
-        Ok(Content::Gzip) => (
-            Compression::Gzip,
-            content::gzip_head(&file.path, DETECTION_BYTES).unwrap_or_default(),
+        Ok(Content::Stream(compression)) => (
+            *compression,
+            content::decoded_head(&file.path, *compression, DETECTION_BYTES).unwrap_or_default(),
         ),
-        Ok(Content::Unsupported(c)) => (*c, Vec::new()),
         Ok(Content::Empty) | Err(_) => (Compression::None, Vec::new()),
     };
     let whole = sample.len() < DETECTION_BYTES;
@@ -331,23 +330,12 @@ fn open_and_detect(id: usize, file: &InputFile, format: FormatChoice, zone: Tz) 
             format: None,
             reason: e.to_string(),
         },
-        (Ok(Content::Unsupported(c)), _) => Detection {
-            format: None,
-            reason: format!("{} content is not decoded yet", c.name()),
-        },
         (_, FormatChoice::Fixed(format)) => Detection {
             format: Some(format),
             reason: "given with --format".into(),
         },
         (_, FormatChoice::Auto) => formats::detect(&sample, whole, zone),
     };
-    let content = content.and_then(|c| match c {
-        Content::Unsupported(compression) => Err(InputError::UnsupportedCompression {
-            path: file.display.clone(),
-            compression: compression.name().to_string(),
-        }),
-        other => Ok(other),
-    });
     let head = first_parsed_line(id, &sample, whole, &Parser::new(format, zone));
     Opened {
         content,
@@ -395,8 +383,8 @@ fn plan_units(opened: &[Opened], chunk_size: usize, hash: bool) -> Vec<Unit> {
                         .map(|range| Unit::Chunk { file, range }),
                 );
             }
-            Ok(Content::Gzip) => units.push(Unit::Stream { file }),
-            Ok(Content::Empty) | Err(InputError::UnsupportedCompression { .. }) => {
+            Ok(Content::Stream(_)) => units.push(Unit::Stream { file }),
+            Ok(Content::Empty) => {
                 if hash {
                     units.push(Unit::Hash { file });
                 }
@@ -447,7 +435,13 @@ fn scan_unit(
             progress.advance(range.len() as u64);
             scanner.finish()
         }
-        Unit::Stream { file } => scan_gzip(*file, &files[*file], config, heads, progress),
+        Unit::Stream { file } => {
+            let Ok(Content::Stream(compression)) = opened[*file].content else {
+                unreachable!("streams are planned for compressed files only")
+            };
+            let input = &files[*file];
+            scan_stream(*file, input, compression, config, heads, progress)
+        }
         Unit::Hash { file } => {
             let sha256 = match &opened[*file].content {
                 Ok(Content::Mapped(map)) => Some(content::hash_bytes(map)),
@@ -467,11 +461,12 @@ fn scan_unit(
     }
 }
 
-/// Decodes a gzip file as a stream, block by block, keeping the lines read
-/// before any corruption.
-fn scan_gzip(
+/// Decodes a compressed file as a stream, block by block, keeping the
+/// lines read before any corruption.
+fn scan_stream(
     file: usize,
     input: &InputFile,
+    compression: Compression,
     config: &ScanConfig,
     heads: &Heads,
     progress: &dyn Progress,
@@ -480,7 +475,7 @@ fn scan_gzip(
     // The decompressed content's hash recognises a copy stored both plain
     // and compressed; without hashing, copies are not recognised.
     scanner.content_hasher = config.hash_inputs.then(Sha256::new);
-    let mut reader = match content::gzip_reader(&input.path, config.hash_inputs) {
+    let mut reader = match Decoder::open(&input.path, compression, config.hash_inputs) {
         Ok(reader) => reader,
         Err(e) => {
             scanner.result.error = Some(InputError::Unreadable {
@@ -505,7 +500,7 @@ fn scan_gzip(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => break Some(e),
         };
-        let stored = reader.get_ref().get_ref().bytes_read();
+        let stored = reader.stored_bytes_read();
         progress.advance(stored - stored_reported);
         stored_reported = stored;
         filled += n;
@@ -524,13 +519,13 @@ fn scan_gzip(
     if let Some(e) = broken {
         scanner.result.error = Some(InputError::Decompression {
             path: input.display.clone(),
-            compression: "gzip".to_string(),
+            compression: compression.name().to_string(),
             offset: offset + filled as u64,
             line: lines_before + 1,
             message: e.to_string(),
         });
     }
-    scanner.result.sha256 = content::finish_gzip_hash(reader).ok().flatten();
+    scanner.result.sha256 = reader.finish_hash().ok().flatten();
     progress.advance(input.size.saturating_sub(stored_reported));
     scanner.finish()
 }
@@ -837,8 +832,9 @@ fn line_reader<'a>(
 ) -> Option<LineReader<'a>> {
     match &opened[file].content {
         Ok(Content::Mapped(map)) => Some(LineReader::mapped(map, offset)),
-        Ok(Content::Gzip) => {
-            let reader = content::gzip_reader(&summary.files[file].input.path, false).ok()?;
+        Ok(Content::Stream(compression)) => {
+            let path = &summary.files[file].input.path;
+            let reader = Decoder::open(path, *compression, false).ok()?;
             LineReader::stream(Box::new(reader), offset).ok()
         }
         _ => None,
@@ -852,7 +848,7 @@ fn duplicate_files(opened: &[Opened], results: &[ChunkResult]) -> Vec<Option<usi
     for r in results {
         let hash = match opened[r.file].content {
             Ok(Content::Mapped(_)) => r.sha256.as_deref(),
-            Ok(Content::Gzip) => r.content_sha256.as_deref(),
+            Ok(Content::Stream(_)) => r.content_sha256.as_deref(),
             _ => None,
         };
         content[r.file] = content[r.file].or(hash);

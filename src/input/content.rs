@@ -1,11 +1,11 @@
 //! A file's content: compression recognised by magic bytes (never by
-//! name), plain files memory-mapped, gzip decoded as a stream.
+//! name), plain files memory-mapped, compressed files (gzip, bzip2, xz,
+//! zstd) decoded as streams.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, BufReader, Read};
 use std::path::Path;
 
-use flate2::read::MultiGzDecoder;
 use memmap2::Mmap;
 use sha2::{Digest, Sha256};
 
@@ -16,11 +16,11 @@ pub enum Compression {
     None,
     /// gzip (one or more members).
     Gzip,
-    /// bzip2 (recognised, not yet decoded).
+    /// bzip2 (one or more streams).
     Bzip2,
-    /// xz (recognised, not yet decoded).
+    /// xz (one or more streams).
     Xz,
-    /// zstd (recognised, not yet decoded).
+    /// zstd (one or more frames).
     Zstd,
 }
 
@@ -68,10 +68,8 @@ pub enum Content {
     Mapped(Mmap),
     /// A plain file with no bytes (cannot be mapped).
     Empty,
-    /// A gzip file, decoded as a stream when its unit is scanned.
-    Gzip,
-    /// A compression not decoded yet.
-    Unsupported(Compression),
+    /// A compressed file, decoded as a stream when its unit is scanned.
+    Stream(Compression),
 }
 
 /// Opens `path` read-only and decides how to read it.
@@ -80,7 +78,6 @@ pub fn open(path: &Path) -> io::Result<Content> {
     let mut head = [0u8; 6];
     let n = read_up_to(&mut file, &mut head)?;
     match Compression::sniff(&head[..n]) {
-        Compression::Gzip => Ok(Content::Gzip),
         Compression::None if n == 0 => Ok(Content::Empty),
         Compression::None => {
             // SAFETY: the map is read-only and lives only for this scan.
@@ -90,35 +87,86 @@ pub fn open(path: &Path) -> io::Result<Content> {
             let map = unsafe { Mmap::map(&file)? };
             Ok(Content::Mapped(map))
         }
-        other => Ok(Content::Unsupported(other)),
+        compressed => Ok(Content::Stream(compressed)),
     }
 }
 
-/// A gzip stream of a file.
-pub type GzipStream = MultiGzDecoder<io::BufReader<HashingReader<File>>>;
+/// The stored bytes of a compressed file, hashed as they are read.
+type Stored = BufReader<HashingReader<File>>;
 
-/// A gzip stream of `path`, decoding every member in turn, hashing the
-/// stored (compressed) bytes as they are read.
-pub fn gzip_reader(path: &Path, hash: bool) -> io::Result<GzipStream> {
-    let file = HashingReader::new(File::open(path)?, hash);
-    Ok(MultiGzDecoder::new(io::BufReader::with_capacity(
-        1 << 16,
-        file,
-    )))
+/// A compressed file's content, decoded as it is read. Every member,
+/// stream or frame is decoded in turn, as the tools that wrote them do.
+pub enum Decoder {
+    /// gzip.
+    Gzip(flate2::bufread::MultiGzDecoder<Stored>),
+    /// bzip2.
+    Bzip2(bzip2::bufread::MultiBzDecoder<Stored>),
+    /// xz.
+    Xz(liblzma::bufread::XzDecoder<Stored>),
+    /// zstd.
+    Zstd(zstd::stream::read::Decoder<'static, Stored>),
 }
 
-/// The SHA-256 of every stored byte of a gzip stream's file: what the
-/// decoder read, and the rest of the file after where it stopped (a corrupt
-/// member stops it early, but the manifest hashes the file as stored).
-/// `None` when the stream was opened without hashing.
-pub fn finish_gzip_hash(stream: GzipStream) -> io::Result<Option<String>> {
-    // Bytes in the BufReader's buffer were hashed when they were read.
-    let mut rest = stream.into_inner().into_inner();
-    if rest.hasher.is_none() {
-        return Ok(None);
+impl Decoder {
+    /// Decodes `path` as `compression`, hashing the stored bytes as they
+    /// are read when `hash` is set. `None` for content not compressed.
+    pub fn open(path: &Path, compression: Compression, hash: bool) -> io::Result<Decoder> {
+        let stored = BufReader::with_capacity(1 << 16, HashingReader::new(File::open(path)?, hash));
+        Ok(match compression {
+            Compression::Gzip => Decoder::Gzip(flate2::bufread::MultiGzDecoder::new(stored)),
+            Compression::Bzip2 => Decoder::Bzip2(bzip2::bufread::MultiBzDecoder::new(stored)),
+            Compression::Xz => Decoder::Xz(liblzma::bufread::XzDecoder::new_multi_decoder(stored)),
+            Compression::Zstd => Decoder::Zstd(zstd::stream::read::Decoder::with_buffer(stored)?),
+            Compression::None => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "the content is not compressed",
+                ));
+            }
+        })
     }
-    io::copy(&mut rest, &mut io::sink())?;
-    Ok(rest.hex_digest())
+
+    /// The stored bytes read so far.
+    pub fn stored_bytes_read(&self) -> u64 {
+        let stored = match self {
+            Decoder::Gzip(d) => d.get_ref(),
+            Decoder::Bzip2(d) => d.get_ref(),
+            Decoder::Xz(d) => d.get_ref(),
+            Decoder::Zstd(d) => d.get_ref(),
+        };
+        stored.get_ref().bytes_read()
+    }
+
+    /// The SHA-256 of every stored byte of the file: what the decoder read,
+    /// and the rest of the file after where it stopped (corruption stops it
+    /// early, but the manifest hashes the file as stored). `None` when the
+    /// decoder was opened without hashing.
+    pub fn finish_hash(self) -> io::Result<Option<String>> {
+        let stored = match self {
+            Decoder::Gzip(d) => d.into_inner(),
+            Decoder::Bzip2(d) => d.into_inner(),
+            Decoder::Xz(d) => d.into_inner(),
+            Decoder::Zstd(d) => d.finish(),
+        };
+        // Bytes in the BufReader's buffer were hashed when they were read.
+        let mut rest = stored.into_inner();
+        if rest.hasher.is_none() {
+            return Ok(None);
+        }
+        io::copy(&mut rest, &mut io::sink())?;
+        Ok(rest.hex_digest())
+    }
+}
+
+impl Read for Decoder {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Decoder::Gzip(d) => d.read(buf),
+            Decoder::Bzip2(d) => d.read(buf),
+            Decoder::Xz(d) => d.read(buf),
+            Decoder::Zstd(d) => d.read(buf),
+        }
+    }
 }
 
 /// The SHA-256 of a file, read as a stream.
@@ -175,11 +223,12 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
-/// The first `limit` decompressed bytes of a gzip file (fewer if it ends or
-/// breaks first); used to detect its format.
-pub fn gzip_head(path: &Path, limit: usize) -> io::Result<Vec<u8>> {
+/// The first `limit` decompressed bytes of a compressed file (fewer if it
+/// ends or breaks first); used to detect its format.
+pub fn decoded_head(path: &Path, compression: Compression, limit: usize) -> io::Result<Vec<u8>> {
     let mut out = vec![0u8; limit];
-    let n = read_up_to(&mut gzip_reader(path, false)?, &mut out).unwrap_or(0);
+    let mut decoder = Decoder::open(path, compression, false)?;
+    let n = read_up_to(&mut decoder, &mut out).unwrap_or(0);
     out.truncate(n);
     Ok(out)
 }
@@ -222,12 +271,66 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.gz");
         std::fs::write(&path, &data).unwrap();
-        let mut stream = gzip_reader(&path, true).unwrap();
+        let mut stream = Decoder::open(&path, Compression::Gzip, true).unwrap();
         let mut out = Vec::new();
         assert!(stream.read_to_end(&mut out).is_err());
-        assert_eq!(finish_gzip_hash(stream).unwrap(), Some(hash_bytes(&data)));
-        let unhashed = gzip_reader(&path, false).unwrap();
-        assert_eq!(finish_gzip_hash(unhashed).unwrap(), None);
+        assert_eq!(stream.finish_hash().unwrap(), Some(hash_bytes(&data)));
+        let unhashed = Decoder::open(&path, Compression::Gzip, false).unwrap();
+        assert_eq!(unhashed.finish_hash().unwrap(), None);
+    }
+
+    /// `text` compressed as two members, streams or frames.
+    fn compressed_twice(compression: Compression, text: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let once = |part: &[u8]| -> Vec<u8> {
+            match compression {
+                Compression::Gzip => {
+                    let mut e = flate2::write::GzEncoder::new(Vec::new(), Default::default());
+                    e.write_all(part).unwrap();
+                    e.finish().unwrap()
+                }
+                Compression::Bzip2 => {
+                    let mut e = bzip2::write::BzEncoder::new(Vec::new(), Default::default());
+                    e.write_all(part).unwrap();
+                    e.finish().unwrap()
+                }
+                Compression::Xz => {
+                    let mut e = liblzma::write::XzEncoder::new(Vec::new(), 6);
+                    e.write_all(part).unwrap();
+                    e.finish().unwrap()
+                }
+                Compression::Zstd => zstd::encode_all(part, 3).unwrap(),
+                Compression::None => part.to_vec(),
+            }
+        };
+        let (a, b) = text.split_at(text.len() / 2);
+        [once(a), once(b)].concat()
+    }
+
+    #[test]
+    fn every_compression_is_decoded_to_its_end_and_hashed_as_stored() {
+        let text = b"first line\nsecond line\nthird line\n";
+        let dir = tempfile::tempdir().unwrap();
+        for compression in [
+            Compression::Gzip,
+            Compression::Bzip2,
+            Compression::Xz,
+            Compression::Zstd,
+        ] {
+            let stored = compressed_twice(compression, text);
+            assert_eq!(Compression::sniff(&stored), compression);
+            let path = dir.path().join(compression.name());
+            std::fs::write(&path, &stored).unwrap();
+            assert!(matches!(open(&path).unwrap(), Content::Stream(c) if c == compression));
+            let mut decoder = Decoder::open(&path, compression, true).unwrap();
+            let mut out = Vec::new();
+            decoder.read_to_end(&mut out).unwrap();
+            assert_eq!(out, text, "{}", compression.name());
+            assert_eq!(decoder.stored_bytes_read(), stored.len() as u64);
+            assert_eq!(decoder.finish_hash().unwrap(), Some(hash_bytes(&stored)));
+            let head = decoded_head(&path, compression, 12).unwrap();
+            assert_eq!(head, &text[..12]);
+        }
     }
 
     #[test]

@@ -69,6 +69,80 @@ fn gzip_members_are_all_read_and_named_files_need_no_gz_suffix() {
     assert_eq!(fourth["offset"], lines(3, 0).len().to_string());
 }
 
+/// `text` as one bzip2, xz or zstd stream.
+fn compress(compression: &str, text: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    match compression {
+        "bzip2" => {
+            let mut e = bzip2::write::BzEncoder::new(&mut out, bzip2::Compression::default());
+            e.write_all(text.as_bytes()).unwrap();
+            e.finish().unwrap();
+        }
+        "xz" => {
+            let mut e = liblzma::write::XzEncoder::new(&mut out, 6);
+            e.write_all(text.as_bytes()).unwrap();
+            e.finish().unwrap();
+        }
+        "zstd" => out = zstd::encode_all(text.as_bytes(), 3).unwrap(),
+        _ => out = gzip(text),
+    }
+    out
+}
+
+// Issue #7: bzip2, xz and zstd are recognised by their first bytes whatever
+// the file is called, read to their end across streams or frames, and a
+// cut-short stream keeps what was decoded before it, with a caveat.
+#[test]
+fn bzip2_xz_and_zstd_are_read_whatever_the_name() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, compression) in ["bzip2", "xz", "zstd"].into_iter().enumerate() {
+        let first = lines(3, i * 20);
+        let second = lines(4, i * 20 + 3);
+        let whole = [
+            compress(compression, &first),
+            compress(compression, &second),
+        ]
+        .concat();
+        // Named as something else on purpose.
+        std::fs::write(dir.path().join(format!("{compression}.log.gz")), &whole).unwrap();
+        let cut = [
+            compress(compression, &first),
+            compress(compression, &lines(300, 100 + i * 300)),
+        ]
+        .concat();
+        let keep = compress(compression, &first).len() + 40;
+        std::fs::write(
+            dir.path().join(format!("{compression}-cut.log")),
+            &cut[..keep],
+        )
+        .unwrap();
+    }
+    let run = scan_dir(dir.path());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for compression in ["bzip2", "xz", "zstd"] {
+        let whole = format!("{compression}.log.gz");
+        assert_eq!(counts(&run, &whole), (7, 7, 0), "{compression}");
+        assert_eq!(file_row(&run, &whole)["compression"], compression);
+        assert_eq!(file_row(&run, &whole)["complete"], "yes");
+        let cut = format!("{compression}-cut.log");
+        let row = file_row(&run, &cut);
+        assert_eq!(row["complete"], "no", "{compression}");
+        let (lines_read, parsed, unparsed) = counts(&run, &cut);
+        assert!(
+            parsed >= 3 && lines_read < 303,
+            "{compression}: {lines_read}"
+        );
+        assert_eq!(lines_read, parsed + unparsed);
+        assert!(
+            row["problem"].contains(&format!(
+                "{cut}: {compression} stream is corrupt or truncated after"
+            )),
+            "{}",
+            row["problem"]
+        );
+    }
+}
+
 #[test]
 fn a_corrupt_gzip_member_keeps_the_lines_before_it() {
     let dir = tempfile::tempdir().unwrap();
