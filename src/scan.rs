@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read};
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 
 use chrono_tz::Tz;
 use rayon::prelude::*;
@@ -475,7 +476,7 @@ fn scan_stream(
     // The decompressed content's hash recognises a copy stored both plain
     // and compressed; without hashing, copies are not recognised.
     scanner.content_hasher = config.hash_inputs.then(Sha256::new);
-    let mut reader = match Decoder::open(&input.path, compression, config.hash_inputs) {
+    let reader = match Decoder::open(&input.path, compression, config.hash_inputs) {
         Ok(reader) => reader,
         Err(e) => {
             scanner.result.error = Some(InputError::Unreadable {
@@ -485,7 +486,66 @@ fn scan_stream(
             return scanner.finish();
         }
     };
-    let mut buf = vec![0u8; 1 << 20];
+    // Decoding and scanning take about as long as each other: one thread
+    // decodes while this one scans, so one file keeps two cores busy.
+    let end = std::thread::scope(|s| {
+        let (blocks, decoded) = mpsc::sync_channel::<Block>(2);
+        let (spare, spares) = mpsc::channel::<Vec<u8>>();
+        let decoding = s.spawn(move || decode_blocks(reader, &blocks, &spares, progress));
+        for block in decoded {
+            scanner.block(&block.bytes, block.offset, false);
+            let _ = spare.send(block.bytes);
+        }
+        decoding
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
+    // What was decoded before the end, or before the stream broke, counts.
+    let lines_before = scanner.result.lines;
+    scanner.block(&end.tail, end.offset, true);
+    if let Some(e) = end.broken {
+        scanner.result.error = Some(InputError::Decompression {
+            path: input.display.clone(),
+            compression: compression.name().to_string(),
+            offset: end.offset + end.tail.len() as u64,
+            line: lines_before + 1,
+            message: e.to_string(),
+        });
+    }
+    scanner.result.sha256 = end.decoder.finish_hash().ok().flatten();
+    progress.advance(input.size.saturating_sub(end.stored_reported));
+    scanner.finish()
+}
+
+/// Decoded content ending on a line end, and where it starts.
+struct Block {
+    bytes: Vec<u8>,
+    offset: u64,
+}
+
+/// What decoding leaves when the stream ends or breaks.
+struct DecodeEnd {
+    decoder: Decoder,
+    /// The content after the last line end (a last line without one).
+    tail: Vec<u8>,
+    /// Where the tail starts.
+    offset: u64,
+    /// Why decoding stopped early, if it did.
+    broken: Option<io::Error>,
+    /// Stored bytes reported to the progress so far.
+    stored_reported: u64,
+}
+
+/// Decodes into line-aligned blocks and sends them, reusing the buffers
+/// sent back on `spares`.
+fn decode_blocks(
+    mut decoder: Decoder,
+    blocks: &mpsc::SyncSender<Block>,
+    spares: &mpsc::Receiver<Vec<u8>>,
+    progress: &dyn Progress,
+) -> DecodeEnd {
+    const BLOCK: usize = 1 << 20;
+    let mut buf = vec![0u8; BLOCK];
     let mut filled = 0;
     let mut offset = 0u64;
     let mut stored_reported = 0u64;
@@ -494,40 +554,40 @@ fn scan_stream(
             // A line longer than the buffer: grow rather than cut it.
             buf.resize(buf.len() * 2, 0);
         }
-        let n = match reader.read(&mut buf[filled..]) {
+        let n = match decoder.read(&mut buf[filled..]) {
             Ok(0) => break None,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => break Some(e),
         };
-        let stored = reader.stored_bytes_read();
+        let stored = decoder.stored_bytes_read();
         progress.advance(stored - stored_reported);
         stored_reported = stored;
         filled += n;
-        let complete = match memchr::memrchr(b'\n', &buf[..filled]) {
-            Some(i) => i + 1,
-            None => continue,
+        let Some(last_end) = memchr::memrchr(b'\n', &buf[..filled]) else {
+            continue;
         };
-        scanner.block(&buf[..complete], offset, false);
-        buf.copy_within(complete..filled, 0);
+        let complete = last_end + 1;
+        let mut next = spares.try_recv().unwrap_or_default();
+        next.clear();
+        next.resize(buf.len().max(BLOCK), 0);
+        next[..filled - complete].copy_from_slice(&buf[complete..filled]);
+        let mut done = std::mem::replace(&mut buf, next);
+        done.truncate(complete);
+        if blocks.send(Block { bytes: done, offset }).is_err() {
+            break None;
+        }
         filled -= complete;
         offset += complete as u64;
     };
-    // What was decoded before the end, or before the stream broke, counts.
-    let lines_before = scanner.result.lines;
-    scanner.block(&buf[..filled], offset, true);
-    if let Some(e) = broken {
-        scanner.result.error = Some(InputError::Decompression {
-            path: input.display.clone(),
-            compression: compression.name().to_string(),
-            offset: offset + filled as u64,
-            line: lines_before + 1,
-            message: e.to_string(),
-        });
+    buf.truncate(filled);
+    DecodeEnd {
+        decoder,
+        tail: buf,
+        offset,
+        broken,
+        stored_reported,
     }
-    scanner.result.sha256 = reader.finish_hash().ok().flatten();
-    progress.advance(input.size.saturating_sub(stored_reported));
-    scanner.finish()
 }
 
 /// Scans lines into a `ChunkResult`, with buffers reused across lines.
