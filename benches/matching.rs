@@ -24,7 +24,7 @@ fn rules(specs: &[&str]) -> RuleSet {
 
 fn match_targets(c: &mut Criterion) {
     let log = synth::log(synth::Shape::Combined, 4 << 20);
-    let parser = Parser::new(FormatChoice::Auto, chrono_tz::UTC);
+    let mut parser = Parser::new(FormatChoice::Auto, chrono_tz::UTC);
     let targets: Vec<&[u8]> = log
         .split(|&b| b == b'\n')
         .filter_map(|line| parser.parse(line).ok()?.target)

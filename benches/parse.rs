@@ -25,7 +25,7 @@ fn parse_lines(c: &mut Criterion) {
             (format.name().to_string(), FormatChoice::Fixed(format)),
             (format!("{}/auto", format.name()), FormatChoice::Auto),
         ] {
-            let parser = Parser::new(choice, chrono_tz::UTC);
+            let mut parser = Parser::new(choice, chrono_tz::UTC);
             group.bench_function(name, |b| {
                 b.iter(|| {
                     let mut parsed = 0usize;

@@ -87,13 +87,13 @@ pub struct ScanArgs {
     /// Authorised user name (as logged by the server).
     #[arg(long, value_name = "NAME")]
     pub allow_user: Vec<String>,
-    /// Log format: auto, common, combined, vhost_combined or combined_extra.
+    /// Log format: auto, common, combined, vhost_combined, combined_extra, w3c or cloudfront.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
     /// Longest silence in the logs that is not a caveat (90s, 30m, 1h, 1d; default 1h).
     #[arg(long, value_name = "DURATION")]
     pub max_gap: Option<String>,
-    /// The server resolved paths case-insensitively (IIS and the like).
+    /// The server resolved paths case-insensitively (the default for w3c files).
     #[arg(long)]
     pub case_insensitive: bool,
     /// Output folder.

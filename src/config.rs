@@ -94,9 +94,11 @@ pub struct AuthorisedSection {
 #[derive(Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct ServerSection {
-    /// `auto`, `common`, `combined`, `vhost_combined` or `combined_extra`.
+    /// `auto`, `common`, `combined`, `vhost_combined`, `combined_extra`,
+    /// `w3c` or `cloudfront`.
     pub format: Option<String>,
-    /// Whether the server resolved paths case-insensitively.
+    /// Whether the server resolved paths case-insensitively (unset: the
+    /// format's default, see `Format::folds_case_by_default`).
     pub case_insensitive: Option<bool>,
 }
 
@@ -194,8 +196,15 @@ pub struct ScanConfig {
     pub authorised: Authorised,
     /// How formats are chosen.
     pub format: FormatChoice,
-    /// Whether paths are compared case-insensitively.
+    /// Whether paths are compared case-insensitively in every file
+    /// (`--case-insensitive`, or the case file says so).
     pub case_insensitive: bool,
+    /// Whether the case file says paths are compared case-sensitively in
+    /// every file, whatever the format's default.
+    pub case_sensitive: bool,
+    /// The rules compiled case-insensitively, for files whose format folds
+    /// case by default.
+    pub folded_rules: RuleSet,
     /// The longest silence in the logs, in seconds, that is not a caveat.
     pub max_gap: i64,
     /// Where the outputs go.
@@ -232,10 +241,13 @@ impl ScanConfig {
         )?;
         let case_insensitive =
             request.case_insensitive || case.server.case_insensitive.unwrap_or(false);
+        let case_sensitive = !case_insensitive && case.server.case_insensitive == Some(false);
         let format = parse_format(request.format.as_deref().or(case.server.format.as_deref()))?;
         let mut rules = build_rules(&case, &request.exposed, case_insensitive)?;
+        let mut folded_rules = build_rules(&case, &request.exposed, true)?;
         if request.no_prefilter {
             rules = rules.without_prefilter();
+            folded_rules = folded_rules.without_prefilter();
         }
         let max_gap = parse_max_gap(request.max_gap.as_deref().or(case.case.max_gap.as_deref()))?;
         let windows = build_windows(&case, &request.windows, zone)?;
@@ -270,6 +282,8 @@ impl ScanConfig {
             authorised,
             format,
             case_insensitive,
+            case_sensitive,
+            folded_rules,
             max_gap,
             out: request.out,
             threads: request.threads,
@@ -278,6 +292,24 @@ impl ScanConfig {
             inputs: request.inputs,
             command_line: request.command_line,
         })
+    }
+}
+
+impl ScanConfig {
+    /// Whether paths in a file of `format` are compared case-insensitively:
+    /// as the case says, or else as the format's servers resolve them.
+    pub fn folds_case(&self, format: Option<Format>) -> bool {
+        self.case_insensitive
+            || (!self.case_sensitive && format.is_some_and(Format::folds_case_by_default))
+    }
+
+    /// The rules as compared in a file of `format`.
+    pub fn rules_for(&self, format: Option<Format>) -> &RuleSet {
+        if self.folds_case(format) {
+            &self.folded_rules
+        } else {
+            &self.rules
+        }
     }
 }
 
@@ -300,7 +332,9 @@ fn parse_format(name: Option<&str>) -> Result<FormatChoice, ConfigError> {
             .map(FormatChoice::Fixed)
             .ok_or_else(|| ConfigError::InvalidRule {
                 rule: format!("format {name}"),
-                reason: "expected auto, common, combined, vhost_combined or combined_extra".into(),
+                reason:
+                    "expected auto, common, combined, vhost_combined, combined_extra, w3c or cloudfront"
+                        .into(),
             }),
     }
 }

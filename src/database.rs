@@ -151,7 +151,7 @@ fn write_case(
         .case_file
         .as_ref()
         .map(|p| p.to_string_lossy().into_owned());
-    let values: [(&str, Option<String>); 11] = [
+    let values: [(&str, Option<String>); 12] = [
         ("schema_version", Some(SCHEMA_VERSION.to_string())),
         ("tool_version", Some(env!("CARGO_PKG_VERSION").to_string())),
         ("started_at", Some(started_at.to_rfc3339())),
@@ -168,6 +168,7 @@ fn write_case(
             "case_insensitive",
             Some(config.case_insensitive.to_string()),
         ),
+        ("case_sensitive", Some(config.case_sensitive.to_string())),
         ("hash_inputs", Some(config.hash_inputs.to_string())),
     ];
     let mut insert = tx.prepare("INSERT INTO case_run (key, value) VALUES (?1, ?2)")?;
@@ -446,10 +447,15 @@ fn case_value(db: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
 fn load_config(db: &Connection, request: RewindowRequest) -> Result<ScanConfig, LoadError> {
     let zone = parse_zone(&case_value(db, "time_zone")?.unwrap_or_else(|| "UTC".into()))?;
     let case_insensitive = case_value(db, "case_insensitive")?.as_deref() == Some("true");
+    let case_sensitive = case_value(db, "case_sensitive")?.as_deref() == Some("true");
     let specs: Vec<String> = column(db, "SELECT rule FROM rules ORDER BY id")?;
     let rules = specs
         .iter()
         .map(|spec| Rule::parse(spec, case_insensitive))
+        .collect::<Result<Vec<_>, _>>()?;
+    let folded_rules = specs
+        .iter()
+        .map(|spec| Rule::parse(spec, true))
         .collect::<Result<Vec<_>, _>>()?;
     let mut networks: Vec<String> =
         column(db, "SELECT value FROM authorised WHERE kind = 'network'")?;
@@ -494,6 +500,8 @@ fn load_config(db: &Connection, request: RewindowRequest) -> Result<ScanConfig, 
         authorised: Authorised::new(&networks, &users)?,
         format,
         case_insensitive,
+        case_sensitive,
+        folded_rules: RuleSet::new(folded_rules),
         max_gap,
         out: request.out,
         threads: None,

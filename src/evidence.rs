@@ -93,7 +93,7 @@ impl MatchedRequest {
     ) -> MatchedRequest {
         let text = |field: Option<&[u8]>| field.map(escape_bytes);
         let client = escape_bytes(record.client);
-        let user_agent = text(record.user_agent);
+        let user_agent = record.user_agent_for_display().map(|a| escape_bytes(&a));
         MatchedRequest {
             client_ip: client_address(&client),
             claimed_crawler: user_agent.as_deref().is_some_and(claims_crawler),
@@ -104,7 +104,10 @@ impl MatchedRequest {
             forwarded: text(record.forwarded),
             user: text(record.user),
             method: escape_bytes(record.method),
-            target: text(record.target).unwrap_or_default(),
+            target: record
+                .target_as_logged()
+                .map(|t| escape_bytes(&t))
+                .unwrap_or_default(),
             path: escape_bytes(canonical),
             query: text(query),
             status: record.status,

@@ -27,7 +27,7 @@ use crate::evidence::{Location, MatchedRequest};
 use crate::formats::{self, Detection, FormatChoice, Parser, Unparsed};
 use crate::input::content::{self, Compression, Content, Decoder};
 use crate::input::{Discovery, InputFile};
-use crate::normalise::{Normaliser, split_target};
+use crate::normalise::Normaliser;
 use crate::overlap::{self, Head, HeadFound, Heads, LineReader, Overlap};
 use crate::rules::RuleSet;
 use crate::sanitise::escape_bytes;
@@ -211,6 +211,9 @@ enum Unit {
     Chunk {
         file: usize,
         range: Range<usize>,
+        /// The parser as it stands at the chunk's start (W3C: with the
+        /// directives in force there).
+        parser: Box<Parser>,
     },
     Stream {
         file: usize,
@@ -262,7 +265,7 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
         .map(|(id, f)| open_and_detect(id, f, config.format, config.zone))
         .collect();
     let heads = Heads::new(opened.iter().filter_map(|o| o.head.clone()).collect());
-    let units = plan_units(&opened, config.chunk_size, config.hash_inputs);
+    let units = plan_units(&opened, config);
     let mut units_left: Vec<AtomicUsize> = (0..files.len()).map(|_| AtomicUsize::new(0)).collect();
     for unit in &units {
         *units_left[unit.file()].get_mut() += 1;
@@ -337,7 +340,8 @@ fn open_and_detect(id: usize, file: &InputFile, format: FormatChoice, zone: Tz) 
         },
         (_, FormatChoice::Auto) => formats::detect(&sample, whole, zone),
     };
-    let head = first_parsed_line(id, &sample, whole, &Parser::new(format, zone));
+    let parser = Parser::for_file(format, detection.format, zone);
+    let head = first_parsed_line(id, &sample, whole, parser);
     Opened {
         content,
         compression,
@@ -347,8 +351,9 @@ fn open_and_detect(id: usize, file: &InputFile, format: FormatChoice, zone: Tz) 
 }
 
 /// The first line of `sample` (the start of a file's content) that parses;
-/// a last line without line end counts only when `whole`.
-fn first_parsed_line(file: usize, sample: &[u8], whole: bool, parser: &Parser) -> Option<Head> {
+/// a last line without line end counts only when `whole`. `parser` is the
+/// file's own, so W3C directives before the line are followed.
+fn first_parsed_line(file: usize, sample: &[u8], whole: bool, mut parser: Parser) -> Option<Head> {
     let mut offset = 0;
     for (index, raw) in sample.split_inclusive(|&b| b == b'\n').enumerate() {
         let line = match raw.strip_suffix(b"\n") {
@@ -370,7 +375,8 @@ fn first_parsed_line(file: usize, sample: &[u8], whole: bool, parser: &Parser) -
     None
 }
 
-fn plan_units(opened: &[Opened], chunk_size: usize, hash: bool) -> Vec<Unit> {
+fn plan_units(opened: &[Opened], config: &ScanConfig) -> Vec<Unit> {
+    let hash = config.hash_inputs;
     let mut units = Vec::new();
     for (file, o) in opened.iter().enumerate() {
         match &o.content {
@@ -378,10 +384,18 @@ fn plan_units(opened: &[Opened], chunk_size: usize, hash: bool) -> Vec<Unit> {
                 if hash {
                     units.push(Unit::Hash { file });
                 }
+                let ranges = chunk_ranges(map, config.chunk_size);
+                let starts: Vec<usize> = ranges.iter().map(|r| r.start).collect();
+                let parsers = file_parser(o, config).at_offsets(map, &starts);
                 units.extend(
-                    chunk_ranges(map, chunk_size)
+                    ranges
                         .into_iter()
-                        .map(|range| Unit::Chunk { file, range }),
+                        .zip(parsers)
+                        .map(|(range, parser)| Unit::Chunk {
+                            file,
+                            range,
+                            parser: Box::new(parser),
+                        }),
                 );
             }
             Ok(Content::Stream(_)) => units.push(Unit::Stream { file }),
@@ -395,6 +409,11 @@ fn plan_units(opened: &[Opened], chunk_size: usize, hash: bool) -> Vec<Unit> {
         }
     }
     units
+}
+
+/// The parser a file is read with, from its start.
+fn file_parser(opened: &Opened, config: &ScanConfig) -> Parser {
+    Parser::for_file(config.format, opened.detection.format, config.zone)
 }
 
 /// Cuts `data` into ranges of about `chunk_size` bytes that end just after a
@@ -423,11 +442,17 @@ fn scan_unit(
     progress: &dyn Progress,
 ) -> ChunkResult {
     match unit {
-        Unit::Chunk { file, range } => {
+        Unit::Chunk {
+            file,
+            range,
+            parser,
+        } => {
             let Ok(Content::Mapped(map)) = &opened[*file].content else {
                 unreachable!("chunks are planned for mapped files only")
             };
-            let mut scanner = LineScanner::new(*file, config, heads);
+            let format = opened[*file].detection.format;
+            let parser = (**parser).clone();
+            let mut scanner = LineScanner::new(*file, config, heads, parser, format);
             scanner.block(
                 &map[range.clone()],
                 range.start as u64,
@@ -441,7 +466,8 @@ fn scan_unit(
                 unreachable!("streams are planned for compressed files only")
             };
             let input = &files[*file];
-            scan_stream(*file, input, compression, config, heads, progress)
+            let opened = &opened[*file];
+            scan_stream(*file, input, compression, opened, config, heads, progress)
         }
         Unit::Hash { file } => {
             let sha256 = match &opened[*file].content {
@@ -468,11 +494,15 @@ fn scan_stream(
     file: usize,
     input: &InputFile,
     compression: Compression,
+    opened: &Opened,
     config: &ScanConfig,
     heads: &Heads,
     progress: &dyn Progress,
 ) -> ChunkResult {
-    let mut scanner = LineScanner::new(file, config, heads);
+    // A stream is read in order, so the parser's W3C state follows it.
+    let parser = file_parser(opened, config);
+    let format = opened.detection.format;
+    let mut scanner = LineScanner::new(file, config, heads, parser, format);
     // The decompressed content's hash recognises a copy stored both plain
     // and compressed; without hashing, copies are not recognised.
     scanner.content_hasher = config.hash_inputs.then(Sha256::new);
@@ -574,7 +604,13 @@ fn decode_blocks(
         next[..filled - complete].copy_from_slice(&buf[complete..filled]);
         let mut done = std::mem::replace(&mut buf, next);
         done.truncate(complete);
-        if blocks.send(Block { bytes: done, offset }).is_err() {
+        if blocks
+            .send(Block {
+                bytes: done,
+                offset,
+            })
+            .is_err()
+        {
             break None;
         }
         filled -= complete;
@@ -604,12 +640,19 @@ struct LineScanner<'c> {
 }
 
 impl<'c> LineScanner<'c> {
-    fn new(file: usize, config: &'c ScanConfig, heads: &'c Heads) -> LineScanner<'c> {
+    /// A scanner of one unit of a file of `format`, starting with `parser`.
+    fn new(
+        file: usize,
+        config: &'c ScanConfig,
+        heads: &'c Heads,
+        parser: Parser,
+        format: Option<formats::Format>,
+    ) -> LineScanner<'c> {
         LineScanner {
-            parser: Parser::new(config.format, config.zone),
-            rules: &config.rules,
+            parser,
+            rules: config.rules_for(format),
             heads,
-            normaliser: Normaliser::new(config.case_insensitive),
+            normaliser: Normaliser::new(config.folds_case(format)),
             minute_run: None,
             content_hasher: None,
             result: ChunkResult {
@@ -702,10 +745,9 @@ impl<'c> LineScanner<'c> {
                 .map_or(record.time, |t| t.min(record.time)),
         );
         result.last_time = Some(result.last_time.map_or(record.time, |t| t.max(record.time)));
-        let Some(target) = record.target else {
+        let Some(split) = record.split_target() else {
             return;
         };
-        let split = split_target(target);
         if let Some((found, canonical)) = self.rules.match_target(&split, &mut self.normaliser) {
             result.requests.push(MatchedRequest::new(
                 location,
@@ -824,7 +866,6 @@ fn count_overlaps_once(
     found: Vec<HeadFound>,
     config: &ScanConfig,
 ) {
-    let parser = Parser::new(config.format, config.zone);
     let mut claimed: Vec<(usize, Range<u64>)> = Vec::new();
     for f in overlap::worth_following(found) {
         let Some(head) = heads.of(f.head_of) else {
@@ -841,9 +882,10 @@ fn count_overlaps_once(
         } else {
             (head_at, found_at)
         };
-        let (Some(mut a), Some(mut b)) = (
+        let (Some(mut a), Some(mut b), Some(mut parser)) = (
             line_reader(opened, summary, original),
             line_reader(opened, summary, copy),
+            parser_at(opened, summary, copy, config),
         ) else {
             continue;
         };
@@ -882,6 +924,35 @@ fn count_overlaps_once(
     summary
         .overlaps
         .sort_by_key(|o| (o.file, o.first_line, o.of_file, o.of_first_line));
+}
+
+/// The file's parser as it stands at `(file, _, offset)`: W3C directives
+/// before the offset are followed (a stream is decoded up to it).
+fn parser_at(
+    opened: &[Opened],
+    summary: &Summary,
+    (file, _, offset): (usize, u64, u64),
+    config: &ScanConfig,
+) -> Option<Parser> {
+    let mut parser = file_parser(&opened[file], config);
+    if !parser.reads_directives() {
+        return Some(parser);
+    }
+    if let Ok(Content::Mapped(map)) = &opened[file].content {
+        let at = usize::try_from(offset).ok()?;
+        return parser.at_offsets(map, &[at]).pop();
+    }
+    let mut lines = line_reader(opened, summary, (file, 0, 0))?;
+    let mut position = 0;
+    while position < offset {
+        let line = lines.next_line()?;
+        position += line.len() as u64 + 1;
+        if line.starts_with(b"#") {
+            // Only the state matters: a directive is never a record.
+            let _ = parser.parse(line.strip_suffix(b"\r").unwrap_or(line));
+        }
+    }
+    Some(parser)
 }
 
 /// A reader of a file's lines from `(file, _, offset)`.

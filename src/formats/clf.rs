@@ -56,11 +56,13 @@ pub fn parse<'a>(line: &'a [u8], vhost: VhostRule, zone: Tz) -> Result<Record<'a
         request,
         method,
         target,
+        query: None,
         protocol,
         status,
         bytes,
         referer: referer.and_then(dash_to_none),
         user_agent: user_agent.and_then(dash_to_none),
+        agent_encoding: super::AgentEncoding::AsLogged,
         shape,
         flags,
     })
@@ -148,6 +150,16 @@ fn parse_timestamp(
 
 /// Reads a time without offset (given as if it were UTC) in `zone`. In the
 /// autumn overlap the earlier instant is taken and the record flagged.
+/// A time without offset (given as if it were UTC) read in `zone`, for
+/// other formats' naive times; `None` when it does not exist there.
+pub(super) fn naive_to_utc(
+    naive: Timestamp,
+    zone: Tz,
+    flags: &mut RecordFlags,
+) -> Option<Timestamp> {
+    local_to_utc(naive, zone, flags).ok()
+}
+
 fn local_to_utc(
     naive: Timestamp,
     zone: Tz,
@@ -190,7 +202,7 @@ fn month_number(s: &[u8]) -> Option<u32> {
 }
 
 /// `+0100` -> 3600; `-0330` -> -12600.
-fn offset_seconds(s: &[u8]) -> Option<i64> {
+pub(super) fn offset_seconds(s: &[u8]) -> Option<i64> {
     let (sign, rest) = match s.split_first()? {
         (b'+', rest) => (1, rest),
         (b'-', rest) => (-1, rest),

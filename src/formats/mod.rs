@@ -3,12 +3,18 @@
 //!
 //! A line either parses into a `Record` or is `Unparsed` with a reason; there
 //! is no third outcome, so every line is accounted for. Formats are a closed
-//! enum; each family lives in its own file.
+//! enum; each family lives in its own file. The NCSA family reads each line
+//! alone; a W3C file (IIS, CloudFront) is read with the `#Fields:` directive
+//! in force, so `Parser` carries that state from line to line.
 
 pub mod clf;
+pub mod w3c;
+
+use std::borrow::Cow;
 
 use chrono_tz::Tz;
 
+use crate::normalise::{SplitTarget, split_target};
 use crate::time::Timestamp;
 use clf::VhostRule;
 
@@ -23,11 +29,25 @@ pub enum Format {
     VhostCombined,
     /// Combined with extra trailing fields (response time, upstream, XFF...).
     CombinedExtra,
+    /// W3C extended (IIS and others): fields named by `#Fields:`.
+    W3c,
+    /// CloudFront standard log: W3C with tab-separated, encoded values.
+    Cloudfront,
 }
 
 impl Format {
     /// Every format, in the order detection reports them.
-    pub const ALL: [Format; 4] = [
+    pub const ALL: [Format; 6] = [
+        Format::Common,
+        Format::Combined,
+        Format::VhostCombined,
+        Format::CombinedExtra,
+        Format::W3c,
+        Format::Cloudfront,
+    ];
+
+    /// The NCSA family, whose shapes detection counts line by line.
+    const NCSA: [Format; 4] = [
         Format::Common,
         Format::Combined,
         Format::VhostCombined,
@@ -41,7 +61,17 @@ impl Format {
             Format::Combined => "combined",
             Format::VhostCombined => "vhost_combined",
             Format::CombinedExtra => "combined_extra",
+            Format::W3c => "w3c",
+            Format::Cloudfront => "cloudfront",
         }
+    }
+
+    /// Whether the servers that write this format resolve paths regardless
+    /// of case, so that rules match in any case unless the case says
+    /// otherwise: IIS (W3C) does; Apache, nginx and CloudFront's usual S3
+    /// origins do not.
+    pub fn folds_case_by_default(self) -> bool {
+        self == Format::W3c
     }
 
     /// The format of a name, if it is one.
@@ -52,7 +82,11 @@ impl Format {
     fn vhost_rule(self) -> VhostRule {
         match self {
             Format::VhostCombined => VhostRule::Required,
-            Format::Common | Format::Combined | Format::CombinedExtra => VhostRule::Never,
+            Format::Common
+            | Format::Combined
+            | Format::CombinedExtra
+            | Format::W3c
+            | Format::Cloudfront => VhostRule::Never,
         }
     }
 }
@@ -77,6 +111,20 @@ pub enum Shape {
     CombinedExtra,
     /// Something other than referer and user agent after the bytes field.
     CommonExtra,
+    /// Values named by a W3C `#Fields:` directive.
+    Fields,
+}
+
+/// How a record's user agent is written in the log.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AgentEncoding {
+    /// As the client sent it.
+    #[default]
+    AsLogged,
+    /// `+` stands for a space (IIS).
+    PlusForSpace,
+    /// Percent-encoded (CloudFront).
+    Percent,
 }
 
 /// Irregularities of a parsed record that an investigator should see.
@@ -94,13 +142,17 @@ impl RecordFlags {
     pub const AMBIGUOUS_TIME: RecordFlags = RecordFlags(1 << 3);
     /// A quoted field had no closing quote; it was read to the line end.
     pub const UNTERMINATED_QUOTE: RecordFlags = RecordFlags(1 << 4);
+    /// A CDN served it from its cache (CloudFront `Hit`, `RefreshHit`): the
+    /// client got the data though the origin's logs never saw the request.
+    pub const EDGE_HIT: RecordFlags = RecordFlags(1 << 5);
 
-    const NAMES: [(RecordFlags, &'static str); 5] = [
+    const NAMES: [(RecordFlags, &'static str); 6] = [
         (Self::VHOST, "vhost"),
         (Self::FORWARDED_LIST, "forwarded_list"),
         (Self::NAIVE_TIME, "naive_time"),
         (Self::AMBIGUOUS_TIME, "ambiguous_time"),
         (Self::UNTERMINATED_QUOTE, "unterminated_quote"),
+        (Self::EDGE_HIT, "edge_hit"),
     ];
 
     /// No flag.
@@ -155,12 +207,15 @@ pub struct Record<'a> {
     pub forwarded: Option<&'a [u8]>,
     /// The authenticated user, when one is logged.
     pub user: Option<&'a [u8]>,
-    /// The request line as logged.
+    /// The request line as logged (W3C: the target field as logged).
     pub request: &'a [u8],
     /// The method (may be empty or junk).
     pub method: &'a [u8],
-    /// The request target, when the request line has one.
+    /// The request target, when the request line has one (W3C: the path,
+    /// `cs-uri-stem`).
     pub target: Option<&'a [u8]>,
+    /// The query, when logged apart from the target (W3C `cs-uri-query`).
+    pub query: Option<&'a [u8]>,
     /// The protocol (`HTTP/1.1`), when logged.
     pub protocol: &'a [u8],
     /// The status code, when logged.
@@ -171,6 +226,8 @@ pub struct Record<'a> {
     pub referer: Option<&'a [u8]>,
     /// The user agent, when logged and not `-`.
     pub user_agent: Option<&'a [u8]>,
+    /// How the user agent is written.
+    pub agent_encoding: AgentEncoding,
     /// Which shape of the family the line had.
     pub shape: Shape,
     /// Irregularities.
@@ -196,10 +253,22 @@ pub enum Unparsed {
     BadStatus,
     /// No response-size field after the status.
     NoBytes,
+    /// A W3C directive (`#Fields:`, `#Software:`, `#Date:`...).
+    Directive,
+    /// A W3C line with no `#Fields:` directive before it.
+    NoFieldsDirective,
+    /// A W3C line with more values than its `#Fields:` names.
+    MoreValues,
+    /// A W3C line with fewer values than its `#Fields:` names.
+    FewerValues,
+    /// A W3C line without a `yyyy-mm-dd` date and `hh:mm:ss` time.
+    NoW3cTime,
+    /// A W3C line whose `#Fields:` names no request target.
+    NoTargetField,
 }
 
 impl Unparsed {
-    const ALL: [Unparsed; 8] = [
+    const ALL: [Unparsed; 14] = [
         Unparsed::Blank,
         Unparsed::Comment,
         Unparsed::NoTimestamp,
@@ -208,6 +277,12 @@ impl Unparsed {
         Unparsed::NoRequest,
         Unparsed::BadStatus,
         Unparsed::NoBytes,
+        Unparsed::Directive,
+        Unparsed::NoFieldsDirective,
+        Unparsed::MoreValues,
+        Unparsed::FewerValues,
+        Unparsed::NoW3cTime,
+        Unparsed::NoTargetField,
     ];
 
     /// The reason whose text is `reason`.
@@ -226,41 +301,129 @@ impl Unparsed {
             Unparsed::NoRequest => "no quoted request followed by a status code",
             Unparsed::BadStatus => "status is not a number",
             Unparsed::NoBytes => "no response size after the status",
+            Unparsed::Directive => "W3C directive line",
+            Unparsed::NoFieldsDirective => "no #Fields directive before this line",
+            Unparsed::MoreValues => "more values than the #Fields directive names",
+            Unparsed::FewerValues => "fewer values than the #Fields directive names",
+            Unparsed::NoW3cTime => "no yyyy-mm-dd date and hh:mm:ss time",
+            Unparsed::NoTargetField => {
+                "the #Fields directive names no request target (cs-uri-stem or cs-uri)"
+            }
         }
     }
 }
 
-/// Parses lines of one file.
-#[derive(Debug, Clone, Copy)]
+/// Parses lines of one file (or of one chunk of it).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parser {
-    vhost_rule: VhostRule,
+    family: Family,
     zone: Tz,
+}
+
+/// How a parser reads lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Family {
+    /// Each line alone.
+    Ncsa(VhostRule),
+    /// With the W3C directives in force.
+    W3c(w3c::State),
 }
 
 impl Parser {
     /// A parser for `choice`; times without an offset are read in `zone`.
+    /// With `auto`, lines are read as the NCSA family: a W3C file needs
+    /// `for_file`.
     pub fn new(choice: FormatChoice, zone: Tz) -> Parser {
-        let vhost_rule = match choice {
-            FormatChoice::Auto => VhostRule::Infer,
-            FormatChoice::Fixed(format) => format.vhost_rule(),
+        let family = match choice {
+            FormatChoice::Auto => Family::Ncsa(VhostRule::Infer),
+            FormatChoice::Fixed(Format::W3c) => Family::W3c(w3c::State::w3c()),
+            FormatChoice::Fixed(Format::Cloudfront) => Family::W3c(w3c::State::cloudfront()),
+            FormatChoice::Fixed(format) => Family::Ncsa(format.vhost_rule()),
         };
-        Parser { vhost_rule, zone }
+        Parser { family, zone }
     }
 
-    /// Parses one line, without its line end.
-    pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, Unparsed> {
+    /// The parser for a file detected as `detected` (W3C files are read as
+    /// W3C even with `auto`).
+    pub fn for_file(choice: FormatChoice, detected: Option<Format>, zone: Tz) -> Parser {
+        match (choice, detected) {
+            (FormatChoice::Auto, Some(format @ (Format::W3c | Format::Cloudfront))) => {
+                Parser::new(FormatChoice::Fixed(format), zone)
+            }
+            _ => Parser::new(choice, zone),
+        }
+    }
+
+    /// Parsers for chunks of `data` starting at `offsets` (ascending line
+    /// starts): each knows the W3C directives in force at its offset, as if
+    /// the file had been read from its start.
+    pub fn at_offsets(&self, data: &[u8], offsets: &[usize]) -> Vec<Parser> {
+        match &self.family {
+            Family::Ncsa(_) => vec![self.clone(); offsets.len()],
+            Family::W3c(state) => state
+                .at_offsets(data, offsets)
+                .into_iter()
+                .map(|state| Parser {
+                    family: Family::W3c(state),
+                    zone: self.zone,
+                })
+                .collect(),
+        }
+    }
+
+    /// Parses one line, without its line end. A W3C directive line updates
+    /// the parser's state.
+    pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Record<'a>, Unparsed> {
         if line.trim_ascii().is_empty() {
             return Err(Unparsed::Blank);
         }
-        if line.starts_with(b"#") {
-            return Err(Unparsed::Comment);
+        match &mut self.family {
+            Family::W3c(state) => state.parse(line, self.zone),
+            Family::Ncsa(_) if line.starts_with(b"#") => Err(Unparsed::Comment),
+            Family::Ncsa(vhost_rule) => clf::parse(line, *vhost_rule, self.zone),
         }
-        clf::parse(line, self.vhost_rule, self.zone)
+    }
+
+    /// Whether lines depend on directives before them (W3C), so that a
+    /// parser must be brought to a point of the file before reading there.
+    pub fn reads_directives(&self) -> bool {
+        matches!(self.family, Family::W3c(_))
     }
 
     /// The timestamp of a line that did not parse, when one can be read.
     pub fn time_of(&self, line: &[u8]) -> Option<Timestamp> {
-        clf::salvage_time(line, self.zone)
+        match &self.family {
+            Family::Ncsa(_) => clf::salvage_time(line, self.zone),
+            Family::W3c(state) => state.time_of(line, self.zone),
+        }
+    }
+}
+
+impl Record<'_> {
+    /// The request target cut into path and query; a query logged apart
+    /// (W3C) is the query.
+    pub fn split_target(&self) -> Option<SplitTarget<'_>> {
+        let mut split = split_target(self.target?);
+        if self.query.is_some() {
+            split.query = self.query;
+        }
+        Some(split)
+    }
+
+    /// The request target as the investigator should quote it: W3C's path
+    /// and query joined with `?`.
+    pub fn target_as_logged(&self) -> Option<Cow<'_, [u8]>> {
+        let target = self.target?;
+        Some(match self.query {
+            Some(query) => Cow::Owned([target, b"?", query].concat()),
+            None => Cow::Borrowed(target),
+        })
+    }
+
+    /// The user agent for display (encodings undone).
+    pub fn user_agent_for_display(&self) -> Option<Cow<'_, [u8]>> {
+        self.user_agent
+            .map(|agent| w3c::display_agent(agent, self.agent_encoding))
     }
 }
 
@@ -278,8 +441,66 @@ pub const DETECTION_SAMPLE_LINES: usize = 200;
 
 /// Chooses a format from the first lines of a file's (decompressed)
 /// content; `whole` says the sample is the entire content.
+/// A `#Fields:` directive decides (W3C, or CloudFront when it names
+/// `x-edge-` fields); otherwise the NCSA shapes are counted; failing those,
+/// lines that look like W3C without a header are recognised, so that the
+/// investigator learns what the file is and why it was not read.
 pub fn detect(sample: &[u8], whole: bool, zone: Tz) -> Detection {
-    let parser = Parser::new(FormatChoice::Auto, zone);
+    if let Some((cloudfront, reason)) = w3c::detect_header(sample_lines(sample, whole)) {
+        let format = if cloudfront {
+            Format::Cloudfront
+        } else {
+            Format::W3c
+        };
+        return Detection {
+            format: Some(format),
+            reason,
+        };
+    }
+    let ncsa = detect_ncsa(sample, whole, zone);
+    if ncsa.format.is_some() {
+        return ncsa;
+    }
+    detect_headerless_w3c(sample, whole).unwrap_or(ncsa)
+}
+
+/// W3C lines without any `#Fields:` before them, when at least half of the
+/// sample lines look like one kind of them.
+fn detect_headerless_w3c(sample: &[u8], whole: bool) -> Option<Detection> {
+    let lines: Vec<&[u8]> = sample_lines(sample, whole)
+        .filter(|l| !l.trim_ascii().is_empty())
+        .collect();
+    let kinds: Vec<bool> = lines
+        .iter()
+        .filter_map(|l| w3c::headerless_kind(l))
+        .collect();
+    let cloudfront = kinds.iter().filter(|k| **k).count();
+    let iis = kinds.len() - cloudfront;
+    let (format, n, how) = if cloudfront >= iis {
+        (
+            Format::Cloudfront,
+            cloudfront,
+            "are tab-separated values starting with a date and time, read with CloudFront's documented fields",
+        )
+    } else {
+        (
+            Format::W3c,
+            iis,
+            "start with a date and time and hold a method and path, as IIS writes them; without the directive their fields are unknown, so they are not parsed",
+        )
+    };
+    (n > 0 && n * 2 >= lines.len()).then(|| Detection {
+        format: Some(format),
+        reason: format!(
+            "no #Fields directive; {n} of {} sample lines {how}",
+            lines.len()
+        ),
+    })
+}
+
+/// Counts the NCSA shapes of the sample lines.
+fn detect_ncsa(sample: &[u8], whole: bool, zone: Tz) -> Detection {
+    let mut parser = Parser::new(FormatChoice::Auto, zone);
     let mut tried = 0;
     let mut counts = [0usize; 4];
     let mut first_failure = None;
@@ -292,9 +513,12 @@ pub fn detect(sample: &[u8], whole: bool, zone: Tz) -> Detection {
                     _ if record.vhost.is_some() => Format::VhostCombined,
                     Shape::Common => Format::Common,
                     Shape::Combined => Format::Combined,
-                    Shape::CombinedExtra | Shape::CommonExtra => Format::CombinedExtra,
+                    // The NCSA parser never reads W3C fields.
+                    Shape::CombinedExtra | Shape::CommonExtra | Shape::Fields => {
+                        Format::CombinedExtra
+                    }
                 };
-                counts[Format::ALL.iter().position(|f| *f == format).unwrap_or(0)] += 1;
+                counts[Format::NCSA.iter().position(|f| *f == format).unwrap_or(0)] += 1;
             }
         }
         tried += 1;
@@ -309,14 +533,14 @@ pub fn detect(sample: &[u8], whole: bool, zone: Tz) -> Detection {
     }
     // The largest count wins; ties go to the earlier (simpler) format.
     let best = (0..4).rev().max_by_key(|&i| counts[i]).unwrap_or(0);
-    let mix: Vec<String> = Format::ALL
+    let mix: Vec<String> = Format::NCSA
         .iter()
         .zip(counts)
         .filter(|(_, n)| *n > 0)
         .map(|(f, n)| format!("{} {n}", f.name()))
         .collect();
     Detection {
-        format: Some(Format::ALL[best]),
+        format: Some(Format::NCSA[best]),
         reason: format!(
             "{parsed} of {tried} sample lines parse ({})",
             mix.join(", ")
@@ -404,8 +628,46 @@ mod tests {
     }
 
     #[test]
+    fn w3c_headers_decide_and_headerless_w3c_is_named() {
+        let iis = "#Software: Microsoft Internet Information Services 10.0\n#Fields: date time c-ip cs-method cs-uri-stem sc-status\n2021-04-01 00:00:21 1.2.3.4 GET /a 200\n";
+        let headerless =
+            "2018-12-31 12:02:53 10.44.0.136 GET /Director - 443 - 10.50.6.188 UA - 401 0 0 0\n";
+        let cloudfront = "2024-03-12\t15:22:28\tCDG50-P2\t703\n";
+        let table: &[(String, Option<Format>, &str)] = &[
+            (
+                iis.to_string(),
+                Some(Format::W3c),
+                "line 2: \"#Fields: date time c-ip cs-method cs-uri-stem sc-status\" (after \"#Software: Microsoft Internet Information Services 10.0\")",
+            ),
+            (
+                headerless.repeat(2) + "junk\n",
+                Some(Format::W3c),
+                "no #Fields directive; 2 of 3 sample lines start with a date and time and hold a method and path, as IIS writes them; without the directive their fields are unknown, so they are not parsed",
+            ),
+            (
+                cloudfront.to_string(),
+                Some(Format::Cloudfront),
+                "no #Fields directive; 1 of 1 sample lines are tab-separated values starting with a date and time, read with CloudFront's documented fields",
+            ),
+            (
+                headerless.to_string() + "junk\njunk\n",
+                None,
+                "none of 3 sample lines is an access-log record (first: no [dd/Mon/yyyy:HH:MM:SS zone] timestamp)",
+            ),
+        ];
+        for (sample, format, reason) in table {
+            let d = detect(sample.as_bytes(), true, chrono_tz::UTC);
+            assert_eq!(
+                (d.format, d.reason.as_str()),
+                (*format, *reason),
+                "{sample:?}"
+            );
+        }
+    }
+
+    #[test]
     fn blank_and_comment_lines_are_unparsed() {
-        let parser = Parser::new(FormatChoice::Auto, chrono_tz::UTC);
+        let mut parser = Parser::new(FormatChoice::Auto, chrono_tz::UTC);
         assert_eq!(parser.parse(b"   "), Err(Unparsed::Blank));
         assert_eq!(parser.parse(b"# failJSON"), Err(Unparsed::Comment));
     }

@@ -16,6 +16,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::accessors::{AccessorRow, Class, Outcome};
+use crate::config::ScanConfig;
 use crate::evidence::MatchedRequest;
 use crate::input::content::hash_bytes;
 use crate::overlap::Overlap;
@@ -127,8 +128,13 @@ pub struct Case {
     pub authorised_users: Vec<String>,
     /// The gap threshold, in seconds.
     pub max_gap_seconds: i64,
-    /// Whether paths were compared case-insensitively.
+    /// Whether paths were compared case-insensitively in every file.
     pub case_insensitive: bool,
+    /// Formats whose files had paths compared case-insensitively because
+    /// their servers resolve paths so (`w3c`: IIS), though the case did not
+    /// say so for every file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub case_insensitive_formats: Vec<&'static str>,
     /// Whether the inputs were hashed (SHA-256); `--no-hash` skips it.
     pub inputs_hashed: bool,
 }
@@ -332,6 +338,7 @@ impl Findings {
                 authorised_users: config.authorised.users().map(String::from).collect(),
                 max_gap_seconds: config.max_gap,
                 case_insensitive: config.case_insensitive,
+                case_insensitive_formats: case_insensitive_formats(config, summary),
                 inputs_hashed: config.hash_inputs,
             },
             inputs: Inputs {
@@ -612,6 +619,13 @@ fn write_case(md: &mut String, f: &Findings) {
         describe_seconds(c.max_gap_seconds),
         c.paths_compared()
     );
+    if !c.case_insensitive_formats.is_empty() {
+        let _ = writeln!(
+            md,
+            "Paths in {} files were compared case-insensitively, the default for that format (IIS resolves paths regardless of case); `case_insensitive = false` in the case file's `[server]` turns it off.\n",
+            c.case_insensitive_formats.join(" and ")
+        );
+    }
     if let Some(content) = &c.file_content {
         let _ = writeln!(
             md,
@@ -619,6 +633,24 @@ fn write_case(md: &mut String, f: &Findings) {
             fenced_block(content, "toml")
         );
     }
+}
+
+/// The formats of the scanned files whose paths were compared
+/// case-insensitively by their format's default alone.
+fn case_insensitive_formats(config: &ScanConfig, summary: &Summary) -> Vec<&'static str> {
+    if config.case_insensitive {
+        return Vec::new();
+    }
+    let mut formats: Vec<&'static str> = summary
+        .files
+        .iter()
+        .filter_map(|f| f.detection.format)
+        .filter(|&f| config.folds_case(Some(f)))
+        .map(|f| f.name())
+        .collect();
+    formats.sort_unstable();
+    formats.dedup();
+    formats
 }
 
 fn write_inputs(md: &mut String, i: &Inputs) {

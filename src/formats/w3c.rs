@@ -1,0 +1,855 @@
+//! W3C extended log files (IIS, the Microsoft HTTP Server API, Oracle Web
+//! Cache, Incapsula) and CloudFront standard logs (W3C with tab-separated
+//! values).
+//!
+//! A W3C file describes itself: a `#Fields:` directive names the values of
+//! every line after it, until the next `#Fields:` (IIS writes a new header
+//! block at each restart, and the fields may change). A line cannot be read
+//! alone, so the parser carries a `State` (the fields, `#Date` and
+//! `#GMT-Offset` in force) that directive lines update as they pass. A chunk
+//! that starts mid-file is given the state in force at its start (see
+//! `State::at_offsets`), so chunked and sequential reading agree.
+//!
+//! Nothing is guessed: a line before any `#Fields:`, or whose values do not
+//! match the fields in number, is unparsed with its reason (its text is still
+//! searched for exposed resources). Directive lines are unparsed too, with
+//! reason `W3C directive line`, so every line is accounted for. Times are
+//! UTC, as the W3C draft and IIS define them, unless `#GMT-Offset` says
+//! otherwise; `date-local`/`time-local` (IIS Advanced Logging) carry no zone
+//! and are read in the case's time zone and flagged, like other naive times.
+
+use std::borrow::Cow;
+
+use chrono_tz::Tz;
+use percent_encoding::percent_decode;
+
+use super::{AgentEncoding, Record, RecordFlags, Shape, Unparsed, clf};
+use crate::sanitise::escape_bytes;
+use crate::time::Timestamp;
+
+/// The fields of a CloudFront standard log, in the order AWS documents
+/// them. AWS only ever appends fields, so a CloudFront file without its
+/// `#Fields:` header is read with these.
+pub const CLOUDFRONT_FIELDS: &str = "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end";
+
+/// How the values of a line are separated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Separator {
+    /// Runs of spaces (or tabs); a value may be `"quoted"` (W3C).
+    Whitespace,
+    /// One tab per value; values never hold raw spaces (CloudFront).
+    Tab,
+}
+
+/// The values a record is built from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Date,
+    Time,
+    Client,
+    User,
+    Method,
+    Stem,
+    Query,
+    Uri,
+    Status,
+    Bytes,
+    Agent,
+    Referer,
+    Host,
+    Forwarded,
+    EdgeResult,
+    Protocol,
+}
+
+const SLOTS: usize = 16;
+
+/// The slot a `#Fields:` name fills, if logwitness reads it. Names are
+/// compared without case: producers disagree (`cs(Referrer)`, `Date`).
+fn slot_of(name: &[u8]) -> Option<Slot> {
+    let slot = match name.to_ascii_lowercase().as_slice() {
+        b"date" | b"date-local" => Slot::Date,
+        b"time" | b"time-local" => Slot::Time,
+        b"c-ip" => Slot::Client,
+        b"cs-username" | b"c-auth-id" => Slot::User,
+        b"cs-method" => Slot::Method,
+        b"cs-uri-stem" => Slot::Stem,
+        b"cs-uri-query" => Slot::Query,
+        b"cs-uri" => Slot::Uri,
+        b"sc-status" => Slot::Status,
+        b"sc-bytes" | b"bytes" => Slot::Bytes,
+        b"cs(user-agent)" => Slot::Agent,
+        b"cs(referer)" | b"cs(referrer)" => Slot::Referer,
+        // CloudFront writes cs(Host) (its own domain) before x-host-header
+        // (the Host the client sent); the later one wins, as wanted.
+        b"cs-host" | b"cs(host)" | b"x-host-header" => Slot::Host,
+        b"x-forwarded-for" | b"s-xff" | b"cs(x-forwarded-for)" => Slot::Forwarded,
+        b"x-edge-result-type" => Slot::EdgeResult,
+        b"cs-version" | b"cs-protocol-version" => Slot::Protocol,
+        _ => return None,
+    };
+    Some(slot)
+}
+
+/// What a `#Fields:` directive says about the lines after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Layout {
+    /// For each value position, the slot it fills (`None`: not read).
+    slots: Vec<Option<Slot>>,
+    /// Whether the date and time are local (`date-local`, `time-local`).
+    local_time: bool,
+}
+
+impl Layout {
+    fn parse(names: &[u8]) -> Layout {
+        let names: Vec<&[u8]> = names
+            .split(u8::is_ascii_whitespace)
+            .filter(|n| !n.is_empty())
+            .collect();
+        let local_time = names.iter().any(|n| {
+            n.eq_ignore_ascii_case(b"date-local") || n.eq_ignore_ascii_case(b"time-local")
+        });
+        Layout {
+            slots: names.into_iter().map(slot_of).collect(),
+            local_time,
+        }
+    }
+
+    fn has(&self, slot: Slot) -> bool {
+        self.slots.contains(&Some(slot))
+    }
+}
+
+/// The directives in force at some point of a W3C file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct State {
+    separator: Separator,
+    layout: Option<Layout>,
+    /// The date of the last `#Date:`/`#Start-Date:`, for lines that log a
+    /// time without a date (IIS FTP logs, `time` without `date`).
+    date: Option<(i32, u32, u32)>,
+    /// Seconds east of UTC, from `#GMT-Offset:` (Oracle Web Cache).
+    gmt_offset: i64,
+}
+
+impl State {
+    /// The state at the start of a W3C file: no fields known yet.
+    pub fn w3c() -> State {
+        State {
+            separator: Separator::Whitespace,
+            layout: None,
+            date: None,
+            gmt_offset: 0,
+        }
+    }
+
+    /// The state at the start of a CloudFront file: AWS's documented fields
+    /// until a `#Fields:` says otherwise.
+    pub fn cloudfront() -> State {
+        State {
+            separator: Separator::Tab,
+            layout: Some(Layout::parse(CLOUDFRONT_FIELDS.as_bytes())),
+            date: None,
+            gmt_offset: 0,
+        }
+    }
+
+    /// The state in force at each of `offsets` (ascending line starts in
+    /// `data`): the directive lines before each offset, fed in order. Only
+    /// lines starting with `#` are looked at, found with one pass of
+    /// `memchr`, so the cost is a scan of the file, not a parse.
+    pub fn at_offsets(&self, data: &[u8], offsets: &[usize]) -> Vec<State> {
+        let mut state = self.clone();
+        let mut directives = directive_starts(data).peekable();
+        let mut states = Vec::with_capacity(offsets.len());
+        for &offset in offsets {
+            while let Some(&start) = directives.peek() {
+                if start >= offset {
+                    break;
+                }
+                let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+                let line = &data[start..end];
+                state.directive(line.strip_suffix(b"\r").unwrap_or(line));
+                directives.next();
+            }
+            states.push(state.clone());
+        }
+        states
+    }
+
+    /// Reads a directive line (`#Name: value`), keeping what later lines
+    /// depend on. Others (`#Software`, `#Version`, `#Remark`) change
+    /// nothing.
+    fn directive(&mut self, line: &[u8]) {
+        let Some(colon) = memchr::memchr(b':', line) else {
+            return;
+        };
+        let name = line[1..colon].trim_ascii();
+        let value = line[colon + 1..].trim_ascii();
+        let first = value
+            .split(u8::is_ascii_whitespace)
+            .next()
+            .unwrap_or_default();
+        if name.eq_ignore_ascii_case(b"Fields") {
+            self.layout = Some(Layout::parse(value));
+        } else if name.eq_ignore_ascii_case(b"Date") || name.eq_ignore_ascii_case(b"Start-Date") {
+            self.date = parse_date(first).ok();
+        } else if name.eq_ignore_ascii_case(b"GMT-Offset") {
+            self.gmt_offset = clf::offset_seconds(first).unwrap_or(0);
+        }
+    }
+
+    /// Parses one line (without its line end, not blank); a directive line
+    /// updates the state and is unparsed.
+    pub fn parse<'a>(&mut self, line: &'a [u8], zone: Tz) -> Result<Record<'a>, Unparsed> {
+        if line.starts_with(b"#") {
+            self.directive(line);
+            return Err(Unparsed::Directive);
+        }
+        let layout = self.layout.as_ref().ok_or(Unparsed::NoFieldsDirective)?;
+        let mut flags = RecordFlags::empty();
+        let values = Values::split(line, self.separator, layout, &mut flags)?;
+        let time = self.time(
+            values.get(Slot::Date),
+            values.get(Slot::Time),
+            layout.local_time,
+            zone,
+            &mut flags,
+        )?;
+        let (target, query) = values.target(layout)?;
+        if values
+            .get(Slot::EdgeResult)
+            .is_some_and(|r| r.ends_with(b"Hit"))
+        {
+            flags.insert(RecordFlags::EDGE_HIT);
+        }
+        let user_agent = values.get(Slot::Agent);
+        Ok(Record {
+            time,
+            vhost: values.get(Slot::Host),
+            client: values.get(Slot::Client).unwrap_or(b"-"),
+            forwarded: values.get(Slot::Forwarded),
+            user: values.get(Slot::User),
+            request: values
+                .raw(Slot::Stem)
+                .or(values.raw(Slot::Uri))
+                .unwrap_or_default(),
+            method: values.get(Slot::Method).unwrap_or_default(),
+            target,
+            query,
+            protocol: values.get(Slot::Protocol).unwrap_or_default(),
+            status: parse_status(values.get(Slot::Status))?,
+            bytes: values.get(Slot::Bytes).and_then(parse_bytes),
+            referer: values.get(Slot::Referer),
+            agent_encoding: self.agent_encoding(user_agent),
+            user_agent,
+            shape: Shape::Fields,
+            flags,
+        })
+    }
+
+    /// How the user agent is written: CloudFront percent-encodes it; IIS
+    /// writes `+` for its spaces (a value with a real space was quoted, and
+    /// is as sent).
+    fn agent_encoding(&self, agent: Option<&[u8]>) -> AgentEncoding {
+        match (self.separator, agent) {
+            (Separator::Tab, _) => AgentEncoding::Percent,
+            (Separator::Whitespace, Some(a)) if !a.contains(&b' ') => AgentEncoding::PlusForSpace,
+            _ => AgentEncoding::AsLogged,
+        }
+    }
+
+    /// The instant of a line's date and time.
+    fn time(
+        &self,
+        date: Option<&[u8]>,
+        time: Option<&[u8]>,
+        local: bool,
+        zone: Tz,
+        flags: &mut RecordFlags,
+    ) -> Result<Timestamp, Unparsed> {
+        let time = time.ok_or(Unparsed::NoW3cTime)?;
+        let (year, month, day) = match date {
+            Some(date) => parse_date(date)?,
+            None => self.date.ok_or(Unparsed::NoW3cTime)?,
+        };
+        let (hour, minute, second) = parse_clock(time)?;
+        let utc = Timestamp::from_utc_fields(year, month, day, hour, minute, second)
+            .ok_or(Unparsed::ImpossibleTime)?;
+        if local {
+            flags.insert(RecordFlags::NAIVE_TIME);
+            return clf::naive_to_utc(utc, zone, flags).ok_or(Unparsed::ImpossibleTime);
+        }
+        Ok(Timestamp(utc.0 - self.gmt_offset))
+    }
+
+    /// The time of a line that did not parse, when its first two values are
+    /// a date and a time.
+    pub fn time_of(&self, line: &[u8], zone: Tz) -> Option<Timestamp> {
+        let mut words = line
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|w| !w.is_empty())
+            .map(unquote);
+        let (date, time) = (words.next()?, words.next()?);
+        let local = self.layout.as_ref().is_some_and(|l| l.local_time);
+        let mut flags = RecordFlags::empty();
+        self.time(Some(date), Some(time), local, zone, &mut flags)
+            .ok()
+    }
+}
+
+fn unquote(word: &[u8]) -> &[u8] {
+    word.strip_prefix(b"\"")
+        .and_then(|w| w.strip_suffix(b"\""))
+        .unwrap_or(word)
+}
+
+/// A request target and the query logged apart from it.
+type TargetAndQuery<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+
+/// The values of one line that the layout reads.
+struct Values<'a> {
+    picked: [Option<&'a [u8]>; SLOTS],
+}
+
+impl<'a> Values<'a> {
+    /// Splits a line into values; their number must be the number of
+    /// fields, or the line is unparsed (which value is which would be a
+    /// guess).
+    fn split(
+        line: &'a [u8],
+        separator: Separator,
+        layout: &Layout,
+        flags: &mut RecordFlags,
+    ) -> Result<Values<'a>, Unparsed> {
+        let mut picked = [None; SLOTS];
+        let mut count = 0;
+        let mut rest = match separator {
+            Separator::Whitespace => line.trim_ascii(),
+            Separator::Tab => line,
+        };
+        loop {
+            let (value, next) = match separator {
+                Separator::Tab => next_tab_value(rest),
+                Separator::Whitespace => next_spaced_value(rest, flags),
+            };
+            if let Some(Some(slot)) = layout.slots.get(count) {
+                picked[*slot as usize] = Some(value);
+            }
+            count += 1;
+            match next {
+                Some(next) => rest = next,
+                None => break,
+            }
+        }
+        match count.cmp(&layout.slots.len()) {
+            std::cmp::Ordering::Less => Err(Unparsed::FewerValues),
+            std::cmp::Ordering::Greater => Err(Unparsed::MoreValues),
+            std::cmp::Ordering::Equal => Ok(Values { picked }),
+        }
+    }
+
+    /// A value as logged, `-` included.
+    fn raw(&self, slot: Slot) -> Option<&'a [u8]> {
+        self.picked[slot as usize]
+    }
+
+    /// A value, `None` when it is `-` or empty (no value).
+    fn get(&self, slot: Slot) -> Option<&'a [u8]> {
+        self.raw(slot).filter(|v| !v.is_empty() && *v != b"-")
+    }
+
+    /// The request target and, when logged apart, its query.
+    fn target(&self, layout: &Layout) -> Result<TargetAndQuery<'a>, Unparsed> {
+        if layout.has(Slot::Stem) {
+            return Ok((self.get(Slot::Stem), self.get(Slot::Query)));
+        }
+        if !layout.has(Slot::Uri) {
+            // Lines that cannot show what was requested must not count as
+            // coverage: a file of them would read as "no evidence".
+            return Err(Unparsed::NoTargetField);
+        }
+        let uri = self.get(Slot::Uri);
+        Ok((uri.map(path_of_uri), self.get(Slot::Query)))
+    }
+}
+
+/// A `cs-uri` value without scheme (Incapsula writes `host/path`): the path
+/// from its first `/`, so that path rules can match it.
+fn path_of_uri(uri: &[u8]) -> &[u8] {
+    if uri.starts_with(b"/") || memchr::memmem::find(uri, b"://").is_some() {
+        return uri;
+    }
+    match memchr::memchr(b'/', uri) {
+        Some(i) => &uri[i..],
+        None => uri,
+    }
+}
+
+/// The next tab-separated value and what follows its tab.
+fn next_tab_value(rest: &[u8]) -> (&[u8], Option<&[u8]>) {
+    match memchr::memchr(b'\t', rest) {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    }
+}
+
+/// The next whitespace-separated value (runs of spaces are one separator,
+/// as Oracle pads its columns and Exchange doubles spaces) and the rest. A
+/// `"quoted"` value holds spaces, and `""` inside it is a quote (W3C).
+fn next_spaced_value<'a>(rest: &'a [u8], flags: &mut RecordFlags) -> (&'a [u8], Option<&'a [u8]>) {
+    let (value, after) = match rest.strip_prefix(b"\"") {
+        Some(body) => match closing_quote(body) {
+            Some(i) => (&body[..i], &body[i + 1..]),
+            None => {
+                flags.insert(RecordFlags::UNTERMINATED_QUOTE);
+                (body, &body[body.len()..])
+            }
+        },
+        None => {
+            let end = rest
+                .iter()
+                .position(u8::is_ascii_whitespace)
+                .unwrap_or(rest.len());
+            (&rest[..end], &rest[end..])
+        }
+    };
+    let after = after.trim_ascii_start();
+    (value, (!after.is_empty()).then_some(after))
+}
+
+/// The position of the quote that closes a quoted value (`""` is an
+/// escaped quote, not a close).
+fn closing_quote(body: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] == b'"' {
+            if body.get(i + 1) == Some(&b'"') {
+                i += 2;
+                continue;
+            }
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `yyyy-mm-dd`.
+fn parse_date(s: &[u8]) -> Result<(i32, u32, u32), Unparsed> {
+    if s.len() != 10 || s[4] != b'-' || s[7] != b'-' {
+        return Err(Unparsed::NoW3cTime);
+    }
+    Ok((
+        number(&s[0..4])? as i32,
+        number(&s[5..7])?,
+        number(&s[8..10])?,
+    ))
+}
+
+/// `hh:mm:ss`, with any fraction of a second dropped.
+fn parse_clock(s: &[u8]) -> Result<(u32, u32, u32), Unparsed> {
+    let whole = match memchr::memchr(b'.', s) {
+        Some(i) if i + 1 < s.len() && s[i + 1..].iter().all(u8::is_ascii_digit) => &s[..i],
+        _ => s,
+    };
+    if whole.len() != 8 || whole[2] != b':' || whole[5] != b':' {
+        return Err(Unparsed::NoW3cTime);
+    }
+    Ok((
+        number(&whole[0..2])?,
+        number(&whole[3..5])?,
+        number(&whole[6..8])?,
+    ))
+}
+
+fn number(s: &[u8]) -> Result<u32, Unparsed> {
+    if !s.iter().all(u8::is_ascii_digit) {
+        return Err(Unparsed::NoW3cTime);
+    }
+    Ok(s.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+}
+
+/// `sc-status`: three digits (CloudFront logs `000` when the client went
+/// away before a response), or no value.
+fn parse_status(s: Option<&[u8]>) -> Result<Option<u16>, Unparsed> {
+    match s {
+        None => Ok(None),
+        Some(s) if s.len() == 3 && s.iter().all(u8::is_ascii_digit) => Ok(Some(
+            s.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0')),
+        )),
+        Some(_) => Err(Unparsed::BadStatus),
+    }
+}
+
+/// A response size; anything but digits is no size (it is not what the
+/// line is read for).
+fn parse_bytes(s: &[u8]) -> Option<u64> {
+    (s.len() <= 19 && s.iter().all(u8::is_ascii_digit))
+        .then(|| s.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
+}
+
+/// A user agent as an investigator should read it: CloudFront's
+/// percent-encoding and IIS's `+` for space undone. Matching never uses
+/// it.
+pub fn display_agent(agent: &[u8], encoding: AgentEncoding) -> Cow<'_, [u8]> {
+    match encoding {
+        AgentEncoding::AsLogged => Cow::Borrowed(agent),
+        AgentEncoding::PlusForSpace if agent.contains(&b'+') => Cow::Owned(
+            agent
+                .iter()
+                .map(|&b| if b == b'+' { b' ' } else { b })
+                .collect(),
+        ),
+        AgentEncoding::PlusForSpace => Cow::Borrowed(agent),
+        AgentEncoding::Percent => percent_decode(agent).into(),
+    }
+}
+
+/// Which format a W3C file is, and why, from its first lines; `None` when
+/// no `#Fields:` directive is among them.
+pub fn detect_header<'a>(lines: impl Iterator<Item = &'a [u8]>) -> Option<(bool, String)> {
+    let mut software = None;
+    for (i, line) in lines.enumerate() {
+        if starts_with_ignore_case(line, b"#Software:") {
+            software = Some(line);
+        }
+        if !starts_with_ignore_case(line, b"#Fields:") {
+            continue;
+        }
+        let cloudfront = memchr::memmem::find(line, b"x-edge-").is_some();
+        let mut reason = format!("line {}: {}", i + 1, excerpt(line));
+        if let Some(software) = software {
+            reason.push_str(&format!(" (after {})", excerpt(software)));
+        }
+        return Some((cloudfront, reason));
+    }
+    None
+}
+
+/// How a line without any `#Fields:` before it looks: `Some(true)` for a
+/// CloudFront line (tab-separated, date, time, edge location), `Some(false)`
+/// for an IIS line (date, time, then a method followed by a path, and no
+/// `[bracketed]` words as other date-first logs have), `None` otherwise.
+pub fn headerless_kind(line: &[u8]) -> Option<bool> {
+    let tabbed: Vec<&[u8]> = line.splitn(3, |&b| b == b'\t').collect();
+    if let [date, time, _edge] = tabbed.as_slice() {
+        return (parse_date(date).is_ok() && parse_clock(time).is_ok()).then_some(true);
+    }
+    let words: Vec<&[u8]> = line
+        .split(u8::is_ascii_whitespace)
+        .filter(|w| !w.is_empty())
+        .collect();
+    let [date, time, rest @ ..] = words.as_slice() else {
+        return None;
+    };
+    let dated = parse_date(date).is_ok() && parse_clock(time).is_ok();
+    let bracketed = rest.iter().any(|w| w.starts_with(b"["));
+    let request = rest.windows(2).any(|pair| {
+        pair[0].len() >= 3
+            && pair[0].iter().all(|b| b.is_ascii_uppercase() || *b == b'_')
+            && pair[1].starts_with(b"/")
+    });
+    (dated && !bracketed && request).then_some(false)
+}
+
+fn starts_with_ignore_case(line: &[u8], prefix: &[u8]) -> bool {
+    line.len() >= prefix.len() && line[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+/// A directive line for a detection reason, cut and escaped.
+fn excerpt(line: &[u8]) -> String {
+    const MAX: usize = 60;
+    let line = line.trim_ascii();
+    if line.len() <= MAX {
+        return format!("\"{}\"", escape_bytes(line));
+    }
+    format!("\"{}…\"", escape_bytes(&line[..MAX]))
+}
+
+/// Where the lines starting with `#` begin in `data`.
+fn directive_starts(data: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let first = data.starts_with(b"#").then_some(0);
+    first
+        .into_iter()
+        .chain(memchr::memmem::find_iter(data, b"\n#").map(|i| i + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IIS: &str = "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: 2021-04-01 00:00:00\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n";
+
+    /// What a test reads of a record: time, client, user, method, target
+    /// with query, status, user agent for display, forwarded, vhost, flags.
+    fn summary(r: &Record<'_>) -> String {
+        let text = |v: Option<&[u8]>| v.map_or("-".to_string(), escape_bytes);
+        let flags: Vec<&str> = r.flags.names().collect();
+        format!(
+            "{} {} {} {} {} {} {} {} {} [{}]",
+            r.time.to_rfc3339(),
+            escape_bytes(r.client),
+            text(r.user),
+            escape_bytes(r.method),
+            text(r.target_as_logged().as_deref()),
+            r.status.map_or("-".to_string(), |s| s.to_string()),
+            text(r.user_agent_for_display().as_deref()),
+            text(r.forwarded),
+            text(r.vhost),
+            flags.join(";")
+        )
+    }
+
+    /// Feeds `text` line by line to a parser starting at `state`; returns
+    /// what the last line gave.
+    fn last_line(state: State, text: &str, zone: Tz) -> Result<String, Unparsed> {
+        let mut state = state;
+        let mut last = Err(Unparsed::Blank);
+        for line in text.lines() {
+            last = state.parse(line.as_bytes(), zone).map(|r| summary(&r));
+        }
+        last
+    }
+
+    #[test]
+    fn parses_w3c_lines_with_the_fields_in_force() {
+        let table: &[(&str, Result<&str, Unparsed>)] = &[
+            (
+                "2021-04-01 00:00:21 10.0.0.1 GET /Forms/A.pdf - 443 - 222.222.222.222 Mozilla/5.0+(Windows+NT+5.1) - 200 0 0 65",
+                Ok(
+                    "2021-04-01T00:00:21Z 222.222.222.222 - GET /Forms/A.pdf 200 Mozilla/5.0 (Windows NT 5.1) - - []",
+                ),
+            ),
+            // A query apart from the stem is joined with `?`; a user is kept.
+            (
+                "2021-04-01 00:00:21 10.0.0.1 GET /owa/ a=1&b=2 443 DOM\\jo ::1 - http://x/ 302 0 0 1",
+                Ok("2021-04-01T00:00:21Z ::1 DOM\\jo GET /owa/?a=1&b=2 302 - - - []"),
+            ),
+            // Doubled spaces (Exchange) separate like one.
+            (
+                "2022-01-01 00:01:24 ::1 POST /powershell x=1 444  random\\ranuser1 ::1 WinRM - 200 0 0 15",
+                Ok(
+                    "2022-01-01T00:01:24Z ::1 random\\ranuser1 POST /powershell?x=1 200 WinRM - - []",
+                ),
+            ),
+            // ProxyShell: the query starts with `@`, after the stem.
+            (
+                "2021-10-09 02:24:04 1.1.1.1 GET /autodiscover/autodiscover.json @evil.corp/ews/exchange.asmx?&Email=a 443 - 1.1.1.1 python-requests/2.26.0 - 200 0 0 332",
+                Ok(
+                    "2021-10-09T02:24:04Z 1.1.1.1 - GET /autodiscover/autodiscover.json?@evil.corp/ews/exchange.asmx?&Email=a 200 python-requests/2.26.0 - - []",
+                ),
+            ),
+            (
+                "2021-04-01 00:00:21 10.0.0.1 GET / - 443 - 1.2.3.4 UA - 200 0 0 65 extra",
+                Err(Unparsed::MoreValues),
+            ),
+            (
+                "2021-04-01 00:00:21 10.0.0.1 GET / - 443 - 1.2.3.4 UA - 200",
+                Err(Unparsed::FewerValues),
+            ),
+            (
+                "2021-02-30 00:00:21 10.0.0.1 GET / - 443 - 1.2.3.4 UA - 200 0 0 65",
+                Err(Unparsed::ImpossibleTime),
+            ),
+            (
+                "21-04-01 00:00:21 10.0.0.1 GET / - 443 - 1.2.3.4 UA - 200 0 0 65",
+                Err(Unparsed::NoW3cTime),
+            ),
+            (
+                "2021-04-01 00:00:21 10.0.0.1 GET / - 443 - 1.2.3.4 UA - OK 0 0 65",
+                Err(Unparsed::BadStatus),
+            ),
+            ("#Remark: anything", Err(Unparsed::Directive)),
+        ];
+        for (line, want) in table {
+            let text = format!("{IIS}{line}\n");
+            let got = last_line(State::w3c(), &text, chrono_tz::UTC);
+            assert_eq!(got.as_deref(), want.as_deref(), "{line}");
+        }
+    }
+
+    #[test]
+    fn follows_every_directive_and_refuses_lines_without_one() {
+        let utc = chrono_tz::UTC;
+        let table: &[(&str, Result<&str, Unparsed>)] = &[
+            (
+                "2021-04-01 00:00:21 GET /a 200\n",
+                Err(Unparsed::NoFieldsDirective),
+            ),
+            // The fields change mid-file; later lines follow the latest.
+            (
+                "#Fields: date time cs-method cs-uri-stem sc-status\n2021-04-01 00:00:21 GET /a 200\n#Fields: date time c-ip cs-method cs-uri-stem cs-uri-query sc-status x-forwarded-for\n2021-04-01 00:00:22 10.1.1.1 GET /b q 404 203.0.113.9\n",
+                Ok("2021-04-01T00:00:22Z 10.1.1.1 - GET /b?q 404 - 203.0.113.9 - []"),
+            ),
+            (
+                "#Fields: date time c-ip cs-method cs-uri-stem cs-uri-query sc-status\n#Fields: date time cs-method cs-uri-stem sc-status\n2021-04-01 00:00:22 10.1.1.1 GET /b q 404\n",
+                Err(Unparsed::MoreValues),
+            ),
+            // Time-only lines (IIS FTP) take the date of the last #Date.
+            (
+                "#Date: 2000-10-09 16:44:49\n#Fields: time c-ip cs-method cs-uri-stem sc-status\n#Date: 2000-10-10 16:44:49\n16:48:35 1.1.1.1 [3]sent /user/test.c 226\n",
+                Ok("2000-10-10T16:48:35Z 1.1.1.1 - [3]sent /user/test.c 226 - - - []"),
+            ),
+            (
+                "#Fields: time c-ip cs-method cs-uri-stem sc-status\n16:48:35 1.1.1.1 GET /a 226\n",
+                Err(Unparsed::NoW3cTime),
+            ),
+            // Oracle Web Cache: a GMT offset, padded columns, quoted values
+            // and a full URI.
+            (
+                "#GMT-Offset: -0800\n#Fields:  c-ip  c-auth-id  date  time  cs-method  cs-uri  sc-status  bytes  cs(User-Agent)\n64.103.37.2      DMS.user      2001-10-31     00:00:18      GET      /admin/x.gif?v=1    200     350    \"Mozilla/4.5 [en] (WinNT; I)\"\n",
+                Ok(
+                    "2001-10-31T08:00:18Z 64.103.37.2 DMS.user GET /admin/x.gif?v=1 200 Mozilla/4.5 [en] (WinNT; I) - - []",
+                ),
+            ),
+            // Incapsula: every value quoted, `""` empty, cs-uri without a
+            // scheme, s-xff recorded.
+            (
+                "#Fields: date time c-ip cs-uri cs-method cs-uri-query sc-status s-xff\n\"2017-06-28\" \"07:26:35\" \"123.123.123.123\" \"www.example.com/page.php\" \"GET\" \"variable=test\" \"200\" \"10.9.8.7\"\n",
+                Ok(
+                    "2017-06-28T07:26:35Z 123.123.123.123 - GET /page.php?variable=test 200 - 10.9.8.7 - []",
+                ),
+            ),
+            (
+                "#Fields: date time c-ip cs-uri cs-method cs-uri-query sc-status s-xff\n\"2017-06-26\" \"18:21:17\" \"125.125.125.125\" \"www.example.com/rss/news\" \"GET\" \"\" \"\" \"125.125.125.125\"\n",
+                Ok("2017-06-26T18:21:17Z 125.125.125.125 - GET /rss/news - - 125.125.125.125 - []"),
+            ),
+            // Advanced Logging: a quoted value holding `""`, an
+            // unterminated quote read to the end.
+            (
+                "#Fields: date time c-ip cs-method cs-uri-stem sc-status sc-substatus cs(User-Agent)\n2012-08-15 17:00:00.675 10.10.28.140 GET /hello/world - \" \"\"garbage\"\" w/ spaces \" \"Mozilla/5.0 (Mac\n",
+                Ok(
+                    "2012-08-15T17:00:00Z 10.10.28.140 - GET /hello/world - Mozilla/5.0 (Mac - - [unterminated_quote]",
+                ),
+            ),
+            (
+                "#Fields: date time c-ip sc-status\n2021-04-01 00:00:21 1.2.3.4 200\n",
+                Err(Unparsed::NoTargetField),
+            ),
+        ];
+        for (text, want) in table {
+            let got = last_line(State::w3c(), text, utc);
+            assert_eq!(got.as_deref(), want.as_deref(), "{text}");
+        }
+    }
+
+    #[test]
+    fn reads_local_times_in_the_case_zone() {
+        let london: Tz = "Europe/London".parse().unwrap();
+        let text = "#Fields: date-local time-local c-ip cs-method cs-uri-stem sc-status\n2012-08-15 17:00:00.363 1.2.3.4 GET /p 200\n";
+        assert_eq!(
+            last_line(State::w3c(), text, london).as_deref(),
+            Ok("2012-08-15T16:00:00Z 1.2.3.4 - GET /p 200 - - - [naive_time]")
+        );
+        // UTC `date time` is never read in the zone.
+        let text = "#Fields: date time c-ip cs-method cs-uri-stem sc-status\n2012-08-15 17:00:00 1.2.3.4 GET /p 200\n";
+        assert_eq!(
+            last_line(State::w3c(), text, london).as_deref(),
+            Ok("2012-08-15T17:00:00Z 1.2.3.4 - GET /p 200 - - - []")
+        );
+    }
+
+    #[test]
+    fn reads_cloudfront_lines_with_or_without_their_header() {
+        let line = "2019-12-04\t21:02:31\tLAX1\t392\t89.160.20.112\tGET\td1.cloudfront.net\t/index.html\t200\t-\tMozilla/5.0%20(Windows%20NT%2010.0)\t-\t-\tHit\tSOX4==\twww.example.com\thttps\t23\t0.001\t81.2.69.142,%20216.160.83.56\tTLSv1.2\tECDHE\tHit\tHTTP/2.0\t-\t-\t11040\t0.001\tHit\ttext/html\t78\t-\t-";
+        let want = "2019-12-04T21:02:31Z 89.160.20.112 - GET /index.html 200 Mozilla/5.0 (Windows NT 10.0) 81.2.69.142,%20216.160.83.56 www.example.com [edge_hit]";
+        let headed = format!("#Version: 1.0\n#Fields: {CLOUDFRONT_FIELDS}\n{line}\n");
+        for text in [line.to_string(), headed] {
+            assert_eq!(
+                last_line(State::cloudfront(), &text, chrono_tz::UTC).as_deref(),
+                Ok(want)
+            );
+        }
+        let miss = line.replace("\tHit\tSOX4", "\tMiss\tSOX4");
+        assert!(
+            !last_line(State::cloudfront(), &miss, chrono_tz::UTC)
+                .unwrap()
+                .contains("edge_hit")
+        );
+        // The last line of the integrations fixture lacks two values.
+        let short: Vec<&str> = line.split('\t').take(31).collect();
+        assert_eq!(
+            last_line(State::cloudfront(), &short.join("\t"), chrono_tz::UTC),
+            Err(Unparsed::FewerValues)
+        );
+    }
+
+    #[test]
+    fn a_chunk_starts_with_the_directives_in_force_at_its_offset() {
+        let data = b"#Fields: date time cs-method cs-uri-stem sc-status\n2021-04-01 00:00:21 GET /a 200\n#Date: 2021-04-02 00:00:00\n#Fields: time c-ip cs-method cs-uri-stem sc-status\n00:00:22 1.1.1.1 GET /b 404\n";
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', data).map(|i| i + 1))
+            .filter(|&i| i < data.len())
+            .collect();
+        let states = State::w3c().at_offsets(data, &starts);
+        let mut sequential = State::w3c();
+        for (&start, state) in starts.iter().zip(&states) {
+            assert_eq!(*state, sequential, "at {start}");
+            let end = start + memchr::memchr(b'\n', &data[start..]).unwrap();
+            let _ = sequential.parse(&data[start..end], chrono_tz::UTC);
+        }
+    }
+
+    #[test]
+    fn recognises_headers_and_headerless_lines() {
+        let lines = |t: &'static str| t.lines().map(str::as_bytes);
+        assert_eq!(
+            detect_header(lines(IIS)),
+            Some((
+                false,
+                "line 4: \"#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s…\" (after \"#Software: Microsoft Internet Information Services 10.0\")".to_string()
+            ))
+        );
+        let cloudfront = detect_header(lines(
+            "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes\n",
+        ));
+        assert_eq!(
+            cloudfront,
+            Some((
+                true,
+                "line 2: \"#Fields: date time x-edge-location sc-bytes\"".to_string()
+            ))
+        );
+        assert_eq!(detect_header(lines("# failJSON: {}\n1.2.3.4 - -")), None);
+        let table: &[(&str, Option<bool>)] = &[
+            (
+                "2018-12-31 12:02:53 10.44.0.136 GET /Director - 443 - 10.50.6.188 UA - 401 0 0 0",
+                Some(false),
+            ),
+            ("2024-03-12\t15:22:28\tCDG50-P2\t703", Some(true)),
+            (
+                "2025-05-01 14:14:02.417736 [router:x] [client: 1.2.3.4] GET /p 200",
+                None,
+            ),
+            ("2022-06-08 22:49:20.774649 [INFO] [1234] started", None),
+            (
+                "1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1",
+                None,
+            ),
+        ];
+        for (line, want) in table {
+            assert_eq!(headerless_kind(line.as_bytes()), *want, "{line}");
+        }
+    }
+
+    #[test]
+    fn salvages_the_time_of_lines_that_did_not_parse() {
+        let mut state = State::w3c();
+        let _ = state.parse(b"#Fields: date time cs-uri-stem", chrono_tz::UTC);
+        let at = |s: &str| {
+            state
+                .time_of(s.as_bytes(), chrono_tz::UTC)
+                .map(|t| t.to_rfc3339())
+        };
+        assert_eq!(
+            at("2021-04-01 00:00:21 /a b c").as_deref(),
+            Some("2021-04-01T00:00:21Z")
+        );
+        assert_eq!(
+            at("\"2017-06-28\" \"07:26:35\" x").as_deref(),
+            Some("2017-06-28T07:26:35Z")
+        );
+        assert_eq!(at("#Date: 2021-04-01 00:00:21"), None);
+    }
+}
