@@ -2,7 +2,9 @@
 //! of its SOURCES.md whose format names Apache, nginx, NCSA or CLF) is
 //! detected as the expected format, and its line accounting is checked
 //! exactly against an independent count made here with a regular
-//! expression that knows nothing of the parser.
+//! expression that knows nothing of the parser. Every W3C/IIS and
+//! CloudFront file is checked against figures counted with awk (see
+//! `W3C_FILES`).
 //!
 //! `LOGWITNESS_CORPUS` names the corpus folder; unset, these tests are
 //! skipped with a note; set to a missing folder, they fail.
@@ -344,5 +346,213 @@ fn detect_names_each_file_and_its_evidence() {
         output.status.code(),
         Some(1),
         "a file no format fits is a caveat"
+    );
+}
+
+/// Every file SOURCES.md lists as W3C, IIS or CloudFront, with its figures
+/// counted independently of the parser (`file, format, lines, parsed,
+/// unparsed`). Lines: `wc -l`, plus one without a final newline. Unparsed:
+/// lines starting with `#` (directives), blank lines, lines before any
+/// `#Fields`, and lines whose number of values is not the number of names
+/// in the `#Fields` before them; counted with
+/// `awk '/^#Fields:/{n=NF-1;h=1} /^#/{d++;next} /^[ \t\r]*$/{b++;next} {if(!h)nh++; else if(NF!=n)bad++; else ok++}'`,
+/// values in quotes (Oracle `logfile_w3c.1`, Advanced Logging `.3`,
+/// Incapsula `.4`) counted with the regex `"(?:[^"]|"")*"|[^\s"]+`, and
+/// CloudFront split on tabs against its header, or AWS's 33 documented
+/// fields when it has none. The IIS event-XML file is no W3C log at all.
+const W3C_FILES: &[(&str, &str, u64, u64, u64)] = &[
+    ("lnav/logfile_w3c.0", "w3c", 5, 1, 4),
+    // Oracle Web Cache: padded columns, quoted values, #GMT-Offset.
+    ("lnav/logfile_w3c.1", "w3c", 7, 1, 6),
+    // IIS 4 FTP: time-only lines, dated by #Date; two header blocks.
+    ("lnav/logfile_w3c.2", "w3c", 22, 14, 8),
+    // Advanced Logging: three blank lines between directives.
+    ("lnav/logfile_w3c.3", "w3c", 10, 3, 7),
+    ("lnav/logfile_w3c.4", "w3c", 6, 2, 4),
+    // #Fields names 6 fields, the record has 17 values.
+    ("lnav/logfile_w3c.5", "w3c", 2, 0, 2),
+    ("lnav/logfile_w3c.6", "w3c", 5, 1, 4),
+    // 210 records, the header block repeated 11 times.
+    ("lnav/logfile_w3c_big.0", "w3c", 254, 210, 44),
+    ("plaso/iis/iis10.log", "w3c", 5, 1, 4),
+    ("plaso/iis/iis10_cookies.log", "w3c", 7, 3, 4),
+    ("plaso/iis/iis10_edge_cases.log", "w3c", 19, 15, 4),
+    ("plaso/iis/iis6.log", "w3c", 16, 12, 4),
+    ("plaso/iis/iis7_owa.log", "w3c", 5, 3, 2),
+    ("plaso/iis/iis7_sqli.log", "w3c", 6, 2, 4),
+    ("plaso/iis/iis_without_date.log", "w3c", 15, 11, 4),
+    ("elastic-beats/iis-access/access-azure.log", "w3c", 3, 1, 2),
+    ("elastic-beats/iis-access/access-full.log", "w3c", 5, 1, 4),
+    ("elastic-beats/iis-access/access.log", "w3c", 5, 1, 4),
+    // No header: the fields are unknown, so nothing is read.
+    ("elastic-beats/iis-access/test-iis-7.2.log", "w3c", 5, 0, 5),
+    ("elastic-beats/iis-access/test-iis-7.5.log", "w3c", 8, 4, 4),
+    ("elastic-beats/iis-access/test-ipv6zone.log", "w3c", 5, 1, 4),
+    (
+        "elastic-beats/iis-access/test-x-forward-for-extended.log",
+        "w3c",
+        6,
+        0,
+        6,
+    ),
+    (
+        "elastic-beats/iis-access/test-x-forward-for.log",
+        "w3c",
+        9,
+        0,
+        9,
+    ),
+    // Three header blocks; the last two records have the first's shape.
+    ("elastic-beats/iis-access/test.log", "w3c", 17, 3, 14),
+    ("velociraptor/csv/iis.log", "w3c", 7, 3, 4),
+    // The last line has 31 of 33 values.
+    (
+        "elastic-integrations/aws-cloudfront_logs/test-cloudfront.log",
+        "cloudfront",
+        14,
+        11,
+        3,
+    ),
+    (
+        "crowdsec-hub/aws-cloudfront-logs/aws-cloudfront-logs.log",
+        "cloudfront",
+        2,
+        2,
+        0,
+    ),
+    ("crowdsec-hub/iis-xml-logs/iis-logs.log", "unknown", 1, 0, 1),
+];
+
+#[test]
+fn w3c_files_are_detected_and_every_line_accounted_for() {
+    let Some(corpus) = corpus() else {
+        eprintln!("note: LOGWITNESS_CORPUS is not set; corpus tests skipped");
+        return;
+    };
+    // Every W3C/IIS/CloudFront row of SOURCES.md is in the table.
+    let sources = std::fs::read_to_string(corpus.join("SOURCES.md")).unwrap();
+    let w3c = regex::Regex::new(r"(?i)w3c|iis|cloudfront").unwrap();
+    let listed: Vec<String> = sources
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let file = cells.get(1)?.trim_matches('`').to_string();
+            let is_file = corpus.join(&file).is_file();
+            (is_file && w3c.is_match(cells.get(2)?)).then_some(file)
+        })
+        .collect();
+    let mut tabled: Vec<String> = W3C_FILES.iter().map(|f| f.0.to_string()).collect();
+    let mut listed_sorted = listed.clone();
+    listed_sorted.sort();
+    listed_sorted.dedup();
+    tabled.sort();
+    assert_eq!(listed_sorted, tabled);
+
+    let paths: Vec<String> = W3C_FILES
+        .iter()
+        .map(|f| corpus.join(f.0).display().to_string())
+        .collect();
+    let mut args = vec!["--exposed", "/no-such-resource/"];
+    args.extend(paths.iter().map(String::as_str));
+    let run = scan(&args);
+    let rows: BTreeMap<String, BTreeMap<String, String>> = run
+        .records("files.csv")
+        .into_iter()
+        .map(|r| (r["file"].clone(), r))
+        .collect();
+    for ((file, format, lines, parsed, unparsed), path) in W3C_FILES.iter().zip(&paths) {
+        let row = &rows[path];
+        let n = |k: &str| row[k].parse::<u64>().unwrap();
+        assert_eq!(
+            (
+                row["format"].as_str(),
+                n("lines"),
+                n("parsed"),
+                n("unparsed")
+            ),
+            (*format, *lines, *parsed, *unparsed),
+            "{file}: {}",
+            row["format_reason"]
+        );
+    }
+    let unparsed_rows = run.records("unparsed.csv").len() as u64;
+    let unparsed_total: u64 = W3C_FILES.iter().map(|f| f.4).sum();
+    assert_eq!(unparsed_rows, unparsed_total, "every unparsed line is kept");
+}
+
+#[test]
+fn w3c_files_have_known_times_and_reasons() {
+    let Some(corpus) = corpus() else {
+        eprintln!("note: LOGWITNESS_CORPUS is not set; corpus tests skipped");
+        return;
+    };
+    // SOURCES.md: Oracle's #GMT-Offset -0800 makes 00:00:18 08:00:18 UTC;
+    // the IIS file without a date field takes it from #Date; CloudFront's
+    // 2024 line is the one cut short.
+    let files = [
+        "lnav/logfile_w3c.1",
+        "plaso/iis/iis_without_date.log",
+        "elastic-integrations/aws-cloudfront_logs/test-cloudfront.log",
+        "elastic-beats/iis-access/test.log",
+        "elastic-beats/iis-access/test-iis-7.2.log",
+    ];
+    let paths: Vec<String> = files
+        .iter()
+        .map(|f| corpus.join(f).display().to_string())
+        .collect();
+    let mut args = vec!["--exposed", "/index.html"];
+    args.extend(paths.iter().map(String::as_str));
+    let run = scan(&args);
+    let times: Vec<(String, String)> = run
+        .records("files.csv")
+        .iter()
+        .map(|r| (r["first_time"].clone(), r["last_time"].clone()))
+        .collect();
+    // In path order: elastic-beats (test-iis-7.2.log, test.log), then
+    // elastic-integrations, lnav, plaso.
+    let want = [
+        ("-", "-"),
+        ("2018-01-01T08:09:10Z", "2018-01-01T10:11:12Z"),
+        ("2019-12-04T21:02:31Z", "2022-11-15T08:43:04Z"),
+        ("2001-10-31T08:00:18Z", "2001-10-31T08:00:18Z"),
+        ("2013-07-30T00:00:00Z", "2013-07-30T00:00:13Z"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(times, want);
+    let reasons: Vec<(String, String)> = run
+        .records("unparsed.csv")
+        .into_iter()
+        .filter(|u| u["reason"] != "W3C directive line")
+        .map(|u| {
+            let name = u["file"].rsplit('/').next().unwrap().to_string();
+            (format!("{name}:{}", u["line"]), u["reason"].clone())
+        })
+        .collect();
+    let fewer = "fewer values than the #Fields directive names";
+    let none = "no #Fields directive before this line";
+    let mut want: Vec<(String, String)> = vec![
+        ("test.log:16".into(), fewer.into()),
+        ("test.log:17".into(), fewer.into()),
+        ("test-cloudfront.log:14".into(), fewer.into()),
+    ];
+    want.extend((1..=5).map(|i| (format!("test-iis-7.2.log:{i}"), none.to_string())));
+    let mut reasons = reasons;
+    reasons.sort();
+    want.sort();
+    assert_eq!(reasons, want);
+    // A cache hit is an access: the edge served the exposed page.
+    let requests = run.records("requests.csv");
+    let hits = requests
+        .iter()
+        .filter(|r| r["flags"] == "edge_hit" && r["outcome"] == "served")
+        .count();
+    assert_eq!(hits, 3, "lines 3 to 5 of test-cloudfront.log are Hits");
+    assert_eq!(
+        requests[0]["user_agent"],
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/78.0.3904.108 Safari/537.36"
     );
 }
