@@ -287,11 +287,16 @@ impl Case {
     }
 
     /// How paths were compared with the rules.
-    pub fn paths_compared(&self) -> &'static str {
+    pub fn paths_compared(&self) -> String {
         if self.case_insensitive {
-            "case-insensitively"
+            "case-insensitively".to_string()
+        } else if self.case_insensitive_formats.is_empty() {
+            "case-sensitively".to_string()
         } else {
-            "case-sensitively"
+            format!(
+                "case-sensitively, except in {} files (the default for that format: IIS resolves paths regardless of case)",
+                self.case_insensitive_formats.join(" and ")
+            )
         }
     }
 }
@@ -619,13 +624,6 @@ fn write_case(md: &mut String, f: &Findings) {
         describe_seconds(c.max_gap_seconds),
         c.paths_compared()
     );
-    if !c.case_insensitive_formats.is_empty() {
-        let _ = writeln!(
-            md,
-            "Paths in {} files were compared case-insensitively, the default for that format (IIS resolves paths regardless of case); `case_insensitive = false` in the case file's `[server]` turns it off.\n",
-            c.case_insensitive_formats.join(" and ")
-        );
-    }
     if let Some(content) = &c.file_content {
         let _ = writeln!(
             md,

@@ -407,7 +407,7 @@ fn write_case(out: &mut String, f: &Findings) -> fmt::Result {
     fact(out, "Inputs hashed", c.inputs_hashed_note())?;
     fact(out, "Time zone for local times", &escape_html(&c.time_zone))?;
     fact(out, "Gap threshold", &describe_seconds(c.max_gap_seconds))?;
-    fact(out, "Paths compared", c.paths_compared())?;
+    fact(out, "Paths compared", &c.paths_compared())?;
     writeln!(out, "</tbody>\n</table>")?;
     if let Some(content) = &c.file_content {
         writeln!(out, "<p>The case file, as read:</p>\n<pre>")?;

@@ -12,3 +12,4 @@ mod rewindow;
 mod safety;
 mod sample;
 mod verdicts;
+mod w3c;

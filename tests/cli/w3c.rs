@@ -1,0 +1,191 @@
+//! W3C extended (IIS) logs end to end: an IIS log written from Microsoft's
+//! documented format (`tests/fixtures/iis/u_ex240311.log`: CR-LF line ends,
+//! the header block written again mid-file with other fields, as IIS does
+//! when it restarts) is detected, matched case-insensitively, and read the
+//! same whatever the chunking.
+
+use std::io::Write;
+
+use crate::harness::{assert_same_outputs, scan};
+
+const IIS_LOG: &str = "tests/fixtures/iis/u_ex240311.log";
+const RULE: &str = "prefix:/forms/submissions/";
+
+#[test]
+fn iis_paths_match_in_any_case_with_their_evidence() {
+    let run = scan(&["--exposed", RULE, IIS_LOG]);
+    assert_eq!(
+        run.code, 1,
+        "directive lines are not parsed: {}",
+        run.stderr
+    );
+    // Offsets count the CR-LF of every line before (figures worked out
+    // from the fixture's line lengths, not by the tool).
+    let rows: Vec<Vec<String>> = run
+        .records("requests.csv")
+        .iter()
+        .map(|r| {
+            [
+                "file",
+                "line",
+                "offset",
+                "client",
+                "status",
+                "matched_via",
+                "target",
+            ]
+            .iter()
+            .map(|k| r[*k].clone())
+            .collect()
+        })
+        .collect();
+    let want: &[[&str; 7]] = &[
+        [
+            IIS_LOG,
+            "6",
+            "384",
+            "203.0.113.45",
+            "200",
+            "case",
+            "/Forms/Submissions/1042.pdf",
+        ],
+        [
+            IIS_LOG,
+            "8",
+            "663",
+            "10.1.2.3",
+            "200",
+            "case",
+            "/FORMS/SUBMISSIONS/?sort=date",
+        ],
+        [
+            IIS_LOG,
+            "13",
+            "1123",
+            "10.0.0.9",
+            "200",
+            "case",
+            "/forms/Submissions/1043.pdf",
+        ],
+        [
+            IIS_LOG,
+            "14",
+            "1243",
+            "192.0.2.44",
+            "401",
+            "decoded+case",
+            "/forms/%53ubmissions/1043.pdf",
+        ],
+    ];
+    assert_eq!(rows, want);
+    let requests = run.records("requests.csv");
+    // The second header block adds X-Forwarded-For: recorded, not trusted.
+    assert_eq!(requests[2]["forwarded_for"], "192.0.2.44");
+    assert_eq!(requests[1]["user"], "CONTOSO\\jsmith");
+    assert_eq!(requests[1]["query"], "sort=date");
+    assert_eq!(
+        requests[0]["user_agent"],
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"
+    );
+    let file = &run.records("files.csv")[0];
+    assert_eq!(
+        (
+            file["format"].as_str(),
+            file["lines"].as_str(),
+            file["parsed"].as_str(),
+            file["unparsed"].as_str()
+        ),
+        ("w3c", "16", "7", "9")
+    );
+    assert!(file["format_reason"].starts_with("line 4: \"#Fields: date time s-ip"));
+    // Eight directive lines, and one line short of the second header's
+    // fields, which names an exposed path.
+    let unparsed = run.records("unparsed.csv");
+    let reasons: Vec<(&str, &str, &str)> = unparsed
+        .iter()
+        .map(|u| {
+            (
+                u["line"].as_str(),
+                u["reason"].as_str(),
+                u["mentions_exposed"].as_str(),
+            )
+        })
+        .collect();
+    let directive = "W3C directive line";
+    let mut want: Vec<(&str, &str, &str)> = ["1", "2", "3", "4", "9", "10", "11", "12"]
+        .iter()
+        .map(|l| (*l, directive, "no"))
+        .collect();
+    want.push(("15", "fewer values than the #Fields directive names", "yes"));
+    assert_eq!(reasons, want);
+    let json = run.findings_json();
+    assert_eq!(json["case"]["case_insensitive_formats"][0], "w3c");
+    let md = run.output("findings.md");
+    assert!(
+        md.contains("paths compared case-sensitively, except in w3c files (the default for that format: IIS resolves paths regardless of case)"),
+        "{md}"
+    );
+}
+
+#[test]
+fn the_case_file_can_say_iis_paths_are_case_sensitive() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case.toml");
+    let mut f = std::fs::File::create(&case).unwrap();
+    writeln!(
+        f,
+        "[[exposed]]\nprefix = \"/forms/submissions/\"\n[server]\ncase_insensitive = false"
+    )
+    .unwrap();
+    let run = scan(&["--case", case.to_str().unwrap(), IIS_LOG]);
+    assert!(
+        run.records("requests.csv").is_empty(),
+        "{}",
+        run.output("requests.csv")
+    );
+    let json = run.findings_json();
+    assert!(json["case"].get("case_insensitive_formats").is_none());
+    // The short line still names the folder in some case: a caveat.
+    assert_eq!(json["windows"][0]["verdict"], "inconclusive");
+}
+
+#[test]
+fn iis_outputs_are_the_same_for_any_thread_count_and_chunk_size() {
+    let one = scan(&["--exposed", RULE, "-j", "1", IIS_LOG]);
+    // One-byte chunks: every line is a chunk of its own, and each must know
+    // the #Fields in force where it starts.
+    let tiny = scan(&["--exposed", RULE, "-j", "3", "--chunk-size", "1", IIS_LOG]);
+    let some = scan(&["--exposed", RULE, "-j", "2", "--chunk-size", "900", IIS_LOG]);
+    assert_same_outputs(&one, &tiny, "-j1 vs -j3 with 1-byte chunks");
+    assert_same_outputs(&one, &some, "-j1 vs -j2 with 900-byte chunks");
+}
+
+#[test]
+fn a_gzip_iis_log_is_read_as_the_same_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("u_ex240311.log.gz");
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    encoder
+        .write_all(&std::fs::read(crate::harness::repo().join(IIS_LOG)).unwrap())
+        .unwrap();
+    encoder.finish().unwrap();
+    let plain = scan(&["--exposed", RULE, IIS_LOG]);
+    let gzip = scan(&["--exposed", RULE, gz.to_str().unwrap()]);
+    let located = |run: &crate::harness::Run| -> Vec<(String, String, String)> {
+        run.records("requests.csv")
+            .iter()
+            .map(|r| {
+                (
+                    r["line"].clone(),
+                    r["offset"].clone(),
+                    r["matched_via"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(located(&plain), located(&gzip));
+    assert_eq!(gzip.records("files.csv")[0]["parsed"], "7");
+}
