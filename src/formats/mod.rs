@@ -567,6 +567,18 @@ fn sample_lines(sample: &[u8], whole: bool) -> impl Iterator<Item = &[u8]> {
 mod tests {
     use super::*;
 
+    /// Checks the format and reason detected in each whole sample.
+    fn assert_detections(table: &[(String, Option<Format>, &str)]) {
+        for (sample, format, reason) in table {
+            let d = detect(sample.as_bytes(), true, chrono_tz::UTC);
+            assert_eq!(
+                (d.format, d.reason.as_str()),
+                (*format, *reason),
+                "{sample:?}"
+            );
+        }
+    }
+
     #[test]
     fn detects_each_format() {
         let common = "1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1\n";
@@ -607,14 +619,7 @@ mod tests {
                 "none of 0 sample lines is an access-log record (first: no log lines)",
             ),
         ];
-        for (sample, format, reason) in table {
-            let d = detect(sample.as_bytes(), true, chrono_tz::UTC);
-            assert_eq!(
-                (d.format, d.reason.as_str()),
-                (*format, *reason),
-                "{sample:?}"
-            );
-        }
+        assert_detections(table);
         // A last line without line end counts only when the sample is whole.
         let unterminated = common.trim_end();
         assert_eq!(
@@ -655,14 +660,7 @@ mod tests {
                 "none of 3 sample lines is an access-log record (first: no [dd/Mon/yyyy:HH:MM:SS zone] timestamp)",
             ),
         ];
-        for (sample, format, reason) in table {
-            let d = detect(sample.as_bytes(), true, chrono_tz::UTC);
-            assert_eq!(
-                (d.format, d.reason.as_str()),
-                (*format, *reason),
-                "{sample:?}"
-            );
-        }
+        assert_detections(table);
     }
 
     #[test]

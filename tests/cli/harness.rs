@@ -80,6 +80,15 @@ impl Run {
         read_csv(&self.out.path().join(name))
     }
 
+    /// The cells of some columns of an output CSV, row by row (header
+    /// left out).
+    pub fn columns(&self, name: &str, keys: &[&str]) -> Vec<Vec<String>> {
+        self.records(name)
+            .iter()
+            .map(|r| keys.iter().map(|k| r[*k].clone()).collect())
+            .collect()
+    }
+
     /// Rows of an output CSV as maps from column to cell.
     pub fn records(&self, name: &str) -> Vec<std::collections::BTreeMap<String, String>> {
         let rows = self.csv(name);

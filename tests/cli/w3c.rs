@@ -21,24 +21,18 @@ fn iis_paths_match_in_any_case_with_their_evidence() {
     );
     // Offsets count the CR-LF of every line before (figures worked out
     // from the fixture's line lengths, not by the tool).
-    let rows: Vec<Vec<String>> = run
-        .records("requests.csv")
-        .iter()
-        .map(|r| {
-            [
-                "file",
-                "line",
-                "offset",
-                "client",
-                "status",
-                "matched_via",
-                "target",
-            ]
-            .iter()
-            .map(|k| r[*k].clone())
-            .collect()
-        })
-        .collect();
+    let rows = run.columns(
+        "requests.csv",
+        &[
+            "file",
+            "line",
+            "offset",
+            "client",
+            "status",
+            "matched_via",
+            "target",
+        ],
+    );
     let want: &[[&str; 7]] = &[
         [
             IIS_LOG,
@@ -100,23 +94,12 @@ fn iis_paths_match_in_any_case_with_their_evidence() {
     assert!(file["format_reason"].starts_with("line 4: \"#Fields: date time s-ip"));
     // Eight directive lines, and one line short of the second header's
     // fields, which names an exposed path.
-    let unparsed = run.records("unparsed.csv");
-    let reasons: Vec<(&str, &str, &str)> = unparsed
+    let reasons = run.columns("unparsed.csv", &["line", "reason", "mentions_exposed"]);
+    let mut want: Vec<[&str; 3]> = ["1", "2", "3", "4", "9", "10", "11", "12"]
         .iter()
-        .map(|u| {
-            (
-                u["line"].as_str(),
-                u["reason"].as_str(),
-                u["mentions_exposed"].as_str(),
-            )
-        })
+        .map(|l| [*l, "W3C directive line", "no"])
         .collect();
-    let directive = "W3C directive line";
-    let mut want: Vec<(&str, &str, &str)> = ["1", "2", "3", "4", "9", "10", "11", "12"]
-        .iter()
-        .map(|l| (*l, directive, "no"))
-        .collect();
-    want.push(("15", "fewer values than the #Fields directive names", "yes"));
+    want.push(["15", "fewer values than the #Fields directive names", "yes"]);
     assert_eq!(reasons, want);
     let json = run.findings_json();
     assert_eq!(json["case"]["case_insensitive_formats"][0], "w3c");
