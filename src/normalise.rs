@@ -44,9 +44,13 @@ impl Transforms {
     pub const BAD_PERCENT: Transforms = Transforms(1 << 9);
     /// The decoded path is not valid UTF-8; it was compared byte for byte.
     pub const NOT_UTF8: Transforms = Transforms(1 << 10);
+    /// A `+` in the logged path was read as the space it stands for (IIS
+    /// writes spaces as `+`).
+    pub const PLUS_AS_SPACE: Transforms = Transforms(1 << 11);
 
-    const NAMES: [(Transforms, &'static str); 11] = [
+    const NAMES: [(Transforms, &'static str); 12] = [
         (Self::ABSOLUTE_FORM, "absolute_form"),
+        (Self::PLUS_AS_SPACE, "plus_as_space"),
         (Self::LOG_ESCAPES, "log_escapes"),
         (Self::DECODED, "decoded"),
         (Self::DOUBLE_DECODED, "double_decoded"),

@@ -24,11 +24,13 @@ use crate::config::ScanConfig;
 use crate::coverage::{Timeline, minute_of};
 use crate::error::InputError;
 use crate::evidence::{Location, MatchedRequest};
+use crate::formats::w3c::plus_as_space;
 use crate::formats::{self, Detection, FormatChoice, Parser, Unparsed};
 use crate::input::content::{self, Compression, Content, Decoder};
 use crate::input::{Discovery, InputFile};
-use crate::normalise::Normaliser;
+use crate::normalise::{Normaliser, SplitTarget, Transforms};
 use crate::overlap::{self, Head, HeadFound, Heads, LineReader, Overlap};
+use crate::rules::RuleMatch;
 use crate::rules::RuleSet;
 use crate::sanitise::escape_bytes;
 use crate::time::Timestamp;
@@ -714,7 +716,7 @@ impl<'c> LineScanner<'c> {
         let record = match self.parser.parse(line) {
             Ok(record) => record,
             Err(reason) => {
-                let mentions_exposed = self.rules.mentioned_in(line, &mut self.normaliser);
+                let mentions_exposed = self.mentions_exposed(line);
                 self.result.unparsed.push(UnparsedLine {
                     location,
                     reason,
@@ -748,8 +750,8 @@ impl<'c> LineScanner<'c> {
         let Some(split) = record.split_target() else {
             return;
         };
-        if let Some((found, canonical)) = self.rules.match_target(&split, &mut self.normaliser) {
-            result.requests.push(MatchedRequest::new(
+        if let Some((found, canonical)) = self.match_split(&split) {
+            self.result.requests.push(MatchedRequest::new(
                 location,
                 line,
                 &record,
@@ -761,11 +763,51 @@ impl<'c> LineScanner<'c> {
     }
 }
 
+impl LineScanner<'_> {
+    /// Matches a request target. Where the log writes `+` for a space
+    /// (IIS), a path that does not match is read with spaces too:
+    /// `/Shared+Documents/` was a request for `/Shared Documents/`. This
+    /// over-matches a literal `+` (rare: IIS 7 and later refuse it in
+    /// paths), where a miss would be a false "no evidence".
+    fn match_split(&mut self, split: &SplitTarget<'_>) -> Option<(RuleMatch, Vec<u8>)> {
+        let found = self.rules.match_target(split, &mut self.normaliser);
+        if found.is_some() || !self.parser.writes_plus_for_space() || !split.path.contains(&b'+') {
+            return found;
+        }
+        let spaced = plus_as_space(split.path);
+        let split = SplitTarget {
+            path: &spaced,
+            ..*split
+        };
+        let (mut found, canonical) = self.rules.match_target(&split, &mut self.normaliser)?;
+        found.via.insert(Transforms::PLUS_AS_SPACE);
+        Some((found, canonical))
+    }
+
+    /// Whether an unparsed line could be a request to an exposed resource,
+    /// reading a `+` as a space too where the log writes spaces so.
+    fn mentions_exposed(&mut self, line: &[u8]) -> bool {
+        self.rules.mentioned_in(line, &mut self.normaliser)
+            || (self.parser.writes_plus_for_space()
+                && line.contains(&b'+')
+                && self
+                    .rules
+                    .mentioned_in(&plus_as_space(line), &mut self.normaliser))
+    }
+}
+
 /// Whether an unparsed line is damaged: a last line without line end (the
 /// content was cut short, perhaps inside the request), or one holding NUL
-/// bytes. A blank line is never damaged: nothing of a request is in it.
+/// bytes. A blank line is never damaged: nothing of a request is in it; nor
+/// is a W3C directive cut short (no request was in it), unless NUL bytes
+/// may have swallowed the lines after it.
 fn is_damaged(line: &[u8], reason: Unparsed, unterminated: bool) -> bool {
-    reason != Unparsed::Blank && (unterminated || memchr::memchr(0, line).is_some())
+    let nul = memchr::memchr(0, line).is_some();
+    match reason {
+        Unparsed::Blank => false,
+        Unparsed::Directive => nul,
+        _ => unterminated || nul,
+    }
 }
 
 /// The start of a line, escaped, with `…` when cut.
@@ -1057,6 +1099,8 @@ mod tests {
             (b"\0\0\0\0", Unparsed::NoTimestamp, false, true),
             (b"x\0y", Unparsed::NoTimestamp, true, true),
             (b"  ", Unparsed::Blank, true, false),
+            (b"#Fields: date time", Unparsed::Directive, true, false),
+            (b"#Fields: date\0\0\0", Unparsed::Directive, false, true),
             (
                 b"[error] client denied",
                 Unparsed::NoTimestamp,

@@ -390,6 +390,15 @@ impl Parser {
         matches!(self.family, Family::W3c(_))
     }
 
+    /// Whether the log writes `+` for a space (IIS W3C), so that a `+` in
+    /// a path may stand for a space.
+    pub fn writes_plus_for_space(&self) -> bool {
+        match &self.family {
+            Family::Ncsa(_) => false,
+            Family::W3c(state) => state.writes_plus_for_space(),
+        }
+    }
+
     /// The timestamp of a line that did not parse, when one can be read.
     pub fn time_of(&self, line: &[u8]) -> Option<Timestamp> {
         match &self.family {

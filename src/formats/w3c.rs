@@ -248,6 +248,12 @@ impl State {
         })
     }
 
+    /// Whether the log writes `+` for a space in its values (IIS does, as
+    /// spaces separate values; CloudFront percent-encodes instead).
+    pub fn writes_plus_for_space(&self) -> bool {
+        self.separator == Separator::Whitespace
+    }
+
     /// How the user agent is written: CloudFront percent-encodes it; IIS
     /// writes `+` for its spaces (a value with a real space was quoted, and
     /// is as sent).
@@ -495,15 +501,17 @@ fn parse_bytes(s: &[u8]) -> Option<u64> {
 pub fn display_agent(agent: &[u8], encoding: AgentEncoding) -> Cow<'_, [u8]> {
     match encoding {
         AgentEncoding::AsLogged => Cow::Borrowed(agent),
-        AgentEncoding::PlusForSpace if agent.contains(&b'+') => Cow::Owned(
-            agent
-                .iter()
-                .map(|&b| if b == b'+' { b' ' } else { b })
-                .collect(),
-        ),
+        AgentEncoding::PlusForSpace if agent.contains(&b'+') => Cow::Owned(plus_as_space(agent)),
         AgentEncoding::PlusForSpace => Cow::Borrowed(agent),
         AgentEncoding::Percent => percent_decode(agent).into(),
     }
+}
+
+/// `text` with each `+` read as the space IIS wrote it for.
+pub fn plus_as_space(text: &[u8]) -> Vec<u8> {
+    text.iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect()
 }
 
 /// Which format a W3C file is, and why, from its first lines; `None` when

@@ -172,3 +172,32 @@ fn a_gzip_iis_log_is_read_as_the_same_stream() {
     assert_eq!(located(&plain), located(&gzip));
     assert_eq!(gzip.records("files.csv")[0]["parsed"], "7");
 }
+
+#[test]
+fn a_plus_in_an_iis_path_is_read_as_the_space_it_stands_for() {
+    // IIS writes a space as `+` in every value, the path included
+    // (SharePoint's `/Shared+Documents/`).
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("u_ex240312.log");
+    std::fs::write(
+        &log,
+        "#Fields: date time c-ip cs-method cs-uri-stem cs-uri-query sc-status\r\n\
+         2024-03-12 10:00:00 203.0.113.5 GET /Shared+Documents/minutes.docx - 200\r\n\
+         2024-03-12 10:00:01 203.0.113.5 GET /Shared+Documents/agenda.docx 200\r\n",
+    )
+    .unwrap();
+    let run = scan(&[
+        "--exposed",
+        "prefix:/Shared%20Documents/",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        run.columns("requests.csv", &["line", "path", "matched_via"]),
+        [["2", "/shared documents/minutes.docx", "plus_as_space+case"]]
+    );
+    // A line short of a value still mentions the folder, read with spaces.
+    assert_eq!(
+        run.columns("unparsed.csv", &["line", "mentions_exposed"]),
+        [["1", "no"], ["3", "yes"]]
+    );
+}
