@@ -15,6 +15,7 @@ use anyhow::Context;
 use clap::Parser;
 
 use cli::{Cli, Command, DetectArgs, RewindowArgs, ScanArgs};
+use logwitness::formats::Unparsed;
 use logwitness::report::{self, Report};
 use logwitness::time::Timestamp;
 use logwitness::{ScanConfig, scan};
@@ -121,29 +122,40 @@ fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
         .context("cannot start worker threads")
 }
 
-/// Names every input problem, and the first unparsed lines of each file.
+/// Names every input problem, and the first unparsed lines of each file
+/// (W3C directive lines are counted, not named: they are expected).
 fn warn_about_inputs(summary: &scan::Summary) {
     for problem in summary.input_errors() {
         eprintln!("logwitness: warning: {problem}");
     }
-    for (id, file) in summary.files.iter().enumerate() {
+    // One pass over the unparsed lines (sorted by file): per file, how many
+    // are directives, and the first others.
+    let mut per_file: Vec<(u64, Vec<String>)> = vec![(0, Vec::new()); summary.files.len()];
+    for u in &summary.unparsed {
+        let (directives, named) = &mut per_file[u.location.file];
+        if u.reason == Unparsed::Directive {
+            *directives += 1;
+        } else if named.len() < UNPARSED_NAMED_PER_FILE {
+            named.push(format!("line {} ({})", u.location.line, u.reason.reason()));
+        }
+    }
+    for (file, (directives, named)) in summary.files.iter().zip(per_file) {
         // A duplicate's lines are its original's, already named.
         if file.unparsed == 0 || file.duplicate_of.is_some() {
             continue;
         }
-        let named: Vec<String> = summary
-            .unparsed
-            .iter()
-            .filter(|u| u.location.file == id)
-            .take(UNPARSED_NAMED_PER_FILE)
-            .map(|u| format!("line {} ({})", u.location.line, u.reason.reason()))
-            .collect();
+        let directives = match directives {
+            0 => String::new(),
+            n => format!(" ({n} of them W3C directive lines)"),
+        };
+        let first = if named.is_empty() {
+            String::new()
+        } else {
+            format!("; first: {}", named.join(", "))
+        };
         eprintln!(
-            "logwitness: warning: {}: {} of {} lines not parsed, kept in unparsed.csv; first: {}",
-            file.input.display,
-            file.unparsed,
-            file.lines,
-            named.join(", ")
+            "logwitness: warning: {}: {} of {} lines not parsed{directives}, kept in unparsed.csv{first}",
+            file.input.display, file.unparsed, file.lines,
         );
     }
 }
