@@ -93,7 +93,7 @@ fn identical_files_and_overlapping_lines_are_counted_once() {
 
 /// Parsed lines in the timeline, as coverage.csv gives them for the
 /// window over all time.
-fn timeline_lines(run: &crate::harness::Run) -> u64 {
+pub(crate) fn timeline_lines(run: &crate::harness::Run) -> u64 {
     let logs = run
         .records("coverage.csv")
         .into_iter()

@@ -154,14 +154,8 @@ fn iis_outputs_are_the_same_for_any_thread_count_and_chunk_size() {
 fn a_gzip_iis_log_is_read_as_the_same_stream() {
     let dir = tempfile::tempdir().unwrap();
     let gz = dir.path().join("u_ex240311.log.gz");
-    let mut encoder = flate2::write::GzEncoder::new(
-        std::fs::File::create(&gz).unwrap(),
-        flate2::Compression::default(),
-    );
-    encoder
-        .write_all(&std::fs::read(crate::harness::repo().join(IIS_LOG)).unwrap())
-        .unwrap();
-    encoder.finish().unwrap();
+    let log = std::fs::read(crate::harness::repo().join(IIS_LOG)).unwrap();
+    std::fs::write(&gz, gzip(&log)).unwrap();
     let plain = scan(&["--exposed", RULE, IIS_LOG]);
     let gzip = scan(&["--exposed", RULE, gz.to_str().unwrap()]);
     let located = |run: &crate::harness::Run| -> Vec<(String, String, String)> {
@@ -207,4 +201,66 @@ fn a_plus_in_an_iis_path_is_read_as_the_space_it_stands_for() {
         run.columns("unparsed.csv", &["line", "mentions_exposed"]),
         [["1", "no"], ["3", "yes"]]
     );
+}
+
+/// `bytes` as one gzip member.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// An IIS header block and a record per second in `range`.
+fn iis_log(range: std::ops::Range<u32>) -> String {
+    let header = "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: 2024-03-11 10:00:00\r\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n";
+    let records: String = range
+        .map(|s| {
+            format!(
+                "2024-03-11 10:00:{s:02} 10.0.0.5 GET /forms/submissions/{s}.pdf - 443 - 203.0.113.1 curl/8.4.0 - 200 0 0 1\r\n"
+            )
+        })
+        .collect();
+    format!("{header}{records}")
+}
+
+#[test]
+fn iis_lines_copied_into_another_log_are_counted_once() {
+    // c holds a's records 25 to 49 after a header of its own: the copy's
+    // lines are read with c's #Fields, plain or compressed.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.log"), iis_log(0..50)).unwrap();
+    std::fs::write(
+        dir.path().join("c.log.gz"),
+        gzip(iis_log(25..60).as_bytes()),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("d.log"), iis_log(25..60)).unwrap();
+    let run = scan(&[
+        "--exposed",
+        RULE,
+        dir.path().join("a.log").to_str().unwrap(),
+        dir.path().join("c.log.gz").to_str().unwrap(),
+    ]);
+    let json = run.findings_json();
+    let file = |name: &str| dir.path().join(name).display().to_string();
+    assert_eq!(
+        json["inputs"]["overlaps"],
+        serde_json::json!([format!(
+            "{} lines 5-29 repeat {} lines 30-54",
+            file("c.log.gz"),
+            file("a.log")
+        )])
+    );
+    // 60 different records, each counted once in the timeline.
+    assert_eq!(json["inputs"]["repeated_lines"], 25);
+    let plain = scan(&[
+        "--exposed",
+        RULE,
+        dir.path().join("a.log").to_str().unwrap(),
+        dir.path().join("d.log").to_str().unwrap(),
+    ]);
+    assert_eq!(plain.findings_json()["inputs"]["repeated_lines"], 25);
+    for run in [&run, &plain] {
+        assert_eq!(crate::duplicates::timeline_lines(run), 60);
+    }
 }
