@@ -129,6 +129,21 @@ fn rewindow_also_matches_a_scan_of_the_tricks_fixture() {
 }
 
 #[test]
+fn rewindow_also_matches_scans_of_w3c_and_cloudfront_logs() {
+    // Per-format case folding, W3C reasons and the edge_hit flag are all
+    // read back from the database.
+    for log in [
+        "tests/fixtures/iis/u_ex240311.log",
+        "tests/fixtures/cloudfront/E2EXAMPLE.2024-03-11-10.a1b2c3d4",
+    ] {
+        let args = ["--exposed", "prefix:/forms/submissions/", log];
+        let first = scan(&args);
+        let rerun = rewindow(first.out.path(), &[]);
+        assert_same_as_scan(&rerun, &first, log);
+    }
+}
+
+#[test]
 fn windows_are_compared_with_their_margins() {
     let run = scan(
         &[

@@ -1,14 +1,18 @@
-//! W3C extended (IIS) logs end to end: an IIS log written from Microsoft's
-//! documented format (`tests/fixtures/iis/u_ex240311.log`: CR-LF line ends,
-//! the header block written again mid-file with other fields, as IIS does
-//! when it restarts) is detected, matched case-insensitively, and read the
-//! same whatever the chunking.
+//! W3C extended (IIS) and CloudFront logs end to end: an IIS log written
+//! from Microsoft's documented format (`tests/fixtures/iis/u_ex240311.log`:
+//! CR-LF line ends, the header block written again mid-file with other
+//! fields, as IIS does when it restarts) is detected, matched
+//! case-insensitively, and read the same whatever the chunking; a CloudFront
+//! log written from AWS's documented fields
+//! (`tests/fixtures/cloudfront/`) is matched case-sensitively, its cache
+//! hits counted as accesses.
 
 use std::io::Write;
 
 use crate::harness::{assert_same_outputs, scan};
 
 const IIS_LOG: &str = "tests/fixtures/iis/u_ex240311.log";
+const CLOUDFRONT_LOG: &str = "tests/fixtures/cloudfront/E2EXAMPLE.2024-03-11-10.a1b2c3d4";
 const RULE: &str = "prefix:/forms/submissions/";
 
 #[test]
@@ -263,4 +267,102 @@ fn iis_lines_copied_into_another_log_are_counted_once() {
     for run in [&run, &plain] {
         assert_eq!(crate::duplicates::timeline_lines(run), 60);
     }
+}
+
+#[test]
+fn cloudfront_cache_hits_are_accesses_and_paths_keep_their_case() {
+    let run = scan(&["--exposed", RULE, CLOUDFRONT_LOG]);
+    // Line 4 asks for /Forms/Submissions/2.pdf: S3 origins resolve paths
+    // by case, so it is no request for the folder. Offsets worked out from
+    // the fixture's line lengths.
+    assert_eq!(
+        run.columns(
+            "requests.csv",
+            &[
+                "line",
+                "offset",
+                "client",
+                "status",
+                "outcome",
+                "flags",
+                "target",
+                "forwarded_for"
+            ]
+        ),
+        [
+            [
+                "3",
+                "471",
+                "192.0.2.100",
+                "200",
+                "served",
+                "edge_hit",
+                "/forms/submissions/1.pdf",
+                "-"
+            ],
+            [
+                "5",
+                "1348",
+                "198.51.100.7",
+                "304",
+                "served",
+                "edge_hit",
+                "/forms/submissions/3.pdf?download=1",
+                "203.0.113.9"
+            ],
+            [
+                "6",
+                "1828",
+                "203.0.113.50",
+                "403",
+                "denied",
+                "",
+                "/forms/submissions/4.pdf",
+                "-"
+            ],
+            [
+                "7",
+                "2267",
+                "203.0.113.51",
+                "0",
+                "unknown",
+                "",
+                "/forms/submissions/5.pdf",
+                "-"
+            ],
+        ]
+    );
+    let requests = run.records("requests.csv");
+    assert_eq!(
+        (
+            requests[0]["vhost"].as_str(),
+            requests[0]["user_agent"].as_str()
+        ),
+        (
+            "forms.example.org",
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/78.0.3904.108 Safari/537.36"
+        )
+    );
+    let file = &run.records("files.csv")[0];
+    assert_eq!(
+        [
+            &file["format"],
+            &file["lines"],
+            &file["parsed"],
+            &file["unparsed"]
+        ],
+        ["cloudfront", "8", "6", "2"]
+    );
+    assert!(file["format_reason"].starts_with("line 2: \"#Fields: date time x-edge-location"));
+    assert!(
+        run.findings_json()["case"]
+            .get("case_insensitive_formats")
+            .is_none()
+    );
+    // --case-insensitive says the origin folded case: line 4 matches too.
+    let folded = scan(&["--exposed", RULE, "--case-insensitive", CLOUDFRONT_LOG]);
+    assert_eq!(
+        folded.columns("requests.csv", &["line", "matched_via"])[1],
+        ["4", "case"]
+    );
 }
