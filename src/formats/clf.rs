@@ -148,8 +148,6 @@ fn parse_timestamp(
     Ok((time, 20 + close))
 }
 
-/// Reads a time without offset (given as if it were UTC) in `zone`. In the
-/// autumn overlap the earlier instant is taken and the record flagged.
 /// A time without offset (given as if it were UTC) read in `zone`, for
 /// other formats' naive times; `None` when it does not exist there.
 pub(super) fn naive_to_utc(
@@ -160,6 +158,8 @@ pub(super) fn naive_to_utc(
     local_to_utc(naive, zone, flags).ok()
 }
 
+/// Reads a time without offset (given as if it were UTC) in `zone`. In the
+/// autumn overlap the earlier instant is taken and the record flagged.
 fn local_to_utc(
     naive: Timestamp,
     zone: Tz,
