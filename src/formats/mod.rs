@@ -455,12 +455,7 @@ pub const DETECTION_SAMPLE_LINES: usize = 200;
 /// lines that look like W3C without a header are recognised, so that the
 /// investigator learns what the file is and why it was not read.
 pub fn detect(sample: &[u8], whole: bool, zone: Tz) -> Detection {
-    if let Some((cloudfront, reason)) = w3c::detect_header(sample_lines(sample, whole)) {
-        let format = if cloudfront {
-            Format::Cloudfront
-        } else {
-            Format::W3c
-        };
+    if let Some((format, reason)) = w3c::detect_header(sample_lines(sample, whole)) {
         return Detection {
             format: Some(format),
             reason,
@@ -479,11 +474,11 @@ fn detect_headerless_w3c(sample: &[u8], whole: bool) -> Option<Detection> {
     let lines: Vec<&[u8]> = sample_lines(sample, whole)
         .filter(|l| !l.trim_ascii().is_empty())
         .collect();
-    let kinds: Vec<bool> = lines
+    let kinds: Vec<Format> = lines
         .iter()
         .filter_map(|l| w3c::headerless_kind(l))
         .collect();
-    let cloudfront = kinds.iter().filter(|k| **k).count();
+    let cloudfront = kinds.iter().filter(|k| **k == Format::Cloudfront).count();
     let iis = kinds.len() - cloudfront;
     let (format, n, how) = if cloudfront >= iis {
         (

@@ -23,7 +23,7 @@ use std::borrow::Cow;
 use chrono_tz::Tz;
 use percent_encoding::percent_decode;
 
-use super::{AgentEncoding, Record, RecordFlags, Shape, Unparsed, clf};
+use super::{AgentEncoding, Format, Record, RecordFlags, Shape, Unparsed, clf};
 use crate::sanitise::escape_bytes;
 use crate::time::Timestamp;
 
@@ -514,9 +514,10 @@ pub fn plus_as_space(text: &[u8]) -> Vec<u8> {
         .collect()
 }
 
-/// Which format a W3C file is, and why, from its first lines; `None` when
-/// no `#Fields:` directive is among them.
-pub fn detect_header<'a>(lines: impl Iterator<Item = &'a [u8]>) -> Option<(bool, String)> {
+/// Which format a W3C file is (CloudFront when its `#Fields:` names
+/// `x-edge-` fields), and why, from its first lines; `None` when no
+/// `#Fields:` directive is among them.
+pub fn detect_header<'a>(lines: impl Iterator<Item = &'a [u8]>) -> Option<(Format, String)> {
     let mut software = None;
     for (i, line) in lines.enumerate() {
         if starts_with_ignore_case(line, b"#Software:") {
@@ -525,24 +526,28 @@ pub fn detect_header<'a>(lines: impl Iterator<Item = &'a [u8]>) -> Option<(bool,
         if !starts_with_ignore_case(line, b"#Fields:") {
             continue;
         }
-        let cloudfront = memchr::memmem::find(line, b"x-edge-").is_some();
+        let format = match memchr::memmem::find(line, b"x-edge-") {
+            Some(_) => Format::Cloudfront,
+            None => Format::W3c,
+        };
         let mut reason = format!("line {}: {}", i + 1, excerpt(line));
         if let Some(software) = software {
             reason.push_str(&format!(" (after {})", excerpt(software)));
         }
-        return Some((cloudfront, reason));
+        return Some((format, reason));
     }
     None
 }
 
-/// How a line without any `#Fields:` before it looks: `Some(true)` for a
-/// CloudFront line (tab-separated, date, time, edge location), `Some(false)`
-/// for an IIS line (date, time, then a method followed by a path, and no
-/// `[bracketed]` words as other date-first logs have), `None` otherwise.
-pub fn headerless_kind(line: &[u8]) -> Option<bool> {
+/// The format a line without any `#Fields:` before it looks like:
+/// CloudFront (tab-separated, date, time, edge location), W3C as IIS writes
+/// it (date, time, then a method followed by a path, and no `[bracketed]`
+/// words as other date-first logs have), or neither.
+pub fn headerless_kind(line: &[u8]) -> Option<Format> {
     let tabbed: Vec<&[u8]> = line.splitn(3, |&b| b == b'\t').collect();
     if let [date, time, _edge] = tabbed.as_slice() {
-        return (parse_date(date).is_ok() && parse_clock(time).is_ok()).then_some(true);
+        return (parse_date(date).is_ok() && parse_clock(time).is_ok())
+            .then_some(Format::Cloudfront);
     }
     let words: Vec<&[u8]> = line
         .split(u8::is_ascii_whitespace)
@@ -558,7 +563,7 @@ pub fn headerless_kind(line: &[u8]) -> Option<bool> {
             && pair[0].iter().all(|b| b.is_ascii_uppercase() || *b == b'_')
             && pair[1].starts_with(b"/")
     });
-    (dated && !bracketed && request).then_some(false)
+    (dated && !bracketed && request).then_some(Format::W3c)
 }
 
 fn starts_with_ignore_case(line: &[u8], prefix: &[u8]) -> bool {
@@ -805,7 +810,7 @@ mod tests {
         assert_eq!(
             detect_header(lines(IIS)),
             Some((
-                false,
+                Format::W3c,
                 "line 4: \"#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s…\" (after \"#Software: Microsoft Internet Information Services 10.0\")".to_string()
             ))
         );
@@ -815,17 +820,20 @@ mod tests {
         assert_eq!(
             cloudfront,
             Some((
-                true,
+                Format::Cloudfront,
                 "line 2: \"#Fields: date time x-edge-location sc-bytes\"".to_string()
             ))
         );
         assert_eq!(detect_header(lines("# failJSON: {}\n1.2.3.4 - -")), None);
-        let table: &[(&str, Option<bool>)] = &[
+        let table: &[(&str, Option<Format>)] = &[
             (
                 "2018-12-31 12:02:53 10.44.0.136 GET /Director - 443 - 10.50.6.188 UA - 401 0 0 0",
-                Some(false),
+                Some(Format::W3c),
             ),
-            ("2024-03-12\t15:22:28\tCDG50-P2\t703", Some(true)),
+            (
+                "2024-03-12\t15:22:28\tCDG50-P2\t703",
+                Some(Format::Cloudfront),
+            ),
             (
                 "2025-05-01 14:14:02.417736 [router:x] [client: 1.2.3.4] GET /p 200",
                 None,
