@@ -2,7 +2,8 @@
 //! output, for whole-run comparisons (`scripts/compare.sh`).
 //!
 //! `cargo run --release --example synthetic_log -- BYTES [SHAPE]`, where
-//! SHAPE is `common`, `combined` (the default) or `vhost_combined`.
+//! SHAPE is `common`, `combined` (the default), `vhost_combined` or `w3c`
+//! (IIS's default fields).
 
 #[allow(dead_code)]
 #[path = "../benches/synth/mod.rs"]
@@ -18,10 +19,11 @@ fn main() -> ExitCode {
         None | Some("combined") => Some(synth::Shape::Combined),
         Some("common") => Some(synth::Shape::Common),
         Some("vhost_combined") => Some(synth::Shape::VhostCombined),
+        Some("w3c") => Some(synth::Shape::Iis),
         Some(_) => None,
     };
     let (Some(bytes), Some(shape)) = (bytes, shape) else {
-        eprintln!("usage: synthetic_log BYTES [common|combined|vhost_combined]");
+        eprintln!("usage: synthetic_log BYTES [common|combined|vhost_combined|w3c]");
         return ExitCode::from(2);
     };
     let mut out = BufWriter::with_capacity(1 << 20, io::stdout().lock());

@@ -2,7 +2,8 @@
 //! comparisons: realistic paths and agents, a few percent of requests for
 //! the exposed folder `/forms/submissions/` (some of them percent-encoded,
 //! double-encoded, with dot segments or in absolute form), and a little
-//! noise that does not parse. The same seed always gives the same bytes.
+//! noise that does not parse, in an NCSA shape or as IIS writes W3C. The
+//! same seed always gives the same bytes.
 
 use std::io::{self, Write};
 
@@ -18,7 +19,16 @@ pub enum Shape {
     Combined,
     /// Apache vhost_combined.
     VhostCombined,
+    /// IIS W3C extended with its default fields, a header block every
+    /// 50,000 lines as IIS writes one when it restarts.
+    Iis,
 }
+
+/// The IIS header block, CR-LF ended as IIS writes it.
+const IIS_HEADER: &str = "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: 2022-11-01 00:00:00\r\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n";
+
+/// How many lines an IIS header block stands for in the line count.
+const IIS_HEADER_LINES: u64 = 4;
 
 const PAGES: [&str; 12] = [
     "/",
@@ -112,6 +122,11 @@ pub fn write_log(out: &mut impl Write, plan: Plan) -> io::Result<u64> {
     while written < bytes && lines < plan.lines {
         let time = start + (lines as f64 * seconds_per_line) as i64;
         line.clear();
+        if shape == Shape::Iis && lines % 50_000 == 0 {
+            out.write_all(IIS_HEADER.as_bytes())?;
+            written += IIS_HEADER.len() as u64;
+            lines += IIS_HEADER_LINES;
+        }
         let roll = random.below(1000);
         if roll == 0 {
             line.push_str(NOISE);
@@ -129,23 +144,35 @@ pub fn write_log(out: &mut impl Write, plan: Plan) -> io::Result<u64> {
             // a long tail of rare ones, as in real traffic.
             let client =
                 XorShift(random.below(CLIENTS) * random.below(CLIENTS) / CLIENTS + 1).next();
-            line.push_str(&format!(
-                "{}.{}.{}.{} - - [{}] \"GET {target} HTTP/1.1\" {status} {}",
+            let client = format!(
+                "{}.{}.{}.{}",
                 client % 223 + 1,
                 (client >> 8) % 256,
                 (client >> 16) % 256,
                 (client >> 24) % 254 + 1,
-                stamp.format(time),
-                random.below(90_000),
-            ));
-            if shape != Shape::Common {
+            );
+            let size = random.below(90_000);
+            // Drawn only where the line shows one, so that a seed gives the
+            // same common log as ever.
+            let agent = if shape == Shape::Common {
+                ""
+            } else {
+                AGENTS[random.below(AGENTS.len() as u64) as usize]
+            };
+            if shape == Shape::Iis {
+                let time = stamp.format(time, "%Y-%m-%d %H:%M:%S");
+                line.push_str(&iis_record(time, &client, target, status, size, agent));
+            } else {
                 line.push_str(&format!(
-                    " \"-\" \"{}\"",
-                    AGENTS[random.below(AGENTS.len() as u64) as usize]
+                    "{client} - - [{}] \"GET {target} HTTP/1.1\" {status} {size}",
+                    stamp.format(time, "%d/%b/%Y:%H:%M:%S +0000"),
                 ));
             }
+            if shape != Shape::Common && shape != Shape::Iis {
+                line.push_str(&format!(" \"-\" \"{agent}\""));
+            }
         }
-        line.push('\n');
+        line.push_str(if shape == Shape::Iis { "\r\n" } else { "\n" });
         out.write_all(line.as_bytes())?;
         written += line.len() as u64;
         lines += 1;
@@ -172,7 +199,19 @@ pub fn log(shape: Shape, bytes: u64) -> Vec<u8> {
     out
 }
 
-/// `dd/Mon/yyyy:HH:MM:SS +0000`, formatted once per second.
+/// An IIS record with the default fields: the target's query apart from
+/// its path, `+` for the spaces of the user agent.
+fn iis_record(time: &str, client: &str, target: &str, status: u32, ms: u64, agent: &str) -> String {
+    let (stem, query) = target.split_once('?').unwrap_or((target, "-"));
+    let agent = agent.replace(' ', "+");
+    format!(
+        "{time} 10.0.0.5 GET {stem} {query} 443 - {client} {agent} - {status} 0 0 {}",
+        ms % 900
+    )
+}
+
+/// A time in one pattern (the same for a whole log), formatted once per
+/// second.
 #[derive(Default)]
 struct Stamp {
     second: Option<i64>,
@@ -180,10 +219,10 @@ struct Stamp {
 }
 
 impl Stamp {
-    fn format(&mut self, time: i64) -> &str {
+    fn format(&mut self, time: i64, pattern: &str) -> &str {
         if self.second != Some(time) {
             let t = chrono::DateTime::from_timestamp(time, 0).expect("a time in range");
-            self.text = t.format("%d/%b/%Y:%H:%M:%S +0000").to_string();
+            self.text = t.format(pattern).to_string();
             self.second = Some(time);
         }
         &self.text
