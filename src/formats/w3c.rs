@@ -202,6 +202,7 @@ impl State {
     /// Parses one line (without its line end, not blank); a directive line
     /// updates the state and is unparsed.
     pub fn parse<'a>(&mut self, line: &'a [u8], zone: Tz) -> Result<Record<'a>, Unparsed> {
+        let line = without_bom(line);
         if line.starts_with(b"#") {
             self.directive(line);
             return Err(Unparsed::Directive);
@@ -520,6 +521,7 @@ pub fn plus_as_space(text: &[u8]) -> Vec<u8> {
 pub fn detect_header<'a>(lines: impl Iterator<Item = &'a [u8]>) -> Option<(Format, String)> {
     let mut software = None;
     for (i, line) in lines.enumerate() {
+        let line = without_bom(line);
         if starts_with_ignore_case(line, b"#Software:") {
             software = Some(line);
         }
@@ -580,9 +582,17 @@ fn excerpt(line: &[u8]) -> String {
     format!("\"{}…\"", escape_bytes(&line[..MAX]))
 }
 
+/// `line` without the UTF-8 byte-order mark that Windows tools write at
+/// the start of a file: it is no part of the first directive or value.
+fn without_bom(line: &[u8]) -> &[u8] {
+    line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+}
+
 /// Where the lines starting with `#` begin in `data`.
 fn directive_starts(data: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    let first = data.starts_with(b"#").then_some(0);
+    let first = without_bom(data)
+        .starts_with(b"#")
+        .then_some(data.len() - without_bom(data).len());
     first
         .into_iter()
         .chain(memchr::memmem::find_iter(data, b"\n#").map(|i| i + 1))
@@ -690,6 +700,11 @@ mod tests {
                 "2021-04-01 00:00:21 GET /a 200\n",
                 Err(Unparsed::NoFieldsDirective),
             ),
+            // A byte-order mark before the first directive is no part of it.
+            (
+                "\u{feff}#Fields: date time cs-method cs-uri-stem sc-status\n2021-04-01 00:00:21 GET /a 200\n",
+                Ok("2021-04-01T00:00:21Z - - GET /a 200 - - - []"),
+            ),
             // The fields change mid-file; later lines follow the latest.
             (
                 "#Fields: date time cs-method cs-uri-stem sc-status\n2021-04-01 00:00:21 GET /a 200\n#Fields: date time c-ip cs-method cs-uri-stem cs-uri-query sc-status x-forwarded-for\n2021-04-01 00:00:22 10.1.1.1 GET /b q 404 203.0.113.9\n",
@@ -790,17 +805,22 @@ mod tests {
 
     #[test]
     fn a_chunk_starts_with_the_directives_in_force_at_its_offset() {
-        let data = b"#Fields: date time cs-method cs-uri-stem sc-status\n2021-04-01 00:00:21 GET /a 200\n#Date: 2021-04-02 00:00:00\n#Fields: time c-ip cs-method cs-uri-stem sc-status\n00:00:22 1.1.1.1 GET /b 404\n";
-        let starts: Vec<usize> = std::iter::once(0)
-            .chain(memchr::memchr_iter(b'\n', data).map(|i| i + 1))
-            .filter(|&i| i < data.len())
-            .collect();
-        let states = State::w3c().at_offsets(data, &starts);
-        let mut sequential = State::w3c();
-        for (&start, state) in starts.iter().zip(&states) {
-            assert_eq!(*state, sequential, "at {start}");
-            let end = start + memchr::memchr(b'\n', &data[start..]).unwrap();
-            let _ = sequential.parse(&data[start..end], chrono_tz::UTC);
+        let log = "#Fields: date time cs-method cs-uri-stem sc-status\n2021-04-01 00:00:21 GET /a 200\n#Date: 2021-04-02 00:00:00\n#Fields: time c-ip cs-method cs-uri-stem sc-status\n00:00:22 1.1.1.1 GET /b 404\n";
+        // Also with a byte-order mark before the first directive.
+        for data in [log.to_string(), format!("\u{feff}{log}")] {
+            let data = data.as_bytes();
+            let starts: Vec<usize> = std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', data).map(|i| i + 1))
+                .filter(|&i| i < data.len())
+                .collect();
+            let states = State::w3c().at_offsets(data, &starts);
+            let mut sequential = State::w3c();
+            for (&start, state) in starts.iter().zip(&states) {
+                assert_eq!(*state, sequential, "at {start}");
+                let end = start + memchr::memchr(b'\n', &data[start..]).unwrap();
+                let _ = sequential.parse(&data[start..end], chrono_tz::UTC);
+            }
+            assert!(sequential.layout.is_some());
         }
     }
 
@@ -825,6 +845,13 @@ mod tests {
             ))
         );
         assert_eq!(detect_header(lines("# failJSON: {}\n1.2.3.4 - -")), None);
+        assert_eq!(
+            detect_header(lines("\u{feff}#Fields: date time cs-uri-stem\n")),
+            Some((
+                Format::W3c,
+                "line 1: \"#Fields: date time cs-uri-stem\"".to_string()
+            ))
+        );
         let table: &[(&str, Option<Format>)] = &[
             (
                 "2018-12-31 12:02:53 10.44.0.136 GET /Director - 443 - 10.50.6.188 UA - 401 0 0 0",
