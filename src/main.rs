@@ -141,7 +141,8 @@ fn warn_about_inputs(summary: &scan::Summary) {
     }
     for (file, (directives, named)) in summary.files.iter().zip(per_file) {
         // A duplicate's lines are its original's, already named.
-        if file.unparsed == 0 || file.duplicate_of.is_some() {
+        // Directive lines alone are structure, not a problem to warn of.
+        if file.unparsed == directives || file.duplicate_of.is_some() {
             continue;
         }
         let directives = match directives {

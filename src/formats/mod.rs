@@ -290,6 +290,13 @@ impl Unparsed {
         Unparsed::ALL.into_iter().find(|u| u.reason() == reason)
     }
 
+    /// Whether the line is part of a log's structure, not a request that
+    /// failed to parse: a blank line or a W3C directive. Such lines are
+    /// counted and kept like any unparsed line, but are no caveat.
+    pub fn is_structure(self) -> bool {
+        matches!(self, Unparsed::Blank | Unparsed::Directive)
+    }
+
     /// A short reason, as written in reports.
     pub fn reason(self) -> &'static str {
         match self {

@@ -118,7 +118,7 @@ impl<'a> Report<'a> {
     /// Whether the run has caveats: unparsed lines, inputs not fully read,
     /// or a window whose finding names a caveat.
     pub fn has_caveats(&self) -> bool {
-        self.summary.unparsed_lines() > 0
+        self.summary.unparsed.iter().any(|u| !u.reason.is_structure())
             || self.summary.input_errors().next().is_some()
             // An inconclusive verdict always names its caveats.
             || self.findings.iter().any(|f| !f.caveats.is_empty())
