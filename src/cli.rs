@@ -87,7 +87,7 @@ pub struct ScanArgs {
     /// Authorised user name (as logged by the server).
     #[arg(long, value_name = "NAME")]
     pub allow_user: Vec<String>,
-    /// Log format: auto, common, combined, vhost_combined, combined_extra, w3c or cloudfront.
+    /// Log format: auto, common, combined, vhost_combined, combined_extra, w3c, cloudfront, alb, elb or s3.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
     /// Longest silence in the logs that is not a caveat (90s, 30m, 1h, 1d; default 1h).

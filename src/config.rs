@@ -95,7 +95,7 @@ pub struct AuthorisedSection {
 #[serde(deny_unknown_fields)]
 pub struct ServerSection {
     /// `auto`, `common`, `combined`, `vhost_combined`, `combined_extra`,
-    /// `w3c` or `cloudfront`.
+    /// `w3c`, `cloudfront`, `alb`, `elb` or `s3`.
     pub format: Option<String>,
     /// Whether the server resolved paths case-insensitively (unset: the
     /// format's default, see `Format::folds_case_by_default`).
@@ -333,7 +333,7 @@ fn parse_format(name: Option<&str>) -> Result<FormatChoice, ConfigError> {
             .ok_or_else(|| ConfigError::InvalidRule {
                 rule: format!("format {name}"),
                 reason:
-                    "expected auto, common, combined, vhost_combined, combined_extra, w3c or cloudfront"
+                    "expected auto, common, combined, vhost_combined, combined_extra, w3c, cloudfront, alb, elb or s3"
                         .into(),
             }),
     }

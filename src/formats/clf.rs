@@ -8,6 +8,8 @@
 //! offset. The parser finds the timestamp first, because `[dd/Mon/yyyy:...]`
 //! is the one field nothing else looks like, and reads outwards from it.
 
+use std::borrow::Cow;
+
 use chrono::{LocalResult, TimeZone};
 use chrono_tz::Tz;
 
@@ -55,7 +57,7 @@ pub fn parse<'a>(line: &'a [u8], vhost: VhostRule, zone: Tz) -> Result<Record<'a
         user: dash_to_none(head.user),
         request,
         method,
-        target,
+        target: target.map(Cow::Borrowed),
         query: None,
         protocol,
         status,
@@ -397,7 +399,7 @@ fn quoted(s: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// `METHOD target PROTOCOL`; a target may hold spaces when a client sent
 /// them raw. A request of one token that looks like a path is a target.
-fn split_request(request: &[u8]) -> (&[u8], Option<&[u8]>, &[u8]) {
+pub(super) fn split_request(request: &[u8]) -> (&[u8], Option<&[u8]>, &[u8]) {
     let Some(first_space) = memchr::memchr(b' ', request) else {
         let looks_like_target =
             request.starts_with(b"/") || memchr::memmem::find(request, b"://").is_some();
@@ -632,7 +634,11 @@ mod tests {
                 "forwarded of {line}"
             );
             assert_eq!(text(r.user).as_deref(), *user, "user of {line}");
-            assert_eq!(text(r.target).as_deref(), *target, "target of {line}");
+            assert_eq!(
+                text(r.target.as_deref()).as_deref(),
+                *target,
+                "target of {line}"
+            );
             assert_eq!(r.status, *status, "status of {line}");
             assert_eq!(r.bytes, *bytes, "bytes of {line}");
             assert_eq!(text(r.user_agent).as_deref(), *agent, "agent of {line}");

@@ -7,6 +7,7 @@
 //! alone; a W3C file (IIS, CloudFront) is read with the `#Fields:` directive
 //! in force, so `Parser` carries that state from line to line.
 
+pub mod aws;
 pub mod clf;
 pub mod w3c;
 
@@ -33,17 +34,26 @@ pub enum Format {
     W3c,
     /// CloudFront standard log: W3C with tab-separated, encoded values.
     Cloudfront,
+    /// AWS Application Load Balancer: `type time elb client:port ...`.
+    Alb,
+    /// AWS Classic Elastic Load Balancer: `time elb client:port ...`.
+    Elb,
+    /// Amazon S3 server access log: `owner bucket [time] ip ...`.
+    S3,
 }
 
 impl Format {
     /// Every format, in the order detection reports them.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 9] = [
         Format::Common,
         Format::Combined,
         Format::VhostCombined,
         Format::CombinedExtra,
         Format::W3c,
         Format::Cloudfront,
+        Format::Alb,
+        Format::Elb,
+        Format::S3,
     ];
 
     /// The NCSA family, whose shapes detection counts line by line.
@@ -63,6 +73,9 @@ impl Format {
             Format::CombinedExtra => "combined_extra",
             Format::W3c => "w3c",
             Format::Cloudfront => "cloudfront",
+            Format::Alb => "alb",
+            Format::Elb => "elb",
+            Format::S3 => "s3",
         }
     }
 
@@ -86,7 +99,10 @@ impl Format {
             | Format::Combined
             | Format::CombinedExtra
             | Format::W3c
-            | Format::Cloudfront => VhostRule::Never,
+            | Format::Cloudfront
+            | Format::Alb
+            | Format::Elb
+            | Format::S3 => VhostRule::Never,
         }
     }
 }
@@ -129,7 +145,7 @@ pub enum AgentEncoding {
 
 /// Irregularities of a parsed record that an investigator should see.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct RecordFlags(u8);
+pub struct RecordFlags(u16);
 
 impl RecordFlags {
     /// The line began with a virtual host.
@@ -146,13 +162,22 @@ impl RecordFlags {
     /// client got the data though the origin's logs never saw the request.
     pub const EDGE_HIT: RecordFlags = RecordFlags(1 << 5);
 
-    const NAMES: [(RecordFlags, &'static str); 6] = [
+    /// No target answered (ALB/ELB target status `-`): the status is the
+    /// load balancer's own (a fixed response, a redirect, a timeout).
+    pub const LB_ANSWERED: RecordFlags = RecordFlags(1 << 6);
+    /// The load balancer sent the client another status than the target's
+    /// (recorded): the client left (460) or the reply was refused (502).
+    pub const LB_STATUS_DIFFERS: RecordFlags = RecordFlags(1 << 7);
+
+    const NAMES: [(RecordFlags, &'static str); 8] = [
         (Self::VHOST, "vhost"),
         (Self::FORWARDED_LIST, "forwarded_list"),
         (Self::NAIVE_TIME, "naive_time"),
         (Self::AMBIGUOUS_TIME, "ambiguous_time"),
         (Self::UNTERMINATED_QUOTE, "unterminated_quote"),
         (Self::EDGE_HIT, "edge_hit"),
+        (Self::LB_ANSWERED, "lb_answered"),
+        (Self::LB_STATUS_DIFFERS, "lb_status_differs"),
     ];
 
     /// No flag.
@@ -161,12 +186,12 @@ impl RecordFlags {
     }
 
     /// The flags as bits, for storage.
-    pub fn bits(self) -> u8 {
+    pub fn bits(self) -> u16 {
         self.0
     }
 
     /// Flags from stored bits.
-    pub fn from_bits(bits: u8) -> RecordFlags {
+    pub fn from_bits(bits: u16) -> RecordFlags {
         RecordFlags(bits)
     }
 
@@ -212,8 +237,9 @@ pub struct Record<'a> {
     /// The method (may be empty or junk).
     pub method: &'a [u8],
     /// The request target, when the request line has one (W3C: the path,
-    /// `cs-uri-stem`).
-    pub target: Option<&'a [u8]>,
+    /// `cs-uri-stem`). Borrowed from the line, or built where the log does
+    /// not hold it as one piece (S3: `/` and the object key).
+    pub target: Option<Cow<'a, [u8]>>,
     /// The query, when logged apart from the target (W3C `cs-uri-query`).
     pub query: Option<&'a [u8]>,
     /// The protocol (`HTTP/1.1`), when logged.
@@ -265,10 +291,18 @@ pub enum Unparsed {
     NoW3cTime,
     /// A W3C line whose `#Fields:` names no request target.
     NoTargetField,
+    /// No ISO 8601 time where an AWS load balancer writes it.
+    NoIsoTime,
+    /// An AWS load balancer line cut short before its quoted request.
+    LbFields,
+    /// An AWS Network Load Balancer line: a TLS connection, no request.
+    NlbConnection,
+    /// An S3 access log line cut short before its HTTP status.
+    S3Fields,
 }
 
 impl Unparsed {
-    const ALL: [Unparsed; 14] = [
+    const ALL: [Unparsed; 18] = [
         Unparsed::Blank,
         Unparsed::Comment,
         Unparsed::NoTimestamp,
@@ -283,6 +317,10 @@ impl Unparsed {
         Unparsed::FewerValues,
         Unparsed::NoW3cTime,
         Unparsed::NoTargetField,
+        Unparsed::NoIsoTime,
+        Unparsed::LbFields,
+        Unparsed::NlbConnection,
+        Unparsed::S3Fields,
     ];
 
     /// The reason whose text is `reason`.
@@ -316,6 +354,16 @@ impl Unparsed {
             Unparsed::NoTargetField => {
                 "the #Fields directive names no request target (cs-uri-stem or cs-uri)"
             }
+            Unparsed::NoIsoTime => "no yyyy-mm-ddThh:mm:ss.ssssssZ time",
+            Unparsed::LbFields => {
+                "fewer fields than a load balancer line (time, name, client, target, timings, statuses, sizes, \"request\")"
+            }
+            Unparsed::NlbConnection => {
+                "Network Load Balancer connection line: no HTTP request is logged"
+            }
+            Unparsed::S3Fields => {
+                "fewer fields than an S3 access log line (owner, bucket, [time], ip, requester, id, operation, key, \"request\", status)"
+            }
         }
     }
 }
@@ -334,6 +382,8 @@ enum Family {
     Ncsa(VhostRule),
     /// With the W3C directives in force.
     W3c(w3c::State),
+    /// Each line alone, as AWS writes it.
+    Aws(aws::Log),
 }
 
 impl Parser {
@@ -345,16 +395,18 @@ impl Parser {
             FormatChoice::Auto => Family::Ncsa(VhostRule::Infer),
             FormatChoice::Fixed(Format::W3c) => Family::W3c(w3c::State::w3c()),
             FormatChoice::Fixed(Format::Cloudfront) => Family::W3c(w3c::State::cloudfront()),
+            FormatChoice::Fixed(Format::Alb | Format::Elb) => Family::Aws(aws::Log::LoadBalancer),
+            FormatChoice::Fixed(Format::S3) => Family::Aws(aws::Log::S3),
             FormatChoice::Fixed(format) => Family::Ncsa(format.vhost_rule()),
         };
         Parser { family, zone }
     }
 
-    /// The parser for a file detected as `detected` (W3C files are read as
-    /// W3C even with `auto`).
+    /// The parser for a file detected as `detected` (a file of a format
+    /// outside the NCSA family is read as that format even with `auto`).
     pub fn for_file(choice: FormatChoice, detected: Option<Format>, zone: Tz) -> Parser {
         match (choice, detected) {
-            (FormatChoice::Auto, Some(format @ (Format::W3c | Format::Cloudfront))) => {
+            (FormatChoice::Auto, Some(format)) if !Format::NCSA.contains(&format) => {
                 Parser::new(FormatChoice::Fixed(format), zone)
             }
             _ => Parser::new(choice, zone),
@@ -366,7 +418,7 @@ impl Parser {
     /// the file had been read from its start.
     pub fn at_offsets(&self, data: &[u8], offsets: &[usize]) -> Vec<Parser> {
         match &self.family {
-            Family::Ncsa(_) => vec![self.clone(); offsets.len()],
+            Family::Ncsa(_) | Family::Aws(_) => vec![self.clone(); offsets.len()],
             Family::W3c(state) => state
                 .at_offsets(data, offsets)
                 .into_iter()
@@ -386,6 +438,7 @@ impl Parser {
         }
         match &mut self.family {
             Family::W3c(state) => state.parse(line, self.zone),
+            Family::Aws(log) => log.parse(line),
             Family::Ncsa(_) if line.starts_with(b"#") => Err(Unparsed::Comment),
             Family::Ncsa(vhost_rule) => clf::parse(line, *vhost_rule, self.zone),
         }
@@ -403,6 +456,7 @@ impl Parser {
         match &self.family {
             Family::Ncsa(_) => false,
             Family::W3c(state) => state.writes_plus_for_space(),
+            Family::Aws(log) => log.writes_plus_for_space(),
         }
     }
 
@@ -411,6 +465,7 @@ impl Parser {
         match &self.family {
             Family::Ncsa(_) => clf::salvage_time(line, self.zone),
             Family::W3c(state) => state.time_of(line, self.zone),
+            Family::Aws(log) => log.time_of(line),
         }
     }
 }
@@ -419,7 +474,7 @@ impl Record<'_> {
     /// The request target cut into path and query; a query logged apart
     /// (W3C) is the query.
     pub fn split_target(&self) -> Option<SplitTarget<'_>> {
-        let mut split = split_target(self.target?);
+        let mut split = split_target(self.target.as_deref()?);
         if self.query.is_some() {
             split.query = self.query;
         }
@@ -429,7 +484,7 @@ impl Record<'_> {
     /// The request target as the investigator should quote it: W3C's path
     /// and query joined with `?`.
     pub fn target_as_logged(&self) -> Option<Cow<'_, [u8]>> {
-        let target = self.target?;
+        let target = self.target.as_deref()?;
         Some(match self.query {
             Some(query) => Cow::Owned([target, b"?", query].concat()),
             None => Cow::Borrowed(target),
@@ -468,11 +523,40 @@ pub fn detect(sample: &[u8], whole: bool, zone: Tz) -> Detection {
             reason,
         };
     }
+    if let Some(aws) = detect_majority(sample, whole, aws::kind_of_line) {
+        return aws;
+    }
     let ncsa = detect_ncsa(sample, whole, zone);
     if ncsa.format.is_some() {
         return ncsa;
     }
     detect_headerless_w3c(sample, whole).unwrap_or(ncsa)
+}
+
+/// The format most of the non-blank sample lines have, by `kind_of`
+/// (which names a line's format and why), when at least half have one.
+/// Ties go to the format found first.
+fn detect_majority(
+    sample: &[u8],
+    whole: bool,
+    kind_of: fn(&[u8]) -> Option<(Format, &'static str)>,
+) -> Option<Detection> {
+    let lines: Vec<&[u8]> = sample_lines(sample, whole)
+        .filter(|l| !l.trim_ascii().is_empty())
+        .collect();
+    let mut counts: Vec<(Format, &'static str, usize)> = Vec::new();
+    for kind in lines.iter().filter_map(|l| kind_of(l)) {
+        match counts.iter_mut().find(|(f, _, _)| *f == kind.0) {
+            Some((_, _, n)) => *n += 1,
+            None => counts.push((kind.0, kind.1, 1)),
+        }
+    }
+    let best = counts.iter().rev().max_by_key(|(_, _, n)| *n)?;
+    let (format, how, n) = *best;
+    (n * 2 >= lines.len()).then(|| Detection {
+        format: Some(format),
+        reason: format!("{n} of {} sample lines {how}", lines.len()),
+    })
 }
 
 /// W3C lines without any `#Fields:` before them, when at least half of the
@@ -669,6 +753,37 @@ mod tests {
                 headerless.to_string() + "junk\njunk\n",
                 None,
                 "none of 3 sample lines is an access-log record (first: no [dd/Mon/yyyy:HH:MM:SS zone] timestamp)",
+            ),
+        ];
+        assert_detections(table);
+    }
+
+    #[test]
+    fn aws_logs_are_named_by_most_of_their_lines() {
+        let alb = "h2 2018-07-02T22:23:00.186641Z app/a/50dc 10.0.1.252:48160 10.0.0.66:9000 0.000 0.002 0.000 200 200 5 257 \"GET https://10.0.2.105:773/ HTTP/2.0\" \"curl/7.46.0\"\n";
+        let elb = "2015-05-13T23:39:43.945958Z lb 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29 \"GET http://www.example.com:80/ HTTP/1.1\" \"curl/7.38.0\" - -\n";
+        let s3 = "o b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E5 REST.GET.OBJECT k \"GET /k HTTP/1.1\" 200\n";
+        let table: &[(String, Option<Format>, &str)] = &[
+            (
+                alb.repeat(2) + elb + "\n",
+                Some(Format::Alb),
+                "2 of 3 sample lines start with a listener type (http, https, h2, ws, wss; tls for a Network Load Balancer) and an ISO 8601 time, as AWS Application Load Balancers write them",
+            ),
+            (
+                elb.to_string() + "junk\n",
+                Some(Format::Elb),
+                "1 of 2 sample lines start with an ISO 8601 UTC time, a balancer name and client ip:port, as an AWS Classic Load Balancer writes them",
+            ),
+            (
+                s3.to_string(),
+                Some(Format::S3),
+                "1 of 1 sample lines are S3 server access log lines (owner, bucket, [time], ip, requester, id, OPERATION.NAME, key)",
+            ),
+            // Fewer than half: the file is not claimed.
+            (
+                s3.to_string() + "junk\njunk\n",
+                None,
+                "none of 3 sample lines is an access-log record (first: missing client, ident or user field)",
             ),
         ];
         assert_detections(table);

@@ -236,7 +236,7 @@ impl State {
                 .or(values.raw(Slot::Uri))
                 .unwrap_or_default(),
             method: values.get(Slot::Method).unwrap_or_default(),
-            target,
+            target: target.map(Cow::Borrowed),
             query,
             protocol: values.get(Slot::Protocol).unwrap_or_default(),
             status: parse_status(values.get(Slot::Status))?,
