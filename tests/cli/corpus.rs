@@ -3,8 +3,8 @@
 //! detected as the expected format, and its line accounting is checked
 //! exactly against an independent count made here with a regular
 //! expression that knows nothing of the parser. Every W3C/IIS and
-//! CloudFront file is checked against figures counted with awk (see
-//! `W3C_FILES`).
+//! CloudFront file, and every AWS load balancer and S3 file, is checked
+//! against figures counted with awk (see `W3C_FILES`, `AWS_FILES`).
 //!
 //! `LOGWITNESS_CORPUS` names the corpus folder; unset, these tests are
 //! skipped with a note; set to a missing folder, they fail.
@@ -437,27 +437,36 @@ fn w3c_files_are_detected_and_every_line_accounted_for() {
     let Some(corpus) = corpus() else {
         return;
     };
-    // Every W3C/IIS/CloudFront row of SOURCES.md is in the table.
+    assert_listed_files_have_their_figures(&corpus, r"(?i)w3c|iis|cloudfront", W3C_FILES);
+}
+
+/// Checks that the files of SOURCES.md whose format matches `pattern` are
+/// the files of `table`, and that each is detected and accounted for as
+/// the table says.
+fn assert_listed_files_have_their_figures(
+    corpus: &Path,
+    pattern: &str,
+    table: &[(&str, &str, u64, u64, u64)],
+) {
     let sources = std::fs::read_to_string(corpus.join("SOURCES.md")).unwrap();
-    let w3c = regex::Regex::new(r"(?i)w3c|iis|cloudfront").unwrap();
-    let listed: Vec<String> = sources
+    let format = regex::Regex::new(pattern).unwrap();
+    let mut listed: Vec<String> = sources
         .lines()
         .filter(|l| l.starts_with("| `"))
         .filter_map(|l| {
             let cells: Vec<&str> = l.split('|').map(str::trim).collect();
             let file = cells.get(1)?.trim_matches('`').to_string();
             let is_file = corpus.join(&file).is_file();
-            (is_file && w3c.is_match(cells.get(2)?)).then_some(file)
+            (is_file && format.is_match(cells.get(2)?)).then_some(file)
         })
         .collect();
-    let mut tabled: Vec<String> = W3C_FILES.iter().map(|f| f.0.to_string()).collect();
-    let mut listed_sorted = listed.clone();
-    listed_sorted.sort();
-    listed_sorted.dedup();
+    let mut tabled: Vec<String> = table.iter().map(|f| f.0.to_string()).collect();
+    listed.sort();
+    listed.dedup();
     tabled.sort();
-    assert_eq!(listed_sorted, tabled);
+    assert_eq!(listed, tabled);
 
-    let paths: Vec<String> = W3C_FILES
+    let paths: Vec<String> = table
         .iter()
         .map(|f| corpus.join(f.0).display().to_string())
         .collect();
@@ -469,7 +478,7 @@ fn w3c_files_are_detected_and_every_line_accounted_for() {
         .into_iter()
         .map(|r| (r["file"].clone(), r))
         .collect();
-    for ((file, format, lines, parsed, unparsed), path) in W3C_FILES.iter().zip(&paths) {
+    for ((file, format, lines, parsed, unparsed), path) in table.iter().zip(&paths) {
         let row = &rows[path];
         let n = |k: &str| row[k].parse::<u64>().unwrap();
         assert_eq!(
@@ -485,6 +494,70 @@ fn w3c_files_are_detected_and_every_line_accounted_for() {
         );
     }
     assert_every_unparsed_line_kept(&run);
+}
+
+/// Every AWS load balancer and S3 file SOURCES.md lists, with figures
+/// counted independently of the parser (`file, format, lines, parsed,
+/// unparsed`). Lines: `wc -l`, plus one without a final newline. Parsed:
+/// lines whose first word is `http|https|h2|ws|wss` followed by an ISO
+/// time ending in `Z` with at least 14 words, or an ISO time followed by a
+/// name and an `ip:port` with at least 13, and holding a quote; S3: lines
+/// whose third word opens a `[dd/Mon/yyyy:` time and whose eighth is an
+/// `OPERATION.NAME`, with at least 12 words. Counted with awk, e.g.
+/// `awk 'NF==0{b++;next} $1=="tls"{nlb++;next} ($1 ~ /^(http|https|h2|ws|wss)$/ && $2 ~ D && NF>=14) || ($1 ~ D && $3 ~ /:[0-9]+$/ && NF>=13) {if (index($0,"\"")) ok++; next} {other++}'`.
+/// The rest are blank lines (beats' files end with one) and the two
+/// Network Load Balancer `tls` lines of plaso's mixed file. A file mixing
+/// ALB and Classic lines is named by the more frequent.
+const AWS_FILES: &[(&str, &str, u64, u64, u64)] = &[
+    ("plaso/aws_elb_access.log", "alb", 16, 14, 2),
+    (
+        "elastic-beats/aws-elb/application-lb-http.log",
+        "alb",
+        11,
+        10,
+        1,
+    ),
+    ("elastic-beats/aws-elb/elb-http.log", "elb", 6, 5, 1),
+    (
+        "elastic-beats/aws-elb/example-alb-http.log",
+        "alb",
+        10,
+        9,
+        1,
+    ),
+    ("elastic-beats/aws-elb/example-http.log", "elb", 3, 2, 1),
+    ("elastic-beats/aws-elb/example-https.log", "elb", 2, 1, 1),
+    ("elastic-beats/aws-elb/example-ssl.log", "elb", 2, 1, 1),
+    (
+        "elastic-beats/aws-s3access/s3_server_access.log",
+        "s3",
+        5,
+        5,
+        0,
+    ),
+    ("elastic-beats/aws-s3access/test.log", "s3", 6, 6, 0),
+    (
+        "crowdsec-hub/aws-alb-http-bad-user-agent/aws-alb-http-bad-user-agent.log",
+        "alb",
+        4,
+        4,
+        0,
+    ),
+    (
+        "crowdsec-hub/aws-alb-logs/aws-alb-logs.log",
+        "alb",
+        14,
+        14,
+        0,
+    ),
+];
+
+#[test]
+fn aws_files_are_detected_and_every_line_accounted_for() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    assert_listed_files_have_their_figures(&corpus, r"(?i)\baws (alb|classic elb|s3)", AWS_FILES);
 }
 
 #[test]
