@@ -87,9 +87,13 @@ pub struct ScanArgs {
     /// Authorised user name (as logged by the server).
     #[arg(long, value_name = "NAME")]
     pub allow_user: Vec<String>,
-    /// Log format: auto, common, combined, vhost_combined, combined_extra, w3c, cloudfront, alb, elb or s3.
+    /// Log format: auto, common, combined, vhost_combined, combined_extra, w3c, cloudfront, alb, elb, s3 or json.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
+    /// Where a JSON log keeps each field, as dotted paths:
+    /// client=...,time=...,target=...,status=...[,user=,agent=,method=,host=,bytes=,referer=,protocol=].
+    #[arg(long, value_name = "ROLE=PATH,...")]
+    pub json_fields: Option<String>,
     /// Longest silence in the logs that is not a caveat (90s, 30m, 1h, 1d; default 1h).
     #[arg(long, value_name = "DURATION")]
     pub max_gap: Option<String>,
@@ -141,6 +145,7 @@ impl ScanArgs {
             allow: self.allow,
             allow_users: self.allow_user,
             format: self.format,
+            json_fields: self.json_fields,
             max_gap: self.max_gap,
             case_insensitive: self.case_insensitive,
             out: self.out,

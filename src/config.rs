@@ -6,6 +6,7 @@
 //! rules, networks and users, and replace windows, time zone and format.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -13,6 +14,7 @@ use serde::Deserialize;
 use crate::accessors::Authorised;
 use crate::coverage::parse_duration;
 use crate::error::ConfigError;
+use crate::formats::json::JsonFields;
 use crate::formats::{Format, FormatChoice};
 use crate::rules::{Rule, RuleSet};
 use crate::scan::DEFAULT_CHUNK_SIZE;
@@ -95,11 +97,13 @@ pub struct AuthorisedSection {
 #[serde(deny_unknown_fields)]
 pub struct ServerSection {
     /// `auto`, `common`, `combined`, `vhost_combined`, `combined_extra`,
-    /// `w3c`, `cloudfront`, `alb`, `elb` or `s3`.
+    /// `w3c`, `cloudfront`, `alb`, `elb`, `s3` or `json`.
     pub format: Option<String>,
     /// Whether the server resolved paths case-insensitively (unset: the
     /// format's default, see `Format::folds_case_by_default`).
     pub case_insensitive: Option<bool>,
+    /// Where a JSON log keeps each field, as `--json-fields`.
+    pub json_fields: Option<String>,
 }
 
 impl CaseFile {
@@ -157,6 +161,8 @@ pub struct ScanRequest {
     pub allow_users: Vec<String>,
     /// `--format` (replaces the case file's).
     pub format: Option<String>,
+    /// `--json-fields` (replaces the case file's).
+    pub json_fields: Option<String>,
     /// `--max-gap` (replaces the case file's).
     pub max_gap: Option<String>,
     /// `--case-insensitive`.
@@ -196,6 +202,8 @@ pub struct ScanConfig {
     pub authorised: Authorised,
     /// How formats are chosen.
     pub format: FormatChoice,
+    /// Where JSON logs keep each field, when the investigator said so.
+    pub json_fields: Option<Arc<JsonFields>>,
     /// Whether paths are compared case-insensitively in every file
     /// (`--case-insensitive`, or the case file says so).
     pub case_insensitive: bool,
@@ -243,6 +251,12 @@ impl ScanConfig {
             request.case_insensitive || case.server.case_insensitive.unwrap_or(false);
         let case_sensitive = !case_insensitive && case.server.case_insensitive == Some(false);
         let format = parse_format(request.format.as_deref().or(case.server.format.as_deref()))?;
+        let json_fields = parse_json_fields(
+            request
+                .json_fields
+                .as_deref()
+                .or(case.server.json_fields.as_deref()),
+        )?;
         let mut rules = build_rules(&case, &request.exposed, case_insensitive)?;
         let mut folded_rules = build_rules(&case, &request.exposed, true)?;
         if request.no_prefilter {
@@ -281,6 +295,7 @@ impl ScanConfig {
             windows,
             authorised,
             format,
+            json_fields,
             case_insensitive,
             case_sensitive,
             folded_rules,
@@ -333,10 +348,22 @@ fn parse_format(name: Option<&str>) -> Result<FormatChoice, ConfigError> {
             .ok_or_else(|| ConfigError::InvalidRule {
                 rule: format!("format {name}"),
                 reason:
-                    "expected auto, common, combined, vhost_combined, combined_extra, w3c, cloudfront, alb, elb or s3"
+                    "expected auto, common, combined, vhost_combined, combined_extra, w3c, cloudfront, alb, elb, s3 or json"
                         .into(),
             }),
     }
+}
+
+fn parse_json_fields(spec: Option<&str>) -> Result<Option<Arc<JsonFields>>, ConfigError> {
+    let Some(spec) = spec else {
+        return Ok(None);
+    };
+    JsonFields::parse(spec)
+        .map(|fields| Some(Arc::new(fields)))
+        .map_err(|e| ConfigError::InvalidJsonFields {
+            spec: spec.to_string(),
+            reason: e.to_string(),
+        })
 }
 
 fn build_rules(case: &CaseFile, flags: &[String], ci: bool) -> Result<RuleSet, ConfigError> {

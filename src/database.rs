@@ -499,6 +499,8 @@ fn load_config(db: &Connection, request: RewindowRequest) -> Result<ScanConfig, 
         windows,
         authorised: Authorised::new(&networks, &users)?,
         format,
+        // Rewindowing reads no log.
+        json_fields: None,
         case_insensitive,
         case_sensitive,
         folded_rules: RuleSet::new(folded_rules),

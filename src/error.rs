@@ -35,6 +35,14 @@ pub enum ConfigError {
         /// Why it cannot be used.
         reason: String,
     },
+    /// A `--json-fields` mapping that cannot be used.
+    #[error("json fields '{spec}': {reason}")]
+    InvalidJsonFields {
+        /// The mapping as written.
+        spec: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// An unknown time-zone name.
     #[error("unknown time zone '{0}' (use an IANA name such as Europe/London, or UTC)")]
     UnknownTimeZone(String),

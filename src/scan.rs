@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read};
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 
 use chrono_tz::Tz;
 use rayon::prelude::*;
@@ -24,6 +24,7 @@ use crate::config::ScanConfig;
 use crate::coverage::{Timeline, minute_of};
 use crate::error::InputError;
 use crate::evidence::{Location, MatchedRequest};
+use crate::formats::json::JsonFields;
 use crate::formats::w3c::plus_as_space;
 use crate::formats::{self, Detection, FormatChoice, Parser, Unparsed};
 use crate::input::content::{self, Compression, Content, Decoder};
@@ -264,7 +265,10 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
     let opened: Vec<Opened> = files
         .par_iter()
         .enumerate()
-        .map(|(id, f)| open_and_detect(id, f, config.format, config.zone))
+        .map(|(id, f)| {
+            let json = config.json_fields.as_ref();
+            open_and_detect(id, f, config.format, config.zone, json)
+        })
         .collect();
     let heads = Heads::new(opened.iter().filter_map(|o| o.head.clone()).collect());
     let units = plan_units(&opened, config);
@@ -303,7 +307,7 @@ pub fn detect_files(files: &[InputFile], zone: Tz) -> Vec<DetectedFile<'_>> {
     files
         .par_iter()
         .map(|input| {
-            let opened = open_and_detect(0, input, FormatChoice::Auto, zone);
+            let opened = open_and_detect(0, input, FormatChoice::Auto, zone, None);
             DetectedFile {
                 input,
                 compression: opened.compression,
@@ -313,7 +317,15 @@ pub fn detect_files(files: &[InputFile], zone: Tz) -> Vec<DetectedFile<'_>> {
         .collect()
 }
 
-fn open_and_detect(id: usize, file: &InputFile, format: FormatChoice, zone: Tz) -> Opened {
+/// Opens a file and detects its format; `json` are the investigator's
+/// JSON paths, if any.
+fn open_and_detect(
+    id: usize,
+    file: &InputFile,
+    format: FormatChoice,
+    zone: Tz,
+    json: Option<&Arc<JsonFields>>,
+) -> Opened {
     let unreadable = |e: io::Error| InputError::Unreadable {
         path: file.display.clone(),
         message: e.to_string(),
@@ -342,7 +354,7 @@ fn open_and_detect(id: usize, file: &InputFile, format: FormatChoice, zone: Tz) 
         },
         (_, FormatChoice::Auto) => formats::detect(&sample, whole, zone),
     };
-    let parser = Parser::for_file(format, detection.format, zone);
+    let parser = Parser::for_file(format, detection.format, zone).with_json_fields(json);
     let head = first_parsed_line(id, &sample, whole, parser);
     Opened {
         content,
@@ -416,6 +428,7 @@ fn plan_units(opened: &[Opened], config: &ScanConfig) -> Vec<Unit> {
 /// The parser a file is read with, from its start.
 fn file_parser(opened: &Opened, config: &ScanConfig) -> Parser {
     Parser::for_file(config.format, opened.detection.format, config.zone)
+        .with_json_fields(config.json_fields.as_ref())
 }
 
 /// Cuts `data` into ranges of about `chunk_size` bytes that end just after a

@@ -133,10 +133,7 @@ fn parse_load_balancer(line: &[u8]) -> Result<Record<'_>, Unparsed> {
         false => first,
     };
     let time = parse_iso_time(time_word).ok_or(Unparsed::NoIsoTime)?;
-    let mut fields = [&b""[..]; 10];
-    for field in &mut fields {
-        *field = next_word(&mut rest).ok_or(Unparsed::LbFields)?;
-    }
+    let fields = take(|| next_word(&mut rest), Unparsed::LbFields)?;
     let [
         _name,
         client,
@@ -228,10 +225,7 @@ impl<'a> S3Line<'a> {
         let mut flags = RecordFlags::empty();
         let mut rest = line;
         let mut next = || next_s3_field(&mut rest, &mut flags);
-        let mut head = [&b""[..]; 10];
-        for field in &mut head {
-            *field = next().ok_or(Unparsed::S3Fields)?;
-        }
+        let head = take(&mut next, Unparsed::S3Fields)?;
         let [
             _owner,
             bucket,
@@ -305,6 +299,18 @@ fn parse_s3(line: &[u8]) -> Result<Record<'_>, Unparsed> {
         shape: Shape::Fields,
         flags: s3.flags,
     })
+}
+
+/// The next `N` fields from `next`, or `missing` when the line ends first.
+fn take<'a, const N: usize>(
+    mut next: impl FnMut() -> Option<&'a [u8]>,
+    missing: Unparsed,
+) -> Result<[&'a [u8]; N], Unparsed> {
+    let mut fields = [&b""[..]; N];
+    for field in &mut fields {
+        *field = next().ok_or(missing)?;
+    }
+    Ok(fields)
 }
 
 fn dash_to_none(field: &[u8]) -> Option<&[u8]> {
@@ -438,27 +444,7 @@ fn parse_bytes(s: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sanitise::escape_bytes;
-
-    /// What a test reads of a record: time, client, user, vhost, method,
-    /// target with query, status, bytes, user agent, flags.
-    fn summary(r: &Record<'_>) -> String {
-        let text = |v: Option<&[u8]>| v.map_or("-".to_string(), escape_bytes);
-        let flags: Vec<&str> = r.flags.names().collect();
-        format!(
-            "{} {} {} {} {} {} {} {} {} [{}]",
-            r.time.to_rfc3339(),
-            escape_bytes(r.client),
-            text(r.user),
-            text(r.vhost),
-            escape_bytes(r.method),
-            text(r.target_as_logged().as_deref()),
-            r.status.map_or("-".to_string(), |s| s.to_string()),
-            r.bytes.map_or("-".to_string(), |b| b.to_string()),
-            text(r.user_agent),
-            flags.join(";")
-        )
-    }
+    use crate::formats::testing::summary;
 
     fn check(log: Log, table: &[(&str, Result<&str, Unparsed>)]) {
         for (line, want) in table {
@@ -479,7 +465,7 @@ mod tests {
                     r#"https 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.086 0.048 0.037 200 200 0 57 "GET https://www.example.com:443/forms/a.pdf?x=1 HTTP/1.1" "curl/7.46.0""#,
                 ),
                 Ok(
-                    "2018-07-02T22:23:00Z 192.168.131.39 - - GET https://www.example.com:443/forms/a.pdf?x=1 200 57 curl/7.46.0 []",
+                    "2018-07-02T22:23:00Z 192.168.131.39 - - - GET https://www.example.com:443/forms/a.pdf?x=1 200 57 curl/7.46.0 []",
                 ),
             ),
             // A fixed response (WAF): no target, the balancer's own 404.
@@ -488,7 +474,7 @@ mod tests {
                     r#"https 2023-04-26T19:53:47.809400Z app/a/490d 192.168.1.14:44750 - -1 -1 -1 404 - 203 167 "GET https://api.example.com:443/.awscfg HTTP/1.1" "${jndi:ldap://x/a}""#,
                 ),
                 Ok(
-                    "2023-04-26T19:53:47Z 192.168.1.14 - - GET https://api.example.com:443/.awscfg 404 167 ${jndi:ldap://x/a} [lb_answered]",
+                    "2023-04-26T19:53:47Z 192.168.1.14 - - - GET https://api.example.com:443/.awscfg 404 167 ${jndi:ldap://x/a} [lb_answered]",
                 ),
             ),
             // A fixed 200 from the balancer alone still counts, flagged.
@@ -497,7 +483,7 @@ mod tests {
                     r#"http 2023-04-26T19:53:47Z app/a/490d 192.168.1.14:44750 - -1 -1 -1 200 - 203 167 "GET http://h:80/forms/a.pdf HTTP/1.1" "-""#,
                 ),
                 Ok(
-                    "2023-04-26T19:53:47Z 192.168.1.14 - - GET http://h:80/forms/a.pdf 200 167 - [lb_answered]",
+                    "2023-04-26T19:53:47Z 192.168.1.14 - - - GET http://h:80/forms/a.pdf 200 167 - [lb_answered]",
                 ),
             ),
             // The client left (460) after the target answered 200.
@@ -506,7 +492,7 @@ mod tests {
                     r#"h2 2020-01-11T16:55:20.356586Z app/a/jf29 192.168.1.10:55753 192.168.1.14:32797 0.001 0.019 -1 460 200 40 0 "GET https://h:443/forms/a.pdf HTTP/2.0" "UA""#,
                 ),
                 Ok(
-                    "2020-01-11T16:55:20Z 192.168.1.10 - - GET https://h:443/forms/a.pdf 200 0 UA [lb_status_differs]",
+                    "2020-01-11T16:55:20Z 192.168.1.10 - - - GET https://h:443/forms/a.pdf 200 0 UA [lb_status_differs]",
                 ),
             ),
             // IPv6 clients are logged bare, port last.
@@ -515,7 +501,7 @@ mod tests {
                     r#"h2 2023-09-10T23:55:00.361692Z app/I8YR/6378 2a02:a33c:4538:1:bcf4:5264:e01c:f215:50718 10.0.0.0:80 0.000 0.003 0.000 401 401 29 805 "GET https://api.foo.bar.nl:443/api/v1/alerts HTTP/2.0" "okhttp/4.11.0""#,
                 ),
                 Ok(
-                    "2023-09-10T23:55:00Z 2a02:a33c:4538:1:bcf4:5264:e01c:f215 - - GET https://api.foo.bar.nl:443/api/v1/alerts 401 805 okhttp/4.11.0 []",
+                    "2023-09-10T23:55:00Z 2a02:a33c:4538:1:bcf4:5264:e01c:f215 - - - GET https://api.foo.bar.nl:443/api/v1/alerts 401 805 okhttp/4.11.0 []",
                 ),
             ),
             // A WebSocket upgrade; an unreadable request has no target.
@@ -523,29 +509,29 @@ mod tests {
                 alb(
                     r#"wss 2018-07-02T22:23:00.186641Z app/a/50dc 10.0.0.140:44244 10.0.0.171:8010 0.000 0.001 0.000 101 101 218 786 "GET https://10.0.0.30:443/ HTTP/1.1" "-""#,
                 ),
-                Ok("2018-07-02T22:23:00Z 10.0.0.140 - - GET https://10.0.0.30:443/ 101 786 - []"),
+                Ok("2018-07-02T22:23:00Z 10.0.0.140 - - - GET https://10.0.0.30:443/ 101 786 - []"),
             ),
             (
                 r#"http 2018-11-30T22:23:00.186641Z app/a/50dc 192.168.131.39:2817 - -1 -1 -1 400 - 0 0 "- - -" "-" - - - "-" "-" "-" 0 2018-11-30T22:22:48.364000Z "-" "-" "-""#.to_string(),
-                Ok("2018-11-30T22:23:00Z 192.168.131.39 - - - - 400 0 - [lb_answered]"),
+                Ok("2018-11-30T22:23:00Z 192.168.131.39 - - - - - 400 0 - [lb_answered]"),
             ),
             // Classic ELB: the time first, no trailing fields after TLS.
             (
                 r#"2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000086 0.001048 0.001337 200 200 0 57 "GET https://www.example.com:443/ HTTP/1.1" "curl/7.38.0" DHE-RSA-AES128-SHA TLSv1.2"#.to_string(),
-                Ok("2015-05-13T23:39:43Z 192.168.131.39 - - GET https://www.example.com:443/ 200 57 curl/7.38.0 []"),
+                Ok("2015-05-13T23:39:43Z 192.168.131.39 - - - GET https://www.example.com:443/ 200 57 curl/7.38.0 []"),
             ),
             (
                 r#"2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.001065 0.000015 0.000023 - - 57 502 "- - - " "-" ECDHE-ECDSA-AES128-GCM-SHA256 TLSv1.2"#.to_string(),
-                Ok("2015-05-13T23:39:43Z 192.168.131.39 - - - - - 502 - [lb_answered]"),
+                Ok("2015-05-13T23:39:43Z 192.168.131.39 - - - - - - 502 - [lb_answered]"),
             ),
             // A raw quote inside the request does not end it.
             (
                 r#"2015-05-13T23:39:43Z lb 1.2.3.4:1 10.0.0.1:80 0 0 0 200 200 0 1 "GET http://h/a"b HTTP/1.1" "UA""#.to_string(),
-                Ok("2015-05-13T23:39:43Z 1.2.3.4 - - GET http://h/a\"b 200 1 UA []"),
+                Ok("2015-05-13T23:39:43Z 1.2.3.4 - - - GET http://h/a\"b 200 1 UA []"),
             ),
             (
                 r#"2015-05-13T23:39:43Z lb 1.2.3.4:1 10.0.0.1:80 0 0 0 200 200 0 1 "GET http://h/a HTTP/1.1"#.to_string(),
-                Ok("2015-05-13T23:39:43Z 1.2.3.4 - - GET http://h/a 200 1 - [unterminated_quote]"),
+                Ok("2015-05-13T23:39:43Z 1.2.3.4 - - - GET http://h/a 200 1 - [unterminated_quote]"),
             ),
             (
                 "tls 2.0 2022-04-01T08:51:42 net/my-nlb/c6e7 g3d4 72.21.218.154:51341 172.100.100.185:443 5 2 98 246 - arn - ECDHE tlsv12 - h h2 h2 \"h2\"".to_string(),
@@ -583,7 +569,7 @@ mod tests {
                     r#"{owner} awsexamplebucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 {owner} 3E57427F3EXAMPLE REST.GET.OBJECT forms/a%20b.pdf "GET /awsexamplebucket1/forms/a%20b.pdf?versionId=3 HTTP/1.1" 200 - 113 113 7 6 "-" "S3Console/0.4""#
                 )),
                 Ok(
-                    "2019-02-06T00:00:38Z 192.0.2.3 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be awsexamplebucket1 GET /forms/a%20b.pdf?versionId=3 200 113 S3Console/0.4 []",
+                    "2019-02-06T00:00:38Z 192.0.2.3 - 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be awsexamplebucket1 GET /forms/a%20b.pdf?versionId=3 200 113 S3Console/0.4 []",
                 ),
             ),
             // A partial read; `+` kept as logged (matching reads it both
@@ -593,7 +579,7 @@ mod tests {
                     r#"{owner} b [06/Feb/2019:02:00:38 +0200] 2001:db8::1 - 3E5 REST.GET.OBJECT forms/a+b.pdf "GET /forms/a+b.pdf HTTP/1.1" 206 - 512 1024 7 6 "https://ref/" "Mozilla/5.0 (X11)""#
                 )),
                 Ok(
-                    "2019-02-06T00:00:38Z 2001:db8::1 - b GET /forms/a+b.pdf 206 512 Mozilla/5.0 (X11) []",
+                    "2019-02-06T00:00:38Z 2001:db8::1 - - b GET /forms/a+b.pdf 206 512 Mozilla/5.0 (X11) []",
                 ),
             ),
             // No key: a bucket listing is matched on its Request-URI.
@@ -602,7 +588,7 @@ mod tests {
                     r#"{owner} b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E5 REST.GET.BUCKET - "GET /b/?prefix=forms/&list-type=2 HTTP/1.1" 200 - 242 - 11 - "-" "aws-cli/2""#
                 )),
                 Ok(
-                    "2019-02-06T00:00:38Z 192.0.2.3 - b GET /b/?prefix=forms/&list-type=2 200 242 aws-cli/2 []",
+                    "2019-02-06T00:00:38Z 192.0.2.3 - - b GET /b/?prefix=forms/&list-type=2 200 242 aws-cli/2 []",
                 ),
             ),
             // No Request-URI: the operation stands for the method.
@@ -611,7 +597,7 @@ mod tests {
                     "{owner} b [10/Sep/2019:15:11:07 +0000] 77.227.156.41 arn:aws:iam::1:user/j 8CD7 BATCH.DELETE.OBJECT forms/a.pdf - 204 - - 344017 - - - - - IeDW= SigV4 ECDHE AuthHeader s3.eu-central-1.amazonaws.com TLSv1.2"
                 ),
                 Ok(
-                    "2019-09-10T15:11:07Z 77.227.156.41 arn:aws:iam::1:user/j b BATCH.DELETE.OBJECT /forms/a.pdf 204 - - []",
+                    "2019-09-10T15:11:07Z 77.227.156.41 - arn:aws:iam::1:user/j b BATCH.DELETE.OBJECT /forms/a.pdf 204 - - []",
                 ),
             ),
             // An old line that stops after the status.
@@ -619,7 +605,7 @@ mod tests {
                 format!(
                     r#"{owner} b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E5 REST.HEAD.OBJECT forms/a.pdf "HEAD /forms/a.pdf HTTP/1.1" 403"#
                 ),
-                Ok("2019-02-06T00:00:38Z 192.0.2.3 - b HEAD /forms/a.pdf 403 - - []"),
+                Ok("2019-02-06T00:00:38Z 192.0.2.3 - - b HEAD /forms/a.pdf 403 - - []"),
             ),
             (
                 format!(

@@ -9,9 +9,11 @@
 
 pub mod aws;
 pub mod clf;
+pub mod json;
 pub mod w3c;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use chrono_tz::Tz;
 
@@ -40,11 +42,13 @@ pub enum Format {
     Elb,
     /// Amazon S3 server access log: `owner bucket [time] ip ...`.
     S3,
+    /// One JSON object per line (Caddy, nginx `escape=json`, Traefik...).
+    Json,
 }
 
 impl Format {
     /// Every format, in the order detection reports them.
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 10] = [
         Format::Common,
         Format::Combined,
         Format::VhostCombined,
@@ -54,6 +58,7 @@ impl Format {
         Format::Alb,
         Format::Elb,
         Format::S3,
+        Format::Json,
     ];
 
     /// The NCSA family, whose shapes detection counts line by line.
@@ -76,6 +81,7 @@ impl Format {
             Format::Alb => "alb",
             Format::Elb => "elb",
             Format::S3 => "s3",
+            Format::Json => "json",
         }
     }
 
@@ -102,7 +108,8 @@ impl Format {
             | Format::Cloudfront
             | Format::Alb
             | Format::Elb
-            | Format::S3 => VhostRule::Never,
+            | Format::S3
+            | Format::Json => VhostRule::Never,
         }
     }
 }
@@ -299,10 +306,18 @@ pub enum Unparsed {
     NlbConnection,
     /// An S3 access log line cut short before its HTTP status.
     S3Fields,
+    /// A line of a JSON log that is no JSON object.
+    NotJson,
+    /// A JSON object after other text (a container runtime's prefix).
+    JsonPrefix,
+    /// A JSON object without a request target (not an access record).
+    JsonNoTarget,
+    /// A JSON object without a time that can be read.
+    JsonNoTime,
 }
 
 impl Unparsed {
-    const ALL: [Unparsed; 18] = [
+    const ALL: [Unparsed; 22] = [
         Unparsed::Blank,
         Unparsed::Comment,
         Unparsed::NoTimestamp,
@@ -321,6 +336,10 @@ impl Unparsed {
         Unparsed::LbFields,
         Unparsed::NlbConnection,
         Unparsed::S3Fields,
+        Unparsed::NotJson,
+        Unparsed::JsonPrefix,
+        Unparsed::JsonNoTarget,
+        Unparsed::JsonNoTime,
     ];
 
     /// The reason whose text is `reason`.
@@ -364,6 +383,16 @@ impl Unparsed {
             Unparsed::S3Fields => {
                 "fewer fields than an S3 access log line (owner, bucket, [time], ip, requester, id, operation, key, \"request\", status)"
             }
+            Unparsed::NotJson => "not a JSON object",
+            Unparsed::JsonPrefix => {
+                "text before the JSON object (a container log prefix): not read as a record"
+            }
+            Unparsed::JsonNoTarget => {
+                "JSON object without a request target field: not an access record (see --json-fields)"
+            }
+            Unparsed::JsonNoTime => {
+                "JSON object without a time field read as epoch seconds, ms, ns or RFC 3339 (see --json-fields)"
+            }
         }
     }
 }
@@ -384,6 +413,8 @@ enum Family {
     W3c(w3c::State),
     /// Each line alone, as AWS writes it.
     Aws(aws::Log),
+    /// Each line a JSON object.
+    Json(json::Reader),
 }
 
 impl Parser {
@@ -397,6 +428,7 @@ impl Parser {
             FormatChoice::Fixed(Format::Cloudfront) => Family::W3c(w3c::State::cloudfront()),
             FormatChoice::Fixed(Format::Alb | Format::Elb) => Family::Aws(aws::Log::LoadBalancer),
             FormatChoice::Fixed(Format::S3) => Family::Aws(aws::Log::S3),
+            FormatChoice::Fixed(Format::Json) => Family::Json(json::Reader::default()),
             FormatChoice::Fixed(format) => Family::Ncsa(format.vhost_rule()),
         };
         Parser { family, zone }
@@ -413,12 +445,23 @@ impl Parser {
         }
     }
 
+    /// The parser with the investigator's JSON paths (`--json-fields`)
+    /// tried first, when it reads JSON.
+    pub fn with_json_fields(mut self, fields: Option<&Arc<json::JsonFields>>) -> Parser {
+        if let (Family::Json(reader), Some(fields)) = (&mut self.family, fields) {
+            *reader = json::Reader::new(Arc::clone(fields));
+        }
+        self
+    }
+
     /// Parsers for chunks of `data` starting at `offsets` (ascending line
     /// starts): each knows the W3C directives in force at its offset, as if
     /// the file had been read from its start.
     pub fn at_offsets(&self, data: &[u8], offsets: &[usize]) -> Vec<Parser> {
         match &self.family {
-            Family::Ncsa(_) | Family::Aws(_) => vec![self.clone(); offsets.len()],
+            Family::Ncsa(_) | Family::Aws(_) | Family::Json(_) => {
+                vec![self.clone(); offsets.len()]
+            }
             Family::W3c(state) => state
                 .at_offsets(data, offsets)
                 .into_iter()
@@ -439,6 +482,7 @@ impl Parser {
         match &mut self.family {
             Family::W3c(state) => state.parse(line, self.zone),
             Family::Aws(log) => log.parse(line),
+            Family::Json(reader) => reader.parse(line),
             Family::Ncsa(_) if line.starts_with(b"#") => Err(Unparsed::Comment),
             Family::Ncsa(vhost_rule) => clf::parse(line, *vhost_rule, self.zone),
         }
@@ -454,7 +498,7 @@ impl Parser {
     /// a path may stand for a space.
     pub fn writes_plus_for_space(&self) -> bool {
         match &self.family {
-            Family::Ncsa(_) => false,
+            Family::Ncsa(_) | Family::Json(_) => false,
             Family::W3c(state) => state.writes_plus_for_space(),
             Family::Aws(log) => log.writes_plus_for_space(),
         }
@@ -466,6 +510,7 @@ impl Parser {
             Family::Ncsa(_) => clf::salvage_time(line, self.zone),
             Family::W3c(state) => state.time_of(line, self.zone),
             Family::Aws(log) => log.time_of(line),
+            Family::Json(reader) => reader.time_of(line),
         }
     }
 }
@@ -525,6 +570,15 @@ pub fn detect(sample: &[u8], whole: bool, zone: Tz) -> Detection {
     }
     if let Some(aws) = detect_majority(sample, whole, aws::kind_of_line) {
         return aws;
+    }
+    let lines: Vec<&[u8]> = sample_lines(sample, whole)
+        .filter(|l| !l.trim_ascii().is_empty())
+        .collect();
+    if let Some(reason) = json::detect(&lines) {
+        return Detection {
+            format: Some(Format::Json),
+            reason,
+        };
     }
     let ncsa = detect_ncsa(sample, whole, zone);
     if ncsa.format.is_some() {
@@ -658,6 +712,35 @@ fn sample_lines(sample: &[u8], whole: bool) -> impl Iterator<Item = &[u8]> {
         .take(DETECTION_SAMPLE_LINES)
 }
 
+/// Test support shared by the format families' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Record;
+    use crate::sanitise::escape_bytes;
+
+    /// What a parser test reads of a record: time, client, forwarded,
+    /// user, vhost, method, target with query, status, bytes, user agent
+    /// (as logged), flags.
+    pub(crate) fn summary(r: &Record<'_>) -> String {
+        let text = |v: Option<&[u8]>| v.map_or("-".to_string(), escape_bytes);
+        let flags: Vec<&str> = r.flags.names().collect();
+        format!(
+            "{} {} {} {} {} {} {} {} {} {} [{}]",
+            r.time.to_rfc3339(),
+            escape_bytes(r.client),
+            text(r.forwarded),
+            text(r.user),
+            text(r.vhost),
+            escape_bytes(r.method),
+            text(r.target_as_logged().as_deref()),
+            r.status.map_or("-".to_string(), |s| s.to_string()),
+            r.bytes.map_or("-".to_string(), |b| b.to_string()),
+            text(r.user_agent),
+            flags.join(";")
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -784,6 +867,25 @@ mod tests {
                 s3.to_string() + "junk\njunk\n",
                 None,
                 "none of 3 sample lines is an access-log record (first: missing client, ident or user field)",
+            ),
+        ];
+        assert_detections(table);
+    }
+
+    #[test]
+    fn json_lines_are_named_and_comments_quoting_json_are_not() {
+        let caddy = "{\"ts\":1646861401.5,\"request\":{\"remote_ip\":\"::1\",\"uri\":\"/\"},\"status\":200}\n";
+        let fail2ban = "# failJSON: { \"time\": \"2007-03-05T14:39:21\", \"match\": true }\n1.2.3.4 - - [05/Mar/2007:14:39:21 +0100] \"GET / HTTP/1.0\" 301 459\n";
+        let table: &[(String, Option<Format>, &str)] = &[
+            (
+                caddy.repeat(2) + "not json\n",
+                Some(Format::Json),
+                "2 of 3 sample lines are JSON objects; the request target is `request.uri`",
+            ),
+            (
+                fail2ban.to_string(),
+                Some(Format::Common),
+                "1 of 1 sample lines parse (common 1)",
             ),
         ];
         assert_detections(table);

@@ -3,8 +3,9 @@
 //! detected as the expected format, and its line accounting is checked
 //! exactly against an independent count made here with a regular
 //! expression that knows nothing of the parser. Every W3C/IIS and
-//! CloudFront file, and every AWS load balancer and S3 file, is checked
-//! against figures counted with awk (see `W3C_FILES`, `AWS_FILES`).
+//! CloudFront file, every AWS load balancer and S3 file and every JSON
+//! lines file is checked against figures counted with awk or jq (see
+//! `W3C_FILES`, `AWS_FILES`, `JSON_FILES`).
 //!
 //! `LOGWITNESS_CORPUS` names the corpus folder; unset, these tests are
 //! skipped with a note; set to a missing folder, they fail.
@@ -202,12 +203,14 @@ fn family_files_are_detected_and_every_line_accounted_for() {
 }
 
 /// Checks that unparsed.csv holds a row for every unparsed line counted in
-/// files.csv.
+/// files.csv (a file repeating an earlier file's content keeps its counts,
+/// but its lines are the earlier file's and are kept once).
 fn assert_every_unparsed_line_kept(run: &crate::harness::Run) {
     let unparsed_rows = run.records("unparsed.csv").len() as u64;
     let unparsed_total: u64 = run
         .records("files.csv")
         .iter()
+        .filter(|r| r["duplicate_of"].is_empty())
         .map(|r| r["unparsed"].parse::<u64>().unwrap())
         .sum();
     assert_eq!(unparsed_rows, unparsed_total, "every unparsed line is kept");
@@ -558,6 +561,105 @@ fn aws_files_are_detected_and_every_line_accounted_for() {
         return;
     };
     assert_listed_files_have_their_figures(&corpus, r"(?i)\baws (alb|classic elb|s3)", AWS_FILES);
+}
+
+/// Every JSON lines file SOURCES.md lists, with figures counted with jq:
+/// lines with `awk 'END{print NR}'`; parsed, the lines that are JSON
+/// objects with a string request target (`.request.uri`, Caddy;
+/// `.ClientRequestURI`, Cloudflare; `.RequestPath`, Traefik;
+/// `.properties.originalRequestUriWithArgs`, Azure) and a time (`.ts`,
+/// `.EdgeStartTimestamp`, `.StartUTC`, `.timeStamp`):
+/// `jq -R -r 'try (fromjson | if type=="object" and (((.request|objects|.uri) // .ClientRequestURI // .RequestPath // .properties.originalRequestUriWithArgs) | type == "string") and ((.ts // .EdgeStartTimestamp // .StartUTC // .timeStamp) != null) then "ok" else "no" end) catch "bad"'`.
+/// Every file is detected as `json`; those whose objects hold no request
+/// (Coraza WAF events, Upsun's journald wrapper) or follow a container
+/// prefix (docker compose's `caddy  | `, Envoy's CRI `stdout F`) are read
+/// as JSON and every line unparsed with that reason, so the investigator
+/// sees what they are rather than "unknown".
+const JSON_FILES: &[(&str, &str, u64, u64, u64)] = &[
+    // docker compose prefix on every line; 4 access records among them.
+    ("lnav/logfile_caddy_log.0", "json", 39, 0, 39),
+    ("lnav/logfile_caddy_log.1", "json", 4, 4, 0),
+    ("lnav/logfile_cloudflare.1", "json", 15, 15, 0),
+    ("lnav/logfile_cloudflare.json", "json", 1, 1, 0),
+    (
+        "plaso/azure_application_gateway_access.json",
+        "json",
+        2,
+        2,
+        0,
+    ),
+    // An nginx line inside journald JSON: no request field.
+    (
+        "crowdsec-hub/base-upsun-generic-test/base-upsun-generic-test.log",
+        "json",
+        1,
+        0,
+        1,
+    ),
+    (
+        "crowdsec-hub/base-upsun-httplog-logs/base-upsun-httplog-logs.log",
+        "json",
+        1,
+        0,
+        1,
+    ),
+    (
+        "crowdsec-hub/caddy-basic-auth-bf/caddy-logs.log",
+        "json",
+        6,
+        6,
+        0,
+    ),
+    // Coraza WAF events: about requests, but no access records.
+    ("crowdsec-hub/caddy-coraza/coraza.log", "json", 55, 0, 55),
+    (
+        "crowdsec-hub/caddy-crs-anomaly-score/coraza.log",
+        "json",
+        475,
+        0,
+        475,
+    ),
+    // A reverse-proxy debug line and a blank line.
+    ("crowdsec-hub/caddy-logs/caddy-logs.log", "json", 12, 10, 2),
+    (
+        "crowdsec-hub/envoy-http-bad-user-agent/envoy-http-bad-user-agent.log",
+        "json",
+        2,
+        0,
+        2,
+    ),
+    (
+        "crowdsec-hub/envoy-http-crawl-non_statics/envoy-http-crawl-non_statics.log",
+        "json",
+        41,
+        0,
+        41,
+    ),
+    // Four CRI-prefixed text lines among the JSON ones.
+    ("crowdsec-hub/envoy-logs/envoy.log", "json", 10, 0, 10),
+    (
+        "crowdsec-hub/traefik_base-http-scenario/traefik_base-http-scenario.log",
+        "json",
+        80,
+        80,
+        0,
+    ),
+    // A plugin's DEBUG text line.
+    (
+        "crowdsec-hub/traefik_json/traefik_json.log",
+        "json",
+        7,
+        6,
+        1,
+    ),
+];
+
+#[test]
+fn json_files_are_detected_and_every_line_accounted_for() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    assert_listed_files_have_their_figures(&corpus, r"(?i)json", JSON_FILES);
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod duplicates;
 mod harness;
 mod html;
 mod inputs;
+mod json;
 mod matching;
 mod rewindow;
 mod safety;

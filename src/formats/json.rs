@@ -1,0 +1,763 @@
+//! JSON lines access logs: one JSON object per line, as Caddy writes by
+//! default, nginx with `log_format ... escape=json`, Traefik, Cloudflare
+//! Logpush and Azure Application Gateway write them, or any other shape
+//! named with `--json-fields`.
+//!
+//! A line is read into its top-level fields without copying: each value is
+//! kept as the raw JSON text it is in the line (`serde_json::RawValue`), and
+//! a nested object (Caddy's `request`) is opened only when a field is
+//! looked up in it, once per line. Each role of a record (client, time,
+//! target, status...) is looked up by a list of dotted paths, the first
+//! present wins: the built-in list knows the shapes above, and
+//! `--json-fields role=path,...` puts the investigator's paths first.
+//!
+//! Values are borrowed from the line as logged (JSON escapes and all),
+//! except the request target: JSON writers escape characters of a URI
+//! (Go's encoder writes `&` as `\u0026`; `\/` is legal anywhere), so the
+//! target is unescaped when it holds a `\`, and matching sees the URI the
+//! server logged, never its escaped form. A line that is no JSON object,
+//! one with text before its object (a docker-compose or container-runtime
+//! prefix), and an object with no request target (Caddy's startup lines, a
+//! WAF's event lines) are unparsed with that reason; their text is still
+//! searched for exposed resources.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use super::{AgentEncoding, Record, RecordFlags, Shape, Unparsed, clf};
+use crate::time::Timestamp;
+
+/// What a record is built from, each looked up by its paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The connecting client.
+    Client,
+    /// When the request was logged.
+    Time,
+    /// The request target (or a whole request line).
+    Target,
+    /// The response status.
+    Status,
+    /// The authenticated user.
+    User,
+    /// The user agent.
+    Agent,
+    /// The method.
+    Method,
+    /// The host the request named.
+    Host,
+    /// The response size.
+    Bytes,
+    /// The referer.
+    Referer,
+    /// The protocol.
+    Protocol,
+    /// A client address the server derived from proxy headers (Caddy's
+    /// `client_ip`): recorded as forwarded, never trusted.
+    Forwarded,
+}
+
+const ROLES: usize = 12;
+
+impl Role {
+    /// The roles `--json-fields` may name, by name.
+    const NAMED: [(&'static str, Role); 11] = [
+        ("client", Role::Client),
+        ("time", Role::Time),
+        ("target", Role::Target),
+        ("status", Role::Status),
+        ("user", Role::User),
+        ("agent", Role::Agent),
+        ("method", Role::Method),
+        ("host", Role::Host),
+        ("bytes", Role::Bytes),
+        ("referer", Role::Referer),
+        ("protocol", Role::Protocol),
+    ];
+
+    /// The roles `--json-fields` must name.
+    const REQUIRED: [Role; 4] = [Role::Client, Role::Time, Role::Target, Role::Status];
+
+    fn name(self) -> &'static str {
+        Role::NAMED
+            .iter()
+            .find(|(_, r)| *r == self)
+            .map_or("forwarded", |(name, _)| name)
+    }
+}
+
+/// The paths each role is looked up by, in the order tried, for the shapes
+/// logwitness knows: Caddy, Cloudflare Logpush, Traefik, Azure Application
+/// Gateway, nginx `escape=json` with its variable names, Envoy.
+const KNOWN_PATHS: [(Role, &[&str]); ROLES] = [
+    (
+        Role::Client,
+        &[
+            "request.remote_ip",
+            "request.client_ip",
+            "ClientIP",
+            "ClientHost",
+            "properties.clientIP",
+            "remote_addr",
+            "client_ip",
+            "remote_ip",
+            "downstream_remote_address",
+        ],
+    ),
+    (
+        Role::Time,
+        &[
+            "ts",
+            "EdgeStartTimestamp",
+            "StartUTC",
+            "timeStamp",
+            "time_iso8601",
+            "time_local",
+            "msec",
+            "start_time",
+            "time",
+            "timestamp",
+            "@timestamp",
+        ],
+    ),
+    (
+        Role::Target,
+        &[
+            "request.uri",
+            "ClientRequestURI",
+            "RequestPath",
+            "properties.originalRequestUriWithArgs",
+            "properties.requestUri",
+            "request_uri",
+            "x-envoy-origin-path",
+            "uri",
+            // Not `path`: too many application logs have one.
+            "request",
+        ],
+    ),
+    (
+        Role::Status,
+        &[
+            "status",
+            "EdgeResponseStatus",
+            "DownstreamStatus",
+            "properties.httpStatus",
+            "response_code",
+        ],
+    ),
+    (Role::User, &["user_id", "ClientUsername", "remote_user"]),
+    (
+        Role::Agent,
+        &[
+            "request.headers.User-Agent",
+            "ClientRequestUserAgent",
+            "request_User-Agent",
+            "properties.userAgent",
+            "http_user_agent",
+            "user-agent",
+            "user_agent",
+        ],
+    ),
+    (
+        Role::Method,
+        &[
+            "request.method",
+            "ClientRequestMethod",
+            "RequestMethod",
+            "properties.httpMethod",
+            "request_method",
+            "method",
+        ],
+    ),
+    (
+        Role::Host,
+        &[
+            "request.host",
+            "ClientRequestHost",
+            "RequestHost",
+            "properties.host",
+            "http_host",
+            "host",
+            ":authority",
+        ],
+    ),
+    (
+        Role::Bytes,
+        &[
+            "size",
+            "EdgeResponseBytes",
+            "DownstreamContentSize",
+            "properties.sentBytes",
+            "body_bytes_sent",
+            "bytes_sent",
+        ],
+    ),
+    (
+        Role::Referer,
+        &[
+            "request.headers.Referer",
+            "ClientRequestReferer",
+            "request_Referer",
+            "http_referer",
+        ],
+    ),
+    (
+        Role::Protocol,
+        &[
+            "request.proto",
+            "ClientRequestProtocol",
+            "RequestProtocol",
+            "properties.httpVersion",
+            "server_protocol",
+            "protocol",
+        ],
+    ),
+    (
+        Role::Forwarded,
+        &["request.client_ip", "http_x_forwarded_for"],
+    ),
+];
+
+/// The paths of every role: the investigator's (`--json-fields`) first,
+/// then the known ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonFields {
+    paths: [Vec<Vec<String>>; ROLES],
+}
+
+impl Default for JsonFields {
+    fn default() -> JsonFields {
+        JsonFields {
+            paths: KNOWN_PATHS.map(|(_, paths)| paths.iter().map(|p| segments(p)).collect()),
+        }
+    }
+}
+
+fn segments(path: &str) -> Vec<String> {
+    path.split('.').map(str::to_string).collect()
+}
+
+/// Why a `--json-fields` mapping was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JsonFieldsError {
+    /// An entry is not `role=path`.
+    #[error("`{0}` is not role=path")]
+    NotAnEntry(String),
+    /// A role logwitness does not know.
+    #[error(
+        "unknown role `{0}` (expected client, time, target, status, user, agent, method, host, bytes, referer or protocol)"
+    )]
+    UnknownRole(String),
+    /// A required role is missing.
+    #[error("no path for `{0}` (client, time, target and status are required)")]
+    Missing(&'static str),
+}
+
+impl JsonFields {
+    /// Reads `client=request.remote_ip,time=ts,target=request.uri,status=status[,...]`:
+    /// the paths named come before the known ones for their role.
+    pub fn parse(spec: &str) -> Result<JsonFields, JsonFieldsError> {
+        let mut fields = JsonFields::default();
+        let mut named = Vec::new();
+        for entry in spec.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (role, path) = entry
+                .split_once('=')
+                .filter(|(r, p)| !r.trim().is_empty() && !p.trim().is_empty())
+                .ok_or_else(|| JsonFieldsError::NotAnEntry(entry.to_string()))?;
+            let role = Role::NAMED
+                .iter()
+                .find(|(name, _)| *name == role.trim())
+                .map(|(_, r)| *r)
+                .ok_or_else(|| JsonFieldsError::UnknownRole(role.trim().to_string()))?;
+            fields.paths[role as usize].insert(0, segments(path.trim()));
+            named.push(role);
+        }
+        if let Some(missing) = Role::REQUIRED.iter().find(|r| !named.contains(r)) {
+            return Err(JsonFieldsError::Missing(missing.name()));
+        }
+        Ok(fields)
+    }
+}
+
+/// Reads JSON lines with a set of paths.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reader {
+    fields: Arc<JsonFields>,
+}
+
+impl Reader {
+    /// A reader looking roles up by `fields`.
+    pub fn new(fields: Arc<JsonFields>) -> Reader {
+        Reader { fields }
+    }
+
+    /// Parses one line (without its line end, not blank).
+    pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, Unparsed> {
+        let mut object = Lookup::of_line(line)?;
+        let target_text = object
+            .string(&self.fields, Role::Target)
+            .ok_or(Unparsed::JsonNoTarget)?;
+        let time = object
+            .first(&self.fields, Role::Time)
+            .and_then(parse_time)
+            .ok_or(Unparsed::JsonNoTime)?;
+        let (line_method, target, line_protocol) = split_request_line(target_text);
+        let client = object.string(&self.fields, Role::Client);
+        let forwarded = object
+            .string(&self.fields, Role::Forwarded)
+            .filter(|f| Some(*f) != client);
+        Ok(Record {
+            time,
+            vhost: object.string(&self.fields, Role::Host).map(str::as_bytes),
+            client: client.map_or(&b"-"[..], str::as_bytes),
+            forwarded: forwarded.map(str::as_bytes),
+            user: object.string(&self.fields, Role::User).map(str::as_bytes),
+            request: target_text.as_bytes(),
+            method: object
+                .string(&self.fields, Role::Method)
+                .map_or(line_method, str::as_bytes),
+            target,
+            query: None,
+            protocol: object
+                .string(&self.fields, Role::Protocol)
+                .map_or(line_protocol, str::as_bytes),
+            status: object
+                .first(&self.fields, Role::Status)
+                .map(parse_status)
+                .transpose()?
+                .flatten(),
+            bytes: object
+                .first(&self.fields, Role::Bytes)
+                .and_then(|b| number_text(b).parse().ok()),
+            referer: object
+                .string(&self.fields, Role::Referer)
+                .map(str::as_bytes),
+            user_agent: object.string(&self.fields, Role::Agent).map(str::as_bytes),
+            agent_encoding: AgentEncoding::AsLogged,
+            shape: Shape::Fields,
+            flags: RecordFlags::empty(),
+        })
+    }
+
+    /// The time of a line that did not parse, when its object (after a
+    /// prefix, if any) has one: it places the line among the windows.
+    pub fn time_of(&self, line: &[u8]) -> Option<Timestamp> {
+        let mut object = match Lookup::of_line(line) {
+            Ok(object) => object,
+            Err(Unparsed::JsonPrefix) => {
+                Lookup::of_line(&line[memchr::memchr(b'{', line)?..]).ok()?
+            }
+            Err(_) => return None,
+        };
+        object.first(&self.fields, Role::Time).and_then(parse_time)
+    }
+}
+
+/// Why sample `lines` (not blank) are JSON lines, when at least half are
+/// JSON objects (with or without a prefix before them): how many, and the
+/// field the first request target was found in, which names the shape.
+pub fn detect(lines: &[&[u8]]) -> Option<String> {
+    let known = JsonFields::default();
+    let (mut objects, mut prefixed, mut target) = (0, 0, None);
+    for line in lines {
+        match Lookup::of_line(line) {
+            Ok(mut object) => {
+                objects += 1;
+                target = target.or_else(|| object.path_of(&known, Role::Target));
+            }
+            Err(Unparsed::JsonPrefix) => prefixed += 1,
+            Err(_) => {}
+        }
+    }
+    let n = objects + prefixed;
+    if n == 0 || n * 2 < lines.len() {
+        return None;
+    }
+    let mut reason = format!("{n} of {} sample lines are JSON objects", lines.len());
+    if prefixed > 0 {
+        reason.push_str(&format!(
+            " ({prefixed} after other text, as a container log prefixes them: not read)"
+        ));
+    }
+    reason.push_str(&match target {
+        Some(path) => format!("; the request target is `{path}`"),
+        None => "; none names a request target logwitness knows (see --json-fields)".into(),
+    });
+    Some(reason)
+}
+
+/// A method, a target and a protocol.
+type RequestLine<'a> = (&'a [u8], Option<Cow<'a, [u8]>>, &'a [u8]);
+
+/// A target value cut as a request line (`GET /x HTTP/1.1`, as nginx's
+/// `$request` logs it) when it holds a space; a URI never holds a raw one.
+/// The target is unescaped when the JSON text escapes anything.
+fn split_request_line(text: &str) -> RequestLine<'_> {
+    let (method, target, protocol) = match text.contains(' ') {
+        true => clf::split_request(text.as_bytes()),
+        false => (&b""[..], Some(text.as_bytes()), &b""[..]),
+    };
+    let target = target.filter(|t| !t.is_empty() && *t != b"-").map(unescape);
+    (method, target, protocol)
+}
+
+/// JSON string content (without quotes) as the text it stands for.
+fn unescape(content: &[u8]) -> Cow<'_, [u8]> {
+    if !content.contains(&b'\\') {
+        return Cow::Borrowed(content);
+    }
+    let quoted = [&b"\""[..], content, b"\""].concat();
+    match serde_json::from_slice::<String>(&quoted) {
+        Ok(text) => Cow::Owned(text.into_bytes()),
+        // A lone surrogate (`\ud800`) is no text: keep the escapes, so the
+        // target still shows what was logged and is matched as written.
+        Err(_) => Cow::Borrowed(content),
+    }
+}
+
+/// The top-level fields of a line, and the nested objects opened so far.
+struct Lookup<'a> {
+    top: Object<'a>,
+    opened: Vec<(*const u8, Object<'a>)>,
+}
+
+impl<'a> Lookup<'a> {
+    fn of_line(line: &'a [u8]) -> Result<Lookup<'a>, Unparsed> {
+        let text = line.trim_ascii();
+        if !text.starts_with(b"{") {
+            // A `#` line is a comment, whatever JSON it quotes (fail2ban's
+            // `# failJSON: {...}`).
+            let prefixed = !text.starts_with(b"#")
+                && memchr::memchr(b'{', text).is_some()
+                && text.ends_with(b"}");
+            return Err(if prefixed {
+                Unparsed::JsonPrefix
+            } else {
+                Unparsed::NotJson
+            });
+        }
+        let top = serde_json::from_slice::<Object<'a>>(text).map_err(|_| Unparsed::NotJson)?;
+        Ok(Lookup {
+            top,
+            opened: Vec::new(),
+        })
+    }
+
+    /// The raw value of the first path of `role` that is present (an array
+    /// stands for its first element, as Caddy logs header values).
+    fn first(&mut self, fields: &JsonFields, role: Role) -> Option<&'a RawValue> {
+        fields.paths[role as usize]
+            .iter()
+            .find_map(|path| self.at(path))
+    }
+
+    /// The first present path of `role` holding a non-empty string: its
+    /// content as logged, escapes and all.
+    fn string(&mut self, fields: &JsonFields, role: Role) -> Option<&'a str> {
+        fields.paths[role as usize].iter().find_map(|path| {
+            let raw = self.at(path)?.get();
+            let content = raw.strip_prefix('"')?.strip_suffix('"')?;
+            (!content.is_empty()).then_some(content)
+        })
+    }
+
+    /// The first path of `role` holding a string, dotted.
+    fn path_of(&mut self, fields: &JsonFields, role: Role) -> Option<String> {
+        fields.paths[role as usize]
+            .iter()
+            .find(|path| self.at(path).is_some_and(|v| v.get().starts_with('"')))
+            .map(|path| path.join("."))
+    }
+
+    fn at(&mut self, path: &[String]) -> Option<&'a RawValue> {
+        let (last, parents) = path.split_last()?;
+        let mut object: Option<&'a RawValue> = None;
+        for key in parents {
+            let found = match object {
+                None => self.top.get(key),
+                Some(raw) => self.open(raw)?.get(key),
+            };
+            object = Some(found?);
+        }
+        let value = match object {
+            None => self.top.get(last)?,
+            Some(raw) => self.open(raw)?.get(last)?,
+        };
+        Some(first_of_array(value))
+    }
+
+    /// The fields of a nested object, parsed once per line.
+    fn open(&mut self, raw: &'a RawValue) -> Option<&Object<'a>> {
+        let key = raw.get().as_ptr();
+        let index = match self.opened.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                let object = serde_json::from_str::<Object<'a>>(raw.get()).ok()?;
+                self.opened.push((key, object));
+                self.opened.len() - 1
+            }
+        };
+        Some(&self.opened[index].1)
+    }
+}
+
+fn first_of_array(value: &RawValue) -> &RawValue {
+    if !value.get().starts_with('[') {
+        return value;
+    }
+    match serde_json::from_str::<Vec<&RawValue>>(value.get()) {
+        Ok(items) => items.first().copied().unwrap_or(value),
+        Err(_) => value,
+    }
+}
+
+/// The fields of one JSON object: keys (borrowed unless escaped) and raw
+/// values, in the order written.
+struct Object<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'a> Object<'a> {
+    fn get(&self, key: &str) -> Option<&'a RawValue> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+}
+
+/// A key, borrowed from the line unless it holds an escape.
+#[derive(Deserialize)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Object<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = Object<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Object<'de>, A::Error> {
+                // One allocation for most objects (Caddy's top level has
+                // about a dozen fields, Cloudflare's a few dozen).
+                let mut fields = Vec::with_capacity(32);
+                while let Some((key, value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+                    fields.push((key.0, value));
+                }
+                Ok(Object(fields))
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
+/// A number's text, from a JSON number or a string holding one.
+fn number_text(raw: &RawValue) -> &str {
+    let text = raw.get();
+    text.strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(text)
+}
+
+/// A status: a number (Caddy logs 0 when no handler wrote one; it reads as
+/// no known outcome) or a string of digits; `null` or `""` is none.
+fn parse_status(raw: &RawValue) -> Result<Option<u16>, Unparsed> {
+    let text = number_text(raw);
+    if text.is_empty() || text == "null" || text == "-" {
+        return Ok(None);
+    }
+    text.parse::<u16>()
+        .ok()
+        .filter(|s| *s <= 999)
+        .map(Some)
+        .ok_or(Unparsed::BadStatus)
+}
+
+/// Epoch seconds (integer or fraction), milliseconds, microseconds or
+/// nanoseconds (told apart by magnitude: seconds stay below 10^11 until
+/// the year 5138), RFC 3339, or `[dd/Mon/yyyy:HH:MM:SS zone]` text as
+/// nginx's `$time_local`.
+fn parse_time(raw: &RawValue) -> Option<Timestamp> {
+    let text = number_text(raw);
+    if text.bytes().all(|b| b.is_ascii_digit()) && !text.is_empty() {
+        let n: u128 = text.parse().ok()?;
+        let seconds = match n {
+            n if n < 100_000_000_000 => n,
+            n if n < 100_000_000_000_000 => n / 1_000,
+            n if n < 100_000_000_000_000_000 => n / 1_000_000,
+            n => n / 1_000_000_000,
+        };
+        return i64::try_from(seconds).ok().map(Timestamp);
+    }
+    if let Ok(seconds) = text.parse::<f64>() {
+        return (0.0..1e11)
+            .contains(&seconds)
+            .then(|| Timestamp(seconds.floor() as i64));
+    }
+    if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(Timestamp(time.timestamp()));
+    }
+    clf::salvage_time(format!("[{text}]").as_bytes(), chrono_tz::UTC)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::testing::summary;
+
+    fn check(reader: &Reader, table: &[(&str, Result<&str, Unparsed>)]) {
+        for (line, want) in table {
+            let got = reader.parse(line.as_bytes()).map(|r| summary(&r));
+            assert_eq!(got.as_deref(), want.as_deref(), "{line}");
+        }
+    }
+
+    #[test]
+    fn reads_the_shapes_it_knows() {
+        let table: &[(&str, Result<&str, Unparsed>)] = &[
+            // Caddy's documented access log: the connecting address is the
+            // client; the address Caddy derived from proxy headers is
+            // recorded as forwarded. Go escapes `&` as \u0026.
+            (
+                r#"{"level":"info","ts":1646861401.5241024,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"127.0.0.1","remote_port":"41342","client_ip":"203.0.113.9","proto":"HTTP/2.0","method":"GET","host":"localhost","uri":"/forms/a.pdf?x=1\u0026y=2","headers":{"User-Agent":["curl/7.82.0"],"Accept":["*/*"]}},"bytes_read":0,"user_id":"","duration":0.000929675,"size":10900,"status":200,"resp_headers":{"Server":["Caddy"]}}"#,
+                Ok(
+                    "2022-03-09T21:30:01Z 127.0.0.1 203.0.113.9 - localhost GET /forms/a.pdf?x=1&y=2 200 10900 curl/7.82.0 []",
+                ),
+            ),
+            // An escaped slash and a \u-escaped letter are what they stand
+            // for; a user agent stays as logged.
+            (
+                r#"{"ts":1646861401,"request":{"remote_ip":"::1","method":"GET","uri":"\/forms\u002fa.pdf","headers":{"User-Agent":["a \"quoted\" agent"]}},"user_id":"jo","status":206}"#,
+                Ok(
+                    r#"2022-03-09T21:30:01Z ::1 - jo - GET /forms/a.pdf 206 - a \"quoted\" agent []"#,
+                ),
+            ),
+            // nginx escape=json: a whole request line, time_local.
+            (
+                r#"{"remote_addr":"192.0.2.1","remote_user":"","time_local":"10/Oct/2000:13:55:36 -0700","request":"GET /forms/b.pdf HTTP/1.1","status":"304","body_bytes_sent":"0","http_user_agent":"Mozilla/5.0"}"#,
+                Ok("2000-10-10T20:55:36Z 192.0.2.1 - - - GET /forms/b.pdf 304 0 Mozilla/5.0 []"),
+            ),
+            // nginx with $msec and $request_uri.
+            (
+                r#"{"remote_addr":"192.0.2.1","msec":"1646861401.524","request_uri":"/x","request_method":"POST","status":201}"#,
+                Ok("2022-03-09T21:30:01Z 192.0.2.1 - - - POST /x 201 - - []"),
+            ),
+            // Cloudflare: nanoseconds; Traefik: RFC 3339 with nanoseconds.
+            (
+                r#"{"ClientIP":"89.163.242.206","ClientRequestHost":"www.example.com","ClientRequestMethod":"GET","ClientRequestURI":"/","EdgeResponseStatus":200,"EdgeStartTimestamp":1712790000100000000,"EdgeResponseBytes":12480}"#,
+                Ok("2024-04-10T23:00:00Z 89.163.242.206 - - www.example.com GET / 200 12480 - []"),
+            ),
+            (
+                r#"{"ClientHost":"172.17.0.1","ClientUsername":"-","DownstreamStatus":404,"RequestMethod":"GET","RequestPath":"/594VAEoi.save","StartUTC":"2021-12-08T14:02:43.587782192Z","request_User-Agent":"Nikto"}"#,
+                Ok("2021-12-08T14:02:43Z 172.17.0.1 - - - GET /594VAEoi.save 404 - Nikto []"),
+            ),
+            // Milliseconds by magnitude; a missing status is none.
+            (
+                r#"{"client_ip":"10.0.0.1","time":1646861401524,"uri":"/m"}"#,
+                Ok("2022-03-09T21:30:01Z 10.0.0.1 - - -  /m - - - []"),
+            ),
+            // An offset RFC 3339 time (Azure), escaped slashes in the URI.
+            (
+                r#"{"timeStamp": "2021-10-14T22:17:11+02:00","properties": {"clientIP": "185.42.129.24","httpMethod": "GET","originalRequestUriWithArgs": "\/forms\/c.pdf?v=1","httpStatus": 200}}"#,
+                Ok("2021-10-14T20:17:11Z 185.42.129.24 - - - GET /forms/c.pdf?v=1 200 - - []"),
+            ),
+            // Not access records: Caddy's startup line, no time, a prefix.
+            (
+                r#"{"level":"info","ts":1761019822.3152757,"msg":"using config from file","file":"/etc/caddy/Caddyfile"}"#,
+                Err(Unparsed::JsonNoTarget),
+            ),
+            (
+                r#"{"request":{"remote_ip":"::1","uri":"/a"},"status":200}"#,
+                Err(Unparsed::JsonNoTime),
+            ),
+            (
+                r#"{"ts":"yesterday","request":{"uri":"/a"}}"#,
+                Err(Unparsed::JsonNoTime),
+            ),
+            (
+                r#"caddy  | {"ts":1761019957.92,"request":{"remote_ip":"::1","uri":"/a"},"status":200}"#,
+                Err(Unparsed::JsonPrefix),
+            ),
+            (r#"{"ts":1, "request":{"uri":"/a""#, Err(Unparsed::NotJson)),
+            (
+                "DEBUG: plugin 2025/09/05 13:53:40 updated",
+                Err(Unparsed::NotJson),
+            ),
+            (
+                r#"# failJSON: { "time": "2007-03-05T14:39:21", "match": true }"#,
+                Err(Unparsed::NotJson),
+            ),
+            (r#"[{"ts":1}]"#, Err(Unparsed::NotJson)),
+            (
+                r#"{"ts":1646861401,"request":{"uri":"/a"},"status":"OK"}"#,
+                Err(Unparsed::BadStatus),
+            ),
+        ];
+        check(&Reader::default(), table);
+    }
+
+    #[test]
+    fn investigators_paths_come_first() {
+        let fields = JsonFields::parse(
+            "client=src.addr, time=when, target=req.path, status=res.code, agent=req.ua",
+        )
+        .unwrap();
+        let reader = Reader::new(Arc::new(fields));
+        let table: &[(&str, Result<&str, Unparsed>)] = &[
+            (
+                r#"{"when":"2024-03-11T10:15:02Z","src":{"addr":"198.51.100.7"},"req":{"path":"/forms/d.pdf","ua":"UA"},"res":{"code":200},"status":500}"#,
+                Ok("2024-03-11T10:15:02Z 198.51.100.7 - - -  /forms/d.pdf 200 - UA []"),
+            ),
+            // Roles not named still fall back to the known paths.
+            (
+                r#"{"ts":1646861401,"src":{"addr":"198.51.100.7"},"req":{"path":"/e"},"status":403}"#,
+                Ok("2022-03-09T21:30:01Z 198.51.100.7 - - -  /e 403 - - []"),
+            ),
+        ];
+        check(&reader, table);
+        let refused: &[(&str, &str)] = &[
+            (
+                "client=a,time=b,target=c",
+                "no path for `status` (client, time, target and status are required)",
+            ),
+            (
+                "client=a,time=b,target=c,status=d,colour=e",
+                "unknown role `colour` (expected client, time, target, status, user, agent, method, host, bytes, referer or protocol)",
+            ),
+            ("client=a,time,target=c,status=d", "`time` is not role=path"),
+        ];
+        for (spec, want) in refused {
+            let got = JsonFields::parse(spec)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            assert_eq!(got, Err(want.to_string()), "{spec}");
+        }
+    }
+
+    #[test]
+    fn salvages_times_and_names_what_it_detects() {
+        let reader = Reader::default();
+        let at = |s: &str| reader.time_of(s.as_bytes()).map(|t| t.to_rfc3339());
+        assert_eq!(
+            at(r#"caddy  | {"level":"info","ts":1761019822.3152757,"msg":"x"}"#).as_deref(),
+            Some("2025-10-21T04:10:22Z")
+        );
+        assert_eq!(at("junk"), None);
+        let caddy = r#"{"ts":1,"request":{"uri":"/a"}}"#.as_bytes();
+        let prefixed = r#"caddy  | {"ts":1}"#.as_bytes();
+        assert_eq!(
+            detect(&[caddy, prefixed]).as_deref(),
+            Some(
+                "2 of 2 sample lines are JSON objects (1 after other text, as a container log prefixes them: not read); the request target is `request.uri`"
+            )
+        );
+        assert_eq!(
+            detect(&[br#"{"msg":"x"}"#, b"junk"]).as_deref(),
+            Some(
+                "1 of 2 sample lines are JSON objects; none names a request target logwitness knows (see --json-fields)"
+            )
+        );
+        assert_eq!(detect(&[caddy, b"junk", b"junk"]), None);
+    }
+}

@@ -1,0 +1,222 @@
+//! JSON lines logs end to end: a Caddy access log written from Caddy's
+//! documented example (`tests/fixtures/json/caddy.log`, with a startup line
+//! and a docker-compose-prefixed line), an nginx `escape=json` log, and a
+//! shape only `--json-fields` (or the case file's `json_fields`) names.
+//! Offsets were worked out from the fixtures' line lengths, not by the
+//! tool.
+
+use crate::harness::{assert_same_outputs, logwitness, scan};
+
+const CADDY_LOG: &str = "tests/fixtures/json/caddy.log";
+const NGINX_LOG: &str = "tests/fixtures/json/nginx.json.log";
+const CUSTOM_LOG: &str = "tests/fixtures/json/custom.log";
+const RULE: &str = "prefix:/forms/submissions/";
+const CUSTOM_FIELDS: &str =
+    "client=src.addr,time=when,target=req.path,status=res.code,method=req.verb";
+
+const COLUMNS: [&str; 9] = [
+    "file",
+    "line",
+    "offset",
+    "time",
+    "client",
+    "forwarded_for",
+    "status",
+    "matched_via",
+    "target",
+];
+
+#[test]
+fn caddy_requests_are_matched_and_other_lines_kept() {
+    let run = scan(&["--exposed", RULE, CADDY_LOG]);
+    let rows = run.columns("requests.csv", &COLUMNS);
+    let want: &[[&str; 9]] = &[
+        [
+            CADDY_LOG,
+            "2",
+            "79",
+            "2024-03-11T10:15:02Z",
+            "203.0.113.45",
+            "-",
+            "200",
+            "raw",
+            "/forms/submissions/1042.pdf",
+        ],
+        // `\u002f` and `\u0026` are what Caddy's encoder wrote for `/` and
+        // `&`; the address Caddy took from X-Forwarded-For is recorded,
+        // the connecting one is the client.
+        [
+            CADDY_LOG,
+            "4",
+            "1108",
+            "2024-03-11T10:16:40Z",
+            "10.0.0.2",
+            "198.51.100.7",
+            "200",
+            "raw",
+            "/forms/submissions/1043.pdf?a=1&b=2",
+        ],
+        [
+            CADDY_LOG,
+            "6",
+            "1973",
+            "2024-03-11T10:17:10Z",
+            "2001:db8::9",
+            "-",
+            "404",
+            "raw",
+            "/forms/submissions/1045.pdf",
+        ],
+    ];
+    assert_eq!(rows, want);
+    let requests = run.records("requests.csv");
+    assert_eq!(requests[1]["query"], "a=1&b=2");
+    assert_eq!(requests[0]["user_agent"], "curl/7.82.0");
+    // The startup line and the prefixed record are kept with their
+    // reasons; the prefixed one names an exposed path.
+    assert_eq!(
+        run.columns(
+            "unparsed.csv",
+            &["line", "offset", "time", "reason", "mentions_exposed"]
+        ),
+        [
+            [
+                "1",
+                "0",
+                "2024-03-11T10:00:00Z",
+                "JSON object without a request target field: not an access record (see --json-fields)",
+                "no"
+            ],
+            [
+                "5",
+                "1596",
+                "2024-03-11T10:17:00Z",
+                "text before the JSON object (a container log prefix): not read as a record",
+                "yes"
+            ]
+        ]
+    );
+    assert_eq!(
+        run.columns("files.csv", &["format", "lines", "parsed", "format_reason"]),
+        [[
+            "json",
+            "6",
+            "4",
+            "6 of 6 sample lines are JSON objects (1 after other text, as a container log prefixes them: not read); the request target is `request.uri`"
+        ]]
+    );
+    let tiny = scan(&["--exposed", RULE, "-j", "3", "--chunk-size", "1", CADDY_LOG]);
+    let one = scan(&["--exposed", RULE, "-j", "1", CADDY_LOG]);
+    assert_same_outputs(&one, &tiny, "-j1 vs -j3 with 1-byte chunks");
+}
+
+#[test]
+fn nginx_escape_json_request_lines_are_read() {
+    let run = scan(&["--exposed", RULE, NGINX_LOG]);
+    assert_eq!(run.stderr, "", "every line parses");
+    let rows = run.columns("requests.csv", &COLUMNS);
+    let want: &[[&str; 9]] = &[
+        [
+            NGINX_LOG,
+            "1",
+            "0",
+            "2024-03-11T10:15:02Z",
+            "203.0.113.45",
+            "-",
+            "200",
+            "raw",
+            "/forms/submissions/1042.pdf",
+        ],
+        [
+            NGINX_LOG,
+            "2",
+            "266",
+            "2024-03-11T10:16:40Z",
+            "198.51.100.7",
+            "-",
+            "403",
+            "decoded",
+            "/forms/%73ubmissions/1043.pdf",
+        ],
+        // nginx wrote the client's `"` as `\"`.
+        [
+            NGINX_LOG,
+            "3",
+            "512",
+            "2024-03-11T10:17:00Z",
+            "192.0.2.44",
+            "-",
+            "404",
+            "raw",
+            "/forms/submissions/a\"b.pdf",
+        ],
+    ];
+    assert_eq!(rows, want);
+    assert_eq!(run.records("requests.csv")[0]["user"], "jo");
+}
+
+#[test]
+fn json_fields_name_any_other_shape_on_the_command_line_or_in_the_case() {
+    let given = scan(&[
+        "--exposed",
+        RULE,
+        "--json-fields",
+        CUSTOM_FIELDS,
+        CUSTOM_LOG,
+    ]);
+    let row = [
+        CUSTOM_LOG,
+        "1",
+        "0",
+        "2024-03-11T10:15:02Z",
+        "203.0.113.45",
+        "-",
+        "200",
+        "raw",
+        "/forms/submissions/1042.pdf",
+    ];
+    assert_eq!(given.columns("requests.csv", &COLUMNS), [row]);
+    assert_eq!(given.records("requests.csv")[0]["method"], "GET");
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case.toml");
+    std::fs::write(
+        &case,
+        format!("[server]\nformat = \"json\"\njson_fields = \"{CUSTOM_FIELDS}\"\n"),
+    )
+    .unwrap();
+    let from_case = scan(&[
+        "--case",
+        case.to_str().unwrap(),
+        "--exposed",
+        RULE,
+        CUSTOM_LOG,
+    ]);
+    assert_eq!(from_case.columns("requests.csv", &COLUMNS), [row]);
+    // Without the paths, the lines are JSON but no access records.
+    let without = scan(&["--exposed", RULE, CUSTOM_LOG]);
+    assert_eq!(without.records("requests.csv").len(), 0);
+    assert_eq!(without.records("unparsed.csv").len(), 2);
+}
+
+#[test]
+fn unusable_json_fields_are_refused_before_any_log_is_read() {
+    let output = logwitness()
+        .args([
+            "scan",
+            "--exposed",
+            RULE,
+            "--json-fields",
+            "client=a,time=b",
+        ])
+        .arg(CUSTOM_LOG)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains(
+            "json fields 'client=a,time=b': no path for `target` (client, time, target and status are required)"
+        ),
+        "{stderr}"
+    );
+}
