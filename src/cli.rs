@@ -90,6 +90,10 @@ pub struct ScanArgs {
     /// Log format: auto, common, combined, vhost_combined, combined_extra, w3c or cloudfront.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
+    /// The server's own format string: 'apache:%h %l %u %t "%r" %>s %b' (a LogFormat) or
+    /// 'nginx:$remote_addr - $remote_user [$time_local] "$request" ...' (a log_format).
+    #[arg(long, value_name = "SERVER:FORMAT")]
+    pub log_format: Option<String>,
     /// Longest silence in the logs that is not a caveat (90s, 30m, 1h, 1d; default 1h).
     #[arg(long, value_name = "DURATION")]
     pub max_gap: Option<String>,
@@ -126,6 +130,9 @@ pub struct DetectArgs {
     /// Time zone for times without an offset (IANA name, default UTC).
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
+    /// Read every file with the server's own format string (as scan does).
+    #[arg(long, value_name = "SERVER:FORMAT")]
+    pub log_format: Option<String>,
     /// Log files and directories.
     #[arg(value_name = "LOG_OR_DIR", required = true)]
     pub inputs: Vec<PathBuf>,
@@ -141,6 +148,7 @@ impl ScanArgs {
             allow: self.allow,
             allow_users: self.allow_user,
             format: self.format,
+            log_format: self.log_format,
             max_gap: self.max_gap,
             case_insensitive: self.case_insensitive,
             out: self.out,

@@ -264,7 +264,7 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
     let opened: Vec<Opened> = files
         .par_iter()
         .enumerate()
-        .map(|(id, f)| open_and_detect(id, f, config.format, config.zone))
+        .map(|(id, f)| open_and_detect(id, f, config.format.clone(), config.zone))
         .collect();
     let heads = Heads::new(opened.iter().filter_map(|o| o.head.clone()).collect());
     let units = plan_units(&opened, config);
@@ -298,12 +298,17 @@ pub struct DetectedFile<'a> {
     pub detection: Detection,
 }
 
-/// Detects the format of each file, without scanning it.
-pub fn detect_files(files: &[InputFile], zone: Tz) -> Vec<DetectedFile<'_>> {
+/// Detects the format of each file (or takes the one `choice` names),
+/// without scanning it.
+pub fn detect_files<'a>(
+    files: &'a [InputFile],
+    choice: &FormatChoice,
+    zone: Tz,
+) -> Vec<DetectedFile<'a>> {
     files
         .par_iter()
         .map(|input| {
-            let opened = open_and_detect(0, input, FormatChoice::Auto, zone);
+            let opened = open_and_detect(0, input, choice.clone(), zone);
             DetectedFile {
                 input,
                 compression: opened.compression,
@@ -331,14 +336,18 @@ fn open_and_detect(id: usize, file: &InputFile, format: FormatChoice, zone: Tz) 
         Ok(Content::Empty) | Err(_) => (Compression::None, Vec::new()),
     };
     let whole = sample.len() < DETECTION_BYTES;
-    let detection = match (&content, format) {
+    let detection = match (&content, &format) {
         (Err(e), _) => Detection {
             format: None,
             reason: e.to_string(),
         },
         (_, FormatChoice::Fixed(format)) => Detection {
-            format: Some(format),
+            format: Some(*format),
             reason: "given with --format".into(),
+        },
+        (_, FormatChoice::Custom(custom)) => Detection {
+            format: Some(formats::Format::Custom),
+            reason: format!("log format {}", custom.spec()),
         },
         (_, FormatChoice::Auto) => formats::detect(&sample, whole, zone),
     };
@@ -415,7 +424,7 @@ fn plan_units(opened: &[Opened], config: &ScanConfig) -> Vec<Unit> {
 
 /// The parser a file is read with, from its start.
 fn file_parser(opened: &Opened, config: &ScanConfig) -> Parser {
-    Parser::for_file(config.format, opened.detection.format, config.zone)
+    Parser::for_file(config.format.clone(), opened.detection.format, config.zone)
 }
 
 /// Cuts `data` into ranges of about `chunk_size` bytes that end just after a

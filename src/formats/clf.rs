@@ -77,7 +77,7 @@ pub fn salvage_time(line: &[u8], zone: Tz) -> Option<Timestamp> {
         .map(|(_, time, _)| time)
 }
 
-fn dash_to_none(field: &[u8]) -> Option<&[u8]> {
+pub(super) fn dash_to_none(field: &[u8]) -> Option<&[u8]> {
     (field != b"-" && !field.is_empty()).then_some(field)
 }
 
@@ -185,7 +185,7 @@ fn digits(s: &[u8]) -> Result<u32, TimeError> {
     Ok(s.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
 }
 
-fn month_number(s: &[u8]) -> Option<u32> {
+pub(super) fn month_number(s: &[u8]) -> Option<u32> {
     const MONTHS: [&[u8; 3]; 12] = [
         b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
         b"dec",
@@ -331,7 +331,7 @@ fn find_request_end(rest: &[u8]) -> Option<usize> {
     })
 }
 
-fn parse_status(s: &[u8]) -> Result<Option<u16>, Unparsed> {
+pub(super) fn parse_status(s: &[u8]) -> Result<Option<u16>, Unparsed> {
     match s {
         b"-" => Ok(None),
         [a, b, c] if s.iter().all(u8::is_ascii_digit) => Ok(Some(
@@ -341,7 +341,7 @@ fn parse_status(s: &[u8]) -> Result<Option<u16>, Unparsed> {
     }
 }
 
-fn parse_bytes(s: &[u8]) -> Result<Option<u64>, Unparsed> {
+pub(super) fn parse_bytes(s: &[u8]) -> Result<Option<u64>, Unparsed> {
     if s == b"-" {
         return Ok(None);
     }
@@ -397,7 +397,7 @@ fn quoted(s: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// `METHOD target PROTOCOL`; a target may hold spaces when a client sent
 /// them raw. A request of one token that looks like a path is a target.
-fn split_request(request: &[u8]) -> (&[u8], Option<&[u8]>, &[u8]) {
+pub(super) fn split_request(request: &[u8]) -> (&[u8], Option<&[u8]>, &[u8]) {
     let Some(first_space) = memchr::memchr(b' ', request) else {
         let looks_like_target =
             request.starts_with(b"/") || memchr::memmem::find(request, b"://").is_some();

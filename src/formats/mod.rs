@@ -5,12 +5,15 @@
 //! is no third outcome, so every line is accounted for. Formats are a closed
 //! enum; each family lives in its own file. The NCSA family reads each line
 //! alone; a W3C file (IIS, CloudFront) is read with the `#Fields:` directive
-//! in force, so `Parser` carries that state from line to line.
+//! in force, so `Parser` carries that state from line to line. A custom
+//! format (`--log-format`) is the server's own format string, compiled.
 
 pub mod clf;
+pub mod custom;
 pub mod w3c;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use chrono_tz::Tz;
 
@@ -33,17 +36,20 @@ pub enum Format {
     W3c,
     /// CloudFront standard log: W3C with tab-separated, encoded values.
     Cloudfront,
+    /// The server's own format string, given with `--log-format`.
+    Custom,
 }
 
 impl Format {
     /// Every format, in the order detection reports them.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Common,
         Format::Combined,
         Format::VhostCombined,
         Format::CombinedExtra,
         Format::W3c,
         Format::Cloudfront,
+        Format::Custom,
     ];
 
     /// The NCSA family, whose shapes detection counts line by line.
@@ -63,6 +69,7 @@ impl Format {
             Format::CombinedExtra => "combined_extra",
             Format::W3c => "w3c",
             Format::Cloudfront => "cloudfront",
+            Format::Custom => "custom",
         }
     }
 
@@ -86,18 +93,21 @@ impl Format {
             | Format::Combined
             | Format::CombinedExtra
             | Format::W3c
-            | Format::Cloudfront => VhostRule::Never,
+            | Format::Cloudfront
+            | Format::Custom => VhostRule::Never,
         }
     }
 }
 
 /// What the investigator asked for: detect per file, or one format for all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormatChoice {
     /// Detect each file's format from its content.
     Auto,
     /// Read every file as this format.
     Fixed(Format),
+    /// Read every file with this compiled format string (`--log-format`).
+    Custom(Arc<custom::CustomFormat>),
 }
 
 /// The shape a line of the NCSA family had.
@@ -111,7 +121,7 @@ pub enum Shape {
     CombinedExtra,
     /// Something other than referer and user agent after the bytes field.
     CommonExtra,
-    /// Values named by a W3C `#Fields:` directive.
+    /// Values named by a W3C `#Fields:` directive or a `--log-format`.
     Fields,
 }
 
@@ -265,10 +275,16 @@ pub enum Unparsed {
     NoW3cTime,
     /// A W3C line whose `#Fields:` names no request target.
     NoTargetField,
+    /// A line that does not follow the `--log-format` string.
+    LogFormatMismatch,
+    /// A line that ends before the `--log-format` string's last fields.
+    LogFormatEndsEarly,
+    /// A line with too many ways to be split by the `--log-format` string.
+    LogFormatAmbiguous,
 }
 
 impl Unparsed {
-    const ALL: [Unparsed; 14] = [
+    const ALL: [Unparsed; 17] = [
         Unparsed::Blank,
         Unparsed::Comment,
         Unparsed::NoTimestamp,
@@ -283,6 +299,9 @@ impl Unparsed {
         Unparsed::FewerValues,
         Unparsed::NoW3cTime,
         Unparsed::NoTargetField,
+        Unparsed::LogFormatMismatch,
+        Unparsed::LogFormatEndsEarly,
+        Unparsed::LogFormatAmbiguous,
     ];
 
     /// The reason whose text is `reason`.
@@ -316,6 +335,13 @@ impl Unparsed {
             Unparsed::NoTargetField => {
                 "the #Fields directive names no request target (cs-uri-stem or cs-uri)"
             }
+            Unparsed::LogFormatMismatch => "does not follow the --log-format string",
+            Unparsed::LogFormatEndsEarly => {
+                "ends before the last fields of the --log-format string"
+            }
+            Unparsed::LogFormatAmbiguous => {
+                "too many ways to split it by the --log-format string to pick one"
+            }
         }
     }
 }
@@ -334,6 +360,8 @@ enum Family {
     Ncsa(VhostRule),
     /// With the W3C directives in force.
     W3c(w3c::State),
+    /// Each line alone, by a compiled format string.
+    Custom(Arc<custom::CustomFormat>),
 }
 
 impl Parser {
@@ -345,6 +373,9 @@ impl Parser {
             FormatChoice::Auto => Family::Ncsa(VhostRule::Infer),
             FormatChoice::Fixed(Format::W3c) => Family::W3c(w3c::State::w3c()),
             FormatChoice::Fixed(Format::Cloudfront) => Family::W3c(w3c::State::cloudfront()),
+            FormatChoice::Custom(format) => Family::Custom(format),
+            // `custom` is never chosen by name (the configuration refuses
+            // it): only with its format string.
             FormatChoice::Fixed(format) => Family::Ncsa(format.vhost_rule()),
         };
         Parser { family, zone }
@@ -353,7 +384,7 @@ impl Parser {
     /// The parser for a file detected as `detected` (W3C files are read as
     /// W3C even with `auto`).
     pub fn for_file(choice: FormatChoice, detected: Option<Format>, zone: Tz) -> Parser {
-        match (choice, detected) {
+        match (&choice, detected) {
             (FormatChoice::Auto, Some(format @ (Format::W3c | Format::Cloudfront))) => {
                 Parser::new(FormatChoice::Fixed(format), zone)
             }
@@ -366,7 +397,7 @@ impl Parser {
     /// the file had been read from its start.
     pub fn at_offsets(&self, data: &[u8], offsets: &[usize]) -> Vec<Parser> {
         match &self.family {
-            Family::Ncsa(_) => vec![self.clone(); offsets.len()],
+            Family::Ncsa(_) | Family::Custom(_) => vec![self.clone(); offsets.len()],
             Family::W3c(state) => state
                 .at_offsets(data, offsets)
                 .into_iter()
@@ -388,6 +419,13 @@ impl Parser {
             Family::W3c(state) => state.parse(line, self.zone),
             Family::Ncsa(_) if line.starts_with(b"#") => Err(Unparsed::Comment),
             Family::Ncsa(vhost_rule) => clf::parse(line, *vhost_rule, self.zone),
+            Family::Custom(format) => format.parse(line, self.zone).map_err(|reason| {
+                if line.starts_with(b"#") {
+                    Unparsed::Comment
+                } else {
+                    reason
+                }
+            }),
         }
     }
 
@@ -401,7 +439,7 @@ impl Parser {
     /// a path may stand for a space.
     pub fn writes_plus_for_space(&self) -> bool {
         match &self.family {
-            Family::Ncsa(_) => false,
+            Family::Ncsa(_) | Family::Custom(_) => false,
             Family::W3c(state) => state.writes_plus_for_space(),
         }
     }
@@ -411,6 +449,7 @@ impl Parser {
         match &self.family {
             Family::Ncsa(_) => clf::salvage_time(line, self.zone),
             Family::W3c(state) => state.time_of(line, self.zone),
+            Family::Custom(format) => format.time_of(line, self.zone),
         }
     }
 }
