@@ -35,6 +35,8 @@ pub struct CustomFormat {
     /// The format as given, `apache:` or `nginx:` included.
     spec: String,
     tokens: Vec<Token>,
+    /// How many `"` the literals of the format hold.
+    quotes: usize,
 }
 
 /// Literal text, or a field.
@@ -169,9 +171,17 @@ impl CustomFormat {
         if let Some(pair) = tokens.windows(2).find_map(adjacent_fields) {
             return Err(fault(&pair));
         }
+        let quotes = tokens
+            .iter()
+            .map(|t| match t {
+                Token::Literal(l) => memchr::memchr_iter(b'"', l).count(),
+                Token::Field(_) => 0,
+            })
+            .sum();
         Ok(CustomFormat {
             spec: spec.to_string(),
             tokens,
+            quotes,
         })
     }
 
@@ -186,7 +196,11 @@ impl CustomFormat {
         if !self.split(0, line, 0, &mut search) {
             return Err(search.failure());
         }
-        search.record(self.time_field(), zone)
+        let mut record = search.record(self.time_field(), zone)?;
+        if raw_quotes(line) > self.quotes {
+            record.flags.insert(RecordFlags::RAW_QUOTE);
+        }
+        Ok(record)
     }
 
     /// The time of a line that did not parse: the first place after the
@@ -266,8 +280,8 @@ impl CustomFormat {
     ) -> bool {
         let rest = &line[pos..];
         // The line stops short when it has no more of the text after this
-        // field and what is left could be this field's last value.
-        if memchr::memmem::find(rest, next).is_none() && search.accepts(field, rest) {
+        // field and what is left could begin this field's value.
+        if memchr::memmem::find(rest, next).is_none() && field.value.could_begin(rest) {
             search.ran_out(token);
         }
         for end in memchr::memmem::find_iter(rest, next) {
@@ -291,6 +305,13 @@ impl CustomFormat {
         }
         false
     }
+}
+
+/// How many `"` of `line` are not escaped with `\`.
+fn raw_quotes(line: &[u8]) -> usize {
+    memchr::memchr_iter(b'"', line)
+        .filter(|&i| !escaped(&line[..i]))
+        .count()
 }
 
 /// Whether the `"` just after `value` is escaped (`\"`, as Apache writes a
@@ -496,6 +517,19 @@ fn all_digits(s: &[u8]) -> bool {
 }
 
 impl Value {
+    /// Whether `value` could be the start of a value of this field (the
+    /// rest cut off with the line).
+    fn could_begin(&self, value: &[u8]) -> bool {
+        match self {
+            Value::Text | Value::Time(_) => true,
+            Value::Word => !value.contains(&b' '),
+            Value::Status => value == b"-" || (value.len() <= 3 && all_digits(value)),
+            Value::Number => value
+                .iter()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-')),
+        }
+    }
+
     /// Whether a value may hold a space (the search for a field's end stops
     /// at the first space when it may not).
     fn may_hold_space(&self) -> bool {
@@ -1224,7 +1258,7 @@ mod tests {
                 COMBINED,
                 r#"1.2.3.4 - - [25/Apr/2021:06:15:33 +0000] "GET /a?t=<s>alert("x") </s>" HTTP/1.0" 404 11 "-" "a" b""#,
                 Ok(
-                    r#"2021-04-25T06:15:33Z 1.2.3.4 - GET /a?t=<s>alert("x") </s>" 404 11 - a" b - - []"#,
+                    r#"2021-04-25T06:15:33Z 1.2.3.4 - GET /a?t=<s>alert("x") </s>" 404 11 - a" b - - [raw_quote]"#,
                 ),
             ),
             // An escaped quote never ends a field.
@@ -1241,6 +1275,12 @@ mod tests {
             (
                 COMBINED,
                 r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 2326 "-""#,
+                Err(Unparsed::LogFormatEndsEarly),
+            ),
+            // Cut short inside the status.
+            (
+                COMBINED,
+                r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 4"#,
                 Err(Unparsed::LogFormatEndsEarly),
             ),
             (
