@@ -3,6 +3,7 @@
 //! them, so changes are reviewed as diffs).
 
 mod corpus;
+mod custom;
 mod duplicates;
 mod harness;
 mod html;
