@@ -201,6 +201,19 @@ fn family_files_are_detected_and_every_line_accounted_for() {
     assert_every_unparsed_line_kept(&run);
 }
 
+/// Checks a files.csv row's format and line counts: `(format, lines,
+/// parsed, unparsed)`.
+fn assert_counts(row: &BTreeMap<String, String>, want: (&str, u64, u64, u64), context: &str) {
+    let n = |k: &str| row[k].parse::<u64>().unwrap();
+    let got = (
+        row["format"].as_str(),
+        n("lines"),
+        n("parsed"),
+        n("unparsed"),
+    );
+    assert_eq!(got, want, "{context}");
+}
+
 /// Checks that unparsed.csv holds a row for every unparsed line counted in
 /// files.csv.
 fn assert_every_unparsed_line_kept(run: &crate::harness::Run) {
@@ -471,18 +484,8 @@ fn w3c_files_are_detected_and_every_line_accounted_for() {
         .collect();
     for ((file, format, lines, parsed, unparsed), path) in W3C_FILES.iter().zip(&paths) {
         let row = &rows[path];
-        let n = |k: &str| row[k].parse::<u64>().unwrap();
-        assert_eq!(
-            (
-                row["format"].as_str(),
-                n("lines"),
-                n("parsed"),
-                n("unparsed")
-            ),
-            (*format, *lines, *parsed, *unparsed),
-            "{file}: {}",
-            row["format_reason"]
-        );
+        let context = format!("{file}: {}", row["format_reason"]);
+        assert_counts(row, (format, *lines, *parsed, *unparsed), &context);
     }
     assert_every_unparsed_line_kept(&run);
 }
@@ -660,18 +663,8 @@ fn custom_formats_read_their_files_and_account_for_every_line() {
             &path,
         ]);
         let row = &run.records("files.csv")[0];
-        let n = |k: &str| row[k].parse::<u64>().unwrap();
-        assert_eq!(
-            (
-                row["format"].as_str(),
-                n("lines"),
-                n("parsed"),
-                n("unparsed")
-            ),
-            ("custom", lines, parsed, unparsed),
-            "{file} with {log_format}: {}",
-            run.stderr
-        );
+        let context = format!("{file} with {log_format}: {}", run.stderr);
+        assert_counts(row, ("custom", lines, parsed, unparsed), &context);
         assert_eq!(row["format_reason"], format!("log format {log_format}"));
         assert_every_unparsed_line_kept(&run);
     }
