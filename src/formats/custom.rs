@@ -153,23 +153,8 @@ impl CustomFormat {
                 "expected apache:FORMAT (a LogFormat string) or nginx:FORMAT (a log_format string)",
             ));
         };
-        let has = |wanted: &[Slot]| {
-            tokens
-                .iter()
-                .any(|t| matches!(t, Token::Field(f) if wanted.contains(&f.slot)))
-        };
-        if !has(&[Slot::Time]) {
-            return Err(fault(
-                "no time directive (%t, %{...}t, $time_local, $time_iso8601 or $msec): a log without times cannot place a request in a window",
-            ));
-        }
-        if !has(&[Slot::Request, Slot::Path, Slot::Uri]) {
-            return Err(fault(
-                "no request directive (%r, %U, $request, $request_uri or $uri): a log without the request target cannot show what was accessed",
-            ));
-        }
-        if let Some(pair) = tokens.windows(2).find_map(adjacent_fields) {
-            return Err(fault(&pair));
+        if let Some(reason) = unusable(&tokens) {
+            return Err(fault(reason));
         }
         let quotes = tokens
             .iter()
@@ -330,14 +315,28 @@ fn is_time_field(token: &Token) -> bool {
     )
 }
 
-/// The error for two fields with no literal between them, if `pair` is such.
-fn adjacent_fields(pair: &[Token]) -> Option<String> {
-    match pair {
-        [Token::Field(_), Token::Field(_)] => Some(
-            "two directives follow each other with no text between them, so where the first ends cannot be known".to_string(),
-        ),
-        _ => None,
+/// Why a format cannot answer the question or cannot be matched, if so:
+/// no time, no request target, or two fields with no text between them.
+fn unusable(tokens: &[Token]) -> Option<&'static str> {
+    let has = |wanted: &[Slot]| {
+        tokens
+            .iter()
+            .any(|t| matches!(t, Token::Field(f) if wanted.contains(&f.slot)))
+    };
+    if !has(&[Slot::Time]) {
+        return Some(
+            "no time directive (%t, %{...}t, $time_local, $time_iso8601 or $msec): a log without times cannot place a request in a window",
+        );
     }
+    if !has(&[Slot::Request, Slot::Path, Slot::Uri]) {
+        return Some(
+            "no request directive (%r, %U, $request, $request_uri or $uri): a log without the request target cannot show what was accessed",
+        );
+    }
+    let adjacent = |pair: &[Token]| matches!(pair, [Token::Field(_), Token::Field(_)]);
+    tokens.windows(2).any(adjacent).then_some(
+        "two directives follow each other with no text between them, so where the first ends cannot be known",
+    )
 }
 
 /// The state of the search for one line's split.
@@ -849,36 +848,9 @@ fn pattern(text: &str) -> Result<TimeFormat, String> {
             continue;
         }
         let spec = chars.next().unwrap_or(' ');
-        let expanded: &[TimePart] = match spec {
-            'Y' => &[TimePart::Year],
-            'm' => &[TimePart::Month],
-            'd' => &[TimePart::Day],
-            'H' => &[TimePart::Hour],
-            'M' => &[TimePart::Minute],
-            'S' => &[TimePart::Second],
-            'b' => &[TimePart::MonthName],
-            'z' => &[TimePart::Zone],
-            '%' => &[TimePart::Byte(b'%')],
-            'T' => &[
-                TimePart::Hour,
-                TimePart::Byte(b':'),
-                TimePart::Minute,
-                TimePart::Byte(b':'),
-                TimePart::Second,
-            ],
-            'F' => &[
-                TimePart::Year,
-                TimePart::Byte(b'-'),
-                TimePart::Month,
-                TimePart::Byte(b'-'),
-                TimePart::Day,
-            ],
-            other => {
-                return Err(format!(
-                    "time format %{other} is not supported (use %Y %m %d %H %M %S %b %z %T %F)"
-                ));
-            }
-        };
+        let expanded = expansion(spec).ok_or_else(|| {
+            format!("time format %{spec} is not supported (use %Y %m %d %H %M %S %b %z %T %F)")
+        })?;
         parts.extend_from_slice(expanded);
     }
     let needed = [
@@ -894,6 +866,37 @@ fn pattern(text: &str) -> Result<TimeFormat, String> {
         ));
     }
     Ok(TimeFormat::Pattern(parts))
+}
+
+/// The parts a strftime conversion (the letter after `%`) stands for.
+fn expansion(spec: char) -> Option<&'static [TimePart]> {
+    let parts: &[TimePart] = match spec {
+        'Y' => &[TimePart::Year],
+        'm' => &[TimePart::Month],
+        'd' => &[TimePart::Day],
+        'H' => &[TimePart::Hour],
+        'M' => &[TimePart::Minute],
+        'S' => &[TimePart::Second],
+        'b' => &[TimePart::MonthName],
+        'z' => &[TimePart::Zone],
+        '%' => &[TimePart::Byte(b'%')],
+        'T' => &[
+            TimePart::Hour,
+            TimePart::Byte(b':'),
+            TimePart::Minute,
+            TimePart::Byte(b':'),
+            TimePart::Second,
+        ],
+        'F' => &[
+            TimePart::Year,
+            TimePart::Byte(b'-'),
+            TimePart::Month,
+            TimePart::Byte(b'-'),
+            TimePart::Day,
+        ],
+        _ => return None,
+    };
+    Some(parts)
 }
 
 /// A C-style escape in a format string (`\"`, `\\`, `\t`, `\n`), as the
@@ -1313,6 +1316,18 @@ mod tests {
                 .parse(line.as_bytes(), chrono_tz::UTC)
                 .map(|r| summary(&r));
             assert_eq!(got.as_deref(), want.as_deref(), "{spec}\n{line}");
+        }
+    }
+
+    #[test]
+    fn the_built_in_time_patterns_compile() {
+        assert!(matches!(clf_time(), TimeFormat::Pattern(_)));
+        for variable in ["time_local", "time_iso8601"] {
+            let field = nginx_field(variable);
+            assert!(
+                matches!(field.value, Value::Time(TimeFormat::Pattern(_))),
+                "{variable}"
+            );
         }
     }
 

@@ -6,7 +6,7 @@
 //! and upstream times) are read with their format strings; exposed
 //! requests are found with their file, line, offset, client and status.
 
-use crate::harness::{assert_same_outputs, logwitness, scan};
+use crate::harness::{assert_same_outputs, logwitness, run_with_out, scan};
 
 const APACHE_LOG: &str = "tests/fixtures/custom/apache_forms_access.log";
 const APACHE_FORMAT: &str = r#"apache:%v:%p %a %u [%{%Y-%m-%d %H:%M:%S %z}t] "%r" %>s %O %D "%{Referer}i" "%{User-Agent}i" "%{X-Forwarded-For}i""#;
@@ -138,6 +138,14 @@ fn the_case_file_gives_the_log_format_and_chunking_changes_nothing() {
     let tiny = scan(&["--case", case, "-j", "3", "--chunk-size", "1", NGINX_LOG]);
     assert_eq!(one.records("requests.csv").len(), 3);
     assert_same_outputs(&one, &tiny, "-j1 vs -j3 with 1-byte chunks");
+    // evidence.sqlite keeps the format string: rewindow judges the same
+    // evidence without the log.
+    let mut rewindow = logwitness();
+    rewindow.arg("rewindow").arg(one.out.path());
+    let again = run_with_out(rewindow);
+    for name in ["requests.csv", "files.csv"] {
+        assert_eq!(again.output(name), one.output(name), "{name}");
+    }
 }
 
 #[test]
