@@ -145,14 +145,18 @@ impl RecordFlags {
     /// A CDN served it from its cache (CloudFront `Hit`, `RefreshHit`): the
     /// client got the data though the origin's logs never saw the request.
     pub const EDGE_HIT: RecordFlags = RecordFlags(1 << 5);
+    /// An X-Forwarded-For value was logged in a field of its own (nginx's
+    /// default format logs it after the user agent).
+    pub const FORWARDED_HEADER: RecordFlags = RecordFlags(1 << 6);
 
-    const NAMES: [(RecordFlags, &'static str); 6] = [
+    const NAMES: [(RecordFlags, &'static str); 7] = [
         (Self::VHOST, "vhost"),
         (Self::FORWARDED_LIST, "forwarded_list"),
         (Self::NAIVE_TIME, "naive_time"),
         (Self::AMBIGUOUS_TIME, "ambiguous_time"),
         (Self::UNTERMINATED_QUOTE, "unterminated_quote"),
         (Self::EDGE_HIT, "edge_hit"),
+        (Self::FORWARDED_HEADER, "forwarded_header"),
     ];
 
     /// No flag.
