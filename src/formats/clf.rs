@@ -39,7 +39,12 @@ pub fn parse<'a>(line: &'a [u8], vhost: VhostRule, zone: Tz) -> Result<Record<'a
     let status = parse_status(fields.next().unwrap_or_default())?;
     let bytes = parse_bytes(fields.next().ok_or(Unparsed::NoBytes)?)?;
     let tail = fields.next().unwrap_or_default();
-    let (referer, user_agent, shape, extra) = parse_tail(tail, &mut flags);
+    let Tail {
+        referer,
+        user_agent,
+        shape,
+        extra,
+    } = Tail::parse(tail, &mut flags);
     let (method, target, protocol) = split_request(request);
     if head.vhost.is_some() {
         flags.insert(RecordFlags::VHOST);
@@ -358,31 +363,50 @@ fn parse_bytes(s: &[u8]) -> Result<Option<u64>, Unparsed> {
     ))
 }
 
-/// Reads `"referer" "user agent" extra...` after the bytes field; the
-/// extra fields are returned as they are.
-fn parse_tail<'a>(
-    tail: &'a [u8],
-    flags: &mut RecordFlags,
-) -> (Option<&'a [u8]>, Option<&'a [u8]>, Shape, &'a [u8]) {
-    if tail.trim_ascii().is_empty() {
-        return (None, None, Shape::Common, &[]);
-    }
-    let Some((referer, rest)) = quoted(tail) else {
-        return (None, None, Shape::CommonExtra, &[]);
-    };
-    let Some(rest) = rest.strip_prefix(b" ") else {
-        return (Some(referer), None, Shape::CommonExtra, &[]);
-    };
-    match quoted(rest) {
-        Some((agent, extra)) if extra.trim_ascii().is_empty() => {
-            (Some(referer), Some(agent), Shape::Combined, &[])
+/// What follows the bytes field.
+struct Tail<'a> {
+    referer: Option<&'a [u8]>,
+    user_agent: Option<&'a [u8]>,
+    shape: Shape,
+    /// The fields after the user agent, as they are.
+    extra: &'a [u8],
+}
+
+impl<'a> Tail<'a> {
+    /// Reads `"referer" "user agent" extra...` after the bytes field.
+    fn parse(tail: &'a [u8], flags: &mut RecordFlags) -> Tail<'a> {
+        let only = |referer, shape| Tail {
+            referer,
+            user_agent: None,
+            shape,
+            extra: &[],
+        };
+        if tail.trim_ascii().is_empty() {
+            return only(None, Shape::Common);
         }
-        Some((agent, extra)) => (Some(referer), Some(agent), Shape::CombinedExtra, extra),
-        None if rest.starts_with(b"\"") => {
-            flags.insert(RecordFlags::UNTERMINATED_QUOTE);
-            (Some(referer), Some(&rest[1..]), Shape::Combined, &[])
+        let Some((referer, rest)) = quoted(tail) else {
+            return only(None, Shape::CommonExtra);
+        };
+        let Some(rest) = rest.strip_prefix(b" ") else {
+            return only(Some(referer), Shape::CommonExtra);
+        };
+        let (user_agent, shape, extra) = match quoted(rest) {
+            Some((agent, extra)) if extra.trim_ascii().is_empty() => {
+                (agent, Shape::Combined, &[][..])
+            }
+            Some((agent, extra)) => (agent, Shape::CombinedExtra, extra),
+            None if rest.starts_with(b"\"") => {
+                flags.insert(RecordFlags::UNTERMINATED_QUOTE);
+                (&rest[1..], Shape::Combined, &[][..])
+            }
+            None => return only(Some(referer), Shape::CommonExtra),
+        };
+        Tail {
+            referer: Some(referer),
+            user_agent: Some(user_agent),
+            shape,
+            extra,
         }
-        None => (Some(referer), None, Shape::CommonExtra, &[]),
     }
 }
 
