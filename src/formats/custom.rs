@@ -450,6 +450,10 @@ impl<'a> Search<'a> {
             Some(status) => clf::parse_status(status)?,
             None => None,
         };
+        let forwarded = self.get(Slot::Forwarded);
+        if forwarded.is_some() {
+            flags.insert(RecordFlags::FORWARDED_HEADER);
+        }
         let bytes = self
             .get(Slot::BodyBytes)
             .or(self.get(Slot::SentBytes))
@@ -461,7 +465,7 @@ impl<'a> Search<'a> {
                 .get(Slot::Client)
                 .or(self.get(Slot::Peer))
                 .unwrap_or(b"-"),
-            forwarded: self.get(Slot::Forwarded),
+            forwarded,
             user: self.get(Slot::User),
             request,
             method,
@@ -1286,7 +1290,7 @@ mod tests {
                 fancy,
                 r#"shop.example:443 10.0.0.9 - - [2015-05-20 12:53:11.139981] "POST /forms/a?id=1 HTTP/1.1" 302 20 "203.0.113.7, 10.0.0.1" 935006"#,
                 Ok(
-                    "2015-05-20T12:53:11Z 10.0.0.9 - POST /forms/a?id=1 302 - 203.0.113.7, 10.0.0.1 shop.example [naive_time]",
+                    "2015-05-20T12:53:11Z 10.0.0.9 - POST /forms/a?id=1 302 - 203.0.113.7, 10.0.0.1 shop.example [naive_time;forwarded_header]",
                 ),
             ),
             (

@@ -155,19 +155,23 @@ impl RecordFlags {
     /// A CDN served it from its cache (CloudFront `Hit`, `RefreshHit`): the
     /// client got the data though the origin's logs never saw the request.
     pub const EDGE_HIT: RecordFlags = RecordFlags(1 << 5);
+    /// An X-Forwarded-For value was logged in a field of its own (nginx's
+    /// default format logs it after the user agent).
+    pub const FORWARDED_HEADER: RecordFlags = RecordFlags(1 << 6);
     /// A line of a `--log-format` held more raw (unescaped) `"` than the
     /// format writes: some quoted field held one, as servers that do not
     /// escape an attacker's quote write it. Where that field ended was
     /// taken as the first place the rest of the line fits.
-    pub const RAW_QUOTE: RecordFlags = RecordFlags(1 << 6);
+    pub const RAW_QUOTE: RecordFlags = RecordFlags(1 << 7);
 
-    const NAMES: [(RecordFlags, &'static str); 7] = [
+    const NAMES: [(RecordFlags, &'static str); 8] = [
         (Self::VHOST, "vhost"),
         (Self::FORWARDED_LIST, "forwarded_list"),
         (Self::NAIVE_TIME, "naive_time"),
         (Self::AMBIGUOUS_TIME, "ambiguous_time"),
         (Self::UNTERMINATED_QUOTE, "unterminated_quote"),
         (Self::EDGE_HIT, "edge_hit"),
+        (Self::FORWARDED_HEADER, "forwarded_header"),
         (Self::RAW_QUOTE, "raw_quote"),
     ];
 

@@ -53,7 +53,7 @@ fn an_apache_log_format_finds_exposed_requests_with_their_evidence() {
             "10.0.0.5",
             "200",
             "forms.example.org",
-            "",
+            "forwarded_header",
         ],
     ];
     assert_eq!(rows, want);
