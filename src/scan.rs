@@ -345,10 +345,7 @@ fn open_and_detect(id: usize, file: &InputFile, format: FormatChoice, zone: Tz) 
             format: Some(*format),
             reason: "given with --format".into(),
         },
-        (_, FormatChoice::Custom(custom)) => Detection {
-            format: Some(formats::Format::Custom),
-            reason: format!("log format {}", custom.spec()),
-        },
+        (_, FormatChoice::Custom(custom)) => formats::detect_custom(custom, &sample, whole, zone),
         (_, FormatChoice::Auto) => formats::detect(&sample, whole, zone),
     };
     let parser = Parser::for_file(format, detection.format, zone);

@@ -558,6 +558,34 @@ fn detect_headerless_w3c(sample: &[u8], whole: bool) -> Option<Detection> {
     })
 }
 
+/// The detection of a file read with a `--log-format`: the format string,
+/// and how many of the sample lines (blank and `#` lines left out) fit it,
+/// so that a wrong string shows at once in `detect` and files.csv.
+pub fn detect_custom(
+    format: &Arc<custom::CustomFormat>,
+    sample: &[u8],
+    whole: bool,
+    zone: Tz,
+) -> Detection {
+    let mut parser = Parser::new(FormatChoice::Custom(Arc::clone(format)), zone);
+    let (mut tried, mut fit) = (0, 0);
+    for line in sample_lines(sample, whole) {
+        match parser.parse(line) {
+            Err(Unparsed::Blank | Unparsed::Comment) => continue,
+            Err(_) => {}
+            Ok(_) => fit += 1,
+        }
+        tried += 1;
+    }
+    Detection {
+        format: Some(Format::Custom),
+        reason: format!(
+            "log format {} ({fit} of {tried} sample lines fit)",
+            format.spec()
+        ),
+    }
+}
+
 /// Counts the NCSA shapes of the sample lines.
 fn detect_ncsa(sample: &[u8], whole: bool, zone: Tz) -> Detection {
     let mut parser = Parser::new(FormatChoice::Auto, zone);

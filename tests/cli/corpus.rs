@@ -665,7 +665,8 @@ fn custom_formats_read_their_files_and_account_for_every_line() {
         let row = &run.records("files.csv")[0];
         let context = format!("{file} with {log_format}: {}", run.stderr);
         assert_counts(row, ("custom", lines, parsed, unparsed), &context);
-        assert_eq!(row["format_reason"], format!("log format {log_format}"));
+        let reason = format!("log format {log_format} (");
+        assert!(row["format_reason"].starts_with(&reason), "{file}");
         assert_every_unparsed_line_kept(&run);
     }
 }
@@ -705,6 +706,20 @@ fn custom_formats_give_the_fields_of_real_lines() {
             "7362",
             "naive_time"
         ]
+    );
+    // A string no line fits shows in the detection reason (the sample is
+    // the first 64 KiB: 165 whole lines of this file).
+    let (_, stated, ..) = &custom_files()[1];
+    let run = scan(&[
+        "--exposed",
+        "/x/",
+        "--log-format",
+        stated,
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        run.records("files.csv")[0]["format_reason"],
+        format!("log format {stated} (0 of 165 sample lines fit)")
     );
     // The lines the formats do not fit, and why.
     let cut = [

@@ -77,7 +77,10 @@ fn an_apache_log_format_finds_exposed_requests_with_their_evidence() {
         ],
         ["custom", "5", "4", "1"]
     );
-    assert_eq!(file["format_reason"], format!("log format {APACHE_FORMAT}"));
+    assert_eq!(
+        file["format_reason"],
+        format!("log format {APACHE_FORMAT} (4 of 5 sample lines fit)")
+    );
     let unparsed = run.columns(
         "unparsed.csv",
         &["line", "offset", "reason", "mentions_exposed"],
@@ -156,7 +159,7 @@ fn detect_says_custom_and_a_bad_directive_stops_before_any_log() {
         .unwrap();
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
-        format!("{NGINX_LOG}\tcustom\tnone\tlog format {NGINX_FORMAT}\n")
+        format!("{NGINX_LOG}\tcustom\tnone\tlog format {NGINX_FORMAT} (4 of 4 sample lines fit)\n")
     );
     let bad = scan(&[
         "--exposed",
