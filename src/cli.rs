@@ -94,6 +94,10 @@ pub struct ScanArgs {
     /// client=...,time=...,target=...,status=...[,user=,agent=,method=,host=,bytes=,referer=,protocol=].
     #[arg(long, value_name = "ROLE=PATH,...")]
     pub json_fields: Option<String>,
+    /// The server's own format string: 'apache:%h %l %u %t "%r" %>s %b' (a LogFormat) or
+    /// 'nginx:$remote_addr - $remote_user [$time_local] "$request" ...' (a log_format).
+    #[arg(long, value_name = "SERVER:FORMAT")]
+    pub log_format: Option<String>,
     /// Longest silence in the logs that is not a caveat (90s, 30m, 1h, 1d; default 1h).
     #[arg(long, value_name = "DURATION")]
     pub max_gap: Option<String>,
@@ -130,6 +134,9 @@ pub struct DetectArgs {
     /// Time zone for times without an offset (IANA name, default UTC).
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
+    /// Read every file with the server's own format string (as scan does).
+    #[arg(long, value_name = "SERVER:FORMAT")]
+    pub log_format: Option<String>,
     /// Log files and directories.
     #[arg(value_name = "LOG_OR_DIR", required = true)]
     pub inputs: Vec<PathBuf>,
@@ -146,6 +153,7 @@ impl ScanArgs {
             allow_users: self.allow_user,
             format: self.format,
             json_fields: self.json_fields,
+            log_format: self.log_format,
             max_gap: self.max_gap,
             case_insensitive: self.case_insensitive,
             out: self.out,

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use crate::accessors::Authorised;
 use crate::coverage::parse_duration;
 use crate::error::ConfigError;
+use crate::formats::custom::CustomFormat;
 use crate::formats::json::JsonFields;
 use crate::formats::{Format, FormatChoice};
 use crate::rules::{Rule, RuleSet};
@@ -99,6 +100,9 @@ pub struct ServerSection {
     /// `auto`, `common`, `combined`, `vhost_combined`, `combined_extra`,
     /// `w3c`, `cloudfront`, `alb`, `elb`, `s3` or `json`.
     pub format: Option<String>,
+    /// The server's own format string, `apache:...` or `nginx:...` (instead
+    /// of `format`).
+    pub log_format: Option<String>,
     /// Whether the server resolved paths case-insensitively (unset: the
     /// format's default, see `Format::folds_case_by_default`).
     pub case_insensitive: Option<bool>,
@@ -163,6 +167,8 @@ pub struct ScanRequest {
     pub format: Option<String>,
     /// `--json-fields` (replaces the case file's).
     pub json_fields: Option<String>,
+    /// `--log-format` (replaces the case file's format).
+    pub log_format: Option<String>,
     /// `--max-gap` (replaces the case file's).
     pub max_gap: Option<String>,
     /// `--case-insensitive`.
@@ -250,7 +256,7 @@ impl ScanConfig {
         let case_insensitive =
             request.case_insensitive || case.server.case_insensitive.unwrap_or(false);
         let case_sensitive = !case_insensitive && case.server.case_insensitive == Some(false);
-        let format = parse_format(request.format.as_deref().or(case.server.format.as_deref()))?;
+        let format = choose_format(&request, &case.server)?;
         let json_fields = parse_json_fields(
             request
                 .json_fields
@@ -340,9 +346,37 @@ pub(crate) fn parse_max_gap(text: Option<&str>) -> Result<i64, ConfigError> {
         .ok_or_else(|| ConfigError::InvalidDuration(text.to_string()))
 }
 
+/// The format choice: flags replace the case file's; within each, a
+/// `log_format` string and a named format other than `auto` exclude each
+/// other.
+fn choose_format(
+    request: &ScanRequest,
+    server: &ServerSection,
+) -> Result<FormatChoice, ConfigError> {
+    let (format, log_format) = if request.format.is_some() || request.log_format.is_some() {
+        (request.format.as_deref(), request.log_format.as_deref())
+    } else {
+        (server.format.as_deref(), server.log_format.as_deref())
+    };
+    match (format, log_format) {
+        (None | Some("auto"), Some(spec)) => {
+            Ok(FormatChoice::Custom(Arc::new(CustomFormat::compile(spec)?)))
+        }
+        (Some(name), Some(spec)) => Err(ConfigError::LogFormatUnusable {
+            format: spec.to_string(),
+            reason: format!("give either a format ({name}) or a log format string, not both"),
+        }),
+        (name, None) => parse_format(name),
+    }
+}
+
 fn parse_format(name: Option<&str>) -> Result<FormatChoice, ConfigError> {
     match name {
         None | Some("auto") => Ok(FormatChoice::Auto),
+        Some("custom") => Err(ConfigError::InvalidRule {
+            rule: "format custom".into(),
+            reason: "a custom format is given by its string: --log-format 'apache:...' or 'nginx:...' ([server] log_format in the case file)".into(),
+        }),
         Some(name) => Format::from_name(name)
             .map(FormatChoice::Fixed)
             .ok_or_else(|| ConfigError::InvalidRule {
@@ -469,6 +503,28 @@ users = ["j.smith"]
     }
 
     #[test]
+    fn a_log_format_from_the_case_file_or_the_flag() {
+        let (_dir, path) =
+            write_case("[[exposed]]\nprefix = \"/a/\"\n[server]\nlog_format = \"apache:%t %r\"\n");
+        let config = ScanConfig::build(request(Some(path.clone()))).unwrap();
+        let spec = |c: &ScanConfig| match &c.format {
+            FormatChoice::Custom(custom) => custom.spec().to_string(),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(spec(&config), "apache:%t %r");
+        // The flag replaces the case file's, and a named format too.
+        let mut flagged = request(Some(path.clone()));
+        flagged.log_format = Some("nginx:$msec $uri".into());
+        assert_eq!(
+            spec(&ScanConfig::build(flagged).unwrap()),
+            "nginx:$msec $uri"
+        );
+        let mut named = request(Some(path));
+        named.format = Some("combined".into());
+        assert_eq!(spec(&ScanConfig::build(named).unwrap()), "Fixed(Combined)");
+    }
+
+    #[test]
     fn refuses_bad_case_files() {
         let table: &[(&str, &str)] = &[
             (
@@ -493,6 +549,18 @@ users = ["j.smith"]
                 "host bits",
             ),
             ("", "no exposed resource"),
+            (
+                "[[exposed]]\nprefix = \"/a/\"\n[server]\nlog_format = \"apache:%h %Z %t %r\"\n",
+                "%Z at position 4: unknown directive",
+            ),
+            (
+                "[[exposed]]\nprefix = \"/a/\"\n[server]\nformat = \"combined\"\nlog_format = \"apache:%t %r\"\n",
+                "not both",
+            ),
+            (
+                "[[exposed]]\nprefix = \"/a/\"\n[server]\nformat = \"custom\"\n",
+                "--log-format",
+            ),
             ("[[exposed]\n", "case file"),
         ];
         for (text, want) in table {

@@ -18,6 +18,7 @@ use crate::config::{DEFAULT_MAX_GAP, ScanConfig};
 use crate::coverage::Timeline;
 use crate::error::{ConfigError, InputError};
 use crate::evidence::{Location, MatchedRequest};
+use crate::formats::custom::CustomFormat;
 use crate::formats::{Detection, Format, FormatChoice, RecordFlags, Unparsed};
 use crate::input::InputFile;
 use crate::input::content::Compression;
@@ -175,9 +176,10 @@ fn write_case(
     for (key, value) in values {
         insert.execute(params![key, value])?;
     }
-    let format = match config.format {
+    let format = match &config.format {
         FormatChoice::Auto => "auto",
         FormatChoice::Fixed(f) => f.name(),
+        FormatChoice::Custom(custom) => custom.spec(),
     };
     insert.execute(params!["format", format])?;
     let mut rule = tx.prepare("INSERT INTO rules (id, rule) VALUES (?1, ?2)")?;
@@ -487,7 +489,11 @@ fn load_config(db: &Connection, request: RewindowRequest) -> Result<ScanConfig, 
             .unwrap_or(DEFAULT_MAX_GAP),
     };
     let format = match case_value(db, "format")?.as_deref() {
-        Some(name) => Format::from_name(name).map_or(FormatChoice::Auto, FormatChoice::Fixed),
+        // A custom format is kept as its string, and compiled again.
+        Some(name) => match CustomFormat::compile(name) {
+            Ok(custom) => FormatChoice::Custom(std::sync::Arc::new(custom)),
+            Err(_) => Format::from_name(name).map_or(FormatChoice::Auto, FormatChoice::Fixed),
+        },
         None => FormatChoice::Auto,
     };
     Ok(ScanConfig {

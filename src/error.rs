@@ -80,6 +80,26 @@ pub enum ConfigError {
     /// Nothing to read.
     #[error("no log file or directory given")]
     NoInputs,
+    /// A `--log-format` directive that cannot be read.
+    #[error("log format '{format}': {directive} at position {position}: {reason}")]
+    LogFormatDirective {
+        /// The format as given.
+        format: String,
+        /// The directive as written.
+        directive: String,
+        /// Where it starts, in characters from 1 after `apache:`/`nginx:`.
+        position: usize,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// A `--log-format` that cannot be used as a whole.
+    #[error("log format '{format}': {reason}")]
+    LogFormatUnusable {
+        /// The format as given.
+        format: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// An input path that does not exist.
     #[error("input {0} does not exist")]
     MissingInput(PathBuf),

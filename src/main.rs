@@ -163,13 +163,19 @@ fn warn_about_inputs(summary: &scan::Summary) {
 
 fn run_detect(args: DetectArgs) -> anyhow::Result<ExitCode> {
     let zone = logwitness::time::parse_zone(args.tz.as_deref().unwrap_or("UTC"))?;
+    let choice = match &args.log_format {
+        Some(spec) => logwitness::formats::FormatChoice::Custom(std::sync::Arc::new(
+            logwitness::formats::custom::CustomFormat::compile(spec)?,
+        )),
+        None => logwitness::formats::FormatChoice::Auto,
+    };
     let discovery = logwitness::input::discover(&args.inputs, &[]);
     let mut stdout = io::stdout().lock();
     let mut unknown = false;
     for problem in &discovery.problems {
         eprintln!("logwitness: warning: {problem}");
     }
-    for found in scan::detect_files(&discovery.files, zone) {
+    for found in scan::detect_files(&discovery.files, &choice, zone) {
         unknown |= found.detection.format.is_none();
         writeln!(
             stdout,

@@ -267,7 +267,7 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
         .enumerate()
         .map(|(id, f)| {
             let json = config.json_fields.as_ref();
-            open_and_detect(id, f, config.format, config.zone, json)
+            open_and_detect(id, f, config.format.clone(), config.zone, json)
         })
         .collect();
     let heads = Heads::new(opened.iter().filter_map(|o| o.head.clone()).collect());
@@ -302,12 +302,17 @@ pub struct DetectedFile<'a> {
     pub detection: Detection,
 }
 
-/// Detects the format of each file, without scanning it.
-pub fn detect_files(files: &[InputFile], zone: Tz) -> Vec<DetectedFile<'_>> {
+/// Detects the format of each file (or takes the one `choice` names),
+/// without scanning it.
+pub fn detect_files<'a>(
+    files: &'a [InputFile],
+    choice: &FormatChoice,
+    zone: Tz,
+) -> Vec<DetectedFile<'a>> {
     files
         .par_iter()
         .map(|input| {
-            let opened = open_and_detect(0, input, FormatChoice::Auto, zone, None);
+            let opened = open_and_detect(0, input, choice.clone(), zone, None);
             DetectedFile {
                 input,
                 compression: opened.compression,
@@ -343,15 +348,16 @@ fn open_and_detect(
         Ok(Content::Empty) | Err(_) => (Compression::None, Vec::new()),
     };
     let whole = sample.len() < DETECTION_BYTES;
-    let detection = match (&content, format) {
+    let detection = match (&content, &format) {
         (Err(e), _) => Detection {
             format: None,
             reason: e.to_string(),
         },
         (_, FormatChoice::Fixed(format)) => Detection {
-            format: Some(format),
+            format: Some(*format),
             reason: "given with --format".into(),
         },
+        (_, FormatChoice::Custom(custom)) => formats::detect_custom(custom, &sample, whole, zone),
         (_, FormatChoice::Auto) => formats::detect(&sample, whole, zone),
     };
     let parser = Parser::for_file(format, detection.format, zone).with_json_fields(json);
@@ -427,7 +433,7 @@ fn plan_units(opened: &[Opened], config: &ScanConfig) -> Vec<Unit> {
 
 /// The parser a file is read with, from its start.
 fn file_parser(opened: &Opened, config: &ScanConfig) -> Parser {
-    Parser::for_file(config.format, opened.detection.format, config.zone)
+    Parser::for_file(config.format.clone(), opened.detection.format, config.zone)
         .with_json_fields(config.json_fields.as_ref())
 }
 

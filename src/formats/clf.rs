@@ -41,7 +41,12 @@ pub fn parse<'a>(line: &'a [u8], vhost: VhostRule, zone: Tz) -> Result<Record<'a
     let status = parse_status(fields.next().unwrap_or_default())?;
     let bytes = parse_bytes(fields.next().ok_or(Unparsed::NoBytes)?)?;
     let tail = fields.next().unwrap_or_default();
-    let (referer, user_agent, shape) = parse_tail(tail, &mut flags);
+    let Tail {
+        referer,
+        user_agent,
+        shape,
+        extra,
+    } = Tail::parse(tail, &mut flags);
     let (method, target, protocol) = split_request(request);
     if head.vhost.is_some() {
         flags.insert(RecordFlags::VHOST);
@@ -49,11 +54,16 @@ pub fn parse<'a>(line: &'a [u8], vhost: VhostRule, zone: Tz) -> Result<Record<'a
     if head.forwarded.is_some() {
         flags.insert(RecordFlags::FORWARDED_LIST);
     }
+    let forwarded = head.forwarded.or_else(|| {
+        let header = forwarded_header(extra)?;
+        flags.insert(RecordFlags::FORWARDED_HEADER);
+        Some(header)
+    });
     Ok(Record {
         time,
         vhost: head.vhost,
         client: head.client,
-        forwarded: head.forwarded,
+        forwarded,
         user: dash_to_none(head.user),
         request,
         method,
@@ -79,7 +89,7 @@ pub fn salvage_time(line: &[u8], zone: Tz) -> Option<Timestamp> {
         .map(|(_, time, _)| time)
 }
 
-fn dash_to_none(field: &[u8]) -> Option<&[u8]> {
+pub(super) fn dash_to_none(field: &[u8]) -> Option<&[u8]> {
     (field != b"-" && !field.is_empty()).then_some(field)
 }
 
@@ -187,7 +197,7 @@ fn digits(s: &[u8]) -> Result<u32, TimeError> {
     Ok(s.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
 }
 
-fn month_number(s: &[u8]) -> Option<u32> {
+pub(super) fn month_number(s: &[u8]) -> Option<u32> {
     const MONTHS: [&[u8; 3]; 12] = [
         b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
         b"dec",
@@ -333,7 +343,7 @@ fn find_request_end(rest: &[u8]) -> Option<usize> {
     })
 }
 
-fn parse_status(s: &[u8]) -> Result<Option<u16>, Unparsed> {
+pub(super) fn parse_status(s: &[u8]) -> Result<Option<u16>, Unparsed> {
     match s {
         b"-" => Ok(None),
         [a, b, c] if s.iter().all(u8::is_ascii_digit) => Ok(Some(
@@ -343,7 +353,7 @@ fn parse_status(s: &[u8]) -> Result<Option<u16>, Unparsed> {
     }
 }
 
-fn parse_bytes(s: &[u8]) -> Result<Option<u64>, Unparsed> {
+pub(super) fn parse_bytes(s: &[u8]) -> Result<Option<u64>, Unparsed> {
     if s == b"-" {
         return Ok(None);
     }
@@ -355,31 +365,64 @@ fn parse_bytes(s: &[u8]) -> Result<Option<u64>, Unparsed> {
     ))
 }
 
-/// Reads `"referer" "user agent" extra...` after the bytes field.
-fn parse_tail<'a>(
-    tail: &'a [u8],
-    flags: &mut RecordFlags,
-) -> (Option<&'a [u8]>, Option<&'a [u8]>, Shape) {
-    if tail.trim_ascii().is_empty() {
-        return (None, None, Shape::Common);
-    }
-    let Some((referer, rest)) = quoted(tail) else {
-        return (None, None, Shape::CommonExtra);
-    };
-    let Some(rest) = rest.strip_prefix(b" ") else {
-        return (Some(referer), None, Shape::CommonExtra);
-    };
-    match quoted(rest) {
-        Some((agent, extra)) if extra.trim_ascii().is_empty() => {
-            (Some(referer), Some(agent), Shape::Combined)
+/// What follows the bytes field.
+struct Tail<'a> {
+    referer: Option<&'a [u8]>,
+    user_agent: Option<&'a [u8]>,
+    shape: Shape,
+    /// The fields after the user agent, as they are.
+    extra: &'a [u8],
+}
+
+impl<'a> Tail<'a> {
+    /// Reads `"referer" "user agent" extra...` after the bytes field.
+    fn parse(tail: &'a [u8], flags: &mut RecordFlags) -> Tail<'a> {
+        let only = |referer, shape| Tail {
+            referer,
+            user_agent: None,
+            shape,
+            extra: &[],
+        };
+        if tail.trim_ascii().is_empty() {
+            return only(None, Shape::Common);
         }
-        Some((agent, _)) => (Some(referer), Some(agent), Shape::CombinedExtra),
-        None if rest.starts_with(b"\"") => {
-            flags.insert(RecordFlags::UNTERMINATED_QUOTE);
-            (Some(referer), Some(&rest[1..]), Shape::Combined)
+        let Some((referer, rest)) = quoted(tail) else {
+            return only(None, Shape::CommonExtra);
+        };
+        let Some(rest) = rest.strip_prefix(b" ") else {
+            return only(Some(referer), Shape::CommonExtra);
+        };
+        let (user_agent, shape, extra) = match quoted(rest) {
+            Some((agent, extra)) if extra.trim_ascii().is_empty() => {
+                (agent, Shape::Combined, &[][..])
+            }
+            Some((agent, extra)) => (agent, Shape::CombinedExtra, extra),
+            None if rest.starts_with(b"\"") => {
+                flags.insert(RecordFlags::UNTERMINATED_QUOTE);
+                (&rest[1..], Shape::Combined, &[][..])
+            }
+            None => return only(Some(referer), Shape::CommonExtra),
+        };
+        Tail {
+            referer: Some(referer),
+            user_agent: Some(user_agent),
+            shape,
+            extra,
         }
-        None => (Some(referer), None, Shape::CommonExtra),
     }
+}
+
+/// The X-Forwarded-For value of nginx's default `main` format, which logs
+/// `"$http_x_forwarded_for"` right after the user agent: a first extra
+/// field that is a quoted list of addresses. Anything else there (a
+/// response time, an upstream name) is not taken for one.
+fn forwarded_header(extra: &[u8]) -> Option<&[u8]> {
+    let (value, _) = quoted(extra.strip_prefix(b" ")?)?;
+    let is_address = |item: &[u8]| {
+        std::str::from_utf8(item.trim_ascii())
+            .is_ok_and(|text| text.parse::<std::net::IpAddr>().is_ok())
+    };
+    value.split(|&b| b == b',').all(is_address).then_some(value)
 }
 
 /// Reads a `"..."` string with `\"` escapes; returns its content and what
@@ -432,6 +475,22 @@ mod tests {
 
     fn text(field: Option<&[u8]>) -> Option<String> {
         field.map(|f| String::from_utf8_lossy(f).into_owned())
+    }
+
+    #[test]
+    fn a_forwarded_header_is_flagged_apart_from_a_client_list() {
+        let flags = |line: &str| {
+            parse(line.as_bytes(), VhostRule::Infer, utc())
+                .unwrap()
+                .flags
+        };
+        let header = r#"10.0.0.9 - - [29/May/2017:19:02:48 +0000] "GET /s HTTP/1.1" 200 6 "-" "UA" "203.0.113.7""#;
+        let list = r#"203.0.113.7, 10.0.0.9 - - [29/May/2017:19:02:48 +0000] "GET /s HTTP/1.1" 200 6 "-" "UA" "198.51.100.1""#;
+        assert!(flags(header).contains(RecordFlags::FORWARDED_HEADER));
+        assert!(!flags(header).contains(RecordFlags::FORWARDED_LIST));
+        // The client field's list comes first; the header is not read then.
+        assert!(flags(list).contains(RecordFlags::FORWARDED_LIST));
+        assert!(!flags(list).contains(RecordFlags::FORWARDED_HEADER));
     }
 
     #[test]
@@ -566,6 +625,32 @@ mod tests {
                 None,
                 Some("/s"),
                 Some(404),
+                Some(612),
+                Some("UA"),
+                Shape::CombinedExtra,
+            ),
+            // nginx's default format: X-Forwarded-For after the agent.
+            (
+                r#"10.0.0.9 - - [29/May/2017:19:02:48 +0000] "GET /s HTTP/1.1" 200 612 "-" "UA" "203.0.113.7, 2001:db8::1""#,
+                None,
+                "10.0.0.9",
+                Some("203.0.113.7, 2001:db8::1"),
+                None,
+                Some("/s"),
+                Some(200),
+                Some(612),
+                Some("UA"),
+                Shape::CombinedExtra,
+            ),
+            // Not a list of addresses: not taken for X-Forwarded-For.
+            (
+                r#"10.0.0.9 - - [29/May/2017:19:02:48 +0000] "GET /s HTTP/1.1" 200 612 "-" "UA" "upstream-3" 0.004"#,
+                None,
+                "10.0.0.9",
+                None,
+                None,
+                Some("/s"),
+                Some(200),
                 Some(612),
                 Some("UA"),
                 Shape::CombinedExtra,

@@ -5,10 +5,12 @@
 //! is no third outcome, so every line is accounted for. Formats are a closed
 //! enum; each family lives in its own file. The NCSA family reads each line
 //! alone; a W3C file (IIS, CloudFront) is read with the `#Fields:` directive
-//! in force, so `Parser` carries that state from line to line.
+//! in force, so `Parser` carries that state from line to line. A custom
+//! format (`--log-format`) is the server's own format string, compiled.
 
 pub mod aws;
 pub mod clf;
+pub mod custom;
 pub mod json;
 pub mod w3c;
 
@@ -44,11 +46,13 @@ pub enum Format {
     S3,
     /// One JSON object per line (Caddy, nginx `escape=json`, Traefik...).
     Json,
+    /// The server's own format string, given with `--log-format`.
+    Custom,
 }
 
 impl Format {
     /// Every format, in the order detection reports them.
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 11] = [
         Format::Common,
         Format::Combined,
         Format::VhostCombined,
@@ -59,6 +63,7 @@ impl Format {
         Format::Elb,
         Format::S3,
         Format::Json,
+        Format::Custom,
     ];
 
     /// The NCSA family, whose shapes detection counts line by line.
@@ -82,6 +87,7 @@ impl Format {
             Format::Elb => "elb",
             Format::S3 => "s3",
             Format::Json => "json",
+            Format::Custom => "custom",
         }
     }
 
@@ -109,18 +115,21 @@ impl Format {
             | Format::Alb
             | Format::Elb
             | Format::S3
-            | Format::Json => VhostRule::Never,
+            | Format::Json
+            | Format::Custom => VhostRule::Never,
         }
     }
 }
 
 /// What the investigator asked for: detect per file, or one format for all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormatChoice {
     /// Detect each file's format from its content.
     Auto,
     /// Read every file as this format.
     Fixed(Format),
+    /// Read every file with this compiled format string (`--log-format`).
+    Custom(Arc<custom::CustomFormat>),
 }
 
 /// The shape a line of the NCSA family had.
@@ -134,7 +143,7 @@ pub enum Shape {
     CombinedExtra,
     /// Something other than referer and user agent after the bytes field.
     CommonExtra,
-    /// Values named by a W3C `#Fields:` directive.
+    /// Values named by a W3C `#Fields:` directive or a `--log-format`.
     Fields,
 }
 
@@ -168,21 +177,30 @@ impl RecordFlags {
     /// A CDN served it from its cache (CloudFront `Hit`, `RefreshHit`): the
     /// client got the data though the origin's logs never saw the request.
     pub const EDGE_HIT: RecordFlags = RecordFlags(1 << 5);
-
+    /// An X-Forwarded-For value was logged in a field of its own (nginx's
+    /// default format logs it after the user agent).
+    pub const FORWARDED_HEADER: RecordFlags = RecordFlags(1 << 6);
+    /// A line of a `--log-format` held more raw (unescaped) `"` than the
+    /// format writes: some quoted field held one, as servers that do not
+    /// escape an attacker's quote write it. Where that field ended was
+    /// taken as the first place the rest of the line fits.
+    pub const RAW_QUOTE: RecordFlags = RecordFlags(1 << 7);
     /// No target answered (ALB/ELB target status `-`): the status is the
     /// load balancer's own (a fixed response, a redirect, a timeout).
-    pub const LB_ANSWERED: RecordFlags = RecordFlags(1 << 6);
+    pub const LB_ANSWERED: RecordFlags = RecordFlags(1 << 8);
     /// The load balancer sent the client another status than the target's
     /// (recorded): the client left (460) or the reply was refused (502).
-    pub const LB_STATUS_DIFFERS: RecordFlags = RecordFlags(1 << 7);
+    pub const LB_STATUS_DIFFERS: RecordFlags = RecordFlags(1 << 9);
 
-    const NAMES: [(RecordFlags, &'static str); 8] = [
+    const NAMES: [(RecordFlags, &'static str); 10] = [
         (Self::VHOST, "vhost"),
         (Self::FORWARDED_LIST, "forwarded_list"),
         (Self::NAIVE_TIME, "naive_time"),
         (Self::AMBIGUOUS_TIME, "ambiguous_time"),
         (Self::UNTERMINATED_QUOTE, "unterminated_quote"),
         (Self::EDGE_HIT, "edge_hit"),
+        (Self::FORWARDED_HEADER, "forwarded_header"),
+        (Self::RAW_QUOTE, "raw_quote"),
         (Self::LB_ANSWERED, "lb_answered"),
         (Self::LB_STATUS_DIFFERS, "lb_status_differs"),
     ];
@@ -314,10 +332,16 @@ pub enum Unparsed {
     JsonNoTarget,
     /// A JSON object without a time that can be read.
     JsonNoTime,
+    /// A line that does not follow the `--log-format` string.
+    LogFormatMismatch,
+    /// A line that ends before the `--log-format` string's last fields.
+    LogFormatEndsEarly,
+    /// A line with too many ways to be split by the `--log-format` string.
+    LogFormatAmbiguous,
 }
 
 impl Unparsed {
-    const ALL: [Unparsed; 22] = [
+    const ALL: [Unparsed; 25] = [
         Unparsed::Blank,
         Unparsed::Comment,
         Unparsed::NoTimestamp,
@@ -340,6 +364,9 @@ impl Unparsed {
         Unparsed::JsonPrefix,
         Unparsed::JsonNoTarget,
         Unparsed::JsonNoTime,
+        Unparsed::LogFormatMismatch,
+        Unparsed::LogFormatEndsEarly,
+        Unparsed::LogFormatAmbiguous,
     ];
 
     /// The reason whose text is `reason`.
@@ -393,6 +420,13 @@ impl Unparsed {
             Unparsed::JsonNoTime => {
                 "JSON object without a time field read as epoch seconds, ms, ns or RFC 3339 (see --json-fields)"
             }
+            Unparsed::LogFormatMismatch => "does not follow the --log-format string",
+            Unparsed::LogFormatEndsEarly => {
+                "ends before the last fields of the --log-format string"
+            }
+            Unparsed::LogFormatAmbiguous => {
+                "too many ways to split it by the --log-format string to pick one"
+            }
         }
     }
 }
@@ -415,6 +449,8 @@ enum Family {
     Aws(aws::Log),
     /// Each line a JSON object.
     Json(json::Reader),
+    /// Each line alone, by a compiled format string.
+    Custom(Arc<custom::CustomFormat>),
 }
 
 impl Parser {
@@ -429,6 +465,9 @@ impl Parser {
             FormatChoice::Fixed(Format::Alb | Format::Elb) => Family::Aws(aws::Log::LoadBalancer),
             FormatChoice::Fixed(Format::S3) => Family::Aws(aws::Log::S3),
             FormatChoice::Fixed(Format::Json) => Family::Json(json::Reader::default()),
+            FormatChoice::Custom(format) => Family::Custom(format),
+            // `custom` is never chosen by name (the configuration refuses
+            // it): only with its format string.
             FormatChoice::Fixed(format) => Family::Ncsa(format.vhost_rule()),
         };
         Parser { family, zone }
@@ -437,10 +476,18 @@ impl Parser {
     /// The parser for a file detected as `detected` (a file of a format
     /// outside the NCSA family is read as that format even with `auto`).
     pub fn for_file(choice: FormatChoice, detected: Option<Format>, zone: Tz) -> Parser {
-        match (choice, detected) {
-            (FormatChoice::Auto, Some(format)) if !Format::NCSA.contains(&format) => {
-                Parser::new(FormatChoice::Fixed(format), zone)
-            }
+        match (&choice, detected) {
+            (
+                FormatChoice::Auto,
+                Some(
+                    format @ (Format::W3c
+                    | Format::Cloudfront
+                    | Format::Alb
+                    | Format::Elb
+                    | Format::S3
+                    | Format::Json),
+                ),
+            ) => Parser::new(FormatChoice::Fixed(format), zone),
             _ => Parser::new(choice, zone),
         }
     }
@@ -459,7 +506,7 @@ impl Parser {
     /// the file had been read from its start.
     pub fn at_offsets(&self, data: &[u8], offsets: &[usize]) -> Vec<Parser> {
         match &self.family {
-            Family::Ncsa(_) | Family::Aws(_) | Family::Json(_) => {
+            Family::Ncsa(_) | Family::Aws(_) | Family::Json(_) | Family::Custom(_) => {
                 vec![self.clone(); offsets.len()]
             }
             Family::W3c(state) => state
@@ -485,6 +532,13 @@ impl Parser {
             Family::Json(reader) => reader.parse(line),
             Family::Ncsa(_) if line.starts_with(b"#") => Err(Unparsed::Comment),
             Family::Ncsa(vhost_rule) => clf::parse(line, *vhost_rule, self.zone),
+            Family::Custom(format) => format.parse(line, self.zone).map_err(|reason| {
+                if line.starts_with(b"#") {
+                    Unparsed::Comment
+                } else {
+                    reason
+                }
+            }),
         }
     }
 
@@ -498,7 +552,7 @@ impl Parser {
     /// a path may stand for a space.
     pub fn writes_plus_for_space(&self) -> bool {
         match &self.family {
-            Family::Ncsa(_) | Family::Json(_) => false,
+            Family::Ncsa(_) | Family::Json(_) | Family::Custom(_) => false,
             Family::W3c(state) => state.writes_plus_for_space(),
             Family::Aws(log) => log.writes_plus_for_space(),
         }
@@ -511,6 +565,7 @@ impl Parser {
             Family::W3c(state) => state.time_of(line, self.zone),
             Family::Aws(log) => log.time_of(line),
             Family::Json(reader) => reader.time_of(line),
+            Family::Custom(format) => format.time_of(line, self.zone),
         }
     }
 }
@@ -645,6 +700,34 @@ fn detect_headerless_w3c(sample: &[u8], whole: bool) -> Option<Detection> {
             lines.len()
         ),
     })
+}
+
+/// The detection of a file read with a `--log-format`: the format string,
+/// and how many of the sample lines (blank and `#` lines left out) fit it,
+/// so that a wrong string shows at once in `detect` and files.csv.
+pub fn detect_custom(
+    format: &Arc<custom::CustomFormat>,
+    sample: &[u8],
+    whole: bool,
+    zone: Tz,
+) -> Detection {
+    let mut parser = Parser::new(FormatChoice::Custom(Arc::clone(format)), zone);
+    let (mut tried, mut fit) = (0, 0);
+    for line in sample_lines(sample, whole) {
+        match parser.parse(line) {
+            Err(Unparsed::Blank | Unparsed::Comment) => continue,
+            Err(_) => {}
+            Ok(_) => fit += 1,
+        }
+        tried += 1;
+    }
+    Detection {
+        format: Some(Format::Custom),
+        reason: format!(
+            "log format {} ({fit} of {tried} sample lines fit)",
+            format.spec()
+        ),
+    }
 }
 
 /// Counts the NCSA shapes of the sample lines.

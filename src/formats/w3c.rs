@@ -599,14 +599,14 @@ fn directive_starts(data: &[u8]) -> impl Iterator<Item = usize> + '_ {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     const IIS: &str = "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: 2021-04-01 00:00:00\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n";
 
     /// What a test reads of a record: time, client, user, method, target
     /// with query, status, user agent for display, forwarded, vhost, flags.
-    fn summary(r: &Record<'_>) -> String {
+    pub(in crate::formats) fn summary(r: &Record<'_>) -> String {
         let text = |v: Option<&[u8]>| v.map_or("-".to_string(), escape_bytes);
         let flags: Vec<&str> = r.flags.names().collect();
         format!(

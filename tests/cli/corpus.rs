@@ -202,6 +202,19 @@ fn family_files_are_detected_and_every_line_accounted_for() {
     assert_every_unparsed_line_kept(&run);
 }
 
+/// Checks a files.csv row's format and line counts: `(format, lines,
+/// parsed, unparsed)`.
+fn assert_counts(row: &BTreeMap<String, String>, want: (&str, u64, u64, u64), context: &str) {
+    let n = |k: &str| row[k].parse::<u64>().unwrap();
+    let got = (
+        row["format"].as_str(),
+        n("lines"),
+        n("parsed"),
+        n("unparsed"),
+    );
+    assert_eq!(got, want, "{context}");
+}
+
 /// Checks that unparsed.csv holds a row for every unparsed line counted in
 /// files.csv (a file repeating an earlier file's content keeps its counts,
 /// but its lines are the earlier file's and are kept once).
@@ -483,18 +496,8 @@ fn assert_listed_files_have_their_figures(
         .collect();
     for ((file, format, lines, parsed, unparsed), path) in table.iter().zip(&paths) {
         let row = &rows[path];
-        let n = |k: &str| row[k].parse::<u64>().unwrap();
-        assert_eq!(
-            (
-                row["format"].as_str(),
-                n("lines"),
-                n("parsed"),
-                n("unparsed")
-            ),
-            (*format, *lines, *parsed, *unparsed),
-            "{file}: {}",
-            row["format_reason"]
-        );
+        let context = format!("{file}: {}", row["format_reason"]);
+        assert_counts(row, (format, *lines, *parsed, *unparsed), &context);
     }
     assert_every_unparsed_line_kept(&run);
 }
@@ -728,4 +731,197 @@ fn w3c_files_have_known_times_and_reasons() {
         requests[0]["user_agent"],
         "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/78.0.3904.108 Safari/537.36"
     );
+}
+
+/// The Combined LogFormat, as Apache's default configuration writes it.
+const APACHE_COMBINED: &str = r#"apache:%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i""#;
+
+/// nginx's predefined `combined` log_format.
+const NGINX_COMBINED: &str = r#"nginx:$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#;
+
+/// Corpus files read with their server's own format string: `(file, log
+/// format, lines, parsed, unparsed)`. The figures were counted apart from
+/// logwitness, with one Python regular expression a file written by hand
+/// from the format (quoted fields `"(?:[^"\\]|\\.)*"`, other fields `\S+`,
+/// digits where the directive writes digits), matched against each line
+/// without its line end; lines as in `W3C_FILES`.
+fn custom_files() -> Vec<(&'static str, String, u64, u64, u64)> {
+    // netnea's "extended" format as the labor-07 configuration writes it.
+    let labor_07 = r#"apache:%h %{GEOIP_COUNTRY_CODE}e %u [%{%Y-%m-%d %H:%M:%S}t.%{usec_frac}t] "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %v %A %p %R %{BALANCER_WORKER_ROUTE}e %X "%{cookie}n" %{UNIQUE_ID}e %{SSL_PROTOCOL}x %{SSL_CIPHER}x %I %O %{ratio}n%% %D %{ModSecTimeIn}e %{ApplicationTime}e %{ModSecTimeOut}e %{ModSecAnomalyScoreIn}e %{ModSecAnomalyScoreOut}e"#;
+    // SOURCES.md quotes the later tutorial's string, which adds
+    // "%{Content-Type}i" %{remote}p: no line of the file has those two
+    // fields, so none follows it, and the scan must say so.
+    let labor_07_stated = labor_07.replace(
+        r#""%{User-Agent}i" %v"#,
+        r#""%{User-Agent}i" "%{Content-Type}i" %{remote}p %v"#,
+    );
+    let labor_06 = format!(
+        "{APACHE_COMBINED} {}",
+        r#"%v %A %p %R %{BALANCER_WORKER_ROUTE}e %X "%{cookie}n" %{UNIQUE_ID}e %I %O %{ratio}n%% %D %{ModSecTimeIn}e %{ApplicationTime}e %{ModSecTimeOut}e %{ModSecAnomalyScoreIn}e %{ModSecAnomalyScoreOut}e"#
+    );
+    vec![
+        (
+            "apache-labor/labor-07/labor-07-example-access.log",
+            labor_07.to_string(),
+            10000,
+            10000,
+            0,
+        ),
+        (
+            "apache-labor/labor-07/labor-07-example-access.log",
+            labor_07_stated,
+            10000,
+            0,
+            10000,
+        ),
+        (
+            "apache-labor/labor-06/labor-06_access_10000.log",
+            labor_06,
+            10000,
+            10000,
+            0,
+        ),
+        (
+            "lnav/logfile_regexp_access_log.0",
+            r#"apache:%v:%p %h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i" %D"#.into(),
+            2,
+            2,
+            0,
+        ),
+        // mod_ssl's default ssl_request_log (SOURCES.md writes `[%t]`, but
+        // %t brings its own brackets).
+        (
+            "elastic-beats/apache-access/ssl-request.log",
+            r#"apache:%t %h %{SSL_PROTOCOL}x %{SSL_CIPHER}x "%r" %b"#.into(),
+            2,
+            2,
+            0,
+        ),
+        // Line 8,899's user agent has no closing quote.
+        (
+            "elastic-examples/apache_logs",
+            APACHE_COMBINED.into(),
+            10000,
+            9999,
+            1,
+        ),
+        (
+            "lnav/logfile_shop_access_log.0",
+            format!(r#"{NGINX_COMBINED} "$http_x_forwarded_for""#),
+            1000,
+            1000,
+            0,
+        ),
+        // The copy is cut off inside line 29,481's status.
+        (
+            "elastic-nginx_logs-copy/nginx_logs.txt",
+            NGINX_COMBINED.into(),
+            29481,
+            29480,
+            1,
+        ),
+    ]
+}
+
+#[test]
+fn custom_formats_read_their_files_and_account_for_every_line() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    for (file, log_format, lines, parsed, unparsed) in custom_files() {
+        let path = corpus.join(file).display().to_string();
+        let run = scan(&[
+            "--exposed",
+            "/no-such-resource/",
+            "--log-format",
+            &log_format,
+            &path,
+        ]);
+        let row = &run.records("files.csv")[0];
+        let context = format!("{file} with {log_format}: {}", run.stderr);
+        assert_counts(row, ("custom", lines, parsed, unparsed), &context);
+        let reason = format!("log format {log_format} (");
+        assert!(row["format_reason"].starts_with(&reason), "{file}");
+        assert_every_unparsed_line_kept(&run);
+    }
+}
+
+#[test]
+fn custom_formats_give_the_fields_of_real_lines() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    // The first line of labor-07: a time without offset (read in the case's
+    // zone), a country code between client and user, microseconds apart.
+    let (_, labor_07, ..) = &custom_files()[0];
+    let path = corpus.join("apache-labor/labor-07/labor-07-example-access.log");
+    let run = scan(&[
+        "--exposed",
+        "/EMail/login.aspx",
+        "--tz",
+        "Europe/Zurich",
+        "--log-format",
+        labor_07,
+        path.to_str().unwrap(),
+    ]);
+    let requests = run.records("requests.csv");
+    let first = requests.iter().find(|r| r["line"] == "1").unwrap();
+    let keys = [
+        "line", "offset", "time", "client", "vhost", "status", "bytes", "flags",
+    ];
+    assert_eq!(
+        keys.map(|k| first[k].as_str()),
+        [
+            "1",
+            "0",
+            "2015-05-20T10:53:11Z",
+            "192.168.104.36",
+            "www.example.com",
+            "200",
+            "7362",
+            "naive_time"
+        ]
+    );
+    // A string no line fits shows in the detection reason (the sample is
+    // the first 64 KiB: 165 whole lines of this file).
+    let (_, stated, ..) = &custom_files()[1];
+    let run = scan(&[
+        "--exposed",
+        "/x/",
+        "--log-format",
+        stated,
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        run.records("files.csv")[0]["format_reason"],
+        format!("log format {stated} (0 of 165 sample lines fit)")
+    );
+    // The lines the formats do not fit, and why.
+    let cut = [
+        ("elastic-examples/apache_logs", APACHE_COMBINED, "8899"),
+        (
+            "elastic-nginx_logs-copy/nginx_logs.txt",
+            NGINX_COMBINED,
+            "29481",
+        ),
+    ];
+    for (file, log_format, line) in cut {
+        let path = corpus.join(file);
+        let run = scan(&[
+            "--exposed",
+            "/x/",
+            "--log-format",
+            log_format,
+            path.to_str().unwrap(),
+        ]);
+        let unparsed = &run.records("unparsed.csv")[0];
+        assert_eq!(
+            (unparsed["line"].as_str(), unparsed["reason"].as_str()),
+            (
+                line,
+                "ends before the last fields of the --log-format string"
+            ),
+            "{file}"
+        );
+    }
 }

@@ -4,6 +4,7 @@
 
 mod aws;
 mod corpus;
+mod custom;
 mod duplicates;
 mod harness;
 mod html;

@@ -1,0 +1,177 @@
+//! Custom formats end to end: a log written with a custom Apache LogFormat
+//! (`tests/fixtures/custom/apache_forms_access.log`: a vhost and port, a
+//! strftime time, the size with headers and the duration before the
+//! referer, X-Forwarded-For last) and one written with an nginx log_format
+//! (`nginx_forms_access.log`: combined plus X-Forwarded-For, request time
+//! and upstream times) are read with their format strings; exposed
+//! requests are found with their file, line, offset, client and status.
+
+use crate::harness::{assert_same_outputs, logwitness, run_with_out, scan};
+
+const APACHE_LOG: &str = "tests/fixtures/custom/apache_forms_access.log";
+const APACHE_FORMAT: &str = r#"apache:%v:%p %a %u [%{%Y-%m-%d %H:%M:%S %z}t] "%r" %>s %O %D "%{Referer}i" "%{User-Agent}i" "%{X-Forwarded-For}i""#;
+const NGINX_LOG: &str = "tests/fixtures/custom/nginx_forms_access.log";
+const NGINX_FORMAT: &str = r#"nginx:$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" "$http_x_forwarded_for" $request_time $upstream_response_time"#;
+const RULE: &str = "prefix:/forms/submissions/";
+
+#[test]
+fn an_apache_log_format_finds_exposed_requests_with_their_evidence() {
+    let run = scan(&["--exposed", RULE, "--log-format", APACHE_FORMAT, APACHE_LOG]);
+    assert_eq!(run.code, 1, "line 4 is cut short: {}", run.stderr);
+    // Offsets: the lengths of the lines before, counted apart.
+    let rows = run.columns(
+        "requests.csv",
+        &[
+            "file", "line", "offset", "client", "status", "vhost", "flags",
+        ],
+    );
+    let want: &[[&str; 7]] = &[
+        [
+            APACHE_LOG,
+            "1",
+            "0",
+            "203.0.113.45",
+            "200",
+            "forms.example.org",
+            "",
+        ],
+        // A raw quote in the request: it ends where the rest fits, so the
+        // status is the 200 served, not the 404 written inside the request.
+        [
+            APACHE_LOG,
+            "3",
+            "292",
+            "198.51.100.7",
+            "200",
+            "forms.example.org",
+            "raw_quote",
+        ],
+        [
+            APACHE_LOG,
+            "5",
+            "563",
+            "10.0.0.5",
+            "200",
+            "forms.example.org",
+            "forwarded_header",
+        ],
+    ];
+    assert_eq!(rows, want);
+    let requests = run.records("requests.csv");
+    assert_eq!(requests[0]["time"], "2024-03-11T09:15:02Z");
+    assert_eq!(requests[0]["bytes"], "48213");
+    assert_eq!(requests[0]["user_agent"], "Mozilla/5.0 (X11; Linux x86_64)");
+    assert_eq!(
+        requests[1]["target"],
+        r#"/forms/submissions/1043.pdf?x=" 404 0 "a"#
+    );
+    // X-Forwarded-For is recorded, the connecting address stays the client.
+    assert_eq!(requests[2]["forwarded_for"], "198.51.100.23");
+    let file = &run.records("files.csv")[0];
+    assert_eq!(
+        [
+            &file["format"],
+            &file["lines"],
+            &file["parsed"],
+            &file["unparsed"]
+        ],
+        ["custom", "5", "4", "1"]
+    );
+    assert_eq!(
+        file["format_reason"],
+        format!("log format {APACHE_FORMAT} (4 of 5 sample lines fit)")
+    );
+    let unparsed = run.columns(
+        "unparsed.csv",
+        &["line", "offset", "reason", "mentions_exposed"],
+    );
+    assert_eq!(
+        unparsed,
+        [[
+            "4",
+            "448",
+            "ends before the last fields of the --log-format string",
+            "yes"
+        ]]
+    );
+}
+
+#[test]
+fn an_nginx_log_format_finds_exposed_requests_with_their_evidence() {
+    let run = scan(&["--exposed", RULE, "--log-format", NGINX_FORMAT, NGINX_LOG]);
+    // Every line parses; without a window the logs cannot start before
+    // it or end after it, which are caveats.
+    assert_eq!(run.stderr, "");
+    assert_eq!(run.code, 1);
+    let rows = run.columns(
+        "requests.csv",
+        &[
+            "file", "line", "offset", "client", "user", "status", "outcome",
+        ],
+    );
+    let want: &[[&str; 7]] = &[
+        [NGINX_LOG, "1", "0", "192.0.2.10", "-", "200", "served"],
+        [NGINX_LOG, "3", "254", "203.0.113.99", "-", "403", "denied"],
+        [
+            NGINX_LOG,
+            "4",
+            "383",
+            "192.0.2.12",
+            "alice",
+            "201",
+            "served",
+        ],
+    ];
+    assert_eq!(rows, want);
+    let requests = run.records("requests.csv");
+    assert_eq!(requests[2]["forwarded_for"], "198.51.100.1, 192.0.2.12");
+    assert_eq!(requests[2]["method"], "POST");
+}
+
+#[test]
+fn the_case_file_gives_the_log_format_and_chunking_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case.toml");
+    let text = format!(
+        "[[exposed]]\nprefix = \"/forms/submissions/\"\n[server]\nlog_format = '{NGINX_FORMAT}'\n"
+    );
+    std::fs::write(&case, text).unwrap();
+    let case = case.to_str().unwrap();
+    let one = scan(&["--case", case, "-j", "1", NGINX_LOG]);
+    let tiny = scan(&["--case", case, "-j", "3", "--chunk-size", "1", NGINX_LOG]);
+    assert_eq!(one.records("requests.csv").len(), 3);
+    assert_same_outputs(&one, &tiny, "-j1 vs -j3 with 1-byte chunks");
+    // evidence.sqlite keeps the format string: rewindow judges the same
+    // evidence without the log.
+    let mut rewindow = logwitness();
+    rewindow.arg("rewindow").arg(one.out.path());
+    let again = run_with_out(rewindow);
+    for name in ["requests.csv", "files.csv"] {
+        assert_eq!(again.output(name), one.output(name), "{name}");
+    }
+}
+
+#[test]
+fn detect_says_custom_and_a_bad_directive_stops_before_any_log() {
+    let output = logwitness()
+        .args(["detect", "--log-format", NGINX_FORMAT, NGINX_LOG])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        format!("{NGINX_LOG}\tcustom\tnone\tlog format {NGINX_FORMAT} (4 of 4 sample lines fit)\n")
+    );
+    let bad = scan(&[
+        "--exposed",
+        RULE,
+        "--log-format",
+        "apache:%h %t \"%r\" %y",
+        APACHE_LOG,
+    ]);
+    assert_eq!(bad.code, 2);
+    assert_eq!(
+        bad.stderr,
+        "logwitness: log format 'apache:%h %t \"%r\" %y': %y at position 12: unknown directive (Apache's mod_log_config does not define it, so the line cannot be split)\n"
+    );
+    assert!(!bad.out.path().join("requests.csv").exists());
+}
