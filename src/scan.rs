@@ -348,7 +348,7 @@ fn open_and_detect(
         Ok(Content::Empty) | Err(_) => (Compression::None, Vec::new()),
     };
     let whole = sample.len() < DETECTION_BYTES;
-    let detection = match (&content, &format) {
+    let mut detection = match (&content, &format) {
         (Err(e), _) => Detection {
             format: None,
             reason: e.to_string(),
@@ -360,6 +360,12 @@ fn open_and_detect(
         (_, FormatChoice::Custom(custom)) => formats::detect_custom(custom, &sample, whole, zone),
         (_, FormatChoice::Auto) => formats::detect(&sample, whole, zone),
     };
+    if let (Some(formats::Format::Json), Some(fields)) = (detection.format, json) {
+        // Detection knows only the paths logwitness knows; the record says
+        // which the investigator gave.
+        let given = format!("; read with the JSON fields given: {}", fields.spec());
+        detection.reason.push_str(&given);
+    }
     let parser = Parser::for_file(format, detection.format, zone).with_json_fields(json);
     let head = first_parsed_line(id, &sample, whole, parser);
     Opened {

@@ -369,7 +369,7 @@ fn quoted<'a>(rest: &mut &'a [u8], flags: &mut RecordFlags) -> &'a [u8] {
 
 /// A client as the address alone: `1.2.3.4:80`, `[::1]:80` and AWS's bare
 /// `2001:db8::1:80` lose their port; anything else is kept as logged.
-fn without_port(client: &[u8]) -> &[u8] {
+pub(super) fn without_port(client: &[u8]) -> &[u8] {
     if let Some(inner) = client.strip_prefix(b"[") {
         if let Some(end) = memchr::memchr(b']', inner) {
             return &inner[..end];

@@ -29,7 +29,7 @@ use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::{AgentEncoding, Record, RecordFlags, Shape, Unparsed, clf};
+use super::{AgentEncoding, Record, RecordFlags, Shape, Unparsed, aws, clf};
 use crate::time::Timestamp;
 
 /// What a record is built from, each looked up by its paths.
@@ -99,6 +99,8 @@ const KNOWN_PATHS: [(Role, &[&str]); ROLES] = [
         Role::Client,
         &[
             "request.remote_ip",
+            // Caddy before 2.5 logged `ip:port` as `remote_addr`.
+            "request.remote_addr",
             "request.client_ip",
             "ClientIP",
             "ClientHost",
@@ -228,12 +230,15 @@ const KNOWN_PATHS: [(Role, &[&str]); ROLES] = [
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonFields {
     paths: [Vec<Vec<String>>; ROLES],
+    /// The mapping as the investigator wrote it (empty: none).
+    spec: String,
 }
 
 impl Default for JsonFields {
     fn default() -> JsonFields {
         JsonFields {
             paths: KNOWN_PATHS.map(|(_, paths)| paths.iter().map(|p| segments(p)).collect()),
+            spec: String::new(),
         }
     }
 }
@@ -280,7 +285,13 @@ impl JsonFields {
         if let Some(missing) = Role::REQUIRED.iter().find(|r| !named.contains(r)) {
             return Err(JsonFieldsError::Missing(missing.name()));
         }
+        fields.spec = spec.trim().to_string();
         Ok(fields)
+    }
+
+    /// The mapping as the investigator wrote it.
+    pub fn spec(&self) -> &str {
+        &self.spec
     }
 }
 
@@ -314,7 +325,9 @@ impl Reader {
         Ok(Record {
             time,
             vhost: object.string(&self.fields, Role::Host).map(str::as_bytes),
-            client: client.map_or(&b"-"[..], str::as_bytes),
+            // `ip:port` (Caddy's old `remote_addr`) is one client, whatever
+            // its port.
+            client: client.map_or(&b"-"[..], |c| aws::without_port(c.as_bytes())),
             forwarded: forwarded.map(str::as_bytes),
             user: object.string(&self.fields, Role::User).map(str::as_bytes),
             request: target_text.as_bytes(),
@@ -655,6 +668,11 @@ mod tests {
             (
                 r#"{"ClientHost":"172.17.0.1","ClientUsername":"-","DownstreamStatus":404,"RequestMethod":"GET","RequestPath":"/594VAEoi.save","StartUTC":"2021-12-08T14:02:43.587782192Z","request_User-Agent":"Nikto"}"#,
                 Ok("2021-12-08T14:02:43Z 172.17.0.1 - GET /594VAEoi.save 404 Nikto - - [] bytes=-"),
+            ),
+            // Caddy before 2.5: `remote_addr` with its port.
+            (
+                r#"{"ts":1646861401,"request":{"remote_addr":"192.0.2.5:41342","method":"GET","uri":"/r"},"status":200}"#,
+                Ok("2022-03-09T21:30:01Z 192.0.2.5 - GET /r 200 - - - [] bytes=-"),
             ),
             // Milliseconds by magnitude; a missing status is none.
             (

@@ -177,6 +177,12 @@ fn json_fields_name_any_other_shape_on_the_command_line_or_in_the_case() {
     ];
     assert_eq!(given.columns("requests.csv", &COLUMNS), [row]);
     assert_eq!(given.records("requests.csv")[0]["method"], "GET");
+    assert_eq!(
+        given.records("files.csv")[0]["format_reason"],
+        format!(
+            "2 of 2 sample lines are JSON objects; none names a request target logwitness knows (see --json-fields); read with the JSON fields given: {CUSTOM_FIELDS}"
+        )
+    );
     let dir = tempfile::tempdir().unwrap();
     let case = dir.path().join("case.toml");
     std::fs::write(
