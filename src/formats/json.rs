@@ -506,11 +506,18 @@ impl<'a> Lookup<'a> {
 
     /// The fields of a nested object, parsed once per line.
     fn open(&mut self, raw: &'a RawValue) -> Option<&Object<'a>> {
+        // Not an object (nginx's `request` is a string): no parse, whose
+        // error would allocate for every path tried through it.
+        if !raw.get().starts_with('{') {
+            return None;
+        }
         let key = raw.get().as_ptr();
         let index = match self.opened.iter().position(|(k, _)| *k == key) {
             Some(i) => i,
             None => {
                 let object = serde_json::from_str::<Object<'a>>(raw.get()).ok()?;
+                // Caddy opens two (`request`, its `headers`).
+                self.opened.reserve(2);
                 self.opened.push((key, object));
                 self.opened.len() - 1
             }
