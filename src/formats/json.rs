@@ -441,6 +441,8 @@ struct Lookup<'a> {
 
 impl<'a> Lookup<'a> {
     fn of_line(line: &'a [u8]) -> Result<Lookup<'a>, Unparsed> {
+        // A byte-order mark (Windows tools write one) is no prefix.
+        let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
         let text = line.trim_ascii();
         if !text.starts_with(b"{") {
             // A `#` line is a comment, whatever JSON it quotes (fail2ban's
@@ -600,25 +602,32 @@ fn parse_status(raw: &RawValue) -> Result<Option<u16>, Unparsed> {
 /// nginx's `$time_local`.
 fn parse_time(raw: &RawValue) -> Option<Timestamp> {
     let text = number_text(raw);
-    if text.bytes().all(|b| b.is_ascii_digit()) && !text.is_empty() {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         let n: u128 = text.parse().ok()?;
-        let seconds = match n {
-            n if n < 100_000_000_000 => n,
-            n if n < 100_000_000_000_000 => n / 1_000,
-            n if n < 100_000_000_000_000_000 => n / 1_000_000,
-            n => n / 1_000_000_000,
-        };
-        return i64::try_from(seconds).ok().map(Timestamp);
+        return i64::try_from(n / epoch_unit(n as f64) as u128)
+            .ok()
+            .map(Timestamp);
     }
-    if let Ok(seconds) = text.parse::<f64>() {
-        return (0.0..1e11)
-            .contains(&seconds)
-            .then(|| Timestamp(seconds.floor() as i64));
+    if let Ok(n) = text.parse::<f64>() {
+        let seconds = n / epoch_unit(n);
+        return (seconds.is_finite() && seconds >= 0.0).then(|| Timestamp(seconds.floor() as i64));
     }
     if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
         return Some(Timestamp(time.timestamp()));
     }
     clf::salvage_time(format!("[{text}]").as_bytes(), chrono_tz::UTC)
+}
+
+/// How many of an epoch number's units make a second, by its magnitude:
+/// seconds stay below 10^11 until the year 5138, so larger numbers are
+/// milliseconds, then microseconds, then nanoseconds.
+fn epoch_unit(n: f64) -> f64 {
+    match n {
+        n if n < 1e11 => 1.0,
+        n if n < 1e14 => 1e3,
+        n if n < 1e17 => 1e6,
+        _ => 1e9,
+    }
 }
 
 #[cfg(test)]
@@ -675,6 +684,11 @@ mod tests {
             (
                 r#"{"ClientHost":"172.17.0.1","ClientUsername":"-","DownstreamStatus":404,"RequestMethod":"GET","RequestPath":"/594VAEoi.save","StartUTC":"2021-12-08T14:02:43.587782192Z","request_User-Agent":"Nikto"}"#,
                 Ok("2021-12-08T14:02:43Z 172.17.0.1 - GET /594VAEoi.save 404 Nikto - - [] bytes=-"),
+            ),
+            // Fractional milliseconds; a byte-order mark before the object.
+            (
+                "\u{feff}{\"ts\":1646861401524.75,\"uri\":\"/f\",\"status\":200}",
+                Ok("2022-03-09T21:30:01Z - -  /f 200 - - - [] bytes=-"),
             ),
             // Caddy before 2.5: `remote_addr` with its port.
             (
