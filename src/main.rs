@@ -15,7 +15,6 @@ use anyhow::Context;
 use clap::Parser;
 
 use cli::{Cli, Command, DetectArgs, RewindowArgs, ScanArgs};
-use logwitness::formats::Unparsed;
 use logwitness::report::{self, Report};
 use logwitness::time::Timestamp;
 use logwitness::{ScanConfig, scan};
@@ -123,31 +122,32 @@ fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
 }
 
 /// Names every input problem, and the first unparsed lines of each file
-/// (W3C directive lines are counted, not named: they are expected).
+/// (blank lines and W3C directives are counted, not named: they are a
+/// log's structure).
 fn warn_about_inputs(summary: &scan::Summary) {
     for problem in summary.input_errors() {
         eprintln!("logwitness: warning: {problem}");
     }
     // One pass over the unparsed lines (sorted by file): per file, how many
-    // are directives, and the first others.
+    // are structure, and the first others.
     let mut per_file: Vec<(u64, Vec<String>)> = vec![(0, Vec::new()); summary.files.len()];
     for u in &summary.unparsed {
-        let (directives, named) = &mut per_file[u.location.file];
-        if u.reason == Unparsed::Directive {
-            *directives += 1;
+        let (structure, named) = &mut per_file[u.location.file];
+        if u.reason.is_structure() {
+            *structure += 1;
         } else if named.len() < UNPARSED_NAMED_PER_FILE {
             named.push(format!("line {} ({})", u.location.line, u.reason.reason()));
         }
     }
-    for (file, (directives, named)) in summary.files.iter().zip(per_file) {
-        // A duplicate's lines are its original's, already named.
-        // Directive lines alone are structure, not a problem to warn of.
-        if file.unparsed == directives || file.duplicate_of.is_some() {
+    for (file, (structure, named)) in summary.files.iter().zip(per_file) {
+        // A duplicate's lines are its original's, already named; structure
+        // alone is no problem to warn of.
+        if file.unparsed == structure || file.duplicate_of.is_some() {
             continue;
         }
-        let directives = match directives {
+        let structure = match structure {
             0 => String::new(),
-            n => format!(" ({n} of them W3C directive lines)"),
+            n => format!(" ({n} of them blank lines or W3C directives)"),
         };
         let first = if named.is_empty() {
             String::new()
@@ -155,7 +155,7 @@ fn warn_about_inputs(summary: &scan::Summary) {
             format!("; first: {}", named.join(", "))
         };
         eprintln!(
-            "logwitness: warning: {}: {} of {} lines not parsed{directives}, kept in unparsed.csv{first}",
+            "logwitness: warning: {}: {} of {} lines not parsed{structure}, kept in unparsed.csv{first}",
             file.input.display, file.unparsed, file.lines,
         );
     }

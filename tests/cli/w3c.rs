@@ -27,7 +27,7 @@ fn iis_paths_match_in_any_case_with_their_evidence() {
     assert_eq!(
         run.stderr,
         format!(
-            "logwitness: warning: {IIS_LOG}: 9 of 16 lines not parsed (8 of them W3C directive lines), kept in unparsed.csv; first: line 15 (fewer values than the #Fields directive names)\n"
+            "logwitness: warning: {IIS_LOG}: 9 of 16 lines not parsed (8 of them blank lines or W3C directives), kept in unparsed.csv; first: line 15 (fewer values than the #Fields directive names)\n"
         )
     );
     // Offsets count the CR-LF of every line before (figures worked out
