@@ -231,8 +231,8 @@ impl AccessorRow {
         AccessorRow {
             window: window.to_string(),
             class,
-            client: request.client.clone(),
-            user: request.user.clone(),
+            client: request.client.to_string(),
+            user: request.user.as_deref().map(String::from),
             client_not_address: request.client_ip.is_none(),
             claimed_crawler: false,
             requests: 0,

@@ -6,22 +6,22 @@
 //! run. `load` reads them back into the same `Summary` and a `ScanConfig`,
 //! and the report is computed from those exactly as after a scan, which is
 //! why a re-run's outputs are byte-identical to a full scan's. Column names
-//! match the CSV headers; NULL stands where a CSV writes `-`.
+//! match the CSV headers; NULL stands where a CSV writes `-`. The timeline
+//! and the requests are also kept packed (`packed`), and `load` reads those
+//! copies: row by row they take longer than a re-run may.
 
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::accessors::{Authorised, Outcome, client_address};
+use crate::accessors::{Authorised, Outcome};
 use crate::config::{DEFAULT_MAX_GAP, ScanConfig};
-use crate::coverage::Timeline;
 use crate::error::{ConfigError, InputError};
-use crate::evidence::{Location, MatchedRequest};
-use crate::formats::{Detection, Format, FormatChoice, RecordFlags, Unparsed};
+use crate::evidence::Location;
+use crate::formats::{Detection, Format, FormatChoice, Unparsed};
 use crate::input::InputFile;
 use crate::input::content::Compression;
-use crate::normalise::Transforms;
+use crate::packed::{self, Damaged};
 use crate::report::{Report, yes_no};
 use crate::rules::{Rule, RuleSet, describe_via};
 use crate::scan::{DEFAULT_CHUNK_SIZE, FileSummary, Summary, UnparsedLine};
@@ -31,8 +31,13 @@ use crate::window::Window;
 /// The database's file name inside an output folder.
 pub const FILE_NAME: &str = "evidence.sqlite";
 
-/// The schema version this build writes and reads.
-const SCHEMA_VERSION: i64 = 1;
+/// The schema version this build writes and reads. 2: the packed copy of
+/// the timeline and requests (`packed`) that a re-run reads.
+const SCHEMA_VERSION: i64 = 2;
+
+/// The largest piece of a packed copy kept in one row: SQLite refuses
+/// values over 1 GB, and a case can hold millions of requests.
+const PACKED_PART_BYTES: usize = 64 << 20;
 
 /// A problem with an evidence database.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +58,15 @@ pub enum DatabaseError {
         path: PathBuf,
         /// What is wrong.
         message: String,
+    },
+    /// Its packed copy of the scan cannot be read.
+    #[error("evidence database {path}: its packed copy of the scan cannot be read; scan again")]
+    Packed {
+        /// The database file.
+        path: PathBuf,
+        /// Where the copy is damaged.
+        #[source]
+        source: Damaged,
     },
     /// The case stored in it cannot be used.
     #[error("evidence database {path}: {source}")]
@@ -95,6 +109,7 @@ CREATE TABLE unparsed (
     mentions_exposed TEXT NOT NULL, excerpt TEXT NOT NULL
 );
 CREATE TABLE timeline (minute INTEGER PRIMARY KEY, time TEXT NOT NULL, lines INTEGER NOT NULL);
+CREATE TABLE packed (id INTEGER PRIMARY KEY, name TEXT NOT NULL, data BLOB NOT NULL);
 ";
 
 /// Indexes for investigators' queries, built once the rows are in (faster
@@ -125,6 +140,18 @@ pub fn write(report: &Report<'_>, started_at: Timestamp, dir: &Path) -> Result<(
     write_files(&tx, report).map_err(sqlite)?;
     write_requests(&tx, report).map_err(sqlite)?;
     write_unparsed_and_timeline(&tx, report).map_err(sqlite)?;
+    write_packed(
+        &tx,
+        "timeline",
+        &packed::pack_timeline(&report.summary.timeline),
+    )
+    .map_err(sqlite)?;
+    write_packed(
+        &tx,
+        "requests",
+        &packed::pack_requests(&report.summary.requests),
+    )
+    .map_err(sqlite)?;
     tx.execute_batch(INDEXES).map_err(sqlite)?;
     tx.commit().map_err(sqlite)?;
     drop(db);
@@ -311,6 +338,18 @@ fn write_unparsed_and_timeline(tx: &Transaction<'_>, report: &Report<'_>) -> rus
     Ok(())
 }
 
+fn write_packed(tx: &Transaction<'_>, name: &str, data: &[u8]) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare("INSERT INTO packed (name, data) VALUES (?1, ?2)")?;
+    // An empty copy is still one row: a missing row means a damaged file.
+    for part in data
+        .chunks(PACKED_PART_BYTES)
+        .chain(data.is_empty().then_some(data))
+    {
+        insert.execute(params![name, part])?;
+    }
+    Ok(())
+}
+
 /// What a re-run may change: windows, authorised accessors, the gap
 /// threshold. Everything else comes from the database.
 #[derive(Debug, Clone, Default)]
@@ -352,8 +391,11 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
         path: path.clone(),
         source,
     };
-    let db = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(sqlite)?;
+    // No mutex: the connection is used by this thread alone, and each
+    // column read would otherwise lock one.
+    let flags =
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let db = Connection::open_with_flags(&path, flags).map_err(sqlite)?;
     let version: Option<String> = case_value(&db, "schema_version").map_err(sqlite)?;
     if version.as_deref() != Some(&SCHEMA_VERSION.to_string()) {
         return Err(DatabaseError::Invalid {
@@ -372,11 +414,17 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
         },
     })?;
     let (files, real_paths) = load_files(&db).map_err(sqlite)?;
+    let damaged = |source| DatabaseError::Packed {
+        path: path.clone(),
+        source,
+    };
+    let requests = load_packed(&db, "requests").map_err(sqlite)?;
+    let timeline = load_packed(&db, "timeline").map_err(sqlite)?;
     let summary = Summary {
-        requests: load_requests(&db).map_err(sqlite)?,
+        requests: packed::unpack_requests(&requests).map_err(damaged)?,
         unparsed: load_unparsed(&db).map_err(sqlite)?,
         problems: load_problems(&db).map_err(sqlite)?,
-        timeline: load_timeline(&db).map_err(sqlite)?,
+        timeline: packed::unpack_timeline(&timeline).map_err(damaged)?,
         files,
     };
     Ok(Loaded {
@@ -527,56 +575,6 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
     Ok((files, real_paths))
 }
 
-fn load_requests(db: &Connection) -> rusqlite::Result<Vec<MatchedRequest>> {
-    let mut stmt = db.prepare(
-        "SELECT file_id, line, offset, epoch, vhost, client, forwarded_for, user, method, target,
-            path, query, status, bytes, referer, user_agent, rule_id, via_bits, flag_bits,
-            claimed_crawler, line_sha256, duplicate_of_file, duplicate_of_line, duplicate_of_offset
-         FROM requests ORDER BY id",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        let client: String = r.get(5)?;
-        let client_ip: Option<IpAddr> = client_address(&client);
-        let sha: Vec<u8> = r.get(20)?;
-        let duplicate_of = match r.get::<_, Option<i64>>(21)? {
-            Some(file) => Some(Location {
-                file: file as usize,
-                line: r.get::<_, i64>(22)? as u64,
-                offset: r.get::<_, i64>(23)? as u64,
-            }),
-            None => None,
-        };
-        Ok(MatchedRequest {
-            location: Location {
-                file: r.get::<_, i64>(0)? as usize,
-                line: r.get::<_, i64>(1)? as u64,
-                offset: r.get::<_, i64>(2)? as u64,
-            },
-            time: Timestamp(r.get(3)?),
-            vhost: r.get(4)?,
-            client,
-            forwarded: r.get(6)?,
-            user: r.get(7)?,
-            method: r.get(8)?,
-            target: r.get(9)?,
-            path: r.get(10)?,
-            query: r.get(11)?,
-            status: r.get(12)?,
-            bytes: r.get::<_, Option<i64>>(13)?.map(|b| b as u64),
-            referer: r.get(14)?,
-            user_agent: r.get(15)?,
-            rule: r.get::<_, i64>(16)? as usize,
-            via: Transforms::from_bits(r.get(17)?),
-            flags: RecordFlags::from_bits(r.get(18)?),
-            client_ip,
-            claimed_crawler: r.get(19)?,
-            line_sha256: sha.try_into().unwrap_or([0; 32]),
-            duplicate_of,
-        })
-    })?;
-    rows.collect()
-}
-
 fn load_unparsed(db: &Connection) -> rusqlite::Result<Vec<UnparsedLine>> {
     let mut stmt = db.prepare(
         "SELECT file_id, line, offset, reason, unterminated, mentions_exposed, excerpt, damaged, epoch
@@ -609,15 +607,15 @@ fn load_problems(db: &Connection) -> rusqlite::Result<Vec<InputError>> {
         .collect())
 }
 
-fn load_timeline(db: &Connection) -> rusqlite::Result<Timeline> {
-    let mut stmt = db.prepare("SELECT minute, lines FROM timeline ORDER BY minute")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
-    let mut timeline = Timeline::default();
-    for row in rows {
-        let (minute, lines) = row?;
-        timeline.add(minute, lines as u64);
+/// The pieces of a packed copy, joined.
+fn load_packed(db: &Connection, name: &str) -> rusqlite::Result<Vec<u8>> {
+    let mut stmt = db.prepare("SELECT data FROM packed WHERE name = ?1 ORDER BY id")?;
+    let mut rows = stmt.query([name])?;
+    let mut data = Vec::new();
+    while let Some(row) = rows.next()? {
+        data.extend_from_slice(row.get_ref(0)?.as_blob()?);
     }
-    Ok(timeline)
+    Ok(data)
 }
 
 /// Re-hashes every input listed in the database; returns one message per

@@ -656,7 +656,7 @@ fn merge(
         .collect();
     let mut requests = Vec::new();
     let mut unparsed = Vec::new();
-    let mut timeline = Timeline::default();
+    let mut minutes = Vec::new();
     for mut result in results {
         let file = &mut summaries[result.file];
         let base = file.lines;
@@ -672,9 +672,7 @@ fn merge(
         if file.duplicate_of.is_some() {
             continue;
         }
-        for (minute, lines) in result.minutes.drain(..) {
-            timeline.add(minute, lines);
-        }
+        minutes.append(&mut result.minutes);
         for r in &mut result.requests {
             r.location.line += base;
         }
@@ -691,7 +689,7 @@ fn merge(
         requests,
         unparsed,
         problems,
-        timeline,
+        timeline: Timeline::from_counts(minutes),
     }
 }
 

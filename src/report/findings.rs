@@ -322,7 +322,7 @@ fn comparison_rows(report: &Report<'_>) -> Vec<ComparisonRow> {
             let r = &report.summary.requests[n.request];
             NearbyRequest {
                 time: r.time.to_rfc3339(),
-                client: r.client.clone(),
+                client: r.client.to_string(),
                 file: report.summary.files[r.location.file].input.display.clone(),
                 line: r.location.line,
                 margin_seconds: n.margin,
@@ -404,7 +404,7 @@ fn requests_by_accessor<'r>(
         .filter(|r| window.contains(r.time))
     {
         groups
-            .entry((r.client.as_str(), r.user.as_deref()))
+            .entry((r.client.as_ref(), r.user.as_deref()))
             .or_default()
             .push(r);
     }
@@ -421,8 +421,8 @@ fn accessor_report(
         .take(REQUESTS_LISTED)
         .map(|r| RequestReport {
             time: r.time.to_rfc3339(),
-            method: r.method.clone(),
-            target: r.target.clone(),
+            method: r.method.to_string(),
+            target: r.target.to_string(),
             status: r.status,
             outcome: Outcome::of_status(r.status).name(),
             file: report.summary.files[r.location.file].input.display.clone(),
