@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
 
-use crate::accessors::Outcome;
+use crate::accessors::{AccessorRow, Outcome};
 use crate::error::InputError;
 use crate::evidence::MatchedRequest;
 use crate::report::{NearestServed, Report, yes_no};
-use crate::rules::describe_via;
+use crate::rules::via_names;
 use crate::sanitise::csv_cell;
 use crate::time::Timestamp;
 use crate::verdict::describe_seconds;
@@ -38,10 +38,101 @@ pub fn write_all(report: &Report<'_>, dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Bytes gathered before each write to a file: requests.csv alone can be
+/// tens of megabytes, and fewer, larger writes cost the kernel less.
+const WRITE_BUFFER: usize = 1 << 20;
+
 fn writer(dir: &Path, name: &str) -> io::Result<::csv::Writer<std::fs::File>> {
-    Ok(::csv::Writer::from_writer(std::fs::File::create(
-        dir.join(name),
-    )?))
+    let file = std::fs::File::create(dir.join(name))?;
+    Ok(::csv::WriterBuilder::new()
+        .buffer_capacity(WRITE_BUFFER)
+        .from_writer(file))
+}
+
+/// Writes a row cell by cell, from text that already exists: rows with
+/// one cell per field and one row per request are written without building
+/// a string for each cell. Text cells pass through `csv_cell`, as in
+/// `write_row`; numbers need not (a plain number is never neutralised).
+struct Cells<'w, W: io::Write> {
+    out: &'w mut ::csv::Writer<W>,
+    /// Reused for cells joined from several words.
+    joined: String,
+}
+
+impl<'w, W: io::Write> Cells<'w, W> {
+    fn new(out: &'w mut ::csv::Writer<W>) -> Cells<'w, W> {
+        Cells {
+            out,
+            joined: String::new(),
+        }
+    }
+
+    fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_field(bytes).map_err(io::Error::other)
+    }
+
+    fn text(&mut self, text: &str) -> io::Result<()> {
+        self.out
+            .write_field(csv_cell(text).as_bytes())
+            .map_err(io::Error::other)
+    }
+
+    /// `-` for a field that was not logged.
+    fn opt(&mut self, text: Option<&str>) -> io::Result<()> {
+        self.text(text.unwrap_or("-"))
+    }
+
+    fn number(&mut self, mut value: u64) -> io::Result<()> {
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (value % 10) as u8;
+            value /= 10;
+            if value == 0 {
+                break;
+            }
+        }
+        self.raw(&digits[start..])
+    }
+
+    fn opt_number(&mut self, value: Option<u64>) -> io::Result<()> {
+        match value {
+            Some(value) => self.number(value),
+            None => self.raw(b"-"),
+        }
+    }
+
+    fn time(&mut self, time: Timestamp) -> io::Result<()> {
+        match time.rfc3339() {
+            Some(text) => self.text(text.as_str()),
+            None => self.text(&time.to_rfc3339()),
+        }
+    }
+
+    fn joined<'a>(
+        &mut self,
+        words: impl Iterator<Item = &'a str>,
+        separator: char,
+    ) -> io::Result<()> {
+        let mut joined = std::mem::take(&mut self.joined);
+        joined.clear();
+        for (i, word) in words.enumerate() {
+            if i > 0 {
+                joined.push(separator);
+            }
+            joined.push_str(word);
+        }
+        let written = self.text(&joined);
+        self.joined = joined;
+        written
+    }
+
+    fn end(&mut self) -> io::Result<()> {
+        self.out
+            .write_record(None::<&[u8]>)
+            .map_err(io::Error::other)
+    }
 }
 
 fn write_row<W: io::Write>(out: &mut ::csv::Writer<W>, cells: &[String]) -> io::Result<()> {
@@ -93,64 +184,60 @@ pub const REQUEST_COLUMNS: [&str; 23] = [
 
 fn write_requests<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) -> io::Result<()> {
     write_row(out, &REQUEST_COLUMNS.map(String::from))?;
+    let mut cells = Cells::new(out);
     for request in &report.summary.requests {
-        write_row(out, &request_row(report, request))?;
+        request_row(&mut cells, report, request)?;
     }
     finish(out)
 }
 
-fn request_row(report: &Report<'_>, r: &MatchedRequest) -> Vec<String> {
+fn request_row<W: io::Write>(
+    cells: &mut Cells<'_, W>,
+    report: &Report<'_>,
+    r: &MatchedRequest,
+) -> io::Result<()> {
     let config = report.config;
-    let class = config.authorised.classify_request(r);
     let outcome = Outcome::of_status(r.status);
-    let windows: Vec<&str> = report
-        .windows
-        .iter()
-        .filter(|w| w.contains(r.time))
-        .map(|w| w.name.as_str())
-        .collect();
-    vec![
-        report.summary.files[r.location.file].input.display.clone(),
-        r.location.line.to_string(),
-        r.location.offset.to_string(),
-        r.time.to_rfc3339(),
-        r.client.to_string(),
-        opt(r.forwarded.as_deref()),
-        opt(r.user.as_deref()),
-        opt(r.vhost.as_deref()),
-        r.method.to_string(),
-        r.target.to_string(),
-        r.path.to_string(),
-        opt(r.query.as_deref()),
-        opt_num(r.status),
-        opt_num(r.bytes),
-        opt(r.referer.as_deref()),
-        opt(r.user_agent.as_deref()),
-        config.rules.rules()[r.rule].spec.clone(),
-        describe_via(r.via),
-        class.name().to_string(),
-        outcome.name().to_string(),
-        windows.join(";"),
-        request_flags(r, outcome),
-        r.duplicate_of
-            .map_or_else(String::new, |at| report.summary.place(at)),
-    ]
+    cells.text(&report.summary.files[r.location.file].input.display)?;
+    cells.number(r.location.line)?;
+    cells.number(r.location.offset)?;
+    cells.time(r.time)?;
+    cells.text(&r.client)?;
+    cells.opt(r.forwarded.as_deref())?;
+    cells.opt(r.user.as_deref())?;
+    cells.opt(r.vhost.as_deref())?;
+    cells.text(&r.method)?;
+    cells.text(&r.target)?;
+    cells.text(&r.path)?;
+    cells.opt(r.query.as_deref())?;
+    cells.opt_number(r.status.map(u64::from))?;
+    cells.opt_number(r.bytes)?;
+    cells.opt(r.referer.as_deref())?;
+    cells.opt(r.user_agent.as_deref())?;
+    cells.text(&config.rules.rules()[r.rule].spec)?;
+    cells.joined(via_names(r.via), '+')?;
+    cells.text(config.authorised.classify_request(r).name())?;
+    cells.text(outcome.name())?;
+    let windows = report.windows.iter().filter(|w| w.contains(r.time));
+    cells.joined(windows.map(|w| w.name.as_str()), ';')?;
+    cells.joined(request_flags(r, outcome), ';')?;
+    match r.duplicate_of {
+        Some(at) => cells.text(&report.summary.place(at))?,
+        None => cells.raw(b"")?,
+    }
+    cells.end()
 }
 
 /// The flags column: the line's irregularities and what the reader must
 /// know about this request.
-fn request_flags(r: &MatchedRequest, outcome: Outcome) -> String {
-    let mut flags: Vec<&str> = r.flags.names().collect();
-    if outcome == Outcome::Served && r.is_head() {
-        flags.push("head_no_body");
-    }
-    if r.client_ip.is_none() {
-        flags.push("client_not_address");
-    }
-    if r.claimed_crawler {
-        flags.push("claimed_crawler");
-    }
-    flags.join(";")
+fn request_flags(r: &MatchedRequest, outcome: Outcome) -> impl Iterator<Item = &'static str> {
+    let notes = [
+        (outcome == Outcome::Served && r.is_head(), "head_no_body"),
+        (r.client_ip.is_none(), "client_not_address"),
+        (r.claimed_crawler, "claimed_crawler"),
+    ];
+    let notes = notes.into_iter().filter(|(on, _)| *on);
+    r.flags.names().chain(notes.map(|(_, name)| name))
 }
 
 /// The columns of accessors.csv.
@@ -177,37 +264,34 @@ fn write_accessors<W: io::Write>(
     out: &mut ::csv::Writer<W>,
 ) -> io::Result<()> {
     write_row(out, &ACCESSOR_COLUMNS.map(String::from))?;
+    let mut cells = Cells::new(out);
     for row in report.accessors.iter().flatten() {
-        let mut flags = Vec::new();
-        if row.client_not_address {
-            flags.push("client_not_address");
-        }
-        if row.claimed_crawler {
-            flags.push("claimed_crawler");
-        }
-        let flags = flags.join(";");
-        write_row(
-            out,
-            &[
-                row.window.clone(),
-                row.class.name().to_string(),
-                row.client.clone(),
-                opt(row.user.as_deref()),
-                row.requests.to_string(),
-                row.served.to_string(),
-                row.denied.to_string(),
-                row.other.to_string(),
-                row.first_seen.to_rfc3339(),
-                row.last_seen.to_rfc3339(),
-                row.bytes_served.to_string(),
-                row.statuses.iter().cloned().collect::<Vec<_>>().join(";"),
-                row.resources.len().to_string(),
-                row.user_agents.len().to_string(),
-                flags,
-            ],
-        )?;
+        accessor_row(&mut cells, row)?;
     }
     finish(out)
+}
+
+fn accessor_row<W: io::Write>(cells: &mut Cells<'_, W>, row: &AccessorRow) -> io::Result<()> {
+    cells.text(&row.window)?;
+    cells.text(row.class.name())?;
+    cells.text(&row.client)?;
+    cells.opt(row.user.as_deref())?;
+    for count in [row.requests, row.served, row.denied, row.other] {
+        cells.number(count)?;
+    }
+    cells.time(row.first_seen)?;
+    cells.time(row.last_seen)?;
+    cells.number(row.bytes_served)?;
+    cells.joined(row.statuses.iter().map(String::as_str), ';')?;
+    cells.number(row.resources.len() as u64)?;
+    cells.number(row.user_agents.len() as u64)?;
+    let flags = [
+        (row.client_not_address, "client_not_address"),
+        (row.claimed_crawler, "claimed_crawler"),
+    ];
+    let flags = flags.into_iter().filter(|(on, _)| *on);
+    cells.joined(flags.map(|(_, name)| name), ';')?;
+    cells.end()
 }
 
 /// The columns of files.csv.
