@@ -11,7 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 use ipnet::IpNet;
 
 use crate::error::ConfigError;
-use crate::evidence::MatchedRequest;
+use crate::evidence::{MatchedRequest, Text};
 use crate::time::Timestamp;
 use crate::window::Window;
 
@@ -197,11 +197,12 @@ pub struct AccessorRow {
     /// External or authorised.
     pub class: Class,
     /// The client as logged.
-    pub client: String,
+    pub client: Text,
     /// The authenticated user, when one was logged.
-    pub user: Option<String>,
-    /// Whether the client is not an IP address (a host name or junk).
-    pub client_not_address: bool,
+    pub user: Option<Text>,
+    /// The client's address; `None` when it is not one (a host name or
+    /// junk), which the row's flags say.
+    pub address: Option<IpAddr>,
     /// Whether some request's user agent claimed to be a crawler.
     pub claimed_crawler: bool,
     /// Matched requests in the window.
@@ -221,9 +222,9 @@ pub struct AccessorRow {
     /// Distinct status codes (`-` for none).
     pub statuses: BTreeSet<String>,
     /// Distinct canonical paths requested.
-    pub resources: BTreeSet<String>,
-    /// Distinct user agents.
-    pub user_agents: BTreeSet<String>,
+    pub resources: BTreeSet<Text>,
+    /// Distinct user agents (`-` for none).
+    pub user_agents: BTreeSet<Text>,
 }
 
 impl AccessorRow {
@@ -231,9 +232,9 @@ impl AccessorRow {
         AccessorRow {
             window: window.to_string(),
             class,
-            client: request.client.to_string(),
-            user: request.user.as_deref().map(String::from),
-            client_not_address: request.client_ip.is_none(),
+            client: request.client.clone(),
+            user: request.user.clone(),
+            address: request.client_ip,
             claimed_crawler: false,
             requests: 0,
             served: 0,
@@ -263,21 +264,38 @@ impl AccessorRow {
         }
         self.first_seen = self.first_seen.min(request.time);
         self.last_seen = self.last_seen.max(request.time);
-        let status = request.status.map_or("-".into(), |s| s.to_string());
-        insert_new(&mut self.statuses, &status);
-        insert_new(&mut self.resources, &request.path);
-        insert_new(
-            &mut self.user_agents,
-            request.user_agent.as_deref().unwrap_or("-"),
-        );
+        let mut digits = [b'-'; 5];
+        let status = status_text(request.status, &mut digits);
+        if !self.statuses.contains(status) {
+            self.statuses.insert(status.to_string());
+        }
+        if !self.resources.contains(&request.path) {
+            self.resources.insert(request.path.clone());
+        }
+        let agent = request.user_agent.as_deref().unwrap_or("-");
+        if !self.user_agents.contains(agent) {
+            let agent = request.user_agent.clone();
+            self.user_agents.insert(agent.unwrap_or_else(|| "-".into()));
+        }
     }
 }
 
-/// Inserts `value` into `set`, allocating only when it is new.
-fn insert_new(set: &mut BTreeSet<String>, value: &str) {
-    if !set.contains(value) {
-        set.insert(value.to_string());
+/// A status code as text (`-` for none), in `digits`: written for every
+/// request in a window, so without allocating.
+fn status_text(status: Option<u16>, digits: &mut [u8; 5]) -> &str {
+    let Some(mut value) = status else {
+        return "-";
+    };
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
     }
+    std::str::from_utf8(&digits[start..]).unwrap_or("-")
 }
 
 /// The unique accessors of one window, external first, most served first.
@@ -298,20 +316,22 @@ pub fn summarise_window(
             .add(request);
     }
     let mut rows: Vec<AccessorRow> = rows.into_values().collect();
-    rows.sort_by_cached_key(|r| {
-        // Ties are ordered by address (numerically), host names after.
-        let address = client_address(&r.client);
-        (
-            r.class,
-            std::cmp::Reverse(r.served),
-            std::cmp::Reverse(r.requests),
-            address.is_none(),
-            address,
-            r.client.clone(),
-            r.user.clone(),
-        )
-    });
+    rows.sort_by(|a, b| order(a).cmp(&order(b)));
     rows
+}
+
+/// Where a row goes: external first, most served, most requests; ties by
+/// address (numerically), host names after.
+fn order(r: &AccessorRow) -> impl Ord + '_ {
+    (
+        r.class,
+        std::cmp::Reverse(r.served),
+        std::cmp::Reverse(r.requests),
+        r.address.is_none(),
+        r.address,
+        &*r.client,
+        r.user.as_deref(),
+    )
 }
 
 #[cfg(test)]

@@ -286,7 +286,7 @@ fn accessor_row<W: io::Write>(cells: &mut Cells<'_, W>, row: &AccessorRow) -> io
     cells.number(row.resources.len() as u64)?;
     cells.number(row.user_agents.len() as u64)?;
     let flags = [
-        (row.client_not_address, "client_not_address"),
+        (row.address.is_none(), "client_not_address"),
         (row.claimed_crawler, "claimed_crawler"),
     ];
     let flags = flags.into_iter().filter(|(on, _)| *on);

@@ -372,7 +372,7 @@ fn window_reports<'a>(report: &'a Report<'_>) -> Vec<WindowReport<'a>> {
                 rows.iter()
                     .filter(|r| keep(r))
                     .map(|r| {
-                        let key = (r.client.as_str(), r.user.as_deref());
+                        let key = (&*r.client, r.user.as_deref());
                         let requests = by_accessor.get(&key).map_or(&[][..], Vec::as_slice);
                         accessor_report(report, r, requests)
                     })
