@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::accessors::{AccessorRow, Outcome};
 use crate::error::InputError;
 use crate::evidence::MatchedRequest;
@@ -29,7 +31,7 @@ pub const OUTPUT_FILES: [&str; 6] = [
 
 /// Writes every CSV output into `dir` (which must exist).
 pub fn write_all(report: &Report<'_>, dir: &Path) -> io::Result<()> {
-    write_requests(report, &mut writer(dir, OUTPUT_FILES[0])?)?;
+    write_requests(report, dir)?;
     write_accessors(report, &mut writer(dir, OUTPUT_FILES[1])?)?;
     write_files(report, &mut writer(dir, OUTPUT_FILES[2])?)?;
     write_unparsed(report, &mut writer(dir, OUTPUT_FILES[3])?)?;
@@ -182,13 +184,51 @@ pub const REQUEST_COLUMNS: [&str; 23] = [
     "duplicate_of",
 ];
 
-fn write_requests<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) -> io::Result<()> {
-    write_row(out, &REQUEST_COLUMNS.map(String::from))?;
-    let mut cells = Cells::new(out);
-    for request in &report.summary.requests {
+/// Rows of requests.csv rendered as one piece, on one thread.
+const ROWS_PER_PIECE: usize = 4096;
+
+/// Pieces rendered before they are written: bounds the memory held.
+const PIECES_AT_ONCE: usize = 32;
+
+/// requests.csv has a row per matched request at any time, the bulk of a
+/// large case's outputs: its rows are rendered in pieces on every core and
+/// written in order, so the file is the same for any thread count.
+fn write_requests(report: &Report<'_>, dir: &Path) -> io::Result<()> {
+    let mut file = std::fs::File::create(dir.join(OUTPUT_FILES[0]))?;
+    let mut header = ::csv::Writer::from_writer(&mut file);
+    write_row(&mut header, &REQUEST_COLUMNS.map(String::from))?;
+    finish(&mut header)?;
+    drop(header);
+    write_request_rows(report, ROWS_PER_PIECE, &mut file)
+}
+
+fn write_request_rows(
+    report: &Report<'_>,
+    rows_per_piece: usize,
+    out: &mut impl io::Write,
+) -> io::Result<()> {
+    let requests = &report.summary.requests;
+    for batch in requests.chunks(rows_per_piece * PIECES_AT_ONCE) {
+        let pieces: Vec<io::Result<Vec<u8>>> = batch
+            .par_chunks(rows_per_piece)
+            .map(|rows| request_rows(report, rows))
+            .collect();
+        for piece in pieces {
+            out.write_all(&piece?)?;
+        }
+    }
+    Ok(())
+}
+
+fn request_rows(report: &Report<'_>, requests: &[MatchedRequest]) -> io::Result<Vec<u8>> {
+    let mut piece = ::csv::WriterBuilder::new()
+        .buffer_capacity(WRITE_BUFFER)
+        .from_writer(Vec::new());
+    let mut cells = Cells::new(&mut piece);
+    for request in requests {
         request_row(&mut cells, report, request)?;
     }
-    finish(out)
+    piece.into_inner().map_err(|e| e.into_error())
 }
 
 fn request_row<W: io::Write>(
@@ -543,4 +583,33 @@ fn write_windows<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) 
         )?;
     }
     finish(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ScanConfig, ScanRequest};
+
+    #[test]
+    fn request_rows_are_the_same_in_any_pieces() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let config = ScanConfig::build(ScanRequest {
+            case_file: Some(repo.join("sample-logs/case.toml")),
+            inputs: vec![repo.join("sample-logs")],
+            ..ScanRequest::default()
+        })
+        .expect("the sample case");
+        let summary = crate::scan(&config, &crate::scan::Silent);
+        let report = Report::new(&config, &summary);
+        let rows = |per_piece: usize| {
+            let mut out = Vec::new();
+            write_request_rows(&report, per_piece, &mut out).expect("rows in memory");
+            out
+        };
+        let whole = rows(usize::MAX / PIECES_AT_ONCE);
+        assert!(summary.requests.len() > 3 && whole.len() > 100);
+        for per_piece in [1, 2, 3, ROWS_PER_PIECE] {
+            assert!(rows(per_piece) == whole, "{per_piece} rows per piece");
+        }
+    }
 }

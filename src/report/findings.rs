@@ -454,15 +454,23 @@ fn accessor_report<'a>(
     }
 }
 
-/// Writes findings.json and findings.md into `dir`.
+/// Writes findings.json and findings.md into `dir`, one on each of two
+/// threads (each file is still written whole by one).
 pub fn write(findings: &Findings<'_>, dir: &Path) -> io::Result<()> {
+    let (json, md) = rayon::join(
+        || write_json(findings, dir),
+        || std::fs::write(dir.join("findings.md"), markdown(findings)),
+    );
+    json.and(md)
+}
+
+fn write_json(findings: &Findings<'_>, dir: &Path) -> io::Result<()> {
     // Streamed: the JSON of a large case runs to tens of megabytes.
     let file = std::fs::File::create(dir.join("findings.json"))?;
     let mut json = io::BufWriter::with_capacity(1 << 20, file);
     serde_json::to_writer_pretty(&mut json, findings).map_err(io::Error::other)?;
     json.write_all(b"\n")?;
-    json.flush()?;
-    std::fs::write(dir.join("findings.md"), markdown(findings))
+    json.flush()
 }
 
 /// The findings in Markdown. Text from logs was escaped when it was kept;
