@@ -427,11 +427,41 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
         timeline: packed::unpack_timeline(&timeline).map_err(damaged)?,
         files,
     };
+    if let Some(problem) = dangling_reference(&summary, config.rules.rules().len()) {
+        return Err(DatabaseError::Invalid {
+            path,
+            message: problem,
+        });
+    }
     Ok(Loaded {
         config,
         summary,
         real_paths,
     })
+}
+
+/// A request, unparsed line or file that names a file or rule the database
+/// does not hold: the reports look them up, and a damaged database must be
+/// refused, not crash the run.
+fn dangling_reference(summary: &Summary, rules: usize) -> Option<String> {
+    let files = summary.files.len();
+    let missing = |file: usize| file >= files;
+    if let Some(r) = summary.requests.iter().find(|r| {
+        missing(r.location.file)
+            || r.duplicate_of.is_some_and(|d| missing(d.file))
+            || r.rule >= rules
+    }) {
+        return Some(format!(
+            "a request (file {}, line {}) names a file or rule that is not in the database",
+            r.location.file, r.location.line
+        ));
+    }
+    let unparsed = summary.unparsed.iter().map(|u| u.location.file);
+    let copies = summary.files.iter().filter_map(|f| f.duplicate_of);
+    unparsed
+        .chain(copies)
+        .find(|file| missing(*file))
+        .map(|file| format!("file {file} is named but not in the database"))
 }
 
 enum LoadError {

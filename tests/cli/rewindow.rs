@@ -351,6 +351,16 @@ fn a_damaged_or_older_database_is_refused_with_a_reason() {
         let output = Command::new("sqlite3").arg(&db).arg(statement).output();
         assert!(output.expect("sqlite3").status.success(), "{statement}");
     };
+    sql("DELETE FROM files");
+    let dangling = rewindow(first.out.path(), &[]);
+    assert_eq!(dangling.code, 2);
+    assert!(
+        dangling
+            .stderr
+            .contains("names a file or rule that is not in the database"),
+        "{}",
+        dangling.stderr
+    );
     sql("UPDATE packed SET data = X'05' WHERE name = 'requests'");
     let damaged = rewindow(first.out.path(), &[]);
     assert_eq!(damaged.code, 2);
