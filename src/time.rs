@@ -42,19 +42,20 @@ impl Timestamp {
         }
         let (days, seconds) = (self.0.div_euclid(86_400), self.0.rem_euclid(86_400));
         let (year, month, day) = civil_from_days(days);
+        // Small unsigned numbers from here on: two digits at a time.
+        let (year, seconds) = (year as u32, seconds as u32);
         let mut bytes = *b"0000-00-00T00:00:00Z";
-        let mut put = |at: usize, width: usize, mut value: i64| {
-            for i in (at..at + width).rev() {
-                bytes[i] = b'0' + (value % 10) as u8;
-                value /= 10;
-            }
+        let mut put = |at: usize, value: u32| {
+            bytes[at] = b'0' + (value / 10) as u8;
+            bytes[at + 1] = b'0' + (value % 10) as u8;
         };
-        put(0, 4, year);
-        put(5, 2, month);
-        put(8, 2, day);
-        put(11, 2, seconds / 3600);
-        put(14, 2, seconds / 60 % 60);
-        put(17, 2, seconds % 60);
+        put(0, year / 100);
+        put(2, year % 100);
+        put(5, month as u32);
+        put(8, day as u32);
+        put(11, seconds / 3600);
+        put(14, seconds / 60 % 60);
+        put(17, seconds % 60);
         Some(Rfc3339(bytes))
     }
 

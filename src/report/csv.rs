@@ -32,7 +32,7 @@ pub const OUTPUT_FILES: [&str; 6] = [
 /// Writes every CSV output into `dir` (which must exist).
 pub fn write_all(report: &Report<'_>, dir: &Path) -> io::Result<()> {
     write_requests(report, dir)?;
-    write_accessors(report, &mut writer(dir, OUTPUT_FILES[1])?)?;
+    write_accessors(report, dir)?;
     write_files(report, &mut writer(dir, OUTPUT_FILES[2])?)?;
     write_unparsed(report, &mut writer(dir, OUTPUT_FILES[3])?)?;
     write_coverage(report, &mut writer(dir, OUTPUT_FILES[4])?)?;
@@ -51,40 +51,76 @@ fn writer(dir: &Path, name: &str) -> io::Result<::csv::Writer<std::fs::File>> {
         .from_writer(file))
 }
 
-/// Writes a row cell by cell, from text that already exists: rows with
-/// one cell per field and one row per request are written without building
-/// a string for each cell. Text cells pass through `csv_cell`, as in
-/// `write_row`; numbers need not (a plain number is never neutralised).
-struct Cells<'w, W: io::Write> {
-    out: &'w mut ::csv::Writer<W>,
+/// Writes rows cell by cell, from text that already exists, for the files
+/// with a row per request or accessor: tens of megabytes for a large case.
+/// Text cells pass through `csv_cell`, as in `write_row`; numbers need not
+/// (a plain number is never neutralised).
+///
+/// Cells are quoted exactly as the csv crate quotes them by default (and
+/// as `write_row` does): only a cell holding `,`, `"`, CR or LF is put in
+/// quotes, with each `"` doubled. Written here because the crate examines
+/// every byte on its own, which was the largest part of a re-run's time;
+/// `quotes_as_the_csv_crate_does` holds the two to the same bytes. Rows
+/// always have several cells, so the crate's one special case, a row of
+/// one empty cell, never arises.
+struct Cells<W: io::Write> {
+    out: W,
+    buffer: Vec<u8>,
+    /// Whether the current row has a cell yet.
+    in_row: bool,
     /// Reused for cells joined from several words.
     joined: String,
 }
 
-impl<'w, W: io::Write> Cells<'w, W> {
-    fn new(out: &'w mut ::csv::Writer<W>) -> Cells<'w, W> {
+impl<W: io::Write> Cells<W> {
+    fn new(out: W) -> Cells<W> {
         Cells {
             out,
+            buffer: Vec::with_capacity(WRITE_BUFFER + (64 << 10)),
+            in_row: false,
             joined: String::new(),
         }
     }
 
-    fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.out.write_field(bytes).map_err(io::Error::other)
+    fn raw(&mut self, bytes: &[u8]) {
+        if !needs_quotes(bytes) {
+            return self.plain(bytes);
+        }
+        self.separate();
+        self.buffer.push(b'"');
+        for part in bytes.split_inclusive(|b| *b == b'"') {
+            self.buffer.extend_from_slice(part);
+            if part.ends_with(b"\"") {
+                self.buffer.push(b'"');
+            }
+        }
+        self.buffer.push(b'"');
     }
 
-    fn text(&mut self, text: &str) -> io::Result<()> {
-        self.out
-            .write_field(csv_cell(text).as_bytes())
-            .map_err(io::Error::other)
+    /// A cell this module wrote itself (digits, times, fixed words), which
+    /// holds nothing to quote or neutralise.
+    fn plain(&mut self, bytes: &[u8]) {
+        self.separate();
+        self.buffer.extend_from_slice(bytes);
+    }
+
+    fn separate(&mut self) {
+        if self.in_row {
+            self.buffer.push(b',');
+        }
+        self.in_row = true;
+    }
+
+    fn text(&mut self, text: &str) {
+        self.raw(csv_cell(text).as_bytes());
     }
 
     /// `-` for a field that was not logged.
-    fn opt(&mut self, text: Option<&str>) -> io::Result<()> {
-        self.text(text.unwrap_or("-"))
+    fn opt(&mut self, text: Option<&str>) {
+        self.text(text.unwrap_or("-"));
     }
 
-    fn number(&mut self, mut value: u64) -> io::Result<()> {
+    fn number(&mut self, mut value: u64) {
         let mut digits = [0u8; 20];
         let mut start = digits.len();
         loop {
@@ -95,28 +131,24 @@ impl<'w, W: io::Write> Cells<'w, W> {
                 break;
             }
         }
-        self.raw(&digits[start..])
+        self.plain(&digits[start..]);
     }
 
-    fn opt_number(&mut self, value: Option<u64>) -> io::Result<()> {
+    fn opt_number(&mut self, value: Option<u64>) {
         match value {
             Some(value) => self.number(value),
-            None => self.raw(b"-"),
+            None => self.plain(b"-"),
         }
     }
 
-    fn time(&mut self, time: Timestamp) -> io::Result<()> {
+    fn time(&mut self, time: Timestamp) {
         match time.rfc3339() {
-            Some(text) => self.text(text.as_str()),
+            Some(text) => self.plain(text.as_str().as_bytes()),
             None => self.text(&time.to_rfc3339()),
         }
     }
 
-    fn joined<'a>(
-        &mut self,
-        words: impl Iterator<Item = &'a str>,
-        separator: char,
-    ) -> io::Result<()> {
+    fn joined<'a>(&mut self, words: impl Iterator<Item = &'a str>, separator: char) {
         let mut joined = std::mem::take(&mut self.joined);
         joined.clear();
         for (i, word) in words.enumerate() {
@@ -125,15 +157,25 @@ impl<'w, W: io::Write> Cells<'w, W> {
             }
             joined.push_str(word);
         }
-        let written = self.text(&joined);
+        self.text(&joined);
         self.joined = joined;
-        written
     }
 
     fn end(&mut self) -> io::Result<()> {
-        self.out
-            .write_record(None::<&[u8]>)
-            .map_err(io::Error::other)
+        self.buffer.push(b'\n');
+        self.in_row = false;
+        if self.buffer.len() >= WRITE_BUFFER {
+            self.out.write_all(&self.buffer)?;
+            self.buffer.clear();
+        }
+        Ok(())
+    }
+
+    /// Writes what is left; returns the destination.
+    fn finish(mut self) -> io::Result<W> {
+        self.out.write_all(&self.buffer)?;
+        self.out.flush()?;
+        Ok(self.out)
     }
 }
 
@@ -147,6 +189,39 @@ fn write_row<W: io::Write>(out: &mut ::csv::Writer<W>, cells: &[String]) -> io::
 
 fn finish<W: io::Write>(out: &mut ::csv::Writer<W>) -> io::Result<()> {
     out.flush()
+}
+
+/// Whether a cell must be quoted: it holds `,`, `"`, CR or LF. Checked
+/// eight bytes at a time, as one word, because every cell of requests.csv
+/// is checked; a byte is one of the four when its XOR with it is zero.
+fn needs_quotes(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGHS: u64 = ONES << 7;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
+    let special = |word: u64| {
+        [b',', b'"', b'\r', b'\n'].iter().fold(false, |found, c| {
+            found | zero_byte(word ^ (ONES * u64::from(*c)))
+        })
+    };
+    let mut words = bytes.chunks_exact(8);
+    let word = |chunk: &[u8]| {
+        // Padding with NUL, which is none of the four.
+        let mut eight = [0u8; 8];
+        eight[..chunk.len()].copy_from_slice(chunk);
+        u64::from_ne_bytes(eight)
+    };
+    words.by_ref().any(|chunk| special(word(chunk))) || special(word(words.remainder()))
+}
+
+/// A header row written through the csv crate, like every other row of
+/// the small files.
+fn write_header(out: &mut impl io::Write, columns: &[&str]) -> io::Result<()> {
+    let mut header = ::csv::Writer::from_writer(out);
+    write_row(
+        &mut header,
+        &columns.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+    )?;
+    finish(&mut header)
 }
 
 fn opt(value: Option<&str>) -> String {
@@ -195,10 +270,7 @@ const PIECES_AT_ONCE: usize = 32;
 /// written in order, so the file is the same for any thread count.
 fn write_requests(report: &Report<'_>, dir: &Path) -> io::Result<()> {
     let mut file = std::fs::File::create(dir.join(OUTPUT_FILES[0]))?;
-    let mut header = ::csv::Writer::from_writer(&mut file);
-    write_row(&mut header, &REQUEST_COLUMNS.map(String::from))?;
-    finish(&mut header)?;
-    drop(header);
+    write_header(&mut file, &REQUEST_COLUMNS)?;
     write_request_rows(report, ROWS_PER_PIECE, &mut file)
 }
 
@@ -221,49 +293,46 @@ fn write_request_rows(
 }
 
 fn request_rows(report: &Report<'_>, requests: &[MatchedRequest]) -> io::Result<Vec<u8>> {
-    let mut piece = ::csv::WriterBuilder::new()
-        .buffer_capacity(WRITE_BUFFER)
-        .from_writer(Vec::new());
-    let mut cells = Cells::new(&mut piece);
+    let mut cells = Cells::new(Vec::new());
     for request in requests {
         request_row(&mut cells, report, request)?;
     }
-    piece.into_inner().map_err(|e| e.into_error())
+    cells.finish()
 }
 
 fn request_row<W: io::Write>(
-    cells: &mut Cells<'_, W>,
+    cells: &mut Cells<W>,
     report: &Report<'_>,
     r: &MatchedRequest,
 ) -> io::Result<()> {
     let config = report.config;
     let outcome = Outcome::of_status(r.status);
-    cells.text(&report.summary.files[r.location.file].input.display)?;
-    cells.number(r.location.line)?;
-    cells.number(r.location.offset)?;
-    cells.time(r.time)?;
-    cells.text(&r.client)?;
-    cells.opt(r.forwarded.as_deref())?;
-    cells.opt(r.user.as_deref())?;
-    cells.opt(r.vhost.as_deref())?;
-    cells.text(&r.method)?;
-    cells.text(&r.target)?;
-    cells.text(&r.path)?;
-    cells.opt(r.query.as_deref())?;
-    cells.opt_number(r.status.map(u64::from))?;
-    cells.opt_number(r.bytes)?;
-    cells.opt(r.referer.as_deref())?;
-    cells.opt(r.user_agent.as_deref())?;
-    cells.text(&config.rules.rules()[r.rule].spec)?;
-    cells.joined(via_names(r.via), '+')?;
-    cells.text(config.authorised.classify_request(r).name())?;
-    cells.text(outcome.name())?;
+    cells.text(&report.summary.files[r.location.file].input.display);
+    cells.number(r.location.line);
+    cells.number(r.location.offset);
+    cells.time(r.time);
+    cells.text(&r.client);
+    cells.opt(r.forwarded.as_deref());
+    cells.opt(r.user.as_deref());
+    cells.opt(r.vhost.as_deref());
+    cells.text(&r.method);
+    cells.text(&r.target);
+    cells.text(&r.path);
+    cells.opt(r.query.as_deref());
+    cells.opt_number(r.status.map(u64::from));
+    cells.opt_number(r.bytes);
+    cells.opt(r.referer.as_deref());
+    cells.opt(r.user_agent.as_deref());
+    cells.text(&config.rules.rules()[r.rule].spec);
+    cells.joined(via_names(r.via), '+');
+    cells.plain(config.authorised.classify_request(r).name().as_bytes());
+    cells.plain(outcome.name().as_bytes());
     let windows = report.windows.iter().filter(|w| w.contains(r.time));
-    cells.joined(windows.map(|w| w.name.as_str()), ';')?;
-    cells.joined(request_flags(r, outcome), ';')?;
+    cells.joined(windows.map(|w| w.name.as_str()), ';');
+    cells.joined(request_flags(r, outcome), ';');
     match r.duplicate_of {
-        Some(at) => cells.text(&report.summary.place(at))?,
-        None => cells.raw(b"")?,
+        Some(at) => cells.text(&report.summary.place(at)),
+        None => cells.plain(b""),
     }
     cells.end()
 }
@@ -299,38 +368,36 @@ pub const ACCESSOR_COLUMNS: [&str; 15] = [
     "flags",
 ];
 
-fn write_accessors<W: io::Write>(
-    report: &Report<'_>,
-    out: &mut ::csv::Writer<W>,
-) -> io::Result<()> {
-    write_row(out, &ACCESSOR_COLUMNS.map(String::from))?;
-    let mut cells = Cells::new(out);
+fn write_accessors(report: &Report<'_>, dir: &Path) -> io::Result<()> {
+    let mut file = std::fs::File::create(dir.join(OUTPUT_FILES[1]))?;
+    write_header(&mut file, &ACCESSOR_COLUMNS)?;
+    let mut cells = Cells::new(file);
     for row in report.accessors.iter().flatten() {
         accessor_row(&mut cells, row)?;
     }
-    finish(out)
+    cells.finish().map(drop)
 }
 
-fn accessor_row<W: io::Write>(cells: &mut Cells<'_, W>, row: &AccessorRow) -> io::Result<()> {
-    cells.text(&row.window)?;
-    cells.text(row.class.name())?;
-    cells.text(&row.client)?;
-    cells.opt(row.user.as_deref())?;
+fn accessor_row<W: io::Write>(cells: &mut Cells<W>, row: &AccessorRow) -> io::Result<()> {
+    cells.text(&row.window);
+    cells.plain(row.class.name().as_bytes());
+    cells.text(&row.client);
+    cells.opt(row.user.as_deref());
     for count in [row.requests, row.served, row.denied, row.other] {
-        cells.number(count)?;
+        cells.number(count);
     }
-    cells.time(row.first_seen)?;
-    cells.time(row.last_seen)?;
-    cells.number(row.bytes_served)?;
-    cells.joined(row.statuses.iter().map(String::as_str), ';')?;
-    cells.number(row.resources.len() as u64)?;
-    cells.number(row.user_agents.len() as u64)?;
+    cells.time(row.first_seen);
+    cells.time(row.last_seen);
+    cells.number(row.bytes_served);
+    cells.joined(row.statuses.iter().map(String::as_str), ';');
+    cells.number(row.resources.len() as u64);
+    cells.number(row.user_agents.len() as u64);
     let flags = [
         (row.address.is_none(), "client_not_address"),
         (row.claimed_crawler, "claimed_crawler"),
     ];
     let flags = flags.into_iter().filter(|(on, _)| *on);
-    cells.joined(flags.map(|(_, name)| name), ';')?;
+    cells.joined(flags.map(|(_, name)| name), ';');
     cells.end()
 }
 
@@ -589,6 +656,50 @@ fn write_windows<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) 
 mod tests {
     use super::*;
     use crate::config::{ScanConfig, ScanRequest};
+
+    #[test]
+    fn quotes_as_the_csv_crate_does() {
+        let table: &[&[&str]] = &[
+            &["plain", "1", "-"],
+            &["", "", ""],
+            &["a,b", "say \"hi\"", "\"", "\"\"x"],
+            &["line\nbreak", "carriage\rreturn", "both\r\n", ","],
+            &["caf\u{e9}", "'=1+1", "tab\there", "\\\"slash"],
+            &[
+                "12345678,",
+                "1234567,8",
+                "12345678901234\r",
+                "\n2345678901234567",
+            ],
+            &["\x00\x7f\u{80}\u{ff}", "\u{2c}\u{22}", "0123456789abcdefg"],
+        ];
+        for row in table {
+            let mut ours = Cells::new(Vec::new());
+            for cell in *row {
+                ours.raw(cell.as_bytes());
+            }
+            ours.end().expect("in memory");
+            let mut theirs = ::csv::Writer::from_writer(Vec::new());
+            theirs.write_record(*row).expect("in memory");
+            let theirs = theirs.into_inner().expect("in memory");
+            assert_eq!(ours.finish().expect("in memory"), theirs, "{row:?}");
+        }
+    }
+
+    #[test]
+    fn finds_every_byte_that_needs_quotes_wherever_it_is() {
+        for byte in 0..=255u8 {
+            let special = matches!(byte, b',' | b'"' | b'\r' | b'\n');
+            for len in 1..20 {
+                for at in 0..len {
+                    let mut cell = vec![b'a'; len];
+                    cell[at] = byte;
+                    assert_eq!(needs_quotes(&cell), special, "{byte} at {at} of {len}");
+                }
+            }
+        }
+        assert!(!needs_quotes(b""));
+    }
 
     #[test]
     fn request_rows_are_the_same_in_any_pieces() {
