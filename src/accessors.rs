@@ -318,7 +318,9 @@ pub fn summarise_window(
             .add(request);
     }
     let mut rows: Vec<AccessorRow> = rows.into_values().collect();
-    rows.sort_by(|a, b| order(a).cmp(&order(b)));
+    // No two rows have the same key (client and user tell them apart), so
+    // an unstable sort gives the one order there is, and faster.
+    rows.sort_unstable_by(|a, b| order(a).cmp(&order(b)));
     rows
 }
 

@@ -420,11 +420,15 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
     };
     let requests = load_packed(&db, "requests").map_err(sqlite)?;
     let timeline = load_packed(&db, "timeline").map_err(sqlite)?;
+    let (requests, timeline) = rayon::join(
+        || packed::unpack_requests(&requests),
+        || packed::unpack_timeline(&timeline),
+    );
     let summary = Summary {
-        requests: packed::unpack_requests(&requests).map_err(damaged)?,
+        requests: requests.map_err(damaged)?,
         unparsed: load_unparsed(&db).map_err(sqlite)?,
         problems: load_problems(&db).map_err(sqlite)?,
-        timeline: packed::unpack_timeline(&timeline).map_err(damaged)?,
+        timeline: timeline.map_err(damaged)?,
         files,
     };
     if let Some(problem) = dangling_reference(&summary, config.rules.rules().len()) {

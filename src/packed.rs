@@ -12,6 +12,8 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
+use rayon::prelude::*;
+
 use crate::accessors::client_address;
 use crate::coverage::Timeline;
 use crate::evidence::{Location, MatchedRequest, Text};
@@ -63,20 +65,37 @@ const HAS_BYTES: u64 = 2;
 const HAS_DUPLICATE: u64 = 4;
 const CLAIMED_CRAWLER: u64 = 8;
 
-/// The requests: the table of distinct strings, then one record each.
+/// Requests packed as one part, decoded on one thread: parts are decoded
+/// on every core at once.
+const REQUESTS_PER_PART: usize = 8192;
+
+/// The requests: the table of distinct strings, the number of requests,
+/// then parts of up to `REQUESTS_PER_PART` records, each led by its number
+/// of records and its length in bytes.
 pub fn pack_requests(requests: &[MatchedRequest]) -> Vec<u8> {
+    pack_requests_in_parts(requests, REQUESTS_PER_PART)
+}
+
+fn pack_requests_in_parts(requests: &[MatchedRequest], per_part: usize) -> Vec<u8> {
     let mut strings = Interner::default();
-    let mut records = Packer::default();
-    let mut previous = 0;
-    for r in requests {
-        pack_request(&mut records, &mut strings, r, previous);
-        previous = r.time.0;
+    let mut parts = Packer::default();
+    for part in requests.chunks(per_part) {
+        let mut records = Packer::default();
+        // Times are deltas within a part, so that each decodes alone.
+        let mut previous = 0;
+        for r in part {
+            pack_request(&mut records, &mut strings, r, previous);
+            previous = r.time.0;
+        }
+        parts.uint(part.len() as u64);
+        parts.uint(records.bytes.len() as u64);
+        parts.bytes.extend_from_slice(&records.bytes);
     }
     let mut out = Packer::default();
     out.uint(strings.indexes.len() as u64);
     out.bytes.extend_from_slice(&strings.table.bytes);
     out.uint(requests.len() as u64);
-    out.bytes.extend_from_slice(&records.bytes);
+    out.bytes.extend_from_slice(&parts.bytes);
     out.bytes
 }
 
@@ -126,23 +145,55 @@ fn pack_request<'a>(
 }
 
 /// Reads what `pack_requests` wrote. Each distinct string is allocated
-/// once, and each distinct client parsed as an address once.
+/// and parsed as an address once; the parts are decoded in parallel.
 pub fn unpack_requests(data: &[u8]) -> Result<Vec<MatchedRequest>, Damaged> {
     let mut input = Unpacker::new(data, "requests");
     let count = input.count()?;
-    let mut strings = Vec::with_capacity(count);
+    let mut texts = Vec::with_capacity(count);
     for _ in 0..count {
-        strings.push(Text::from(input.text()?));
+        texts.push(Text::from(input.text()?));
     }
-    let mut table = Strings {
-        texts: strings,
-        addresses: vec![None; count],
-    };
+    let addresses = texts.par_iter().map(|t| client_address(t)).collect();
+    let strings = Strings { texts, addresses };
     let count = input.count()?;
+    let mut parts = Vec::new();
+    let mut listed = 0usize;
+    while listed < count {
+        let records = input.count()?;
+        let len = input.count()?;
+        let start = input.at;
+        input.take(len)?;
+        parts.push((records, &data[..input.at], start));
+        listed = listed.saturating_add(records.max(1));
+    }
+    input.end()?;
+    let parts: Vec<Vec<MatchedRequest>> = parts
+        .into_par_iter()
+        .map(|(records, data, start)| unpack_part(records, data, start, &strings))
+        .collect::<Result<_, _>>()?;
     let mut requests = Vec::with_capacity(count);
+    for part in parts {
+        requests.extend(part);
+    }
+    if requests.len() != count {
+        return Err(input.damaged());
+    }
+    Ok(requests)
+}
+
+/// Decodes one part: `records` records from `data[start..]` to its end.
+fn unpack_part(
+    records: usize,
+    data: &[u8],
+    start: usize,
+    strings: &Strings,
+) -> Result<Vec<MatchedRequest>, Damaged> {
+    let mut input = Unpacker::new(data, "requests");
+    input.at = start;
+    let mut requests = Vec::with_capacity(records);
     let mut time = 0i64;
-    for _ in 0..count {
-        let request = unpack_request(&mut input, &mut table, time)?;
+    for _ in 0..records {
+        let request = unpack_request(&mut input, strings, time)?;
         time = request.time.0;
         requests.push(request);
     }
@@ -152,7 +203,7 @@ pub fn unpack_requests(data: &[u8]) -> Result<Vec<MatchedRequest>, Damaged> {
 
 fn unpack_request(
     input: &mut Unpacker<'_>,
-    strings: &mut Strings,
+    strings: &Strings,
     previous: i64,
 ) -> Result<MatchedRequest, Damaged> {
     let has = input.uint()?;
@@ -160,7 +211,7 @@ fn unpack_request(
     let time = Timestamp(previous.wrapping_add(input.int()?));
     let client_index = input.index(strings.texts.len())?;
     let client = strings.texts[client_index].clone();
-    let client_ip = *strings.addresses[client_index].get_or_insert_with(|| client_address(&client));
+    let client_ip = strings.addresses[client_index];
     let method = strings.text(input)?;
     let target = strings.text(input)?;
     let path = strings.text(input)?;
@@ -225,10 +276,11 @@ impl<'a> Interner<'a> {
     }
 }
 
-/// Strings while unpacking, with each client's address once parsed.
+/// Strings while unpacking, each with its address when it is one (a
+/// client is looked up here, not parsed again for every request).
 struct Strings {
     texts: Vec<Text>,
-    addresses: Vec<Option<Option<IpAddr>>>,
+    addresses: Vec<Option<IpAddr>>,
 }
 
 impl Strings {
@@ -427,6 +479,10 @@ mod tests {
     fn requests_come_back_as_they_went_in() {
         assert_eq!(unpack_requests(&pack_requests(&requests())), Ok(requests()));
         assert_eq!(unpack_requests(&pack_requests(&[])), Ok(Vec::new()));
+        for per_part in [1, 3] {
+            let data = pack_requests_in_parts(&requests(), per_part);
+            assert_eq!(unpack_requests(&data), Ok(requests()), "{per_part} a part");
+        }
     }
 
     #[test]
@@ -451,10 +507,15 @@ mod tests {
 
     #[test]
     fn damaged_copies_are_refused_not_guessed() {
-        let data = pack_requests(&requests());
-        for len in 0..data.len() {
-            assert!(unpack_requests(&data[..len]).is_err(), "cut at {len}");
+        for data in [
+            pack_requests(&requests()),
+            pack_requests_in_parts(&requests(), 1),
+        ] {
+            for len in 0..data.len() {
+                assert!(unpack_requests(&data[..len]).is_err(), "cut at {len}");
+            }
         }
+        let data = pack_requests(&requests());
         let mut longer = data.clone();
         longer.push(0);
         assert!(unpack_requests(&longer).is_err());
