@@ -692,20 +692,20 @@ struct Code<'t>(&'t str);
 impl fmt::Display for Code<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = self.0;
-        let longest_run = if text.contains('`') {
-            text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
-        } else {
-            0
-        };
+        if !text.contains('`') {
+            // The usual case, written without formatting machinery: the
+            // findings of a large case hold hundreds of thousands of spans.
+            f.write_char('`')?;
+            f.write_str(text)?;
+            return f.write_char('`');
+        }
+        let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
         let pad = if text.starts_with('`') || text.ends_with('`') {
             " "
         } else {
             ""
         };
-        let fence = match longest_run {
-            0 => std::borrow::Cow::Borrowed("`"),
-            n => std::borrow::Cow::Owned("`".repeat(n + 1)),
-        };
+        let fence = "`".repeat(longest_run + 1);
         write!(f, "{fence}{pad}{text}{pad}{fence}")
     }
 }
