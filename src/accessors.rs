@@ -193,8 +193,8 @@ pub fn claims_crawler(user_agent: &str) -> bool {
 /// One row of `accessors.csv`: a unique accessor inside one window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessorRow {
-    /// The window.
-    pub window: String,
+    /// The window (its name, shared by all its rows).
+    pub window: Text,
     /// External or authorised.
     pub class: Class,
     /// The client as logged.
@@ -229,9 +229,9 @@ pub struct AccessorRow {
 }
 
 impl AccessorRow {
-    fn new(window: &str, class: Class, request: &MatchedRequest) -> AccessorRow {
+    fn new(window: &Text, class: Class, request: &MatchedRequest) -> AccessorRow {
         AccessorRow {
-            window: window.to_string(),
+            window: window.clone(),
             class,
             client: request.client.clone(),
             user: request.user.clone(),
@@ -331,9 +331,10 @@ pub fn summarise_window(
     // merged: a window can hold most of 100,000 requests, and how they are
     // cut changes no count, time or set.
     let part = requests.len().div_ceil(rayon::current_num_threads()).max(1);
+    let name = Text::from(window.name.as_str());
     let rows = requests
         .par_chunks(part)
-        .map(|part| summarise_part(window, part, authorised))
+        .map(|part| summarise_part(window, &name, part, authorised))
         .reduce(RowMap::new, merge_parts);
     let rows: Vec<AccessorRow> = rows.into_values().collect();
     // Positions are sorted, not the rows: a row is a few hundred bytes, and
@@ -348,6 +349,7 @@ pub fn summarise_window(
 
 fn summarise_part<'r>(
     window: &Window,
+    name: &Text,
     requests: &'r [MatchedRequest],
     authorised: &Authorised,
 ) -> RowMap<'r> {
@@ -358,7 +360,7 @@ fn summarise_part<'r>(
     for request in counted {
         let class = authorised.classify_request(request);
         rows.entry((class, &request.client, request.user.as_deref()))
-            .or_insert_with(|| AccessorRow::new(&window.name, class, request))
+            .or_insert_with(|| AccessorRow::new(name, class, request))
             .add(request);
     }
     rows
