@@ -347,38 +347,23 @@ fn without_hashes_only_the_hashes_are_missing_and_verify_refuses() {
 fn a_damaged_or_older_database_is_refused_with_a_reason() {
     let first = scan(&SAMPLE);
     let db = first.out.path().join("evidence.sqlite");
-    let sql = |statement: &str| {
+    let refused_after = |statement: &str, reason: &str| {
         let output = Command::new("sqlite3").arg(&db).arg(statement).output();
         assert!(output.expect("sqlite3").status.success(), "{statement}");
+        let run = rewindow(first.out.path(), &[]);
+        assert_eq!(run.code, 2, "{statement}");
+        assert!(run.stderr.contains(reason), "{statement}: {}", run.stderr);
     };
-    sql("DELETE FROM files");
-    let dangling = rewindow(first.out.path(), &[]);
-    assert_eq!(dangling.code, 2);
-    assert!(
-        dangling
-            .stderr
-            .contains("names a file or rule that is not in the database"),
-        "{}",
-        dangling.stderr
+    refused_after(
+        "DELETE FROM files",
+        "names a file or rule that is not in the database",
     );
-    sql("UPDATE packed SET data = X'05' WHERE name = 'requests'");
-    let damaged = rewindow(first.out.path(), &[]);
-    assert_eq!(damaged.code, 2);
-    assert!(
-        damaged
-            .stderr
-            .contains("its packed copy of the scan cannot be read; scan again: the packed requests is damaged at byte 1"),
-        "{}",
-        damaged.stderr
+    refused_after(
+        "UPDATE packed SET data = X'05' WHERE name = 'requests'",
+        "its packed copy of the scan cannot be read; scan again: the packed requests is damaged at byte 1",
     );
-    sql("UPDATE case_run SET value = '1' WHERE key = 'schema_version'");
-    let older = rewindow(first.out.path(), &[]);
-    assert_eq!(older.code, 2);
-    assert!(
-        older
-            .stderr
-            .contains("schema version Some(\"1\"), this build reads 2"),
-        "{}",
-        older.stderr
+    refused_after(
+        "UPDATE case_run SET value = '1' WHERE key = 'schema_version'",
+        "schema version Some(\"1\"), this build reads 2",
     );
 }
