@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, MAIN_DB, OptionalExtension, Transaction, params};
 
 use crate::accessors::{Authorised, Outcome};
 use crate::config::{DEFAULT_MAX_GAP, ScanConfig};
@@ -641,13 +641,23 @@ fn load_problems(db: &Connection) -> rusqlite::Result<Vec<InputError>> {
         .collect())
 }
 
-/// The pieces of a packed copy, joined.
+/// The pieces of a packed copy, joined. Read as blobs, straight into one
+/// buffer: selecting the values would have SQLite copy each first, and the
+/// copy of a large case is megabytes.
 fn load_packed(db: &Connection, name: &str) -> rusqlite::Result<Vec<u8>> {
-    let mut stmt = db.prepare("SELECT data FROM packed WHERE name = ?1 ORDER BY id")?;
-    let mut rows = stmt.query([name])?;
-    let mut data = Vec::new();
-    while let Some(row) = rows.next()? {
-        data.extend_from_slice(row.get_ref(0)?.as_blob()?);
+    let mut stmt = db.prepare("SELECT id, length(data) FROM packed WHERE name = ?1 ORDER BY id")?;
+    let parts = stmt
+        .query_map([name], |r| {
+            let len: i64 = r.get(1)?;
+            Ok((r.get::<_, i64>(0)?, usize::try_from(len).unwrap_or(0)))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut data = vec![0; parts.iter().map(|(_, len)| len).sum()];
+    let mut at = 0;
+    for (id, len) in parts {
+        let blob = db.blob_open(MAIN_DB, c"packed", c"data", id, true)?;
+        blob.read_at_exact(&mut data[at..at + len], 0)?;
+        at += len;
     }
     Ok(data)
 }
