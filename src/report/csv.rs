@@ -276,8 +276,10 @@ pub const REQUEST_COLUMNS: [&str; 23] = [
 /// Rows of requests.csv rendered as one piece, on one thread.
 const ROWS_PER_PIECE: usize = 4096;
 
-/// Pieces rendered before they are written: bounds the memory held.
-const PIECES_AT_ONCE: usize = 32;
+/// Pieces rendered before they are written: a few per core. Few pieces
+/// held at once keep the memory small and let it be reused from one batch
+/// to the next (measured: less time in page faults than rendering all).
+const PIECES_AT_ONCE: usize = 4;
 
 /// requests.csv has a row per matched request at any time, the bulk of a
 /// large case's outputs: its rows are rendered in pieces on every core and
