@@ -7,15 +7,17 @@
 //! threshold, because a missed gap would let "no evidence of access" stand on
 //! logs that were not there.
 
-use std::collections::BTreeMap;
-
 use crate::time::Timestamp;
 use crate::window::Window;
 
 /// Parsed lines per minute (minutes since the epoch), across all inputs.
+///
+/// Kept as one vector sorted by minute, each minute once: a year is
+/// 525,600 minutes, and a re-run rebuilds it from evidence.sqlite, where a
+/// sorted vector is one allocation and a tree would be thousands.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Timeline {
-    minutes: BTreeMap<i64, u64>,
+    minutes: Vec<(i64, u64)>,
 }
 
 /// The minute a time falls in.
@@ -24,25 +26,39 @@ pub fn minute_of(t: Timestamp) -> i64 {
 }
 
 impl Timeline {
-    /// Adds `lines` parsed lines in `minute`.
-    pub fn add(&mut self, minute: i64, lines: u64) {
-        *self.minutes.entry(minute).or_insert(0) += lines;
+    /// The timeline of `(minute, lines)` counts in any order; counts of the
+    /// same minute are added.
+    pub fn from_counts(counts: impl IntoIterator<Item = (i64, u64)>) -> Timeline {
+        let mut minutes: Vec<(i64, u64)> = counts.into_iter().collect();
+        // Counts arrive in long sorted runs (one per file), which the sort
+        // merges rather than sorting from scratch.
+        minutes.sort_by_key(|(minute, _)| *minute);
+        minutes.dedup_by(|next, kept| {
+            let same = next.0 == kept.0;
+            if same {
+                kept.1 += next.1;
+            }
+            same
+        });
+        Timeline { minutes }
     }
 
     /// Takes back `lines` parsed lines counted in `minute` (lines found to
     /// repeat lines of another file); a minute left with none goes.
     pub fn remove(&mut self, minute: i64, lines: u64) {
-        if let Some(n) = self.minutes.get_mut(&minute) {
-            *n = n.saturating_sub(lines);
-            if *n == 0 {
-                self.minutes.remove(&minute);
-            }
+        let Ok(at) = self.minutes.binary_search_by_key(&minute, |&(m, _)| m) else {
+            return;
+        };
+        let n = &mut self.minutes[at].1;
+        *n = n.saturating_sub(lines);
+        if *n == 0 {
+            self.minutes.remove(at);
         }
     }
 
     /// The minutes with parsed lines, in order, and their counts.
-    pub fn minutes(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
-        self.minutes.iter().map(|(m, n)| (*m, *n))
+    pub fn minutes(&self) -> impl ExactSizeIterator<Item = (i64, u64)> + '_ {
+        self.minutes.iter().copied()
     }
 
     /// Whether no line was parsed.
@@ -52,8 +68,11 @@ impl Timeline {
 
     /// Parsed lines in the minutes that overlap `[from, to]`.
     pub fn lines_between(&self, from: Timestamp, to: Timestamp) -> u64 {
-        self.minutes
-            .range(minute_of(from)..=minute_of(to))
+        let (first, last) = (minute_of(from), minute_of(to));
+        let start = self.minutes.partition_point(|(m, _)| *m < first);
+        let end = self.minutes.partition_point(|(m, _)| *m <= last);
+        self.minutes[start..end.max(start)]
+            .iter()
             .map(|(_, n)| n)
             .sum()
     }
@@ -61,13 +80,13 @@ impl Timeline {
     /// Every stretch without a parsed line whose true length could exceed
     /// `max_gap` seconds, between the first and last minute with lines.
     pub fn gaps(&self, max_gap: i64) -> Vec<Gap> {
-        let active: Vec<i64> = self.minutes.keys().copied().collect();
-        active
+        self.minutes
             .windows(2)
-            .filter(|pair| could_exceed(pair[0], pair[1], max_gap))
-            .map(|pair| Gap {
-                start: Timestamp((pair[0] + 1) * 60),
-                end: Timestamp(pair[1] * 60),
+            .map(|pair| (pair[0].0, pair[1].0))
+            .filter(|(a, b)| could_exceed(*a, *b, max_gap))
+            .map(|(a, b)| Gap {
+                start: Timestamp((a + 1) * 60),
+                end: Timestamp(b * 60),
             })
             .collect()
     }
@@ -180,11 +199,16 @@ mod tests {
     use super::*;
 
     fn timeline(minutes: &[i64]) -> Timeline {
-        let mut t = Timeline::default();
-        for m in minutes {
-            t.add(*m, 1);
-        }
-        t
+        Timeline::from_counts(minutes.iter().map(|m| (*m, 1)))
+    }
+
+    #[test]
+    fn counts_of_a_minute_are_added_whatever_their_order() {
+        let t = Timeline::from_counts([(5, 1), (2, 3), (5, 2), (-1, 1), (2, 1)]);
+        assert_eq!(t.minutes().collect::<Vec<_>>(), [(-1, 1), (2, 4), (5, 3)]);
+        assert_eq!(t.lines_between(Timestamp(0), Timestamp(5 * 60)), 7);
+        assert_eq!(t.lines_between(Timestamp(-60), Timestamp(-1)), 1);
+        assert_eq!(t.lines_between(Timestamp(6 * 60), Timestamp(0)), 0);
     }
 
     #[test]

@@ -6,24 +6,24 @@
 //! run. `load` reads them back into the same `Summary` and a `ScanConfig`,
 //! and the report is computed from those exactly as after a scan, which is
 //! why a re-run's outputs are byte-identical to a full scan's. Column names
-//! match the CSV headers; NULL stands where a CSV writes `-`.
+//! match the CSV headers; NULL stands where a CSV writes `-`. The timeline
+//! and the requests are also kept packed (`packed`), and `load` reads those
+//! copies: row by row they take longer than a re-run may.
 
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, MAIN_DB, OptionalExtension, Transaction, params};
 
-use crate::accessors::{Authorised, Outcome, client_address};
+use crate::accessors::{Authorised, Outcome};
 use crate::config::{DEFAULT_MAX_GAP, ScanConfig};
-use crate::coverage::Timeline;
 use crate::error::{ConfigError, InputError};
-use crate::evidence::{Location, MatchedRequest};
+use crate::evidence::Location;
 use crate::formats::custom::CustomFormat;
-use crate::formats::{Detection, Format, FormatChoice, RecordFlags, Unparsed};
+use crate::formats::{Detection, Format, FormatChoice, Unparsed};
 use crate::input::InputFile;
 use crate::input::content::Compression;
-use crate::normalise::Transforms;
 use crate::overlap::Overlap;
+use crate::packed::{self, Damaged};
 use crate::report::{Report, yes_no};
 use crate::rules::{Rule, RuleSet, describe_via};
 use crate::scan::{DEFAULT_CHUNK_SIZE, FileSummary, Summary, UnparsedLine};
@@ -33,8 +33,14 @@ use crate::window::Window;
 /// The database's file name inside an output folder.
 pub const FILE_NAME: &str = "evidence.sqlite";
 
-/// The schema version this build writes and reads.
-const SCHEMA_VERSION: i64 = 2;
+/// The schema version this build writes and reads. 2: the packed copy of
+/// the timeline and requests (`packed`) that a re-run reads; 3: the
+/// overlaps between files.
+const SCHEMA_VERSION: i64 = 3;
+
+/// The largest piece of a packed copy kept in one row: SQLite refuses
+/// values over 1 GB, and a case can hold millions of requests.
+const PACKED_PART_BYTES: usize = 64 << 20;
 
 /// A problem with an evidence database.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +61,15 @@ pub enum DatabaseError {
         path: PathBuf,
         /// What is wrong.
         message: String,
+    },
+    /// Its packed copy of the scan cannot be read.
+    #[error("evidence database {path}: its packed copy of the scan cannot be read; scan again")]
+    Packed {
+        /// The database file.
+        path: PathBuf,
+        /// Where the copy is damaged.
+        #[source]
+        source: Damaged,
     },
     /// The case stored in it cannot be used.
     #[error("evidence database {path}: {source}")]
@@ -103,6 +118,7 @@ CREATE TABLE unparsed (
     mentions_exposed TEXT NOT NULL, excerpt TEXT NOT NULL
 );
 CREATE TABLE timeline (minute INTEGER PRIMARY KEY, time TEXT NOT NULL, lines INTEGER NOT NULL);
+CREATE TABLE packed (id INTEGER PRIMARY KEY, name TEXT NOT NULL, data BLOB NOT NULL);
 ";
 
 /// Indexes for investigators' queries, built once the rows are in (faster
@@ -133,6 +149,18 @@ pub fn write(report: &Report<'_>, started_at: Timestamp, dir: &Path) -> Result<(
     write_files(&tx, report).map_err(sqlite)?;
     write_requests(&tx, report).map_err(sqlite)?;
     write_unparsed_and_timeline(&tx, report).map_err(sqlite)?;
+    write_packed(
+        &tx,
+        "timeline",
+        &packed::pack_timeline(&report.summary.timeline),
+    )
+    .map_err(sqlite)?;
+    write_packed(
+        &tx,
+        "requests",
+        &packed::pack_requests(&report.summary.requests),
+    )
+    .map_err(sqlite)?;
     tx.execute_batch(INDEXES).map_err(sqlite)?;
     tx.commit().map_err(sqlite)?;
     drop(db);
@@ -345,6 +373,18 @@ fn write_unparsed_and_timeline(tx: &Transaction<'_>, report: &Report<'_>) -> rus
     Ok(())
 }
 
+fn write_packed(tx: &Transaction<'_>, name: &str, data: &[u8]) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare("INSERT INTO packed (name, data) VALUES (?1, ?2)")?;
+    // An empty copy is still one row: a missing row means a damaged file.
+    for part in data
+        .chunks(PACKED_PART_BYTES)
+        .chain(data.is_empty().then_some(data))
+    {
+        insert.execute(params![name, part])?;
+    }
+    Ok(())
+}
+
 /// What a re-run may change: windows, authorised accessors, the gap
 /// threshold. Everything else comes from the database.
 #[derive(Debug, Clone, Default)]
@@ -386,8 +426,11 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
         path: path.clone(),
         source,
     };
-    let db = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(sqlite)?;
+    // No mutex: the connection is used by this thread alone, and each
+    // column read would otherwise lock one.
+    let flags =
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let db = Connection::open_with_flags(&path, flags).map_err(sqlite)?;
     let version: Option<String> = case_value(&db, "schema_version").map_err(sqlite)?;
     if version.as_deref() != Some(&SCHEMA_VERSION.to_string()) {
         return Err(DatabaseError::Invalid {
@@ -406,19 +449,59 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
         },
     })?;
     let (files, real_paths) = load_files(&db).map_err(sqlite)?;
+    let damaged = |source| DatabaseError::Packed {
+        path: path.clone(),
+        source,
+    };
+    let requests = load_packed(&db, "requests").map_err(sqlite)?;
+    let timeline = load_packed(&db, "timeline").map_err(sqlite)?;
+    let (requests, timeline) = rayon::join(
+        || packed::unpack_requests(&requests),
+        || packed::unpack_timeline(&timeline),
+    );
     let summary = Summary {
-        requests: load_requests(&db).map_err(sqlite)?,
+        requests: requests.map_err(damaged)?,
         unparsed: load_unparsed(&db).map_err(sqlite)?,
         problems: load_problems(&db).map_err(sqlite)?,
-        timeline: load_timeline(&db).map_err(sqlite)?,
+        timeline: timeline.map_err(damaged)?,
         overlaps: load_overlaps(&db).map_err(sqlite)?,
         files,
     };
+    if let Some(problem) = dangling_reference(&summary, config.rules.rules().len()) {
+        return Err(DatabaseError::Invalid {
+            path,
+            message: problem,
+        });
+    }
     Ok(Loaded {
         config,
         summary,
         real_paths,
     })
+}
+
+/// A request, unparsed line or file that names a file or rule the database
+/// does not hold: the reports look them up, and a damaged database must be
+/// refused, not crash the run.
+fn dangling_reference(summary: &Summary, rules: usize) -> Option<String> {
+    let files = summary.files.len();
+    let missing = |file: usize| file >= files;
+    if let Some(r) = summary.requests.iter().find(|r| {
+        missing(r.location.file)
+            || r.duplicate_of.is_some_and(|d| missing(d.file))
+            || r.rule >= rules
+    }) {
+        return Some(format!(
+            "a request (file {}, line {}) names a file or rule that is not in the database",
+            r.location.file, r.location.line
+        ));
+    }
+    let unparsed = summary.unparsed.iter().map(|u| u.location.file);
+    let copies = summary.files.iter().filter_map(|f| f.duplicate_of);
+    unparsed
+        .chain(copies)
+        .find(|file| missing(*file))
+        .map(|file| format!("file {file} is named but not in the database"))
 }
 
 enum LoadError {
@@ -575,56 +658,6 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
     Ok((files, real_paths))
 }
 
-fn load_requests(db: &Connection) -> rusqlite::Result<Vec<MatchedRequest>> {
-    let mut stmt = db.prepare(
-        "SELECT file_id, line, offset, epoch, vhost, client, forwarded_for, user, method, target,
-            path, query, status, bytes, referer, user_agent, rule_id, via_bits, flag_bits,
-            claimed_crawler, line_sha256, duplicate_of_file, duplicate_of_line, duplicate_of_offset
-         FROM requests ORDER BY id",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        let client: String = r.get(5)?;
-        let client_ip: Option<IpAddr> = client_address(&client);
-        let sha: Vec<u8> = r.get(20)?;
-        let duplicate_of = match r.get::<_, Option<i64>>(21)? {
-            Some(file) => Some(Location {
-                file: file as usize,
-                line: r.get::<_, i64>(22)? as u64,
-                offset: r.get::<_, i64>(23)? as u64,
-            }),
-            None => None,
-        };
-        Ok(MatchedRequest {
-            location: Location {
-                file: r.get::<_, i64>(0)? as usize,
-                line: r.get::<_, i64>(1)? as u64,
-                offset: r.get::<_, i64>(2)? as u64,
-            },
-            time: Timestamp(r.get(3)?),
-            vhost: r.get(4)?,
-            client,
-            forwarded: r.get(6)?,
-            user: r.get(7)?,
-            method: r.get(8)?,
-            target: r.get(9)?,
-            path: r.get(10)?,
-            query: r.get(11)?,
-            status: r.get(12)?,
-            bytes: r.get::<_, Option<i64>>(13)?.map(|b| b as u64),
-            referer: r.get(14)?,
-            user_agent: r.get(15)?,
-            rule: r.get::<_, i64>(16)? as usize,
-            via: Transforms::from_bits(r.get(17)?),
-            flags: RecordFlags::from_bits(r.get(18)?),
-            client_ip,
-            claimed_crawler: r.get(19)?,
-            line_sha256: sha.try_into().unwrap_or([0; 32]),
-            duplicate_of,
-        })
-    })?;
-    rows.collect()
-}
-
 fn load_unparsed(db: &Connection) -> rusqlite::Result<Vec<UnparsedLine>> {
     let mut stmt = db.prepare(
         "SELECT file_id, line, offset, reason, unterminated, mentions_exposed, excerpt, damaged, epoch
@@ -677,15 +710,25 @@ fn load_overlaps(db: &Connection) -> rusqlite::Result<Vec<Overlap>> {
     rows.collect()
 }
 
-fn load_timeline(db: &Connection) -> rusqlite::Result<Timeline> {
-    let mut stmt = db.prepare("SELECT minute, lines FROM timeline ORDER BY minute")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
-    let mut timeline = Timeline::default();
-    for row in rows {
-        let (minute, lines) = row?;
-        timeline.add(minute, lines as u64);
+/// The pieces of a packed copy, joined. Read as blobs, straight into one
+/// buffer: selecting the values would have SQLite copy each first, and the
+/// copy of a large case is megabytes.
+fn load_packed(db: &Connection, name: &str) -> rusqlite::Result<Vec<u8>> {
+    let mut stmt = db.prepare("SELECT id, length(data) FROM packed WHERE name = ?1 ORDER BY id")?;
+    let parts = stmt
+        .query_map([name], |r| {
+            let len: i64 = r.get(1)?;
+            Ok((r.get::<_, i64>(0)?, usize::try_from(len).unwrap_or(0)))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut data = vec![0; parts.iter().map(|(_, len)| len).sum()];
+    let mut at = 0;
+    for (id, len) in parts {
+        let blob = db.blob_open(MAIN_DB, c"packed", c"data", id, true)?;
+        blob.read_at_exact(&mut data[at..at + len], 0)?;
+        at += len;
     }
-    Ok(timeline)
+    Ok(data)
 }
 
 /// Re-hashes every input listed in the database; returns one message per

@@ -6,6 +6,7 @@
 //! writer gets the same faithful, terminal-safe text.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -13,7 +14,7 @@ use crate::accessors::{claims_crawler, client_address};
 use crate::formats::{Record, RecordFlags};
 use crate::normalise::Transforms;
 use crate::rules::RuleMatch;
-use crate::sanitise::escape_bytes;
+use crate::sanitise::{escape_bytes, escape_text};
 use crate::time::Timestamp;
 
 /// A line in an input: the file's id (its index in the sorted input list),
@@ -29,6 +30,11 @@ pub struct Location {
     pub offset: u64,
 }
 
+/// Text kept from a log, escaped. Shared because requests repeat the same
+/// strings (clients, agents, paths): a re-run loads 100,000 requests from
+/// evidence.sqlite with one allocation per distinct string, not per field.
+pub type Text = Arc<str>;
+
 /// A request that matched an exposed rule, with everything a row of
 /// `requests.csv` cites.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,29 +44,29 @@ pub struct MatchedRequest {
     /// When it was logged (UTC).
     pub time: Timestamp,
     /// The virtual host, if logged.
-    pub vhost: Option<String>,
+    pub vhost: Option<Text>,
     /// The connecting client as logged.
-    pub client: String,
+    pub client: Text,
     /// Addresses logged to the left of the client.
-    pub forwarded: Option<String>,
+    pub forwarded: Option<Text>,
     /// The authenticated user, if logged.
-    pub user: Option<String>,
+    pub user: Option<Text>,
     /// The method.
-    pub method: String,
+    pub method: Text,
     /// The request target as logged.
-    pub target: String,
+    pub target: Text,
     /// The canonical path that matched.
-    pub path: String,
+    pub path: Text,
     /// The query string, if any.
-    pub query: Option<String>,
+    pub query: Option<Text>,
     /// The status code, if logged.
     pub status: Option<u16>,
     /// The response size, if logged.
     pub bytes: Option<u64>,
     /// The referer, if logged.
-    pub referer: Option<String>,
+    pub referer: Option<Text>,
     /// The user agent, if logged.
-    pub user_agent: Option<String>,
+    pub user_agent: Option<Text>,
     /// Index of the rule that matched.
     pub rule: usize,
     /// How it matched (empty: raw).
@@ -91,9 +97,9 @@ impl MatchedRequest {
         canonical: &[u8],
         found: RuleMatch,
     ) -> MatchedRequest {
-        let text = |field: Option<&[u8]>| field.map(escape_bytes);
-        let client = escape_bytes(record.client);
-        let user_agent = record.user_agent_for_display().map(|a| escape_bytes(&a));
+        let text = |field: Option<&[u8]>| field.map(escaped);
+        let client = escaped(record.client);
+        let user_agent = record.user_agent_for_display().map(|a| escaped(&a));
         MatchedRequest {
             client_ip: client_address(&client),
             claimed_crawler: user_agent.as_deref().is_some_and(claims_crawler),
@@ -103,12 +109,11 @@ impl MatchedRequest {
             client,
             forwarded: text(record.forwarded),
             user: text(record.user),
-            method: escape_bytes(record.method),
+            method: escaped(record.method),
             target: record
                 .target_as_logged()
-                .map(|t| escape_bytes(&t))
-                .unwrap_or_default(),
-            path: escape_bytes(canonical),
+                .map_or_else(|| Text::from(""), |t| escaped(&t)),
+            path: escaped(canonical),
             query: text(query),
             status: record.status,
             bytes: record.bytes,
@@ -125,5 +130,13 @@ impl MatchedRequest {
     /// Whether the request was a HEAD (served without a body).
     pub fn is_head(&self) -> bool {
         self.method.eq_ignore_ascii_case("HEAD")
+    }
+}
+
+/// `escape_bytes` into shared text, copying valid UTF-8 only once.
+fn escaped(bytes: &[u8]) -> Text {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Text::from(escape_text(text).as_ref()),
+        Err(_) => Text::from(escape_bytes(bytes)),
     }
 }

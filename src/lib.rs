@@ -14,8 +14,8 @@
 //! the verdicts (`verdict`) are applied afterwards, as pure functions of the
 //! summary; writers (`report`) render the result, escaping every string
 //! from a log on the way (`sanitise`). The summary is also kept in
-//! evidence.sqlite (`database`), from which other windows are judged
-//! without reading the logs again.
+//! evidence.sqlite (`database`, with a compact copy in `packed`), from
+//! which other windows are judged without reading the logs again.
 
 pub mod accessors;
 pub mod config;
@@ -27,6 +27,7 @@ pub mod formats;
 pub mod input;
 pub mod normalise;
 pub mod overlap;
+mod packed;
 pub mod report;
 pub mod rules;
 pub mod sanitise;

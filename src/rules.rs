@@ -417,10 +417,16 @@ impl RuleSet {
 
 /// The text written in `matched_via` for a set of transformations.
 pub fn describe_via(via: Transforms) -> String {
-    if via.is_empty() {
-        return "raw".to_string();
-    }
-    via.names().collect::<Vec<_>>().join("+")
+    via_names(via).collect::<Vec<_>>().join("+")
+}
+
+/// The words `describe_via` joins with `+`: `raw` alone for a match as
+/// logged. Writers that join them into a reused buffer take these.
+pub fn via_names(via: Transforms) -> impl Iterator<Item = &'static str> {
+    via.is_empty()
+        .then_some("raw")
+        .into_iter()
+        .chain(via.names())
 }
 
 #[cfg(test)]

@@ -877,7 +877,7 @@ fn merge(
         .collect();
     let mut requests = Vec::new();
     let mut unparsed = Vec::new();
-    let mut timeline = Timeline::default();
+    let mut minutes = Vec::new();
     let mut heads_found = Vec::new();
     for mut result in results {
         let file = &mut summaries[result.file];
@@ -894,9 +894,7 @@ fn merge(
         if file.duplicate_of.is_some() {
             continue;
         }
-        for (minute, lines) in result.minutes.drain(..) {
-            timeline.add(minute, lines);
-        }
+        minutes.append(&mut result.minutes);
         for r in &mut result.requests {
             r.location.line += base;
         }
@@ -917,7 +915,7 @@ fn merge(
         requests,
         unparsed,
         problems,
-        timeline,
+        timeline: Timeline::from_counts(minutes),
         overlaps: Vec::new(),
     };
     (summary, heads_found)

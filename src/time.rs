@@ -25,22 +25,38 @@ impl Timestamp {
 
     /// The instant as RFC 3339 in UTC, e.g. `2022-11-11T14:20:00Z`.
     pub fn to_rfc3339(self) -> String {
-        use chrono::{Datelike, Timelike};
-        match DateTime::<Utc>::from_timestamp(self.0, 0) {
-            // Written field by field: reports write a time in every row, and
-            // a strftime pattern is parsed again on each call.
-            Some(t) if (0..=9999).contains(&t.year()) => format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-                t.year(),
-                t.month(),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            ),
-            Some(t) => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            None => format!("@{}", self.0),
+        match self.rfc3339() {
+            Some(text) => text.as_str().to_string(),
+            None => match DateTime::<Utc>::from_timestamp(self.0, 0) {
+                Some(t) => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                None => format!("@{}", self.0),
+            },
         }
+    }
+
+    /// The instant as RFC 3339 in UTC, without allocating, for the years
+    /// RFC 3339 can write (0000 to 9999); reports write a time in every row.
+    pub fn rfc3339(self) -> Option<Rfc3339> {
+        if !(Timestamp::EARLIEST..=Timestamp::LATEST).contains(&self) {
+            return None;
+        }
+        let (days, seconds) = (self.0.div_euclid(86_400), self.0.rem_euclid(86_400));
+        let (year, month, day) = civil_from_days(days);
+        // Small unsigned numbers from here on: two digits at a time.
+        let (year, seconds) = (year as u32, seconds as u32);
+        let mut bytes = *b"0000-00-00T00:00:00Z";
+        let mut put = |at: usize, value: u32| {
+            bytes[at] = b'0' + (value / 10) as u8;
+            bytes[at + 1] = b'0' + (value % 10) as u8;
+        };
+        put(0, year / 100);
+        put(2, year % 100);
+        put(5, month as u32);
+        put(8, day as u32);
+        put(11, seconds / 3600);
+        put(14, seconds / 60 % 60);
+        put(17, seconds % 60);
+        Some(Rfc3339(bytes))
     }
 
     /// The instant of a UTC date and time, if the fields make a real one.
@@ -61,8 +77,43 @@ impl Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_rfc3339())
+        match self.rfc3339() {
+            Some(text) => f.write_str(text.as_str()),
+            None => f.write_str(&self.to_rfc3339()),
+        }
     }
+}
+
+/// An instant written as RFC 3339 (`2022-11-11T14:20:00Z`), on the stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rfc3339([u8; 20]);
+
+impl Rfc3339 {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and separators are ever written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+/// The proleptic Gregorian (year, month, day) of a day counted from
+/// 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// Parses an IANA time-zone name (`Europe/London`, `UTC`).
@@ -241,6 +292,27 @@ mod tests {
             );
         }
         assert!(parse_zone("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn formats_as_chrono_does_across_the_years() {
+        let chrono_text = |t: i64| {
+            DateTime::<Utc>::from_timestamp(t, 0)
+                .unwrap()
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()
+        };
+        // Both ends of every day from 1896 to 2104 (leap years, and the
+        // centuries 1900, 2000 and 2100), and a sweep over the whole range.
+        let near = (-27_000..49_000).flat_map(|d: i64| [d * 86_400, d * 86_400 + 86_399]);
+        let step = (Timestamp::LATEST.0 - Timestamp::EARLIEST.0) / 20_000;
+        let far = (0..=20_000).map(|i| Timestamp::EARLIEST.0 + i * step + i % 86_400);
+        let ends = [Timestamp::EARLIEST.0, Timestamp::LATEST.0, 951_782_400, -1];
+        for t in near.into_iter().chain(far).chain(ends) {
+            assert_eq!(Timestamp(t).to_rfc3339(), chrono_text(t), "{t}");
+        }
+        assert_eq!(Timestamp(Timestamp::EARLIEST.0 - 1).rfc3339(), None);
+        assert_eq!(format!("{}", Timestamp(0)), "1970-01-01T00:00:00Z");
     }
 
     #[test]

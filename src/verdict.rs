@@ -369,7 +369,7 @@ mod tests {
             class,
             client: "198.51.100.7".into(),
             user: None,
-            client_not_address: false,
+            address: "198.51.100.7".parse().ok(),
             claimed_crawler: false,
             requests: served + denied,
             served,

@@ -9,8 +9,8 @@
 //! each, and nothing else in them depends on when or how the run was made.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::io;
+use std::fmt::{self, Write as _};
+use std::io::{self, Write as _};
 use std::path::Path;
 
 use serde::Serialize;
@@ -30,9 +30,10 @@ use crate::window::Window;
 /// How many requests of one accessor are listed; the rest are counted.
 const REQUESTS_LISTED: usize = 20;
 
-/// Everything findings.json holds.
+/// Everything findings.json holds. Per-request text is borrowed from the
+/// report: a window can list tens of thousands of requests.
 #[derive(Debug, Serialize)]
-pub struct Findings {
+pub struct Findings<'a> {
     /// The tool that made the findings.
     pub tool: Tool,
     /// When and how it ran.
@@ -42,7 +43,7 @@ pub struct Findings {
     /// What was read.
     pub inputs: Inputs,
     /// One entry per window.
-    pub windows: Vec<WindowReport>,
+    pub windows: Vec<WindowReport<'a>>,
     /// All windows side by side.
     pub comparison: Vec<ComparisonRow>,
 }
@@ -176,7 +177,7 @@ pub struct Inputs {
 
 /// One window's findings.
 #[derive(Debug, Serialize)]
-pub struct WindowReport {
+pub struct WindowReport<'a> {
     /// Its name.
     pub name: String,
     /// First second.
@@ -190,11 +191,11 @@ pub struct WindowReport {
     /// What the logs cannot show.
     pub caveats: Vec<CaveatReport>,
     /// External accessors with at least one served request.
-    pub external_served: Vec<AccessorReport>,
+    pub external_served: Vec<AccessorReport<'a>>,
     /// External accessors never served (attempts).
-    pub attempts: Vec<AccessorReport>,
+    pub attempts: Vec<AccessorReport<'a>>,
     /// Authorised accessors.
-    pub authorised: Vec<AccessorReport>,
+    pub authorised: Vec<AccessorReport<'a>>,
 }
 
 /// A caveat.
@@ -208,11 +209,11 @@ pub struct CaveatReport {
 
 /// An accessor inside a window, with its requests.
 #[derive(Debug, Serialize)]
-pub struct AccessorReport {
+pub struct AccessorReport<'a> {
     /// The client as logged.
-    pub client: String,
+    pub client: &'a str,
     /// The user, when logged.
-    pub user: Option<String>,
+    pub user: Option<&'a str>,
     /// Matched requests in the window.
     pub requests: u64,
     /// Served.
@@ -220,37 +221,40 @@ pub struct AccessorReport {
     /// Denied.
     pub denied: u64,
     /// First request.
-    pub first_seen: String,
+    #[serde(serialize_with = "rfc3339")]
+    pub first_seen: Timestamp,
     /// Last request.
-    pub last_seen: String,
+    #[serde(serialize_with = "rfc3339")]
+    pub last_seen: Timestamp,
     /// Bytes served.
     pub bytes_served: u64,
     /// Whether its user agent claimed to be a crawler (the data may be in a
     /// search index or cache).
     pub claimed_crawler: bool,
     /// The first requests, each with where it is.
-    pub evidence: Vec<RequestReport>,
+    pub evidence: Vec<RequestReport<'a>>,
     /// Requests not listed in `evidence`.
     pub more_requests: u64,
 }
 
 /// One request, with its location.
 #[derive(Debug, Serialize)]
-pub struct RequestReport {
+pub struct RequestReport<'a> {
     /// When.
-    pub time: String,
+    #[serde(serialize_with = "rfc3339")]
+    pub time: Timestamp,
     /// The method.
-    pub method: String,
+    pub method: &'a str,
     /// The target as logged.
-    pub target: String,
+    pub target: &'a str,
     /// The status, when logged.
     pub status: Option<u16>,
     /// The outcome.
     pub outcome: &'static str,
     /// The user agent as logged.
-    pub user_agent: Option<String>,
+    pub user_agent: Option<&'a str>,
     /// The file.
-    pub file: String,
+    pub file: &'a str,
     /// The line.
     pub line: u64,
     /// The byte offset of the line.
@@ -301,9 +305,14 @@ impl Case {
     }
 }
 
-impl Findings {
+/// A time as RFC 3339 text, as `Timestamp::to_rfc3339` writes it.
+fn rfc3339<S: serde::Serializer>(time: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(time)
+}
+
+impl<'a> Findings<'a> {
     /// The findings of a report, stamped with the run's start.
-    pub fn new(report: &Report<'_>, started_at: Timestamp) -> Findings {
+    pub fn new(report: &'a Report<'_>, started_at: Timestamp) -> Findings<'a> {
         let config = report.config;
         let summary = report.summary;
         Findings {
@@ -402,7 +411,7 @@ fn comparison_rows(report: &Report<'_>) -> Vec<ComparisonRow> {
             let r = &report.summary.requests[n.request];
             NearbyRequest {
                 time: r.time.to_rfc3339(),
-                client: r.client.clone(),
+                client: r.client.to_string(),
                 file: report.summary.files[r.location.file].input.display.clone(),
                 line: r.location.line,
                 margin_seconds: n.margin,
@@ -430,7 +439,7 @@ fn comparison_rows(report: &Report<'_>) -> Vec<ComparisonRow> {
     .collect()
 }
 
-fn window_reports(report: &Report<'_>) -> Vec<WindowReport> {
+fn window_reports<'a>(report: &'a Report<'_>) -> Vec<WindowReport<'a>> {
     let windows = report
         .windows
         .iter()
@@ -439,11 +448,11 @@ fn window_reports(report: &Report<'_>) -> Vec<WindowReport> {
     windows
         .map(|((window, rows), finding)| {
             let by_accessor = requests_by_accessor(report, window);
-            let accessors = |keep: &dyn Fn(&AccessorRow) -> bool| -> Vec<AccessorReport> {
+            let accessors = |keep: &dyn Fn(&AccessorRow) -> bool| -> Vec<AccessorReport<'a>> {
                 rows.iter()
                     .filter(|r| keep(r))
                     .map(|r| {
-                        let key = (r.client.as_str(), r.user.as_deref());
+                        let key = (&*r.client, r.user.as_deref());
                         let requests = by_accessor.get(&key).map_or(&[][..], Vec::as_slice);
                         accessor_report(report, r, requests)
                     })
@@ -484,41 +493,41 @@ fn requests_by_accessor<'r>(
         .filter(|r| window.contains(r.time))
     {
         groups
-            .entry((r.client.as_str(), r.user.as_deref()))
+            .entry((r.client.as_ref(), r.user.as_deref()))
             .or_default()
             .push(r);
     }
     groups
 }
 
-fn accessor_report(
-    report: &Report<'_>,
-    row: &AccessorRow,
-    requests: &[&MatchedRequest],
-) -> AccessorReport {
+fn accessor_report<'a>(
+    report: &'a Report<'_>,
+    row: &'a AccessorRow,
+    requests: &[&'a MatchedRequest],
+) -> AccessorReport<'a> {
     let evidence = requests
         .iter()
         .take(REQUESTS_LISTED)
         .map(|r| RequestReport {
-            time: r.time.to_rfc3339(),
-            method: r.method.clone(),
-            target: r.target.clone(),
+            time: r.time,
+            method: &r.method,
+            target: &r.target,
             status: r.status,
             outcome: Outcome::of_status(r.status).name(),
-            user_agent: r.user_agent.clone(),
-            file: report.summary.files[r.location.file].input.display.clone(),
+            user_agent: r.user_agent.as_deref(),
+            file: &report.summary.files[r.location.file].input.display,
             line: r.location.line,
             offset: r.location.offset,
         })
         .collect();
     AccessorReport {
-        client: row.client.clone(),
-        user: row.user.clone(),
+        client: &row.client,
+        user: row.user.as_deref(),
         requests: row.requests,
         served: row.served,
         denied: row.denied,
-        first_seen: row.first_seen.to_rfc3339(),
-        last_seen: row.last_seen.to_rfc3339(),
+        first_seen: row.first_seen,
+        last_seen: row.last_seen,
         bytes_served: row.bytes_served,
         claimed_crawler: row.claimed_crawler,
         evidence,
@@ -526,17 +535,125 @@ fn accessor_report(
     }
 }
 
-/// Writes findings.json and findings.md into `dir`.
-pub fn write(findings: &Findings, dir: &Path) -> io::Result<()> {
-    let mut json = serde_json::to_string_pretty(findings).map_err(io::Error::other)?;
-    json.push('\n');
-    std::fs::write(dir.join("findings.json"), json)?;
-    std::fs::write(dir.join("findings.md"), markdown(findings))
+/// Writes findings.json and findings.md into `dir`, one on each of two
+/// threads (each file is still written whole by one).
+pub fn write(findings: &Findings<'_>, dir: &Path) -> io::Result<()> {
+    let (json, md) = rayon::join(
+        || write_json(findings, dir),
+        || std::fs::write(dir.join("findings.md"), markdown(findings)),
+    );
+    json.and(md)
+}
+
+fn write_json(findings: &Findings<'_>, dir: &Path) -> io::Result<()> {
+    // Streamed: the JSON of a large case runs to tens of megabytes.
+    let file = std::fs::File::create(dir.join("findings.json"))?;
+    let mut json = io::BufWriter::with_capacity(1 << 20, file);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut json, Pretty::default());
+    findings
+        .serialize(&mut serializer)
+        .map_err(io::Error::other)?;
+    json.write_all(b"\n")?;
+    json.flush()
+}
+
+/// serde_json's pretty printing (`to_writer_pretty`), byte for byte, but
+/// writing each line's start in one piece rather than two spaces at a time:
+/// findings.json of a large case has millions of indented lines, and the
+/// indentation was a third of the time it took.
+#[derive(Default)]
+struct Pretty {
+    depth: usize,
+    has_value: bool,
+}
+
+/// A line end and more indentation than findings.json reaches.
+const NEW_LINE: &[u8] = b"\n                                                                ";
+
+impl Pretty {
+    fn new_line<W: ?Sized + io::Write>(&self, writer: &mut W) -> io::Result<()> {
+        match NEW_LINE.get(..1 + 2 * self.depth) {
+            Some(line) => writer.write_all(line),
+            None => {
+                writer.write_all(b"\n")?;
+                (0..self.depth).try_for_each(|_| writer.write_all(b"  "))
+            }
+        }
+    }
+
+    fn open<W: ?Sized + io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth = self.depth.saturating_sub(1);
+        if self.has_value {
+            self.new_line(writer)?;
+        }
+        writer.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            writer.write_all(b",")?;
+        }
+        self.new_line(writer)
+    }
+}
+
+impl serde_json::ser::Formatter for Pretty {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.open(writer, b"[")
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.close(writer, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.item(writer, first)
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.open(writer, b"{")
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.close(writer, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.item(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// The findings in Markdown. Text from logs was escaped when it was kept;
 /// here it is also put in code spans so that Markdown cannot act on it.
-pub fn markdown(f: &Findings) -> String {
+pub fn markdown(f: &Findings<'_>) -> String {
     let mut md = String::new();
     let title = f.case.name.as_deref().unwrap_or("Access-log findings");
     let _ = writeln!(md, "# {}\n", escape_text(title));
@@ -564,7 +681,7 @@ fn write_comparison(md: &mut String, rows: &[ComparisonRow]) {
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            code(&r.window),
+            Code(&r.window),
             r.from,
             r.to,
             describe_seconds(r.seconds),
@@ -582,8 +699,8 @@ fn write_comparison(md: &mut String, rows: &[ComparisonRow]) {
                 "{} {when} ({} by {}, {} line {})",
                 describe_seconds(n.margin_seconds),
                 n.time,
-                code(&n.client),
-                code(&n.file),
+                Code(&n.client),
+                Code(&n.file),
                 n.line
             ),
             None => format!("none {when}"),
@@ -591,7 +708,7 @@ fn write_comparison(md: &mut String, rows: &[ComparisonRow]) {
         let _ = writeln!(
             md,
             "- {}: nearest external served request {}; {}.",
-            code(&r.window),
+            Code(&r.window),
             side(&r.nearest_served_before, "before it opens"),
             side(&r.nearest_served_after, "after it closes")
         );
@@ -599,14 +716,14 @@ fn write_comparison(md: &mut String, rows: &[ComparisonRow]) {
     md.push('\n');
 }
 
-fn write_case(md: &mut String, f: &Findings) {
+fn write_case(md: &mut String, f: &Findings<'_>) {
     let c = &f.case;
     let _ = writeln!(md, "## The case as run\n");
     let _ = writeln!(md, "- Tool: {} {}", f.tool.name, f.tool.version);
     let _ = writeln!(md, "- Run started: {}", f.run.started_at);
-    let _ = writeln!(md, "- Command: {}", code(&f.run.command_line.join(" ")));
+    let _ = writeln!(md, "- Command: {}", Code(&f.run.command_line.join(" ")));
     if let (Some(file), Some(sha)) = (&c.file, &c.file_sha256) {
-        let _ = writeln!(md, "- Case file: {} (SHA-256 {})", code(file), sha);
+        let _ = writeln!(md, "- Case file: {} (SHA-256 {})", Code(file), sha);
     }
 
     let _ = writeln!(md, "- Exposed resources: {}", list(&c.exposed));
@@ -659,10 +776,10 @@ fn write_inputs(md: &mut String, i: &Inputs) {
         i.sentence()
     );
     for d in &i.duplicate_files {
-        let _ = writeln!(md, "- Duplicate (counted once): {}", code(d));
+        let _ = writeln!(md, "- Duplicate (counted once): {}", Code(d));
     }
     for o in &i.overlaps {
-        let _ = writeln!(md, "- Overlap (counted once): {}", code(o));
+        let _ = writeln!(md, "- Overlap (counted once): {}", Code(o));
     }
     if i.copied_requests > 0 {
         let _ = writeln!(
@@ -672,7 +789,7 @@ fn write_inputs(md: &mut String, i: &Inputs) {
         );
     }
     for p in &i.problems {
-        let _ = writeln!(md, "- Problem: {}", code(p));
+        let _ = writeln!(md, "- Problem: {}", Code(p));
     }
     let notes = [&i.problems, &i.duplicate_files, &i.overlaps];
     if notes.iter().any(|n| !n.is_empty()) || i.copied_requests > 0 {
@@ -680,8 +797,8 @@ fn write_inputs(md: &mut String, i: &Inputs) {
     }
 }
 
-fn write_window(md: &mut String, w: &WindowReport) {
-    let _ = writeln!(md, "## Window {}: {} to {}\n", code(&w.name), w.from, w.to);
+fn write_window(md: &mut String, w: &WindowReport<'_>) {
+    let _ = writeln!(md, "## Window {}: {} to {}\n", Code(&w.name), w.from, w.to);
     let _ = writeln!(md, "**Verdict: {}**\n", w.verdict.replace('_', " "));
     for reason in &w.reasons {
         let _ = writeln!(md, "{reason}\n");
@@ -700,13 +817,11 @@ fn write_window(md: &mut String, w: &WindowReport) {
     }
 }
 
-fn write_accessors(md: &mut String, heading: &str, accessors: &[AccessorReport]) {
+fn write_accessors(md: &mut String, heading: &str, accessors: &[AccessorReport<'_>]) {
     let _ = writeln!(md, "### {heading}: {}\n", accessors.len());
     for a in accessors {
-        let who = match &a.user {
-            Some(user) => format!("{} (user {})", code(&a.client), code(user)),
-            None => code(&a.client),
-        };
+        let user = a.user.map(|u| format!(" (user {})", Code(u)));
+        let who = format_args!("{}{}", Code(a.client), user.as_deref().unwrap_or(""));
         let requests = if a.requests == 1 {
             "request"
         } else {
@@ -732,11 +847,11 @@ fn write_accessors(md: &mut String, heading: &str, accessors: &[AccessorReport])
                 md,
                 "  - {} {} {} -> {} ({}), {} line {}, offset {}",
                 r.time,
-                code(&r.method),
-                code(&r.target),
-                r.status.map_or("-".into(), |s| s.to_string()),
+                Code(r.method),
+                Code(r.target),
+                Status(r.status),
                 r.outcome,
-                code(&r.file),
+                Code(r.file),
                 r.line,
                 r.offset
             );
@@ -750,16 +865,41 @@ fn write_accessors(md: &mut String, heading: &str, accessors: &[AccessorReport])
     }
 }
 
-/// A Markdown code span that holds any text (backticks included).
-fn code(text: &str) -> String {
-    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest_run + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    format!("{fence}{pad}{text}{pad}{fence}")
+/// A Markdown code span that holds any text (backticks included),
+/// written straight into the document (findings list many requests).
+struct Code<'t>(&'t str);
+
+impl fmt::Display for Code<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.0;
+        if !text.contains('`') {
+            // The usual case, written without formatting machinery: the
+            // findings of a large case hold hundreds of thousands of spans.
+            f.write_char('`')?;
+            f.write_str(text)?;
+            return f.write_char('`');
+        }
+        let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+        let pad = if text.starts_with('`') || text.ends_with('`') {
+            " "
+        } else {
+            ""
+        };
+        let fence = "`".repeat(longest_run + 1);
+        write!(f, "{fence}{pad}{text}{pad}{fence}")
+    }
+}
+
+/// A status code, or `-` when none was logged.
+struct Status(Option<u16>);
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(status) => write!(f, "{status}"),
+            None => f.write_char('-'),
+        }
+    }
 }
 
 /// A fenced Markdown block that holds any text, line by line, with control
@@ -780,7 +920,11 @@ fn list(items: &[String]) -> String {
     if items.is_empty() {
         "none".into()
     } else {
-        items.iter().map(|i| code(i)).collect::<Vec<_>>().join(", ")
+        items
+            .iter()
+            .map(|i| Code(i).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -790,10 +934,49 @@ mod tests {
 
     #[test]
     fn code_spans_hold_any_text() {
-        assert_eq!(code("/a"), "`/a`");
-        assert_eq!(code("a`b"), "``a`b``");
-        assert_eq!(code("`x"), "`` `x ``");
-        assert_eq!(code("<script>"), "`<script>`");
+        assert_eq!(Code("/a").to_string(), "`/a`");
+        assert_eq!(Code("a`b").to_string(), "``a`b``");
+        assert_eq!(Code("`x").to_string(), "`` `x ``");
+        assert_eq!(Code("<script>").to_string(), "`<script>`");
+    }
+
+    fn ours<T: Serialize>(value: &T) -> String {
+        let mut out = Vec::new();
+        let mut serializer = serde_json::Serializer::with_formatter(&mut out, Pretty::default());
+        value.serialize(&mut serializer).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn json_is_what_serde_json_pretty_prints() {
+        // Deeper than the indentation kept at hand, to take the other way.
+        let mut deep = serde_json::json!(1);
+        for _ in 0..40 {
+            deep = serde_json::json!([deep, {}]);
+        }
+        let nested = serde_json::json!({
+            "a": [], "b": {}, "c": [[1, {"d": [], "e": [[]]}], {}, "x"],
+            "deep": deep,
+            "s": "tab\t\"quote\" \u{e9}", "n": null, "t": true, "f": -1.5
+        });
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let config = crate::ScanConfig::build(crate::ScanRequest {
+            case_file: Some(repo.join("sample-logs/case.toml")),
+            inputs: vec![repo.join("sample-logs")],
+            ..crate::ScanRequest::default()
+        })
+        .unwrap();
+        let summary = crate::scan(&config, &crate::scan::Silent);
+        let report = Report::new(&config, &summary);
+        let findings = Findings::new(&report, Timestamp(0));
+        assert_eq!(
+            ours(&nested),
+            serde_json::to_string_pretty(&nested).unwrap()
+        );
+        assert_eq!(
+            ours(&findings),
+            serde_json::to_string_pretty(&findings).unwrap()
+        );
     }
 
     #[test]

@@ -219,8 +219,8 @@ fn write_accessor(out: &mut String, a: &AccessorReport) -> fmt::Result {
     writeln!(
         out,
         "<details>\n<summary class=\"row\"><span>{}</span><span>{}</span><span>{}</span><span>{}</span><span>{}</span><span>{}</span><span>{}</span><span>{}</span></summary>",
-        escape_html(&a.client),
-        escape_html(a.user.as_deref().unwrap_or("-")),
+        escape_html(a.client),
+        escape_html(a.user.unwrap_or("-")),
         a.requests,
         a.served,
         a.denied,
@@ -243,12 +243,12 @@ fn write_accessor(out: &mut String, a: &AccessorReport) -> fmt::Result {
             out,
             "<tr><td class=\"time\">{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
             r.time,
-            escape_html(&r.method),
-            escape_html(&r.target),
+            escape_html(r.method),
+            escape_html(r.target),
             r.status.map_or("-".into(), |s| s.to_string()),
             r.outcome,
-            escape_html(r.user_agent.as_deref().unwrap_or("-")),
-            escape_html(&r.file),
+            escape_html(r.user_agent.unwrap_or("-")),
+            escape_html(r.file),
             r.line,
             r.offset
         )?;

@@ -361,3 +361,28 @@ fn without_hashes_only_the_hashes_are_missing_and_verify_refuses() {
         verify.stderr
     );
 }
+
+#[test]
+fn a_damaged_or_older_database_is_refused_with_a_reason() {
+    let first = scan(&SAMPLE);
+    let db = first.out.path().join("evidence.sqlite");
+    let refused_after = |statement: &str, reason: &str| {
+        let output = Command::new("sqlite3").arg(&db).arg(statement).output();
+        assert!(output.expect("sqlite3").status.success(), "{statement}");
+        let run = rewindow(first.out.path(), &[]);
+        assert_eq!(run.code, 2, "{statement}");
+        assert!(run.stderr.contains(reason), "{statement}: {}", run.stderr);
+    };
+    refused_after(
+        "DELETE FROM files",
+        "names a file or rule that is not in the database",
+    );
+    refused_after(
+        "UPDATE packed SET data = X'05' WHERE name = 'requests'",
+        "its packed copy of the scan cannot be read; scan again: the packed requests is damaged at byte 1",
+    );
+    refused_after(
+        "UPDATE case_run SET value = '1' WHERE key = 'schema_version'",
+        "schema version Some(\"1\"), this build reads 3",
+    );
+}

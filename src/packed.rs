@@ -1,0 +1,530 @@
+//! The compact copy of a scan's timeline and matched requests that
+//! evidence.sqlite keeps beside its tables, so that a re-run reads them in
+//! one go (issue #5: under 100 ms for 100,000 requests and a year of
+//! minutes; row by row, SQLite alone takes longer than that).
+//!
+//! Numbers are LEB128 varints (signed ones zigzagged), times are deltas from
+//! the previous request's, and every string is stored once in a table that
+//! requests refer to by index, so a loaded string is shared by every request
+//! that logged it. The tables stay the record investigators query; this is
+//! a cache of the same facts, written by the same scan.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use rayon::prelude::*;
+
+use crate::accessors::client_address;
+use crate::coverage::Timeline;
+use crate::evidence::{Location, MatchedRequest, Text};
+use crate::formats::RecordFlags;
+use crate::normalise::Transforms;
+use crate::time::Timestamp;
+
+/// A packed copy that cannot be read: cut short or not written by this
+/// build. Evidence is never guessed from a damaged copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the packed {what} is damaged at byte {at}")]
+pub struct Damaged {
+    /// What was being read.
+    pub what: &'static str,
+    /// Where reading stopped.
+    pub at: usize,
+}
+
+/// The timeline as (minute delta, lines) pairs.
+pub fn pack_timeline(timeline: &Timeline) -> Vec<u8> {
+    let mut out = Packer::default();
+    out.uint(timeline.minutes().len() as u64);
+    let mut previous = 0;
+    for (minute, lines) in timeline.minutes() {
+        out.int(minute.wrapping_sub(previous));
+        out.uint(lines);
+        previous = minute;
+    }
+    out.bytes
+}
+
+/// Reads what `pack_timeline` wrote.
+pub fn unpack_timeline(data: &[u8]) -> Result<Timeline, Damaged> {
+    let mut input = Unpacker::new(data, "timeline");
+    let count = input.count()?;
+    let mut minutes = Vec::with_capacity(count);
+    let mut minute = 0i64;
+    for _ in 0..count {
+        minute = minute.wrapping_add(input.int()?);
+        minutes.push((minute, input.uint()?));
+    }
+    input.end()?;
+    Ok(Timeline::from_counts(minutes))
+}
+
+/// Which optional numbers a packed request holds.
+const HAS_STATUS: u64 = 1;
+const HAS_BYTES: u64 = 2;
+const HAS_DUPLICATE: u64 = 4;
+const CLAIMED_CRAWLER: u64 = 8;
+
+/// Requests packed as one part, decoded on one thread: parts are decoded
+/// on every core at once.
+const REQUESTS_PER_PART: usize = 8192;
+
+/// The requests: the table of distinct strings, the number of requests,
+/// then parts of up to `REQUESTS_PER_PART` records, each led by its number
+/// of records and its length in bytes.
+pub fn pack_requests(requests: &[MatchedRequest]) -> Vec<u8> {
+    pack_requests_in_parts(requests, REQUESTS_PER_PART)
+}
+
+fn pack_requests_in_parts(requests: &[MatchedRequest], per_part: usize) -> Vec<u8> {
+    let mut strings = Interner::default();
+    let mut parts = Packer::default();
+    for part in requests.chunks(per_part) {
+        let mut records = Packer::default();
+        // Times are deltas within a part, so that each decodes alone.
+        let mut previous = 0;
+        for r in part {
+            pack_request(&mut records, &mut strings, r, previous);
+            previous = r.time.0;
+        }
+        parts.uint(part.len() as u64);
+        parts.uint(records.bytes.len() as u64);
+        parts.bytes.extend_from_slice(&records.bytes);
+    }
+    let mut out = Packer::default();
+    out.uint(strings.indexes.len() as u64);
+    out.bytes.extend_from_slice(&strings.table.bytes);
+    out.uint(requests.len() as u64);
+    out.bytes.extend_from_slice(&parts.bytes);
+    out.bytes
+}
+
+fn pack_request<'a>(
+    out: &mut Packer,
+    strings: &mut Interner<'a>,
+    r: &'a MatchedRequest,
+    previous: i64,
+) {
+    let mut has = 0;
+    for (present, bit) in [
+        (r.status.is_some(), HAS_STATUS),
+        (r.bytes.is_some(), HAS_BYTES),
+        (r.duplicate_of.is_some(), HAS_DUPLICATE),
+        (r.claimed_crawler, CLAIMED_CRAWLER),
+    ] {
+        if present {
+            has |= bit;
+        }
+    }
+    out.uint(has);
+    out.location(r.location);
+    out.int(r.time.0.wrapping_sub(previous));
+    for text in [&r.client, &r.method, &r.target, &r.path] {
+        out.uint(strings.index(text));
+    }
+    for text in [
+        &r.vhost,
+        &r.forwarded,
+        &r.user,
+        &r.query,
+        &r.referer,
+        &r.user_agent,
+    ] {
+        // 0 stands for "not logged".
+        out.uint(text.as_deref().map_or(0, |t| strings.index(t) + 1));
+    }
+    out.uint(r.status.map_or(0, u64::from));
+    out.uint(r.bytes.unwrap_or(0));
+    out.uint(r.rule as u64);
+    out.uint(u64::from(r.via.bits()));
+    out.uint(u64::from(r.flags.bits()));
+    out.bytes.extend_from_slice(&r.line_sha256);
+    if let Some(first) = r.duplicate_of {
+        out.location(first);
+    }
+}
+
+/// Reads what `pack_requests` wrote. Each distinct string is allocated
+/// and parsed as an address once; the parts are decoded in parallel.
+pub fn unpack_requests(data: &[u8]) -> Result<Vec<MatchedRequest>, Damaged> {
+    let mut input = Unpacker::new(data, "requests");
+    let count = input.count()?;
+    let mut texts = Vec::with_capacity(count);
+    for _ in 0..count {
+        texts.push(Text::from(input.text()?));
+    }
+    let addresses = texts.par_iter().map(|t| client_address(t)).collect();
+    let strings = Strings { texts, addresses };
+    let count = input.count()?;
+    let mut parts = Vec::new();
+    let mut listed = 0usize;
+    while listed < count {
+        let records = input.count()?;
+        let len = input.count()?;
+        let start = input.at;
+        input.take(len)?;
+        parts.push((records, &data[..input.at], start));
+        listed = listed.saturating_add(records.max(1));
+    }
+    input.end()?;
+    let parts: Vec<Vec<MatchedRequest>> = parts
+        .into_par_iter()
+        .map(|(records, data, start)| unpack_part(records, data, start, &strings))
+        .collect::<Result<_, _>>()?;
+    let mut requests = Vec::with_capacity(count);
+    for part in parts {
+        requests.extend(part);
+    }
+    if requests.len() != count {
+        return Err(input.damaged());
+    }
+    Ok(requests)
+}
+
+/// Decodes one part: `records` records from `data[start..]` to its end.
+fn unpack_part(
+    records: usize,
+    data: &[u8],
+    start: usize,
+    strings: &Strings,
+) -> Result<Vec<MatchedRequest>, Damaged> {
+    let mut input = Unpacker::new(data, "requests");
+    input.at = start;
+    let mut requests = Vec::with_capacity(records);
+    let mut time = 0i64;
+    for _ in 0..records {
+        let request = unpack_request(&mut input, strings, time)?;
+        time = request.time.0;
+        requests.push(request);
+    }
+    input.end()?;
+    Ok(requests)
+}
+
+fn unpack_request(
+    input: &mut Unpacker<'_>,
+    strings: &Strings,
+    previous: i64,
+) -> Result<MatchedRequest, Damaged> {
+    let has = input.uint()?;
+    let location = input.location()?;
+    let time = Timestamp(previous.wrapping_add(input.int()?));
+    let client_index = input.index(strings.texts.len())?;
+    let client = strings.texts[client_index].clone();
+    let client_ip = strings.addresses[client_index];
+    let method = strings.text(input)?;
+    let target = strings.text(input)?;
+    let path = strings.text(input)?;
+    let vhost = strings.optional(input)?;
+    let forwarded = strings.optional(input)?;
+    let user = strings.optional(input)?;
+    let query = strings.optional(input)?;
+    let referer = strings.optional(input)?;
+    let user_agent = strings.optional(input)?;
+    let status = input.uint()?;
+    let bytes = input.uint()?;
+    let rule = input.uint()? as usize;
+    let via = Transforms::from_bits(input.narrow(u16::MAX.into())? as u16);
+    let flags = RecordFlags::from_bits(input.narrow(u16::MAX.into())? as u16);
+    let line_sha256 = input.digest()?;
+    let duplicate_of = match has & HAS_DUPLICATE {
+        0 => None,
+        _ => Some(input.location()?),
+    };
+    Ok(MatchedRequest {
+        location,
+        time,
+        vhost,
+        client,
+        forwarded,
+        user,
+        method,
+        target,
+        path,
+        query,
+        status: (has & HAS_STATUS != 0)
+            .then(|| u16::try_from(status))
+            .transpose()
+            .map_err(|_| input.damaged())?,
+        bytes: (has & HAS_BYTES != 0).then_some(bytes),
+        referer,
+        user_agent,
+        rule,
+        via,
+        flags,
+        line_sha256,
+        client_ip,
+        claimed_crawler: has & CLAIMED_CRAWLER != 0,
+        duplicate_of,
+    })
+}
+
+/// Strings while packing: each stored once, in the order first met.
+#[derive(Default)]
+struct Interner<'a> {
+    indexes: HashMap<&'a str, u64>,
+    table: Packer,
+}
+
+impl<'a> Interner<'a> {
+    fn index(&mut self, text: &'a str) -> u64 {
+        let next = self.indexes.len() as u64;
+        *self.indexes.entry(text).or_insert_with(|| {
+            self.table.text(text);
+            next
+        })
+    }
+}
+
+/// Strings while unpacking, each with its address when it is one (a
+/// client is looked up here, not parsed again for every request).
+struct Strings {
+    texts: Vec<Text>,
+    addresses: Vec<Option<IpAddr>>,
+}
+
+impl Strings {
+    fn text(&self, input: &mut Unpacker<'_>) -> Result<Text, Damaged> {
+        Ok(self.texts[input.index(self.texts.len())?].clone())
+    }
+
+    fn optional(&self, input: &mut Unpacker<'_>) -> Result<Option<Text>, Damaged> {
+        match input.index(self.texts.len() + 1)? {
+            0 => Ok(None),
+            i => Ok(Some(self.texts[i - 1].clone())),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Packer {
+    bytes: Vec<u8>,
+}
+
+impl Packer {
+    fn uint(&mut self, mut value: u64) {
+        while value >= 0x80 {
+            self.bytes.push(value as u8 | 0x80);
+            value >>= 7;
+        }
+        self.bytes.push(value as u8);
+    }
+
+    fn int(&mut self, value: i64) {
+        self.uint(((value << 1) ^ (value >> 63)) as u64);
+    }
+
+    fn text(&mut self, text: &str) {
+        self.uint(text.len() as u64);
+        self.bytes.extend_from_slice(text.as_bytes());
+    }
+
+    fn location(&mut self, at: Location) {
+        self.uint(at.file as u64);
+        self.uint(at.line);
+        self.uint(at.offset);
+    }
+}
+
+struct Unpacker<'a> {
+    data: &'a [u8],
+    at: usize,
+    what: &'static str,
+}
+
+impl<'a> Unpacker<'a> {
+    fn new(data: &'a [u8], what: &'static str) -> Unpacker<'a> {
+        Unpacker { data, at: 0, what }
+    }
+
+    fn damaged(&self) -> Damaged {
+        Damaged {
+            what: self.what,
+            at: self.at,
+        }
+    }
+
+    fn uint(&mut self) -> Result<u64, Damaged> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = *self.data.get(self.at).ok_or_else(|| self.damaged())?;
+            self.at += 1;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte < 0x80 {
+                return Ok(value);
+            }
+        }
+        Err(self.damaged())
+    }
+
+    fn int(&mut self) -> Result<i64, Damaged> {
+        let raw = self.uint()?;
+        Ok((raw >> 1) as i64 ^ -((raw & 1) as i64))
+    }
+
+    /// A number no larger than `max`.
+    fn narrow(&mut self, max: u64) -> Result<u64, Damaged> {
+        let value = self.uint()?;
+        if value > max {
+            return Err(self.damaged());
+        }
+        Ok(value)
+    }
+
+    /// An index below `len`.
+    fn index(&mut self, len: usize) -> Result<usize, Damaged> {
+        let value = self.uint()?;
+        usize::try_from(value)
+            .ok()
+            .filter(|i| *i < len)
+            .ok_or_else(|| self.damaged())
+    }
+
+    /// A count of items that each take at least a byte: a damaged count can
+    /// never reserve more memory than the data could fill.
+    fn count(&mut self) -> Result<usize, Damaged> {
+        self.index(self.data.len() - self.at + 1)
+    }
+
+    fn take(&mut self, len: usize) -> Result<&'a [u8], Damaged> {
+        let end = self.at.checked_add(len).filter(|e| *e <= self.data.len());
+        let end = end.ok_or_else(|| self.damaged())?;
+        let taken = &self.data[self.at..end];
+        self.at = end;
+        Ok(taken)
+    }
+
+    fn text(&mut self) -> Result<&'a str, Damaged> {
+        let len = self.index(self.data.len() + 1)?;
+        let bytes = self.take(len)?;
+        std::str::from_utf8(bytes).map_err(|_| self.damaged())
+    }
+
+    fn digest(&mut self) -> Result<[u8; 32], Damaged> {
+        let bytes = self.take(32)?;
+        bytes.try_into().map_err(|_| self.damaged())
+    }
+
+    fn location(&mut self) -> Result<Location, Damaged> {
+        Ok(Location {
+            file: self.index(usize::MAX)?,
+            line: self.uint()?,
+            offset: self.uint()?,
+        })
+    }
+
+    /// Checks that nothing is left over.
+    fn end(&self) -> Result<(), Damaged> {
+        if self.at == self.data.len() {
+            Ok(())
+        } else {
+            Err(self.damaged())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(time: i64, client: &str, user: Option<&str>) -> MatchedRequest {
+        MatchedRequest {
+            location: Location {
+                file: 1,
+                line: 7,
+                offset: 300,
+            },
+            time: Timestamp(time),
+            vhost: None,
+            client: client.into(),
+            forwarded: Some("10.0.0.1, 10.0.0.2".into()),
+            user: user.map(Text::from),
+            method: "GET".into(),
+            target: "/forms/%73ubmissions/1".into(),
+            path: "/forms/submissions/1".into(),
+            query: None,
+            status: Some(200),
+            bytes: Some(u64::MAX),
+            referer: Some("".into()),
+            user_agent: Some("caf\u{e9}".into()),
+            rule: 2,
+            via: Transforms::from_bits(5),
+            flags: RecordFlags::from_bits(3),
+            line_sha256: [9; 32],
+            client_ip: client_address(client),
+            claimed_crawler: true,
+            duplicate_of: None,
+        }
+    }
+
+    fn requests() -> Vec<MatchedRequest> {
+        let mut copied = request(-5, "2001:db8::1", None);
+        copied.duplicate_of = Some(Location {
+            file: 0,
+            line: 1,
+            offset: 0,
+        });
+        copied.status = None;
+        copied.bytes = None;
+        copied.claimed_crawler = false;
+        vec![
+            request(1_700_000_000, "203.0.113.9", Some("j.smith")),
+            copied,
+            request(i64::MIN, "host.example", Some("")),
+            request(i64::MAX, "203.0.113.9", None),
+        ]
+    }
+
+    #[test]
+    fn requests_come_back_as_they_went_in() {
+        assert_eq!(unpack_requests(&pack_requests(&requests())), Ok(requests()));
+        assert_eq!(unpack_requests(&pack_requests(&[])), Ok(Vec::new()));
+        for per_part in [1, 3] {
+            let data = pack_requests_in_parts(&requests(), per_part);
+            assert_eq!(unpack_requests(&data), Ok(requests()), "{per_part} a part");
+        }
+    }
+
+    #[test]
+    fn a_string_is_stored_once() {
+        let data = pack_requests(&requests());
+        let once = |text: &str| {
+            data.windows(text.len())
+                .filter(|w| *w == text.as_bytes())
+                .count()
+        };
+        assert_eq!(once("203.0.113.9"), 1);
+        assert_eq!(once("/forms/submissions/1"), 1);
+    }
+
+    #[test]
+    fn timelines_come_back_as_they_went_in() {
+        let timeline = Timeline::from_counts([(-3, 1), (0, 2), (1, 3), (i64::MAX / 60, 4)]);
+        assert_eq!(unpack_timeline(&pack_timeline(&timeline)), Ok(timeline));
+        let empty = Timeline::default();
+        assert_eq!(unpack_timeline(&pack_timeline(&empty)), Ok(empty));
+    }
+
+    #[test]
+    fn damaged_copies_are_refused_not_guessed() {
+        for data in [
+            pack_requests(&requests()),
+            pack_requests_in_parts(&requests(), 1),
+        ] {
+            for len in 0..data.len() {
+                assert!(unpack_requests(&data[..len]).is_err(), "cut at {len}");
+            }
+        }
+        let data = pack_requests(&requests());
+        let mut longer = data.clone();
+        longer.push(0);
+        assert!(unpack_requests(&longer).is_err());
+        let timeline = pack_timeline(&Timeline::from_counts([(5, 1), (6, 2)]));
+        for len in 0..timeline.len() {
+            assert!(unpack_timeline(&timeline[..len]).is_err(), "cut at {len}");
+        }
+        // A count far larger than the data reserves nothing.
+        assert!(unpack_timeline(&[0xff, 0xff, 0xff, 0xff, 0x0f]).is_err());
+        assert!(unpack_requests(&[0x80; 11]).is_err());
+    }
+}
