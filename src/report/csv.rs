@@ -5,7 +5,7 @@
 //! `evidence`), so no cell carries a control character.
 
 use std::collections::BTreeMap;
-use std::io;
+use std::io::{self, Write};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -54,20 +54,11 @@ fn writer(dir: &Path, name: &str) -> io::Result<::csv::Writer<std::fs::File>> {
 /// Writes rows cell by cell, from text that already exists, for the files
 /// with a row per request or accessor: tens of megabytes for a large case.
 /// Text cells pass through `csv_cell`, as in `write_row`; numbers need not
-/// (a plain number is never neutralised).
-///
-/// Cells are quoted exactly as the csv crate quotes them by default (and
-/// as `write_row` does): only a cell holding `,`, `"`, CR or LF is put in
-/// quotes, with each `"` doubled. Written here because the crate examines
-/// every byte on its own, which was the largest part of a re-run's time;
-/// `quotes_as_the_csv_crate_does` holds the two to the same bytes. Rows
-/// always have several cells, so the crate's one special case, a row of
-/// one empty cell, never arises.
+/// (a plain number is never neutralised). Quoting is the csv crate's.
 struct Cells<W: io::Write> {
-    out: W,
-    buffer: Vec<u8>,
-    /// Whether the current row has a cell yet.
-    in_row: bool,
+    out: ::csv::Writer<W>,
+    /// The first error met; the row's `end` returns it.
+    error: Option<::csv::Error>,
     /// Reused for cells joined from several words.
     joined: String,
 }
@@ -75,40 +66,18 @@ struct Cells<W: io::Write> {
 impl<W: io::Write> Cells<W> {
     fn new(out: W) -> Cells<W> {
         Cells {
-            out,
-            buffer: Vec::with_capacity(WRITE_BUFFER + (64 << 10)),
-            in_row: false,
+            out: ::csv::WriterBuilder::new()
+                .buffer_capacity(WRITE_BUFFER)
+                .from_writer(out),
+            error: None,
             joined: String::new(),
         }
     }
 
     fn raw(&mut self, bytes: &[u8]) {
-        if !needs_quotes(bytes) {
-            return self.plain(bytes);
+        if let Err(e) = self.out.write_field(bytes) {
+            self.error.get_or_insert(e);
         }
-        self.separate();
-        self.buffer.push(b'"');
-        for part in bytes.split_inclusive(|b| *b == b'"') {
-            self.buffer.extend_from_slice(part);
-            if part.ends_with(b"\"") {
-                self.buffer.push(b'"');
-            }
-        }
-        self.buffer.push(b'"');
-    }
-
-    /// A cell this module wrote itself (digits, times, fixed words), which
-    /// holds nothing to quote or neutralise.
-    fn plain(&mut self, bytes: &[u8]) {
-        self.separate();
-        self.buffer.extend_from_slice(bytes);
-    }
-
-    fn separate(&mut self) {
-        if self.in_row {
-            self.buffer.push(b',');
-        }
-        self.in_row = true;
     }
 
     fn text(&mut self, text: &str) {
@@ -120,37 +89,25 @@ impl<W: io::Write> Cells<W> {
         self.text(text.unwrap_or("-"));
     }
 
-    fn number(&mut self, mut value: u64) {
+    fn number(&mut self, value: u64) {
+        // Formatted on the stack: there is a number cell in every row.
         let mut digits = [0u8; 20];
-        let mut start = digits.len();
-        // Two digits per division: offsets run to ten digits or more.
-        while value >= 100 {
-            let pair = (value % 100) as usize;
-            value /= 100;
-            start -= 2;
-            digits[start..start + 2].copy_from_slice(&DIGIT_PAIRS[pair * 2..pair * 2 + 2]);
-        }
-        if value >= 10 {
-            let pair = value as usize;
-            start -= 2;
-            digits[start..start + 2].copy_from_slice(&DIGIT_PAIRS[pair * 2..pair * 2 + 2]);
-        } else {
-            start -= 1;
-            digits[start] = b'0' + value as u8;
-        }
-        self.plain(&digits[start..]);
+        let mut cursor = io::Cursor::new(&mut digits[..]);
+        let _ = write!(cursor, "{value}");
+        let len = usize::try_from(cursor.position()).unwrap_or(0);
+        self.raw(&digits[..len]);
     }
 
     fn opt_number(&mut self, value: Option<u64>) {
         match value {
             Some(value) => self.number(value),
-            None => self.plain(b"-"),
+            None => self.raw(b"-"),
         }
     }
 
     fn time(&mut self, time: Timestamp) {
         match time.rfc3339() {
-            Some(text) => self.plain(text.as_str().as_bytes()),
+            Some(text) => self.raw(text.as_str().as_bytes()),
             None => self.text(&time.to_rfc3339()),
         }
     }
@@ -169,20 +126,20 @@ impl<W: io::Write> Cells<W> {
     }
 
     fn end(&mut self) -> io::Result<()> {
-        self.buffer.push(b'\n');
-        self.in_row = false;
-        if self.buffer.len() >= WRITE_BUFFER {
-            self.out.write_all(&self.buffer)?;
-            self.buffer.clear();
+        if let Err(e) = self.out.write_record(None::<&[u8]>) {
+            self.error.get_or_insert(e);
         }
-        Ok(())
+        match self.error.take() {
+            Some(e) => Err(io::Error::other(e)),
+            None => Ok(()),
+        }
     }
 
     /// Writes what is left; returns the destination.
-    fn finish(mut self) -> io::Result<W> {
-        self.out.write_all(&self.buffer)?;
-        self.out.flush()?;
-        Ok(self.out)
+    fn finish(self) -> io::Result<W> {
+        self.out
+            .into_inner()
+            .map_err(|e| io::Error::other(e.to_string()))
     }
 }
 
@@ -196,35 +153,6 @@ fn write_row<W: io::Write>(out: &mut ::csv::Writer<W>, cells: &[String]) -> io::
 
 fn finish<W: io::Write>(out: &mut ::csv::Writer<W>) -> io::Result<()> {
     out.flush()
-}
-
-/// "00" to "99", for writing numbers two digits at a time.
-const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
-2021222324252627282930313233343536373839\
-4041424344454647484950515253545556575859\
-6061626364656667686970717273747576777879\
-8081828384858687888990919293949596979899";
-
-/// Whether a cell must be quoted: it holds `,`, `"`, CR or LF. Checked
-/// eight bytes at a time, as one word, because every cell of requests.csv
-/// is checked; a byte is one of the four when its XOR with it is zero.
-fn needs_quotes(bytes: &[u8]) -> bool {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGHS: u64 = ONES << 7;
-    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
-    let special = |word: u64| {
-        [b',', b'"', b'\r', b'\n'].iter().fold(false, |found, c| {
-            found | zero_byte(word ^ (ONES * u64::from(*c)))
-        })
-    };
-    let mut words = bytes.chunks_exact(8);
-    // Every chunk is eight bytes long; the fallback is never taken.
-    let word = |chunk: &[u8]| u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8]));
-    words.by_ref().any(|chunk| special(word(chunk)))
-        || words
-            .remainder()
-            .iter()
-            .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
 }
 
 /// A header row written through the csv crate, like every other row of
@@ -341,14 +269,14 @@ fn request_row<W: io::Write>(
     cells.opt(r.user_agent.as_deref());
     cells.text(&config.rules.rules()[r.rule].spec);
     cells.joined(via_names(r.via), '+');
-    cells.plain(config.authorised.classify_request(r).name().as_bytes());
-    cells.plain(outcome.name().as_bytes());
+    cells.raw(config.authorised.classify_request(r).name().as_bytes());
+    cells.raw(outcome.name().as_bytes());
     let windows = report.windows.iter().filter(|w| w.contains(r.time));
     cells.joined(windows.map(|w| w.name.as_str()), ';');
     cells.joined(request_flags(r, outcome), ';');
     match r.duplicate_of {
         Some(at) => cells.text(&report.summary.place(at)),
-        None => cells.plain(b""),
+        None => cells.raw(b""),
     }
     cells.end()
 }
@@ -396,7 +324,7 @@ fn write_accessors(report: &Report<'_>, dir: &Path) -> io::Result<()> {
 
 fn accessor_row<W: io::Write>(cells: &mut Cells<W>, row: &AccessorRow) -> io::Result<()> {
     cells.text(&row.window);
-    cells.plain(row.class.name().as_bytes());
+    cells.raw(row.class.name().as_bytes());
     cells.text(&row.client);
     cells.opt(row.user.as_deref());
     for count in [row.requests, row.served, row.denied, row.other] {
@@ -674,60 +602,19 @@ mod tests {
     use crate::config::{ScanConfig, ScanRequest};
 
     #[test]
-    fn quotes_as_the_csv_crate_does() {
-        let table: &[&[&str]] = &[
-            &["plain", "1", "-"],
-            &["", "", ""],
-            &["a,b", "say \"hi\"", "\"", "\"\"x"],
-            &["line\nbreak", "carriage\rreturn", "both\r\n", ","],
-            &["caf\u{e9}", "'=1+1", "tab\there", "\\\"slash"],
-            &[
-                "12345678,",
-                "1234567,8",
-                "12345678901234\r",
-                "\n2345678901234567",
-            ],
-            &["\x00\x7f\u{80}\u{ff}", "\u{2c}\u{22}", "0123456789abcdefg"],
-        ];
-        for row in table {
-            let mut ours = Cells::new(Vec::new());
-            for cell in *row {
-                ours.raw(cell.as_bytes());
-            }
-            ours.end().expect("in memory");
-            let mut theirs = ::csv::Writer::from_writer(Vec::new());
-            theirs.write_record(*row).expect("in memory");
-            let theirs = theirs.into_inner().expect("in memory");
-            assert_eq!(ours.finish().expect("in memory"), theirs, "{row:?}");
-        }
-    }
-
-    #[test]
-    fn writes_numbers_as_display_does() {
-        let mut values: Vec<u64> = (0..1200).collect();
-        values.extend((0..64).map(|p| 1u64 << p));
-        values.extend([9, 10, 99, 100, 999, 1000, 10u64.pow(19), u64::MAX]);
-        for value in values {
-            let mut cells = Cells::new(Vec::new());
-            cells.number(value);
-            let written = cells.finish().expect("in memory");
-            assert_eq!(written, value.to_string().as_bytes(), "{value}");
-        }
-    }
-
-    #[test]
-    fn finds_every_byte_that_needs_quotes_wherever_it_is() {
-        for byte in 0..=255u8 {
-            let special = matches!(byte, b',' | b'"' | b'\r' | b'\n');
-            for len in 1..20 {
-                for at in 0..len {
-                    let mut cell = vec![b'a'; len];
-                    cell[at] = byte;
-                    assert_eq!(needs_quotes(&cell), special, "{byte} at {at} of {len}");
-                }
-            }
-        }
-        assert!(!needs_quotes(b""));
+    fn cells_are_quoted_by_the_csv_crate_and_neutralised() {
+        let mut cells = Cells::new(Vec::new());
+        cells.text("a,b");
+        cells.text("=HYPERLINK(\"x\")");
+        cells.number(1234567890);
+        cells.opt_number(None);
+        cells.opt(None);
+        cells.end().expect("in memory");
+        let written = cells.finish().expect("in memory");
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            "\"a,b\",\"'=HYPERLINK(\"\"x\"\")\",1234567890,-,-\n"
+        );
     }
 
     #[test]
