@@ -126,6 +126,75 @@ impl Authorised {
     }
 }
 
+/// The proxies and CDN nodes the case trusts to report the address they
+/// received a request from (in X-Forwarded-For).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies {
+    networks: Vec<IpNet>,
+}
+
+/// The client a request is attributed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attribution<'a> {
+    /// The client: the connecting address, or an address of the chain.
+    pub client: &'a str,
+    /// Whether it was taken from the X-Forwarded-For chain.
+    pub from_chain: bool,
+}
+
+impl TrustedProxies {
+    /// Parses networks (CIDR blocks or single addresses).
+    pub fn new(networks: &[String]) -> Result<TrustedProxies, ConfigError> {
+        let networks = networks
+            .iter()
+            .map(|n| parse_network(n))
+            .collect::<Result<_, _>>()?;
+        Ok(TrustedProxies { networks })
+    }
+
+    /// The networks, as given.
+    pub fn networks(&self) -> &[IpNet] {
+        &self.networks
+    }
+
+    fn trusts(&self, hop: &str) -> bool {
+        client_address(hop).is_some_and(|ip| self.networks.iter().any(|n| n.contains(&ip)))
+    }
+
+    /// Who made a request that reached the server from `connecting`, with
+    /// `forwarded` as its X-Forwarded-For chain (left-most first). Walking
+    /// from the right, each trusted proxy vouches for the hop before it;
+    /// the first hop not trusted is the client. The left-most entries were
+    /// written by the client itself, so nothing left of an untrusted hop is
+    /// ever believed. Without trusted proxies, the connecting address is
+    /// the client whatever the chain says.
+    pub fn attribute<'a>(
+        &self,
+        connecting: &'a str,
+        forwarded: Option<&'a str>,
+    ) -> Attribution<'a> {
+        let connecting_only = Attribution {
+            client: connecting,
+            from_chain: false,
+        };
+        if !self.trusts(connecting) {
+            return connecting_only;
+        }
+        let hops = forwarded.into_iter().flat_map(|chain| chain.rsplit(','));
+        let mut client = connecting_only;
+        for hop in hops.map(str::trim).filter(|h| !h.is_empty()) {
+            client = Attribution {
+                client: hop,
+                from_chain: true,
+            };
+            if !self.trusts(hop) {
+                break;
+            }
+        }
+        client
+    }
+}
+
 fn parse_network(text: &str) -> Result<IpNet, ConfigError> {
     let text = text.trim();
     if let Ok(net) = text.parse::<IpNet>() {
@@ -398,6 +467,62 @@ fn order(r: &AccessorRow) -> impl Ord + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_is_the_first_untrusted_hop_from_the_right() {
+        let cdn = TrustedProxies::new(&["10.0.0.0/8".into(), "198.51.100.0/24".into()]).unwrap();
+        let none = TrustedProxies::default();
+        let table: &[(&TrustedProxies, &str, Option<&str>, &str, bool)] = &[
+            // Without trusted proxies the chain is only recorded.
+            (&none, "10.0.0.1", Some("203.0.113.9"), "10.0.0.1", false),
+            // A spoofed left-most entry is never believed.
+            (
+                &cdn,
+                "10.0.0.1",
+                Some("1.1.1.1, 203.0.113.9, 198.51.100.7"),
+                "203.0.113.9",
+                true,
+            ),
+            (&cdn, "10.0.0.1", Some("203.0.113.9"), "203.0.113.9", true),
+            // Connecting from outside the trusted set: its chain is noise.
+            (&cdn, "203.0.113.5", Some("10.9.9.9"), "203.0.113.5", false),
+            // Every hop trusted: the left-most is where it came from.
+            (
+                &cdn,
+                "10.0.0.1",
+                Some("10.0.0.2, 10.0.0.3"),
+                "10.0.0.2",
+                true,
+            ),
+            // A trusted proxy that forwarded nothing: itself.
+            (&cdn, "10.0.0.1", None, "10.0.0.1", false),
+            (&cdn, "10.0.0.1", Some(" , "), "10.0.0.1", false),
+            // A hop that is no address cannot be trusted: it is the client.
+            (
+                &cdn,
+                "10.0.0.1",
+                Some("203.0.113.9, unknown"),
+                "unknown",
+                true,
+            ),
+            // An untrusted IPv6 hop with a port is the client as written.
+            (
+                &cdn,
+                "10.0.0.1",
+                Some("2001:db8::7, [2001:db8::1]:443"),
+                "[2001:db8::1]:443",
+                true,
+            ),
+        ];
+        for (proxies, connecting, chain, client, from_chain) in table {
+            let got = proxies.attribute(connecting, *chain);
+            assert_eq!(
+                (got.client, got.from_chain),
+                (*client, *from_chain),
+                "{connecting} {chain:?}"
+            );
+        }
+    }
 
     #[test]
     fn outcomes_of_statuses() {

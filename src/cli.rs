@@ -87,6 +87,9 @@ pub struct ScanArgs {
     /// Authorised user name (as logged by the server).
     #[arg(long, value_name = "NAME")]
     pub allow_user: Vec<String>,
+    /// Proxy or CDN network trusted to report the client in X-Forwarded-For.
+    #[arg(long, value_name = "CIDR")]
+    pub trusted_proxy: Vec<String>,
     /// Log format: auto, common, combined, vhost_combined, combined_extra, w3c, cloudfront, alb, elb, s3 or json.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
@@ -151,6 +154,7 @@ impl ScanArgs {
             time_zone: self.tz,
             allow: self.allow,
             allow_users: self.allow_user,
+            trusted_proxies: self.trusted_proxy,
             format: self.format,
             json_fields: self.json_fields,
             log_format: self.log_format,

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use crate::accessors::Authorised;
+use crate::accessors::{Authorised, TrustedProxies};
 use crate::coverage::parse_duration;
 use crate::error::ConfigError;
 use crate::formats::custom::CustomFormat;
@@ -108,6 +108,10 @@ pub struct ServerSection {
     pub case_insensitive: Option<bool>,
     /// Where a JSON log keeps each field, as `--json-fields`.
     pub json_fields: Option<String>,
+    /// Proxies and CDN nodes trusted to report the client in
+    /// X-Forwarded-For (CIDR blocks or addresses).
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 impl CaseFile {
@@ -163,6 +167,8 @@ pub struct ScanRequest {
     pub allow: Vec<String>,
     /// `--allow-user` names (added).
     pub allow_users: Vec<String>,
+    /// `--trusted-proxy` networks (added).
+    pub trusted_proxies: Vec<String>,
     /// `--format` (replaces the case file's).
     pub format: Option<String>,
     /// `--json-fields` (replaces the case file's).
@@ -206,6 +212,8 @@ pub struct ScanConfig {
     pub windows: Vec<Window>,
     /// Authorised networks and users.
     pub authorised: Authorised,
+    /// Proxies trusted to report the client (X-Forwarded-For).
+    pub trusted_proxies: TrustedProxies,
     /// How formats are chosen.
     pub format: FormatChoice,
     /// Where JSON logs keep each field, when the investigator said so.
@@ -286,6 +294,14 @@ impl ScanConfig {
             .cloned()
             .collect();
         let authorised = Authorised::new(&networks, &users)?;
+        let proxies: Vec<String> = case
+            .server
+            .trusted_proxies
+            .iter()
+            .chain(&request.trusted_proxies)
+            .cloned()
+            .collect();
+        let trusted_proxies = TrustedProxies::new(&proxies)?;
         if request.inputs.is_empty() {
             return Err(ConfigError::NoInputs);
         }
@@ -300,6 +316,7 @@ impl ScanConfig {
             rules,
             windows,
             authorised,
+            trusted_proxies,
             format,
             json_fields,
             case_insensitive,

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, MAIN_DB, OptionalExtension, Transaction, params};
 
-use crate::accessors::{Authorised, Outcome};
+use crate::accessors::{Authorised, Outcome, TrustedProxies};
 use crate::config::{DEFAULT_MAX_GAP, ScanConfig};
 use crate::error::{ConfigError, InputError};
 use crate::evidence::Location;
@@ -105,7 +105,8 @@ CREATE TABLE overlaps (
 CREATE TABLE requests (
     id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL,
     offset INTEGER NOT NULL, time TEXT NOT NULL, epoch INTEGER NOT NULL, client TEXT NOT NULL,
-    forwarded_for TEXT, user TEXT, vhost TEXT, method TEXT NOT NULL, target TEXT NOT NULL,
+    forwarded_for TEXT, connecting_client TEXT NOT NULL, user TEXT, vhost TEXT,
+    method TEXT NOT NULL, target TEXT NOT NULL,
     path TEXT NOT NULL, query TEXT, status INTEGER, bytes INTEGER, referer TEXT, user_agent TEXT,
     rule TEXT NOT NULL, rule_id INTEGER NOT NULL, matched_via TEXT NOT NULL, via_bits INTEGER NOT NULL,
     class TEXT NOT NULL, outcome TEXT NOT NULL, flag_bits INTEGER NOT NULL,
@@ -221,6 +222,9 @@ fn write_case(
     for user in config.authorised.users() {
         authorised.execute(params!["user", user])?;
     }
+    for proxy in config.trusted_proxies.networks() {
+        authorised.execute(params!["trusted_proxy", proxy.to_string()])?;
+    }
     let mut window = tx.prepare("INSERT INTO windows (window, start, end) VALUES (?1, ?2, ?3)")?;
     for w in &config.windows {
         window.execute(params![w.name, w.from.to_rfc3339(), w.to.to_rfc3339()])?;
@@ -299,12 +303,12 @@ fn write_overlaps(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<(
 
 fn write_requests(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()> {
     let mut insert = tx.prepare(
-        "INSERT INTO requests (file_id, file, line, offset, time, epoch, client, forwarded_for, user,
-            vhost, method, target, path, query, status, bytes, referer, user_agent, rule, rule_id,
-            matched_via, via_bits, class, outcome, flag_bits, claimed_crawler, line_sha256,
-            duplicate_of_file, duplicate_of_line, duplicate_of_offset)
+        "INSERT INTO requests (file_id, file, line, offset, time, epoch, client, forwarded_for,
+            connecting_client, user, vhost, method, target, path, query, status, bytes, referer,
+            user_agent, rule, rule_id, matched_via, via_bits, class, outcome, flag_bits,
+            claimed_crawler, line_sha256, duplicate_of_file, duplicate_of_line, duplicate_of_offset)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
+            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
     )?;
     let config = report.config;
     for r in &report.summary.requests {
@@ -317,6 +321,7 @@ fn write_requests(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result
             r.time.0,
             r.client,
             r.forwarded,
+            r.connecting_client(),
             r.user,
             r.vhost,
             r.method,
@@ -587,6 +592,10 @@ fn load_config(db: &Connection, request: RewindowRequest) -> Result<ScanConfig, 
         rules: RuleSet::new(rules),
         windows,
         authorised: Authorised::new(&networks, &users)?,
+        trusted_proxies: TrustedProxies::new(&column(
+            db,
+            "SELECT value FROM authorised WHERE kind = 'trusted_proxy'",
+        )?)?,
         format,
         // Rewindowing reads no log.
         json_fields: None,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use crate::accessors::{claims_crawler, client_address};
+use crate::accessors::{TrustedProxies, claims_crawler, client_address};
 use crate::formats::{Record, RecordFlags};
 use crate::normalise::Transforms;
 use crate::rules::RuleMatch;
@@ -45,10 +45,14 @@ pub struct MatchedRequest {
     pub time: Timestamp,
     /// The virtual host, if logged.
     pub vhost: Option<Text>,
-    /// The connecting client as logged.
+    /// The client the request is attributed to: the connecting client as
+    /// logged, or, behind trusted proxies, the hop they vouch for.
     pub client: Text,
-    /// Addresses logged to the left of the client.
+    /// Addresses logged to the left of the client, or X-Forwarded-For.
     pub forwarded: Option<Text>,
+    /// The connecting client as logged, when the client was taken from
+    /// the X-Forwarded-For chain instead.
+    pub connecting: Option<Text>,
     /// The authenticated user, if logged.
     pub user: Option<Text>,
     /// The method.
@@ -108,6 +112,7 @@ impl MatchedRequest {
             vhost: text(record.vhost),
             client,
             forwarded: text(record.forwarded),
+            connecting: None,
             user: text(record.user),
             method: escaped(record.method),
             target: record
@@ -125,6 +130,24 @@ impl MatchedRequest {
             line_sha256: Sha256::digest(line).into(),
             duplicate_of: None,
         }
+    }
+
+    /// Attributes the request to the client that trusted proxies vouch
+    /// for in its X-Forwarded-For chain (see `TrustedProxies::attribute`);
+    /// the connecting client is kept.
+    pub fn attribute(mut self, proxies: &TrustedProxies) -> MatchedRequest {
+        let chosen = proxies.attribute(&self.client, self.forwarded.as_deref());
+        if chosen.from_chain {
+            let client = Text::from(chosen.client);
+            self.client_ip = client_address(&client);
+            self.connecting = Some(std::mem::replace(&mut self.client, client));
+        }
+        self
+    }
+
+    /// The address the server saw the request come from.
+    pub fn connecting_client(&self) -> &str {
+        self.connecting.as_deref().unwrap_or(&self.client)
     }
 
     /// Whether the request was a HEAD (served without a body).

@@ -125,6 +125,7 @@ fn pack_request<'a>(
     for text in [
         &r.vhost,
         &r.forwarded,
+        &r.connecting,
         &r.user,
         &r.query,
         &r.referer,
@@ -217,6 +218,7 @@ fn unpack_request(
     let path = strings.text(input)?;
     let vhost = strings.optional(input)?;
     let forwarded = strings.optional(input)?;
+    let connecting = strings.optional(input)?;
     let user = strings.optional(input)?;
     let query = strings.optional(input)?;
     let referer = strings.optional(input)?;
@@ -237,6 +239,7 @@ fn unpack_request(
         vhost,
         client,
         forwarded,
+        connecting,
         user,
         method,
         target,
@@ -438,6 +441,7 @@ mod tests {
             vhost: None,
             client: client.into(),
             forwarded: Some("10.0.0.1, 10.0.0.2".into()),
+            connecting: Some("10.0.0.3".into()),
             user: user.map(Text::from),
             method: "GET".into(),
             target: "/forms/%73ubmissions/1".into(),

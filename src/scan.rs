@@ -20,6 +20,7 @@ use chrono_tz::Tz;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::accessors::TrustedProxies;
 use crate::config::ScanConfig;
 use crate::coverage::{Timeline, minute_of};
 use crate::error::InputError;
@@ -657,6 +658,7 @@ fn decode_blocks(
 struct LineScanner<'c> {
     parser: Parser,
     rules: &'c RuleSet,
+    trusted_proxies: &'c TrustedProxies,
     heads: &'c Heads,
     normaliser: Normaliser,
     /// The current run of parsed lines in one minute.
@@ -678,6 +680,7 @@ impl<'c> LineScanner<'c> {
         LineScanner {
             parser,
             rules: config.rules_for(format),
+            trusted_proxies: &config.trusted_proxies,
             heads,
             normaliser: Normaliser::new(config.folds_case(format)),
             minute_run: None,
@@ -776,14 +779,11 @@ impl<'c> LineScanner<'c> {
             return;
         };
         if let Some((found, canonical)) = self.match_split(&split) {
-            self.result.requests.push(MatchedRequest::new(
-                location,
-                line,
-                &record,
-                split.query,
-                &canonical,
-                found,
-            ));
+            let request =
+                MatchedRequest::new(location, line, &record, split.query, &canonical, found);
+            self.result
+                .requests
+                .push(request.attribute(self.trusted_proxies));
         }
     }
 }

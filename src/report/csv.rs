@@ -175,13 +175,14 @@ fn opt_num<T: ToString>(value: Option<T>) -> String {
 }
 
 /// The columns of requests.csv.
-pub const REQUEST_COLUMNS: [&str; 23] = [
+pub const REQUEST_COLUMNS: [&str; 24] = [
     "file",
     "line",
     "offset",
     "time",
     "client",
     "forwarded_for",
+    "connecting_client",
     "user",
     "vhost",
     "method",
@@ -257,6 +258,7 @@ fn request_row<W: io::Write>(
     cells.time(r.time);
     cells.text(&r.client);
     cells.opt(r.forwarded.as_deref());
+    cells.text(r.connecting_client());
     cells.opt(r.user.as_deref());
     cells.opt(r.vhost.as_deref());
     cells.text(&r.method);
@@ -288,6 +290,7 @@ fn request_flags(r: &MatchedRequest, outcome: Outcome) -> impl Iterator<Item = &
         (outcome == Outcome::Served && r.is_head(), "head_no_body"),
         (r.client_ip.is_none(), "client_not_address"),
         (r.claimed_crawler, "claimed_crawler"),
+        (r.connecting.is_some(), "client_from_forwarded"),
     ];
     let notes = notes.into_iter().filter(|(on, _)| *on);
     r.flags.names().chain(notes.map(|(_, name)| name))

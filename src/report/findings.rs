@@ -127,6 +127,8 @@ pub struct Case {
     pub authorised_networks: Vec<String>,
     /// Authorised users.
     pub authorised_users: Vec<String>,
+    /// Proxies trusted to report the client in X-Forwarded-For.
+    pub trusted_proxies: Vec<String>,
     /// The gap threshold, in seconds.
     pub max_gap_seconds: i64,
     /// Whether paths were compared case-insensitively in every file.
@@ -350,6 +352,12 @@ impl<'a> Findings<'a> {
                     .map(ToString::to_string)
                     .collect(),
                 authorised_users: config.authorised.users().map(String::from).collect(),
+                trusted_proxies: config
+                    .trusted_proxies
+                    .networks()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
                 max_gap_seconds: config.max_gap,
                 case_insensitive: config.case_insensitive,
                 case_insensitive_formats: case_insensitive_formats(config, summary),
@@ -733,6 +741,11 @@ fn write_case(md: &mut String, f: &Findings<'_>) {
         list(&c.authorised_networks)
     );
     let _ = writeln!(md, "- Authorised users: {}", list(&c.authorised_users));
+    let _ = writeln!(
+        md,
+        "- Trusted proxies (X-Forwarded-For believed from them): {}",
+        list(&c.trusted_proxies)
+    );
     let _ = writeln!(md, "- Inputs hashed: {}", c.inputs_hashed_note());
     let _ = writeln!(
         md,

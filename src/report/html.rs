@@ -404,6 +404,7 @@ fn write_case(out: &mut String, f: &Findings) -> fmt::Result {
     fact(out, "Exposed resources", &list(&c.exposed))?;
     fact(out, "Authorised networks", &list(&c.authorised_networks))?;
     fact(out, "Authorised users", &list(&c.authorised_users))?;
+    fact(out, "Trusted proxies", &list(&c.trusted_proxies))?;
     fact(out, "Inputs hashed", c.inputs_hashed_note())?;
     fact(out, "Time zone for local times", &escape_html(&c.time_zone))?;
     fact(out, "Gap threshold", &describe_seconds(c.max_gap_seconds))?;

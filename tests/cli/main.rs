@@ -11,6 +11,7 @@ mod html;
 mod inputs;
 mod json;
 mod matching;
+mod proxies;
 mod rewindow;
 mod safety;
 mod sample;

@@ -1,0 +1,128 @@
+//! Clients behind proxies and CDNs: with trusted proxies, the client is the
+//! first hop from the right of X-Forwarded-For that they do not cover;
+//! without, the connecting address is the client and the chain is only
+//! recorded.
+
+use crate::harness::scan;
+
+const LOG: &str = "tests/fixtures/proxies/access.log";
+
+/// (client, forwarded_for, connecting_client, class, flags) per matched row.
+fn rows(extra: &[&str]) -> Vec<[String; 5]> {
+    let mut args = vec!["--exposed", "/forms/submissions/", "--allow", "10.0.0.0/8"];
+    args.extend_from_slice(extra);
+    args.push(LOG);
+    let run = scan(&args);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    run.records("requests.csv")
+        .into_iter()
+        .map(|r| {
+            [
+                "client",
+                "forwarded_for",
+                "connecting_client",
+                "class",
+                "flags",
+            ]
+            .map(|k| r[k].clone())
+        })
+        .collect()
+}
+
+fn row(cells: [&str; 5]) -> [String; 5] {
+    cells.map(String::from)
+}
+
+// Issue #7: an exposed request behind a CDN with a spoofed left-most
+// X-Forwarded-For is attributed to the right client.
+#[test]
+fn the_client_behind_trusted_proxies_is_the_first_hop_they_do_not_cover() {
+    // The CDN's nodes (10.0.0.0/8 here) are also the staff network: without
+    // trusting them, every request through the CDN looks authorised.
+    assert_eq!(
+        rows(&[]),
+        [
+            row([
+                "10.0.0.5",
+                "10.1.2.3, 203.0.113.9",
+                "10.0.0.5",
+                "authorised",
+                "forwarded_header"
+            ]),
+            row([
+                "10.0.0.6",
+                "10.20.30.40",
+                "10.0.0.6",
+                "authorised",
+                "forwarded_header"
+            ]),
+            row([
+                "192.0.2.44",
+                "10.9.9.9",
+                "192.0.2.44",
+                "external",
+                "forwarded_header"
+            ]),
+            row(["10.0.0.5", "-", "10.0.0.5", "authorised", ""]),
+        ]
+    );
+    assert_eq!(
+        rows(&["--trusted-proxy", "10.0.0.0/8"]),
+        [
+            // 10.1.2.3 is left of the real client: the client wrote it.
+            row([
+                "203.0.113.9",
+                "10.1.2.3, 203.0.113.9",
+                "10.0.0.5",
+                "external",
+                "forwarded_header;client_from_forwarded",
+            ]),
+            // Every hop trusted: the request came from inside.
+            row([
+                "10.20.30.40",
+                "10.20.30.40",
+                "10.0.0.6",
+                "authorised",
+                "forwarded_header;client_from_forwarded",
+            ]),
+            // Not through a trusted proxy: its X-Forwarded-For is noise.
+            row([
+                "192.0.2.44",
+                "10.9.9.9",
+                "192.0.2.44",
+                "external",
+                "forwarded_header"
+            ]),
+            row(["10.0.0.5", "-", "10.0.0.5", "authorised", ""]),
+        ]
+    );
+}
+
+#[test]
+fn trusted_proxies_can_come_from_the_case_file_and_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case.toml");
+    std::fs::write(
+        &case,
+        "[server]\ntrusted_proxies = [\"10.0.0.5\"]\n[[exposed]]\nprefix = \"/forms/submissions/\"\n",
+    )
+    .unwrap();
+    let run = scan(&["--case", case.to_str().unwrap(), LOG]);
+    let clients: Vec<String> = run
+        .records("requests.csv")
+        .into_iter()
+        .map(|r| r["client"].clone())
+        .collect();
+    assert_eq!(
+        clients,
+        ["203.0.113.9", "10.0.0.6", "192.0.2.44", "10.0.0.5"]
+    );
+    assert_eq!(
+        run.findings_json()["case"]["trusted_proxies"],
+        serde_json::json!(["10.0.0.5/32"])
+    );
+    assert!(
+        run.output("findings.md")
+            .contains("- Trusted proxies (X-Forwarded-For believed from them): `10.0.0.5/32`")
+    );
+}
