@@ -593,14 +593,7 @@ mod tests {
 
     #[test]
     fn a_window_sums_up_the_same_in_any_number_of_parts() {
-        let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let config = crate::ScanConfig::build(crate::ScanRequest {
-            case_file: Some(repo.join("sample-logs/case.toml")),
-            inputs: vec![repo.join("sample-logs")],
-            ..crate::ScanRequest::default()
-        })
-        .unwrap();
-        let summary = crate::scan(&config, &crate::scan::Silent);
+        let (config, summary) = crate::sample_scan();
         let window = Window {
             name: "all".into(),
             from: Timestamp::EARLIEST,

@@ -279,29 +279,16 @@ impl ScanConfig {
         }
         let max_gap = parse_max_gap(request.max_gap.as_deref().or(case.case.max_gap.as_deref()))?;
         let windows = build_windows(&case, &request.windows, zone)?;
-        let networks: Vec<String> = case
-            .authorised
-            .networks
-            .iter()
-            .chain(&request.allow)
-            .cloned()
-            .collect();
-        let users: Vec<String> = case
-            .authorised
-            .users
-            .iter()
-            .chain(&request.allow_users)
-            .cloned()
-            .collect();
-        let authorised = Authorised::new(&networks, &users)?;
-        let proxies: Vec<String> = case
-            .server
-            .trusted_proxies
-            .iter()
-            .chain(&request.trusted_proxies)
-            .cloned()
-            .collect();
-        let trusted_proxies = TrustedProxies::new(&proxies)?;
+        // The command line adds to the case file's lists.
+        let both = |from_case: &[String], given: &[String]| [from_case, given].concat();
+        let authorised = Authorised::new(
+            &both(&case.authorised.networks, &request.allow),
+            &both(&case.authorised.users, &request.allow_users),
+        )?;
+        let trusted_proxies = TrustedProxies::new(&both(
+            &case.server.trusted_proxies,
+            &request.trusted_proxies,
+        ))?;
         if request.inputs.is_empty() {
             return Err(ConfigError::NoInputs);
         }

@@ -49,3 +49,18 @@ pub fn scan(config: &ScanConfig, progress: &dyn scan::Progress) -> scan::Summary
     let discovery = input::discover(&config.inputs, &exclude);
     scan::scan(config, discovery, progress)
 }
+
+/// The bundled sample case, scanned: for unit tests that need a real
+/// summary.
+#[cfg(test)]
+pub(crate) fn sample_scan() -> (ScanConfig, scan::Summary) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = ScanConfig::build(ScanRequest {
+        case_file: Some(repo.join("sample-logs/case.toml")),
+        inputs: vec![repo.join("sample-logs")],
+        ..ScanRequest::default()
+    })
+    .expect("the sample case");
+    let summary = scan(&config, &scan::Silent);
+    (config, summary)
+}

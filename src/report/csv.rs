@@ -602,7 +602,6 @@ fn write_windows<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{ScanConfig, ScanRequest};
 
     #[test]
     fn cells_are_quoted_by_the_csv_crate_and_neutralised() {
@@ -622,14 +621,7 @@ mod tests {
 
     #[test]
     fn request_rows_are_the_same_in_any_pieces() {
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let config = ScanConfig::build(ScanRequest {
-            case_file: Some(repo.join("sample-logs/case.toml")),
-            inputs: vec![repo.join("sample-logs")],
-            ..ScanRequest::default()
-        })
-        .expect("the sample case");
-        let summary = crate::scan(&config, &crate::scan::Silent);
+        let (config, summary) = crate::sample_scan();
         let report = Report::new(&config, &summary);
         let rows = |per_piece: usize| {
             let mut out = Vec::new();

@@ -972,14 +972,7 @@ mod tests {
             "deep": deep,
             "s": "tab\t\"quote\" \u{e9}", "n": null, "t": true, "f": -1.5
         });
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let config = crate::ScanConfig::build(crate::ScanRequest {
-            case_file: Some(repo.join("sample-logs/case.toml")),
-            inputs: vec![repo.join("sample-logs")],
-            ..crate::ScanRequest::default()
-        })
-        .unwrap();
-        let summary = crate::scan(&config, &crate::scan::Silent);
+        let (config, summary) = crate::sample_scan();
         let report = Report::new(&config, &summary);
         let findings = Findings::new(&report, Timestamp(0));
         assert_eq!(
