@@ -220,8 +220,12 @@ pub(super) fn offset_seconds(s: &[u8]) -> Option<i64> {
         (b'-', rest) => (-1, rest),
         _ => return None,
     };
-    let rest: Vec<u8> = rest.iter().copied().filter(|&b| b != b':').collect();
-    if rest.len() != 4 || !rest.iter().all(u8::is_ascii_digit) {
+    // `+0100` or `+01:00`.
+    let rest = match *rest {
+        [h1, h2, m1, m2] | [h1, h2, b':', m1, m2] => [h1, h2, m1, m2],
+        _ => return None,
+    };
+    if !rest.iter().all(u8::is_ascii_digit) {
         return None;
     }
     let hours = i64::from((rest[0] - b'0') * 10 + (rest[1] - b'0'));
@@ -243,25 +247,31 @@ impl<'a> Head<'a> {
     /// or a comma-joined list being one group.
     fn parse(head: &'a [u8], vhost_rule: VhostRule) -> Result<Head<'a>, Unparsed> {
         let head = head.trim_ascii_end();
-        let fields = split_fields(head);
-        let [groups @ .., _ident, user] = fields.as_slice() else {
-            return Err(Unparsed::MissingFields);
-        };
-        let groups = group_fields(head, groups);
+        let (before_user, user) = pop_field(head).ok_or(Unparsed::MissingFields)?;
+        let (before_ident, _ident) = pop_field(before_user).ok_or(Unparsed::MissingFields)?;
+        // The groups are walked once, keeping only the ones the rules
+        // below look at: no allocation per line.
+        let mut seen = SeenGroups::default();
+        for group in Groups::new(head, before_ident) {
+            seen.push(group);
+        }
         let has_vhost = match vhost_rule {
             VhostRule::Never => false,
             VhostRule::Required => true,
-            VhostRule::Infer => {
-                groups.len() >= 2 && !groups[0].starts_with(b"\"") && !groups[0].contains(&b',')
-            }
+            VhostRule::Infer => seen.first.is_some_and(|first| {
+                seen.count >= 2 && !first.starts_with(b"\"") && !first.contains(&b',')
+            }),
         };
-        let (vhost, clients) = match (has_vhost, groups.as_slice()) {
-            (true, [vhost, clients @ ..]) => (Some(*vhost), clients),
-            (_, clients) => (None, clients),
-        };
-        let Some(connecting) = clients.last() else {
+        let skip = usize::from(has_vhost);
+        let (Some(first), Some(connecting)) = (seen.first, seen.last) else {
             return Err(Unparsed::MissingFields);
         };
+        if seen.count <= skip {
+            return Err(Unparsed::MissingFields);
+        }
+        let vhost = has_vhost.then_some(first);
+        let first_client = if has_vhost { seen.second } else { Some(first) };
+        let clients = seen.count - skip;
         // The connecting client is the right-most address logged; anything
         // to its left was reported by a proxy (or forged by the client).
         let (client, mut forwarded_end) = match connecting.iter().rposition(|&b| b == b',') {
@@ -271,11 +281,11 @@ impl<'a> Head<'a> {
             ),
             _ => (trim_quotes(connecting), None),
         };
-        if clients.len() > 1 {
-            forwarded_end = forwarded_end.or(Some(span_end(head, clients[clients.len() - 2])));
+        if clients > 1 {
+            forwarded_end = forwarded_end.or(seen.before_last.map(|g| span_end(head, g)));
         }
-        let forwarded = forwarded_end.map(|end| {
-            let start = span_start(head, clients[0]);
+        let forwarded = forwarded_end.zip(first_client).map(|(end, first)| {
+            let start = span_start(head, first);
             trim_quotes(head[start..end].trim_ascii())
         });
         Ok(Head {
@@ -287,29 +297,73 @@ impl<'a> Head<'a> {
     }
 }
 
-/// Splits on runs of spaces (some servers write two spaces between fields).
-fn split_fields(s: &[u8]) -> Vec<&[u8]> {
-    s.split(|&b| b == b' ').filter(|f| !f.is_empty()).collect()
+/// The last field of `s` (fields are separated by runs of spaces: some
+/// servers write two), and what stands before it.
+fn pop_field(s: &[u8]) -> Option<(&[u8], &[u8])> {
+    let end = s.iter().rposition(|&b| b != b' ')? + 1;
+    let start = memchr::memrchr(b' ', &s[..end]).map_or(0, |i| i + 1);
+    Some((&s[..start], &s[start..end]))
 }
 
-/// Joins fields into groups: a quoted string is one group, and a field
-/// ending in a comma is joined with the next.
-fn group_fields<'a>(head: &'a [u8], fields: &[&'a [u8]]) -> Vec<&'a [u8]> {
-    let mut groups = Vec::new();
-    let mut i = 0;
-    while i < fields.len() {
-        let start = i;
-        let quoted = fields[i].starts_with(b"\"");
-        while i + 1 < fields.len()
-            && ((quoted && !fields[i].ends_with(b"\"")) || (!quoted && fields[i].ends_with(b",")))
-        {
-            i += 1;
+/// The groups of the fields before the identity fields that `Head::parse`
+/// looks at.
+#[derive(Default)]
+struct SeenGroups<'a> {
+    count: usize,
+    first: Option<&'a [u8]>,
+    second: Option<&'a [u8]>,
+    before_last: Option<&'a [u8]>,
+    last: Option<&'a [u8]>,
+}
+
+impl<'a> SeenGroups<'a> {
+    fn push(&mut self, group: &'a [u8]) {
+        match self.count {
+            0 => self.first = Some(group),
+            1 => self.second = Some(group),
+            _ => {}
         }
-        let (from, to) = (span_start(head, fields[start]), span_end(head, fields[i]));
-        groups.push(&head[from..to]);
-        i += 1;
+        self.before_last = self.last.replace(group);
+        self.count += 1;
     }
-    groups
+}
+
+/// The fields of `fields` (a part of `head`) joined into groups: a quoted
+/// string is one group, and a field ending in a comma is joined with the
+/// next. Each group is a slice of `head`.
+struct Groups<'a> {
+    head: &'a [u8],
+    fields: std::iter::Peekable<FieldIter<'a>>,
+}
+
+type FieldIter<'a> =
+    std::iter::Filter<std::slice::Split<'a, u8, fn(&u8) -> bool>, fn(&&'a [u8]) -> bool>;
+
+impl<'a> Groups<'a> {
+    fn new(head: &'a [u8], fields: &'a [u8]) -> Groups<'a> {
+        let is_space: fn(&u8) -> bool = |&b| b == b' ';
+        let non_empty: fn(&&'a [u8]) -> bool = |f| !f.is_empty();
+        Groups {
+            head,
+            fields: fields.split(is_space).filter(non_empty).peekable(),
+        }
+    }
+}
+
+impl<'a> Iterator for Groups<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let first = self.fields.next()?;
+        let quoted = first.starts_with(b"\"");
+        let mut last = first;
+        while self.fields.peek().is_some()
+            && ((quoted && !last.ends_with(b"\"")) || (!quoted && last.ends_with(b",")))
+        {
+            last = self.fields.next()?;
+        }
+        Some(&self.head[span_start(self.head, first)..span_end(self.head, last)])
+    }
 }
 
 /// The position of a sub-slice's start inside `whole`.
