@@ -45,8 +45,8 @@ const PACKED_PART_BYTES: usize = 64 << 20;
 /// A problem with an evidence database.
 #[derive(Debug, thiserror::Error)]
 pub enum DatabaseError {
-    /// SQLite refused.
-    #[error("evidence database {path}: {source}")]
+    /// SQLite refused (its message is the source, shown after this one).
+    #[error("evidence database {path}")]
     Sqlite {
         /// The database file.
         path: PathBuf,
@@ -71,8 +71,9 @@ pub enum DatabaseError {
         #[source]
         source: Damaged,
     },
-    /// The case stored in it cannot be used.
-    #[error("evidence database {path}: {source}")]
+    /// The case stored in it, with the re-run's windows and authorised sets,
+    /// is not valid.
+    #[error("evidence database {path}: cannot set up the re-run")]
     Case {
         /// The database file.
         path: PathBuf,
@@ -440,7 +441,10 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
     if version.as_deref() != Some(&SCHEMA_VERSION.to_string()) {
         return Err(DatabaseError::Invalid {
             path,
-            message: format!("schema version {version:?}, this build reads {SCHEMA_VERSION}"),
+            message: format!(
+                "schema version {}, this build reads {SCHEMA_VERSION}",
+                version.as_deref().unwrap_or("none")
+            ),
         });
     }
     let config = load_config(&db, request).map_err(|e| match e {
