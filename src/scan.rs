@@ -27,7 +27,7 @@ use crate::error::InputError;
 use crate::evidence::{Location, MatchedRequest};
 use crate::formats::json::JsonFields;
 use crate::formats::w3c::plus_as_space;
-use crate::formats::{self, Detection, FormatChoice, Parser, Unparsed};
+use crate::formats::{self, Detection, FormatChoice, Parser, Record, RecordFlags, Unparsed};
 use crate::input::content::{self, Compression, Content, Decoder};
 use crate::input::{Discovery, InputFile};
 use crate::normalise::{Normaliser, SplitTarget, Transforms};
@@ -742,18 +742,13 @@ impl<'c> LineScanner<'c> {
         };
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         let record = match self.parser.parse(line) {
+            Ok(record) if self.is_ambiguous_mention(&record, line) => {
+                self.keep_unparsed(location, line, Unparsed::AmbiguousSplit, unterminated);
+                return;
+            }
             Ok(record) => record,
             Err(reason) => {
-                let mentions_exposed = self.mentions_exposed(line);
-                self.result.unparsed.push(UnparsedLine {
-                    location,
-                    reason,
-                    excerpt: excerpt(line),
-                    unterminated,
-                    mentions_exposed,
-                    damaged: is_damaged(line, reason, unterminated),
-                    time: self.parser.time_of(line),
-                });
+                self.keep_unparsed(location, line, reason, unterminated);
                 return;
             }
         };
@@ -789,6 +784,34 @@ impl<'c> LineScanner<'c> {
 }
 
 impl LineScanner<'_> {
+    fn keep_unparsed(&mut self, location: Location, line: &[u8], reason: Unparsed, cut: bool) {
+        let mentions_exposed = self.mentions_exposed(line);
+        self.result.unparsed.push(UnparsedLine {
+            location,
+            reason,
+            excerpt: excerpt(line),
+            unterminated: cut,
+            mentions_exposed,
+            damaged: is_damaged(line, reason, cut),
+            time: self.parser.time_of(line),
+        });
+    }
+
+    /// Whether a record read from a line that could be split in more than
+    /// one way (raw quotes inside quoted fields) missed every rule while
+    /// the line mentions an exposed resource: another reading of it could
+    /// be a request for it. Such a line is kept as unparsed, so that it
+    /// makes its window inconclusive rather than being read the one way.
+    fn is_ambiguous_mention(&mut self, record: &Record<'_>, line: &[u8]) -> bool {
+        if !record.flags.contains(RecordFlags::RAW_QUOTE) {
+            return false;
+        }
+        let matched = record
+            .split_target()
+            .is_some_and(|split| self.match_split(&split).is_some());
+        !matched && self.mentions_exposed(line)
+    }
+
     /// Matches a request target. Where the log writes `+` for a space
     /// (IIS), a path that does not match is read with spaces too:
     /// `/Shared+Documents/` was a request for `/Shared Documents/`. This

@@ -316,6 +316,10 @@ pub enum Unparsed {
     NoW3cTime,
     /// A W3C line whose `#Fields:` names no request target.
     NoTargetField,
+    /// A line that can be read in more than one way (raw quotes inside
+    /// quoted fields); the way read requested no exposed resource, but the
+    /// line mentions one.
+    AmbiguousSplit,
     /// No ISO 8601 time where an AWS load balancer writes it.
     NoIsoTime,
     /// An AWS load balancer line cut short before its quoted request.
@@ -341,7 +345,7 @@ pub enum Unparsed {
 }
 
 impl Unparsed {
-    const ALL: [Unparsed; 25] = [
+    const ALL: [Unparsed; 26] = [
         Unparsed::Blank,
         Unparsed::Comment,
         Unparsed::NoTimestamp,
@@ -367,6 +371,7 @@ impl Unparsed {
         Unparsed::LogFormatMismatch,
         Unparsed::LogFormatEndsEarly,
         Unparsed::LogFormatAmbiguous,
+        Unparsed::AmbiguousSplit,
     ];
 
     /// The reason whose text is `reason`.
@@ -426,6 +431,9 @@ impl Unparsed {
             }
             Unparsed::LogFormatAmbiguous => {
                 "too many ways to split it by the --log-format string to pick one"
+            }
+            Unparsed::AmbiguousSplit => {
+                "raw quotes allow more than one reading; the one taken requested no exposed resource, but the line mentions one"
             }
         }
     }

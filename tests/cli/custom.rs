@@ -175,3 +175,44 @@ fn detect_says_custom_and_a_bad_directive_stops_before_any_log() {
     );
     assert!(!bad.out.path().join("requests.csv").exists());
 }
+
+// A line that raw quotes let be read two ways: the first reading requested
+// /public/a, the other /forms/submissions/b. Read one way only, it would
+// hide the exposed request; it is kept as unparsed, mentioning an exposed
+// resource, and its window is inconclusive.
+#[test]
+fn a_line_read_two_ways_that_mentions_an_exposed_resource_is_not_read_one_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    let lines = [
+        r#"203.0.113.1 - - [11/Mar/2024:09:59:00 +0000] "GET /index.html HTTP/1.1" 200 5 "-" "ua""#,
+        r#"203.0.113.9 - - [11/Mar/2024:10:00:00 +0000] "GET /public/a" 200 5 "GET /forms/submissions/b HTTP/1.1" 200 5 "r" "ua""#,
+        r#"203.0.113.1 - - [11/Mar/2024:10:01:00 +0000] "GET /index.html HTTP/1.1" 200 5 "-" "ua""#,
+    ];
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let format = r#"apache:%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i""#;
+    let run = scan(&[
+        "--exposed",
+        RULE,
+        "--log-format",
+        format,
+        "--window",
+        "2024-03-11T09:59:30Z..2024-03-11T10:00:30Z",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(run.records("requests.csv").len(), 0);
+    let unparsed = run.records("unparsed.csv");
+    assert_eq!(unparsed.len(), 1, "{unparsed:?}");
+    assert_eq!(unparsed[0]["line"], "2");
+    assert_eq!(unparsed[0]["mentions_exposed"], "yes");
+    assert!(unparsed[0]["reason"].starts_with("raw quotes allow more than one reading"));
+    let window = &run.findings_json()["windows"][0];
+    assert_eq!(window["verdict"], "inconclusive");
+    let kinds: Vec<&str> = window["caveats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"unparsed_mentions_exposed"), "{kinds:?}");
+}
