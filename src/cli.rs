@@ -97,8 +97,9 @@ pub struct ScanArgs {
     /// client=...,time=...,target=...,status=...[,user=,agent=,method=,host=,bytes=,referer=,protocol=].
     #[arg(long, value_name = "ROLE=PATH,...")]
     pub json_fields: Option<String>,
-    /// The server's own format string: 'apache:%h %l %u %t "%r" %>s %b' (a LogFormat) or
-    /// 'nginx:$remote_addr - $remote_user [$time_local] "$request" ...' (a log_format).
+    /// The server's own format string: 'apache:%h %l %u %t "%r" %>s %b' (a LogFormat),
+    /// 'nginx:$remote_addr - $remote_user [$time_local] "$request" ...' (a log_format), or
+    /// 'w3c:date time c-ip cs-method cs-uri-stem ...' (a lost #Fields: header).
     #[arg(long, value_name = "SERVER:FORMAT")]
     pub log_format: Option<String>,
     /// Longest silence in the logs that is not a caveat (90s, 30m, 1h, 1d; default 1h).

@@ -34,11 +34,14 @@ const BUDGET: u32 = 4096;
 /// A compiled format string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomFormat {
-    /// The format as given, `apache:` or `nginx:` included.
+    /// The format as given, `apache:`, `nginx:` or `w3c:` included.
     spec: String,
     tokens: Vec<Token>,
     /// How many `"` the literals of the format hold.
     quotes: usize,
+    /// For `w3c:FIELDS`: the field names a W3C log's lost `#Fields:`
+    /// directive held; the W3C parser reads the lines.
+    w3c_fields: Option<String>,
 }
 
 /// Literal text, or a field.
@@ -146,13 +149,16 @@ impl CustomFormat {
             format: spec.to_string(),
             reason: reason.to_string(),
         };
+        if let Some(fields) = spec.strip_prefix("w3c:") {
+            return compile_w3c(spec, fields).map_err(|reason| fault(&reason));
+        }
         let tokens = if let Some(format) = spec.strip_prefix("apache:") {
             apache_tokens(spec, format)?
         } else if let Some(format) = spec.strip_prefix("nginx:") {
             nginx_tokens(format)
         } else {
             return Err(fault(
-                "expected apache:FORMAT (a LogFormat string) or nginx:FORMAT (a log_format string)",
+                "expected apache:FORMAT (a LogFormat string), nginx:FORMAT (a log_format string) or w3c:FIELDS (the names of a #Fields: directive)",
             ));
         };
         if let Some(reason) = unusable(&tokens) {
@@ -169,7 +175,13 @@ impl CustomFormat {
             spec: spec.to_string(),
             tokens,
             quotes,
+            w3c_fields: None,
         })
+    }
+
+    /// The field names of a `w3c:FIELDS` format.
+    pub fn w3c_fields(&self) -> Option<&str> {
+        self.w3c_fields.as_deref()
     }
 
     /// The format as given.
@@ -292,6 +304,31 @@ impl CustomFormat {
         }
         false
     }
+}
+
+/// `w3c:date time c-ip cs-method cs-uri-stem ...`: the names of the
+/// `#Fields:` directive of W3C logs whose header lines were lost (log
+/// shipping often drops `#` lines). Without a time and a target, no line
+/// could answer the question.
+fn compile_w3c(spec: &str, fields: &str) -> Result<CustomFormat, String> {
+    let names: Vec<&str> = fields.split_whitespace().collect();
+    let has = |wanted: &[&str]| {
+        names
+            .iter()
+            .any(|n| wanted.iter().any(|w| n.eq_ignore_ascii_case(w)))
+    };
+    if !has(&["time", "time-local"]) {
+        return Err("the W3C fields name no time (time or time-local)".into());
+    }
+    if !has(&["cs-uri-stem", "cs-uri"]) {
+        return Err("the W3C fields name no request target (cs-uri-stem or cs-uri)".into());
+    }
+    Ok(CustomFormat {
+        spec: spec.to_string(),
+        tokens: Vec::new(),
+        quotes: 0,
+        w3c_fields: Some(names.join(" ")),
+    })
 }
 
 /// How many `"` of `line` are not escaped with `\`.
@@ -1056,6 +1093,22 @@ mod tests {
 
     const COMBINED: &str = r#"apache:%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i""#;
     const NGINX: &str = r#"nginx:$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#;
+
+    #[test]
+    fn w3c_fields_need_a_time_and_a_target() {
+        let format = CustomFormat::compile("w3c:date  time c-ip cs-method cs-uri-stem").unwrap();
+        assert_eq!(
+            format.w3c_fields(),
+            Some("date time c-ip cs-method cs-uri-stem")
+        );
+        for (spec, reason) in [
+            ("w3c:date c-ip cs-uri-stem", "name no time"),
+            ("w3c:date time c-ip cs-method", "name no request target"),
+        ] {
+            let error = CustomFormat::compile(spec).unwrap_err().to_string();
+            assert!(error.contains(reason), "{spec}: {error}");
+        }
+    }
 
     /// The slot of each field of a compiled format.
     fn slots(spec: &str) -> Vec<Slot> {

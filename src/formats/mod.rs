@@ -473,7 +473,10 @@ impl Parser {
             FormatChoice::Fixed(Format::Alb | Format::Elb) => Family::Aws(aws::Log::LoadBalancer),
             FormatChoice::Fixed(Format::S3) => Family::Aws(aws::Log::S3),
             FormatChoice::Fixed(Format::Json) => Family::Json(json::Reader::default()),
-            FormatChoice::Custom(format) => Family::Custom(format),
+            FormatChoice::Custom(format) => match format.w3c_fields() {
+                Some(fields) => Family::W3c(w3c::State::with_fields(fields)),
+                None => Family::Custom(format),
+            },
             // `custom` is never chosen by name (the configuration refuses
             // it): only with its format string.
             FormatChoice::Fixed(format) => Family::Ncsa(format.vhost_rule()),
@@ -730,7 +733,12 @@ pub fn detect_custom(
         tried += 1;
     }
     Detection {
-        format: Some(Format::Custom),
+        // Given its fields, a W3C log is still a W3C log: case-insensitive
+        // paths by default, `+` for spaces.
+        format: Some(match format.w3c_fields() {
+            Some(_) => Format::W3c,
+            None => Format::Custom,
+        }),
         reason: format!(
             "log format {} ({fit} of {tried} sample lines fit)",
             format.spec()

@@ -143,6 +143,16 @@ impl State {
         }
     }
 
+    /// The state at the start of a W3C file whose `#Fields:` directive was
+    /// lost, with the field names the investigator gave (`w3c:FIELDS`); a
+    /// `#Fields:` line in the file still replaces them.
+    pub fn with_fields(fields: &str) -> State {
+        State {
+            layout: Some(Layout::parse(fields.as_bytes())),
+            ..State::w3c()
+        }
+    }
+
     /// The state at the start of a CloudFront file: AWS's documented fields
     /// until a `#Fields:` says otherwise.
     pub fn cloudfront() -> State {

@@ -409,7 +409,8 @@ const W3C_FILES: &[(&str, &str, u64, u64, u64)] = &[
     ("elastic-beats/iis-access/access-azure.log", "w3c", 3, 1, 2),
     ("elastic-beats/iis-access/access-full.log", "w3c", 5, 1, 4),
     ("elastic-beats/iis-access/access.log", "w3c", 5, 1, 4),
-    // No header: the fields are unknown, so nothing is read.
+    // No header: the fields are unknown, so nothing is read (given them,
+    // it is: see `headerless_iis_logs_are_read_with_the_fields_given`).
     ("elastic-beats/iis-access/test-iis-7.2.log", "w3c", 5, 0, 5),
     ("elastic-beats/iis-access/test-iis-7.5.log", "w3c", 8, 4, 4),
     ("elastic-beats/iis-access/test-ipv6zone.log", "w3c", 5, 1, 4),
@@ -923,5 +924,68 @@ fn custom_formats_give_the_fields_of_real_lines() {
             ),
             "{file}"
         );
+    }
+}
+
+/// IIS's default `#Fields:` (IIS 7 and later).
+const IIS_DEFAULT_FIELDS: &str = "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken";
+
+// Issue #7: IIS logs that lost their header lines are read with the fields
+// the investigator gives (`--log-format 'w3c:FIELDS'`). The figures were
+// read with awk: every line has as many values as the fields name ($12 is
+// sc-status, $9 c-ip, $16 the added X-Forwarded-For).
+#[test]
+fn headerless_iis_logs_are_read_with_the_fields_given() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    let files = [
+        (
+            "test-iis-7.2.log",
+            IIS_DEFAULT_FIELDS.to_string(),
+            5,
+            "404;404;401;401;404",
+            "10.50.6.188",
+        ),
+        (
+            "test-x-forward-for.log",
+            format!("{IIS_DEFAULT_FIELDS} X-Forwarded-For"),
+            9,
+            "200;200;200;200;200;200;200;200;200",
+            "192.168.7.63",
+        ),
+    ];
+    for (file, fields, lines, statuses, client) in files {
+        let path = corpus.join("elastic-beats/iis-access").join(file);
+        let log_format = format!("w3c:{fields}");
+        let run = scan(&[
+            "--exposed",
+            "regex:.",
+            "--log-format",
+            &log_format,
+            path.to_str().unwrap(),
+        ]);
+        let row = &run.records("files.csv")[0];
+        assert_counts(
+            row,
+            ("w3c", lines, lines, 0),
+            &format!("{file}: {}", run.stderr),
+        );
+        assert!(row["format_reason"].starts_with(&format!("log format {log_format} (")));
+        // requests.csv is in time order: compare the statuses as sets.
+        let requests = run.records("requests.csv");
+        let mut got: Vec<&str> = requests.iter().map(|r| r["status"].as_str()).collect();
+        let mut want: Vec<&str> = statuses.split(';').collect();
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want, "{file}");
+        assert!(requests.iter().all(|r| r["client"] == client), "{file}");
+        if fields.ends_with("X-Forwarded-For") {
+            assert!(
+                requests
+                    .iter()
+                    .all(|r| r["forwarded_for"] == "192.168.198.23")
+            );
+        }
     }
 }
