@@ -90,7 +90,8 @@ pub struct ScanArgs {
     /// Proxy or CDN network trusted to report the client in X-Forwarded-For.
     #[arg(long, value_name = "CIDR")]
     pub trusted_proxy: Vec<String>,
-    /// Log format: auto, common, combined, vhost_combined, combined_extra, w3c, cloudfront, alb, elb, s3 or json.
+    /// Log format: auto, common, combined, vhost_combined, combined_extra, w3c, cloudfront, alb, elb,
+    /// s3, json or haproxy.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
     /// Where a JSON log keeps each field, as dotted paths:

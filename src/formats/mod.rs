@@ -11,6 +11,7 @@
 pub mod aws;
 pub mod clf;
 pub mod custom;
+pub mod haproxy;
 pub mod json;
 pub mod w3c;
 
@@ -46,13 +47,15 @@ pub enum Format {
     S3,
     /// One JSON object per line (Caddy, nginx `escape=json`, Traefik...).
     Json,
+    /// HAProxy's HTTP log (`option httplog`), usually through syslog.
+    Haproxy,
     /// The server's own format string, given with `--log-format`.
     Custom,
 }
 
 impl Format {
     /// Every format, in the order detection reports them.
-    pub const ALL: [Format; 11] = [
+    pub const ALL: [Format; 12] = [
         Format::Common,
         Format::Combined,
         Format::VhostCombined,
@@ -63,6 +66,7 @@ impl Format {
         Format::Elb,
         Format::S3,
         Format::Json,
+        Format::Haproxy,
         Format::Custom,
     ];
 
@@ -87,6 +91,7 @@ impl Format {
             Format::Elb => "elb",
             Format::S3 => "s3",
             Format::Json => "json",
+            Format::Haproxy => "haproxy",
             Format::Custom => "custom",
         }
     }
@@ -116,6 +121,7 @@ impl Format {
             | Format::Elb
             | Format::S3
             | Format::Json
+            | Format::Haproxy
             | Format::Custom => VhostRule::Never,
         }
     }
@@ -320,6 +326,15 @@ pub enum Unparsed {
     /// quoted fields); the way read requested no exposed resource, but the
     /// line mentions one.
     AmbiguousSplit,
+    /// An HAProxy line without `client:port [accept date]` (the proxy's own
+    /// messages).
+    HaproxyNoAcceptDate,
+    /// An HAProxy line without timers, status and bytes.
+    HaproxyNoTimers,
+    /// An HAProxy TCP log line: a connection, not an HTTP request.
+    HaproxyTcp,
+    /// An HAProxy HTTP line without its quoted request at the end.
+    HaproxyNoRequest,
     /// No ISO 8601 time where an AWS load balancer writes it.
     NoIsoTime,
     /// An AWS load balancer line cut short before its quoted request.
@@ -345,7 +360,7 @@ pub enum Unparsed {
 }
 
 impl Unparsed {
-    const ALL: [Unparsed; 26] = [
+    const ALL: [Unparsed; 30] = [
         Unparsed::Blank,
         Unparsed::Comment,
         Unparsed::NoTimestamp,
@@ -372,6 +387,10 @@ impl Unparsed {
         Unparsed::LogFormatEndsEarly,
         Unparsed::LogFormatAmbiguous,
         Unparsed::AmbiguousSplit,
+        Unparsed::HaproxyNoAcceptDate,
+        Unparsed::HaproxyNoTimers,
+        Unparsed::HaproxyTcp,
+        Unparsed::HaproxyNoRequest,
     ];
 
     /// The reason whose text is `reason`.
@@ -435,6 +454,12 @@ impl Unparsed {
             Unparsed::AmbiguousSplit => {
                 "raw quotes allow more than one reading; the one taken requested no exposed resource, but the line mentions one"
             }
+            Unparsed::HaproxyNoAcceptDate => {
+                "no client:port [dd/Mon/yyyy:HH:MM:SS.mmm] accept date (an HAProxy message, not a request)"
+            }
+            Unparsed::HaproxyNoTimers => "no HAProxy timers, status and bytes",
+            Unparsed::HaproxyTcp => "an HAProxy TCP log line: a connection, not an HTTP request",
+            Unparsed::HaproxyNoRequest => "no quoted request at the end of the HAProxy line",
         }
     }
 }
@@ -457,6 +482,8 @@ enum Family {
     Aws(aws::Log),
     /// Each line a JSON object.
     Json(json::Reader),
+    /// Each line alone, as HAProxy writes it.
+    Haproxy,
     /// Each line alone, by a compiled format string.
     Custom(Arc<custom::CustomFormat>),
 }
@@ -473,6 +500,7 @@ impl Parser {
             FormatChoice::Fixed(Format::Alb | Format::Elb) => Family::Aws(aws::Log::LoadBalancer),
             FormatChoice::Fixed(Format::S3) => Family::Aws(aws::Log::S3),
             FormatChoice::Fixed(Format::Json) => Family::Json(json::Reader::default()),
+            FormatChoice::Fixed(Format::Haproxy) => Family::Haproxy,
             FormatChoice::Custom(format) => match format.w3c_fields() {
                 Some(fields) => Family::W3c(w3c::State::with_fields(fields)),
                 None => Family::Custom(format),
@@ -496,7 +524,8 @@ impl Parser {
                     | Format::Alb
                     | Format::Elb
                     | Format::S3
-                    | Format::Json),
+                    | Format::Json
+                    | Format::Haproxy),
                 ),
             ) => Parser::new(FormatChoice::Fixed(format), zone),
             _ => Parser::new(choice, zone),
@@ -517,9 +546,11 @@ impl Parser {
     /// the file had been read from its start.
     pub fn at_offsets(&self, data: &[u8], offsets: &[usize]) -> Vec<Parser> {
         match &self.family {
-            Family::Ncsa(_) | Family::Aws(_) | Family::Json(_) | Family::Custom(_) => {
-                vec![self.clone(); offsets.len()]
-            }
+            Family::Ncsa(_)
+            | Family::Aws(_)
+            | Family::Json(_)
+            | Family::Haproxy
+            | Family::Custom(_) => vec![self.clone(); offsets.len()],
             Family::W3c(state) => state
                 .at_offsets(data, offsets)
                 .into_iter()
@@ -541,6 +572,7 @@ impl Parser {
             Family::W3c(state) => state.parse(line, self.zone),
             Family::Aws(log) => log.parse(line),
             Family::Json(reader) => reader.parse(line),
+            Family::Haproxy => haproxy::parse(line, self.zone),
             Family::Ncsa(_) if line.starts_with(b"#") => Err(Unparsed::Comment),
             Family::Ncsa(vhost_rule) => clf::parse(line, *vhost_rule, self.zone),
             Family::Custom(format) => format.parse(line, self.zone).map_err(|reason| {
@@ -563,7 +595,7 @@ impl Parser {
     /// a path may stand for a space.
     pub fn writes_plus_for_space(&self) -> bool {
         match &self.family {
-            Family::Ncsa(_) | Family::Json(_) | Family::Custom(_) => false,
+            Family::Ncsa(_) | Family::Json(_) | Family::Haproxy | Family::Custom(_) => false,
             Family::W3c(state) => state.writes_plus_for_space(),
             Family::Aws(log) => log.writes_plus_for_space(),
         }
@@ -576,6 +608,7 @@ impl Parser {
             Family::W3c(state) => state.time_of(line, self.zone),
             Family::Aws(log) => log.time_of(line),
             Family::Json(reader) => reader.time_of(line),
+            Family::Haproxy => haproxy::time_of(line, self.zone),
             Family::Custom(format) => format.time_of(line, self.zone),
         }
     }
@@ -636,6 +669,9 @@ pub fn detect(sample: &[u8], whole: bool, zone: Tz) -> Detection {
     }
     if let Some(aws) = detect_majority(sample, whole, aws::kind_of_line) {
         return aws;
+    }
+    if let Some(haproxy) = detect_majority(sample, whole, haproxy::kind_of_line) {
+        return haproxy;
     }
     let lines: Vec<&[u8]> = sample_lines(sample, whole)
         .filter(|l| !l.trim_ascii().is_empty())

@@ -567,6 +567,58 @@ fn aws_files_are_detected_and_every_line_accounted_for() {
     assert_listed_files_have_their_figures(&corpus, r"(?i)\baws (alb|classic elb|s3)", AWS_FILES);
 }
 
+/// Every HAProxy file SOURCES.md lists (`file, format, lines, parsed,
+/// unparsed`), with figures counted independently of the parser: lines
+/// `wc -l` (plus one without a final newline); parsed, the lines a Python
+/// regular expression finds an HTTP log record in: `client:port`, a
+/// bracketed `dd/Mon/yyyy:HH:MM:SS[.mmm]` date, five `/`-separated timers,
+/// a status (three digits or `-1`), the bytes, and a quoted request ending
+/// the line. The rest are the proxy's own messages, `Connect from` lines,
+/// TCP log lines, an SSL handshake failure and fail2ban's comment lines.
+const HAPROXY_FILES: &[(&str, &str, u64, u64, u64)] = &[
+    ("lnav/logfile_haproxy.0", "haproxy", 17, 13, 4),
+    ("elastic-beats/haproxy-log/default.log", "haproxy", 1, 0, 1),
+    (
+        "elastic-beats/haproxy-log/haproxy.log",
+        "haproxy",
+        10,
+        10,
+        0,
+    ),
+    (
+        "elastic-beats/haproxy-log/httplog-no-headers.log",
+        "haproxy",
+        4,
+        3,
+        1,
+    ),
+    ("elastic-beats/haproxy-log/tcplog.log", "haproxy", 1, 0, 1),
+    ("fail2ban/haproxy-http-auth", "haproxy", 8, 4, 4),
+    (
+        "crowdsec-hub/haproxy-logs/haproxy-logs.log",
+        "haproxy",
+        5,
+        2,
+        3,
+    ),
+    (
+        "crowdsec-hub/haproxy-nextcloud-whitelist/haproxy-logs.log",
+        "haproxy",
+        1,
+        1,
+        0,
+    ),
+];
+
+// Issue #7: HAProxy's HTTP log, through syslog or bare.
+#[test]
+fn haproxy_files_are_detected_and_every_line_accounted_for() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    assert_listed_files_have_their_figures(&corpus, r"(?i)haproxy", HAPROXY_FILES);
+}
+
 /// Every JSON lines file SOURCES.md lists, with figures counted with jq:
 /// lines with `awk 'END{print NR}'`; parsed, the lines that are JSON
 /// objects with a string request target (`.request.uri`, Caddy;

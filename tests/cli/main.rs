@@ -6,6 +6,7 @@ mod aws;
 mod corpus;
 mod custom;
 mod duplicates;
+mod haproxy;
 mod harness;
 mod html;
 mod inputs;
