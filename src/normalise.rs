@@ -47,9 +47,14 @@ impl Transforms {
     /// A `+` in the logged path was read as the space it stands for (IIS
     /// writes spaces as `+`).
     pub const PLUS_AS_SPACE: Transforms = Transforms(1 << 11);
+    /// A `?` or `#` in the target was read as part of the path: servers
+    /// that log an already-decoded path (IIS `cs-uri-stem`, nginx `$uri`)
+    /// write `%3F` and `%23` as the characters.
+    pub const MARK_IN_PATH: Transforms = Transforms(1 << 12);
 
-    const NAMES: [(Transforms, &'static str); 12] = [
+    const NAMES: [(Transforms, &'static str); 13] = [
         (Self::ABSOLUTE_FORM, "absolute_form"),
+        (Self::MARK_IN_PATH, "mark_in_path"),
         (Self::PLUS_AS_SPACE, "plus_as_space"),
         (Self::LOG_ESCAPES, "log_escapes"),
         (Self::DECODED, "decoded"),

@@ -240,8 +240,10 @@ pub struct RuleMatch {
 /// segments (whole segments, the others kept in order) and folds case. So
 /// each segment of the canonical path is text of one segment of the logged
 /// path, up to case. Every rule has a slash-free piece of text that any path it
-/// matches holds (`Rule::prefilter_piece`); a path with none of the three
-/// bytes and none of the pieces (in any case) matches no rule. A rule
+/// matches holds (`Rule::prefilter_piece`); a path with none of those bytes
+/// and none of the pieces (in any case) matches no rule. A path holding any
+/// byte outside ASCII goes through too: case-insensitive patterns fold case
+/// the Unicode way (`ſ` is an `s`), which an ASCII comparison cannot see. A rule
 /// without a piece (a regular expression, `/`) turns the test off.
 #[derive(Debug, Clone)]
 struct Prefilter {
@@ -263,7 +265,9 @@ impl Prefilter {
 
     /// Whether `path` (a logged path without query) could match a rule.
     fn passes(&self, path: &[u8]) -> bool {
-        memchr::memchr2(b'%', b'\\', path).is_some() || self.pieces.is_match(path)
+        memchr::memchr2(b'%', b'\\', path).is_some()
+            || !path.is_ascii()
+            || self.pieces.is_match(path)
     }
 }
 
@@ -672,6 +676,19 @@ mod tests {
         }
         // The test means something only if both outcomes occurred often.
         assert!(matched > 5_000 && skipped > 5_000, "{matched} {skipped}");
+    }
+
+    #[test]
+    fn prefilter_lets_unicode_case_folding_through() {
+        let rules = vec![Rule::parse("glob:/secret/**", true).unwrap()];
+        let filtered = RuleSet::new(rules);
+        let full = filtered.clone().without_prefilter();
+        let mut normaliser = Normaliser::new(true);
+        // U+017F LATIN SMALL LETTER LONG S folds to `s`.
+        let split = split_target("/\u{17f}ecret/x.pdf".as_bytes());
+        let want = full.match_target(&split, &mut normaliser);
+        assert!(want.is_some());
+        assert_eq!(filtered.match_target(&split, &mut normaliser), want);
     }
 
     #[test]

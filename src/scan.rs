@@ -773,7 +773,10 @@ impl<'c> LineScanner<'c> {
         let Some(split) = record.split_target() else {
             return;
         };
-        if let Some((found, canonical)) = self.match_split(&split) {
+        let found = self
+            .match_split(&split)
+            .or_else(|| self.match_marks_in_path(&record, &split));
+        if let Some((found, canonical)) = found {
             let request =
                 MatchedRequest::new(location, line, &record, split.query, &canonical, found);
             self.result
@@ -810,6 +813,31 @@ impl LineScanner<'_> {
             .split_target()
             .is_some_and(|split| self.match_split(&split).is_some());
         !matched && self.mentions_exposed(line)
+    }
+
+    /// Matches a target whose path was cut at a `?` or `#` once more, with
+    /// the rest of it read as path: a server that logs an already-decoded
+    /// path writes a requested `%3F` or `%23` as the character, and the
+    /// cut would hide a request for a resource named with one.
+    fn match_marks_in_path(
+        &mut self,
+        record: &Record<'_>,
+        split: &SplitTarget<'_>,
+    ) -> Option<(RuleMatch, Vec<u8>)> {
+        let target = record.target.as_deref()?;
+        let start = (split.path.as_ptr() as usize).checked_sub(target.as_ptr() as usize)?;
+        let whole = target.get(start..)?;
+        if whole.len() == split.path.len() {
+            return None;
+        }
+        let split = SplitTarget {
+            path: whole,
+            query: None,
+            ..*split
+        };
+        let (mut found, canonical) = self.match_split(&split)?;
+        found.via.insert(Transforms::MARK_IN_PATH);
+        Some((found, canonical))
     }
 
     /// Matches a request target. Where the log writes `+` for a space

@@ -387,7 +387,7 @@ pub(super) fn without_port(client: &[u8]) -> &[u8] {
     }
 }
 
-fn is_address(text: &[u8]) -> bool {
+pub(super) fn is_address(text: &[u8]) -> bool {
     std::str::from_utf8(text).is_ok_and(|t| t.parse::<IpAddr>().is_ok())
 }
 

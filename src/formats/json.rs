@@ -326,8 +326,15 @@ impl Reader {
             time,
             vhost: object.string(&self.fields, Role::Host).map(str::as_bytes),
             // `ip:port` (Caddy's old `remote_addr`) is one client, whatever
-            // its port.
-            client: client.map_or(&b"-"[..], |c| aws::without_port(c.as_bytes())),
+            // its port; a bare IPv6 address ending in digits keeps them.
+            client: client.map_or(&b"-"[..], |c| {
+                let c = c.as_bytes();
+                if aws::is_address(c) {
+                    c
+                } else {
+                    aws::without_port(c)
+                }
+            }),
             forwarded: forwarded.map(str::as_bytes),
             user: object.string(&self.fields, Role::User).map(str::as_bytes),
             request: target_text.as_bytes(),
@@ -602,15 +609,19 @@ fn parse_status(raw: &RawValue) -> Result<Option<u16>, Unparsed> {
 /// nginx's `$time_local`.
 fn parse_time(raw: &RawValue) -> Option<Timestamp> {
     let text = number_text(raw);
+    // A time past the last one a report can write is no time at all.
+    let in_range = |t: Timestamp| (t <= Timestamp::LATEST).then_some(t);
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         let n: u128 = text.parse().ok()?;
         return i64::try_from(n / epoch_unit(n as f64) as u128)
             .ok()
-            .map(Timestamp);
+            .map(Timestamp)
+            .and_then(in_range);
     }
     if let Ok(n) = text.parse::<f64>() {
         let seconds = n / epoch_unit(n);
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Timestamp(seconds.floor() as i64));
+        let known = seconds.is_finite() && (0.0..=Timestamp::LATEST.0 as f64).contains(&seconds);
+        return known.then(|| Timestamp(seconds.floor() as i64));
     }
     if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
         return Some(Timestamp(time.timestamp()));
@@ -661,6 +672,16 @@ mod tests {
                 Ok(
                     r#"2022-03-09T21:30:01Z ::1 jo GET /forms/a.pdf 206 a \"quoted\" agent - - [] bytes=-"#,
                 ),
+            ),
+            // A bare IPv6 client ending in digits keeps them (no port).
+            (
+                r#"{"ts":1646861401,"request":{"remote_ip":"2001:db8::5:1234","method":"GET","uri":"/x"},"status":200}"#,
+                Ok("2022-03-09T21:30:01Z 2001:db8::5:1234 - GET /x 200 - - - [] bytes=-"),
+            ),
+            // A time past the year 9999 is no time: the line is unparsed.
+            (
+                r#"{"ts":1e300,"request":{"remote_ip":"192.0.2.1","method":"GET","uri":"/x"},"status":200}"#,
+                Err(Unparsed::JsonNoTime),
             ),
             // nginx escape=json: a whole request line, time_local.
             (

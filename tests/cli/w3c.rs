@@ -375,3 +375,39 @@ fn cloudfront_cache_hits_are_accesses_and_paths_keep_their_case() {
         ["4", "case"]
     );
 }
+
+// IIS logs the path decoded: a request for /files/C%23/secret.pdf is
+// written /files/C#/secret.pdf. Cut at the `#`, it would match no rule.
+#[test]
+fn a_decoded_question_mark_or_hash_in_a_logged_path_is_part_of_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("u_ex240301.log");
+    let fields = "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken";
+    std::fs::write(
+        &log,
+        format!(
+            "#Fields: {fields}\n2024-03-01 10:00:00 10.0.0.5 GET /files/C#/secret.pdf - 443 - 203.0.113.7 Mozilla/5.0 - 200 0 0 15\n2024-03-01 10:00:01 10.0.0.5 GET /files/why?.pdf - 443 - 203.0.113.8 Mozilla/5.0 - 200 0 0 15\n"
+        ),
+    )
+    .unwrap();
+    let run = scan(&[
+        "--exposed",
+        "prefix:/files/C%23/",
+        "--exposed",
+        "exact:/files/why%3F.pdf",
+        log.to_str().unwrap(),
+    ]);
+    let rows = run.columns("requests.csv", &["line", "client", "path", "matched_via"]);
+    assert_eq!(
+        rows,
+        [
+            [
+                "2",
+                "203.0.113.7",
+                "/files/c#/secret.pdf",
+                "mark_in_path+case"
+            ],
+            ["3", "203.0.113.8", "/files/why?.pdf", "mark_in_path"],
+        ]
+    );
+}
