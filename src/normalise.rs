@@ -47,13 +47,18 @@ impl Transforms {
     /// A `+` in the logged path was read as the space it stands for (IIS
     /// writes spaces as `+`).
     pub const PLUS_AS_SPACE: Transforms = Transforms(1 << 11);
+    /// The path was compared as a literal name (an S3 object key): decoded,
+    /// but with its dot segments, repeated slashes, backslashes and `;`
+    /// kept, as S3 keeps them.
+    pub const LITERAL_KEY: Transforms = Transforms(1 << 13);
     /// A `?` or `#` in the target was read as part of the path: servers
     /// that log an already-decoded path (IIS `cs-uri-stem`, nginx `$uri`)
     /// write `%3F` and `%23` as the characters.
     pub const MARK_IN_PATH: Transforms = Transforms(1 << 12);
 
-    const NAMES: [(Transforms, &'static str); 13] = [
+    const NAMES: [(Transforms, &'static str); 14] = [
         (Self::ABSOLUTE_FORM, "absolute_form"),
+        (Self::LITERAL_KEY, "literal_key"),
         (Self::MARK_IN_PATH, "mark_in_path"),
         (Self::PLUS_AS_SPACE, "plus_as_space"),
         (Self::LOG_ESCAPES, "log_escapes"),
@@ -167,6 +172,8 @@ fn strip_scheme_and_authority(target: &[u8]) -> Option<&[u8]> {
 #[derive(Debug, Default)]
 pub struct Normaliser {
     case_insensitive: bool,
+    /// Only decode and fold case (see `Normaliser::literal`).
+    literal: bool,
     out: Vec<u8>,
     scratch: Vec<u8>,
 }
@@ -176,8 +183,19 @@ impl Normaliser {
     pub fn new(case_insensitive: bool) -> Normaliser {
         Normaliser {
             case_insensitive,
+            literal: false,
             out: Vec::with_capacity(256),
             scratch: Vec::with_capacity(256),
+        }
+    }
+
+    /// A normaliser for names that are literal, as S3 object keys are:
+    /// percent-encoding is decoded (and case folded, when asked), but
+    /// nothing else is rewritten: `a/../b` and `a//b` are keys of their own.
+    pub fn literal(case_insensitive: bool) -> Normaliser {
+        Normaliser {
+            literal: true,
+            ..Normaliser::new(case_insensitive)
         }
     }
 
@@ -192,6 +210,22 @@ impl Normaliser {
             done.insert(Transforms::LOG_ESCAPES);
         }
         self.percent_decode(&mut done);
+        if !self.literal {
+            self.resolve_as_servers_do(&mut done);
+        }
+        if self.case_insensitive && self.out.iter().any(u8::is_ascii_uppercase) {
+            self.out.make_ascii_lowercase();
+            done.insert(Transforms::CASE);
+        }
+        if std::str::from_utf8(&self.out).is_err() {
+            done.insert(Transforms::NOT_UTF8);
+        }
+        (&self.out, done)
+    }
+
+    /// Backslashes, path parameters, repeated slashes and dot segments, as
+    /// a web server resolves them before it looks for a file.
+    fn resolve_as_servers_do(&mut self, done: &mut Transforms) {
         if self.out.contains(&b'\\') {
             for b in &mut self.out {
                 if *b == b'\\' {
@@ -209,14 +243,6 @@ impl Normaliser {
         if self.remove_dot_segments() {
             done.insert(Transforms::DOT_SEGMENTS);
         }
-        if self.case_insensitive && self.out.iter().any(u8::is_ascii_uppercase) {
-            self.out.make_ascii_lowercase();
-            done.insert(Transforms::CASE);
-        }
-        if std::str::from_utf8(&self.out).is_err() {
-            done.insert(Transforms::NOT_UTF8);
-        }
-        (&self.out, done)
     }
 
     /// Undoes the `\xHH` escapes that Apache and nginx write for bytes they
@@ -360,6 +386,14 @@ fn has_bad_percent(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literal_names_are_decoded_and_nothing_else() {
+        let mut literal = Normaliser::literal(true);
+        let (name, done) = literal.canonicalise(b"/Secret/%2E%2E//a;b\\c");
+        assert_eq!(name, b"/secret/..//a;b\\c");
+        assert_eq!(done.names().collect::<Vec<_>>(), ["decoded", "case"]);
+    }
 
     fn canonical(path: &str, case_insensitive: bool) -> (String, Vec<&'static str>) {
         let mut normaliser = Normaliser::new(case_insensitive);

@@ -661,6 +661,9 @@ struct LineScanner<'c> {
     trusted_proxies: &'c TrustedProxies,
     heads: &'c Heads,
     normaliser: Normaliser,
+    /// For logs of literal names (S3 keys): their paths are also compared
+    /// as they are, unresolved.
+    literal: Option<Normaliser>,
     /// The current run of parsed lines in one minute.
     minute_run: Option<(i64, u64)>,
     /// Hashes decompressed content, for compressed files.
@@ -677,12 +680,14 @@ impl<'c> LineScanner<'c> {
         parser: Parser,
         format: Option<formats::Format>,
     ) -> LineScanner<'c> {
+        let literal_names = parser.names_are_literal();
         LineScanner {
             parser,
             rules: config.rules_for(format),
             trusted_proxies: &config.trusted_proxies,
             heads,
             normaliser: Normaliser::new(config.folds_case(format)),
+            literal: literal_names.then(|| Normaliser::literal(config.folds_case(format))),
             minute_run: None,
             content_hasher: None,
             result: ChunkResult {
@@ -846,7 +851,10 @@ impl LineScanner<'_> {
     /// over-matches a literal `+` (rare: IIS 7 and later refuse it in
     /// paths), where a miss would be a false "no evidence".
     fn match_split(&mut self, split: &SplitTarget<'_>) -> Option<(RuleMatch, Vec<u8>)> {
-        let found = self.rules.match_target(split, &mut self.normaliser);
+        let found = self
+            .rules
+            .match_target(split, &mut self.normaliser)
+            .or_else(|| self.match_literal(split));
         if found.is_some() || !self.parser.writes_plus_for_space() || !split.path.contains(&b'+') {
             return found;
         }
@@ -858,6 +866,15 @@ impl LineScanner<'_> {
         let (mut found, canonical) = self.rules.match_target(&split, &mut self.normaliser)?;
         found.via.insert(Transforms::PLUS_AS_SPACE);
         Some((found, canonical))
+    }
+
+    /// A literal name (an S3 key such as `secret/../public/x`, which is no
+    /// path to `public/x`) compared without resolving it.
+    fn match_literal(&mut self, split: &SplitTarget<'_>) -> Option<(RuleMatch, Vec<u8>)> {
+        let literal = self.literal.as_mut()?;
+        let (mut found, name) = self.rules.match_target(split, literal)?;
+        found.via.insert(Transforms::LITERAL_KEY);
+        Some((found, name))
     }
 
     /// Whether an unparsed line could be a request to an exposed resource,

@@ -591,6 +591,12 @@ impl Parser {
         matches!(self.family, Family::W3c(_))
     }
 
+    /// Whether targets are literal names (S3 object keys), which no dot
+    /// segment or repeated slash changes.
+    pub fn names_are_literal(&self) -> bool {
+        matches!(self.family, Family::Aws(aws::Log::S3))
+    }
+
     /// Whether the log writes `+` for a space (IIS W3C), so that a `+` in
     /// a path may stand for a space.
     pub fn writes_plus_for_space(&self) -> bool {

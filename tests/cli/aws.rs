@@ -188,3 +188,28 @@ fn aws_logs_read_the_same_whatever_the_chunking() {
     let tiny = scan(&args(&["-j", "3", "--chunk-size", "1"]));
     assert_same_outputs(&one, &tiny, "-j1 vs -j3 with 1-byte chunks");
 }
+
+// An S3 key is a literal name: `forms/submissions/../x.pdf` is an object
+// under forms/submissions/, not a path to forms/x.pdf. It matches both ways.
+#[test]
+fn s3_keys_are_also_compared_as_literal_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("s3.log");
+    let line = std::fs::read_to_string(S3_LOG)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .replace(
+            "forms/submissions/1042.pdf",
+            "forms/submissions/%2E%2E/x.pdf",
+        );
+    std::fs::write(&log, line + "\n").unwrap();
+    let run = scan(&[
+        "--exposed",
+        "prefix:/forms/submissions/",
+        log.to_str().unwrap(),
+    ]);
+    let rows = run.columns("requests.csv", &["line", "path", "matched_via"]);
+    assert_eq!(rows, [["1", "/forms/submissions/../x.pdf", "literal_key"]]);
+}
