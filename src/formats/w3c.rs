@@ -598,14 +598,19 @@ fn without_bom(line: &[u8]) -> &[u8] {
     line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
 }
 
-/// Where the lines starting with `#` begin in `data`.
+/// Where the lines starting with `#` have their `#` in `data`, in order. A
+/// line may start with a byte-order mark first: IIS files joined into one
+/// carry one before each header.
 fn directive_starts(data: &[u8]) -> impl Iterator<Item = usize> + '_ {
     let first = without_bom(data)
         .starts_with(b"#")
         .then_some(data.len() - without_bom(data).len());
-    first
-        .into_iter()
-        .chain(memchr::memmem::find_iter(data, b"\n#").map(|i| i + 1))
+    let mut later: Vec<usize> = memchr::memmem::find_iter(data, b"\n#")
+        .map(|i| i + 1)
+        .chain(memchr::memmem::find_iter(data, b"\n\xEF\xBB\xBF#").map(|i| i + 4))
+        .collect();
+    later.sort_unstable();
+    first.into_iter().chain(later)
 }
 
 #[cfg(test)]
@@ -816,8 +821,10 @@ pub(super) mod tests {
     #[test]
     fn a_chunk_starts_with_the_directives_in_force_at_its_offset() {
         let log = "#Fields: date time cs-method cs-uri-stem sc-status\n2021-04-01 00:00:21 GET /a 200\n#Date: 2021-04-02 00:00:00\n#Fields: time c-ip cs-method cs-uri-stem sc-status\n00:00:22 1.1.1.1 GET /b 404\n";
-        // Also with a byte-order mark before the first directive.
-        for data in [log.to_string(), format!("\u{feff}{log}")] {
+        // Also with a byte-order mark before the first directive, and
+        // before a later one (files joined into one).
+        let joined = log.replace("\n#Date", "\n\u{feff}#Date");
+        for data in [log.to_string(), format!("\u{feff}{log}"), joined] {
             let data = data.as_bytes();
             let starts: Vec<usize> = std::iter::once(0)
                 .chain(memchr::memchr_iter(b'\n', data).map(|i| i + 1))
