@@ -115,7 +115,7 @@ fn find_timestamp(
     })
 }
 
-enum TimeError {
+pub(super) enum TimeError {
     /// Not a timestamp at all.
     Shape,
     /// Shaped like one, but names a date or time that does not exist.
@@ -129,7 +129,25 @@ fn parse_timestamp(
     zone: Tz,
     flags: &mut RecordFlags,
 ) -> Result<(Timestamp, usize), TimeError> {
-    if s.len() < 21
+    if s.len() < 21 {
+        return Err(TimeError::Shape);
+    }
+    let utc = date_time(&s[..20])?;
+    let after = &s[20..];
+    let close = memchr::memchr(b']', after).ok_or(TimeError::Shape)?;
+    let zone_text = after[..close].trim_ascii();
+    let time = if zone_text.is_empty() {
+        flags.insert(RecordFlags::NAIVE_TIME);
+        local_to_utc(utc, zone, flags)?
+    } else {
+        Timestamp(utc.0 - offset_seconds(zone_text).ok_or(TimeError::Shape)?)
+    };
+    Ok((time, 20 + close))
+}
+
+/// `dd/Mon/yyyy:HH:MM:SS` (exactly), as a time given as if it were UTC.
+pub(super) fn date_time(s: &[u8]) -> Result<Timestamp, TimeError> {
+    if s.len() != 20
         || s[2] != b'/'
         || s[6] != b'/'
         || s[11] != b':'
@@ -146,18 +164,8 @@ fn parse_timestamp(
         digits(&s[15..17])?,
         digits(&s[18..20])?,
     );
-    let after = &s[20..];
-    let close = memchr::memchr(b']', after).ok_or(TimeError::Shape)?;
-    let zone_text = after[..close].trim_ascii();
-    let utc = Timestamp::from_utc_fields(year as i32, month, day, hour, minute, second)
-        .ok_or(TimeError::Impossible)?;
-    let time = if zone_text.is_empty() {
-        flags.insert(RecordFlags::NAIVE_TIME);
-        local_to_utc(utc, zone, flags)?
-    } else {
-        Timestamp(utc.0 - offset_seconds(zone_text).ok_or(TimeError::Shape)?)
-    };
-    Ok((time, 20 + close))
+    Timestamp::from_utc_fields(year as i32, month, day, hour, minute, second)
+        .ok_or(TimeError::Impossible)
 }
 
 /// A time without offset (given as if it were UTC) read in `zone`, for

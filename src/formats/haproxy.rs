@@ -108,30 +108,11 @@ fn date(s: &[u8], zone: Tz, flags: &mut RecordFlags) -> Result<Option<Timestamp>
         Some(dot) if s[dot + 1..].iter().all(u8::is_ascii_digit) => &s[..dot],
         _ => s,
     };
-    if s.len() != 20 || s[2] != b'/' || s[6] != b'/' || s[11] != b':' {
-        return Ok(None);
-    }
-    if s[14] != b':' || s[17] != b':' {
-        return Ok(None);
-    }
-    let number = |range: std::ops::Range<usize>| -> Option<u32> {
-        let digits = &s[range];
-        digits
-            .iter()
-            .all(u8::is_ascii_digit)
-            .then(|| digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+    let naive = match clf::date_time(s) {
+        Ok(naive) => naive,
+        Err(clf::TimeError::Shape) => return Ok(None),
+        Err(clf::TimeError::Impossible) => return Err(Unparsed::ImpossibleTime),
     };
-    let (Some(day), Some(month), Some(year)) =
-        (number(0..2), clf::month_number(&s[3..6]), number(7..11))
-    else {
-        return Ok(None);
-    };
-    let (Some(hour), Some(minute), Some(second)) = (number(12..14), number(15..17), number(18..20))
-    else {
-        return Ok(None);
-    };
-    let naive = Timestamp::from_utc_fields(year as i32, month, day, hour, minute, second)
-        .ok_or(Unparsed::ImpossibleTime)?;
     clf::naive_to_utc(naive, zone, flags)
         .map(Some)
         .ok_or(Unparsed::ImpossibleTime)
