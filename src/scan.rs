@@ -747,16 +747,20 @@ impl<'c> LineScanner<'c> {
         };
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         let record = match self.parser.parse(line) {
-            Ok(record) if self.is_ambiguous_mention(&record, line) => {
-                self.keep_unparsed(location, line, Unparsed::AmbiguousSplit, unterminated);
-                return;
-            }
             Ok(record) => record,
             Err(reason) => {
                 self.keep_unparsed(location, line, reason, unterminated);
                 return;
             }
         };
+        let split = record.split_target();
+        let found = split
+            .as_ref()
+            .and_then(|split| self.find_rule(&record, split));
+        if found.is_none() && self.is_ambiguous_mention(&record, line) {
+            self.keep_unparsed(location, line, Unparsed::AmbiguousSplit, unterminated);
+            return;
+        }
         self.count_minute(record.time);
         let heads = self.heads;
         let result = &mut self.result;
@@ -775,13 +779,7 @@ impl<'c> LineScanner<'c> {
                 .map_or(record.time, |t| t.min(record.time)),
         );
         result.last_time = Some(result.last_time.map_or(record.time, |t| t.max(record.time)));
-        let Some(split) = record.split_target() else {
-            return;
-        };
-        let found = self
-            .match_split(&split)
-            .or_else(|| self.match_marks_in_path(&record, &split));
-        if let Some((found, canonical)) = found {
+        if let (Some((found, canonical)), Some(split)) = (found, split) {
             let request =
                 MatchedRequest::new(location, line, &record, split.query, &canonical, found);
             self.result
@@ -806,18 +804,23 @@ impl LineScanner<'_> {
     }
 
     /// Whether a record read from a line that could be split in more than
-    /// one way (raw quotes inside quoted fields) missed every rule while
-    /// the line mentions an exposed resource: another reading of it could
-    /// be a request for it. Such a line is kept as unparsed, so that it
-    /// makes its window inconclusive rather than being read the one way.
+    /// one way (raw quotes inside quoted fields), and that matched no rule,
+    /// comes from a line that mentions an exposed resource: another reading
+    /// of it could be a request for it. Such a line is kept as unparsed, so
+    /// that it makes its window inconclusive rather than being read the one
+    /// way.
     fn is_ambiguous_mention(&mut self, record: &Record<'_>, line: &[u8]) -> bool {
-        if !record.flags.contains(RecordFlags::RAW_QUOTE) {
-            return false;
-        }
-        let matched = record
-            .split_target()
-            .is_some_and(|split| self.match_split(&split).is_some());
-        !matched && self.mentions_exposed(line)
+        record.flags.contains(RecordFlags::RAW_QUOTE) && self.mentions_exposed(line)
+    }
+
+    /// The first rule a record's target matches, by every reading of it.
+    fn find_rule(
+        &mut self,
+        record: &Record<'_>,
+        split: &SplitTarget<'_>,
+    ) -> Option<(RuleMatch, Vec<u8>)> {
+        self.match_split(split)
+            .or_else(|| self.match_marks_in_path(record, split))
     }
 
     /// Matches a target whose path was cut at a `?` or `#` once more, with
