@@ -13,6 +13,7 @@ pub mod clf;
 pub mod custom;
 pub mod haproxy;
 pub mod json;
+pub mod proxy_manager;
 pub mod w3c;
 
 use std::borrow::Cow;
@@ -49,13 +50,16 @@ pub enum Format {
     Json,
     /// HAProxy's HTTP log (`option httplog`), usually through syslog.
     Haproxy,
+    /// Nginx Proxy Manager's `proxy` and `standard` formats (and combined
+    /// lines among them).
+    NginxProxyManager,
     /// The server's own format string, given with `--log-format`.
     Custom,
 }
 
 impl Format {
     /// Every format, in the order detection reports them.
-    pub const ALL: [Format; 12] = [
+    pub const ALL: [Format; 13] = [
         Format::Common,
         Format::Combined,
         Format::VhostCombined,
@@ -67,6 +71,7 @@ impl Format {
         Format::S3,
         Format::Json,
         Format::Haproxy,
+        Format::NginxProxyManager,
         Format::Custom,
     ];
 
@@ -92,6 +97,7 @@ impl Format {
             Format::S3 => "s3",
             Format::Json => "json",
             Format::Haproxy => "haproxy",
+            Format::NginxProxyManager => "nginx_proxy_manager",
             Format::Custom => "custom",
         }
     }
@@ -122,6 +128,7 @@ impl Format {
             | Format::S3
             | Format::Json
             | Format::Haproxy
+            | Format::NginxProxyManager
             | Format::Custom => VhostRule::Never,
         }
     }
@@ -484,6 +491,8 @@ enum Family {
     Json(json::Reader),
     /// Each line alone, as HAProxy writes it.
     Haproxy,
+    /// Each line alone, as Nginx Proxy Manager writes it.
+    ProxyManager,
     /// Each line alone, by a compiled format string.
     Custom(Arc<custom::CustomFormat>),
 }
@@ -501,6 +510,7 @@ impl Parser {
             FormatChoice::Fixed(Format::S3) => Family::Aws(aws::Log::S3),
             FormatChoice::Fixed(Format::Json) => Family::Json(json::Reader::default()),
             FormatChoice::Fixed(Format::Haproxy) => Family::Haproxy,
+            FormatChoice::Fixed(Format::NginxProxyManager) => Family::ProxyManager,
             FormatChoice::Custom(format) => match format.w3c_fields() {
                 Some(fields) => Family::W3c(w3c::State::with_fields(fields)),
                 None => Family::Custom(format),
@@ -525,7 +535,8 @@ impl Parser {
                     | Format::Elb
                     | Format::S3
                     | Format::Json
-                    | Format::Haproxy),
+                    | Format::Haproxy
+                    | Format::NginxProxyManager),
                 ),
             ) => Parser::new(FormatChoice::Fixed(format), zone),
             _ => Parser::new(choice, zone),
@@ -550,6 +561,7 @@ impl Parser {
             | Family::Aws(_)
             | Family::Json(_)
             | Family::Haproxy
+            | Family::ProxyManager
             | Family::Custom(_) => vec![self.clone(); offsets.len()],
             Family::W3c(state) => state
                 .at_offsets(data, offsets)
@@ -573,6 +585,7 @@ impl Parser {
             Family::Aws(log) => log.parse(line),
             Family::Json(reader) => reader.parse(line),
             Family::Haproxy => haproxy::parse(line, self.zone),
+            Family::ProxyManager => proxy_manager::parse(line, self.zone),
             Family::Ncsa(_) if line.starts_with(b"#") => Err(Unparsed::Comment),
             Family::Ncsa(vhost_rule) => clf::parse(line, *vhost_rule, self.zone),
             Family::Custom(format) => format.parse(line, self.zone).map_err(|reason| {
@@ -601,7 +614,11 @@ impl Parser {
     /// a path may stand for a space.
     pub fn writes_plus_for_space(&self) -> bool {
         match &self.family {
-            Family::Ncsa(_) | Family::Json(_) | Family::Haproxy | Family::Custom(_) => false,
+            Family::Ncsa(_)
+            | Family::Json(_)
+            | Family::Haproxy
+            | Family::ProxyManager
+            | Family::Custom(_) => false,
             Family::W3c(state) => state.writes_plus_for_space(),
             Family::Aws(log) => log.writes_plus_for_space(),
         }
@@ -615,6 +632,7 @@ impl Parser {
             Family::Aws(log) => log.time_of(line),
             Family::Json(reader) => reader.time_of(line),
             Family::Haproxy => haproxy::time_of(line, self.zone),
+            Family::ProxyManager => proxy_manager::time_of(line, self.zone),
             Family::Custom(format) => format.time_of(line, self.zone),
         }
     }
@@ -764,6 +782,9 @@ pub fn detect(sample: &[u8], whole: bool, zone: Tz) -> Detection {
     }
     if let Some(haproxy) = detect_majority(sample, whole, haproxy::kind_of_line) {
         return haproxy;
+    }
+    if let Some(npm) = detect_majority(sample, whole, proxy_manager::kind_of_line) {
+        return npm;
     }
     let lines: Vec<&[u8]> = sample_lines(sample, whole)
         .filter(|l| !l.trim_ascii().is_empty())
