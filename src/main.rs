@@ -109,7 +109,7 @@ fn run_rewindow(args: RewindowArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let report = Report::new(&loaded.config, &loaded.summary);
+    let report = Report::new(&loaded.config, &loaded.summary).with_row_parts(&loaded.row_parts);
     write_outputs(&report, started_at)?;
     print_summary(&report)
 }
