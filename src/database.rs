@@ -648,6 +648,7 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
             detection: Detection {
                 format: Format::from_name(&format),
                 reason: r.get(6)?,
+                wrapper: None,
             },
             lines: r.get::<_, i64>(7)? as u64,
             parsed: r.get::<_, i64>(8)? as u64,

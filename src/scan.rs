@@ -353,10 +353,12 @@ fn open_and_detect(
         (Err(e), _) => Detection {
             format: None,
             reason: e.to_string(),
+            wrapper: None,
         },
         (_, FormatChoice::Fixed(format)) => Detection {
             format: Some(*format),
             reason: "given with --format".into(),
+            wrapper: None,
         },
         (_, FormatChoice::Custom(custom)) => formats::detect_custom(custom, &sample, whole, zone),
         (_, FormatChoice::Auto) => formats::detect(&sample, whole, zone),
@@ -367,7 +369,9 @@ fn open_and_detect(
         let given = format!("; read with the JSON fields given: {}", fields.spec());
         detection.reason.push_str(&given);
     }
-    let parser = Parser::for_file(format, detection.format, zone).with_json_fields(json);
+    let parser = Parser::for_file(format, detection.format, zone)
+        .with_json_fields(json)
+        .with_wrapper(detection.wrapper);
     let head = first_parsed_line(id, &sample, whole, parser);
     Opened {
         content,
@@ -388,7 +392,8 @@ fn first_parsed_line(file: usize, sample: &[u8], whole: bool, mut parser: Parser
             None if whole => raw,
             None => return None,
         };
-        if let Ok(record) = parser.parse(line.strip_suffix(b"\r").unwrap_or(line)) {
+        let mut payload = Vec::new();
+        if let Ok(record) = parser.read(line.strip_suffix(b"\r").unwrap_or(line), &mut payload) {
             return Some(Head {
                 file,
                 line: index as u64 + 1,
@@ -442,6 +447,7 @@ fn plan_units(opened: &[Opened], config: &ScanConfig) -> Vec<Unit> {
 fn file_parser(opened: &Opened, config: &ScanConfig) -> Parser {
     Parser::for_file(config.format.clone(), opened.detection.format, config.zone)
         .with_json_fields(config.json_fields.as_ref())
+        .with_wrapper(opened.detection.wrapper)
 }
 
 /// Cuts `data` into ranges of about `chunk_size` bytes that end just after a
@@ -668,6 +674,9 @@ struct LineScanner<'c> {
     minute_run: Option<(i64, u64)>,
     /// Hashes decompressed content, for compressed files.
     content_hasher: Option<Sha256>,
+    /// Where a wrapped line's decoded payload is written, reused from line
+    /// to line (see `Parser::read`).
+    payload: Vec<u8>,
     result: ChunkResult,
 }
 
@@ -690,6 +699,7 @@ impl<'c> LineScanner<'c> {
             literal: literal_names.then(|| Normaliser::literal(config.folds_case(format))),
             minute_run: None,
             content_hasher: None,
+            payload: Vec::new(),
             result: ChunkResult {
                 file,
                 ..ChunkResult::default()
@@ -739,6 +749,16 @@ impl<'c> LineScanner<'c> {
     }
 
     fn line(&mut self, raw: &[u8], offset: u64, unterminated: bool) {
+        // The buffer is taken out for the line, so that the record may
+        // borrow from it while the scanner is used.
+        let mut payload = std::mem::take(&mut self.payload);
+        self.read_line(raw, offset, unterminated, &mut payload);
+        self.payload = payload;
+    }
+
+    /// Reads one physical line; the evidence (location, text) is always the
+    /// physical line's, whatever wrapper carried the record.
+    fn read_line(&mut self, raw: &[u8], offset: u64, unterminated: bool, payload: &mut Vec<u8>) {
         self.result.lines += 1;
         let location = Location {
             file: self.result.file,
@@ -746,7 +766,7 @@ impl<'c> LineScanner<'c> {
             offset,
         };
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let record = match self.parser.parse(line) {
+        let record = match self.parser.read(line, payload) {
             Ok(record) => record,
             Err(reason) => {
                 self.keep_unparsed(location, line, reason, unterminated);
@@ -799,7 +819,7 @@ impl LineScanner<'_> {
             unterminated: cut,
             mentions_exposed,
             damaged: is_damaged(line, reason, cut),
-            time: self.parser.time_of(line),
+            time: self.parser.time_of_read(line),
         });
     }
 
@@ -1047,7 +1067,8 @@ fn count_overlaps_once(
                 continue;
             }
             run.uncounted_lines += 1;
-            if let Ok(record) = parser.parse(y.strip_suffix(b"\r").unwrap_or(y)) {
+            let mut payload = Vec::new();
+            if let Ok(record) = parser.read(y.strip_suffix(b"\r").unwrap_or(y), &mut payload) {
                 run.uncounted_parsed += 1;
                 summary.timeline.remove(minute_of(record.time), 1);
             }

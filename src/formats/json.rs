@@ -136,7 +136,10 @@ const KNOWN_PATHS: [(Role, &[&str]); ROLES] = [
             "properties.originalRequestUriWithArgs",
             "properties.requestUri",
             "request_uri",
+            // Envoy: Envoy Gateway's `x-envoy-origin-path`, the header
+            // Envoy's default format names (`%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%`).
             "x-envoy-origin-path",
+            "x-envoy-original-path",
             "uri",
             // Not `path`: too many application logs have one.
             "request",
@@ -221,7 +224,13 @@ const KNOWN_PATHS: [(Role, &[&str]); ROLES] = [
     ),
     (
         Role::Forwarded,
-        &["request.client_ip", "http_x_forwarded_for"],
+        &[
+            "request.client_ip",
+            "http_x_forwarded_for",
+            // Envoy (Istio's default JSON, Envoy Gateway's).
+            "x_forwarded_for",
+            "x-forwarded-for",
+        ],
     ),
 ];
 
@@ -309,14 +318,30 @@ impl Reader {
 
     /// Parses one line (without its line end, not blank).
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, Unparsed> {
+        self.parse_or_at(line, None)
+    }
+
+    /// Parses one line; a record without a time of its own takes
+    /// `wrapper_time` (a container runtime's or docker's, which wrapped
+    /// the line), flagged `wrapper_time`.
+    pub fn parse_or_at<'a>(
+        &self,
+        line: &'a [u8],
+        wrapper_time: Option<Timestamp>,
+    ) -> Result<Record<'a>, Unparsed> {
         let mut object = Lookup::of_line(line)?;
         let target_text = object
             .string(&self.fields, Role::Target)
+            .or_else(|| object.envoy_path())
             .ok_or(Unparsed::JsonNoTarget)?;
-        let time = object
-            .first(&self.fields, Role::Time)
-            .and_then(parse_time)
-            .ok_or(Unparsed::JsonNoTime)?;
+        let mut flags = RecordFlags::empty();
+        let time = match object.first(&self.fields, Role::Time).and_then(parse_time) {
+            Some(time) => time,
+            None => {
+                flags.insert(RecordFlags::WRAPPER_TIME);
+                wrapper_time.ok_or(Unparsed::JsonNoTime)?
+            }
+        };
         let (line_method, target, line_protocol) = split_request_line(target_text);
         let client = object.string(&self.fields, Role::Client);
         let forwarded = object
@@ -360,7 +385,7 @@ impl Reader {
             user_agent: object.string(&self.fields, Role::Agent).map(str::as_bytes),
             agent_encoding: AgentEncoding::AsLogged,
             shape: Shape::Fields,
-            flags: RecordFlags::empty(),
+            flags,
         })
     }
 
@@ -381,6 +406,8 @@ impl Reader {
 /// Why sample `lines` (not blank) are JSON lines, when at least half are
 /// JSON objects (with or without a prefix before them): how many, and the
 /// field the first request target was found in, which names the shape.
+/// (A prefix that is a known wrapper, a container runtime's or docker
+/// compose's, is undone before: see `wrapper.rs`.)
 pub fn detect(lines: &[&[u8]]) -> Option<String> {
     let known = JsonFields::default();
     let (mut objects, mut prefixed, mut target) = (0, 0, None);
@@ -401,7 +428,7 @@ pub fn detect(lines: &[&[u8]]) -> Option<String> {
     let mut reason = format!("{n} of {} sample lines are JSON objects", lines.len());
     if prefixed > 0 {
         reason.push_str(&format!(
-            " ({prefixed} after other text, as a container log prefixes them: not read)"
+            " ({prefixed} after other text that is no known wrapper: not read)"
         ));
     }
     reason.push_str(&match target {
@@ -409,6 +436,12 @@ pub fn detect(lines: &[&[u8]]) -> Option<String> {
         None => "; none names a request target logwitness knows (see --json-fields)".into(),
     });
     Some(reason)
+}
+
+/// A JSON value as a time (epoch numbers, RFC 3339, `dd/Mon/yyyy:...`), as
+/// a record's time is read: for wrappers' times.
+pub(crate) fn time_value(raw: &RawValue) -> Option<Timestamp> {
+    parse_time(raw)
 }
 
 /// A method, a target and a protocol.
@@ -476,6 +509,16 @@ impl<'a> Lookup<'a> {
         fields.paths[role as usize]
             .iter()
             .find_map(|path| self.at(path))
+    }
+
+    /// Envoy's `path` (Istio's default JSON access log names the target so):
+    /// read only beside Envoy's `response_code`, since many application
+    /// logs have a `path` that names no request.
+    fn envoy_path(&mut self) -> Option<&'a str> {
+        self.top.get("response_code")?;
+        let content = self.top.get("path")?.get();
+        let content = content.strip_prefix('"')?.strip_suffix('"')?;
+        (!content.is_empty()).then_some(content)
     }
 
     /// The first present path of `role` holding a non-empty string: its
@@ -815,7 +858,7 @@ mod tests {
         assert_eq!(
             detect(&[caddy, prefixed]).as_deref(),
             Some(
-                "2 of 2 sample lines are JSON objects (1 after other text, as a container log prefixes them: not read); the request target is `request.uri`"
+                "2 of 2 sample lines are JSON objects (1 after other text that is no known wrapper: not read); the request target is `request.uri`"
             )
         );
         assert_eq!(

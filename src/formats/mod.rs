@@ -12,8 +12,11 @@ pub mod aws;
 pub mod clf;
 pub mod custom;
 pub mod haproxy;
+pub mod iis_event;
 pub mod json;
+pub mod syslog;
 pub mod w3c;
+pub mod wrapper;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -23,6 +26,7 @@ use chrono_tz::Tz;
 use crate::normalise::{SplitTarget, split_target};
 use crate::time::Timestamp;
 use clf::VhostRule;
+use wrapper::Wrapper;
 
 /// A log format logwitness can read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,11 +55,14 @@ pub enum Format {
     Haproxy,
     /// The server's own format string, given with `--log-format`.
     Custom,
+    /// IIS logging to the Windows event log: one `<Event>` per line whose
+    /// `<Data>` are W3C fields.
+    IisEvent,
 }
 
 impl Format {
     /// Every format, in the order detection reports them.
-    pub const ALL: [Format; 12] = [
+    pub const ALL: [Format; 13] = [
         Format::Common,
         Format::Combined,
         Format::VhostCombined,
@@ -68,6 +75,7 @@ impl Format {
         Format::Json,
         Format::Haproxy,
         Format::Custom,
+        Format::IisEvent,
     ];
 
     /// The NCSA family, whose shapes detection counts line by line.
@@ -93,6 +101,7 @@ impl Format {
             Format::Json => "json",
             Format::Haproxy => "haproxy",
             Format::Custom => "custom",
+            Format::IisEvent => "iis_event",
         }
     }
 
@@ -101,7 +110,7 @@ impl Format {
     /// otherwise: IIS (W3C) does; Apache, nginx and CloudFront's usual S3
     /// origins do not.
     pub fn folds_case_by_default(self) -> bool {
-        self == Format::W3c
+        matches!(self, Format::W3c | Format::IisEvent)
     }
 
     /// The format of a name, if it is one.
@@ -122,7 +131,8 @@ impl Format {
             | Format::S3
             | Format::Json
             | Format::Haproxy
-            | Format::Custom => VhostRule::Never,
+            | Format::Custom
+            | Format::IisEvent => VhostRule::Never,
         }
     }
 }
@@ -197,8 +207,13 @@ impl RecordFlags {
     /// The load balancer sent the client another status than the target's
     /// (recorded): the client left (460) or the reply was refused (502).
     pub const LB_STATUS_DIFFERS: RecordFlags = RecordFlags(1 << 9);
+    /// The line's own record had no time: the time is that of the wrapper
+    /// that carried it (a container runtime's, docker's, an envelope's or
+    /// an RFC 5424 syslog stamp), which is when the line was collected,
+    /// not when the server logged it.
+    pub const WRAPPER_TIME: RecordFlags = RecordFlags(1 << 10);
 
-    const NAMES: [(RecordFlags, &'static str); 10] = [
+    const NAMES: [(RecordFlags, &'static str); 11] = [
         (Self::VHOST, "vhost"),
         (Self::FORWARDED_LIST, "forwarded_list"),
         (Self::NAIVE_TIME, "naive_time"),
@@ -209,6 +224,7 @@ impl RecordFlags {
         (Self::RAW_QUOTE, "raw_quote"),
         (Self::LB_ANSWERED, "lb_answered"),
         (Self::LB_STATUS_DIFFERS, "lb_status_differs"),
+        (Self::WRAPPER_TIME, "wrapper_time"),
     ];
 
     /// No flag.
@@ -322,6 +338,15 @@ pub enum Unparsed {
     NoW3cTime,
     /// A W3C line whose `#Fields:` names no request target.
     NoTargetField,
+    /// A part of a line a container runtime split (CRI `P`): the record
+    /// goes on in the next line.
+    PartialLine,
+    /// A wrapper (container runtime, docker, syslog...) carrying nothing.
+    EmptyPayload,
+    /// A syslog line whose stamp has no year and whose payload has no time.
+    SyslogNoYear,
+    /// A line of an IIS event log that is no IIS logging event with fields.
+    NotIisEvent,
     /// A line that can be read in more than one way (raw quotes inside
     /// quoted fields); the way read requested no exposed resource, but the
     /// line mentions one.
@@ -360,7 +385,7 @@ pub enum Unparsed {
 }
 
 impl Unparsed {
-    const ALL: [Unparsed; 30] = [
+    const ALL: [Unparsed; 34] = [
         Unparsed::Blank,
         Unparsed::Comment,
         Unparsed::NoTimestamp,
@@ -391,6 +416,10 @@ impl Unparsed {
         Unparsed::HaproxyNoTimers,
         Unparsed::HaproxyTcp,
         Unparsed::HaproxyNoRequest,
+        Unparsed::PartialLine,
+        Unparsed::EmptyPayload,
+        Unparsed::SyslogNoYear,
+        Unparsed::NotIisEvent,
     ];
 
     /// The reason whose text is `reason`.
@@ -436,7 +465,7 @@ impl Unparsed {
             }
             Unparsed::NotJson => "not a JSON object",
             Unparsed::JsonPrefix => {
-                "text before the JSON object (a container log prefix): not read as a record"
+                "text before the JSON object that is no known wrapper: not read as a record"
             }
             Unparsed::JsonNoTarget => {
                 "JSON object without a request target field: not an access record (see --json-fields)"
@@ -460,6 +489,16 @@ impl Unparsed {
             Unparsed::HaproxyNoTimers => "no HAProxy timers, status and bytes",
             Unparsed::HaproxyTcp => "an HAProxy TCP log line: a connection, not an HTTP request",
             Unparsed::HaproxyNoRequest => "no quoted request at the end of the HAProxy line",
+            Unparsed::PartialLine => {
+                "part of a line the container runtime split (P): not joined to the next; its text is searched"
+            }
+            Unparsed::EmptyPayload => "the wrapper carries no line",
+            Unparsed::SyslogNoYear => {
+                "the syslog stamp has no year and the line no time of its own: the year is not guessed"
+            }
+            Unparsed::NotIisEvent => {
+                "not an IIS logging event (<Event> of Microsoft-Windows-IIS-Logging with W3C <Data> fields)"
+            }
         }
     }
 }
@@ -469,6 +508,8 @@ impl Unparsed {
 pub struct Parser {
     family: Family,
     zone: Tz,
+    /// The transport wrapping each line, undone before the family reads it.
+    wrapper: Option<Wrapper>,
 }
 
 /// How a parser reads lines.
@@ -486,6 +527,8 @@ enum Family {
     Haproxy,
     /// Each line alone, by a compiled format string.
     Custom(Arc<custom::CustomFormat>),
+    /// Each line an IIS logging event, read as W3C fields.
+    IisEvent(iis_event::Reader),
 }
 
 impl Parser {
@@ -501,6 +544,7 @@ impl Parser {
             FormatChoice::Fixed(Format::S3) => Family::Aws(aws::Log::S3),
             FormatChoice::Fixed(Format::Json) => Family::Json(json::Reader::default()),
             FormatChoice::Fixed(Format::Haproxy) => Family::Haproxy,
+            FormatChoice::Fixed(Format::IisEvent) => Family::IisEvent(Default::default()),
             FormatChoice::Custom(format) => match format.w3c_fields() {
                 Some(fields) => Family::W3c(w3c::State::with_fields(fields)),
                 None => Family::Custom(format),
@@ -509,7 +553,11 @@ impl Parser {
             // it): only with its format string.
             FormatChoice::Fixed(format) => Family::Ncsa(format.vhost_rule()),
         };
-        Parser { family, zone }
+        Parser {
+            family,
+            zone,
+            wrapper: None,
+        }
     }
 
     /// The parser for a file detected as `detected` (a file of a format
@@ -525,7 +573,8 @@ impl Parser {
                     | Format::Elb
                     | Format::S3
                     | Format::Json
-                    | Format::Haproxy),
+                    | Format::Haproxy
+                    | Format::IisEvent),
                 ),
             ) => Parser::new(FormatChoice::Fixed(format), zone),
             _ => Parser::new(choice, zone),
@@ -541,6 +590,12 @@ impl Parser {
         self
     }
 
+    /// The parser undoing `wrapper` (from detection) before reading a line.
+    pub fn with_wrapper(mut self, wrapper: Option<Wrapper>) -> Parser {
+        self.wrapper = wrapper;
+        self
+    }
+
     /// Parsers for chunks of `data` starting at `offsets` (ascending line
     /// starts): each knows the W3C directives in force at its offset, as if
     /// the file had been read from its start.
@@ -550,25 +605,98 @@ impl Parser {
             | Family::Aws(_)
             | Family::Json(_)
             | Family::Haproxy
-            | Family::Custom(_) => vec![self.clone(); offsets.len()],
+            | Family::Custom(_)
+            | Family::IisEvent(_) => vec![self.clone(); offsets.len()],
             Family::W3c(state) => state
                 .at_offsets(data, offsets)
                 .into_iter()
                 .map(|state| Parser {
                     family: Family::W3c(state),
-                    zone: self.zone,
+                    ..self.clone()
                 })
                 .collect(),
         }
     }
 
-    /// Parses one line, without its line end. A W3C directive line updates
-    /// the parser's state.
+    /// Reads one physical line, without its line end: undoes the file's
+    /// wrapper, if any, and parses the line it carries. A payload that had
+    /// to be decoded (a JSON string), and an IIS event's fields, are
+    /// written into `buf`, which the caller reuses from line to line.
+    /// Without a wrapper this is `parse`.
+    pub fn read<'a>(
+        &mut self,
+        line: &'a [u8],
+        buf: &'a mut Vec<u8>,
+    ) -> Result<Record<'a>, Unparsed> {
+        if let Family::IisEvent(reader) = &mut self.family {
+            if line.trim_ascii().is_empty() {
+                return Err(Unparsed::Blank);
+            }
+            return reader.parse(line, buf, self.zone);
+        }
+        let wrapper = match self.wrapper {
+            Some(wrapper) => wrapper,
+            None => match self.parse(line) {
+                // A JSON log with a few lines a container runtime or docker
+                // compose prefixed (too few to be the file's wrapper): the
+                // prefix is undone for those lines alone. Only a line that
+                // failed so pays for it.
+                Err(Unparsed::JsonPrefix) => match Wrapper::of_line(line) {
+                    Some(wrapper) => wrapper,
+                    None => return Err(Unparsed::JsonPrefix),
+                },
+                read => return read,
+            },
+        };
+        let payload = match wrapper.unwrap(line, buf) {
+            // A line without the wrapper is read as it is: a file may mix
+            // them, and reading it bare loses nothing.
+            None => return self.parse(line),
+            Some(Err(reason)) => return Err(reason),
+            Some(Ok(payload)) => payload,
+        };
+        match self.parse(payload.text) {
+            Err(Unparsed::JsonNoTime | Unparsed::NoTimestamp) if payload.yearless => {
+                Err(Unparsed::SyslogNoYear)
+            }
+            Err(Unparsed::JsonNoTime) if payload.time.is_some() => match &self.family {
+                Family::Json(reader) => reader.parse_or_at(payload.text, payload.time),
+                _ => Err(Unparsed::JsonNoTime),
+            },
+            read => read,
+        }
+    }
+
+    /// The time of a physical line that did not parse (see `read`): the
+    /// time its payload holds, else its wrapper's full time.
+    pub fn time_of_read(&mut self, line: &[u8]) -> Option<Timestamp> {
+        if let Family::IisEvent(reader) = &mut self.family {
+            return reader.time_of(line, self.zone);
+        }
+        let Some(wrapper) = self.wrapper.or_else(|| match &self.family {
+            Family::Json(_) => Wrapper::of_line(line),
+            _ => None,
+        }) else {
+            return self.time_of(line);
+        };
+        let mut buf = Vec::new();
+        match wrapper.unwrap(line, &mut buf) {
+            Some(Ok(payload)) => self.time_of(payload.text).or(payload.time),
+            // A partial or empty line still has its wrapper's time.
+            Some(Err(_)) => wrapper.unwrap_time(line).or_else(|| self.time_of(line)),
+            None => self.time_of(line),
+        }
+    }
+
+    /// Parses one line, without its line end, as it is (no wrapper undone;
+    /// an IIS event needs `read`). A W3C directive line updates the
+    /// parser's state.
     pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Record<'a>, Unparsed> {
         if line.trim_ascii().is_empty() {
             return Err(Unparsed::Blank);
         }
         match &mut self.family {
+            Family::IisEvent(_) => Err(Unparsed::NotIisEvent),
             Family::W3c(state) => state.parse(line, self.zone),
             Family::Aws(log) => log.parse(line),
             Family::Json(reader) => reader.parse(line),
@@ -603,6 +731,7 @@ impl Parser {
         match &self.family {
             Family::Ncsa(_) | Family::Json(_) | Family::Haproxy | Family::Custom(_) => false,
             Family::W3c(state) => state.writes_plus_for_space(),
+            Family::IisEvent(_) => true,
             Family::Aws(log) => log.writes_plus_for_space(),
         }
     }
@@ -616,6 +745,7 @@ impl Parser {
             Family::Json(reader) => reader.time_of(line),
             Family::Haproxy => haproxy::time_of(line, self.zone),
             Family::Custom(format) => format.time_of(line, self.zone),
+            Family::IisEvent(reader) => reader.clone().time_of(line, self.zone),
         }
     }
 }
@@ -655,6 +785,9 @@ pub struct Detection {
     pub format: Option<Format>,
     /// Why, in words an investigator can quote.
     pub reason: String,
+    /// The transport wrapping each line, when most lines carry one: the
+    /// scan undoes it before reading the line as `format`.
+    pub wrapper: Option<Wrapper>,
 }
 
 /// How many lines from the start of a file detection looks at.
@@ -665,12 +798,22 @@ pub const DETECTION_SAMPLE_LINES: usize = 200;
 /// A `#Fields:` directive decides (W3C, or CloudFront when it names
 /// `x-edge-` fields); otherwise the NCSA shapes are counted; failing those,
 /// lines that look like W3C without a header are recognised, so that the
-/// investigator learns what the file is and why it was not read.
+/// investigator learns what the file is and why it was not read. Lines
+/// wrapped by a transport (a container runtime, docker, journald, syslog)
+/// are recognised after the formats that read their own prefix (HAProxy's
+/// syslog lines), and the format is detected from the lines they carry.
 pub fn detect(sample: &[u8], whole: bool, zone: Tz) -> Detection {
+    detect_layer(sample, whole, zone, true)
+}
+
+/// `detect`, looking for a wrapper only when `wrappers` (one layer of
+/// wrapping is undone, never a wrapper inside a wrapper).
+fn detect_layer(sample: &[u8], whole: bool, zone: Tz, wrappers: bool) -> Detection {
     if let Some((format, reason)) = w3c::detect_header(sample_lines(sample, whole)) {
         return Detection {
             format: Some(format),
             reason,
+            wrapper: None,
         };
     }
     if let Some(aws) = detect_majority(sample, whole, aws::kind_of_line) {
@@ -679,13 +822,20 @@ pub fn detect(sample: &[u8], whole: bool, zone: Tz) -> Detection {
     if let Some(haproxy) = detect_majority(sample, whole, haproxy::kind_of_line) {
         return haproxy;
     }
+    if let Some(events) = detect_majority(sample, whole, iis_event::kind_of_line) {
+        return events;
+    }
     let lines: Vec<&[u8]> = sample_lines(sample, whole)
         .filter(|l| !l.trim_ascii().is_empty())
         .collect();
+    if let Some(wrapped) = wrappers.then(|| detect_wrapped(&lines, zone)).flatten() {
+        return wrapped;
+    }
     if let Some(reason) = json::detect(&lines) {
         return Detection {
             format: Some(Format::Json),
             reason,
+            wrapper: None,
         };
     }
     let ncsa = detect_ncsa(sample, whole, zone);
@@ -693,6 +843,75 @@ pub fn detect(sample: &[u8], whole: bool, zone: Tz) -> Detection {
         return ncsa;
     }
     detect_headerless_w3c(sample, whole).unwrap_or(ncsa)
+}
+
+/// The wrapper most of the sample `lines` (not blank) carry, when at least
+/// half carry one and the lines they carry are of a format detection
+/// knows: that format, with the wrapper. Otherwise `None`, and the file is
+/// detected as if no wrapper were there.
+fn detect_wrapped(lines: &[&[u8]], zone: Tz) -> Option<Detection> {
+    let mut counts: Vec<(Wrapper, usize)> = Vec::new();
+    for wrapper in lines.iter().filter_map(|l| Wrapper::of_line(l)) {
+        match counts.iter_mut().find(|(w, _)| *w == wrapper) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((wrapper, 1)),
+        }
+    }
+    let (wrapper, n) = *counts.iter().rev().max_by_key(|(_, n)| *n)?;
+    if n * 2 < lines.len() {
+        return None;
+    }
+    // The payloads, one a line; a line without the wrapper is kept as it
+    // is, as the scan reads it. Partial and empty lines carry none.
+    let mut payloads = Vec::new();
+    let mut buf = Vec::new();
+    let (mut partial, mut empty) = (0, 0);
+    for line in lines {
+        match wrapper.unwrap(line, &mut buf) {
+            Some(Ok(payload)) => payloads.extend_from_slice(payload.text),
+            Some(Err(Unparsed::PartialLine)) => {
+                partial += 1;
+                continue;
+            }
+            Some(Err(_)) => {
+                empty += 1;
+                continue;
+            }
+            None => payloads.extend_from_slice(line),
+        }
+        payloads.push(b'\n');
+    }
+    let inner = detect_layer(&payloads, true, zone, false);
+    // Lines that carry HTTP requests in no format detection knows (syslog
+    // lines whose access line has no time) are still named as wrapped, so
+    // that each is unparsed saying why; other wrapped lines (sshd through
+    // syslog) are no access log, and are detected as before.
+    if inner.format.is_none() && !holds_request(&payloads) {
+        return None;
+    }
+    let mut reason = format!(
+        "{n} of {} sample lines are wrapped in {} ({})",
+        lines.len(),
+        wrapper.description(),
+        wrapper.name(),
+    );
+    if partial + empty > 0 {
+        reason.push_str(&format!(" ({partial} partial, {empty} empty: not read)"));
+    }
+    reason.push_str(&format!("; the lines they carry: {}", inner.reason));
+    Some(Detection {
+        format: inner.format,
+        reason,
+        wrapper: Some(wrapper),
+    })
+}
+
+/// Whether some line of `payloads` holds a quoted HTTP request line.
+fn holds_request(payloads: &[u8]) -> bool {
+    static REQUEST: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        regex::bytes::Regex::new(r#""[A-Z]{3,10} \S+ HTTP/[0-9.]+""#).expect("a valid pattern")
+    });
+    REQUEST.is_match(payloads)
 }
 
 /// The format most of the non-blank sample lines have, by `kind_of`
@@ -718,6 +937,7 @@ fn detect_majority(
     (n * 2 >= lines.len()).then(|| Detection {
         format: Some(format),
         reason: format!("{n} of {} sample lines {how}", lines.len()),
+        wrapper: None,
     })
 }
 
@@ -752,6 +972,7 @@ fn detect_headerless_w3c(sample: &[u8], whole: bool) -> Option<Detection> {
             "no #Fields directive; {n} of {} sample lines {how}",
             lines.len()
         ),
+        wrapper: None,
     })
 }
 
@@ -785,6 +1006,7 @@ pub fn detect_custom(
             "log format {} ({fit} of {tried} sample lines fit)",
             format.spec()
         ),
+        wrapper: None,
     }
 }
 
@@ -819,6 +1041,7 @@ fn detect_ncsa(sample: &[u8], whole: bool, zone: Tz) -> Detection {
         return Detection {
             format: None,
             reason: format!("none of {tried} sample lines is an access-log record (first: {why})"),
+            wrapper: None,
         };
     }
     // The largest count wins; ties go to the earlier (simpler) format.
@@ -835,6 +1058,7 @@ fn detect_ncsa(sample: &[u8], whole: bool, zone: Tz) -> Detection {
             "{parsed} of {tried} sample lines parse ({})",
             mix.join(", ")
         ),
+        wrapper: None,
     }
 }
 
