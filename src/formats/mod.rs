@@ -431,7 +431,10 @@ impl Unparsed {
     /// failed to parse: a blank line or a W3C directive. Such lines are
     /// counted and kept like any unparsed line, but are no caveat.
     pub fn is_structure(self) -> bool {
-        matches!(self, Unparsed::Blank | Unparsed::Directive)
+        matches!(
+            self,
+            Unparsed::Blank | Unparsed::Directive | Unparsed::EmptyPayload
+        )
     }
 
     /// A short reason, as written in reports.
@@ -656,7 +659,13 @@ impl Parser {
             Some(Ok(payload)) => payload,
         };
         match self.parse(payload.text) {
-            Err(Unparsed::JsonNoTime | Unparsed::NoTimestamp) if payload.yearless => {
+            // A JSON record without time had a request target; a text line
+            // without time is said to lack only its year when it holds a
+            // request (` HTTP/`), not when it is a daemon's message.
+            Err(Unparsed::JsonNoTime) if payload.yearless => Err(Unparsed::SyslogNoYear),
+            Err(Unparsed::NoTimestamp)
+                if payload.yearless && memchr::memmem::find(payload.text, b" HTTP/").is_some() =>
+            {
                 Err(Unparsed::SyslogNoYear)
             }
             Err(Unparsed::JsonNoTime) if payload.time.is_some() => match &self.family {
@@ -1237,6 +1246,148 @@ mod tests {
             ),
         ];
         assert_detections(table);
+    }
+
+    /// Reads each line with a parser of `format` undoing `wrapper`.
+    fn check_wrapped(
+        format: Format,
+        wrapper: Option<Wrapper>,
+        table: &[(&str, Result<&str, Unparsed>)],
+    ) {
+        let mut parser =
+            Parser::new(FormatChoice::Fixed(format), chrono_tz::UTC).with_wrapper(wrapper);
+        for (line, want) in table {
+            let mut buf = Vec::new();
+            let got = parser
+                .read(line.as_bytes(), &mut buf)
+                .map(|r| testing::summary(&r));
+            assert_eq!(got.as_deref(), want.as_deref(), "{line}");
+        }
+    }
+
+    #[test]
+    fn wrapped_lines_are_read_by_their_payload() {
+        check_wrapped(
+            Format::Json,
+            Some(Wrapper::Cri),
+            &[
+                // The payload's own time wins over the runtime's.
+                (
+                    r#"2025-12-31T17:37:40.493035218+01:00 stdout F {"start_time":"2025-12-31T16:37:40.479Z","method":"GET","x-envoy-origin-path":"/admin","response_code":404,"downstream_remote_address":"10.0.0.12:59292"}"#,
+                    Ok("2025-12-31T16:37:40Z 10.0.0.12 - GET /admin 404 - - - [] bytes=-"),
+                ),
+                // No time in the payload: the runtime's, flagged.
+                (
+                    r#"2025-12-31T17:37:40.493035218+01:00 stdout F {"method":"GET","x-envoy-origin-path":"/a","response_code":200}"#,
+                    Ok("2025-12-31T16:37:40Z - - GET /a 200 - - - [wrapper_time] bytes=-"),
+                ),
+                // A part of a split line, and an empty payload.
+                (
+                    r#"2025-12-31T17:37:40.493035218+01:00 stdout P {"method":"GET","x-envoy-origin-pa"#,
+                    Err(Unparsed::PartialLine),
+                ),
+                (
+                    "2025-12-31T17:37:40.493035218+01:00 stdout F ",
+                    Err(Unparsed::EmptyPayload),
+                ),
+                // A line without the wrapper is read as it is.
+                (
+                    r#"{"ts":1646861401,"request":{"remote_ip":"::1","uri":"/b"},"status":200}"#,
+                    Ok("2022-03-09T21:30:01Z ::1 -  /b 200 - - - [] bytes=-"),
+                ),
+            ],
+        );
+        // docker's json-file driver: escaped quotes decoded, the line end
+        // dropped; the line's own time is the record's.
+        check_wrapped(
+            Format::Combined,
+            Some(Wrapper::DockerJson),
+            &[(
+                r#"{"log":"192.0.2.1 - - [10/Oct/2000:13:55:36 -0700] \"GET /forms/a\\\"b.pdf HTTP/1.0\" 200 1 \"-\" \"curl/8\"\n","stream":"stdout","time":"2024-01-01T00:00:00Z"}"#,
+                Ok(
+                    r#"2000-10-10T20:55:36Z 192.0.2.1 - GET /forms/a\"b.pdf 200 curl/8 - - [] bytes=1"#,
+                ),
+            )],
+        );
+        check_wrapped(
+            Format::Combined,
+            Some(Wrapper::Syslog),
+            &[
+                // RFC 5424 with structured data before the access line.
+                (
+                    r#"<165>1 2021-03-04T05:06:07.123+01:00 web nginx 42 ID47 [ex@32473 a="x\]y"] 192.0.2.1 - - [04/Mar/2021:05:06:07 +0100] "GET /c HTTP/1.1" 200 5 "-" "UA""#,
+                    Ok("2021-03-04T04:06:07Z 192.0.2.1 - GET /c 200 UA - - [] bytes=5"),
+                ),
+                // RFC 3164: the access line has its own full time.
+                (
+                    r#"Sep 15 16:13:46 ip-172-31-43-28 nginx[2869]: 81.150.104.130 - - [15/Sep/2021:16:13:46 +0000] "POST /wp-login.php HTTP/1.1" 200 5364 "-" "UA""#,
+                    Ok(
+                        "2021-09-15T16:13:46Z 81.150.104.130 - POST /wp-login.php 200 UA - - [] bytes=5364",
+                    ),
+                ),
+                // RFC 3164 without a year, and an access line without time:
+                // the year is never guessed.
+                (
+                    r#"Mar 24 14:02:50 bigproduct-web1 tomcat.log: 127.0.0.1 - - "GET /bad.foo HTTP/1.1" 404 65508 4.386"#,
+                    Err(Unparsed::SyslogNoYear),
+                ),
+                (
+                    "<13>Mar 24 14:02:50 host app: ",
+                    Err(Unparsed::EmptyPayload),
+                ),
+            ],
+        );
+        // A JSON log with one line docker compose prefixed: that line is
+        // unwrapped alone; an unknown prefix stays unread.
+        check_wrapped(
+            Format::Json,
+            None,
+            &[
+                (
+                    r#"caddy  | {"ts":1646861401,"request":{"remote_ip":"::1","uri":"/b"},"status":200}"#,
+                    Ok("2022-03-09T21:30:01Z ::1 -  /b 200 - - - [] bytes=-"),
+                ),
+                (
+                    r#"INFO 12:00 {"ts":1646861401,"request":{"uri":"/b"}}"#,
+                    Err(Unparsed::JsonPrefix),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn wrapped_files_are_detected_by_what_they_carry() {
+        let cri = "2025-12-31T17:37:40.493035218+01:00 stdout F {\"start_time\":\"2025-12-31T16:37:40.479Z\",\"method\":\"GET\",\"x-envoy-origin-path\":\"/admin\",\"response_code\":404}\n";
+        let partial = "2025-12-31T17:37:40.493035218+01:00 stdout P {\"start_time\"\n";
+        let syslog = "Sep 15 16:13:46 host nginx[2869]: 81.150.104.130 - - [15/Sep/2021:16:13:46 +0000] \"POST /wp-login.php HTTP/1.1\" 200 5364 \"-\" \"UA\"\n";
+        let yearless = "Mar 24 14:02:50 web1 tomcat.log: 127.0.0.1 - - \"GET /bad.foo HTTP/1.1\" 404 65508 4.386\n";
+        let sshd = "Mar 24 14:02:50 web1 sshd[1]: Failed password for root\n";
+        let haproxy = "Jul 30 09:03:52 host haproxy[32450]: 1.2.3.4:38862 [30/Jul/2018:09:03:52.726] fe~ be/srv 0/0/1/0/2 304 168 - - ---- 6/6/0/0/0 0/0 \"GET /x HTTP/1.1\"\n";
+        let table: &[(String, Option<Format>, Option<Wrapper>)] = &[
+            (
+                cri.repeat(2) + partial,
+                Some(Format::Json),
+                Some(Wrapper::Cri),
+            ),
+            (
+                syslog.repeat(2),
+                Some(Format::Combined),
+                Some(Wrapper::Syslog),
+            ),
+            // Requests in no known format: named as wrapped, not read.
+            (yearless.repeat(2), None, Some(Wrapper::Syslog)),
+            // No requests at all, and HAProxy reading its own prefix.
+            (sshd.repeat(2), None, None),
+            (haproxy.repeat(2), Some(Format::Haproxy), None),
+        ];
+        for (sample, format, wrapper) in table {
+            let d = detect(sample.as_bytes(), true, chrono_tz::UTC);
+            assert_eq!((d.format, d.wrapper), (*format, *wrapper), "{sample}");
+        }
+        assert_eq!(
+            detect((cri.repeat(2) + partial).as_bytes(), true, chrono_tz::UTC).reason,
+            "3 of 3 sample lines are wrapped in a container runtime's (CRI) `<time> stdout F` prefix (cri) (1 partial, 0 empty: not read); the lines they carry: 2 of 2 sample lines are JSON objects; the request target is `x-envoy-origin-path`"
+        );
     }
 
     #[test]

@@ -113,10 +113,12 @@ fn after_tag(text: &str, app: Option<&str>, base: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// What a header gives: app, message, time, whether the year lacked.
+    type Read<'a> = (&'a str, &'a str, Option<&'a str>, bool);
+
     #[test]
     fn reads_both_headers_and_finds_the_message() {
-        // (line, app, message, time, yearless)
-        let table: &[(&str, Option<(&str, &str, Option<&str>, bool)>)] = &[
+        let table: &[(&str, Option<Read<'_>>)] = &[
             (
                 "Mar 24 14:02:50 bigproduct-web1 tomcat.log: 127.0.0.1 - - \"GET /a HTTP/1.1\" 200 1",
                 Some((

@@ -18,3 +18,4 @@ mod safety;
 mod sample;
 mod verdicts;
 mod w3c;
+mod wrapped;
