@@ -363,6 +363,12 @@ fn open_and_detect(
         (_, FormatChoice::Custom(custom)) => formats::detect_custom(custom, &sample, whole, zone),
         (_, FormatChoice::Auto) => formats::detect(&sample, whole, zone),
     };
+    if let (FormatChoice::Fixed(format), Ok(_)) = (&format, &content) {
+        if let Some((wrapper, why)) = formats::detect_wrapper(*format, &sample, whole) {
+            detection.wrapper = Some(wrapper);
+            detection.reason.push_str(&why);
+        }
+    }
     if let (Some(formats::Format::Json), Some(fields)) = (detection.format, json) {
         // Detection knows only the paths logwitness knows; the record says
         // which the investigator gave.
@@ -766,10 +772,12 @@ impl<'c> LineScanner<'c> {
             offset,
         };
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        // Only a line whose payload had to be decoded leaves it here.
+        payload.clear();
         let record = match self.parser.read(line, payload) {
             Ok(record) => record,
             Err(reason) => {
-                self.keep_unparsed(location, line, reason, unterminated);
+                self.keep_unparsed(location, line, payload, reason, unterminated);
                 return;
             }
         };
@@ -778,7 +786,7 @@ impl<'c> LineScanner<'c> {
             .as_ref()
             .and_then(|split| self.find_rule(&record, split));
         if found.is_none() && self.is_ambiguous_mention(&record, line) {
-            self.keep_unparsed(location, line, Unparsed::AmbiguousSplit, unterminated);
+            self.keep_unparsed(location, line, &[], Unparsed::AmbiguousSplit, unterminated);
             return;
         }
         self.count_minute(record.time);
@@ -810,8 +818,20 @@ impl<'c> LineScanner<'c> {
 }
 
 impl LineScanner<'_> {
-    fn keep_unparsed(&mut self, location: Location, line: &[u8], reason: Unparsed, cut: bool) {
-        let mentions_exposed = self.mentions_exposed(line);
+    /// Keeps an unparsed line; `decoded` is the payload a wrapper held in
+    /// JSON escapes (or an IIS event's fields), decoded, when there was
+    /// one: it is searched too, since an escape (`\/`, `\u0026`, `&amp;`)
+    /// would hide an exposed path from a search of the physical line.
+    fn keep_unparsed(
+        &mut self,
+        location: Location,
+        line: &[u8],
+        decoded: &[u8],
+        reason: Unparsed,
+        cut: bool,
+    ) {
+        let mentions_exposed =
+            self.mentions_exposed(line) || (!decoded.is_empty() && self.mentions_exposed(decoded));
         self.result.unparsed.push(UnparsedLine {
             location,
             reason,

@@ -859,17 +859,7 @@ fn detect_layer(sample: &[u8], whole: bool, zone: Tz, wrappers: bool) -> Detecti
 /// knows: that format, with the wrapper. Otherwise `None`, and the file is
 /// detected as if no wrapper were there.
 fn detect_wrapped(lines: &[&[u8]], zone: Tz) -> Option<Detection> {
-    let mut counts: Vec<(Wrapper, usize)> = Vec::new();
-    for wrapper in lines.iter().filter_map(|l| Wrapper::of_line(l)) {
-        match counts.iter_mut().find(|(w, _)| *w == wrapper) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((wrapper, 1)),
-        }
-    }
-    let (wrapper, n) = *counts.iter().rev().max_by_key(|(_, n)| *n)?;
-    if n * 2 < lines.len() {
-        return None;
-    }
+    let (wrapper, n) = majority_wrapper(lines)?;
     // The payloads, one a line; a line without the wrapper is kept as it
     // is, as the scan reads it. Partial and empty lines carry none.
     let mut payloads = Vec::new();
@@ -913,6 +903,43 @@ fn detect_wrapped(lines: &[&[u8]], zone: Tz) -> Option<Detection> {
         reason,
         wrapper: Some(wrapper),
     })
+}
+
+/// The wrapper most of `lines` (not blank) carry, and how many, when at
+/// least half carry it. Ties go to the wrapper found first.
+fn majority_wrapper(lines: &[&[u8]]) -> Option<(Wrapper, usize)> {
+    let mut counts: Vec<(Wrapper, usize)> = Vec::new();
+    for wrapper in lines.iter().filter_map(|l| Wrapper::of_line(l)) {
+        match counts.iter_mut().find(|(w, _)| *w == wrapper) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((wrapper, 1)),
+        }
+    }
+    let (wrapper, n) = *counts.iter().rev().max_by_key(|(_, n)| *n)?;
+    (n * 2 >= lines.len()).then_some((wrapper, n))
+}
+
+/// The wrapper of a file whose format the investigator gave
+/// (`--format`): the lines are read as that format once unwrapped. Only
+/// formats that never read a prefix of their own are unwrapped (the NCSA
+/// family and JSON: HAProxy reads its syslog prefix, W3C and AWS logs are
+/// not carried so). The reason says what was found.
+pub fn detect_wrapper(format: Format, sample: &[u8], whole: bool) -> Option<(Wrapper, String)> {
+    let unwrappable = Format::NCSA.contains(&format) || format == Format::Json;
+    if !unwrappable {
+        return None;
+    }
+    let lines: Vec<&[u8]> = sample_lines(sample, whole)
+        .filter(|l| !l.trim_ascii().is_empty())
+        .collect();
+    let (wrapper, n) = majority_wrapper(&lines)?;
+    let reason = format!(
+        "; {n} of {} sample lines are wrapped in {} ({}), read through it",
+        lines.len(),
+        wrapper.description(),
+        wrapper.name()
+    );
+    Some((wrapper, reason))
 }
 
 /// Whether some line of `payloads` holds a quoted HTTP request line.

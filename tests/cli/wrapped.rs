@@ -243,6 +243,16 @@ fn docker_syslog_and_iis_event_lines_are_read_as_what_they_carry() {
                 "the wrapper carries no line",
                 "no"
             ],
+            // The path is found in the decoded payload, not in the
+            // physical line's `\/` escapes.
+            [
+                DOCKER,
+                "3",
+                "268",
+                "2024-03-11T10:15:04Z",
+                "no [dd/Mon/yyyy:HH:MM:SS zone] timestamp",
+                "yes"
+            ],
             [
                 SYSLOG,
                 "2",
@@ -260,7 +270,7 @@ fn docker_syslog_and_iis_event_lines_are_read_as_what_they_carry() {
             [
                 DOCKER,
                 "combined",
-                "2 of 2 sample lines are wrapped in docker's json-file driver (`{\"log\":...}`) (docker_json) (0 partial, 1 empty: not read); the lines they carry: 1 of 1 sample lines parse (combined 1)"
+                "3 of 3 sample lines are wrapped in docker's json-file driver (`{\"log\":...}`) (docker_json) (0 partial, 1 empty: not read); the lines they carry: 1 of 2 sample lines parse (combined 1)"
             ],
             [
                 IIS_EVENT,
@@ -543,4 +553,17 @@ fn detect_names_the_wrapper() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(stdout.contains("(cri)"), "{stdout}");
     assert!(stdout.contains("(syslog)"), "{stdout}");
+}
+
+#[test]
+fn a_format_given_is_read_through_the_wrapper() {
+    let run = scan(&["--exposed", RULE, "--format", "combined", SYSLOG]);
+    assert_eq!(
+        run.columns("requests.csv", &["line", "offset", "client", "status"]),
+        [["1", "0", "203.0.113.45", "200"]]
+    );
+    assert_eq!(
+        run.records("files.csv")[0]["format_reason"],
+        "given with --format; 2 of 2 sample lines are wrapped in a syslog header (RFC 3164 or RFC 5424) (syslog), read through it"
+    );
 }
