@@ -14,6 +14,7 @@ pub mod custom;
 pub mod haproxy;
 pub mod iis_event;
 pub mod json;
+pub mod proxy_manager;
 pub mod syslog;
 pub mod w3c;
 pub mod wrapper;
@@ -53,6 +54,9 @@ pub enum Format {
     Json,
     /// HAProxy's HTTP log (`option httplog`), usually through syslog.
     Haproxy,
+    /// Nginx Proxy Manager's `proxy` and `standard` formats (and combined
+    /// lines among them).
+    NginxProxyManager,
     /// The server's own format string, given with `--log-format`.
     Custom,
     /// IIS logging to the Windows event log: one `<Event>` per line whose
@@ -62,7 +66,7 @@ pub enum Format {
 
 impl Format {
     /// Every format, in the order detection reports them.
-    pub const ALL: [Format; 13] = [
+    pub const ALL: [Format; 14] = [
         Format::Common,
         Format::Combined,
         Format::VhostCombined,
@@ -74,6 +78,7 @@ impl Format {
         Format::S3,
         Format::Json,
         Format::Haproxy,
+        Format::NginxProxyManager,
         Format::Custom,
         Format::IisEvent,
     ];
@@ -100,6 +105,7 @@ impl Format {
             Format::S3 => "s3",
             Format::Json => "json",
             Format::Haproxy => "haproxy",
+            Format::NginxProxyManager => "nginx_proxy_manager",
             Format::Custom => "custom",
             Format::IisEvent => "iis_event",
         }
@@ -131,6 +137,7 @@ impl Format {
             | Format::S3
             | Format::Json
             | Format::Haproxy
+            | Format::NginxProxyManager
             | Format::Custom
             | Format::IisEvent => VhostRule::Never,
         }
@@ -528,6 +535,8 @@ enum Family {
     Json(json::Reader),
     /// Each line alone, as HAProxy writes it.
     Haproxy,
+    /// Each line alone, as Nginx Proxy Manager writes it.
+    ProxyManager,
     /// Each line alone, by a compiled format string.
     Custom(Arc<custom::CustomFormat>),
     /// Each line an IIS logging event, read as W3C fields.
@@ -547,6 +556,7 @@ impl Parser {
             FormatChoice::Fixed(Format::S3) => Family::Aws(aws::Log::S3),
             FormatChoice::Fixed(Format::Json) => Family::Json(json::Reader::default()),
             FormatChoice::Fixed(Format::Haproxy) => Family::Haproxy,
+            FormatChoice::Fixed(Format::NginxProxyManager) => Family::ProxyManager,
             FormatChoice::Fixed(Format::IisEvent) => Family::IisEvent(Default::default()),
             FormatChoice::Custom(format) => match format.w3c_fields() {
                 Some(fields) => Family::W3c(w3c::State::with_fields(fields)),
@@ -577,6 +587,7 @@ impl Parser {
                     | Format::S3
                     | Format::Json
                     | Format::Haproxy
+                    | Format::NginxProxyManager
                     | Format::IisEvent),
                 ),
             ) => Parser::new(FormatChoice::Fixed(format), zone),
@@ -608,6 +619,7 @@ impl Parser {
             | Family::Aws(_)
             | Family::Json(_)
             | Family::Haproxy
+            | Family::ProxyManager
             | Family::Custom(_)
             | Family::IisEvent(_) => vec![self.clone(); offsets.len()],
             Family::W3c(state) => state
@@ -710,6 +722,7 @@ impl Parser {
             Family::Aws(log) => log.parse(line),
             Family::Json(reader) => reader.parse(line),
             Family::Haproxy => haproxy::parse(line, self.zone),
+            Family::ProxyManager => proxy_manager::parse(line, self.zone),
             Family::Ncsa(_) if line.starts_with(b"#") => Err(Unparsed::Comment),
             Family::Ncsa(vhost_rule) => clf::parse(line, *vhost_rule, self.zone),
             Family::Custom(format) => format.parse(line, self.zone).map_err(|reason| {
@@ -738,7 +751,11 @@ impl Parser {
     /// a path may stand for a space.
     pub fn writes_plus_for_space(&self) -> bool {
         match &self.family {
-            Family::Ncsa(_) | Family::Json(_) | Family::Haproxy | Family::Custom(_) => false,
+            Family::Ncsa(_)
+            | Family::Json(_)
+            | Family::Haproxy
+            | Family::ProxyManager
+            | Family::Custom(_) => false,
             Family::W3c(state) => state.writes_plus_for_space(),
             Family::IisEvent(_) => true,
             Family::Aws(log) => log.writes_plus_for_space(),
@@ -753,6 +770,7 @@ impl Parser {
             Family::Aws(log) => log.time_of(line),
             Family::Json(reader) => reader.time_of(line),
             Family::Haproxy => haproxy::time_of(line, self.zone),
+            Family::ProxyManager => proxy_manager::time_of(line, self.zone),
             Family::Custom(format) => format.time_of(line, self.zone),
             Family::IisEvent(reader) => reader.clone().time_of(line, self.zone),
         }
@@ -799,6 +817,95 @@ pub struct Detection {
     pub wrapper: Option<Wrapper>,
 }
 
+/// How well the start of a file fits the parser the scan reads it with:
+/// of the sample lines that could be records (blank lines, comments and
+/// directives left out), how many parse.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SampleFit {
+    /// Sample lines that parse as records.
+    pub parsed: usize,
+    /// Sample lines that could be records.
+    pub tried: usize,
+}
+
+/// How sure detection is that a file is in the format chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Confidence {
+    /// No format was chosen, or no sample line parses.
+    None,
+    /// A sample line in five or more does not parse, or very few lines
+    /// could be tried.
+    Low,
+    /// At least 80% of the sample lines parse, or every line of a sample
+    /// too short (under ten lines) to say more.
+    Medium,
+    /// At least 95% of ten or more sample lines parse.
+    High,
+}
+
+impl Confidence {
+    /// Every level, lowest first.
+    pub const ALL: [Confidence; 4] = [
+        Confidence::None,
+        Confidence::Low,
+        Confidence::Medium,
+        Confidence::High,
+    ];
+
+    /// The name written in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Confidence::None => "none",
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+
+    /// The level whose name is `name`.
+    pub fn from_name(name: &str) -> Option<Confidence> {
+        Confidence::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+impl SampleFit {
+    /// Below this many sample lines, a perfect fit is only medium: a short
+    /// file says little about its format.
+    const ENOUGH_LINES: usize = 10;
+
+    /// Parses the sample lines of `sample` (the start of a file's content;
+    /// `whole` when it is all of it) with `parser`, the file's own (with
+    /// its wrapper, if any).
+    pub fn of(mut parser: Parser, sample: &[u8], whole: bool) -> SampleFit {
+        let mut fit = SampleFit::default();
+        let mut payload = Vec::new();
+        for line in sample_lines(sample, whole) {
+            // Through the file's wrapper, as the scan reads the line.
+            match parser.read(line, &mut payload) {
+                Ok(_) => fit.parsed += 1,
+                Err(reason) if reason.is_structure() || reason == Unparsed::Comment => continue,
+                Err(_) => {}
+            }
+            fit.tried += 1;
+        }
+        fit
+    }
+
+    /// How sure the fit makes detection of a file in `format`.
+    pub fn confidence(self, format: Option<Format>) -> Confidence {
+        let (parsed, tried) = (self.parsed, self.tried);
+        if format.is_none() || parsed == 0 {
+            Confidence::None
+        } else if parsed * 100 >= tried * 95 && tried >= Self::ENOUGH_LINES {
+            Confidence::High
+        } else if parsed * 100 >= tried * 80 && (tried >= Self::ENOUGH_LINES || parsed == tried) {
+            Confidence::Medium
+        } else {
+            Confidence::Low
+        }
+    }
+}
+
 /// How many lines from the start of a file detection looks at.
 pub const DETECTION_SAMPLE_LINES: usize = 200;
 
@@ -830,6 +937,9 @@ fn detect_layer(sample: &[u8], whole: bool, zone: Tz, wrappers: bool) -> Detecti
     }
     if let Some(haproxy) = detect_majority(sample, whole, haproxy::kind_of_line) {
         return haproxy;
+    }
+    if let Some(npm) = detect_majority(sample, whole, proxy_manager::kind_of_line) {
+        return npm;
     }
     if let Some(events) = detect_majority(sample, whole, iis_event::kind_of_line) {
         return events;
@@ -1139,6 +1249,62 @@ mod tests {
                 "{sample:?}"
             );
         }
+    }
+
+    #[test]
+    fn confidence_follows_how_many_sample_lines_parse() {
+        let combined = Some(Format::Combined);
+        let table = [
+            // (parsed, tried, format, level)
+            (0, 0, combined, Confidence::None),
+            (0, 50, combined, Confidence::None),
+            (5, 5, None, Confidence::None),
+            (19, 20, combined, Confidence::High),
+            (10, 10, combined, Confidence::High),
+            (18, 20, combined, Confidence::Medium),
+            (16, 20, combined, Confidence::Medium),
+            (15, 20, combined, Confidence::Low),
+            // A short sample that fits whole says little: medium.
+            (9, 9, combined, Confidence::Medium),
+            (1, 1, combined, Confidence::Medium),
+            (8, 9, combined, Confidence::Low),
+        ];
+        for (parsed, tried, format, level) in table {
+            let fit = SampleFit { parsed, tried };
+            assert_eq!(fit.confidence(format), level, "{parsed}/{tried}");
+            assert_eq!(Confidence::from_name(level.name()), Some(level));
+        }
+    }
+
+    #[test]
+    fn sample_fit_leaves_out_blank_comment_and_directive_lines() {
+        let sample = concat!(
+            "#Software: Microsoft Internet Information Services 10.0\n",
+            "#Fields: date time c-ip cs-method cs-uri-stem sc-status\n",
+            "2024-01-02 03:04:05 192.0.2.1 GET /a 200\n",
+            "\n",
+            "2024-01-02 03:04:06 192.0.2.1 GET /b\n",
+        );
+        let parser = Parser::new(FormatChoice::Fixed(Format::W3c), chrono_tz::UTC);
+        let fit = SampleFit::of(parser, sample.as_bytes(), true);
+        assert_eq!(
+            fit,
+            SampleFit {
+                parsed: 1,
+                tried: 2
+            }
+        );
+        let ncsa = Parser::new(FormatChoice::Auto, chrono_tz::UTC);
+        let line = r#"192.0.2.1 - - [02/Jan/2024:03:04:05 +0000] "GET / HTTP/1.1" 200 5"#;
+        // Without the whole sample, a last line with no line end is cut.
+        let fit = SampleFit::of(ncsa, format!("# note\n{line}\n{line}").as_bytes(), false);
+        assert_eq!(
+            fit,
+            SampleFit {
+                parsed: 1,
+                tried: 1
+            }
+        );
     }
 
     #[test]

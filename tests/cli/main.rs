@@ -13,6 +13,7 @@ mod inputs;
 mod json;
 mod matching;
 mod proxies;
+mod proxy_manager;
 mod rewindow;
 mod safety;
 mod sample;
