@@ -39,7 +39,11 @@ pub fn header(line: &[u8]) -> Option<Header<'_>> {
         && after_pri[0].is_ascii_uppercase()
         && after_pri[1..3].iter().all(u8::is_ascii_lowercase)
         && after_pri[3] == b' ';
-    if !rfc5424 && !rfc3164 {
+    // rsyslog's file format (RSYSLOG_FileFormat, the default of current
+    // distributions): an RFC 3339 stamp, the host and a `tag:`. The tag is
+    // required, since other logs (AWS) start with an ISO time too.
+    let iso_stamp = !rfc5424 && !rfc3164 && starts_with_rfc3339_then_host_and_tag(after_pri);
+    if !rfc5424 && !rfc3164 && !iso_stamp {
         return None;
     }
     let text = std::str::from_utf8(line).ok()?;
@@ -69,6 +73,8 @@ pub fn header(line: &[u8]) -> Option<Header<'_>> {
     };
     let time = match message.protocol {
         syslog_loose::Protocol::RFC5424(_) => Some(Timestamp(stamp.timestamp())),
+        // An RFC 3339 stamp names its date and offset; a BSD stamp does not.
+        syslog_loose::Protocol::RFC3164 if iso_stamp => Some(Timestamp(stamp.timestamp())),
         syslog_loose::Protocol::RFC3164 => None,
     };
     Some(Header {
@@ -77,6 +83,28 @@ pub fn header(line: &[u8]) -> Option<Header<'_>> {
         time: time.filter(|t| *t <= Timestamp::LATEST),
         yearless: yearless.get(),
     })
+}
+
+/// Whether a line starts `<RFC 3339 time> <host> <tag>[[pid]]:`.
+fn starts_with_rfc3339_then_host_and_tag(line: &[u8]) -> bool {
+    let mut words = line.splitn(4, |&b| b == b' ');
+    let (Some(stamp), Some(host), Some(tag)) = (words.next(), words.next(), words.next()) else {
+        return false;
+    };
+    let is_stamp =
+        std::str::from_utf8(stamp).is_ok_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok());
+    let tag = tag.strip_suffix(b":").unwrap_or_default();
+    let name = match memchr::memchr(b'[', tag) {
+        Some(open) if tag.ends_with(b"]") => &tag[..open],
+        Some(_) => &[][..],
+        None => tag,
+    };
+    is_stamp
+        && !host.is_empty()
+        && !name.is_empty()
+        && name
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/'))
 }
 
 /// The line after an optional `<PRI>` (up to three digits).
@@ -162,7 +190,18 @@ mod tests {
                 "<165>1 2021-03-04T05:06:07Z web nginx - - - payload",
                 Some(("nginx", "payload", Some("2021-03-04T05:06:07Z"), false)),
             ),
-            // Not syslog: an access line, a container runtime's prefix.
+            // rsyslog's file format: an RFC 3339 stamp with its offset.
+            (
+                "2024-03-11T10:15:02.123456+01:00 web1 nginx[2869]: 1.2.3.4 - - [11/Mar/2024:10:15:02 +0100] \"GET / HTTP/1.1\" 200 1",
+                Some((
+                    "nginx",
+                    "1.2.3.4 - - [11/Mar/2024:10:15:02 +0100] \"GET / HTTP/1.1\" 200 1",
+                    Some("2024-03-11T09:15:02Z"),
+                    false,
+                )),
+            ),
+            // Not syslog: an access line, a container runtime's prefix, an
+            // AWS Classic Load Balancer's line (an ISO time, no tag).
             (
                 "1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1",
                 None,
@@ -172,6 +211,10 @@ mod tests {
                 None,
             ),
             ("<x>Mar 24 14:02:50 h t: m", None),
+            (
+                "2015-05-13T23:39:43.945958Z lb 192.168.131.39:2817 10.0.0.1:80 0.000073 200",
+                None,
+            ),
         ];
         for (line, want) in table {
             let got = header(line.as_bytes()).map(|h| {
