@@ -1530,6 +1530,22 @@ mod tests {
                 ),
             ],
         );
+        // RFC 5424 carrying JSON without a time: the stamp's, flagged; a
+        // year-less BSD stamp gives none.
+        check_wrapped(
+            Format::Json,
+            Some(Wrapper::Syslog),
+            &[
+                (
+                    r#"<134>1 2024-03-11T10:15:02+01:00 gw envoy - - - {"method":"GET","path":"/x","response_code":200,"downstream_remote_address":"10.0.0.1:1"}"#,
+                    Ok("2024-03-11T09:15:02Z 10.0.0.1 - GET /x 200 - - - [wrapper_time] bytes=-"),
+                ),
+                (
+                    r#"Mar 11 10:15:02 gw envoy: {"method":"GET","path":"/x","response_code":200}"#,
+                    Err(Unparsed::SyslogNoYear),
+                ),
+            ],
+        );
         // A JSON log with one line docker compose prefixed: that line is
         // unwrapped alone; an unknown prefix stays unread.
         check_wrapped(
