@@ -194,7 +194,10 @@ fn write_case(
         .case_file
         .as_ref()
         .map(|p| p.to_string_lossy().into_owned());
-    let values: [(&str, Option<String>); 12] = [
+    // `--json-fields`, or the case file's `[server] json_fields` when the
+    // command line gave none: the mapping the logs were read with.
+    let json_fields = config.json_fields.as_ref().map(|f| f.spec().to_string());
+    let values: [(&str, Option<String>); 13] = [
         ("schema_version", Some(SCHEMA_VERSION.to_string())),
         ("tool_version", Some(env!("CARGO_PKG_VERSION").to_string())),
         ("started_at", Some(started_at.to_rfc3339())),
@@ -213,6 +216,7 @@ fn write_case(
         ),
         ("case_sensitive", Some(config.case_sensitive.to_string())),
         ("hash_inputs", Some(config.hash_inputs.to_string())),
+        ("json_fields", json_fields),
     ];
     let mut insert = tx.prepare("INSERT INTO case_run (key, value) VALUES (?1, ?2)")?;
     for (key, value) in values {
@@ -635,8 +639,11 @@ fn load_config(db: &Connection, request: RewindowRequest) -> Result<ScanConfig, 
             "SELECT value FROM authorised WHERE kind = 'trusted_proxy'",
         )?)?,
         format,
-        // Rewindowing reads no log.
-        json_fields: None,
+        // Rewindowing reads no log, but the run's configuration says what
+        // the logs were read with.
+        json_fields: case_value(db, "json_fields")?
+            .and_then(|spec| crate::formats::json::JsonFields::parse(&spec).ok())
+            .map(std::sync::Arc::new),
         case_insensitive,
         case_sensitive,
         folded_rules: RuleSet::new(folded_rules),
@@ -683,6 +690,7 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
             detection: Detection {
                 format: Format::from_name(&format),
                 reason: r.get(6)?,
+                wrapper: None,
             },
             fit: SampleFit {
                 parsed: r.get::<_, i64>(16)? as usize,

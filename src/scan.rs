@@ -361,21 +361,31 @@ fn open_and_detect(
         (Err(e), _) => Detection {
             format: None,
             reason: e.to_string(),
+            wrapper: None,
         },
         (_, FormatChoice::Fixed(format)) => Detection {
             format: Some(*format),
             reason: "given with --format".into(),
+            wrapper: None,
         },
         (_, FormatChoice::Custom(custom)) => formats::detect_custom(custom, &sample, whole, zone),
         (_, FormatChoice::Auto) => formats::detect(&sample, whole, zone),
     };
+    if let (FormatChoice::Fixed(format), Ok(_)) = (&format, &content) {
+        if let Some((wrapper, why)) = formats::detect_wrapper(*format, &sample, whole) {
+            detection.wrapper = Some(wrapper);
+            detection.reason.push_str(&why);
+        }
+    }
     if let (Some(formats::Format::Json), Some(fields)) = (detection.format, json) {
         // Detection knows only the paths logwitness knows; the record says
         // which the investigator gave.
         let given = format!("; read with the JSON fields given: {}", fields.spec());
         detection.reason.push_str(&given);
     }
-    let parser = Parser::for_file(format, detection.format, zone).with_json_fields(json);
+    let parser = Parser::for_file(format, detection.format, zone)
+        .with_json_fields(json)
+        .with_wrapper(detection.wrapper);
     let fit = SampleFit::of(parser.clone(), &sample, whole);
     let head = first_parsed_line(id, &sample, whole, parser);
     Opened {
@@ -398,7 +408,8 @@ fn first_parsed_line(file: usize, sample: &[u8], whole: bool, mut parser: Parser
             None if whole => raw,
             None => return None,
         };
-        if let Ok(record) = parser.parse(line.strip_suffix(b"\r").unwrap_or(line)) {
+        let mut payload = Vec::new();
+        if let Ok(record) = parser.read(line.strip_suffix(b"\r").unwrap_or(line), &mut payload) {
             return Some(Head {
                 file,
                 line: index as u64 + 1,
@@ -452,6 +463,7 @@ fn plan_units(opened: &[Opened], config: &ScanConfig) -> Vec<Unit> {
 fn file_parser(opened: &Opened, config: &ScanConfig) -> Parser {
     Parser::for_file(config.format.clone(), opened.detection.format, config.zone)
         .with_json_fields(config.json_fields.as_ref())
+        .with_wrapper(opened.detection.wrapper)
 }
 
 /// Cuts `data` into ranges of about `chunk_size` bytes that end just after a
@@ -678,6 +690,9 @@ struct LineScanner<'c> {
     minute_run: Option<(i64, u64)>,
     /// Hashes decompressed content, for compressed files.
     content_hasher: Option<Sha256>,
+    /// Where a wrapped line's decoded payload is written, reused from line
+    /// to line (see `Parser::read`).
+    payload: Vec<u8>,
     result: ChunkResult,
 }
 
@@ -700,6 +715,7 @@ impl<'c> LineScanner<'c> {
             literal: literal_names.then(|| Normaliser::literal(config.folds_case(format))),
             minute_run: None,
             content_hasher: None,
+            payload: Vec::new(),
             result: ChunkResult {
                 file,
                 ..ChunkResult::default()
@@ -749,6 +765,16 @@ impl<'c> LineScanner<'c> {
     }
 
     fn line(&mut self, raw: &[u8], offset: u64, unterminated: bool) {
+        // The buffer is taken out for the line, so that the record may
+        // borrow from it while the scanner is used.
+        let mut payload = std::mem::take(&mut self.payload);
+        self.read_line(raw, offset, unterminated, &mut payload);
+        self.payload = payload;
+    }
+
+    /// Reads one physical line; the evidence (location, text) is always the
+    /// physical line's, whatever wrapper carried the record.
+    fn read_line(&mut self, raw: &[u8], offset: u64, unterminated: bool, payload: &mut Vec<u8>) {
         self.result.lines += 1;
         let location = Location {
             file: self.result.file,
@@ -756,10 +782,12 @@ impl<'c> LineScanner<'c> {
             offset,
         };
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let record = match self.parser.parse(line) {
+        // Only a line whose payload had to be decoded leaves it here.
+        payload.clear();
+        let record = match self.parser.read(line, payload) {
             Ok(record) => record,
             Err(reason) => {
-                self.keep_unparsed(location, line, reason, unterminated);
+                self.keep_unparsed(location, line, payload, reason, unterminated);
                 return;
             }
         };
@@ -768,7 +796,7 @@ impl<'c> LineScanner<'c> {
             .as_ref()
             .and_then(|split| self.find_rule(&record, split));
         if found.is_none() && self.is_ambiguous_mention(&record, line) {
-            self.keep_unparsed(location, line, Unparsed::AmbiguousSplit, unterminated);
+            self.keep_unparsed(location, line, &[], Unparsed::AmbiguousSplit, unterminated);
             return;
         }
         self.count_minute(record.time);
@@ -800,8 +828,20 @@ impl<'c> LineScanner<'c> {
 }
 
 impl LineScanner<'_> {
-    fn keep_unparsed(&mut self, location: Location, line: &[u8], reason: Unparsed, cut: bool) {
-        let mentions_exposed = self.mentions_exposed(line);
+    /// Keeps an unparsed line; `decoded` is the payload a wrapper held in
+    /// JSON escapes (or an IIS event's fields), decoded, when there was
+    /// one: it is searched too, since an escape (`\/`, `\u0026`, `&amp;`)
+    /// would hide an exposed path from a search of the physical line.
+    fn keep_unparsed(
+        &mut self,
+        location: Location,
+        line: &[u8],
+        decoded: &[u8],
+        reason: Unparsed,
+        cut: bool,
+    ) {
+        let mentions_exposed =
+            self.mentions_exposed(line) || (!decoded.is_empty() && self.mentions_exposed(decoded));
         self.result.unparsed.push(UnparsedLine {
             location,
             reason,
@@ -809,7 +849,7 @@ impl LineScanner<'_> {
             unterminated: cut,
             mentions_exposed,
             damaged: is_damaged(line, reason, cut),
-            time: self.parser.time_of(line),
+            time: self.parser.time_of_read(line),
         });
     }
 
@@ -1058,7 +1098,8 @@ fn count_overlaps_once(
                 continue;
             }
             run.uncounted_lines += 1;
-            if let Ok(record) = parser.parse(y.strip_suffix(b"\r").unwrap_or(y)) {
+            let mut payload = Vec::new();
+            if let Ok(record) = parser.read(y.strip_suffix(b"\r").unwrap_or(y), &mut payload) {
                 run.uncounted_parsed += 1;
                 summary.timeline.remove(minute_of(record.time), 1);
             }

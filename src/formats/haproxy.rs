@@ -66,7 +66,10 @@ pub fn time_of(line: &[u8], zone: Tz) -> Option<Timestamp> {
 
 /// How a sample line shows it was written by HAProxy, for detection.
 pub fn kind_of_line(line: &[u8]) -> Option<(Format, &'static str)> {
-    let tagged = memchr::memmem::find(line, b" haproxy[").is_some();
+    // The tag is read by the syslog header reader the wrapper layer uses;
+    // a tag anywhere (a relay's second header) still counts.
+    let tagged = memchr::memmem::find(line, b" haproxy[").is_some()
+        || super::syslog::header(line).is_some_and(|h| h.app == Some("haproxy"));
     let shaped = accept_date(line, chrono_tz::UTC, &mut RecordFlags::empty()).is_ok();
     (tagged || shaped).then_some((
         Format::Haproxy,

@@ -136,7 +136,10 @@ const KNOWN_PATHS: [(Role, &[&str]); ROLES] = [
             "properties.originalRequestUriWithArgs",
             "properties.requestUri",
             "request_uri",
+            // Envoy: Envoy Gateway's `x-envoy-origin-path`, the header
+            // Envoy's default format names (`%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%`).
             "x-envoy-origin-path",
+            "x-envoy-original-path",
             "uri",
             // Not `path`: too many application logs have one.
             "request",
@@ -221,7 +224,13 @@ const KNOWN_PATHS: [(Role, &[&str]); ROLES] = [
     ),
     (
         Role::Forwarded,
-        &["request.client_ip", "http_x_forwarded_for"],
+        &[
+            "request.client_ip",
+            "http_x_forwarded_for",
+            // Envoy (Istio's default JSON, Envoy Gateway's).
+            "x_forwarded_for",
+            "x-forwarded-for",
+        ],
     ),
 ];
 
@@ -309,33 +318,54 @@ impl Reader {
 
     /// Parses one line (without its line end, not blank).
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, Unparsed> {
+        self.parse_or_at(line, None)
+    }
+
+    /// Parses one line; a record without a time of its own takes
+    /// `wrapper_time` (a container runtime's or docker's, which wrapped
+    /// the line), flagged `wrapper_time`.
+    pub fn parse_or_at<'a>(
+        &self,
+        line: &'a [u8],
+        wrapper_time: Option<Timestamp>,
+    ) -> Result<Record<'a>, Unparsed> {
         let mut object = Lookup::of_line(line)?;
         let target_text = object
             .string(&self.fields, Role::Target)
+            .or_else(|| object.envoy_path())
             .ok_or(Unparsed::JsonNoTarget)?;
-        let time = object
-            .first(&self.fields, Role::Time)
-            .and_then(parse_time)
-            .ok_or(Unparsed::JsonNoTime)?;
+        let mut flags = RecordFlags::empty();
+        let time = match object.first(&self.fields, Role::Time).and_then(parse_time) {
+            Some(time) => time,
+            None => {
+                flags.insert(RecordFlags::WRAPPER_TIME);
+                wrapper_time.ok_or(Unparsed::JsonNoTime)?
+            }
+        };
         let (line_method, target, line_protocol) = split_request_line(target_text);
-        let client = object.string(&self.fields, Role::Client);
-        let forwarded = object
-            .string(&self.fields, Role::Forwarded)
-            .filter(|f| Some(*f) != client);
-        Ok(Record {
-            time,
-            vhost: object.string(&self.fields, Role::Host).map(str::as_bytes),
-            // `ip:port` (Caddy's old `remote_addr`) is one client, whatever
-            // its port; a bare IPv6 address ending in digits keeps them.
-            client: client.map_or(&b"-"[..], |c| {
+        // `ip:port` (Caddy's old `remote_addr`, Envoy's
+        // `downstream_remote_address`) is one client, whatever its port; a
+        // bare IPv6 address ending in digits keeps them.
+        let client = object
+            .string(&self.fields, Role::Client)
+            .map_or(&b"-"[..], |c| {
                 let c = c.as_bytes();
                 if aws::is_address(c) {
                     c
                 } else {
                     aws::without_port(c)
                 }
-            }),
-            forwarded: forwarded.map(str::as_bytes),
+            });
+        // A forwarded address that is the client itself says nothing more.
+        let forwarded = object
+            .string(&self.fields, Role::Forwarded)
+            .map(str::as_bytes)
+            .filter(|f| *f != client);
+        Ok(Record {
+            time,
+            vhost: object.string(&self.fields, Role::Host).map(str::as_bytes),
+            client,
+            forwarded,
             user: object.string(&self.fields, Role::User).map(str::as_bytes),
             request: target_text.as_bytes(),
             method: object
@@ -360,7 +390,7 @@ impl Reader {
             user_agent: object.string(&self.fields, Role::Agent).map(str::as_bytes),
             agent_encoding: AgentEncoding::AsLogged,
             shape: Shape::Fields,
-            flags: RecordFlags::empty(),
+            flags,
         })
     }
 
@@ -381,27 +411,39 @@ impl Reader {
 /// Why sample `lines` (not blank) are JSON lines, when at least half are
 /// JSON objects (with or without a prefix before them): how many, and the
 /// field the first request target was found in, which names the shape.
+/// (A prefix that is a known wrapper, a container runtime's or docker
+/// compose's, is undone before: see `wrapper.rs`.)
 pub fn detect(lines: &[&[u8]]) -> Option<String> {
     let known = JsonFields::default();
-    let (mut objects, mut prefixed, mut target) = (0, 0, None);
+    let (mut objects, mut wrapped, mut prefixed, mut target) = (0, 0, 0, None);
     for line in lines {
         match Lookup::of_line(line) {
             Ok(mut object) => {
                 objects += 1;
                 target = target.or_else(|| object.path_of(&known, Role::Target));
             }
+            // A few lines a known wrapper prefixed are read through it (see
+            // `Parser::read`); other text before an object is not.
+            Err(Unparsed::JsonPrefix) if super::wrapper::Wrapper::of_line(line).is_some() => {
+                wrapped += 1;
+            }
             Err(Unparsed::JsonPrefix) => prefixed += 1,
             Err(_) => {}
         }
     }
-    let n = objects + prefixed;
+    let n = objects + wrapped + prefixed;
     if n == 0 || n * 2 < lines.len() {
         return None;
     }
     let mut reason = format!("{n} of {} sample lines are JSON objects", lines.len());
+    if wrapped > 0 {
+        reason.push_str(&format!(
+            " ({wrapped} after a container runtime's or docker compose's prefix: read through it)"
+        ));
+    }
     if prefixed > 0 {
         reason.push_str(&format!(
-            " ({prefixed} after other text, as a container log prefixes them: not read)"
+            " ({prefixed} after other text that is no known wrapper: not read)"
         ));
     }
     reason.push_str(&match target {
@@ -409,6 +451,12 @@ pub fn detect(lines: &[&[u8]]) -> Option<String> {
         None => "; none names a request target logwitness knows (see --json-fields)".into(),
     });
     Some(reason)
+}
+
+/// A JSON value as a time (epoch numbers, RFC 3339, `dd/Mon/yyyy:...`), as
+/// a record's time is read: for wrappers' times.
+pub(crate) fn time_value(raw: &RawValue) -> Option<Timestamp> {
+    parse_time(raw)
 }
 
 /// A method, a target and a protocol.
@@ -476,6 +524,16 @@ impl<'a> Lookup<'a> {
         fields.paths[role as usize]
             .iter()
             .find_map(|path| self.at(path))
+    }
+
+    /// Envoy's `path` (Istio's default JSON access log names the target so):
+    /// read only beside Envoy's `response_code`, since many application
+    /// logs have a `path` that names no request.
+    fn envoy_path(&mut self) -> Option<&'a str> {
+        self.top.get("response_code")?;
+        let content = self.top.get("path")?.get();
+        let content = content.strip_prefix('"')?.strip_suffix('"')?;
+        (!content.is_empty()).then_some(content)
     }
 
     /// The first present path of `role` holding a non-empty string: its
@@ -728,6 +786,29 @@ mod tests {
                     "2021-10-14T20:17:11Z 185.42.129.24 - GET /forms/c.pdf?v=1 200 - - - [] bytes=-",
                 ),
             ),
+            // Envoy Gateway's JSON: the client without its port (IPv6 in
+            // brackets too), a forwarded address that is the client dropped,
+            // `:authority` the host.
+            (
+                r#"{":authority":"example.com","bytes_sent":512,"downstream_remote_address":"[fd00:1234:5678::5a24]:43000","method":"GET","protocol":"HTTP/1.1","response_code":301,"start_time":"2026-01-24T01:34:36.743Z","user-agent":"curl/8.10.1","x-envoy-origin-path":"/","x-forwarded-for":"fd00:1234:5678::5a24"}"#,
+                Ok(
+                    "2026-01-24T01:34:36Z fd00:1234:5678::5a24 - GET / 301 curl/8.10.1 - example.com [] bytes=512",
+                ),
+            ),
+            // Istio's default JSON: `path`, read beside `response_code`;
+            // a forwarded chain kept.
+            (
+                r#"{"authority":"a.example","bytes_sent":10,"downstream_remote_address":"10.0.0.12:59292","method":"GET","path":"/forms/e.pdf","protocol":"HTTP/2","response_code":200,"start_time":"2025-12-31T16:37:40.479Z","user_agent":"UA","x_forwarded_for":"198.51.100.7,10.0.0.12"}"#,
+                Ok(
+                    "2025-12-31T16:37:40Z 10.0.0.12 - GET /forms/e.pdf 200 UA 198.51.100.7,10.0.0.12 - [] bytes=10",
+                ),
+            ),
+            // An application's `path` without Envoy's `response_code` is no
+            // request target.
+            (
+                r#"{"ts":1646861401,"path":"/etc/app.conf","status":200}"#,
+                Err(Unparsed::JsonNoTarget),
+            ),
             // Not access records: Caddy's startup line, no time, a prefix.
             (
                 r#"{"level":"info","ts":1761019822.3152757,"msg":"using config from file","file":"/etc/caddy/Caddyfile"}"#,
@@ -815,7 +896,14 @@ mod tests {
         assert_eq!(
             detect(&[caddy, prefixed]).as_deref(),
             Some(
-                "2 of 2 sample lines are JSON objects (1 after other text, as a container log prefixes them: not read); the request target is `request.uri`"
+                "2 of 2 sample lines are JSON objects (1 after a container runtime's or docker compose's prefix: read through it); the request target is `request.uri`"
+            )
+        );
+        let unknown = r#"INFO 12:00 {"ts":1}"#.as_bytes();
+        assert_eq!(
+            detect(&[caddy, unknown]).as_deref(),
+            Some(
+                "2 of 2 sample lines are JSON objects (1 after other text that is no known wrapper: not read); the request target is `request.uri`"
             )
         );
         assert_eq!(

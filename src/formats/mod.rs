@@ -12,9 +12,12 @@ pub mod aws;
 pub mod clf;
 pub mod custom;
 pub mod haproxy;
+pub mod iis_event;
 pub mod json;
 pub mod proxy_manager;
+pub mod syslog;
 pub mod w3c;
+pub mod wrapper;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -24,6 +27,7 @@ use chrono_tz::Tz;
 use crate::normalise::{SplitTarget, split_target};
 use crate::time::Timestamp;
 use clf::VhostRule;
+use wrapper::Wrapper;
 
 /// A log format logwitness can read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,11 +59,14 @@ pub enum Format {
     NginxProxyManager,
     /// The server's own format string, given with `--log-format`.
     Custom,
+    /// IIS logging to the Windows event log: one `<Event>` per line whose
+    /// `<Data>` are W3C fields.
+    IisEvent,
 }
 
 impl Format {
     /// Every format, in the order detection reports them.
-    pub const ALL: [Format; 13] = [
+    pub const ALL: [Format; 14] = [
         Format::Common,
         Format::Combined,
         Format::VhostCombined,
@@ -73,6 +80,7 @@ impl Format {
         Format::Haproxy,
         Format::NginxProxyManager,
         Format::Custom,
+        Format::IisEvent,
     ];
 
     /// The NCSA family, whose shapes detection counts line by line.
@@ -99,6 +107,7 @@ impl Format {
             Format::Haproxy => "haproxy",
             Format::NginxProxyManager => "nginx_proxy_manager",
             Format::Custom => "custom",
+            Format::IisEvent => "iis_event",
         }
     }
 
@@ -107,7 +116,7 @@ impl Format {
     /// otherwise: IIS (W3C) does; Apache, nginx and CloudFront's usual S3
     /// origins do not.
     pub fn folds_case_by_default(self) -> bool {
-        self == Format::W3c
+        matches!(self, Format::W3c | Format::IisEvent)
     }
 
     /// The format of a name, if it is one.
@@ -129,7 +138,8 @@ impl Format {
             | Format::Json
             | Format::Haproxy
             | Format::NginxProxyManager
-            | Format::Custom => VhostRule::Never,
+            | Format::Custom
+            | Format::IisEvent => VhostRule::Never,
         }
     }
 }
@@ -204,8 +214,13 @@ impl RecordFlags {
     /// The load balancer sent the client another status than the target's
     /// (recorded): the client left (460) or the reply was refused (502).
     pub const LB_STATUS_DIFFERS: RecordFlags = RecordFlags(1 << 9);
+    /// The line's own record had no time: the time is that of the wrapper
+    /// that carried it (a container runtime's, docker's, an envelope's or
+    /// an RFC 5424 syslog stamp), which is when the line was collected,
+    /// not when the server logged it.
+    pub const WRAPPER_TIME: RecordFlags = RecordFlags(1 << 10);
 
-    const NAMES: [(RecordFlags, &'static str); 10] = [
+    const NAMES: [(RecordFlags, &'static str); 11] = [
         (Self::VHOST, "vhost"),
         (Self::FORWARDED_LIST, "forwarded_list"),
         (Self::NAIVE_TIME, "naive_time"),
@@ -216,6 +231,7 @@ impl RecordFlags {
         (Self::RAW_QUOTE, "raw_quote"),
         (Self::LB_ANSWERED, "lb_answered"),
         (Self::LB_STATUS_DIFFERS, "lb_status_differs"),
+        (Self::WRAPPER_TIME, "wrapper_time"),
     ];
 
     /// No flag.
@@ -329,6 +345,15 @@ pub enum Unparsed {
     NoW3cTime,
     /// A W3C line whose `#Fields:` names no request target.
     NoTargetField,
+    /// A part of a line a container runtime split (CRI `P`): the record
+    /// goes on in the next line.
+    PartialLine,
+    /// A wrapper (container runtime, docker, syslog...) carrying nothing.
+    EmptyPayload,
+    /// A syslog line whose stamp has no year and whose payload has no time.
+    SyslogNoYear,
+    /// A line of an IIS event log that is no IIS logging event with fields.
+    NotIisEvent,
     /// A line that can be read in more than one way (raw quotes inside
     /// quoted fields); the way read requested no exposed resource, but the
     /// line mentions one.
@@ -367,7 +392,7 @@ pub enum Unparsed {
 }
 
 impl Unparsed {
-    const ALL: [Unparsed; 30] = [
+    const ALL: [Unparsed; 34] = [
         Unparsed::Blank,
         Unparsed::Comment,
         Unparsed::NoTimestamp,
@@ -398,6 +423,10 @@ impl Unparsed {
         Unparsed::HaproxyNoTimers,
         Unparsed::HaproxyTcp,
         Unparsed::HaproxyNoRequest,
+        Unparsed::PartialLine,
+        Unparsed::EmptyPayload,
+        Unparsed::SyslogNoYear,
+        Unparsed::NotIisEvent,
     ];
 
     /// The reason whose text is `reason`.
@@ -409,7 +438,10 @@ impl Unparsed {
     /// failed to parse: a blank line or a W3C directive. Such lines are
     /// counted and kept like any unparsed line, but are no caveat.
     pub fn is_structure(self) -> bool {
-        matches!(self, Unparsed::Blank | Unparsed::Directive)
+        matches!(
+            self,
+            Unparsed::Blank | Unparsed::Directive | Unparsed::EmptyPayload
+        )
     }
 
     /// A short reason, as written in reports.
@@ -443,7 +475,7 @@ impl Unparsed {
             }
             Unparsed::NotJson => "not a JSON object",
             Unparsed::JsonPrefix => {
-                "text before the JSON object (a container log prefix): not read as a record"
+                "text before the JSON object that is no known wrapper: not read as a record"
             }
             Unparsed::JsonNoTarget => {
                 "JSON object without a request target field: not an access record (see --json-fields)"
@@ -467,6 +499,16 @@ impl Unparsed {
             Unparsed::HaproxyNoTimers => "no HAProxy timers, status and bytes",
             Unparsed::HaproxyTcp => "an HAProxy TCP log line: a connection, not an HTTP request",
             Unparsed::HaproxyNoRequest => "no quoted request at the end of the HAProxy line",
+            Unparsed::PartialLine => {
+                "part of a line the container runtime split (P): not joined to the next; its text is searched"
+            }
+            Unparsed::EmptyPayload => "the wrapper carries no line",
+            Unparsed::SyslogNoYear => {
+                "the syslog stamp has no year and the line no time of its own: the year is not guessed"
+            }
+            Unparsed::NotIisEvent => {
+                "not an IIS logging event (<Event> of Microsoft-Windows-IIS-Logging with W3C <Data> fields)"
+            }
         }
     }
 }
@@ -476,6 +518,8 @@ impl Unparsed {
 pub struct Parser {
     family: Family,
     zone: Tz,
+    /// The transport wrapping each line, undone before the family reads it.
+    wrapper: Option<Wrapper>,
 }
 
 /// How a parser reads lines.
@@ -495,6 +539,8 @@ enum Family {
     ProxyManager,
     /// Each line alone, by a compiled format string.
     Custom(Arc<custom::CustomFormat>),
+    /// Each line an IIS logging event, read as W3C fields.
+    IisEvent(iis_event::Reader),
 }
 
 impl Parser {
@@ -511,6 +557,7 @@ impl Parser {
             FormatChoice::Fixed(Format::Json) => Family::Json(json::Reader::default()),
             FormatChoice::Fixed(Format::Haproxy) => Family::Haproxy,
             FormatChoice::Fixed(Format::NginxProxyManager) => Family::ProxyManager,
+            FormatChoice::Fixed(Format::IisEvent) => Family::IisEvent(Default::default()),
             FormatChoice::Custom(format) => match format.w3c_fields() {
                 Some(fields) => Family::W3c(w3c::State::with_fields(fields)),
                 None => Family::Custom(format),
@@ -519,7 +566,11 @@ impl Parser {
             // it): only with its format string.
             FormatChoice::Fixed(format) => Family::Ncsa(format.vhost_rule()),
         };
-        Parser { family, zone }
+        Parser {
+            family,
+            zone,
+            wrapper: None,
+        }
     }
 
     /// The parser for a file detected as `detected` (a file of a format
@@ -536,7 +587,8 @@ impl Parser {
                     | Format::S3
                     | Format::Json
                     | Format::Haproxy
-                    | Format::NginxProxyManager),
+                    | Format::NginxProxyManager
+                    | Format::IisEvent),
                 ),
             ) => Parser::new(FormatChoice::Fixed(format), zone),
             _ => Parser::new(choice, zone),
@@ -552,6 +604,12 @@ impl Parser {
         self
     }
 
+    /// The parser undoing `wrapper` (from detection) before reading a line.
+    pub fn with_wrapper(mut self, wrapper: Option<Wrapper>) -> Parser {
+        self.wrapper = wrapper;
+        self
+    }
+
     /// Parsers for chunks of `data` starting at `offsets` (ascending line
     /// starts): each knows the W3C directives in force at its offset, as if
     /// the file had been read from its start.
@@ -562,25 +620,104 @@ impl Parser {
             | Family::Json(_)
             | Family::Haproxy
             | Family::ProxyManager
-            | Family::Custom(_) => vec![self.clone(); offsets.len()],
+            | Family::Custom(_)
+            | Family::IisEvent(_) => vec![self.clone(); offsets.len()],
             Family::W3c(state) => state
                 .at_offsets(data, offsets)
                 .into_iter()
                 .map(|state| Parser {
                     family: Family::W3c(state),
-                    zone: self.zone,
+                    ..self.clone()
                 })
                 .collect(),
         }
     }
 
-    /// Parses one line, without its line end. A W3C directive line updates
-    /// the parser's state.
+    /// Reads one physical line, without its line end: undoes the file's
+    /// wrapper, if any, and parses the line it carries. A payload that had
+    /// to be decoded (a JSON string), and an IIS event's fields, are
+    /// written into `buf`, which the caller reuses from line to line.
+    /// Without a wrapper this is `parse`.
+    pub fn read<'a>(
+        &mut self,
+        line: &'a [u8],
+        buf: &'a mut Vec<u8>,
+    ) -> Result<Record<'a>, Unparsed> {
+        if let Family::IisEvent(reader) = &mut self.family {
+            if line.trim_ascii().is_empty() {
+                return Err(Unparsed::Blank);
+            }
+            return reader.parse(line, buf, self.zone);
+        }
+        let wrapper = match self.wrapper {
+            Some(wrapper) => wrapper,
+            None => match self.parse(line) {
+                // A JSON log with a few lines a container runtime or docker
+                // compose prefixed (too few to be the file's wrapper): the
+                // prefix is undone for those lines alone. Only a line that
+                // failed so pays for it.
+                Err(Unparsed::JsonPrefix) => match Wrapper::of_line(line) {
+                    Some(wrapper) => wrapper,
+                    None => return Err(Unparsed::JsonPrefix),
+                },
+                read => return read,
+            },
+        };
+        let payload = match wrapper.unwrap(line, buf) {
+            // A line without the wrapper is read as it is: a file may mix
+            // them, and reading it bare loses nothing.
+            None => return self.parse(line),
+            Some(Err(reason)) => return Err(reason),
+            Some(Ok(payload)) => payload,
+        };
+        match self.parse(payload.text) {
+            // A JSON record without time had a request target; a text line
+            // without time is said to lack only its year when it holds a
+            // request (` HTTP/`), not when it is a daemon's message.
+            Err(Unparsed::JsonNoTime) if payload.yearless => Err(Unparsed::SyslogNoYear),
+            Err(Unparsed::NoTimestamp)
+                if payload.yearless && memchr::memmem::find(payload.text, b" HTTP/").is_some() =>
+            {
+                Err(Unparsed::SyslogNoYear)
+            }
+            Err(Unparsed::JsonNoTime) if payload.time.is_some() => match &self.family {
+                Family::Json(reader) => reader.parse_or_at(payload.text, payload.time),
+                _ => Err(Unparsed::JsonNoTime),
+            },
+            read => read,
+        }
+    }
+
+    /// The time of a physical line that did not parse (see `read`): the
+    /// time its payload holds, else its wrapper's full time.
+    pub fn time_of_read(&mut self, line: &[u8]) -> Option<Timestamp> {
+        if let Family::IisEvent(reader) = &mut self.family {
+            return reader.time_of(line, self.zone);
+        }
+        let Some(wrapper) = self.wrapper.or_else(|| match &self.family {
+            Family::Json(_) => Wrapper::of_line(line),
+            _ => None,
+        }) else {
+            return self.time_of(line);
+        };
+        let mut buf = Vec::new();
+        match wrapper.unwrap(line, &mut buf) {
+            Some(Ok(payload)) => self.time_of(payload.text).or(payload.time),
+            // A partial or empty line still has its wrapper's time.
+            Some(Err(_)) => wrapper.unwrap_time(line).or_else(|| self.time_of(line)),
+            None => self.time_of(line),
+        }
+    }
+
+    /// Parses one line, without its line end, as it is (no wrapper undone;
+    /// an IIS event needs `read`). A W3C directive line updates the
+    /// parser's state.
     pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Record<'a>, Unparsed> {
         if line.trim_ascii().is_empty() {
             return Err(Unparsed::Blank);
         }
         match &mut self.family {
+            Family::IisEvent(_) => Err(Unparsed::NotIisEvent),
             Family::W3c(state) => state.parse(line, self.zone),
             Family::Aws(log) => log.parse(line),
             Family::Json(reader) => reader.parse(line),
@@ -620,6 +757,7 @@ impl Parser {
             | Family::ProxyManager
             | Family::Custom(_) => false,
             Family::W3c(state) => state.writes_plus_for_space(),
+            Family::IisEvent(_) => true,
             Family::Aws(log) => log.writes_plus_for_space(),
         }
     }
@@ -634,6 +772,7 @@ impl Parser {
             Family::Haproxy => haproxy::time_of(line, self.zone),
             Family::ProxyManager => proxy_manager::time_of(line, self.zone),
             Family::Custom(format) => format.time_of(line, self.zone),
+            Family::IisEvent(reader) => reader.clone().time_of(line, self.zone),
         }
     }
 }
@@ -673,6 +812,9 @@ pub struct Detection {
     pub format: Option<Format>,
     /// Why, in words an investigator can quote.
     pub reason: String,
+    /// The transport wrapping each line, when most lines carry one: the
+    /// scan undoes it before reading the line as `format`.
+    pub wrapper: Option<Wrapper>,
 }
 
 /// How well the start of a file fits the parser the scan reads it with:
@@ -732,11 +874,14 @@ impl SampleFit {
     const ENOUGH_LINES: usize = 10;
 
     /// Parses the sample lines of `sample` (the start of a file's content;
-    /// `whole` when it is all of it) with `parser`, the file's own.
+    /// `whole` when it is all of it) with `parser`, the file's own (with
+    /// its wrapper, if any).
     pub fn of(mut parser: Parser, sample: &[u8], whole: bool) -> SampleFit {
         let mut fit = SampleFit::default();
+        let mut payload = Vec::new();
         for line in sample_lines(sample, whole) {
-            match parser.parse(line) {
+            // Through the file's wrapper, as the scan reads the line.
+            match parser.read(line, &mut payload) {
                 Ok(_) => fit.parsed += 1,
                 Err(reason) if reason.is_structure() || reason == Unparsed::Comment => continue,
                 Err(_) => {}
@@ -769,12 +914,22 @@ pub const DETECTION_SAMPLE_LINES: usize = 200;
 /// A `#Fields:` directive decides (W3C, or CloudFront when it names
 /// `x-edge-` fields); otherwise the NCSA shapes are counted; failing those,
 /// lines that look like W3C without a header are recognised, so that the
-/// investigator learns what the file is and why it was not read.
+/// investigator learns what the file is and why it was not read. Lines
+/// wrapped by a transport (a container runtime, docker, journald, syslog)
+/// are recognised after the formats that read their own prefix (HAProxy's
+/// syslog lines), and the format is detected from the lines they carry.
 pub fn detect(sample: &[u8], whole: bool, zone: Tz) -> Detection {
+    detect_layer(sample, whole, zone, true)
+}
+
+/// `detect`, looking for a wrapper only when `wrappers` (one layer of
+/// wrapping is undone, never a wrapper inside a wrapper).
+fn detect_layer(sample: &[u8], whole: bool, zone: Tz, wrappers: bool) -> Detection {
     if let Some((format, reason)) = w3c::detect_header(sample_lines(sample, whole)) {
         return Detection {
             format: Some(format),
             reason,
+            wrapper: None,
         };
     }
     if let Some(aws) = detect_majority(sample, whole, aws::kind_of_line) {
@@ -786,13 +941,20 @@ pub fn detect(sample: &[u8], whole: bool, zone: Tz) -> Detection {
     if let Some(npm) = detect_majority(sample, whole, proxy_manager::kind_of_line) {
         return npm;
     }
+    if let Some(events) = detect_majority(sample, whole, iis_event::kind_of_line) {
+        return events;
+    }
     let lines: Vec<&[u8]> = sample_lines(sample, whole)
         .filter(|l| !l.trim_ascii().is_empty())
         .collect();
+    if let Some(wrapped) = wrappers.then(|| detect_wrapped(&lines, zone)).flatten() {
+        return wrapped;
+    }
     if let Some(reason) = json::detect(&lines) {
         return Detection {
             format: Some(Format::Json),
             reason,
+            wrapper: None,
         };
     }
     let ncsa = detect_ncsa(sample, whole, zone);
@@ -800,6 +962,102 @@ pub fn detect(sample: &[u8], whole: bool, zone: Tz) -> Detection {
         return ncsa;
     }
     detect_headerless_w3c(sample, whole).unwrap_or(ncsa)
+}
+
+/// The wrapper most of the sample `lines` (not blank) carry, when at least
+/// half carry one and the lines they carry are of a format detection
+/// knows: that format, with the wrapper. Otherwise `None`, and the file is
+/// detected as if no wrapper were there.
+fn detect_wrapped(lines: &[&[u8]], zone: Tz) -> Option<Detection> {
+    let (wrapper, n) = majority_wrapper(lines)?;
+    // The payloads, one a line; a line without the wrapper is kept as it
+    // is, as the scan reads it. Partial and empty lines carry none.
+    let mut payloads = Vec::new();
+    let mut buf = Vec::new();
+    let (mut partial, mut empty) = (0, 0);
+    for line in lines {
+        match wrapper.unwrap(line, &mut buf) {
+            Some(Ok(payload)) => payloads.extend_from_slice(payload.text),
+            Some(Err(Unparsed::PartialLine)) => {
+                partial += 1;
+                continue;
+            }
+            Some(Err(_)) => {
+                empty += 1;
+                continue;
+            }
+            None => payloads.extend_from_slice(line),
+        }
+        payloads.push(b'\n');
+    }
+    let inner = detect_layer(&payloads, true, zone, false);
+    // Lines that carry HTTP requests in no format detection knows (syslog
+    // lines whose access line has no time) are still named as wrapped, so
+    // that each is unparsed saying why; other wrapped lines (sshd through
+    // syslog) are no access log, and are detected as before.
+    if inner.format.is_none() && !holds_request(&payloads) {
+        return None;
+    }
+    let mut reason = format!(
+        "{n} of {} sample lines are wrapped in {} ({})",
+        lines.len(),
+        wrapper.description(),
+        wrapper.name(),
+    );
+    if partial + empty > 0 {
+        reason.push_str(&format!(" ({partial} partial, {empty} empty: not read)"));
+    }
+    reason.push_str(&format!("; the lines they carry: {}", inner.reason));
+    Some(Detection {
+        format: inner.format,
+        reason,
+        wrapper: Some(wrapper),
+    })
+}
+
+/// The wrapper most of `lines` (not blank) carry, and how many, when at
+/// least half carry it. Ties go to the wrapper found first.
+fn majority_wrapper(lines: &[&[u8]]) -> Option<(Wrapper, usize)> {
+    let mut counts: Vec<(Wrapper, usize)> = Vec::new();
+    for wrapper in lines.iter().filter_map(|l| Wrapper::of_line(l)) {
+        match counts.iter_mut().find(|(w, _)| *w == wrapper) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((wrapper, 1)),
+        }
+    }
+    let (wrapper, n) = *counts.iter().rev().max_by_key(|(_, n)| *n)?;
+    (n * 2 >= lines.len()).then_some((wrapper, n))
+}
+
+/// The wrapper of a file whose format the investigator gave
+/// (`--format`): the lines are read as that format once unwrapped. Only
+/// formats that never read a prefix of their own are unwrapped (the NCSA
+/// family and JSON: HAProxy reads its syslog prefix, W3C and AWS logs are
+/// not carried so). The reason says what was found.
+pub fn detect_wrapper(format: Format, sample: &[u8], whole: bool) -> Option<(Wrapper, String)> {
+    let unwrappable = Format::NCSA.contains(&format) || format == Format::Json;
+    if !unwrappable {
+        return None;
+    }
+    let lines: Vec<&[u8]> = sample_lines(sample, whole)
+        .filter(|l| !l.trim_ascii().is_empty())
+        .collect();
+    let (wrapper, n) = majority_wrapper(&lines)?;
+    let reason = format!(
+        "; {n} of {} sample lines are wrapped in {} ({}), read through it",
+        lines.len(),
+        wrapper.description(),
+        wrapper.name()
+    );
+    Some((wrapper, reason))
+}
+
+/// Whether some line of `payloads` holds a quoted HTTP request line.
+fn holds_request(payloads: &[u8]) -> bool {
+    static REQUEST: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        regex::bytes::Regex::new(r#""[A-Z]{3,10} \S+ HTTP/[0-9.]+""#).expect("a valid pattern")
+    });
+    REQUEST.is_match(payloads)
 }
 
 /// The format most of the non-blank sample lines have, by `kind_of`
@@ -825,6 +1083,7 @@ fn detect_majority(
     (n * 2 >= lines.len()).then(|| Detection {
         format: Some(format),
         reason: format!("{n} of {} sample lines {how}", lines.len()),
+        wrapper: None,
     })
 }
 
@@ -859,6 +1118,7 @@ fn detect_headerless_w3c(sample: &[u8], whole: bool) -> Option<Detection> {
             "no #Fields directive; {n} of {} sample lines {how}",
             lines.len()
         ),
+        wrapper: None,
     })
 }
 
@@ -892,6 +1152,7 @@ pub fn detect_custom(
             "log format {} ({fit} of {tried} sample lines fit)",
             format.spec()
         ),
+        wrapper: None,
     }
 }
 
@@ -926,6 +1187,7 @@ fn detect_ncsa(sample: &[u8], whole: bool, zone: Tz) -> Detection {
         return Detection {
             format: None,
             reason: format!("none of {tried} sample lines is an access-log record (first: {why})"),
+            wrapper: None,
         };
     }
     // The largest count wins; ties go to the earlier (simpler) format.
@@ -942,6 +1204,7 @@ fn detect_ncsa(sample: &[u8], whole: bool, zone: Tz) -> Detection {
             "{parsed} of {tried} sample lines parse ({})",
             mix.join(", ")
         ),
+        wrapper: None,
     }
 }
 
@@ -1176,6 +1439,164 @@ mod tests {
             ),
         ];
         assert_detections(table);
+    }
+
+    /// Reads each line with a parser of `format` undoing `wrapper`.
+    fn check_wrapped(
+        format: Format,
+        wrapper: Option<Wrapper>,
+        table: &[(&str, Result<&str, Unparsed>)],
+    ) {
+        let mut parser =
+            Parser::new(FormatChoice::Fixed(format), chrono_tz::UTC).with_wrapper(wrapper);
+        for (line, want) in table {
+            let mut buf = Vec::new();
+            let got = parser
+                .read(line.as_bytes(), &mut buf)
+                .map(|r| testing::summary(&r));
+            assert_eq!(got.as_deref(), want.as_deref(), "{line}");
+        }
+    }
+
+    #[test]
+    fn wrapped_lines_are_read_by_their_payload() {
+        check_wrapped(
+            Format::Json,
+            Some(Wrapper::Cri),
+            &[
+                // The payload's own time wins over the runtime's.
+                (
+                    r#"2025-12-31T17:37:40.493035218+01:00 stdout F {"start_time":"2025-12-31T16:37:40.479Z","method":"GET","x-envoy-origin-path":"/admin","response_code":404,"downstream_remote_address":"10.0.0.12:59292"}"#,
+                    Ok("2025-12-31T16:37:40Z 10.0.0.12 - GET /admin 404 - - - [] bytes=-"),
+                ),
+                // No time in the payload: the runtime's, flagged.
+                (
+                    r#"2025-12-31T17:37:40.493035218+01:00 stdout F {"method":"GET","x-envoy-origin-path":"/a","response_code":200}"#,
+                    Ok("2025-12-31T16:37:40Z - - GET /a 200 - - - [wrapper_time] bytes=-"),
+                ),
+                // A part of a split line, and an empty payload.
+                (
+                    r#"2025-12-31T17:37:40.493035218+01:00 stdout P {"method":"GET","x-envoy-origin-pa"#,
+                    Err(Unparsed::PartialLine),
+                ),
+                (
+                    "2025-12-31T17:37:40.493035218+01:00 stdout F ",
+                    Err(Unparsed::EmptyPayload),
+                ),
+                // A line without the wrapper is read as it is.
+                (
+                    r#"{"ts":1646861401,"request":{"remote_ip":"::1","uri":"/b"},"status":200}"#,
+                    Ok("2022-03-09T21:30:01Z ::1 -  /b 200 - - - [] bytes=-"),
+                ),
+            ],
+        );
+        // docker's json-file driver: escaped quotes decoded, the line end
+        // dropped; the line's own time is the record's.
+        check_wrapped(
+            Format::Combined,
+            Some(Wrapper::DockerJson),
+            &[(
+                r#"{"log":"192.0.2.1 - - [10/Oct/2000:13:55:36 -0700] \"GET /forms/a\\\"b.pdf HTTP/1.0\" 200 1 \"-\" \"curl/8\"\n","stream":"stdout","time":"2024-01-01T00:00:00Z"}"#,
+                Ok(
+                    r#"2000-10-10T20:55:36Z 192.0.2.1 - GET /forms/a\"b.pdf 200 curl/8 - - [] bytes=1"#,
+                ),
+            )],
+        );
+        check_wrapped(
+            Format::Combined,
+            Some(Wrapper::Syslog),
+            &[
+                // RFC 5424 with structured data before the access line.
+                (
+                    r#"<165>1 2021-03-04T05:06:07.123+01:00 web nginx 42 ID47 [ex@32473 a="x\]y"] 192.0.2.1 - - [04/Mar/2021:05:06:07 +0100] "GET /c HTTP/1.1" 200 5 "-" "UA""#,
+                    Ok("2021-03-04T04:06:07Z 192.0.2.1 - GET /c 200 UA - - [] bytes=5"),
+                ),
+                // RFC 3164: the access line has its own full time.
+                (
+                    r#"Sep 15 16:13:46 ip-172-31-43-28 nginx[2869]: 81.150.104.130 - - [15/Sep/2021:16:13:46 +0000] "POST /wp-login.php HTTP/1.1" 200 5364 "-" "UA""#,
+                    Ok(
+                        "2021-09-15T16:13:46Z 81.150.104.130 - POST /wp-login.php 200 UA - - [] bytes=5364",
+                    ),
+                ),
+                // RFC 3164 without a year, and an access line without time:
+                // the year is never guessed.
+                (
+                    r#"Mar 24 14:02:50 bigproduct-web1 tomcat.log: 127.0.0.1 - - "GET /bad.foo HTTP/1.1" 404 65508 4.386"#,
+                    Err(Unparsed::SyslogNoYear),
+                ),
+                (
+                    "<13>Mar 24 14:02:50 host app: ",
+                    Err(Unparsed::EmptyPayload),
+                ),
+            ],
+        );
+        // RFC 5424 carrying JSON without a time: the stamp's, flagged; a
+        // year-less BSD stamp gives none.
+        check_wrapped(
+            Format::Json,
+            Some(Wrapper::Syslog),
+            &[
+                (
+                    r#"<134>1 2024-03-11T10:15:02+01:00 gw envoy - - - {"method":"GET","path":"/x","response_code":200,"downstream_remote_address":"10.0.0.1:1"}"#,
+                    Ok("2024-03-11T09:15:02Z 10.0.0.1 - GET /x 200 - - - [wrapper_time] bytes=-"),
+                ),
+                (
+                    r#"Mar 11 10:15:02 gw envoy: {"method":"GET","path":"/x","response_code":200}"#,
+                    Err(Unparsed::SyslogNoYear),
+                ),
+            ],
+        );
+        // A JSON log with one line docker compose prefixed: that line is
+        // unwrapped alone; an unknown prefix stays unread.
+        check_wrapped(
+            Format::Json,
+            None,
+            &[
+                (
+                    r#"caddy  | {"ts":1646861401,"request":{"remote_ip":"::1","uri":"/b"},"status":200}"#,
+                    Ok("2022-03-09T21:30:01Z ::1 -  /b 200 - - - [] bytes=-"),
+                ),
+                (
+                    r#"INFO 12:00 {"ts":1646861401,"request":{"uri":"/b"}}"#,
+                    Err(Unparsed::JsonPrefix),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn wrapped_files_are_detected_by_what_they_carry() {
+        let cri = "2025-12-31T17:37:40.493035218+01:00 stdout F {\"start_time\":\"2025-12-31T16:37:40.479Z\",\"method\":\"GET\",\"x-envoy-origin-path\":\"/admin\",\"response_code\":404}\n";
+        let partial = "2025-12-31T17:37:40.493035218+01:00 stdout P {\"start_time\"\n";
+        let syslog = "Sep 15 16:13:46 host nginx[2869]: 81.150.104.130 - - [15/Sep/2021:16:13:46 +0000] \"POST /wp-login.php HTTP/1.1\" 200 5364 \"-\" \"UA\"\n";
+        let yearless = "Mar 24 14:02:50 web1 tomcat.log: 127.0.0.1 - - \"GET /bad.foo HTTP/1.1\" 404 65508 4.386\n";
+        let sshd = "Mar 24 14:02:50 web1 sshd[1]: Failed password for root\n";
+        let haproxy = "Jul 30 09:03:52 host haproxy[32450]: 1.2.3.4:38862 [30/Jul/2018:09:03:52.726] fe~ be/srv 0/0/1/0/2 304 168 - - ---- 6/6/0/0/0 0/0 \"GET /x HTTP/1.1\"\n";
+        let table: &[(String, Option<Format>, Option<Wrapper>)] = &[
+            (
+                cri.repeat(2) + partial,
+                Some(Format::Json),
+                Some(Wrapper::Cri),
+            ),
+            (
+                syslog.repeat(2),
+                Some(Format::Combined),
+                Some(Wrapper::Syslog),
+            ),
+            // Requests in no known format: named as wrapped, not read.
+            (yearless.repeat(2), None, Some(Wrapper::Syslog)),
+            // No requests at all, and HAProxy reading its own prefix.
+            (sshd.repeat(2), None, None),
+            (haproxy.repeat(2), Some(Format::Haproxy), None),
+        ];
+        for (sample, format, wrapper) in table {
+            let d = detect(sample.as_bytes(), true, chrono_tz::UTC);
+            assert_eq!((d.format, d.wrapper), (*format, *wrapper), "{sample}");
+        }
+        assert_eq!(
+            detect((cri.repeat(2) + partial).as_bytes(), true, chrono_tz::UTC).reason,
+            "3 of 3 sample lines are wrapped in a container runtime's (CRI) `<time> stdout F` prefix (cri) (1 partial, 0 empty: not read); the lines they carry: 2 of 2 sample lines are JSON objects; the request target is `x-envoy-origin-path`"
+        );
     }
 
     #[test]

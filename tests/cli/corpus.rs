@@ -511,7 +511,14 @@ const W3C_FILES: &[(&str, &str, u64, u64, u64)] = &[
         2,
         0,
     ),
-    ("crowdsec-hub/iis-xml-logs/iis-logs.log", "unknown", 1, 0, 1),
+    // IIS logging to the Windows event log: see tests/cli/wrapped.rs.
+    (
+        "crowdsec-hub/iis-xml-logs/iis-logs.log",
+        "iis_event",
+        1,
+        1,
+        0,
+    ),
 ];
 
 #[test]
@@ -692,13 +699,15 @@ fn haproxy_files_are_detected_and_every_line_accounted_for() {
 /// `.EdgeStartTimestamp`, `.StartUTC`, `.timeStamp`):
 /// `jq -R -r 'try (fromjson | if type=="object" and (((.request|objects|.uri) // .ClientRequestURI // .RequestPath // .properties.originalRequestUriWithArgs) | type == "string") and ((.ts // .EdgeStartTimestamp // .StartUTC // .timeStamp) != null) then "ok" else "no" end) catch "bad"'`.
 /// Every file is detected as `json`; those whose objects hold no request
-/// (Coraza WAF events, Upsun's journald wrapper) or follow a container
-/// prefix (docker compose's `caddy  | `, Envoy's CRI `stdout F`) are read
-/// as JSON and every line unparsed with that reason, so the investigator
-/// sees what they are rather than "unknown".
+/// (Coraza WAF events) are read as JSON and every line unparsed with that
+/// reason, so the investigator sees what they are rather than "unknown".
+/// Files whose lines a transport wraps (docker compose's `caddy  | `,
+/// Envoy's CRI `stdout F`, Upsun's journald envelope holding an nginx
+/// line) are unwrapped; their figures are counted independently in
+/// tests/cli/wrapped.rs.
 const JSON_FILES: &[(&str, &str, u64, u64, u64)] = &[
     // docker compose prefix on every line; 4 access records among them.
-    ("lnav/logfile_caddy_log.0", "json", 39, 0, 39),
+    ("lnav/logfile_caddy_log.0", "json", 39, 4, 35),
     ("lnav/logfile_caddy_log.1", "json", 4, 4, 0),
     ("lnav/logfile_cloudflare.1", "json", 15, 15, 0),
     ("lnav/logfile_cloudflare.json", "json", 1, 1, 0),
@@ -709,20 +718,20 @@ const JSON_FILES: &[(&str, &str, u64, u64, u64)] = &[
         2,
         0,
     ),
-    // An nginx line inside journald JSON: no request field.
+    // An nginx line inside journald JSON, read as the combined line it is.
     (
         "crowdsec-hub/base-upsun-generic-test/base-upsun-generic-test.log",
-        "json",
+        "combined",
+        1,
         1,
         0,
-        1,
     ),
     (
         "crowdsec-hub/base-upsun-httplog-logs/base-upsun-httplog-logs.log",
-        "json",
+        "combined",
+        1,
         1,
         0,
-        1,
     ),
     (
         "crowdsec-hub/caddy-basic-auth-bf/caddy-logs.log",
@@ -746,18 +755,18 @@ const JSON_FILES: &[(&str, &str, u64, u64, u64)] = &[
         "crowdsec-hub/envoy-http-bad-user-agent/envoy-http-bad-user-agent.log",
         "json",
         2,
-        0,
         2,
+        0,
     ),
     (
         "crowdsec-hub/envoy-http-crawl-non_statics/envoy-http-crawl-non_statics.log",
         "json",
         41,
-        0,
         41,
+        0,
     ),
-    // Four CRI-prefixed text lines among the JSON ones.
-    ("crowdsec-hub/envoy-logs/envoy.log", "json", 10, 0, 10),
+    // Four CRI-wrapped Envoy text lines among the JSON ones: unparsed.
+    ("crowdsec-hub/envoy-logs/envoy.log", "json", 10, 6, 4),
     (
         "crowdsec-hub/traefik_base-http-scenario/traefik_base-http-scenario.log",
         "json",

@@ -19,3 +19,4 @@ mod safety;
 mod sample;
 mod verdicts;
 mod w3c;
+mod wrapped;
