@@ -591,7 +591,7 @@ impl Unparsed {
                 "an OpenStack service's own message: a readable time and no HTTP request in it"
             }
             Unparsed::OpenstackUnread => {
-                "an OpenStack log line that is no WSGI request line, but has no readable time or holds something like an HTTP request"
+                "an OpenStack log line that is no WSGI request line and could be a request: no readable time, something like an HTTP request in it, or an exposed resource named"
             }
             Unparsed::SslRequestFields => {
                 "not an ssl_request_log line ([time] client protocol cipher \"request\" bytes)"
