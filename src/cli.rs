@@ -91,7 +91,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "CIDR")]
     pub trusted_proxy: Vec<String>,
     /// Log format: auto, common, combined, vhost_combined, combined_extra, w3c, cloudfront, alb, elb,
-    /// s3, json or haproxy.
+    /// s3, json, haproxy, atlassian, bitbucket, uwsgi, squid, zoraxy, openstack or ssl_request.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
     /// Where a JSON log keeps each field, as dotted paths:

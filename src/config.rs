@@ -386,7 +386,7 @@ fn parse_format(name: Option<&str>) -> Result<FormatChoice, ConfigError> {
             .ok_or_else(|| ConfigError::InvalidRule {
                 rule: format!("format {name}"),
                 reason:
-                    "expected auto, common, combined, vhost_combined, combined_extra, w3c, cloudfront, alb, elb, s3, json or haproxy"
+                    "expected auto, common, combined, vhost_combined, combined_extra, w3c, cloudfront, alb, elb, s3, json, haproxy, atlassian, bitbucket, uwsgi, squid, zoraxy, openstack or ssl_request"
                         .into(),
             }),
     }

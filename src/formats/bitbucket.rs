@@ -11,9 +11,9 @@
 //! parser (which follows it) name them: the remote address (a list when
 //! proxies add X-Forwarded-For: `client,proxy`, the connecting address
 //! last), the protocol (`http`, `https`, `ssh`, `grpc`), the request id,
-//! the user, the date and time, the request (`"METHOD target PROTO"`, `SSH
-//! - git-upload-pack '/repo.git'`, or a gRPC action), the referer and user
-//! agent (`"referer" "agent"`), the status, the bytes read (from the
+//! the user, the date and time, the request (`"METHOD target PROTO"`,
+//! `SSH - git-upload-pack '/repo.git'`, or a gRPC action), the referer and
+//! user agent (`"referer" "agent"`), the status, the bytes read (from the
 //! client), the bytes written (to it: the response size), labels, the
 //! request time in milliseconds and the session id. A `grpc` line (Bitbucket
 //! Mesh) has a mesh execution id after the request id, `-` for the agent,
