@@ -11,7 +11,8 @@
 //! after the time. The line is read from two anchors, because neither the
 //! X-Forwarded-For header (`a, b`) nor the request target (an attacker's
 //! raw space) is one word: the method is the first upper-case word after
-//! at least three groups (a word ending in `,` is grouped with the next);
+//! at least three groups (a word ending in `,` is grouped with the next)
+//! that is followed by a path, an absolute URL, `*` or the protocol;
 //! the three groups before it are the user, the thread and the client
 //! (`%h`, the connecting address: the client), and any before those are
 //! the X-Forwarded-For value, only recorded (flag `forwarded_header`).
@@ -105,7 +106,8 @@ impl<'a> Head<'a> {
         let mut first: Option<&[u8]> = None;
         let mut count = 0usize;
         let mut open_group: Option<&[u8]> = None;
-        for word in words(rest) {
+        let mut words = words(rest).peekable();
+        while let Some(word) = words.next() {
             if let Some(start) = open_group {
                 let group = &rest[span_start(rest, start)..span_end(rest, word)];
                 open_group = word.ends_with(b",").then_some(group);
@@ -114,7 +116,8 @@ impl<'a> Head<'a> {
                 }
                 continue;
             }
-            if count >= 3 && is_method(word) {
+            if count >= 3 && is_method(word) && words.peek().is_some_and(|next| starts_target(next))
+            {
                 let forwarded = (count > 3).then(|| {
                     let start = span_start(rest, first.unwrap_or(groups[0]));
                     rest[start..span_start(rest, groups[0])].trim_ascii()
@@ -147,6 +150,17 @@ fn push<'a>(
     last.rotate_left(1);
     last[2] = group;
     *count += 1;
+}
+
+/// Whether the word after a method can start its target: a path, an
+/// absolute URL, `*`, or the protocol itself (no target). An upper-case
+/// word followed by anything else (a host name in capitals logged as the
+/// client) is not taken for the method.
+fn starts_target(word: &[u8]) -> bool {
+    word.starts_with(b"/")
+        || word == b"*"
+        || memchr::memmem::find(word, b"://").is_some()
+        || (word.len() >= 5 && word[..5].eq_ignore_ascii_case(b"HTTP/"))
 }
 
 /// A method: upper-case ASCII letters (and `-`, `_`), as Tomcat logs
@@ -398,9 +412,24 @@ mod tests {
     }
 
     #[test]
+    fn a_client_in_capitals_is_not_the_method() {
+        let line = b"[03/Oct/2022:09:00:30 +0000] 10.0.0.6 - http-nio-8080-exec-2 PROXY GET /a HTTP/1.1 200 1ms 1 - -";
+        let r = parse(line, chrono_tz::UTC).unwrap();
+        assert_eq!(
+            (r.client, r.method, r.target.as_deref()),
+            (&b"PROXY"[..], &b"GET"[..], Some(&b"/a"[..]))
+        );
+    }
+
+    #[test]
     fn other_lines_are_unparsed_with_a_reason() {
         let table: &[(&str, Unparsed)] = &[
             ("no time here", Unparsed::NoTimestamp),
+            // A target that is no path: not read as a request.
+            (
+                "[03/Oct/2022:09:00:01 +0000] a t 1.2.3.4 GET foo HTTP/1.1 200 1ms 1 - -",
+                Unparsed::AtlassianNoRequest,
+            ),
             (
                 "[31/Feb/2022:09:00:01 +0000] a t 1.2.3.4 GET / HTTP/1.1 200 1ms 1 - -",
                 Unparsed::ImpossibleTime,
