@@ -90,8 +90,9 @@ pub struct ScanArgs {
     /// Proxy or CDN network trusted to report the client in X-Forwarded-For.
     #[arg(long, value_name = "CIDR")]
     pub trusted_proxy: Vec<String>,
-    /// Log format: auto, common, combined, vhost_combined, combined_extra, w3c, cloudfront, alb, elb,
-    /// s3, json, haproxy, atlassian, bitbucket, uwsgi, squid, zoraxy, openstack or ssl_request.
+    /// Log format: auto (detected per file), or a format's name as `detect` prints it: common,
+    /// combined, vhost_combined, combined_extra, w3c, cloudfront, alb, elb, s3, json, haproxy...
+    /// (the README's Formats lists them all).
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
     /// Where a JSON log keeps each field, as dotted paths:

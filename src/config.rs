@@ -383,11 +383,16 @@ fn parse_format(name: Option<&str>) -> Result<FormatChoice, ConfigError> {
         }),
         Some(name) => Format::from_name(name)
             .map(FormatChoice::Fixed)
-            .ok_or_else(|| ConfigError::InvalidRule {
-                rule: format!("format {name}"),
-                reason:
-                    "expected auto, common, combined, vhost_combined, combined_extra, w3c, cloudfront, alb, elb, s3, json, haproxy, atlassian, bitbucket, uwsgi, squid, zoraxy, openstack or ssl_request"
-                        .into(),
+            .ok_or_else(|| {
+                let names: Vec<&str> = Format::ALL
+                    .iter()
+                    .filter(|f| **f != Format::Custom)
+                    .map(|f| f.name())
+                    .collect();
+                ConfigError::InvalidRule {
+                    rule: format!("format {name}"),
+                    reason: format!("expected auto or one of {}", names.join(", ")),
+                }
             }),
     }
 }

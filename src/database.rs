@@ -19,7 +19,7 @@ use crate::config::{DEFAULT_MAX_GAP, ScanConfig};
 use crate::error::{ConfigError, InputError};
 use crate::evidence::Location;
 use crate::formats::custom::CustomFormat;
-use crate::formats::{Detection, Format, FormatChoice, Unparsed};
+use crate::formats::{Detection, Format, FormatChoice, SampleFit, Unparsed};
 use crate::input::InputFile;
 use crate::input::content::Compression;
 use crate::overlap::Overlap;
@@ -36,7 +36,7 @@ pub const FILE_NAME: &str = "evidence.sqlite";
 /// The schema version this build writes and reads. 2: the packed copy of
 /// the timeline and requests (`packed`) that a re-run reads; 3: the
 /// overlaps between files.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// The largest piece of a packed copy kept in one row: SQLite refuses
 /// values over 1 GB, and a case can hold millions of requests.
@@ -91,6 +91,7 @@ CREATE TABLE windows (id INTEGER PRIMARY KEY, window TEXT NOT NULL, start TEXT N
 CREATE TABLE files (
     id INTEGER PRIMARY KEY, file TEXT NOT NULL, real_path TEXT, size INTEGER NOT NULL, sha256 TEXT,
     compression TEXT NOT NULL, format TEXT NOT NULL, format_reason TEXT NOT NULL,
+    confidence TEXT NOT NULL, sample_parsed INTEGER NOT NULL, sample_tried INTEGER NOT NULL,
     lines INTEGER NOT NULL, parsed INTEGER NOT NULL, unparsed INTEGER NOT NULL, bytes_read INTEGER NOT NULL,
     first_time TEXT, last_time TEXT, first_epoch INTEGER, last_epoch INTEGER,
     final_newline TEXT NOT NULL, complete TEXT NOT NULL, problem TEXT, problem_json TEXT,
@@ -236,9 +237,10 @@ fn write_case(
 fn write_files(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()> {
     let mut insert = tx.prepare(
         "INSERT INTO files (id, file, real_path, size, sha256, compression, format, format_reason,
-            lines, parsed, unparsed, bytes_read, first_time, last_time, first_epoch, last_epoch,
+            confidence, sample_parsed, sample_tried, lines, parsed, unparsed, bytes_read, first_time, last_time, first_epoch, last_epoch,
             final_newline, complete, problem, problem_json, duplicate_of)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+            ?21, ?22, ?23, ?24)",
     )?;
     for (id, f) in report.summary.files.iter().enumerate() {
         let real_path = std::fs::canonicalize(&f.input.path)
@@ -253,6 +255,9 @@ fn write_files(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()
             f.compression.name(),
             f.detection.format.map_or("unknown", Format::name),
             f.detection.reason,
+            f.fit.confidence(f.detection.format).name(),
+            f.fit.parsed as i64,
+            f.fit.tried as i64,
             f.lines as i64,
             f.parsed as i64,
             f.unparsed as i64,
@@ -628,7 +633,8 @@ type FileRows = (Vec<FileSummary>, Vec<Option<PathBuf>>);
 fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
     let mut stmt = db.prepare(
         "SELECT file, real_path, size, sha256, compression, format, format_reason, lines, parsed,
-            unparsed, bytes_read, first_epoch, last_epoch, final_newline, problem_json, duplicate_of
+            unparsed, bytes_read, first_epoch, last_epoch, final_newline, problem_json, duplicate_of,
+            sample_parsed, sample_tried
          FROM files ORDER BY id",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -648,6 +654,10 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
             detection: Detection {
                 format: Format::from_name(&format),
                 reason: r.get(6)?,
+            },
+            fit: SampleFit {
+                parsed: r.get::<_, i64>(16)? as usize,
+                tried: r.get::<_, i64>(17)? as usize,
             },
             lines: r.get::<_, i64>(7)? as u64,
             parsed: r.get::<_, i64>(8)? as u64,

@@ -182,9 +182,12 @@ fn run_detect(args: DetectArgs) -> anyhow::Result<ExitCode> {
         unknown |= found.detection.format.is_none();
         writeln!(
             stdout,
-            "{}\t{}\t{}\t{}",
+            "{}\t{}\t{} ({}/{} sample lines)\t{}\t{}",
             found.input.display,
             found.detection.format.map_or("unknown", |f| f.name()),
+            found.fit.confidence(found.detection.format).name(),
+            found.fit.parsed,
+            found.fit.tried,
             found.compression.name(),
             found.detection.reason
         )?;

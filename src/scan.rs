@@ -27,7 +27,9 @@ use crate::error::InputError;
 use crate::evidence::{Location, MatchedRequest};
 use crate::formats::json::JsonFields;
 use crate::formats::w3c::plus_as_space;
-use crate::formats::{self, Detection, FormatChoice, Parser, Record, RecordFlags, Unparsed};
+use crate::formats::{
+    self, Detection, FormatChoice, Parser, Record, RecordFlags, SampleFit, Unparsed,
+};
 use crate::input::content::{self, Compression, Content, Decoder};
 use crate::input::{Discovery, InputFile};
 use crate::normalise::{Normaliser, SplitTarget, Transforms};
@@ -99,6 +101,8 @@ pub struct FileSummary {
     pub compression: Compression,
     /// The format chosen and why.
     pub detection: Detection,
+    /// How well the start of the file fits the parser it was read with.
+    pub fit: SampleFit,
     /// Lines read (a last line without line end counts).
     pub lines: u64,
     /// Lines parsed as records.
@@ -207,6 +211,7 @@ struct Opened {
     content: Result<Content, InputError>,
     compression: Compression,
     detection: Detection,
+    fit: SampleFit,
     /// The first parsed line, when the start of the content holds one.
     head: Option<Head>,
 }
@@ -301,6 +306,8 @@ pub struct DetectedFile<'a> {
     pub compression: Compression,
     /// The format chosen and why.
     pub detection: Detection,
+    /// How well the start of the file fits the format chosen.
+    pub fit: SampleFit,
 }
 
 /// Detects the format of each file (or takes the one `choice` names),
@@ -318,6 +325,7 @@ pub fn detect_files<'a>(
                 input,
                 compression: opened.compression,
                 detection: opened.detection,
+                fit: opened.fit,
             }
         })
         .collect()
@@ -368,11 +376,13 @@ fn open_and_detect(
         detection.reason.push_str(&given);
     }
     let parser = Parser::for_file(format, detection.format, zone).with_json_fields(json);
+    let fit = SampleFit::of(parser.clone(), &sample, whole);
     let head = first_parsed_line(id, &sample, whole, parser);
     Opened {
         content,
         compression,
         detection,
+        fit,
         head,
     }
 }
@@ -947,6 +957,7 @@ fn merge(
             input,
             compression: o.compression,
             detection: o.detection.clone(),
+            fit: o.fit,
             lines: 0,
             parsed: 0,
             unparsed: 0,

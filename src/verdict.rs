@@ -3,8 +3,9 @@
 //!
 //! "No evidence of access" is only ever stated when the logs can carry it:
 //! parsed lines before the window opens and after it closes, no gap over the
-//! threshold inside it, every input read to its end, and no unparsed line
-//! that could be a request to an exposed resource. Anything less is
+//! threshold inside it, every input read to its end, no unparsed line
+//! that could be a request to an exposed resource, and no external request
+//! to one whose outcome is unknown (no status logged). Anything less is
 //! `inconclusive`, with every failing condition named. No I/O happens here.
 
 use crate::accessors::{AccessorRow, Class, Outcome};

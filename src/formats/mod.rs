@@ -17,6 +17,7 @@ pub mod haproxy;
 pub mod json;
 pub mod locale_months;
 pub mod openstack;
+pub mod proxy_manager;
 pub mod squid;
 pub mod ssl_request;
 pub mod uwsgi;
@@ -57,6 +58,9 @@ pub enum Format {
     Json,
     /// HAProxy's HTTP log (`option httplog`), usually through syslog.
     Haproxy,
+    /// Nginx Proxy Manager's `proxy` and `standard` formats (and combined
+    /// lines among them).
+    NginxProxyManager,
     /// The server's own format string, given with `--log-format`.
     Custom,
     /// Atlassian Jira and Confluence (Tomcat) access logs:
@@ -78,7 +82,7 @@ pub enum Format {
 
 impl Format {
     /// Every format, in the order detection reports them.
-    pub const ALL: [Format; 19] = [
+    pub const ALL: [Format; 20] = [
         Format::Common,
         Format::Combined,
         Format::VhostCombined,
@@ -90,6 +94,7 @@ impl Format {
         Format::S3,
         Format::Json,
         Format::Haproxy,
+        Format::NginxProxyManager,
         Format::Custom,
         Format::Atlassian,
         Format::Bitbucket,
@@ -122,6 +127,7 @@ impl Format {
             Format::S3 => "s3",
             Format::Json => "json",
             Format::Haproxy => "haproxy",
+            Format::NginxProxyManager => "nginx_proxy_manager",
             Format::Custom => "custom",
             Format::Atlassian => "atlassian",
             Format::Bitbucket => "bitbucket",
@@ -159,6 +165,7 @@ impl Format {
             | Format::S3
             | Format::Json
             | Format::Haproxy
+            | Format::NginxProxyManager
             | Format::Custom
             | Format::Atlassian
             | Format::Bitbucket
@@ -624,6 +631,8 @@ enum Family {
     Json(json::Reader),
     /// Each line alone, as HAProxy writes it.
     Haproxy,
+    /// Each line alone, as Nginx Proxy Manager writes it.
+    ProxyManager,
     /// Each line alone, by a compiled format string.
     Custom(Arc<custom::CustomFormat>),
     /// Each line alone, by the parser of an application server's or
@@ -645,6 +654,7 @@ impl Parser {
             FormatChoice::Fixed(Format::S3) => Family::Aws(aws::Log::S3),
             FormatChoice::Fixed(Format::Json) => Family::Json(json::Reader::default()),
             FormatChoice::Fixed(Format::Haproxy) => Family::Haproxy,
+            FormatChoice::Fixed(Format::NginxProxyManager) => Family::ProxyManager,
             FormatChoice::Fixed(
                 format @ (Format::Atlassian
                 | Format::Bitbucket
@@ -679,6 +689,7 @@ impl Parser {
                     | Format::S3
                     | Format::Json
                     | Format::Haproxy
+                    | Format::NginxProxyManager
                     | Format::Atlassian
                     | Format::Bitbucket
                     | Format::Uwsgi
@@ -710,6 +721,7 @@ impl Parser {
             | Family::Aws(_)
             | Family::Json(_)
             | Family::Haproxy
+            | Family::ProxyManager
             | Family::Custom(_)
             | Family::Line(_) => vec![self.clone(); offsets.len()],
             Family::W3c(state) => state
@@ -734,6 +746,7 @@ impl Parser {
             Family::Aws(log) => log.parse(line),
             Family::Json(reader) => reader.parse(line),
             Family::Haproxy => haproxy::parse(line, self.zone),
+            Family::ProxyManager => proxy_manager::parse(line, self.zone),
             Family::Line(format) => parse_line(*format, line, self.zone),
             Family::Ncsa(_) if line.starts_with(b"#") => Err(Unparsed::Comment),
             Family::Ncsa(vhost_rule) => clf::parse(line, *vhost_rule, self.zone),
@@ -766,6 +779,7 @@ impl Parser {
             Family::Ncsa(_)
             | Family::Json(_)
             | Family::Haproxy
+            | Family::ProxyManager
             | Family::Custom(_)
             | Family::Line(_) => false,
             Family::W3c(state) => state.writes_plus_for_space(),
@@ -781,6 +795,7 @@ impl Parser {
             Family::Aws(log) => log.time_of(line),
             Family::Json(reader) => reader.time_of(line),
             Family::Haproxy => haproxy::time_of(line, self.zone),
+            Family::ProxyManager => proxy_manager::time_of(line, self.zone),
             Family::Custom(format) => format.time_of(line, self.zone),
             Family::Line(format) => time_of_line(*format, line, self.zone),
         }
@@ -854,6 +869,92 @@ pub struct Detection {
     pub reason: String,
 }
 
+/// How well the start of a file fits the parser the scan reads it with:
+/// of the sample lines that could be records (blank lines, comments and
+/// directives left out), how many parse.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SampleFit {
+    /// Sample lines that parse as records.
+    pub parsed: usize,
+    /// Sample lines that could be records.
+    pub tried: usize,
+}
+
+/// How sure detection is that a file is in the format chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Confidence {
+    /// No format was chosen, or no sample line parses.
+    None,
+    /// A sample line in five or more does not parse, or very few lines
+    /// could be tried.
+    Low,
+    /// At least 80% of the sample lines parse, or every line of a sample
+    /// too short (under ten lines) to say more.
+    Medium,
+    /// At least 95% of ten or more sample lines parse.
+    High,
+}
+
+impl Confidence {
+    /// Every level, lowest first.
+    pub const ALL: [Confidence; 4] = [
+        Confidence::None,
+        Confidence::Low,
+        Confidence::Medium,
+        Confidence::High,
+    ];
+
+    /// The name written in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Confidence::None => "none",
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+
+    /// The level whose name is `name`.
+    pub fn from_name(name: &str) -> Option<Confidence> {
+        Confidence::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+impl SampleFit {
+    /// Below this many sample lines, a perfect fit is only medium: a short
+    /// file says little about its format.
+    const ENOUGH_LINES: usize = 10;
+
+    /// Parses the sample lines of `sample` (the start of a file's content;
+    /// `whole` when it is all of it) with `parser`, the file's own.
+    pub fn of(mut parser: Parser, sample: &[u8], whole: bool) -> SampleFit {
+        let mut fit = SampleFit::default();
+        for line in sample_lines(sample, whole) {
+            match parser.parse(line) {
+                Ok(_) => fit.parsed += 1,
+                Err(reason) if reason.is_structure() || reason == Unparsed::Comment => continue,
+                Err(_) => {}
+            }
+            fit.tried += 1;
+        }
+        fit
+    }
+
+    /// How sure the fit makes detection of a file in `format`.
+    pub fn confidence(self, format: Option<Format>) -> Confidence {
+        let (parsed, tried) = (self.parsed, self.tried);
+        if format.is_none() || parsed == 0 {
+            Confidence::None
+        } else if parsed * 100 >= tried * 95 && tried >= Self::ENOUGH_LINES {
+            Confidence::High
+        } else if parsed * 100 >= tried * 80 && (tried >= Self::ENOUGH_LINES || parsed == tried) {
+            Confidence::Medium
+        } else {
+            Confidence::Low
+        }
+    }
+}
+
 /// How many lines from the start of a file detection looks at.
 pub const DETECTION_SAMPLE_LINES: usize = 200;
 
@@ -875,6 +976,9 @@ pub fn detect(sample: &[u8], whole: bool, zone: Tz) -> Detection {
     }
     if let Some(haproxy) = detect_majority(sample, whole, haproxy::kind_of_line) {
         return haproxy;
+    }
+    if let Some(npm) = detect_majority(sample, whole, proxy_manager::kind_of_line) {
+        return npm;
     }
     // `#` lines are left out here, as the NCSA family's count does:
     // fail2ban's test logs interleave their expectations as comments.
@@ -1115,6 +1219,62 @@ mod tests {
                 "{sample:?}"
             );
         }
+    }
+
+    #[test]
+    fn confidence_follows_how_many_sample_lines_parse() {
+        let combined = Some(Format::Combined);
+        let table = [
+            // (parsed, tried, format, level)
+            (0, 0, combined, Confidence::None),
+            (0, 50, combined, Confidence::None),
+            (5, 5, None, Confidence::None),
+            (19, 20, combined, Confidence::High),
+            (10, 10, combined, Confidence::High),
+            (18, 20, combined, Confidence::Medium),
+            (16, 20, combined, Confidence::Medium),
+            (15, 20, combined, Confidence::Low),
+            // A short sample that fits whole says little: medium.
+            (9, 9, combined, Confidence::Medium),
+            (1, 1, combined, Confidence::Medium),
+            (8, 9, combined, Confidence::Low),
+        ];
+        for (parsed, tried, format, level) in table {
+            let fit = SampleFit { parsed, tried };
+            assert_eq!(fit.confidence(format), level, "{parsed}/{tried}");
+            assert_eq!(Confidence::from_name(level.name()), Some(level));
+        }
+    }
+
+    #[test]
+    fn sample_fit_leaves_out_blank_comment_and_directive_lines() {
+        let sample = concat!(
+            "#Software: Microsoft Internet Information Services 10.0\n",
+            "#Fields: date time c-ip cs-method cs-uri-stem sc-status\n",
+            "2024-01-02 03:04:05 192.0.2.1 GET /a 200\n",
+            "\n",
+            "2024-01-02 03:04:06 192.0.2.1 GET /b\n",
+        );
+        let parser = Parser::new(FormatChoice::Fixed(Format::W3c), chrono_tz::UTC);
+        let fit = SampleFit::of(parser, sample.as_bytes(), true);
+        assert_eq!(
+            fit,
+            SampleFit {
+                parsed: 1,
+                tried: 2
+            }
+        );
+        let ncsa = Parser::new(FormatChoice::Auto, chrono_tz::UTC);
+        let line = r#"192.0.2.1 - - [02/Jan/2024:03:04:05 +0000] "GET / HTTP/1.1" 200 5"#;
+        // Without the whole sample, a last line with no line end is cut.
+        let fit = SampleFit::of(ncsa, format!("# note\n{line}\n{line}").as_bytes(), false);
+        assert_eq!(
+            fit,
+            SampleFit {
+                parsed: 1,
+                tried: 1
+            }
+        );
     }
 
     #[test]

@@ -349,13 +349,16 @@ fn accessor_row<W: io::Write>(cells: &mut Cells<W>, row: &AccessorRow) -> io::Re
 }
 
 /// The columns of files.csv.
-pub const FILE_COLUMNS: [&str; 17] = [
+pub const FILE_COLUMNS: [&str; 20] = [
     "file",
     "size",
     "sha256",
     "compression",
     "format",
     "format_reason",
+    "confidence",
+    "sample_parsed",
+    "sample_tried",
     "lines",
     "parsed",
     "unparsed",
@@ -385,6 +388,9 @@ fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) ->
                     .map_or("unknown", |f| f.name())
                     .to_string(),
                 f.detection.reason.clone(),
+                f.fit.confidence(f.detection.format).name().to_string(),
+                f.fit.parsed.to_string(),
+                f.fit.tried.to_string(),
                 f.lines.to_string(),
                 f.parsed.to_string(),
                 f.unparsed.to_string(),
@@ -405,9 +411,10 @@ fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) ->
         )?;
     }
     for problem in &report.summary.problems {
+        let column = |name: &str| FILE_COLUMNS.iter().position(|c| *c == name);
         let mut row = vec![String::new(); FILE_COLUMNS.len()];
-        row[13] = yes_no(false).into();
-        row[14] = problem.to_string();
+        row[column("complete").unwrap_or(0)] = yes_no(false).into();
+        row[column("problem").unwrap_or(0)] = problem.to_string();
         write_row(out, &row)?;
     }
     finish(out)

@@ -18,6 +18,7 @@ use serde::Serialize;
 use crate::accessors::{AccessorRow, Class, Outcome};
 use crate::config::ScanConfig;
 use crate::evidence::MatchedRequest;
+use crate::formats::{Confidence, Format};
 use crate::input::content::hash_bytes;
 use crate::overlap::Overlap;
 use crate::report::{NearestServed, Report};
@@ -175,6 +176,9 @@ pub struct Inputs {
     pub overlaps: Vec<String>,
     /// Inputs not read, or not to their end.
     pub problems: Vec<String>,
+    /// Files whose format detection is unsure (confidence low or none),
+    /// with how much of their start fits.
+    pub format_doubts: Vec<String>,
 }
 
 /// One window's findings.
@@ -393,6 +397,7 @@ impl<'a> Findings<'a> {
                     .map(|o| describe_overlap(summary, o))
                     .collect(),
                 problems: summary.input_errors().map(ToString::to_string).collect(),
+                format_doubts: format_doubts(summary),
             },
             windows: window_reports(report),
             comparison: comparison_rows(report),
@@ -781,6 +786,27 @@ fn case_insensitive_formats(config: &ScanConfig, summary: &Summary) -> Vec<&'sta
     formats
 }
 
+/// The files whose format is unsure: confidence low or none (an
+/// unreadable file is a problem already, not a doubt).
+fn format_doubts(summary: &Summary) -> Vec<String> {
+    summary
+        .files
+        .iter()
+        .filter(|f| f.error.is_none() && f.lines > 0)
+        .filter(|f| f.fit.confidence(f.detection.format) <= Confidence::Low)
+        .map(|f| {
+            format!(
+                "{}: format {}, confidence {} ({} of {} sample lines parse)",
+                f.input.display,
+                f.detection.format.map_or("unknown", Format::name),
+                f.fit.confidence(f.detection.format).name(),
+                f.fit.parsed,
+                f.fit.tried
+            )
+        })
+        .collect()
+}
+
 fn write_inputs(md: &mut String, i: &Inputs) {
     let _ = writeln!(md, "## Inputs\n");
     let _ = writeln!(
@@ -804,7 +830,15 @@ fn write_inputs(md: &mut String, i: &Inputs) {
     for p in &i.problems {
         let _ = writeln!(md, "- Problem: {}", Code(p));
     }
-    let notes = [&i.problems, &i.duplicate_files, &i.overlaps];
+    for d in &i.format_doubts {
+        let _ = writeln!(md, "- Format uncertain: {}", Code(d));
+    }
+    let notes = [
+        &i.problems,
+        &i.duplicate_files,
+        &i.overlaps,
+        &i.format_doubts,
+    ];
     if notes.iter().any(|n| !n.is_empty()) || i.copied_requests > 0 {
         md.push('\n');
     }

@@ -329,6 +329,11 @@ fn write_inputs(out: &mut String, report: &Report<'_>, f: &Findings) -> fmt::Res
             i.problems
                 .iter()
                 .map(|p| format!("Problem: <code>{}</code>", escape_html(p))),
+        )
+        .chain(
+            i.format_doubts
+                .iter()
+                .map(|d| format!("Format uncertain: <code>{}</code>", escape_html(d))),
         );
     for note in notes {
         writeln!(out, "<p class=\"note\">{note}</p>")?;
@@ -339,7 +344,7 @@ fn write_inputs(out: &mut String, report: &Report<'_>, f: &Findings) -> fmt::Res
 fn write_files_table(out: &mut String, report: &Report<'_>) -> fmt::Result {
     writeln!(
         out,
-        "<table class=\"files\">\n<thead><tr><th>file</th><th>size (bytes)</th><th>SHA-256 as stored</th><th>compression</th><th>format</th><th>lines</th><th>parsed</th><th>not parsed</th><th>first time</th><th>last time</th><th>notes</th></tr></thead>\n<tbody>"
+        "<table class=\"files\">\n<thead><tr><th>file</th><th>size (bytes)</th><th>SHA-256 as stored</th><th>compression</th><th>format (confidence)</th><th>lines</th><th>parsed</th><th>not parsed</th><th>first time</th><th>last time</th><th>notes</th></tr></thead>\n<tbody>"
     )?;
     let files = &report.summary.files;
     for file in files {
@@ -359,13 +364,14 @@ fn write_files_table(out: &mut String, report: &Report<'_>) -> fmt::Result {
         let time = |t: Option<crate::time::Timestamp>| t.map_or("-".into(), |t| t.to_rfc3339());
         writeln!(
             out,
-            "<tr><td><code>{}</code></td><td>{}</td><td class=\"hash\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td><td class=\"hash\">{}</td><td>{}</td><td>{} ({})</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape_html(&file.input.display),
             file.input.size,
             // Read back from evidence.sqlite by rewindow: escaped like the rest.
             escape_html(file.sha256.as_deref().unwrap_or("-")),
             file.compression.name(),
             file.detection.format.map_or("unknown", |f| f.name()),
+            file.fit.confidence(file.detection.format).name(),
             file.lines,
             file.parsed,
             file.unparsed,

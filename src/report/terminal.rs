@@ -6,6 +6,7 @@
 use std::io::{self, Write};
 
 use crate::accessors::{AccessorRow, Class};
+use crate::formats::Confidence;
 use crate::report::csv::OUTPUT_FILES;
 use crate::report::{FINDINGS_FILES, Report, count};
 use crate::sanitise::escape_text;
@@ -41,6 +42,10 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
                 .map_or("unknown format", |f| f.name())
                 .to_string(),
         ];
+        let confidence = f.fit.confidence(f.detection.format);
+        if f.detection.format.is_some() && confidence <= Confidence::Low {
+            notes.push(format!("format confidence {}", confidence.name()));
+        }
         if f.compression.name() != "none" {
             notes.push(f.compression.name().to_string());
         }

@@ -159,7 +159,9 @@ fn detect_says_custom_and_a_bad_directive_stops_before_any_log() {
         .unwrap();
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
-        format!("{NGINX_LOG}\tcustom\tnone\tlog format {NGINX_FORMAT} (4 of 4 sample lines fit)\n")
+        format!(
+            "{NGINX_LOG}\tcustom\tmedium (4/4 sample lines)\tnone\tlog format {NGINX_FORMAT} (4 of 4 sample lines fit)\n"
+        )
     );
     let bad = scan(&[
         "--exposed",

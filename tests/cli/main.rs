@@ -14,6 +14,7 @@ mod inputs;
 mod json;
 mod matching;
 mod proxies;
+mod proxy_manager;
 mod rewindow;
 mod safety;
 mod sample;
