@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use regex::Regex;
 
-use crate::harness::scan;
+use crate::harness::{assert_same_outputs, scan};
 
 const DIR: &str = "tests/fixtures/appservers";
 
@@ -494,6 +494,29 @@ fn openstack_wsgi_requests_among_the_service_messages() {
         run.columns("requests.csv", &["client", "connecting_client"]),
         [strings(&["203.0.113.45", "10.0.0.2"])]
     );
+}
+
+#[test]
+fn appserver_logs_read_the_same_whatever_the_chunking() {
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "--exposed",
+            "/forms/submissions/",
+            "--exposed",
+            "/v2/forms/submissions/",
+            "--exposed",
+            "/scm/sec/secrets.git/",
+            "--window",
+            WINDOW,
+        ];
+        a.extend_from_slice(extra);
+        a.push(DIR);
+        a
+    };
+    let one = scan(&args(&["-j", "1"]));
+    let tiny = scan(&args(&["-j", "3", "--chunk-size", "1"]));
+    assert_same_outputs(&one, &tiny, "-j1 vs -j3 with 1-byte chunks");
+    assert_eq!(one.records("files.csv").len(), 8);
 }
 
 /// The corpus folder; `None` (with a note) when the tests are to be
