@@ -150,7 +150,7 @@ pub fn write(report: &Report<'_>, started_at: Timestamp, dir: &Path) -> Result<(
     db.execute_batch(
         "PRAGMA page_size = 65536; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;",
     )
-        .map_err(sqlite)?;
+    .map_err(sqlite)?;
     db.execute_batch(SCHEMA).map_err(sqlite)?;
     let tx = db.transaction().map_err(sqlite)?;
     write_case(&tx, report, started_at).map_err(sqlite)?;

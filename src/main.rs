@@ -147,6 +147,9 @@ fn warn_about_inputs(summary: &scan::Summary) {
         }
         let structure = match structure {
             0 => String::new(),
+            n if file.detection.format == Some(logwitness::formats::Format::Openstack) => {
+                format!(" ({n} of them blank lines or the service's own messages)")
+            }
             n => format!(" ({n} of them blank lines or W3C directives)"),
         };
         let first = if named.is_empty() {

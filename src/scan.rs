@@ -796,7 +796,12 @@ impl<'c> LineScanner<'c> {
             .as_ref()
             .and_then(|split| self.find_rule(&record, split));
         if found.is_none() && self.is_ambiguous_mention(&record, line) {
-            self.keep_unparsed(location, line, &[], Unparsed::AmbiguousSplit, unterminated);
+            let reason = if record.flags.contains(RecordFlags::RAW_QUOTE) {
+                Unparsed::AmbiguousSplit
+            } else {
+                Unparsed::AmbiguousSpaces
+            };
+            self.keep_unparsed(location, line, &[], reason, unterminated);
             return;
         }
         self.count_minute(record.time);
@@ -842,6 +847,12 @@ impl LineScanner<'_> {
     ) {
         let mentions_exposed =
             self.mentions_exposed(line) || (!decoded.is_empty() && self.mentions_exposed(decoded));
+        // A line that mentions an exposed resource is never mere structure.
+        let reason = if mentions_exposed {
+            reason.as_caveat()
+        } else {
+            reason
+        };
         self.result.unparsed.push(UnparsedLine {
             location,
             reason,
@@ -854,13 +865,15 @@ impl LineScanner<'_> {
     }
 
     /// Whether a record read from a line that could be split in more than
-    /// one way (raw quotes inside quoted fields), and that matched no rule,
-    /// comes from a line that mentions an exposed resource: another reading
-    /// of it could be a request for it. Such a line is kept as unparsed, so
-    /// that it makes its window inconclusive rather than being read the one
-    /// way.
+    /// one way (raw quotes inside quoted fields, raw spaces inside an
+    /// unquoted request line), and that matched no rule, comes from a line
+    /// that mentions an exposed resource: another reading of it could be a
+    /// request for it. Such a line is kept as unparsed, so that it makes its
+    /// window inconclusive rather than being read the one way.
     fn is_ambiguous_mention(&mut self, record: &Record<'_>, line: &[u8]) -> bool {
-        record.flags.contains(RecordFlags::RAW_QUOTE) && self.mentions_exposed(line)
+        (record.flags.contains(RecordFlags::RAW_QUOTE)
+            || record.flags.contains(RecordFlags::RAW_SPACE))
+            && self.mentions_exposed(line)
     }
 
     /// The first rule a record's target matches, by every reading of it.

@@ -3,11 +3,12 @@
 //!
 //! "No evidence of access" is only ever stated when the logs can carry it:
 //! parsed lines before the window opens and after it closes, no gap over the
-//! threshold inside it, every input read to its end, and no unparsed line
-//! that could be a request to an exposed resource. Anything less is
+//! threshold inside it, every input read to its end, no unparsed line
+//! that could be a request to an exposed resource, and no external request
+//! to one whose outcome is unknown (no status logged). Anything less is
 //! `inconclusive`, with every failing condition named. No I/O happens here.
 
-use crate::accessors::{AccessorRow, Class};
+use crate::accessors::{AccessorRow, Class, Outcome};
 use crate::coverage::WindowCoverage;
 use crate::time::Timestamp;
 use crate::window::Window;
@@ -52,6 +53,11 @@ pub enum CaveatKind {
     /// A line was damaged (cut short, NUL bytes): it could have been any
     /// request, to an exposed resource or not.
     DamagedLines,
+    /// An external request to an exposed resource has no known outcome (no
+    /// status logged, as in mod_ssl's `ssl_request_log` or Bitbucket's
+    /// request-received lines, or a code outside 2xx to 5xx): it may have
+    /// been served.
+    UnknownOutcome,
 }
 
 impl CaveatKind {
@@ -65,6 +71,7 @@ impl CaveatKind {
             CaveatKind::InputIncomplete => "input_incomplete",
             CaveatKind::UnparsedMentionsExposed => "unparsed_mentions_exposed",
             CaveatKind::DamagedLines => "damaged_lines",
+            CaveatKind::UnknownOutcome => "unknown_outcome",
         }
     }
 }
@@ -143,7 +150,10 @@ pub fn judge(
     coverage: &WindowCoverage,
     facts: &ScanFacts,
 ) -> WindowFinding {
-    let caveats = caveats(window, coverage, facts);
+    let mut caveats = caveats(window, coverage, facts);
+    if let Some(caveat) = unknown_outcomes(accessors) {
+        caveats.push(caveat);
+    }
     let served: Vec<&AccessorRow> = accessors
         .iter()
         .filter(|a| a.class == Class::External && a.served > 0)
@@ -260,6 +270,36 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
         );
     }
     caveats
+}
+
+/// The external accessors of a window that requested exposed resources
+/// with no known outcome: without a status, a request may have been
+/// served, so the window cannot be "no evidence".
+fn unknown_outcomes(accessors: &[AccessorRow]) -> Option<Caveat> {
+    let unknown: Vec<&str> = accessors
+        .iter()
+        .filter(|a| a.class == Class::External)
+        .filter(|a| {
+            a.statuses
+                .iter()
+                .any(|s| Outcome::of_status(s.parse().ok()) == Outcome::Unknown)
+        })
+        .map(|a| a.client.as_ref())
+        .collect();
+    let n = unknown.len();
+    (n > 0).then(|| Caveat {
+        kind: CaveatKind::UnknownOutcome,
+        detail: format!(
+            "{n} external {} requested exposed resources with no known outcome (no status logged, or none from 200 to 599), and may have been served: {}{}",
+            plural(n as u64, "accessor", "accessors"),
+            unknown[..n.min(PLACES_NAMED)].join(", "),
+            if n > PLACES_NAMED {
+                format!(" and {} more (see accessors.csv)", n - PLACES_NAMED)
+            } else {
+                String::new()
+            }
+        ),
+    })
 }
 
 /// The places of the lines that could fall in `window`.
@@ -428,6 +468,44 @@ mod tests {
             f.reasons[2],
             "2 external requests were denied; attempts are not access."
         );
+    }
+
+    // Issue #7: a request with no status (mod_ssl's ssl_request_log,
+    // Bitbucket's request-received lines) may have been served.
+    #[test]
+    fn an_external_request_of_unknown_outcome_is_inconclusive() {
+        let mut unknown = accessor(Class::External, 0, 0);
+        unknown.requests = 1;
+        unknown.other = 1;
+        unknown.statuses.insert("-".into());
+        let mut denied = accessor(Class::External, 0, 1);
+        denied.statuses.insert("404".into());
+        let f = judge(
+            &window(),
+            &[denied.clone(), unknown.clone()],
+            &coverage(0, 3000, vec![]),
+            &facts(),
+        );
+        assert_eq!(f.verdict, Verdict::Inconclusive);
+        assert_eq!(kinds(&f), [CaveatKind::UnknownOutcome]);
+        assert_eq!(
+            f.caveats[0].detail,
+            "1 external accessor requested exposed resources with no known outcome (no status logged, or none from 200 to 599), and may have been served: 198.51.100.7"
+        );
+        // A code outside 200..=599 is no outcome either; an authorised
+        // accessor's unknown request is no caveat; a denied one is none.
+        let mut odd = accessor(Class::External, 0, 0);
+        odd.statuses.insert("0".into());
+        let f = judge(&window(), &[odd], &coverage(0, 3000, vec![]), &facts());
+        assert_eq!(f.verdict, Verdict::Inconclusive);
+        unknown.class = Class::Authorised;
+        let f = judge(
+            &window(),
+            &[denied, unknown],
+            &coverage(0, 3000, vec![]),
+            &facts(),
+        );
+        assert_eq!(f.verdict, Verdict::NoEvidenceOfAccess);
     }
 
     #[test]

@@ -95,7 +95,7 @@ pub(super) fn dash_to_none(field: &[u8]) -> Option<&[u8]> {
 
 /// Finds `[dd/Mon/yyyy:HH:MM:SS +zzzz]`; returns the positions of `[` and
 /// `]` and the instant.
-fn find_timestamp(
+pub(super) fn find_timestamp(
     line: &[u8],
     zone: Tz,
     flags: &mut RecordFlags,
@@ -106,6 +106,14 @@ fn find_timestamp(
             Ok((time, len)) => return Ok((open, time, open + 1 + len)),
             Err(TimeError::Impossible) => impossible = true,
             Err(TimeError::Shape) => {}
+        }
+    }
+    // The slow path, only for a line without an English timestamp: a Java
+    // server in another locale writes `[02/sept./2015:...]`.
+    if !impossible {
+        match super::locale_months::find_timestamp(line, zone, flags) {
+            Ok(found) => return Ok(found),
+            Err(localised_impossible) => impossible = localised_impossible,
         }
     }
     Err(if impossible {
@@ -163,6 +171,25 @@ pub(super) fn date_time(s: &[u8]) -> Result<Timestamp, TimeError> {
         digits(&s[12..14])?,
         digits(&s[15..17])?,
         digits(&s[18..20])?,
+    );
+    Timestamp::from_utc_fields(year as i32, month, day, hour, minute, second)
+        .ok_or(TimeError::Impossible)
+}
+
+/// `yyyy-mm-dd HH:MM:SS` (the date's separator `sep`, `-` or `/`) at the
+/// start of `s`, as a time given as if it were UTC; what follows (a
+/// fraction, a zone) is the caller's. For other formats' times.
+pub(super) fn ymd_hms(s: &[u8], sep: u8) -> Result<Timestamp, TimeError> {
+    let s = s.get(..19).ok_or(TimeError::Shape)?;
+    if s[4] != sep || s[7] != sep || s[10] != b' ' || s[13] != b':' || s[16] != b':' {
+        return Err(TimeError::Shape);
+    }
+    let year = digits(&s[0..4])?;
+    let (month, day) = (digits(&s[5..7])?, digits(&s[8..10])?);
+    let (hour, minute, second) = (
+        digits(&s[11..13])?,
+        digits(&s[14..16])?,
+        digits(&s[17..19])?,
     );
     Timestamp::from_utc_fields(year as i32, month, day, hour, minute, second)
         .ok_or(TimeError::Impossible)
@@ -794,6 +821,35 @@ mod tests {
     }
 
     #[test]
+    fn reads_localised_months_and_doubled_spaces() {
+        // fail2ban's openHAB (Jetty, French locale) lines.
+        let table: &[(&str, &str, &str, u16)] = &[
+            (
+                r#"175.18.15.10 -  -  [02/sept./2015:00:11:31 +0200] "GET /openhab.app HTTP/1.1" 401 1382 "#,
+                "2015-09-01T22:11:31Z",
+                "/openhab.app",
+                401,
+            ),
+            (
+                r#"175.18.15.11 -  -  [16/oct./2015:20:29:38 +0200] "GET /rest/sitemaps/default/maison HTTP/1.1" 200 2837 "#,
+                "2015-10-16T18:29:38Z",
+                "/rest/sitemaps/default/maison",
+                200,
+            ),
+        ];
+        for (line, time, target, status) in table {
+            let r = parse(line.as_bytes(), VhostRule::Infer, utc())
+                .unwrap_or_else(|e| panic!("{line}: {e:?}"));
+            assert_eq!(r.time.to_rfc3339(), *time);
+            assert_eq!(text(r.target.as_deref()).as_deref(), Some(*target));
+            assert!(r.client.starts_with(b"175.18.15.1"), "{line}");
+            assert_eq!((r.user, r.status), (None, Some(*status)));
+            assert!(r.flags.contains(RecordFlags::LOCALISED_MONTH));
+            assert_eq!(r.shape, Shape::Common);
+        }
+    }
+
+    #[test]
     fn converts_times_to_utc() {
         let table: &[(&str, &str)] = &[
             ("10/Oct/2000:13:55:36 -0700]", "2000-10-10T20:55:36Z"),
@@ -866,8 +922,12 @@ mod tests {
                 Unparsed::NoRequest,
             ),
             (
-                r#"1.2.3.4 - - [02/sept./2015:00:11:31 +0200] "GET / HTTP/1.1" 200 1"#,
+                r#"1.2.3.4 - - [02/xyz./2015:00:11:31 +0200] "GET / HTTP/1.1" 200 1"#,
                 Unparsed::NoTimestamp,
+            ),
+            (
+                r#"1.2.3.4 - - [31/sept./2015:00:11:31 +0200] "GET / HTTP/1.1" 200 1"#,
+                Unparsed::ImpossibleTime,
             ),
         ];
         for (line, want) in table {

@@ -8,16 +8,24 @@
 //! in force, so `Parser` carries that state from line to line. A custom
 //! format (`--log-format`) is the server's own format string, compiled.
 
+pub mod atlassian;
 pub mod aws;
+pub mod bitbucket;
 pub mod clf;
 pub mod custom;
 pub mod haproxy;
 pub mod iis_event;
 pub mod json;
+pub mod locale_months;
+pub mod openstack;
 pub mod proxy_manager;
+pub mod squid;
+pub mod ssl_request;
 pub mod syslog;
+pub mod uwsgi;
 pub mod w3c;
 pub mod wrapper;
+pub mod zoraxy;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -62,11 +70,26 @@ pub enum Format {
     /// IIS logging to the Windows event log: one `<Event>` per line whose
     /// `<Data>` are W3C fields.
     IisEvent,
+    /// Atlassian Jira and Confluence (Tomcat) access logs:
+    /// `[time] [xff] user thread client METHOD URI PROTO status Nms bytes ...`.
+    Atlassian,
+    /// Atlassian Bitbucket's pipe-separated access log.
+    Bitbucket,
+    /// uWSGI's request log: `[pid: ...] addr (user) {vars} [ctime] METHOD uri => ...`.
+    Uwsgi,
+    /// Squid's native access.log: `epoch elapsed client CODE/status bytes method URL ...`.
+    Squid,
+    /// Zoraxy reverse-proxy request lines.
+    Zoraxy,
+    /// An OpenStack service log (oslo.log) holding eventlet WSGI request lines.
+    Openstack,
+    /// Apache mod_ssl's `ssl_request_log`: `[time] client protocol cipher "request" bytes`.
+    SslRequest,
 }
 
 impl Format {
     /// Every format, in the order detection reports them.
-    pub const ALL: [Format; 14] = [
+    pub const ALL: [Format; 21] = [
         Format::Common,
         Format::Combined,
         Format::VhostCombined,
@@ -81,6 +104,13 @@ impl Format {
         Format::NginxProxyManager,
         Format::Custom,
         Format::IisEvent,
+        Format::Atlassian,
+        Format::Bitbucket,
+        Format::Uwsgi,
+        Format::Squid,
+        Format::Zoraxy,
+        Format::Openstack,
+        Format::SslRequest,
     ];
 
     /// The NCSA family, whose shapes detection counts line by line.
@@ -108,6 +138,13 @@ impl Format {
             Format::NginxProxyManager => "nginx_proxy_manager",
             Format::Custom => "custom",
             Format::IisEvent => "iis_event",
+            Format::Atlassian => "atlassian",
+            Format::Bitbucket => "bitbucket",
+            Format::Uwsgi => "uwsgi",
+            Format::Squid => "squid",
+            Format::Zoraxy => "zoraxy",
+            Format::Openstack => "openstack",
+            Format::SslRequest => "ssl_request",
         }
     }
 
@@ -139,7 +176,14 @@ impl Format {
             | Format::Haproxy
             | Format::NginxProxyManager
             | Format::Custom
-            | Format::IisEvent => VhostRule::Never,
+            | Format::IisEvent
+            | Format::Atlassian
+            | Format::Bitbucket
+            | Format::Uwsgi
+            | Format::Squid
+            | Format::Zoraxy
+            | Format::Openstack
+            | Format::SslRequest => VhostRule::Never,
         }
     }
 }
@@ -214,13 +258,27 @@ impl RecordFlags {
     /// The load balancer sent the client another status than the target's
     /// (recorded): the client left (460) or the reply was refused (502).
     pub const LB_STATUS_DIFFERS: RecordFlags = RecordFlags(1 << 9);
+    /// An unquoted request line (Atlassian, Squid, uWSGI, Zoraxy) held more
+    /// words between the method and the protocol than a target has: the
+    /// client sent a raw space, and the target was read as all of them.
+    pub const RAW_SPACE: RecordFlags = RecordFlags(1 << 10);
+    /// The line records a request as it was received, before any response
+    /// (Bitbucket's `i@`/`i*` lines): no status, so no known outcome.
+    pub const REQUEST_RECEIVED: RecordFlags = RecordFlags(1 << 11);
+    /// Not an HTTP request: a git operation over SSH or a gRPC call
+    /// (Bitbucket); its success (0) was read as 200, any other code as no
+    /// status.
+    pub const NOT_HTTP: RecordFlags = RecordFlags(1 << 12);
+    /// The timestamp's month was written in another language than English
+    /// (a Java server's locale: `sept.`, `Mär`, `dic`).
+    pub const LOCALISED_MONTH: RecordFlags = RecordFlags(1 << 13);
     /// The line's own record had no time: the time is that of the wrapper
     /// that carried it (a container runtime's, docker's, an envelope's or
     /// an RFC 5424 syslog stamp), which is when the line was collected,
     /// not when the server logged it.
-    pub const WRAPPER_TIME: RecordFlags = RecordFlags(1 << 10);
+    pub const WRAPPER_TIME: RecordFlags = RecordFlags(1 << 14);
 
-    const NAMES: [(RecordFlags, &'static str); 11] = [
+    const NAMES: [(RecordFlags, &'static str); 15] = [
         (Self::VHOST, "vhost"),
         (Self::FORWARDED_LIST, "forwarded_list"),
         (Self::NAIVE_TIME, "naive_time"),
@@ -232,6 +290,10 @@ impl RecordFlags {
         (Self::LB_ANSWERED, "lb_answered"),
         (Self::LB_STATUS_DIFFERS, "lb_status_differs"),
         (Self::WRAPPER_TIME, "wrapper_time"),
+        (Self::RAW_SPACE, "raw_space"),
+        (Self::REQUEST_RECEIVED, "request_received"),
+        (Self::NOT_HTTP, "not_http"),
+        (Self::LOCALISED_MONTH, "localised_month"),
     ];
 
     /// No flag.
@@ -389,10 +451,35 @@ pub enum Unparsed {
     LogFormatEndsEarly,
     /// A line with too many ways to be split by the `--log-format` string.
     LogFormatAmbiguous,
+    /// An Atlassian (Jira, Confluence) line without its request, status,
+    /// duration and size after the user, thread and client.
+    AtlassianNoRequest,
+    /// A Bitbucket access log line with fewer fields than the format.
+    BitbucketFields,
+    /// A line of a uWSGI log that is no request line (uWSGI's own messages).
+    UwsgiNoRequest,
+    /// A Squid access.log line with fewer fields than the format.
+    SquidFields,
+    /// A line of a Zoraxy log that is no request line.
+    ZoraxyNoRequest,
+    /// An OpenStack service's own message: a readable time and nothing
+    /// that looks like an HTTP request. Part of the log's structure.
+    OpenstackMessage,
+    /// A line of an OpenStack log that is no WSGI request line, and either
+    /// has no readable time or holds something like an HTTP request.
+    OpenstackUnread,
+    /// A line of an `ssl_request_log` without its fields.
+    SslRequestFields,
+    /// A time that is not where or how the format writes it.
+    NoFormatTime,
+    /// An unquoted request line with raw spaces that can be read in more
+    /// than one way; the way read requested no exposed resource, but the
+    /// line mentions one.
+    AmbiguousSpaces,
 }
 
 impl Unparsed {
-    const ALL: [Unparsed; 34] = [
+    const ALL: [Unparsed; 44] = [
         Unparsed::Blank,
         Unparsed::Comment,
         Unparsed::NoTimestamp,
@@ -427,6 +514,16 @@ impl Unparsed {
         Unparsed::EmptyPayload,
         Unparsed::SyslogNoYear,
         Unparsed::NotIisEvent,
+        Unparsed::AtlassianNoRequest,
+        Unparsed::BitbucketFields,
+        Unparsed::UwsgiNoRequest,
+        Unparsed::SquidFields,
+        Unparsed::ZoraxyNoRequest,
+        Unparsed::OpenstackMessage,
+        Unparsed::OpenstackUnread,
+        Unparsed::SslRequestFields,
+        Unparsed::NoFormatTime,
+        Unparsed::AmbiguousSpaces,
     ];
 
     /// The reason whose text is `reason`.
@@ -436,12 +533,27 @@ impl Unparsed {
 
     /// Whether the line is part of a log's structure, not a request that
     /// failed to parse: a blank line or a W3C directive. Such lines are
-    /// counted and kept like any unparsed line, but are no caveat.
+    /// counted and kept like any unparsed line, but are no caveat. An
+    /// OpenStack service's own message is one too (see `as_caveat`).
     pub fn is_structure(self) -> bool {
         matches!(
             self,
-            Unparsed::Blank | Unparsed::Directive | Unparsed::EmptyPayload
+            Unparsed::Blank
+                | Unparsed::Directive
+                | Unparsed::EmptyPayload
+                | Unparsed::OpenstackMessage
         )
+    }
+
+    /// The reason of a structure line that turns out to mention an exposed
+    /// resource: such a line is no mere structure, and counts as an
+    /// ordinary unparsed line (a caveat). W3C directives and blank lines
+    /// keep theirs (the mention still makes the window inconclusive).
+    pub fn as_caveat(self) -> Unparsed {
+        match self {
+            Unparsed::OpenstackMessage => Unparsed::OpenstackUnread,
+            other => other,
+        }
     }
 
     /// A short reason, as written in reports.
@@ -509,6 +621,34 @@ impl Unparsed {
             Unparsed::NotIisEvent => {
                 "not an IIS logging event (<Event> of Microsoft-Windows-IIS-Logging with W3C <Data> fields)"
             }
+            Unparsed::AtlassianNoRequest => {
+                "no METHOD target HTTP/x status Nms bytes after the user, thread and client (Atlassian access log)"
+            }
+            Unparsed::BitbucketFields => {
+                "fewer pipe-separated fields than a Bitbucket access log line (address | protocol | request id | user | time | request | ...)"
+            }
+            Unparsed::UwsgiNoRequest => {
+                "not a uWSGI request line ([pid: ...] address (user) {vars} [time] METHOD uri => generated ...): uWSGI's own message"
+            }
+            Unparsed::SquidFields => {
+                "fewer fields than a Squid access.log line (time elapsed client code/status bytes method URL)"
+            }
+            Unparsed::ZoraxyNoRequest => {
+                "not a Zoraxy request line (time [time] [router:...] [origin:...] [client: ...] [useragent: ...] METHOD path status)"
+            }
+            Unparsed::OpenstackMessage => {
+                "an OpenStack service's own message: a readable time and no HTTP request in it"
+            }
+            Unparsed::OpenstackUnread => {
+                "an OpenStack log line that is no WSGI request line and could be a request: no readable time, something like an HTTP request in it, or an exposed resource named"
+            }
+            Unparsed::SslRequestFields => {
+                "not an ssl_request_log line ([time] client protocol cipher \"request\" bytes)"
+            }
+            Unparsed::NoFormatTime => "no time where and as the format writes it",
+            Unparsed::AmbiguousSpaces => {
+                "raw spaces in the unquoted request line allow more than one reading; the one taken requested no exposed resource, but the line mentions one"
+            }
         }
     }
 }
@@ -541,6 +681,10 @@ enum Family {
     Custom(Arc<custom::CustomFormat>),
     /// Each line an IIS logging event, read as W3C fields.
     IisEvent(iis_event::Reader),
+    /// Each line alone, by the parser of an application server's or
+    /// proxy's own format (Atlassian, Bitbucket, uWSGI, Squid, Zoraxy,
+    /// OpenStack, ssl_request_log).
+    Line(Format),
 }
 
 impl Parser {
@@ -558,6 +702,15 @@ impl Parser {
             FormatChoice::Fixed(Format::Haproxy) => Family::Haproxy,
             FormatChoice::Fixed(Format::NginxProxyManager) => Family::ProxyManager,
             FormatChoice::Fixed(Format::IisEvent) => Family::IisEvent(Default::default()),
+            FormatChoice::Fixed(
+                format @ (Format::Atlassian
+                | Format::Bitbucket
+                | Format::Uwsgi
+                | Format::Squid
+                | Format::Zoraxy
+                | Format::Openstack
+                | Format::SslRequest),
+            ) => Family::Line(format),
             FormatChoice::Custom(format) => match format.w3c_fields() {
                 Some(fields) => Family::W3c(w3c::State::with_fields(fields)),
                 None => Family::Custom(format),
@@ -588,7 +741,14 @@ impl Parser {
                     | Format::Json
                     | Format::Haproxy
                     | Format::NginxProxyManager
-                    | Format::IisEvent),
+                    | Format::IisEvent
+                    | Format::Atlassian
+                    | Format::Bitbucket
+                    | Format::Uwsgi
+                    | Format::Squid
+                    | Format::Zoraxy
+                    | Format::Openstack
+                    | Format::SslRequest),
                 ),
             ) => Parser::new(FormatChoice::Fixed(format), zone),
             _ => Parser::new(choice, zone),
@@ -621,7 +781,8 @@ impl Parser {
             | Family::Haproxy
             | Family::ProxyManager
             | Family::Custom(_)
-            | Family::IisEvent(_) => vec![self.clone(); offsets.len()],
+            | Family::IisEvent(_)
+            | Family::Line(_) => vec![self.clone(); offsets.len()],
             Family::W3c(state) => state
                 .at_offsets(data, offsets)
                 .into_iter()
@@ -723,6 +884,7 @@ impl Parser {
             Family::Json(reader) => reader.parse(line),
             Family::Haproxy => haproxy::parse(line, self.zone),
             Family::ProxyManager => proxy_manager::parse(line, self.zone),
+            Family::Line(format) => parse_line(*format, line, self.zone),
             Family::Ncsa(_) if line.starts_with(b"#") => Err(Unparsed::Comment),
             Family::Ncsa(vhost_rule) => clf::parse(line, *vhost_rule, self.zone),
             Family::Custom(format) => format.parse(line, self.zone).map_err(|reason| {
@@ -755,7 +917,8 @@ impl Parser {
             | Family::Json(_)
             | Family::Haproxy
             | Family::ProxyManager
-            | Family::Custom(_) => false,
+            | Family::Custom(_)
+            | Family::Line(_) => false,
             Family::W3c(state) => state.writes_plus_for_space(),
             Family::IisEvent(_) => true,
             Family::Aws(log) => log.writes_plus_for_space(),
@@ -773,7 +936,38 @@ impl Parser {
             Family::ProxyManager => proxy_manager::time_of(line, self.zone),
             Family::Custom(format) => format.time_of(line, self.zone),
             Family::IisEvent(reader) => reader.clone().time_of(line, self.zone),
+            Family::Line(format) => time_of_line(*format, line, self.zone),
         }
+    }
+}
+
+/// Parses a line of an application server's or proxy's own format.
+/// A `#` line is a comment, as in the NCSA family (fail2ban's test logs
+/// hold them); none of these formats starts a line with one.
+fn parse_line(format: Format, line: &[u8], zone: Tz) -> Result<Record<'_>, Unparsed> {
+    if line.starts_with(b"#") {
+        return Err(Unparsed::Comment);
+    }
+    match format {
+        Format::Atlassian => atlassian::parse(line, zone),
+        Format::Bitbucket => bitbucket::parse(line, zone),
+        Format::Uwsgi => uwsgi::parse(line, zone),
+        Format::Squid => squid::parse(line),
+        Format::Zoraxy => zoraxy::parse(line, zone),
+        Format::Openstack => openstack::parse(line, zone),
+        _ => ssl_request::parse(line, zone),
+    }
+}
+
+/// The time of a line of such a format that did not parse.
+fn time_of_line(format: Format, line: &[u8], zone: Tz) -> Option<Timestamp> {
+    match format {
+        Format::Atlassian | Format::SslRequest => clf::salvage_time(line, zone),
+        Format::Bitbucket => bitbucket::time_of(line, zone),
+        Format::Uwsgi => uwsgi::time_of(line, zone),
+        Format::Squid => squid::time_of(line),
+        Format::Zoraxy => zoraxy::time_of(line, zone),
+        _ => openstack::time_of(line, zone),
     }
 }
 
@@ -944,6 +1138,17 @@ fn detect_layer(sample: &[u8], whole: bool, zone: Tz, wrappers: bool) -> Detecti
     if let Some(events) = detect_majority(sample, whole, iis_event::kind_of_line) {
         return events;
     }
+    // `#` lines are left out here, as the NCSA family's count does:
+    // fail2ban's test logs interleave their expectations as comments.
+    let uncommented = sample_lines(sample, whole)
+        .filter(|l| !l.trim_ascii().is_empty() && !l.starts_with(b"#"))
+        .collect();
+    if let Some(server) = majority(uncommented, kind_of_server_line) {
+        return server;
+    }
+    if let Some(openstack) = openstack::detect(sample_lines(sample, whole)) {
+        return openstack;
+    }
     let lines: Vec<&[u8]> = sample_lines(sample, whole)
         .filter(|l| !l.trim_ascii().is_empty())
         .collect();
@@ -1071,6 +1276,15 @@ fn detect_majority(
     let lines: Vec<&[u8]> = sample_lines(sample, whole)
         .filter(|l| !l.trim_ascii().is_empty())
         .collect();
+    majority(lines, kind_of)
+}
+
+/// The format most of `lines` have, by `kind_of`, when at least half have
+/// one. Ties go to the format found first.
+fn majority(
+    lines: Vec<&[u8]>,
+    kind_of: fn(&[u8]) -> Option<(Format, &'static str)>,
+) -> Option<Detection> {
     let mut counts: Vec<(Format, &'static str, usize)> = Vec::new();
     for kind in lines.iter().filter_map(|l| kind_of(l)) {
         match counts.iter_mut().find(|(f, _, _)| *f == kind.0) {
@@ -1085,6 +1299,18 @@ fn detect_majority(
         reason: format!("{n} of {} sample lines {how}", lines.len()),
         wrapper: None,
     })
+}
+
+/// How a sample line shows it was written by an application server or
+/// proxy with a format of its own (Atlassian, Bitbucket, uWSGI, Squid,
+/// Zoraxy, mod_ssl's `ssl_request_log`).
+fn kind_of_server_line(line: &[u8]) -> Option<(Format, &'static str)> {
+    atlassian::kind_of_line(line)
+        .or_else(|| bitbucket::kind_of_line(line))
+        .or_else(|| uwsgi::kind_of_line(line))
+        .or_else(|| squid::kind_of_line(line))
+        .or_else(|| zoraxy::kind_of_line(line))
+        .or_else(|| ssl_request::kind_of_line(line))
 }
 
 /// W3C lines without any `#Fields:` before them, when at least half of the
@@ -1162,11 +1388,15 @@ fn detect_ncsa(sample: &[u8], whole: bool, zone: Tz) -> Detection {
     let mut tried = 0;
     let mut counts = [0usize; 4];
     let mut first_failure = None;
+    let mut locale = None;
     for line in sample_lines(sample, whole) {
         match parser.parse(line) {
             Err(Unparsed::Blank | Unparsed::Comment) => continue,
             Err(reason) => first_failure = first_failure.or(Some(reason)),
             Ok(record) => {
+                if record.flags.contains(RecordFlags::LOCALISED_MONTH) {
+                    locale = locale.or_else(|| locale_months::locale_of(line));
+                }
                 let format = match record.shape {
                     _ if record.vhost.is_some() => Format::VhostCombined,
                     Shape::Common => Format::Common,
@@ -1201,8 +1431,11 @@ fn detect_ncsa(sample: &[u8], whole: bool, zone: Tz) -> Detection {
     Detection {
         format: Some(Format::NCSA[best]),
         reason: format!(
-            "{parsed} of {tried} sample lines parse ({})",
-            mix.join(", ")
+            "{parsed} of {tried} sample lines parse ({}){}",
+            mix.join(", "),
+            locale.map_or(String::new(), |locale| format!(
+                "; month names in {locale}, as a Java server in that locale writes them"
+            ))
         ),
         wrapper: None,
     }

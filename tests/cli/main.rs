@@ -2,6 +2,7 @@
 //! compare whole outputs with golden files (`LOGWITNESS_BLESS=1` rewrites
 //! them, so changes are reviewed as diffs).
 
+mod appservers;
 mod aws;
 mod corpus;
 mod custom;
