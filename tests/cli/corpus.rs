@@ -5,7 +5,11 @@
 //! expression that knows nothing of the parser. Every W3C/IIS and
 //! CloudFront file, every AWS load balancer and S3 file and every JSON
 //! lines file is checked against figures counted with awk or jq (see
-//! `W3C_FILES`, `AWS_FILES`, `JSON_FILES`).
+//! `W3C_FILES`, `AWS_FILES`, `JSON_FILES`). Every file SOURCES.md lists is
+//! detected as the format its statement names
+//! (`every_listed_file_is_detected_as_its_stated_format`); the other
+//! formats' files are counted in their own modules (appservers, wrapped,
+//! proxy_manager).
 //!
 //! `LOGWITNESS_CORPUS` names the corpus folder; unset, these tests are
 //! skipped with a note; set to a missing folder, they fail.
@@ -43,7 +47,7 @@ const OWN_FORMAT_FILES: &[&str] =
 /// Apache/nginx-family file listed there.
 fn family_files(corpus: &Path) -> Vec<(String, String)> {
     let sources = std::fs::read_to_string(corpus.join("SOURCES.md")).unwrap();
-    let family = regex::Regex::new(r"(?i)apache|nginx|ncsa|clf|vhost").unwrap();
+    let family = regex::Regex::new(r"(?i)apache|nginx|ncsa|clf|vhost|litespeed").unwrap();
     sources
         .lines()
         .filter(|l| l.starts_with("| `"))
@@ -98,6 +102,12 @@ fn expected_format(file: &str) -> Option<&'static str> {
         ("fail2ban/nginx-botsearch", "combined_extra"),
         ("fail2ban/nginx-bad-request", "combined_extra"),
         // A French-locale Jetty log: month names in French.
+        // Its nine lines are all LiteSpeed error-log lines ("Failed Login
+        // Attempt"): no access record.
+        (
+            "crowdsec-hub/litespeed-admin-bf/litespeed-admin-bf.log",
+            "unknown",
+        ),
         ("fail2ban/openhab", "common"),
         // mod_ssl's ssl_request_log, a format of its own (counted in
         // appservers.rs).
@@ -1138,4 +1148,109 @@ fn headerless_iis_logs_are_read_with_the_fields_given() {
             );
         }
     }
+}
+
+/// The formats a file may be detected as, from its format as SOURCES.md
+/// states it: the first rule whose words the statement holds decides.
+fn formats_stated(stated: &str) -> &'static [&'static str] {
+    const NCSA: &[&str] = &["common", "combined", "vhost_combined", "combined_extra"];
+    let rules: &[(&str, &[&str])] = &[
+        ("ERROR log", &["unknown"]),
+        ("syslog wrapping", &["unknown"]),
+        ("Proxy Manager", &["nginx_proxy_manager"]),
+        ("HAProxy", &["haproxy"]),
+        ("CloudFront", &["cloudfront"]),
+        ("Classic ELB (", &["elb"]),
+        ("ALB", &["alb"]),
+        ("S3 server access", &["s3"]),
+        ("Windows Event XML", &["iis_event"]),
+        ("W3C", &["w3c"]),
+        ("IIS", &["w3c"]),
+        // Upsun's envelope carries nginx combined lines.
+        ("Upsun", &["combined"]),
+        ("JSON", &["json"]),
+        ("Atlassian Jira", &["atlassian"]),
+        ("Atlassian Confluence", &["atlassian"]),
+        ("Bitbucket", &["bitbucket"]),
+        ("uWSGI", &["uwsgi"]),
+        ("Squid", &["squid"]),
+        ("Zoraxy", &["zoraxy"]),
+        ("OpenStack", &["openstack"]),
+        ("ssl_request_log", &["ssl_request"]),
+        ("openHAB", &["common"]),
+        // A LogFormat of its own: read with --log-format only.
+        ("ISO-like timestamp", &["unknown"]),
+        ("%{GEOIP_COUNTRY_CODE}e", &["unknown"]),
+    ];
+    rules
+        .iter()
+        .find(|(words, _)| stated.contains(words))
+        .map_or(NCSA, |(_, formats)| formats)
+}
+
+// Issue #7: every file SOURCES.md lists is detected as the format it says.
+#[test]
+fn every_listed_file_is_detected_as_its_stated_format() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    let sources = std::fs::read_to_string(corpus.join("SOURCES.md")).unwrap();
+    let listed: Vec<(String, String)> = sources
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let file = cells.get(1)?.trim_matches('`').to_string();
+            corpus
+                .join(&file)
+                .is_file()
+                .then(|| (file, cells[2].to_string()))
+        })
+        .collect();
+    assert!(listed.len() >= 180, "{} files listed", listed.len());
+    let output = logwitness()
+        .arg("detect")
+        .args(listed.iter().map(|(f, _)| corpus.join(f)))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let detected: BTreeMap<&str, &str> = stdout
+        .lines()
+        .filter_map(|l| {
+            let mut cells = l.split('\t');
+            Some((cells.next()?, cells.next()?))
+        })
+        .collect();
+    // Files whose statement names one format but that hold another: all
+    // nine lines of the first are LiteSpeed error-log lines; the second is
+    // a custom nginx format (`[time] host client request-time "request"
+    // status ...`) that only --log-format reads; the third is combined
+    // lines only.
+    let pinned = [
+        (
+            "crowdsec-hub/litespeed-admin-bf/litespeed-admin-bf.log",
+            "unknown",
+        ),
+        (
+            "crowdsec-hub/nginx_http-catch-npm/nginx_http-catch-npm.log",
+            "unknown",
+        ),
+        (
+            "crowdsec-hub/nginx-proxy-manager-malformed/nginx_http-logs.log",
+            "combined",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (file, stated) in &listed {
+        let path = corpus.join(file).display().to_string();
+        let got = detected.get(path.as_str()).copied().unwrap_or("missing");
+        let want = match pinned.iter().find(|(f, _)| f == file) {
+            Some((_, format)) => vec![*format],
+            None => formats_stated(stated).to_vec(),
+        };
+        if !want.contains(&got) {
+            wrong.push(format!("{file}: stated {stated:?}, detected {got}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
