@@ -240,10 +240,7 @@ fn span_end(whole: &[u8], part: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn text(field: Option<&[u8]>) -> Option<String> {
-        field.map(|f| String::from_utf8_lossy(f).into_owned())
-    }
+    use crate::formats::testing::text;
 
     // (line, time, client, forwarded, user, method, target, status, bytes,
     // referer, agent, raw_space)

@@ -242,10 +242,7 @@ impl<'a> Iterator for Fields<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn text(field: Option<&[u8]>) -> Option<String> {
-        field.map(|f| String::from_utf8_lossy(f).into_owned())
-    }
+    use crate::formats::testing::text;
 
     #[test]
     fn reads_http_ssh_and_grpc_lines() {

@@ -557,13 +557,10 @@ pub(super) fn split_request(request: &[u8]) -> (&[u8], Option<&[u8]>, &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::testing::text;
 
     fn utc() -> Tz {
         chrono_tz::UTC
-    }
-
-    fn text(field: Option<&[u8]>) -> Option<String> {
-        field.map(|f| String::from_utf8_lossy(f).into_owned())
     }
 
     #[test]

@@ -204,12 +204,9 @@ fn quoted_request(after: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::testing::text;
 
     const HTTP: &str = r#"Jul 30 09:03:52 localhost haproxy[32450]: 1.2.3.4:38862 [30/Jul/2018:09:03:52.726] incoming~ docs/docs 0/0/1/0/2 304 168 - - ---- 6/6/0/0/0 0/0 {docs.example.internal||} {|||} "GET /docs/a.js?x=1 HTTP/1.1""#;
-
-    fn text(field: Option<&[u8]>) -> Option<String> {
-        field.map(|f| String::from_utf8_lossy(f).into_owned())
-    }
 
     #[test]
     fn reads_http_lines_from_their_anchors() {

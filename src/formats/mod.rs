@@ -1461,6 +1461,11 @@ fn sample_lines(sample: &[u8], whole: bool) -> impl Iterator<Item = &[u8]> {
 pub(crate) mod testing {
     use super::Record;
 
+    /// A borrowed field as text, for comparing with a table's row.
+    pub(crate) fn text(field: Option<&[u8]>) -> Option<String> {
+        field.map(|f| String::from_utf8_lossy(f).into_owned())
+    }
+
     /// The W3C tests' summary of a record, and its response size.
     pub(crate) fn summary(r: &Record<'_>) -> String {
         let bytes = r.bytes.map_or("-".to_string(), |b| b.to_string());

@@ -231,12 +231,9 @@ fn read_time(time: &[u8], zone: Tz, flags: &mut RecordFlags) -> Result<Timestamp
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::testing::text;
 
     const API: &str = r#"nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server [req-38101a0b-2096-447d-96ea-a692162415ae 113d3a99c3da401fbd62cc2caa5b96d2 54fadb412c4e40cdbaed9335e4c35a9e - - -] 10.11.10.1 "GET /v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail HTTP/1.1" status: 200 len: 1893 time: 0.2477829"#;
-
-    fn text(field: Option<&[u8]>) -> Option<String> {
-        field.map(|f| String::from_utf8_lossy(f).into_owned())
-    }
 
     #[test]
     fn reads_wsgi_request_lines() {

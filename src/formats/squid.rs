@@ -147,10 +147,7 @@ fn span_start(whole: &[u8], part: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn text(field: Option<&[u8]>) -> Option<String> {
-        field.map(|f| String::from_utf8_lossy(f).into_owned())
-    }
+    use crate::formats::testing::text;
 
     #[test]
     fn reads_access_lines() {

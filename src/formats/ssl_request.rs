@@ -87,10 +87,7 @@ pub fn kind_of_line(line: &[u8]) -> Option<(Format, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn text(field: Option<&[u8]>) -> Option<String> {
-        field.map(|f| String::from_utf8_lossy(f).into_owned())
-    }
+    use crate::formats::testing::text;
 
     #[test]
     fn reads_request_lines_without_a_status() {

@@ -131,12 +131,9 @@ fn read_ctime(ctime: &[u8], zone: Tz, flags: &mut RecordFlags) -> Result<Timesta
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::testing::text;
 
     const LINE: &str = "[pid: 88185|app: 0|req: 1/1] 127.0.0.1 () {38 vars in 696 bytes} [Sun Mar 13 22:49:12 2016] POST /update_metrics => generated 47 bytes in 129 msecs (HTTP/1.1 200) 9 headers in 378 bytes (1 switches on core 3)";
-
-    fn text(field: Option<&[u8]>) -> Option<String> {
-        field.map(|f| String::from_utf8_lossy(f).into_owned())
-    }
 
     #[test]
     fn reads_request_lines() {

@@ -113,10 +113,7 @@ fn read_time(line: &[u8], zone: Tz, flags: &mut RecordFlags) -> Result<Timestamp
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn text(field: Option<&[u8]>) -> Option<String> {
-        field.map(|f| String::from_utf8_lossy(f).into_owned())
-    }
+    use crate::formats::testing::text;
 
     #[test]
     fn reads_request_lines() {

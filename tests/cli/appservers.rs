@@ -7,7 +7,7 @@
 //! its lines accounted for against an independent count.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use regex::Regex;
 
@@ -519,22 +519,6 @@ fn appserver_logs_read_the_same_whatever_the_chunking() {
     assert_eq!(one.records("files.csv").len(), 8);
 }
 
-/// The corpus folder; `None` (with a note) when the tests are to be
-/// skipped; set to a missing folder, they fail.
-fn corpus() -> Option<PathBuf> {
-    let Some(dir) = std::env::var_os("LOGWITNESS_CORPUS") else {
-        eprintln!("note: LOGWITNESS_CORPUS is not set; corpus tests skipped");
-        return None;
-    };
-    let dir = PathBuf::from(dir);
-    assert!(
-        dir.is_dir(),
-        "LOGWITNESS_CORPUS={} is not a folder",
-        dir.display()
-    );
-    Some(dir)
-}
-
 /// How a record line is recognised, independently of the parsers.
 enum Count {
     /// A line matching this regular expression is a record.
@@ -660,7 +644,7 @@ fn is_record(count: &Count, line: &str) -> bool {
 
 #[test]
 fn corpus_files_are_detected_and_every_line_accounted_for() {
-    let Some(corpus) = corpus() else {
+    let Some(corpus) = crate::corpus::corpus() else {
         return;
     };
     let sources = std::fs::read_to_string(corpus.join("SOURCES.md")).unwrap();
