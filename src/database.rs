@@ -145,8 +145,8 @@ pub fn write(report: &Report<'_>, started_at: Timestamp, dir: &Path) -> Result<(
     // No journal and no syncs while writing: the file is new, and only a
     // complete one is renamed into place; a crash leaves just the partial.
     // Large pages: the packed copies are tens of megabytes, and SQLite
-    // reads a large value page by page (measured: 64 KiB pages read the
-    // copies of a 100,000-request case several times faster than 4 KiB).
+    // keeps a large value as a chain of pages, read one by one; 64 KiB
+    // pages make the chain sixteen times shorter than the default's.
     db.execute_batch(
         "PRAGMA page_size = 65536; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;",
     )

@@ -31,6 +31,14 @@ use crate::window::Window;
 /// How many requests of one accessor are listed; the rest are counted.
 const REQUESTS_LISTED: usize = 20;
 
+/// How many accessors of one kind (served, attempts, authorised) a
+/// window's findings list, in accessors.csv's order; the rest are counted,
+/// and every one is in accessors.csv with its requests in requests.csv.
+/// The findings are read by people: thousands of scanner addresses would
+/// bury the first ones (and made findings.html of a 100,000-request case
+/// 14 MB, too large for a browser to open comfortably).
+pub const ACCESSORS_LISTED: usize = 250;
+
 /// Everything findings.json holds. Per-request text is borrowed from the
 /// report: a window can list tens of thousands of requests.
 #[derive(Debug, Serialize)]
@@ -197,11 +205,28 @@ pub struct WindowReport<'a> {
     /// What the logs cannot show.
     pub caveats: Vec<CaveatReport>,
     /// External accessors with at least one served request.
-    pub external_served: Vec<AccessorReport<'a>>,
+    pub external_served: AccessorList<'a>,
     /// External accessors never served (attempts).
-    pub attempts: Vec<AccessorReport<'a>>,
+    pub attempts: AccessorList<'a>,
     /// Authorised accessors.
-    pub authorised: Vec<AccessorReport<'a>>,
+    pub authorised: AccessorList<'a>,
+}
+
+/// Accessors of one kind in a window: how many there are, and the first
+/// `ACCESSORS_LISTED` with their evidence.
+#[derive(Debug, Serialize)]
+pub struct AccessorList<'a> {
+    /// How many accessors of this kind the window has.
+    pub count: usize,
+    /// The first of them, in accessors.csv's order.
+    pub listed: Vec<AccessorReport<'a>>,
+}
+
+impl AccessorList<'_> {
+    /// How many are counted but not listed.
+    pub fn not_listed(&self) -> usize {
+        self.count - self.listed.len()
+    }
 }
 
 /// A caveat.
@@ -461,15 +486,21 @@ fn window_reports<'a>(report: &'a Report<'_>) -> Vec<WindowReport<'a>> {
     windows
         .map(|((window, rows), finding)| {
             let by_accessor = requests_by_accessor(report, window);
-            let accessors = |keep: &dyn Fn(&AccessorRow) -> bool| -> Vec<AccessorReport<'a>> {
-                rows.iter()
+            let accessors = |keep: &dyn Fn(&AccessorRow) -> bool| -> AccessorList<'a> {
+                let listed = rows
+                    .iter()
                     .filter(|r| keep(r))
+                    .take(ACCESSORS_LISTED)
                     .map(|r| {
                         let key = (&*r.client, r.user.as_deref());
                         let requests = by_accessor.get(&key).map_or(&[][..], Vec::as_slice);
                         accessor_report(report, r, requests)
                     })
-                    .collect()
+                    .collect();
+                AccessorList {
+                    count: rows.iter().filter(|r| keep(r)).count(),
+                    listed,
+                }
             };
             WindowReport {
                 name: window.name.clone(),
@@ -864,9 +895,9 @@ fn write_window(md: &mut String, w: &WindowReport<'_>) {
     }
 }
 
-fn write_accessors(md: &mut String, heading: &str, accessors: &[AccessorReport<'_>]) {
-    let _ = writeln!(md, "### {heading}: {}\n", accessors.len());
-    for a in accessors {
+fn write_accessors(md: &mut String, heading: &str, accessors: &AccessorList<'_>) {
+    let _ = writeln!(md, "### {heading}: {}\n", accessors.count);
+    for a in &accessors.listed {
         let user = a.user.map(|u| format!(" (user {})", Code(u)));
         let who = format_args!("{}{}", Code(a.client), user.as_deref().unwrap_or(""));
         let requests = if a.requests == 1 {
@@ -907,7 +938,14 @@ fn write_accessors(md: &mut String, heading: &str, accessors: &[AccessorReport<'
             let _ = writeln!(md, "  - and {} more in requests.csv", a.more_requests);
         }
     }
-    if !accessors.is_empty() {
+    if accessors.not_listed() > 0 {
+        let _ = writeln!(
+            md,
+            "- and {} more, not listed here: every accessor is in accessors.csv",
+            accessors.not_listed()
+        );
+    }
+    if accessors.count > 0 {
         md.push('\n');
     }
 }

@@ -17,7 +17,7 @@ use std::path::Path;
 
 use crate::report::chart::{self, Histogram, Series};
 use crate::report::findings::{
-    AccessorReport, ComparisonRow, Findings, NearbyRequest, WindowReport,
+    AccessorList, AccessorReport, ComparisonRow, Findings, NearbyRequest, WindowReport,
 };
 use crate::report::{Report, count};
 use crate::sanitise::escape_html;
@@ -200,19 +200,27 @@ fn write_window(out: &mut String, w: &WindowReport) -> fmt::Result {
     writeln!(out, "</section>")
 }
 
-fn write_accessors(out: &mut String, heading: &str, accessors: &[AccessorReport]) -> fmt::Result {
-    writeln!(out, "<h3>{heading}: {}</h3>", accessors.len())?;
-    if accessors.is_empty() {
+fn write_accessors(out: &mut String, heading: &str, accessors: &AccessorList) -> fmt::Result {
+    writeln!(out, "<h3>{heading}: {}</h3>", accessors.count)?;
+    if accessors.count == 0 {
         return Ok(());
     }
     writeln!(
         out,
         "<div class=\"accessors\">\n<div class=\"row head\"><span>client</span><span>user</span><span>requests</span><span>served</span><span>denied</span><span>bytes served</span><span>first seen</span><span>last seen</span></div>"
     )?;
-    for a in accessors {
+    for a in &accessors.listed {
         write_accessor(out, a)?;
     }
-    writeln!(out, "</div>")
+    writeln!(out, "</div>")?;
+    if accessors.not_listed() > 0 {
+        writeln!(
+            out,
+            "<p class=\"note\">And {} more, not listed here: every accessor is in accessors.csv.</p>",
+            accessors.not_listed()
+        )?;
+    }
+    Ok(())
 }
 
 fn write_accessor(out: &mut String, a: &AccessorReport) -> fmt::Result {

@@ -89,10 +89,55 @@ fn an_external_served_request_is_evidence() {
             "1 external request was denied; attempts are not access."
         ])
     );
-    assert_eq!(w["external_served"][0]["evidence"][0]["line"], 71);
-    assert_eq!(w["attempts"][0]["client"], "198.51.100.10");
-    assert_eq!(w["authorised"][0]["client"], "10.1.1.1");
+    assert_eq!(w["external_served"]["count"], 1);
+    assert_eq!(w["external_served"]["listed"][0]["evidence"][0]["line"], 71);
+    assert_eq!(w["attempts"]["listed"][0]["client"], "198.51.100.10");
+    assert_eq!(w["authorised"]["listed"][0]["client"], "10.1.1.1");
     assert!(w["caveats"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn findings_list_the_first_accessors_and_count_every_one() {
+    // 260 external clients served, 10 more than the findings list.
+    let clients: Vec<String> = (0..260)
+        .map(|i| {
+            line(
+                700 + i / 60,
+                &format!("198.51.{}.{}", i / 200, i % 200 + 1),
+                "/case/a.pdf",
+                200,
+            )
+        })
+        .collect();
+    let mut parts = vec![traffic(0, 1440, None)];
+    parts.extend(clients);
+    let run = run_case(&[("access.log", ordered(&parts))]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "evidence_of_access");
+    assert_eq!(w["external_served"]["count"], 260);
+    assert_eq!(
+        w["external_served"]["listed"].as_array().unwrap().len(),
+        250
+    );
+    assert!(
+        w["reasons"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("260 external accessors were served")
+    );
+    // Every accessor is still in accessors.csv.
+    let served = run
+        .records("accessors.csv")
+        .iter()
+        .filter(|r| r["class"] == "external" && r["served"] != "0")
+        .count();
+    assert_eq!(served, 260);
+    let md = run.output("findings.md");
+    assert!(md.contains("### External accessors served: 260\n"), "{md}");
+    assert!(md.contains("- and 10 more, not listed here: every accessor is in accessors.csv\n"));
+    let html = run.output("findings.html");
+    assert!(html.contains("<h3>External accessors served: 260</h3>"));
+    assert!(html.contains("And 10 more, not listed here: every accessor is in accessors.csv."));
 }
 
 #[test]
