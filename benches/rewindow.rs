@@ -61,9 +61,7 @@ fn rewindow(c: &mut Criterion) {
     // Where the time goes, once, before criterion measures the whole.
     let loaded =
         time("load", || database::load(&scan_out, request.clone())).expect("the database loads");
-    let report = time("judge", || {
-        Report::new(&loaded.config, &loaded.summary).with_row_parts(&loaded.row_parts)
-    });
+    let report = time("judge", || Report::new(&loaded.config, &loaded.summary));
     time("write", || report::write_files(&report, Timestamp(0))).expect("the outputs");
     let mut group = c.benchmark_group("rewindow");
     group.sample_size(10);
@@ -77,8 +75,7 @@ fn rewindow(c: &mut Criterion) {
                 let started = std::time::Instant::now();
                 let loaded =
                     database::load(&scan_out, request.clone()).expect("the database loads");
-                let report =
-                    Report::new(&loaded.config, &loaded.summary).with_row_parts(&loaded.row_parts);
+                let report = Report::new(&loaded.config, &loaded.summary);
                 report::write_files(&report, Timestamp(0)).expect("the outputs are written");
                 timed += started.elapsed();
                 drop(report);

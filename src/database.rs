@@ -144,13 +144,8 @@ pub fn write(report: &Report<'_>, started_at: Timestamp, dir: &Path) -> Result<(
     let mut db = Connection::open(&fresh).map_err(sqlite)?;
     // No journal and no syncs while writing: the file is new, and only a
     // complete one is renamed into place; a crash leaves just the partial.
-    // Large pages: the packed copies are tens of megabytes, and SQLite
-    // keeps a large value as a chain of pages, read one by one; 64 KiB
-    // pages make the chain sixteen times shorter than the default's.
-    db.execute_batch(
-        "PRAGMA page_size = 65536; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;",
-    )
-    .map_err(sqlite)?;
+    db.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+        .map_err(sqlite)?;
     db.execute_batch(SCHEMA).map_err(sqlite)?;
     let tx = db.transaction().map_err(sqlite)?;
     write_case(&tx, report, started_at).map_err(sqlite)?;
@@ -169,12 +164,6 @@ pub fn write(report: &Report<'_>, started_at: Timestamp, dir: &Path) -> Result<(
         &packed::pack_requests(&report.summary.requests),
     )
     .map_err(sqlite)?;
-    let row_parts =
-        crate::report::csv::request_row_parts(report).map_err(|e| DatabaseError::Invalid {
-            path: path.clone(),
-            message: format!("rendering the requests' rows: {e}"),
-        })?;
-    write_packed(&tx, "request_rows", &packed::pack_row_parts(&row_parts)).map_err(sqlite)?;
     tx.execute_batch(INDEXES).map_err(sqlite)?;
     tx.commit().map_err(sqlite)?;
     drop(db);
@@ -437,9 +426,6 @@ pub struct Loaded {
     pub summary: Summary,
     /// Each file's real path when the scan ran (for `--verify`).
     pub real_paths: Vec<Option<PathBuf>>,
-    /// The scan's requests.csv row parts that a re-run copies (see
-    /// `Report::with_row_parts`).
-    pub row_parts: packed::RowParts,
 }
 
 /// Reads `dir/evidence.sqlite`.
@@ -487,26 +473,12 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
     };
     let requests = load_packed(&db, "requests").map_err(sqlite)?;
     let timeline = load_packed(&db, "timeline").map_err(sqlite)?;
-    let row_parts = load_packed(&db, "request_rows").map_err(sqlite)?;
-    let ((requests, timeline), row_parts) = rayon::join(
-        || {
-            rayon::join(
-                || packed::unpack_requests(&requests),
-                || packed::unpack_timeline(&timeline),
-            )
-        },
-        || packed::unpack_row_parts(row_parts),
+    let (requests, timeline) = rayon::join(
+        || packed::unpack_requests(&requests),
+        || packed::unpack_timeline(&timeline),
     );
-    let requests = requests.map_err(damaged)?;
-    let row_parts = row_parts.map_err(damaged)?;
-    if row_parts.len() != requests.len() {
-        return Err(damaged(Damaged {
-            what: "request rows",
-            at: 0,
-        }));
-    }
     let summary = Summary {
-        requests,
+        requests: requests.map_err(damaged)?,
         unparsed: load_unparsed(&db).map_err(sqlite)?,
         problems: load_problems(&db).map_err(sqlite)?,
         timeline: timeline.map_err(damaged)?,
@@ -523,7 +495,6 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
         config,
         summary,
         real_paths,
-        row_parts,
     })
 }
 
