@@ -795,14 +795,21 @@ impl<'c> LineScanner<'c> {
         let found = split
             .as_ref()
             .and_then(|split| self.find_rule(&record, split));
-        if found.is_none() && self.is_ambiguous_mention(&record, line) {
+        // A line read one way of several is kept as unparsed when it
+        // mentions an exposed resource: the reading taken may have missed
+        // it (no rule matched), or may name the wrong client or status
+        // (`several_readings`), so its window cannot rest on it.
+        let several = record.flags.contains(RecordFlags::SEVERAL_READINGS);
+        if (found.is_none() || several) && is_read_one_way_of_several(&record) {
             let reason = if record.flags.contains(RecordFlags::RAW_QUOTE) {
                 Unparsed::AmbiguousSplit
             } else {
                 Unparsed::AmbiguousSpaces
             };
-            self.keep_unparsed(location, line, &[], reason, unterminated);
-            return;
+            if self.mentions_exposed(line) {
+                self.keep_unparsed(location, line, &[], reason, unterminated);
+                return;
+            }
         }
         self.count_minute(record.time);
         let heads = self.heads;
@@ -862,18 +869,6 @@ impl LineScanner<'_> {
             damaged: is_damaged(line, reason, cut),
             time: self.parser.time_of_read(line),
         });
-    }
-
-    /// Whether a record read from a line that could be split in more than
-    /// one way (raw quotes inside quoted fields, raw spaces inside an
-    /// unquoted request line), and that matched no rule, comes from a line
-    /// that mentions an exposed resource: another reading of it could be a
-    /// request for it. Such a line is kept as unparsed, so that it makes its
-    /// window inconclusive rather than being read the one way.
-    fn is_ambiguous_mention(&mut self, record: &Record<'_>, line: &[u8]) -> bool {
-        (record.flags.contains(RecordFlags::RAW_QUOTE)
-            || record.flags.contains(RecordFlags::RAW_SPACE))
-            && self.mentions_exposed(line)
     }
 
     /// The first rule a record's target matches, by every reading of it.
@@ -955,9 +950,18 @@ impl LineScanner<'_> {
     }
 }
 
+/// Whether a record is one reading of a line that could be read another
+/// way: raw quotes or spaces in a field, or several places its fields
+/// could start.
+fn is_read_one_way_of_several(record: &Record<'_>) -> bool {
+    record.flags.contains(RecordFlags::RAW_QUOTE)
+        || record.flags.contains(RecordFlags::RAW_SPACE)
+        || record.flags.contains(RecordFlags::SEVERAL_READINGS)
+}
+
 /// Whether an unparsed line is damaged: a last line without line end (the
-/// content was cut short, perhaps inside the request), or one holding NUL
-/// bytes. A blank line is never damaged: nothing of a request is in it; nor
+/// content was cut short, perhaps inside the request), one holding NUL
+/// bytes, or a part of a line a container runtime split. A blank line is never damaged: nothing of a request is in it; nor
 /// is a W3C directive cut short (no request was in it), unless NUL bytes
 /// may have swallowed the lines after it.
 fn is_damaged(line: &[u8], reason: Unparsed, unterminated: bool) -> bool {
@@ -965,6 +969,9 @@ fn is_damaged(line: &[u8], reason: Unparsed, unterminated: bool) -> bool {
     match reason {
         Unparsed::Blank => false,
         Unparsed::Directive => nul,
+        // A part of a line a container runtime or docker split: the request
+        // it belongs to is cut, and a rule's text may be cut across parts.
+        Unparsed::PartialLine => true,
         _ => unterminated || nul,
     }
 }

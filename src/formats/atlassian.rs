@@ -18,9 +18,11 @@
 //! the X-Forwarded-For value, only recorded (flag `forwarded_header`).
 //! The protocol is the first `HTTP/x` word followed by a status, a
 //! `Nms` duration and a size; the target is everything between the method
-//! and it. A target holding a space, or a line where that anchor could
-//! be found in more than one place, is flagged `raw_space`. The time has
-//! its offset (`%t`), so it is exact.
+//! and it. A target holding a space is flagged `raw_space`; a line where
+//! the method or that anchor could be found in more than one place is
+//! flagged `several_readings` (the X-Forwarded-For value and the target
+//! are the client's text, and could make another user or client look like
+//! the requester). The time has its offset (`%t`), so it is exact.
 
 use std::borrow::Cow;
 
@@ -39,8 +41,8 @@ pub fn parse(line: &[u8], zone: Tz) -> Result<Record<'_>, Unparsed> {
     let head = Head::find(rest).ok_or(Unparsed::AtlassianNoRequest)?;
     let after_method = &rest[span_end(rest, head.method)..];
     let anchor = Anchor::find(after_method).ok_or(Unparsed::AtlassianNoRequest)?;
-    if anchor.candidates > 1 {
-        flags.insert(RecordFlags::RAW_SPACE);
+    if head.readings > 1 || anchor.candidates > 1 {
+        flags.insert(RecordFlags::SEVERAL_READINGS);
     }
     let target = after_method[..span_start(after_method, anchor.protocol)].trim_ascii();
     if target.contains(&b' ') {
@@ -95,6 +97,10 @@ struct Head<'a> {
     user: &'a [u8],
     client: &'a [u8],
     method: &'a [u8],
+    /// In how many places a method (after user, thread and client, and
+    /// before a target) was found: more than one is more than one reading
+    /// of who made the request.
+    readings: usize,
 }
 
 impl<'a> Head<'a> {
@@ -106,6 +112,7 @@ impl<'a> Head<'a> {
         let mut first: Option<&[u8]> = None;
         let mut count = 0usize;
         let mut open_group: Option<&[u8]> = None;
+        let mut found: Option<Head<'a>> = None;
         let mut words = words(rest).peekable();
         while let Some(word) = words.next() {
             if let Some(start) = open_group {
@@ -118,16 +125,24 @@ impl<'a> Head<'a> {
             }
             if count >= 3 && is_method(word) && words.peek().is_some_and(|next| starts_target(next))
             {
-                let forwarded = (count > 3).then(|| {
-                    let start = span_start(rest, first.unwrap_or(groups[0]));
-                    rest[start..span_start(rest, groups[0])].trim_ascii()
-                });
-                return Some(Head {
-                    forwarded,
-                    user: groups[0],
-                    client: groups[2],
-                    method: word,
-                });
+                if let Some(head) = &mut found {
+                    // Another place the method could be: the X-Forwarded-For
+                    // value (attacker text, spaces kept) or the target holds
+                    // what looks like user, thread, client and method.
+                    head.readings += 1;
+                } else {
+                    let forwarded = (count > 3).then(|| {
+                        let start = span_start(rest, first.unwrap_or(groups[0]));
+                        rest[start..span_start(rest, groups[0])].trim_ascii()
+                    });
+                    found = Some(Head {
+                        forwarded,
+                        user: groups[0],
+                        client: groups[2],
+                        method: word,
+                        readings: 1,
+                    });
+                }
             }
             if word.ends_with(b",") {
                 open_group = Some(word);
@@ -135,7 +150,7 @@ impl<'a> Head<'a> {
                 push(&mut groups, &mut first, &mut count, word);
             }
         }
-        None
+        found
     }
 }
 
@@ -399,11 +414,11 @@ mod tests {
             assert_eq!((r.status, r.bytes), (*status, *bytes), "{line}");
             assert_eq!(text(r.referer).as_deref(), *referer, "{line}");
             assert_eq!(text(r.user_agent).as_deref(), *agent, "{line}");
-            assert_eq!(
-                r.flags.contains(RecordFlags::RAW_SPACE),
-                *raw_space,
-                "{line}"
-            );
+            // A raw space in the target, or the anchor in more than one
+            // place (several readings).
+            let spaced = r.flags.contains(RecordFlags::RAW_SPACE)
+                || r.flags.contains(RecordFlags::SEVERAL_READINGS);
+            assert_eq!(spaced, *raw_space, "{line}");
             assert_eq!(r.protocol, b"HTTP/1.1");
         }
     }
@@ -416,6 +431,20 @@ mod tests {
             (r.client, r.method, r.target.as_deref()),
             (&b"PROXY"[..], &b"GET"[..], Some(&b"/a"[..]))
         );
+    }
+
+    #[test]
+    fn a_forged_forwarded_value_is_several_readings() {
+        // The X-Forwarded-For value holds what looks like user, thread,
+        // client and request: the reading taken names 10.0.0.5 and jsmith,
+        // and must not be trusted.
+        let forged = "[03/Oct/2022:09:00:01 +0000] jsmith t 10.0.0.5 GET /forms/secret.pdf HTTP/1.1 200 1ms 1 x - http-nio-8080-exec-1 203.0.113.9 GET /forms/secret.pdf HTTP/1.1 200 350ms 12345 - curl/8";
+        let r = parse(forged.as_bytes(), chrono_tz::UTC).unwrap();
+        assert!(r.flags.contains(RecordFlags::SEVERAL_READINGS));
+        let plain = "[03/Oct/2022:09:00:01 +0000] 10.0.0.5 admin http-nio-8080-exec-1 192.168.1.10 GET /login.jsp HTTP/1.1 200 125ms 8712 http://localhost/ curl/7.85.0";
+        let r = parse(plain.as_bytes(), chrono_tz::UTC).unwrap();
+        assert!(!r.flags.contains(RecordFlags::SEVERAL_READINGS));
+        assert_eq!(r.client, b"192.168.1.10");
     }
 
     #[test]

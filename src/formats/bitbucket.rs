@@ -56,6 +56,20 @@ use crate::time::Timestamp;
 /// The field separator.
 const SEP: &[u8] = b" | ";
 
+/// How many separators a line has: between the 13 fields of an HTTP line,
+/// the 12 or 13 of an SSH line (Atlassian's article shows one without the
+/// request time), the 15 of a gRPC line. Another count means some field
+/// holds ` | ` (the user agent is the client's text, the address may carry
+/// an X-Forwarded-For value), and the fields after it may be read from the
+/// wrong places: the line is flagged `several_readings`.
+fn separators_expected(protocol: &[u8]) -> &'static [usize] {
+    match protocol {
+        b"grpc" => &[14],
+        b"ssh" => &[11, 12],
+        _ => &[12],
+    }
+}
+
 /// Parses one line (without its line end, not blank).
 pub fn parse(line: &[u8], zone: Tz) -> Result<Record<'_>, Unparsed> {
     let mut flags = RecordFlags::empty();
@@ -64,6 +78,10 @@ pub fn parse(line: &[u8], zone: Tz) -> Result<Record<'_>, Unparsed> {
     let protocol = fields.next().ok_or(Unparsed::BitbucketFields)?;
     let id = fields.next().ok_or(Unparsed::BitbucketFields)?;
     let grpc = protocol == b"grpc";
+    let separators = memchr::memmem::find_iter(line.trim_ascii_end(), SEP).count();
+    if !separators_expected(protocol).contains(&separators) {
+        flags.insert(RecordFlags::SEVERAL_READINGS);
+    }
     if grpc {
         fields.next().ok_or(Unparsed::BitbucketFields)?;
     }
@@ -110,6 +128,9 @@ pub fn parse(line: &[u8], zone: Tz) -> Result<Record<'_>, Unparsed> {
         flags.insert(RecordFlags::REQUEST_RECEIVED);
     }
     let status = match status.map(<[u8]>::trim_ascii) {
+        // Received, not yet answered: whatever the field holds, the line
+        // tells no outcome.
+        _ if received => None,
         None | Some(b"-") => None,
         Some(code) if flags.contains(RecordFlags::NOT_HTTP) && code == b"0" => Some(200),
         Some(code) => match clf::parse_status(code) {
@@ -121,8 +142,8 @@ pub fn parse(line: &[u8], zone: Tz) -> Result<Record<'_>, Unparsed> {
         },
     };
     let bytes = match bytes_written {
-        Some(b) => clf::parse_bytes(b.trim_ascii())?,
-        None => None,
+        Some(b) if !received => clf::parse_bytes(b.trim_ascii())?,
+        _ => None,
     };
     let (referer, user_agent) = agents.map_or((None, None), referer_and_agent);
     Ok(Record {
@@ -413,6 +434,38 @@ mod tests {
             assert_eq!(text(r.user_agent).as_deref(), *agent, "{line}");
             assert_eq!(r.flags.names().collect::<Vec<_>>(), *flags, "{line}");
         }
+    }
+
+    #[test]
+    fn a_separator_in_the_agent_or_address_is_several_readings() {
+        let sent = |agent: &str, id: &str, address: &str| {
+            format!(
+                r#"{address} | https | {id} | - | 2024-03-01 10:00:00,000 | "GET /projects/S/repos/secret/raw/k.pem HTTP/1.1" | "" "{agent}" | 200 | 13 | 4096 | - | 101 | - |"#
+            )
+        };
+        let several = |line: &str| {
+            parse(line.as_bytes(), chrono_tz::UTC)
+                .unwrap()
+                .flags
+                .contains(RecordFlags::SEVERAL_READINGS)
+        };
+        assert!(!several(&sent("curl/8", "o@1", "203.0.113.9")));
+        // The agent moves the status: read as 404, but not trusted.
+        let forged = sent("curl | 404 | 0 | 0 | x", "o@1", "203.0.113.9");
+        assert_eq!(
+            parse(forged.as_bytes(), chrono_tz::UTC).unwrap().status,
+            Some(404)
+        );
+        assert!(several(&forged));
+        // An address field holding a whole line's worth of fields, time
+        // included: read by them, but not trusted.
+        let address = r#"1.2.3.4 | https | o@x | - | 2001-01-01 00:00:00,000 | "GET /forms/secret.pdf HTTP/1.1" | "" "" | 200 | 0 | 0 | x"#;
+        assert!(several(&sent("curl/8", "o@1", address)));
+        // A received line tells no outcome, whatever its fields hold.
+        let received = sent("curl/8", "i@1", "203.0.113.9");
+        let received = parse(received.as_bytes(), chrono_tz::UTC).unwrap();
+        assert_eq!((received.status, received.bytes), (None, None));
+        assert!(received.flags.contains(RecordFlags::REQUEST_RECEIVED));
     }
 
     #[test]

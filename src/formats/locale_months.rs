@@ -84,26 +84,20 @@ pub fn month(name: &[u8]) -> Option<(u32, &'static str)> {
     None
 }
 
-/// Finds `[dd/Month/yyyy:HH:MM:SS zone]` with a localised month; returns
-/// the positions of `[` and `]` and the instant, or whether a timestamp of
-/// that shape named a time that does not exist.
-pub(super) fn find_timestamp(
-    line: &[u8],
+/// A localised timestamp at the start of `s` (just after a `[`): the
+/// instant and the length up to the closing `]` (the record is flagged
+/// `localised_month`); `Ok(None)` for another shape, `Err` for a time that
+/// does not exist.
+pub(super) fn timestamp_at(
+    s: &[u8],
     zone: Tz,
     flags: &mut RecordFlags,
-) -> Result<(usize, Timestamp, usize), bool> {
-    let mut impossible = false;
-    for open in memchr::memchr_iter(b'[', line) {
-        match parse_timestamp(&line[open + 1..], zone, flags) {
-            Ok(Some((time, len))) => {
-                flags.insert(RecordFlags::LOCALISED_MONTH);
-                return Ok((open, time, open + 1 + len));
-            }
-            Ok(None) => {}
-            Err(()) => impossible = true,
-        }
+) -> Result<Option<(Timestamp, usize)>, ()> {
+    let found = parse_timestamp(s, zone, flags)?;
+    if found.is_some() {
+        flags.insert(RecordFlags::LOCALISED_MONTH);
     }
-    Err(impossible)
+    Ok(found)
 }
 
 /// The locale of the first localised timestamp of `line`, for detection's
@@ -175,6 +169,7 @@ fn parse_timestamp(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::{Unparsed, clf};
 
     #[test]
     fn reads_the_month_names_of_each_locale() {
@@ -234,7 +229,7 @@ mod tests {
         ];
         for (line, want) in table {
             let mut flags = RecordFlags::empty();
-            let got = find_timestamp(line.as_bytes(), chrono_tz::UTC, &mut flags)
+            let got = clf::find_timestamp(line.as_bytes(), chrono_tz::UTC, &mut flags)
                 .ok()
                 .map(|(_, t, _)| t.to_rfc3339());
             assert_eq!(got.as_deref(), *want, "{line}");
@@ -242,12 +237,12 @@ mod tests {
         }
         let mut flags = RecordFlags::empty();
         assert_eq!(
-            find_timestamp(
+            clf::find_timestamp(
                 b"[31/sept./2015:00:11:31 +0200]",
                 chrono_tz::UTC,
                 &mut flags
             ),
-            Err(true),
+            Err(Unparsed::ImpossibleTime),
             "30 days hath September"
         );
         assert_eq!(

@@ -277,8 +277,14 @@ impl RecordFlags {
     /// an RFC 5424 syslog stamp), which is when the line was collected,
     /// not when the server logged it.
     pub const WRAPPER_TIME: RecordFlags = RecordFlags(1 << 14);
+    /// The line's fields can be told apart in more than one way (an
+    /// unquoted request line or separators inside attacker text: Atlassian,
+    /// Bitbucket): who made the request, or what it got, may differ from
+    /// one reading to another. One that mentions an exposed resource is
+    /// kept as unparsed (its window inconclusive), never attributed.
+    pub const SEVERAL_READINGS: RecordFlags = RecordFlags(1 << 15);
 
-    const NAMES: [(RecordFlags, &'static str); 15] = [
+    const NAMES: [(RecordFlags, &'static str); 16] = [
         (Self::VHOST, "vhost"),
         (Self::FORWARDED_LIST, "forwarded_list"),
         (Self::NAIVE_TIME, "naive_time"),
@@ -289,11 +295,12 @@ impl RecordFlags {
         (Self::RAW_QUOTE, "raw_quote"),
         (Self::LB_ANSWERED, "lb_answered"),
         (Self::LB_STATUS_DIFFERS, "lb_status_differs"),
-        (Self::WRAPPER_TIME, "wrapper_time"),
         (Self::RAW_SPACE, "raw_space"),
         (Self::REQUEST_RECEIVED, "request_received"),
         (Self::NOT_HTTP, "not_http"),
         (Self::LOCALISED_MONTH, "localised_month"),
+        (Self::WRAPPER_TIME, "wrapper_time"),
+        (Self::SEVERAL_READINGS, "several_readings"),
     ];
 
     /// No flag.
@@ -612,7 +619,7 @@ impl Unparsed {
             Unparsed::HaproxyTcp => "an HAProxy TCP log line: a connection, not an HTTP request",
             Unparsed::HaproxyNoRequest => "no quoted request at the end of the HAProxy line",
             Unparsed::PartialLine => {
-                "part of a line the container runtime split (P): not joined to the next; its text is searched"
+                "part of a line the container runtime (P) or docker (a log without its line end) split: not joined to the next, counted as damaged; its text is searched"
             }
             Unparsed::EmptyPayload => "the wrapper carries no line",
             Unparsed::SyslogNoYear => {
@@ -647,7 +654,7 @@ impl Unparsed {
             }
             Unparsed::NoFormatTime => "no time where and as the format writes it",
             Unparsed::AmbiguousSpaces => {
-                "raw spaces in the unquoted request line allow more than one reading; the one taken requested no exposed resource, but the line mentions one"
+                "raw spaces or separators in logged text allow more than one reading of the line's fields (who asked, for what, with what status), and the line mentions an exposed resource: it is not read by any one of them"
             }
         }
     }

@@ -241,8 +241,10 @@ fn json_payload<'a>(wrapper: Wrapper, line: &'a [u8], buf: &'a mut Vec<u8>) -> O
     DecodeInto(buf)
         .deserialize(&mut serde_json::Deserializer::from_str(text.get()))
         .ok()?;
-    // json-file keeps the line end the program wrote.
+    // json-file keeps the line end the program wrote; a `log` without one
+    // is a part of a line docker split (over 16 KiB), not a line.
     let mut text = &buf[..];
+    let partial = wrapper == Wrapper::DockerJson && !text.ends_with(b"\n");
     text = text.strip_suffix(b"\n").unwrap_or(text);
     text = text.strip_suffix(b"\r").unwrap_or(text);
     if wrapper == Wrapper::Envelope {
@@ -252,7 +254,7 @@ fn json_payload<'a>(wrapper: Wrapper, line: &'a [u8], buf: &'a mut Vec<u8>) -> O
         text,
         time: json::time_value(time),
         yearless: false,
-        partial: false,
+        partial,
     })
 }
 
@@ -384,6 +386,13 @@ mod tests {
                 r#"{"log":"\n","stream":"stdout","time":"2000-10-10T20:55:36Z"}"#,
                 Some(Wrapper::DockerJson),
                 Err(Unparsed::EmptyPayload),
+                None,
+            ),
+            // A part of a line docker split: no line end in its `log`.
+            (
+                r#"{"log":"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET /forms/submis","stream":"stdout","time":"2000-10-10T20:55:36Z"}"#,
+                Some(Wrapper::DockerJson),
+                Err(Unparsed::PartialLine),
                 None,
             ),
             // An envelope: journald's MESSAGE with its microseconds, and a

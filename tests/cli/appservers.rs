@@ -711,3 +711,50 @@ fn corpus_files_are_detected_and_every_line_accounted_for() {
     assert_eq!(structure, messages);
     assert!(messages > 900, "{messages}");
 }
+
+// A forged X-Forwarded-For value that holds what looks like an authorised
+// user, thread, client and request: read one way, an external request for
+// an exposed file would look authorised. The line is kept as unparsed, and
+// the window is inconclusive, never "no evidence".
+#[test]
+fn a_forged_forwarded_value_does_not_make_a_request_authorised() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access_log.2024-03-11");
+    std::fs::write(
+        &log,
+        concat!(
+            "[11/Mar/2024:10:15:00 +0000] - http-nio-8080-exec-1 203.0.113.8 GET /index.jsp HTTP/1.1 200 5ms 100 - curl/8\n",
+            "[11/Mar/2024:10:16:00 +0000] jsmith t 10.0.0.5 GET /forms/submissions/1.pdf HTTP/1.1 200 1ms 1 x - http-nio-8080-exec-2 203.0.113.9 GET /forms/submissions/1.pdf HTTP/1.1 200 350ms 12345 - curl/8\n",
+            "[11/Mar/2024:10:17:00 +0000] - http-nio-8080-exec-3 203.0.113.8 GET /index.jsp HTTP/1.1 200 5ms 100 - curl/8\n",
+        ),
+    )
+    .unwrap();
+    let run = scan(&[
+        "--exposed",
+        "/forms/submissions/",
+        "--allow",
+        "10.0.0.0/8",
+        "--allow-user",
+        "jsmith",
+        "--window",
+        "w=2024-03-11T10:15:30Z..2024-03-11T10:16:30Z",
+        log.to_str().unwrap(),
+    ]);
+    assert!(run.records("requests.csv").is_empty());
+    let unparsed = run.columns("unparsed.csv", &["line", "reason", "mentions_exposed"]);
+    assert_eq!(unparsed.len(), 1);
+    assert_eq!(unparsed[0][0], "2");
+    assert!(
+        unparsed[0][1].starts_with("raw spaces or separators"),
+        "{:?}",
+        unparsed[0]
+    );
+    assert_eq!(unparsed[0][2], "yes");
+    assert_eq!(
+        verdict(&run),
+        (
+            "inconclusive".into(),
+            strings(&["unparsed_mentions_exposed"])
+        )
+    );
+}

@@ -84,6 +84,10 @@ fn cri_wrapped_envoy_requests_are_found_on_their_physical_lines() {
     assert_eq!(first["forwarded_for"], "-");
     assert_eq!(first["vhost"], "forms.example.org");
     assert_eq!(first["bytes"], "48213");
+    // A partial line is damaged: a rule's text may be cut across its parts.
+    let damaged = run.columns("unparsed.csv", &["line", "damaged"]);
+    assert_eq!(damaged[0], ["2", "yes"]);
+    assert!(damaged[1..].iter().all(|row| row[1] == "no"), "{damaged:?}");
     // A partial line is kept (and searched), the rest of it too; an empty
     // payload and Envoy's own text line are kept with their reasons.
     assert_eq!(
@@ -96,7 +100,7 @@ fn cri_wrapped_envoy_requests_are_found_on_their_physical_lines() {
                 "2",
                 "334",
                 "2024-03-11T10:16:00Z",
-                "part of a line the container runtime split (P): not joined to the next; its text is searched",
+                "part of a line the container runtime (P) or docker (a log without its line end) split: not joined to the next, counted as damaged; its text is searched",
                 "yes"
             ],
             [
@@ -135,17 +139,21 @@ fn cri_wrapped_envoy_requests_are_found_on_their_physical_lines() {
             "6 of 6 sample lines are wrapped in a container runtime's (CRI) `<time> stdout F` prefix (cri) (1 partial, 1 empty: not read); the lines they carry: 2 of 4 sample lines are JSON objects; the request target is `x-envoy-origin-path`"
         ]]
     );
-    // The partial line mentions an exposed resource: a window holding only
-    // it is inconclusive, never "no evidence".
+    // The partial line mentions an exposed resource, and is damaged: a
+    // window holding only it is inconclusive, never "no evidence".
     assert_eq!(
         run.columns("windows.csv", &["window", "verdict", "caveats"]),
         [
             [
                 "w",
                 "evidence_of_access",
-                "logs_start_late;logs_end_early;unparsed_mentions_exposed"
+                "logs_start_late;logs_end_early;unparsed_mentions_exposed;damaged_lines"
             ],
-            ["p", "inconclusive", "unparsed_mentions_exposed"],
+            [
+                "p",
+                "inconclusive",
+                "unparsed_mentions_exposed;damaged_lines"
+            ],
         ]
     );
     let tiny = scan(&[
