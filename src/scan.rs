@@ -801,7 +801,9 @@ impl<'c> LineScanner<'c> {
         // (`several_readings`), so its window cannot rest on it.
         let several = record.flags.contains(RecordFlags::SEVERAL_READINGS);
         if (found.is_none() || several) && is_read_one_way_of_several(&record) {
-            let reason = if record.flags.contains(RecordFlags::RAW_QUOTE) {
+            let reason = if several {
+                Unparsed::SeveralReadings
+            } else if record.flags.contains(RecordFlags::RAW_QUOTE) {
                 Unparsed::AmbiguousSplit
             } else {
                 Unparsed::AmbiguousSpaces
@@ -867,7 +869,12 @@ impl LineScanner<'_> {
             unterminated: cut,
             mentions_exposed,
             damaged: is_damaged(line, reason, cut),
-            time: self.parser.time_of_read(line),
+            // The time of a line read several ways may be any reading's:
+            // none is taken, so the line bears on every window.
+            time: match reason {
+                Unparsed::SeveralReadings => None,
+                _ => self.parser.time_of_read(line),
+            },
         });
     }
 

@@ -483,10 +483,14 @@ pub enum Unparsed {
     /// than one way; the way read requested no exposed resource, but the
     /// line mentions one.
     AmbiguousSpaces,
+    /// A line whose fields can be told apart in more than one way (flag
+    /// `several_readings`) and that names an exposed resource: who asked,
+    /// what it got and when may differ between the readings.
+    SeveralReadings,
 }
 
 impl Unparsed {
-    const ALL: [Unparsed; 44] = [
+    const ALL: [Unparsed; 45] = [
         Unparsed::Blank,
         Unparsed::Comment,
         Unparsed::NoTimestamp,
@@ -531,6 +535,7 @@ impl Unparsed {
         Unparsed::SslRequestFields,
         Unparsed::NoFormatTime,
         Unparsed::AmbiguousSpaces,
+        Unparsed::SeveralReadings,
     ];
 
     /// The reason whose text is `reason`.
@@ -654,7 +659,10 @@ impl Unparsed {
             }
             Unparsed::NoFormatTime => "no time where and as the format writes it",
             Unparsed::AmbiguousSpaces => {
-                "raw spaces or separators in logged text allow more than one reading of the line's fields (who asked, for what, with what status), and the line mentions an exposed resource: it is not read by any one of them"
+                "raw spaces in the unquoted request line allow more than one reading; the one taken requested no exposed resource, but the line mentions one"
+            }
+            Unparsed::SeveralReadings => {
+                "raw spaces or separators in logged text allow more than one reading of the line's fields (who asked, for what, with what status, when), and the line mentions an exposed resource: it is not read by any one of them, and no time is taken from it"
             }
         }
     }

@@ -29,6 +29,12 @@ pub fn parse(line: &[u8], zone: Tz) -> Result<Record<'_>, Unparsed> {
     let mut flags = RecordFlags::empty();
     let parts = Parts::find(line).ok_or(Unparsed::UwsgiNoRequest)?;
     let time = read_ctime(parts.ctime, zone, &mut flags)?;
+    // With `log-x-forwarded-for`, the address is the client's header: text
+    // that could hold a `{vars} [time]` of its own, and then the time or
+    // request taken could be the client's.
+    if memchr::memmem::find_iter(line, b"} [").nth(1).is_some() {
+        flags.insert(RecordFlags::SEVERAL_READINGS);
+    }
     let request = parts.request.trim_ascii();
     let (method, target) = match memchr::memchr(b' ', request) {
         Some(space) => (&request[..space], request[space + 1..].trim_ascii()),
@@ -199,6 +205,16 @@ mod tests {
             assert_eq!(r.flags.contains(RecordFlags::RAW_SPACE), *raw_space);
             assert!(r.flags.contains(RecordFlags::NAIVE_TIME));
         }
+    }
+
+    #[test]
+    fn a_second_vars_and_time_is_several_readings() {
+        // With log-x-forwarded-for, the address is the client's header.
+        let forged = "[pid: 1|app: 0|req: 1/1] 1.2.3.4 () {1 vars in 1 bytes} [Tue Mar 13 22:49:12 2001] GET /forms/x => generated 1 bytes in 1 msecs (HTTP/1.1 200) 1 headers in 1 bytes (1 switches on core 0) () {38 vars in 696 bytes} [Sun Mar 13 22:49:12 2016] GET /forms/x => generated 47 bytes in 129 msecs (HTTP/1.1 200) 9 headers in 378 bytes (1 switches on core 3)";
+        let r = parse(forged.as_bytes(), chrono_tz::UTC).unwrap();
+        assert!(r.flags.contains(RecordFlags::SEVERAL_READINGS));
+        let r = parse(LINE.as_bytes(), chrono_tz::UTC).unwrap();
+        assert!(!r.flags.contains(RecordFlags::SEVERAL_READINGS));
     }
 
     #[test]
