@@ -160,6 +160,9 @@ fn warn_about_inputs(summary: &scan::Summary) {
             n if file.detection.format == Some(logwitness::formats::Format::Openstack) => {
                 format!(" ({n} of them blank lines or the service's own messages)")
             }
+            n if file.detection.wrapper.is_some() => {
+                format!(" ({n} of them blank lines or wrappers carrying no line)")
+            }
             n => format!(" ({n} of them blank lines or W3C directives)"),
         };
         let first = if named.is_empty() {

@@ -47,9 +47,45 @@ pub struct CustomFormat {
 /// Literal text, or a field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Token {
-    Literal(Vec<u8>),
+    Literal(Literal),
     Field(Field),
 }
+
+/// Literal text of the format, with its searcher built once: a line is
+/// searched for the literal after each field, often several times, and
+/// building the searcher each time was most of the matching's time.
+#[derive(Debug, Clone)]
+struct Literal {
+    finder: memchr::memmem::Finder<'static>,
+}
+
+impl Literal {
+    fn new(text: Vec<u8>) -> Literal {
+        Literal {
+            finder: memchr::memmem::Finder::new(&text).into_owned(),
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        self.finder.needle()
+    }
+}
+
+impl std::ops::Deref for Literal {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl PartialEq for Literal {
+    fn eq(&self, other: &Literal) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Literal {}
 
 /// One directive of the format.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -272,18 +308,19 @@ impl CustomFormat {
         &self,
         token: usize,
         field: &Field,
-        next: &[u8],
+        next: &Literal,
         line: &'a [u8],
         pos: usize,
         search: &mut Search<'a>,
     ) -> bool {
         let rest = &line[pos..];
+        let mut ends = next.finder.find_iter(rest).peekable();
         // The line stops short when it has no more of the text after this
         // field and what is left could begin this field's value.
-        if memchr::memmem::find(rest, next).is_none() && field.value.could_begin(rest) {
+        if ends.peek().is_none() && field.value.could_begin(rest) {
             search.ran_out(token);
         }
-        for end in memchr::memmem::find_iter(rest, next) {
+        for end in ends {
             let value = &rest[..end];
             if !field.value.may_hold_space() && value.contains(&b' ') {
                 // Every later end holds the space too.
@@ -1076,7 +1113,8 @@ impl Tokens {
     fn flush(&mut self) {
         if !self.text.is_empty() {
             let text = std::mem::take(&mut self.text);
-            self.tokens.push(Token::Literal(text.into_bytes()));
+            self.tokens
+                .push(Token::Literal(Literal::new(text.into_bytes())));
         }
     }
 
