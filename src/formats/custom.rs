@@ -56,13 +56,14 @@ enum Token {
 /// building the searcher each time was most of the matching's time.
 #[derive(Debug, Clone)]
 struct Literal {
-    finder: memchr::memmem::Finder<'static>,
+    /// Boxed: a searcher is a few hundred bytes, and tokens are moved.
+    finder: Box<memchr::memmem::Finder<'static>>,
 }
 
 impl Literal {
     fn new(text: Vec<u8>) -> Literal {
         Literal {
-            finder: memchr::memmem::Finder::new(&text).into_owned(),
+            finder: Box::new(memchr::memmem::Finder::new(&text).into_owned()),
         }
     }
 
