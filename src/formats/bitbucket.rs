@@ -190,13 +190,14 @@ pub fn kind_of_line(line: &[u8]) -> Option<(Format, &'static str)> {
 
 /// `2012-10-29 00:06:26,838`, the server's local time, read in `zone`.
 fn read_time(field: &[u8], zone: Tz, flags: &mut RecordFlags) -> Result<Timestamp, Unparsed> {
+    // The seconds end the field or are followed by their fraction.
     let naive = match clf::ymd_hms(field, b'-') {
-        Ok(naive) if field.len() == 19 || field[19] == b',' || field[19] == b'.' => naive,
-        Ok(_) | Err(clf::TimeError::Shape) => return Err(Unparsed::NoFormatTime),
-        Err(clf::TimeError::Impossible) => return Err(Unparsed::ImpossibleTime),
+        Ok(_) if !(field.len() == 19 || field[19] == b',' || field[19] == b'.') => {
+            Err(clf::TimeError::Shape)
+        }
+        naive => naive,
     };
-    flags.insert(RecordFlags::NAIVE_TIME);
-    clf::naive_to_utc(naive, zone, flags).ok_or(Unparsed::ImpossibleTime)
+    clf::local_time(naive, zone, flags)
 }
 
 /// `"referer" "agent"`, `"agent"` alone (SSH lines), or `-`.

@@ -197,6 +197,22 @@ pub(super) fn ymd_hms(s: &[u8], sep: u8) -> Result<Timestamp, TimeError> {
         .ok_or(TimeError::Impossible)
 }
 
+/// A time read without offset (as `ymd_hms` gives it, as if it were UTC),
+/// placed in `zone` and flagged `naive_time`: other formats' local times.
+pub(super) fn local_time(
+    naive: Result<Timestamp, TimeError>,
+    zone: Tz,
+    flags: &mut RecordFlags,
+) -> Result<Timestamp, Unparsed> {
+    let naive = match naive {
+        Ok(naive) => naive,
+        Err(TimeError::Shape) => return Err(Unparsed::NoFormatTime),
+        Err(TimeError::Impossible) => return Err(Unparsed::ImpossibleTime),
+    };
+    flags.insert(RecordFlags::NAIVE_TIME);
+    naive_to_utc(naive, zone, flags).ok_or(Unparsed::ImpossibleTime)
+}
+
 /// A time without offset (given as if it were UTC) read in `zone`, for
 /// other formats' naive times; `None` when it does not exist there.
 pub(super) fn naive_to_utc(

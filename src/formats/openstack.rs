@@ -219,13 +219,7 @@ impl<'a> WsgiRequest<'a> {
 
 /// The header's time, local, read in `zone`.
 fn read_time(time: &[u8], zone: Tz, flags: &mut RecordFlags) -> Result<Timestamp, Unparsed> {
-    let naive = match clf::ymd_hms(time, b'-') {
-        Ok(naive) => naive,
-        Err(clf::TimeError::Shape) => return Err(Unparsed::NoFormatTime),
-        Err(clf::TimeError::Impossible) => return Err(Unparsed::ImpossibleTime),
-    };
-    flags.insert(RecordFlags::NAIVE_TIME);
-    clf::naive_to_utc(naive, zone, flags).ok_or(Unparsed::ImpossibleTime)
+    clf::local_time(clf::ymd_hms(time, b'-'), zone, flags)
 }
 
 #[cfg(test)]

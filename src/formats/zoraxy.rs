@@ -101,13 +101,7 @@ fn read_time(line: &[u8], zone: Tz, flags: &mut RecordFlags) -> Result<Timestamp
         Some(Ok(naive)) => Ok(naive),
         _ => clf::ymd_hms(line, b'/'),
     };
-    let naive = match naive {
-        Ok(naive) => naive,
-        Err(clf::TimeError::Shape) => return Err(Unparsed::NoFormatTime),
-        Err(clf::TimeError::Impossible) => return Err(Unparsed::ImpossibleTime),
-    };
-    flags.insert(RecordFlags::NAIVE_TIME);
-    clf::naive_to_utc(naive, zone, flags).ok_or(Unparsed::ImpossibleTime)
+    clf::local_time(naive, zone, flags)
 }
 
 #[cfg(test)]
