@@ -61,7 +61,9 @@ fn rewindow(c: &mut Criterion) {
     // Where the time goes, once, before criterion measures the whole.
     let loaded =
         time("load", || database::load(&scan_out, request.clone())).expect("the database loads");
-    let report = time("judge", || Report::new(&loaded.config, &loaded.summary));
+    let report = time("judge", || {
+        Report::new(&loaded.config, &loaded.summary).with_row_parts(&loaded.row_parts)
+    });
     time("write", || report::write_files(&report, Timestamp(0))).expect("the outputs");
     let mut group = c.benchmark_group("rewindow");
     group.sample_size(10);
@@ -75,7 +77,8 @@ fn rewindow(c: &mut Criterion) {
                 let started = std::time::Instant::now();
                 let loaded =
                     database::load(&scan_out, request.clone()).expect("the database loads");
-                let report = Report::new(&loaded.config, &loaded.summary);
+                let report =
+                    Report::new(&loaded.config, &loaded.summary).with_row_parts(&loaded.row_parts);
                 report::write_files(&report, Timestamp(0)).expect("the outputs are written");
                 timed += started.elapsed();
                 drop(report);

@@ -115,7 +115,7 @@ fn run_rewindow(args: RewindowArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let report = Report::new(&loaded.config, &loaded.summary);
+    let report = Report::new(&loaded.config, &loaded.summary).with_row_parts(&loaded.row_parts);
     write_outputs(&report, started_at)?;
     let code = print_summary(&report);
     // Left to the operating system, as after a scan.

@@ -262,6 +262,86 @@ fn unpack_request(
     })
 }
 
+/// The parts of each requests.csv row that a re-run does not change, as
+/// the scan's csv writer wrote them: the cells before `class`, and the
+/// cells after `windows` with the line end (see `report::csv`). A re-run
+/// copies them and writes only the cells between, so the CSV quoting of a
+/// large case is done once, by the scan.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct RowParts {
+    text: Vec<u8>,
+    /// Where the first row starts in `text`.
+    start: usize,
+    /// Per row: where its head starts, the head's length, the tail's.
+    rows: Vec<(usize, usize, usize)>,
+}
+
+impl RowParts {
+    /// Parts from rendered text: each row's head then tail, back to back
+    /// from byte `start`, with their lengths.
+    pub fn new(text: Vec<u8>, start: usize, lengths: &[(usize, usize)]) -> RowParts {
+        let mut rows = Vec::with_capacity(lengths.len());
+        let mut at = start;
+        for &(head, tail) in lengths {
+            rows.push((at, head, tail));
+            at += head + tail;
+        }
+        RowParts { text, start, rows }
+    }
+
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Row `i`'s head and tail.
+    pub fn row(&self, i: usize) -> (&[u8], &[u8]) {
+        let (at, head, tail) = self.rows[i];
+        (
+            &self.text[at..at + head],
+            &self.text[at + head..at + head + tail],
+        )
+    }
+}
+
+/// A piece of row parts: the number of rows, each row's head and tail
+/// lengths, then the text. The scan writes a copy as a series of pieces.
+pub fn pack_row_parts(parts: &RowParts) -> Vec<u8> {
+    let mut out = Packer::default();
+    out.uint(parts.rows.len() as u64);
+    for &(_, head, tail) in &parts.rows {
+        out.uint(head as u64);
+        out.uint(tail as u64);
+    }
+    out.bytes.extend_from_slice(&parts.text[parts.start..]);
+    out.bytes
+}
+
+/// Reads the series of pieces `pack_row_parts` wrote, back to back, as one
+/// set of parts.
+pub fn unpack_row_parts(data: Vec<u8>) -> Result<RowParts, Damaged> {
+    let mut input = Unpacker::new(&data, "request rows");
+    let mut text = Vec::with_capacity(data.len());
+    let mut lengths = Vec::new();
+    while input.at < data.len() {
+        let count = input.count()?;
+        let mut total = 0usize;
+        for _ in 0..count {
+            let head = input.count()?;
+            let tail = input.count()?;
+            total = total.saturating_add(head).saturating_add(tail);
+            lengths.push((head, tail));
+        }
+        text.extend_from_slice(input.take(total)?);
+    }
+    Ok(RowParts::new(text, 0, &lengths))
+}
+
 /// Strings while packing: each stored once, in the order first met.
 #[derive(Default)]
 struct Interner<'a> {

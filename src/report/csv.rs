@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use crate::accessors::{AccessorRow, Outcome};
 use crate::error::InputError;
 use crate::evidence::MatchedRequest;
+use crate::packed::RowParts;
 use crate::report::{NearestServed, Report, yes_no};
 use crate::rules::via_names;
 use crate::sanitise::csv_cell;
@@ -51,6 +52,12 @@ fn writer(dir: &Path, name: &str) -> io::Result<::csv::Writer<std::fs::File>> {
         .from_writer(file))
 }
 
+/// The line end of every CSV row.
+const LINE_END: u8 = b'\n';
+
+/// The csv writer's delimiter (its default), between a row's parts.
+const DELIMITER: u8 = b',';
+
 /// Writes rows cell by cell, from text that already exists, for the files
 /// with a row per request or accessor: tens of megabytes for a large case.
 /// Text cells pass through `csv_cell`, as in `write_row`; numbers need not
@@ -65,9 +72,21 @@ struct Cells<W: io::Write> {
 
 impl<W: io::Write> Cells<W> {
     fn new(out: W) -> Cells<W> {
+        Self::with_builder(out, ::csv::WriterBuilder::new())
+    }
+
+    /// Cells whose records may differ in length (a row's parts).
+    fn flexible(out: W) -> Cells<W> {
+        let mut builder = ::csv::WriterBuilder::new();
+        builder.flexible(true);
+        Self::with_builder(out, builder)
+    }
+
+    fn with_builder(out: W, mut builder: ::csv::WriterBuilder) -> Cells<W> {
         Cells {
-            out: ::csv::WriterBuilder::new()
+            out: builder
                 .buffer_capacity(WRITE_BUFFER)
+                .terminator(::csv::Terminator::Any(LINE_END))
                 .from_writer(out),
             error: None,
             joined: String::new(),
@@ -133,6 +152,13 @@ impl<W: io::Write> Cells<W> {
             Some(e) => Err(io::Error::other(e)),
             None => Ok(()),
         }
+    }
+
+    /// Moves what the csv writer holds into the destination, so that the
+    /// destination can be read.
+    fn written(&mut self) -> io::Result<&W> {
+        self.out.flush()?;
+        Ok(self.out.get_ref())
     }
 
     /// Writes what is left; returns the destination.
@@ -225,10 +251,12 @@ fn write_request_rows(
     out: &mut impl io::Write,
 ) -> io::Result<()> {
     let requests = &report.summary.requests;
-    for batch in requests.chunks(rows_per_piece * PIECES_AT_ONCE) {
+    let per_batch = rows_per_piece.saturating_mul(PIECES_AT_ONCE);
+    for (b, batch) in requests.chunks(per_batch).enumerate() {
         let pieces: Vec<io::Result<Vec<u8>>> = batch
             .par_chunks(rows_per_piece)
-            .map(|rows| request_rows(report, rows))
+            .enumerate()
+            .map(|(p, rows)| request_rows(report, b * per_batch + p * rows_per_piece, rows))
             .collect();
         for piece in pieces {
             out.write_all(&piece?)?;
@@ -237,21 +265,96 @@ fn write_request_rows(
     Ok(())
 }
 
-fn request_rows(report: &Report<'_>, requests: &[MatchedRequest]) -> io::Result<Vec<u8>> {
+/// The rows of `requests` (the summary's from index `first`): rendered in
+/// full, or, on a re-run, the scan's parts with the cells between them.
+fn request_rows(
+    report: &Report<'_>,
+    first: usize,
+    requests: &[MatchedRequest],
+) -> io::Result<Vec<u8>> {
     let mut cells = Cells::new(Vec::new());
-    for request in requests {
-        request_row(&mut cells, report, request)?;
+    let Some(parts) = report.row_parts else {
+        for request in requests {
+            row_head(&mut cells, report, request);
+            changing_cells(&mut cells, report, request);
+            row_tail(&mut cells, report, request);
+            cells.end()?;
+        }
+        return cells.finish();
+    };
+    // A re-run: the scan's parts, and the changing cells written by the
+    // csv writer between them (each without the line end the writer puts
+    // after it: the tail brings its own).
+    let mut out = Vec::with_capacity(parts.row(first).0.len() * 2 * requests.len());
+    let mut done = 0;
+    for (i, request) in requests.iter().enumerate() {
+        let (head, tail) = parts.row(first + i);
+        out.extend_from_slice(head);
+        out.push(DELIMITER);
+        changing_cells(&mut cells, report, request);
+        cells.end()?;
+        let written = cells.written()?;
+        out.extend_from_slice(&written[done..written.len() - 1]);
+        done = written.len();
+        out.push(DELIMITER);
+        out.extend_from_slice(tail);
     }
-    cells.finish()
+    Ok(out)
 }
 
-fn request_row<W: io::Write>(
-    cells: &mut Cells<W>,
+/// Every request's row parts that a re-run does not change, as the csv
+/// writer renders them: the cells before `class`, and the cells after
+/// `windows` with the line end. Rendered a few pieces at a time on every
+/// core and handed to `piece` in order, so that a large case's parts are
+/// never all in memory.
+pub fn request_row_parts(
     report: &Report<'_>,
-    r: &MatchedRequest,
+    mut piece: impl FnMut(RowParts) -> io::Result<()>,
 ) -> io::Result<()> {
+    let requests = &report.summary.requests;
+    for batch in requests.chunks(ROWS_PER_PIECE * PIECES_AT_ONCE) {
+        let pieces: Vec<io::Result<PieceParts>> = batch
+            .par_chunks(ROWS_PER_PIECE)
+            .map(|requests| row_parts_of(report, requests))
+            .collect();
+        for parts in pieces {
+            let (text, lengths) = parts?;
+            piece(RowParts::new(text, 0, &lengths))?;
+        }
+    }
+    Ok(())
+}
+
+/// A piece's row parts: their text, and each row's head and tail lengths.
+type PieceParts = (Vec<u8>, Vec<(usize, usize)>);
+
+fn row_parts_of(report: &Report<'_>, requests: &[MatchedRequest]) -> io::Result<PieceParts> {
+    let mut cells = Cells::flexible(Vec::new());
+    let mut text = Vec::new();
+    let mut lengths = Vec::with_capacity(requests.len());
+    let mut done = 0;
+    for r in requests {
+        row_head(&mut cells, report, r);
+        cells.end()?;
+        let written = cells.written()?;
+        // The head ends where the changing cells begin: no line end.
+        let head = &written[done..written.len() - 1];
+        text.extend_from_slice(head);
+        done = written.len();
+        let head = head.len();
+        row_tail(&mut cells, report, r);
+        cells.end()?;
+        let written = cells.written()?;
+        text.extend_from_slice(&written[done..]);
+        lengths.push((head, written.len() - done));
+        done = written.len();
+    }
+    Ok((text, lengths))
+}
+
+/// The cells of a request's row before `class`.
+fn row_head<W: io::Write>(cells: &mut Cells<W>, report: &Report<'_>, r: &MatchedRequest) {
     let config = report.config;
-    let outcome = Outcome::of_status(r.status);
     cells.text(&report.summary.files[r.location.file].input.display);
     cells.number(r.location.line);
     cells.number(r.location.offset);
@@ -271,16 +374,33 @@ fn request_row<W: io::Write>(
     cells.opt(r.user_agent.as_deref());
     cells.text(&config.rules.rules()[r.rule].spec);
     cells.joined(via_names(r.via), '+');
-    cells.raw(config.authorised.classify_request(r).name().as_bytes());
+}
+
+/// The cells a re-run may change: `class` (the authorised set), `outcome`
+/// (kept here, between them, to keep the columns in order) and `windows`.
+fn changing_cells<W: io::Write>(cells: &mut Cells<W>, report: &Report<'_>, r: &MatchedRequest) {
+    let outcome = Outcome::of_status(r.status);
+    cells.raw(
+        report
+            .config
+            .authorised
+            .classify_request(r)
+            .name()
+            .as_bytes(),
+    );
     cells.raw(outcome.name().as_bytes());
     let windows = report.windows.iter().filter(|w| w.contains(r.time));
     cells.joined(windows.map(|w| w.name.as_str()), ';');
+}
+
+/// The cells of a request's row after `windows`.
+fn row_tail<W: io::Write>(cells: &mut Cells<W>, report: &Report<'_>, r: &MatchedRequest) {
+    let outcome = Outcome::of_status(r.status);
     cells.joined(request_flags(r, outcome), ';');
     match r.duplicate_of {
         Some(at) => cells.text(&report.summary.place(at)),
         None => cells.raw(b""),
     }
-    cells.end()
 }
 
 /// The flags column: the line's irregularities and what the reader must
@@ -624,6 +744,39 @@ mod tests {
             String::from_utf8(written).unwrap(),
             "\"a,b\",\"'=HYPERLINK(\"\"x\"\")\",1234567890,-,-\n"
         );
+    }
+
+    #[test]
+    fn rows_from_the_scan_parts_are_the_rows_rendered_in_full() {
+        let (mut config, summary) = crate::sample_scan();
+        let mut packed = Vec::new();
+        request_row_parts(&Report::new(&config, &summary), |piece| {
+            packed.extend(crate::packed::pack_row_parts(&piece));
+            Ok(())
+        })
+        .expect("in memory");
+        let parts = crate::packed::unpack_row_parts(packed).expect("the packed parts read back");
+        // A re-run's changes: other windows (one with a comma-free name the
+        // csv writer must still quote) and another authorised set.
+        config.windows = vec![
+            crate::window::Window::parse("a\"b=2022-11-01..2022-11-20", "w1", chrono_tz::UTC)
+                .unwrap(),
+            crate::window::Window::parse("2022-11-10..2023-03-01", "w2", chrono_tz::UTC).unwrap(),
+        ];
+        config.authorised =
+            crate::accessors::Authorised::new(&["198.51.100.0/24".into()], &[]).expect("a network");
+        let full = Report::new(&config, &summary);
+        let spliced = Report::new(&config, &summary).with_row_parts(&parts);
+        for per_piece in [1, 3, ROWS_PER_PIECE] {
+            let rows = |report: &Report<'_>| {
+                let mut out = Vec::new();
+                write_request_rows(report, per_piece, &mut out).expect("rows in memory");
+                String::from_utf8(out).expect("UTF-8 rows")
+            };
+            let whole = rows(&full);
+            assert!(whole.contains("\"a\"\"b\""), "{whole}");
+            assert_eq!(rows(&spliced), whole, "{per_piece} rows per piece");
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::accessors::{AccessorRow, Class, Outcome, summarise_window};
 use crate::config::ScanConfig;
 use crate::coverage::{Gap, WindowCoverage};
 use crate::error::InputError;
+use crate::packed::RowParts;
 use crate::scan::{Summary, UnparsedLine};
 use crate::time::Timestamp;
 use crate::verdict::{IncompleteInput, PlacedLine, ScanFacts, WindowFinding, judge};
@@ -43,6 +44,10 @@ pub struct Report<'a> {
     pub findings: Vec<WindowFinding>,
     /// Per window, its line of the comparison table.
     pub comparison: Vec<WindowComparison>,
+    /// On a re-run, the scan's requests.csv row parts that the re-run does
+    /// not change (read from evidence.sqlite), so that they are copied, not
+    /// rendered again; `None` renders every row in full.
+    pub row_parts: Option<&'a RowParts>,
 }
 
 /// An external served request near a window, and how far from it.
@@ -112,7 +117,15 @@ impl<'a> Report<'a> {
             coverage,
             findings,
             comparison,
+            row_parts: None,
         }
+    }
+
+    /// The report with the scan's requests.csv row parts to copy: one part
+    /// per request, in the summary's order (checked when they were read).
+    pub fn with_row_parts(mut self, parts: &'a RowParts) -> Report<'a> {
+        self.row_parts = Some(parts);
+        self
     }
 
     /// Whether the run has caveats: unparsed lines, inputs not fully read,
