@@ -270,23 +270,22 @@ fn unpack_request(
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct RowParts {
     text: Vec<u8>,
-    /// Where the first row starts in `text`.
-    start: usize,
-    /// Per row: where its head starts, the head's length, the tail's.
+    /// Per row: where its head starts in `text`, the head's length, the
+    /// tail's (which follows the head).
     rows: Vec<(usize, usize, usize)>,
 }
 
 impl RowParts {
-    /// Parts from rendered text: each row's head then tail, back to back
-    /// from byte `start`, with their lengths.
-    pub fn new(text: Vec<u8>, start: usize, lengths: &[(usize, usize)]) -> RowParts {
+    /// Parts from rendered text: each row's head then tail, back to back,
+    /// with their lengths.
+    pub fn new(text: Vec<u8>, lengths: &[(usize, usize)]) -> RowParts {
         let mut rows = Vec::with_capacity(lengths.len());
-        let mut at = start;
+        let mut at = 0;
         for &(head, tail) in lengths {
             rows.push((at, head, tail));
             at += head + tail;
         }
-        RowParts { text, start, rows }
+        RowParts { text, rows }
     }
 
     /// How many rows.
@@ -318,28 +317,37 @@ pub fn pack_row_parts(parts: &RowParts) -> Vec<u8> {
         out.uint(head as u64);
         out.uint(tail as u64);
     }
-    out.bytes.extend_from_slice(&parts.text[parts.start..]);
+    for i in 0..parts.len() {
+        let (head, tail) = parts.row(i);
+        out.bytes.extend_from_slice(head);
+        out.bytes.extend_from_slice(tail);
+    }
     out.bytes
 }
 
 /// Reads the series of pieces `pack_row_parts` wrote, back to back, as one
-/// set of parts.
+/// set of parts; the text stays where it is in `data` (tens of megabytes
+/// for a large case: not copied).
 pub fn unpack_row_parts(data: Vec<u8>) -> Result<RowParts, Damaged> {
     let mut input = Unpacker::new(&data, "request rows");
-    let mut text = Vec::with_capacity(data.len());
-    let mut lengths = Vec::new();
+    let mut rows = Vec::new();
     while input.at < data.len() {
         let count = input.count()?;
+        let first = rows.len();
         let mut total = 0usize;
         for _ in 0..count {
             let head = input.count()?;
             let tail = input.count()?;
+            rows.push((total, head, tail));
             total = total.saturating_add(head).saturating_add(tail);
-            lengths.push((head, tail));
         }
-        text.extend_from_slice(input.take(total)?);
+        let start = input.at;
+        input.take(total)?;
+        for row in &mut rows[first..] {
+            row.0 += start;
+        }
     }
-    Ok(RowParts::new(text, 0, &lengths))
+    Ok(RowParts { text: data, rows })
 }
 
 /// Strings while packing: each stored once, in the order first met.

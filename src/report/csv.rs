@@ -32,13 +32,19 @@ pub const OUTPUT_FILES: [&str; 6] = [
 
 /// Writes every CSV output into `dir` (which must exist).
 pub fn write_all(report: &Report<'_>, dir: &Path) -> io::Result<()> {
-    write_requests(report, dir)?;
-    write_accessors(report, dir)?;
-    write_files(report, &mut writer(dir, OUTPUT_FILES[2])?)?;
-    write_unparsed(report, &mut writer(dir, OUTPUT_FILES[3])?)?;
-    write_coverage(report, &mut writer(dir, OUTPUT_FILES[4])?)?;
-    write_windows(report, &mut writer(dir, OUTPUT_FILES[5])?)?;
-    Ok(())
+    // requests.csv is the bulk; the others are written meanwhile (each
+    // file whole by one thread, so no byte depends on the thread count).
+    let (requests, others) = rayon::join(
+        || write_requests(report, dir),
+        || {
+            write_accessors(report, dir)?;
+            write_files(report, &mut writer(dir, OUTPUT_FILES[2])?)?;
+            write_unparsed(report, &mut writer(dir, OUTPUT_FILES[3])?)?;
+            write_coverage(report, &mut writer(dir, OUTPUT_FILES[4])?)?;
+            write_windows(report, &mut writer(dir, OUTPUT_FILES[5])?)
+        },
+    );
+    requests.and(others)
 }
 
 /// Bytes gathered before each write to a file: requests.csv alone can be
@@ -319,7 +325,7 @@ pub fn request_row_parts(
             .collect();
         for parts in pieces {
             let (text, lengths) = parts?;
-            piece(RowParts::new(text, 0, &lengths))?;
+            piece(RowParts::new(text, &lengths))?;
         }
     }
     Ok(())
