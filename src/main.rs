@@ -60,7 +60,8 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let started_at = Timestamp(chrono::Utc::now().timestamp());
     let bar = progress::Bar::on_stderr(args.quiet);
     let config = ScanConfig::build(args.into_request())?;
-    let summary = thread_pool(config.threads)?.install(|| match &bar {
+    let pool = thread_pool(config.threads)?;
+    let summary = pool.install(|| match &bar {
         Some(bar) => logwitness::scan(&config, bar),
         None => logwitness::scan(&config, &scan::Silent),
     });
@@ -68,8 +69,16 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         bar.finish();
     }
     let report = Report::new(&config, &summary);
-    write_outputs(&report, started_at)?;
-    logwitness::database::write(&report, started_at, &config.out)?;
+    // The database is written by SQLite on one thread: alongside the other
+    // outputs, not after them.
+    let (outputs, database) = pool.install(|| {
+        rayon::join(
+            || write_outputs(&report, started_at),
+            || logwitness::database::write(&report, started_at, &config.out),
+        )
+    });
+    outputs?;
+    database?;
     warn_about_inputs(&summary);
     let code = print_summary(&report);
     // Left to the operating system, which takes back a process's memory at
