@@ -537,12 +537,13 @@ fn forwarded_header(extra: &[u8]) -> Option<&[u8]> {
 fn quoted(s: &[u8]) -> Option<(&[u8], &[u8])> {
     let body = s.strip_prefix(b"\"")?;
     let mut i = 0;
-    while i < body.len() {
-        match body[i] {
-            b'\\' => i += 2,
-            b'"' => return Some((&body[..i], &body[i + 1..])),
-            _ => i += 1,
+    // From one `\` or `"` to the next: a user agent is read in a few jumps.
+    while let Some(found) = memchr::memchr2(b'\\', b'"', body.get(i..)?) {
+        let at = i + found;
+        if body[at] == b'"' {
+            return Some((&body[..at], &body[at + 1..]));
         }
+        i = at + 2;
     }
     None
 }
@@ -579,6 +580,26 @@ mod tests {
 
     fn utc() -> Tz {
         chrono_tz::UTC
+    }
+
+    #[test]
+    fn quoted_strings_end_at_the_first_unescaped_quote() {
+        // (string, its content and what follows, if it ends)
+        type Row<'a> = (&'a [u8], Option<(&'a [u8], &'a [u8])>);
+        let table: &[Row] = &[
+            (br#""a b" rest"#, Some((b"a b", b" rest"))),
+            (br#""" x"#, Some((b"", b" x"))),
+            (br#""a\"b" x"#, Some((br#"a\"b"#, b" x"))),
+            (br#""a\\" x"#, Some((br#"a\\"#, b" x"))),
+            (br#""a\\\"" x"#, Some((br#"a\\\""#, b" x"))),
+            (br#""no end"#, None),
+            (br#""ends in \"#, None),
+            (br#""ends in \""#, None),
+            (b"no quote", None),
+        ];
+        for (s, want) in table {
+            assert_eq!(quoted(s), *want, "{}", String::from_utf8_lossy(s));
+        }
     }
 
     #[test]
