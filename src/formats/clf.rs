@@ -142,8 +142,20 @@ fn parse_timestamp(
     if s.len() < 21 {
         return Err(TimeError::Shape);
     }
-    let utc = date_time(&s[..20])?;
-    let after = &s[20..];
+    let (time, close) = zone_and_close(date_time(&s[..20])?, &s[20..], zone, flags)?;
+    Ok((time, 20 + close))
+}
+
+/// The end of a bracketed timestamp after its date and time (`utc`, read
+/// as if it were UTC): an optional offset, then `]`. Returns the instant and
+/// the position of `]` in `after`; without an offset, the time is read in
+/// `zone` and flagged.
+pub(super) fn zone_and_close(
+    utc: Timestamp,
+    after: &[u8],
+    zone: Tz,
+    flags: &mut RecordFlags,
+) -> Result<(Timestamp, usize), TimeError> {
     let close = memchr::memchr(b']', after).ok_or(TimeError::Shape)?;
     let zone_text = after[..close].trim_ascii();
     let time = if zone_text.is_empty() {
@@ -152,7 +164,7 @@ fn parse_timestamp(
     } else {
         Timestamp(utc.0 - offset_seconds(zone_text).ok_or(TimeError::Shape)?)
     };
-    Ok((time, 20 + close))
+    Ok((time, close))
 }
 
 /// `dd/Mon/yyyy:HH:MM:SS` (exactly), as a time given as if it were UTC.

@@ -144,24 +144,12 @@ fn parse_timestamp(
     english[..3].copy_from_slice(&s[..3]);
     english[3..6].copy_from_slice(ENGLISH[month as usize - 1]);
     english[6..].copy_from_slice(&after[..14]);
-    let naive = match super::clf::date_time(&english) {
-        Ok(naive) => naive,
+    let found = super::clf::date_time(&english)
+        .and_then(|naive| super::clf::zone_and_close(naive, &after[14..], zone, flags));
+    let (time, close) = match found {
+        Ok(found) => found,
         Err(super::clf::TimeError::Shape) => return Ok(None),
         Err(super::clf::TimeError::Impossible) => return Err(()),
-    };
-    let zone_part = &after[14..];
-    let Some(close) = memchr::memchr(b']', zone_part) else {
-        return Ok(None);
-    };
-    let zone_text = zone_part[..close].trim_ascii();
-    let time = if zone_text.is_empty() {
-        flags.insert(RecordFlags::NAIVE_TIME);
-        super::clf::naive_to_utc(naive, zone, flags).ok_or(())?
-    } else {
-        match super::clf::offset_seconds(zone_text) {
-            Some(offset) => Timestamp(naive.0 - offset),
-            None => return Ok(None),
-        }
     };
     Ok(Some((time, 3 + slash + 14 + close)))
 }
