@@ -1141,32 +1141,36 @@ fn detect_layer(sample: &[u8], whole: bool, zone: Tz, wrappers: bool) -> Detecti
             wrapper: None,
         };
     }
-    if let Some(aws) = detect_majority(sample, whole, aws::kind_of_line) {
-        return aws;
-    }
-    if let Some(haproxy) = detect_majority(sample, whole, haproxy::kind_of_line) {
-        return haproxy;
-    }
-    if let Some(npm) = detect_majority(sample, whole, proxy_manager::kind_of_line) {
-        return npm;
-    }
-    if let Some(events) = detect_majority(sample, whole, iis_event::kind_of_line) {
-        return events;
+    // The sample's lines that are not blank, collected once for every
+    // detector below that counts them.
+    let lines: Vec<&[u8]> = sample_lines(sample, whole)
+        .filter(|l| !l.trim_ascii().is_empty())
+        .collect();
+    let own_prefix = [
+        aws::kind_of_line,
+        haproxy::kind_of_line,
+        proxy_manager::kind_of_line,
+        iis_event::kind_of_line,
+    ];
+    if let Some(found) = own_prefix
+        .into_iter()
+        .find_map(|kind| majority(&lines, kind))
+    {
+        return found;
     }
     // `#` lines are left out here, as the NCSA family's count does:
     // fail2ban's test logs interleave their expectations as comments.
-    let uncommented = sample_lines(sample, whole)
-        .filter(|l| !l.trim_ascii().is_empty() && !l.starts_with(b"#"))
+    let uncommented: Vec<&[u8]> = lines
+        .iter()
+        .copied()
+        .filter(|l| !l.starts_with(b"#"))
         .collect();
-    if let Some(server) = majority(uncommented, kind_of_server_line) {
+    if let Some(server) = majority(&uncommented, kind_of_server_line) {
         return server;
     }
     if let Some(openstack) = openstack::detect(sample_lines(sample, whole)) {
         return openstack;
     }
-    let lines: Vec<&[u8]> = sample_lines(sample, whole)
-        .filter(|l| !l.trim_ascii().is_empty())
-        .collect();
     if let Some(wrapped) = wrappers.then(|| detect_wrapped(&lines, zone)).flatten() {
         return wrapped;
     }
@@ -1181,7 +1185,7 @@ fn detect_layer(sample: &[u8], whole: bool, zone: Tz, wrappers: bool) -> Detecti
     if ncsa.format.is_some() {
         return ncsa;
     }
-    detect_headerless_w3c(sample, whole).unwrap_or(ncsa)
+    detect_headerless_w3c(&lines).unwrap_or(ncsa)
 }
 
 /// The wrapper most of the sample `lines` (not blank) carry, when at least
@@ -1280,24 +1284,10 @@ fn holds_request(payloads: &[u8]) -> bool {
     REQUEST.is_match(payloads)
 }
 
-/// The format most of the non-blank sample lines have, by `kind_of`
-/// (which names a line's format and why), when at least half have one.
-/// Ties go to the format found first.
-fn detect_majority(
-    sample: &[u8],
-    whole: bool,
-    kind_of: fn(&[u8]) -> Option<(Format, &'static str)>,
-) -> Option<Detection> {
-    let lines: Vec<&[u8]> = sample_lines(sample, whole)
-        .filter(|l| !l.trim_ascii().is_empty())
-        .collect();
-    majority(lines, kind_of)
-}
-
 /// The format most of `lines` have, by `kind_of`, when at least half have
 /// one. Ties go to the format found first.
 fn majority(
-    lines: Vec<&[u8]>,
+    lines: &[&[u8]],
     kind_of: fn(&[u8]) -> Option<(Format, &'static str)>,
 ) -> Option<Detection> {
     let mut counts: Vec<(Format, &'static str, usize)> = Vec::new();
@@ -1330,10 +1320,7 @@ fn kind_of_server_line(line: &[u8]) -> Option<(Format, &'static str)> {
 
 /// W3C lines without any `#Fields:` before them, when at least half of the
 /// sample lines look like one kind of them.
-fn detect_headerless_w3c(sample: &[u8], whole: bool) -> Option<Detection> {
-    let lines: Vec<&[u8]> = sample_lines(sample, whole)
-        .filter(|l| !l.trim_ascii().is_empty())
-        .collect();
+fn detect_headerless_w3c(lines: &[&[u8]]) -> Option<Detection> {
     let kinds: Vec<Format> = lines
         .iter()
         .filter_map(|l| w3c::headerless_kind(l))
