@@ -400,19 +400,14 @@ fn write_unparsed_and_timeline(tx: &Transaction<'_>, report: &Report<'_>) -> rus
 /// The requests.csv row parts a re-run copies (see `Report::with_row_parts`),
 /// one packed row per piece of requests.
 fn write_row_parts(tx: &Transaction<'_>, report: &Report<'_>) -> std::io::Result<()> {
-    let mut insert = tx
-        .prepare("INSERT INTO packed (name, data) VALUES ('request_rows', ?1)")
-        .map_err(std::io::Error::other)?;
     crate::report::csv::request_row_parts(report, |piece| {
-        insert
-            .execute([packed::pack_row_parts(&piece)])
-            .map(drop)
+        write_packed(tx, "request_rows", &packed::pack_row_parts(&piece))
             .map_err(std::io::Error::other)
     })
 }
 
 fn write_packed(tx: &Transaction<'_>, name: &str, data: &[u8]) -> rusqlite::Result<()> {
-    let mut insert = tx.prepare("INSERT INTO packed (name, data) VALUES (?1, ?2)")?;
+    let mut insert = tx.prepare_cached("INSERT INTO packed (name, data) VALUES (?1, ?2)")?;
     // An empty copy is still one row: a missing row means a damaged file.
     for part in data
         .chunks(PACKED_PART_BYTES)
