@@ -268,7 +268,7 @@ fn write_files(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()
             f.compression.name(),
             f.detection.format.map_or("unknown", Format::name),
             f.detection.reason,
-            f.fit.confidence(f.detection.format).name(),
+            f.confidence().name(),
             f.fit.parsed as i64,
             f.fit.tried as i64,
             f.lines as i64,

@@ -28,7 +28,7 @@ use crate::evidence::{Location, MatchedRequest};
 use crate::formats::json::JsonFields;
 use crate::formats::w3c::plus_as_space;
 use crate::formats::{
-    self, Detection, FormatChoice, Parser, Record, RecordFlags, SampleFit, Unparsed,
+    self, Confidence, Detection, FormatChoice, Parser, Record, RecordFlags, SampleFit, Unparsed,
 };
 use crate::input::content::{self, Compression, Content, Decoder};
 use crate::input::{Discovery, InputFile};
@@ -127,6 +127,11 @@ pub struct FileSummary {
 }
 
 impl FileSummary {
+    /// How sure detection is of the file's format.
+    pub fn confidence(&self) -> Confidence {
+        self.fit.confidence(self.detection.format)
+    }
+
     /// Whether the content ends with a line end (an empty file does).
     pub fn ends_with_line_end(&self) -> bool {
         !self.unterminated_last_line || self.lines == 0

@@ -514,7 +514,7 @@ fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) ->
                     .map_or("unknown", |f| f.name())
                     .to_string(),
                 f.detection.reason.clone(),
-                f.fit.confidence(f.detection.format).name().to_string(),
+                f.confidence().name().to_string(),
                 f.fit.parsed.to_string(),
                 f.fit.tried.to_string(),
                 f.lines.to_string(),

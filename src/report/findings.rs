@@ -824,13 +824,13 @@ fn format_doubts(summary: &Summary) -> Vec<String> {
         .files
         .iter()
         .filter(|f| f.error.is_none() && f.lines > 0)
-        .filter(|f| f.fit.confidence(f.detection.format) <= Confidence::Low)
+        .filter(|f| f.confidence() <= Confidence::Low)
         .map(|f| {
             format!(
                 "{}: format {}, confidence {} ({} of {} sample lines parse)",
                 f.input.display,
                 f.detection.format.map_or("unknown", Format::name),
-                f.fit.confidence(f.detection.format).name(),
+                f.confidence().name(),
                 f.fit.parsed,
                 f.fit.tried
             )

@@ -379,7 +379,7 @@ fn write_files_table(out: &mut String, report: &Report<'_>) -> fmt::Result {
             escape_html(file.sha256.as_deref().unwrap_or("-")),
             file.compression.name(),
             file.detection.format.map_or("unknown", |f| f.name()),
-            file.fit.confidence(file.detection.format).name(),
+            file.confidence().name(),
             file.lines,
             file.parsed,
             file.unparsed,

@@ -42,7 +42,7 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
                 .map_or("unknown format", |f| f.name())
                 .to_string(),
         ];
-        let confidence = f.fit.confidence(f.detection.format);
+        let confidence = f.confidence();
         if f.detection.format.is_some() && confidence <= Confidence::Low {
             notes.push(format!("format confidence {}", confidence.name()));
         }
