@@ -474,3 +474,23 @@ fn an_interrupted_scan_exits_130() {
             .contains("logwitness: interrupted; the outputs of this run are incomplete")
     );
 }
+
+#[test]
+fn an_output_folder_that_does_not_exist_yet_is_made_with_every_output() {
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("case/run-1");
+    let output = crate::harness::logwitness()
+        .args(["scan", "--quiet", "--exposed", "/forms/", "--out"])
+        .arg(&out)
+        .arg("sample-logs")
+        .output()
+        .unwrap();
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for name in crate::harness::OUTPUTS.iter().chain(&["evidence.sqlite"]) {
+        assert!(out.join(name).is_file(), "{name} missing");
+    }
+}
