@@ -68,11 +68,39 @@ impl Timestamp {
         minute: u32,
         second: u32,
     ) -> Option<Timestamp> {
-        let date = NaiveDate::from_ymd_opt(year, month, day)?;
         // Leap seconds (:60) are real in logs; they fold onto :59.
-        let time = NaiveTime::from_hms_opt(hour, minute, second.min(59))?;
-        Some(Timestamp(date.and_time(time).and_utc().timestamp()))
+        let second = second.min(59);
+        if hour > 23 || minute > 59 {
+            return None;
+        }
+        let midnight = midnight_of(year, month, day)?;
+        Some(Timestamp(
+            midnight + i64::from(hour * 3600 + minute * 60 + second),
+        ))
     }
+}
+
+thread_local! {
+    /// The last date read on this thread, with its midnight: a log's lines
+    /// come a day at a time, and the calendar check was a tenth of the
+    /// time spent reading a line.
+    static LAST_DATE: std::cell::Cell<((i32, u32, u32), Option<i64>)> =
+        const { std::cell::Cell::new(((0, 0, 0), None)) };
+}
+
+/// The instant a UTC date begins, if the date is a real one.
+fn midnight_of(year: i32, month: u32, day: u32) -> Option<i64> {
+    let date = (year, month, day);
+    LAST_DATE.with(|last| {
+        let (cached, midnight) = last.get();
+        if cached == date {
+            return midnight;
+        }
+        let midnight = NaiveDate::from_ymd_opt(year, month, day)
+            .map(|d| d.and_time(NaiveTime::MIN).and_utc().timestamp());
+        last.set((date, midnight));
+        midnight
+    })
 }
 
 impl fmt::Display for Timestamp {
@@ -325,5 +353,40 @@ mod tests {
             "2016-12-31T23:59:59Z"
         );
         assert!(Timestamp::from_utc_fields(2023, 2, 29, 0, 0, 0).is_none());
+    }
+
+    /// The remembered date never leaks into the next one read: every
+    /// field, in and out of range, in an order that changes the date, the
+    /// time or both from one call to the next, gives chrono's answer.
+    #[test]
+    fn utc_fields_agree_with_chrono_whatever_came_before() {
+        let chrono_of = |y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32| {
+            let date = NaiveDate::from_ymd_opt(y, mo, d)?;
+            let time = NaiveTime::from_hms_opt(h, mi, s.min(59))?;
+            Some(Timestamp(date.and_time(time).and_utc().timestamp()))
+        };
+        let mut calls = 0;
+        for (y, mo) in [
+            (2023, 2),
+            (2024, 2),
+            (1900, 2),
+            (2000, 2),
+            (2022, 13),
+            (2022, 0),
+        ] {
+            for d in [0, 1, 28, 29, 30, 31, 32] {
+                for (h, mi, s) in [(0, 0, 0), (23, 59, 60), (24, 0, 0), (12, 60, 0), (1, 2, 61)] {
+                    for _ in 0..2 {
+                        assert_eq!(
+                            Timestamp::from_utc_fields(y, mo, d, h, mi, s),
+                            chrono_of(y, mo, d, h, mi, s),
+                            "{y}-{mo}-{d} {h}:{mi}:{s}"
+                        );
+                        calls += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(calls, 420);
     }
 }
