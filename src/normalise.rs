@@ -126,7 +126,21 @@ pub struct SplitTarget<'a> {
 /// Cuts a logged request target into path and query, removing a fragment
 /// and the scheme and authority of an absolute-form target.
 pub fn split_target(target: &[u8]) -> SplitTarget<'_> {
-    let (target, absolute_form) = match strip_scheme_and_authority(target) {
+    // One search for the first of `:`, `#` and `?` serves the common
+    // origin-form target: with none of them, it is all path.
+    let Some(first) = memchr::memchr3(b':', b'#', b'?', target) else {
+        return SplitTarget {
+            path: target,
+            query: None,
+            absolute_form: false,
+        };
+    };
+    // A scheme ends at the first `:`, before any `#` or `?`.
+    let absolute = match target[first] {
+        b':' => strip_scheme_and_authority(target),
+        _ => None,
+    };
+    let (target, absolute_form) = match absolute {
         Some(rest) => (rest, true),
         None => (target, false),
     };
