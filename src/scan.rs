@@ -789,9 +789,14 @@ impl<'c> LineScanner<'c> {
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         // Only a line whose payload had to be decoded leaves it here.
         payload.clear();
-        let record = match self.parser.read(line, payload) {
+        // Borrowed, not moved out: a record is a few hundred bytes, and
+        // copying it for each line showed in profiles.
+        let read = self.parser.read(line, payload);
+        let record = match &read {
             Ok(record) => record,
             Err(reason) => {
+                let reason = *reason;
+                drop(read);
                 self.keep_unparsed(location, line, payload, reason, unterminated);
                 return;
             }
@@ -799,13 +804,13 @@ impl<'c> LineScanner<'c> {
         let split = record.split_target();
         let found = split
             .as_ref()
-            .and_then(|split| self.find_rule(&record, split));
+            .and_then(|split| self.find_rule(record, split));
         // A line read one way of several is kept as unparsed when it
         // mentions an exposed resource: the reading taken may have missed
         // it (no rule matched), or may name the wrong client or status
         // (`several_readings`), so its window cannot rest on it.
         let several = record.flags.contains(RecordFlags::SEVERAL_READINGS);
-        if (found.is_none() || several) && is_read_one_way_of_several(&record) {
+        if (found.is_none() || several) && is_read_one_way_of_several(record) {
             let reason = if several {
                 Unparsed::SeveralReadings
             } else if record.flags.contains(RecordFlags::RAW_QUOTE) {
@@ -838,7 +843,7 @@ impl<'c> LineScanner<'c> {
         result.last_time = Some(result.last_time.map_or(record.time, |t| t.max(record.time)));
         if let (Some((found, canonical)), Some(split)) = (found, split) {
             let request =
-                MatchedRequest::new(location, line, &record, split.query, &canonical, found);
+                MatchedRequest::new(location, line, record, split.query, &canonical, found);
             self.result
                 .requests
                 .push(request.attribute(self.trusted_proxies));

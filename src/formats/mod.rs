@@ -827,6 +827,9 @@ impl Parser {
         }
         let wrapper = match self.wrapper {
             Some(wrapper) => wrapper,
+            // Only a JSON reader fails for a prefix; any other line is
+            // parsed straight into the result, without moving a record.
+            None if !matches!(self.family, Family::Json(_)) => return self.parse(line),
             None => match self.parse(line) {
                 // A JSON log with a few lines a container runtime or docker
                 // compose prefixed (too few to be the file's wrapper): the
