@@ -256,18 +256,27 @@ impl Prefilter {
             .iter()
             .map(Rule::prefilter_piece)
             .collect::<Option<_>>()?;
-        let pieces = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(pieces)
-            .ok()?;
+        // Lower-case pieces, looked for in a lower-case copy of the path:
+        // the case-sensitive searcher finds them with vectorised searches
+        // that its case-insensitive mode cannot use.
+        let pieces = AhoCorasick::new(pieces.iter().map(|p| p.to_ascii_lowercase())).ok()?;
         Some(Prefilter { pieces })
     }
 
     /// Whether `path` (a logged path without query) could match a rule.
     fn passes(&self, path: &[u8]) -> bool {
-        memchr::memchr2(b'%', b'\\', path).is_some()
-            || !path.is_ascii()
-            || self.pieces.is_match(path)
+        if memchr::memchr2(b'%', b'\\', path).is_some() || !path.is_ascii() {
+            return true;
+        }
+        let mut folded = [0u8; 256];
+        match folded.get_mut(..path.len()) {
+            Some(folded) => {
+                folded.copy_from_slice(path);
+                folded.make_ascii_lowercase();
+                self.pieces.is_match(&*folded)
+            }
+            None => self.pieces.is_match(&path.to_ascii_lowercase()),
+        }
     }
 }
 
