@@ -309,6 +309,15 @@ impl RuleSet {
         self
     }
 
+    /// Whether some reading of a logged request target (as path, with or
+    /// without its query, in absolute form or not) could match a rule. A
+    /// target that fails can be passed over without splitting it: every
+    /// path read from it is a part of it, and a part holds no `%`, `\`,
+    /// byte outside ASCII or rule piece that the whole does not hold.
+    pub fn may_match(&self, target: &[u8]) -> bool {
+        !self.rules.is_empty() && self.prefilter.as_ref().is_none_or(|p| p.passes(target))
+    }
+
     /// Whether the pre-filter is in use (it is off when some rule has no
     /// literal text to look for).
     pub fn has_prefilter(&self) -> bool {
@@ -679,6 +688,15 @@ mod tests {
                         matched += usize::from(want.is_some());
                         let passes = filtered.prefilter.as_ref().unwrap().passes(split.path);
                         skipped += usize::from(!passes);
+                        // A whole target holding the path passes too.
+                        if want.is_some() {
+                            for whole in [
+                                format!("{variant}?q=1#top"),
+                                format!("https://host.example:443{variant}"),
+                            ] {
+                                assert!(filtered.may_match(whole.as_bytes()), "{whole:?}");
+                            }
+                        }
                     }
                 }
             }

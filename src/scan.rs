@@ -803,7 +803,14 @@ impl<'c> LineScanner<'c> {
                 return;
             }
         };
-        let split = record.split_target();
+        // Most targets hold nothing a rule could match: they are passed
+        // over whole, before any reading of them is made.
+        let split = record
+            .target
+            .as_deref()
+            .is_some_and(|target| self.may_match(target))
+            .then(|| record.split_target())
+            .flatten();
         let found = split
             .as_ref()
             .and_then(|split| self.find_rule(record, split));
@@ -888,6 +895,14 @@ impl LineScanner<'_> {
                 _ => self.parser.time_of_read(line),
             },
         });
+    }
+
+    /// Whether some reading of a target could match a rule (see
+    /// `RuleSet::may_match`); where the log writes `+` for a space, a
+    /// target with a `+` always could (the pieces may hold a space).
+    fn may_match(&self, target: &[u8]) -> bool {
+        self.rules.may_match(target)
+            || (self.parser.writes_plus_for_space() && target.contains(&b'+'))
     }
 
     /// The first rule a record's target matches, by every reading of it.
