@@ -559,8 +559,9 @@ fn scan_stream(
     let format = opened.detection.format;
     let mut scanner = LineScanner::new(file, config, heads, parser, format);
     // The decompressed content's hash recognises a copy stored both plain
-    // and compressed; without hashing, copies are not recognised.
-    scanner.content_hasher = config.hash_inputs.then(Sha256::new);
+    // and compressed; without hashing, copies are not recognised. The
+    // decoding thread hashes what it decodes: decoding is the lighter half.
+    let content_hasher = config.hash_inputs.then(Sha256::new);
     let reader = match Decoder::open(&input.path, compression, config.hash_inputs) {
         Ok(reader) => reader,
         Err(e) => {
@@ -576,7 +577,8 @@ fn scan_stream(
     let end = std::thread::scope(|s| {
         let (blocks, decoded) = mpsc::sync_channel::<Block>(2);
         let (spare, spares) = mpsc::channel::<Vec<u8>>();
-        let decoding = s.spawn(move || decode_blocks(reader, &blocks, &spares, progress));
+        let decoding =
+            s.spawn(move || decode_blocks(reader, content_hasher, &blocks, &spares, progress));
         for block in decoded {
             scanner.block(&block.bytes, block.offset, false);
             let _ = spare.send(block.bytes);
@@ -585,7 +587,9 @@ fn scan_stream(
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     });
-    // What was decoded before the end, or before the stream broke, counts.
+    // What was decoded before the end, or before the stream broke, counts;
+    // the tail is hashed with the blocks before it.
+    scanner.content_hasher = end.content_hasher;
     let lines_before = scanner.result.lines;
     scanner.block(&end.tail, end.offset, true);
     if let Some(e) = end.broken {
@@ -611,6 +615,8 @@ struct Block {
 /// What decoding leaves when the stream ends or breaks.
 struct DecodeEnd {
     decoder: Decoder,
+    /// The hash of the blocks sent, when hashing.
+    content_hasher: Option<Sha256>,
     /// The content after the last line end (a last line without one).
     tail: Vec<u8>,
     /// Where the tail starts.
@@ -622,9 +628,10 @@ struct DecodeEnd {
 }
 
 /// Decodes into line-aligned blocks and sends them, reusing the buffers
-/// sent back on `spares`.
+/// sent back on `spares`; `content_hasher` hashes each block sent.
 fn decode_blocks(
     mut decoder: Decoder,
+    mut content_hasher: Option<Sha256>,
     blocks: &mpsc::SyncSender<Block>,
     spares: &mpsc::Receiver<Vec<u8>>,
     progress: &dyn Progress,
@@ -661,6 +668,9 @@ fn decode_blocks(
         next[..filled - complete].copy_from_slice(&buf[complete..filled]);
         let mut done = std::mem::replace(&mut buf, next);
         done.truncate(complete);
+        if let Some(hasher) = &mut content_hasher {
+            hasher.update(&done);
+        }
         if blocks
             .send(Block {
                 bytes: done,
@@ -676,6 +686,7 @@ fn decode_blocks(
     buf.truncate(filled);
     DecodeEnd {
         decoder,
+        content_hasher,
         tail: buf,
         offset,
         broken,

@@ -174,3 +174,32 @@ fn partial_copies_are_counted_once_plain_or_compressed() {
     let tiny_chunks = args(&["-j", "3", "--chunk-size", "7"]);
     crate::harness::assert_same_outputs(&run, &tiny_chunks, "-j3, 7-byte chunks");
 }
+
+/// The hash of a compressed file's content covers every byte decoded: the
+/// blocks sent for scanning and a last line without line end. A plain
+/// copy is recognised, and a copy differing only in that last line is not.
+#[test]
+fn a_compressed_copy_is_recognised_by_all_its_content_last_line_included() {
+    let dir = tempfile::tempdir().unwrap();
+    // Over a megabyte, so that it is decoded in several blocks.
+    let body: String = (0..15_000)
+        .map(|s| line(s % 3600, "203.0.113.1", "/index.html"))
+        .collect();
+    let plain = format!("{body}{}", line(3601, "203.0.113.9", "/exposed/a.pdf").trim_end());
+    let other = format!("{body}{}", line(3601, "203.0.113.8", "/exposed/a.pdf").trim_end());
+    assert!(plain.len() > 1 << 20);
+    let gzip = |text: &str| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(text.as_bytes()).unwrap();
+        gz.finish().unwrap()
+    };
+    std::fs::write(dir.path().join("a.log"), &plain).unwrap();
+    std::fs::write(dir.path().join("b.log.gz"), gzip(&plain)).unwrap();
+    std::fs::write(dir.path().join("c.log.gz"), gzip(&other)).unwrap();
+    let run = scan(&["--exposed", "/exposed/", dir.path().to_str().unwrap()]);
+    let files = run.records("files.csv");
+    let row = |suffix: &str| files.iter().find(|f| f["file"].ends_with(suffix)).unwrap();
+    assert_eq!(row("b.log.gz")["duplicate_of"], row("a.log")["file"]);
+    assert_eq!(row("c.log.gz")["duplicate_of"], "");
+    assert_eq!(row("c.log.gz")["final_newline"], "no");
+}
