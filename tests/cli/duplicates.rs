@@ -185,8 +185,14 @@ fn a_compressed_copy_is_recognised_by_all_its_content_last_line_included() {
     let body: String = (0..15_000)
         .map(|s| line(s % 3600, "203.0.113.1", "/index.html"))
         .collect();
-    let plain = format!("{body}{}", line(3601, "203.0.113.9", "/exposed/a.pdf").trim_end());
-    let other = format!("{body}{}", line(3601, "203.0.113.8", "/exposed/a.pdf").trim_end());
+    let plain = format!(
+        "{body}{}",
+        line(3601, "203.0.113.9", "/exposed/a.pdf").trim_end()
+    );
+    let other = format!(
+        "{body}{}",
+        line(3601, "203.0.113.8", "/exposed/a.pdf").trim_end()
+    );
     assert!(plain.len() > 1 << 20);
     let gzip = |text: &str| {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
