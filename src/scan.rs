@@ -838,8 +838,13 @@ impl<'c> LineScanner<'c> {
             } else {
                 Unparsed::AmbiguousSpaces
             };
-            if self.mentions_exposed(line) {
-                self.keep_unparsed(location, line, &[], reason, unterminated);
+            // What a wrapper's escapes hid is looked for too (rare: a
+            // wrapped line read one way of several).
+            let decoded = self.parser.decoded_payload(line).unwrap_or_default();
+            if self.mentions_exposed(line)
+                || (!decoded.is_empty() && self.mentions_exposed(&decoded))
+            {
+                self.keep_unparsed(location, line, &decoded, reason, unterminated);
                 return;
             }
         }

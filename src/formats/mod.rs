@@ -888,6 +888,19 @@ impl Parser {
         }
     }
 
+    /// The line a wrapper carried in a physical line, when it had to be
+    /// decoded (JSON escapes): a search of the physical line would not see
+    /// what the escapes hide. `None` for a line carried as it is.
+    pub fn decoded_payload(&self, line: &[u8]) -> Option<Vec<u8>> {
+        let wrapper = self.wrapper.or_else(|| match &self.family {
+            Family::Json(_) => Wrapper::of_line(line),
+            _ => None,
+        })?;
+        let mut buf = Vec::new();
+        let text = wrapper.unwrap(line, &mut buf)?.ok()?.text.to_vec();
+        (!buf.is_empty()).then_some(text)
+    }
+
     /// Parses one line, without its line end, as it is (no wrapper undone;
     /// an IIS event needs `read`). A W3C directive line updates the
     /// parser's state.

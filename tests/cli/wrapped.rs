@@ -575,3 +575,43 @@ fn a_format_given_is_read_through_the_wrapper() {
         "given with --format; 2 of 2 sample lines are wrapped in a syslog header (RFC 3164 or RFC 5424) (syslog), read through it"
     );
 }
+
+/// A wrapped line read one way of several is kept as unparsed when the
+/// line it carries mentions an exposed resource, even where only the
+/// wrapper's escapes (`\u002f` for `/`) hid it from the physical line.
+#[test]
+fn an_ambiguous_wrapped_line_is_searched_as_decoded() {
+    let dir = tempfile::tempdir().unwrap();
+    // Squid's lines in docker's json-file driver.
+    let docker = |second: u32, url: &str| {
+        format!(
+            r#"{{"log":"1710152{second:03}.000      3 203.0.113.7 TCP_MISS/200 120 GET {url} - HIER_DIRECT/10.0.0.80 text/html\n","stream":"stdout","time":"2024-03-11T10:15:00Z"}}"#
+        ) + "\n"
+    };
+    let text = [
+        docker(100, "http://intranet.example/index.html"),
+        docker(101, "http://intranet.example/about.html"),
+        // A space in the URL: it may be one URL, or end at `/x`.
+        docker(
+            102,
+            r"http://intranet.example/x \u002fforms\u002fsubmissions\u002fa.pdf",
+        ),
+        docker(103, "http://intranet.example/contact.html"),
+    ]
+    .concat();
+    let log = dir.path().join("container-json.log");
+    std::fs::write(&log, &text).unwrap();
+    let run = scan(&["--exposed", RULE, "--window", WINDOW, log.to_str().unwrap()]);
+    assert_eq!(
+        run.columns("unparsed.csv", &["line", "time", "mentions_exposed"]),
+        [["3", "2024-03-11T10:15:02Z", "yes"]],
+        "{}",
+        run.stderr
+    );
+    let files = run.records("files.csv");
+    assert_eq!(files[0]["format"], "squid");
+    assert_eq!(
+        run.columns("windows.csv", &["window", "verdict"]),
+        [["w", "inconclusive"]]
+    );
+}
