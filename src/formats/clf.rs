@@ -36,6 +36,9 @@ pub fn parse<'a>(line: &'a [u8], vhost: VhostRule, zone: Tz) -> Result<Record<'a
         .strip_prefix(b" \"")
         .ok_or(Unparsed::NoRequest)?;
     let request_end = find_request_end(rest).ok_or(Unparsed::NoRequest)?;
+    if another_request_end(rest, request_end) {
+        flags.insert(RecordFlags::SEVERAL_READINGS);
+    }
     let request = &rest[..request_end];
     let mut fields = rest[request_end + 2..].splitn(3, |&b| b == b' ');
     let status = parse_status(fields.next().unwrap_or_default())?;
@@ -489,16 +492,39 @@ fn trim_quotes(s: &[u8]) -> &[u8] {
 /// space and a status (three digits or `-`) and a space or the line end.
 /// A raw `"` inside the request (an attacker's) does not end it.
 fn find_request_end(rest: &[u8]) -> Option<usize> {
-    memchr::memchr_iter(b'"', rest).find(|&i| {
-        let escaped = rest[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1;
-        if escaped || rest.get(i + 1) != Some(&b' ') {
-            return false;
-        }
-        let after = &rest[i + 2..];
-        let status_len = after.iter().position(|&b| b == b' ').unwrap_or(after.len());
-        let status = &after[..status_len];
-        status == b"-" || (status.len() == 3 && status.iter().all(u8::is_ascii_digit))
+    memchr::memchr_iter(b'"', rest).find(|&i| status_follows(rest, i).is_some())
+}
+
+/// Whether a `"` after the request's end could end it too, being followed
+/// by a status and a response size as the real end is: a server that logs
+/// an attacker's raw `"` wrote `"GET /secret?" 404 0 "-" "x HTTP/1.1" 200
+/// 5120 ...` for a request it served, and the first end found reads a
+/// refused one. Such a line reads more than one way. A quoted field
+/// followed by a number alone (Traefik's request count) is no such end.
+fn another_request_end(rest: &[u8], request_end: usize) -> bool {
+    let after = request_end + 1;
+    memchr::memchr_iter(b'"', &rest[after..]).any(|i| {
+        let i = after + i;
+        status_follows(rest, i).is_some_and(|tail| {
+            let bytes = tail.split(|&b| b == b' ').next().unwrap_or_default();
+            parse_bytes(bytes).is_ok()
+        })
     })
+}
+
+/// When the `"` at `i` is unescaped and followed by a space, a status
+/// (three digits or `-`) and a space or the line end: what follows the
+/// status and its space.
+fn status_follows(rest: &[u8], i: usize) -> Option<&[u8]> {
+    let escaped = rest[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1;
+    if escaped || rest.get(i + 1) != Some(&b' ') {
+        return None;
+    }
+    let after = &rest[i + 2..];
+    let status_len = after.iter().position(|&b| b == b' ').unwrap_or(after.len());
+    let status = &after[..status_len];
+    let is_status = status == b"-" || (status.len() == 3 && status.iter().all(u8::is_ascii_digit));
+    is_status.then(|| after.get(status_len + 1..).unwrap_or_default())
 }
 
 pub(super) fn parse_status(s: &[u8]) -> Result<Option<u16>, Unparsed> {
@@ -631,6 +657,48 @@ mod tests {
 
     fn utc() -> Tz {
         chrono_tz::UTC
+    }
+
+    /// A raw quote followed by a status and a size after the request's
+    /// end gives the line a second reading; a quoted field followed by a
+    /// number alone (Traefik's request count) or an escaped quote does not.
+    #[test]
+    fn a_second_place_the_request_could_end_is_flagged() {
+        let table: [(&str, bool); 5] = [
+            (
+                r#"203.0.113.9 - - [02/Mar/2024:10:00:00 +0000] "GET /forms/a.pdf?" 404 0 "-" "x HTTP/1.1" 200 5120 "-" "curl/8""#,
+                true,
+            ),
+            (
+                r#"203.0.113.9 - - [02/Mar/2024:10:00:00 +0000] "GET /forms/a.pdf HTTP/1.1" 200 5120 "-" "curl/8""#,
+                false,
+            ),
+            (
+                r#"172.17.0.1 - - [08/Dec/2021:09:16:05 +0000] "GET /a HTTP/1.1" 200 414 "-" "-" 500 "test@docker" "http://172.17.0.3:80" 0ms"#,
+                false,
+            ),
+            (
+                r#"203.0.113.9 - - [02/Mar/2024:10:00:00 +0000] "GET /a HTTP/1.1" 200 5 "-" "x\" 200 5 \"y""#,
+                false,
+            ),
+            (
+                r#"203.0.113.9 - - [02/Mar/2024:10:00:00 +0000] "GET /a HTTP/1.1" 200 5 "-" "UA" "x" - -"#,
+                true,
+            ),
+        ];
+        for (line, several) in table {
+            let record = parse(line.as_bytes(), VhostRule::Infer, utc()).unwrap();
+            assert_eq!(
+                record.flags.contains(RecordFlags::SEVERAL_READINGS),
+                several,
+                "{line}"
+            );
+            assert_eq!(
+                record.status,
+                Some(if line.contains("404") { 404 } else { 200 }),
+                "{line}"
+            );
+        }
     }
 
     /// The one-client shortcut reads what the full walk of the groups

@@ -279,7 +279,8 @@ impl RecordFlags {
     pub const WRAPPER_TIME: RecordFlags = RecordFlags(1 << 14);
     /// The line's fields can be told apart in more than one way (an
     /// unquoted request line or separators inside attacker text: Atlassian,
-    /// Bitbucket): who made the request, or what it got, may differ from
+    /// Bitbucket; a raw `"` followed by a status and a size after an NCSA
+    /// request's end): who made the request, or what it got, may differ from
     /// one reading to another. One that mentions an exposed resource is
     /// kept as unparsed (its window inconclusive), never attributed.
     pub const SEVERAL_READINGS: RecordFlags = RecordFlags(1 << 15);
@@ -662,7 +663,7 @@ impl Unparsed {
                 "raw spaces in the unquoted request line allow more than one reading; the one taken requested no exposed resource, but the line mentions one"
             }
             Unparsed::SeveralReadings => {
-                "raw spaces or separators in logged text allow more than one reading of the line's fields (who asked, for what, with what status, when), and the line mentions an exposed resource: it is not read by any one of them, and no time is taken from it"
+                "raw spaces, quotes or separators in logged text allow more than one reading of the line's fields (who asked, for what, with what status, when), and the line mentions an exposed resource: it is not read by any one of them, and no time is taken from it"
             }
         }
     }

@@ -748,7 +748,7 @@ fn a_forged_forwarded_value_does_not_make_a_request_authorised() {
     assert_eq!(unparsed.len(), 1);
     assert_eq!(unparsed[0][0], "2");
     assert!(
-        unparsed[0][1].starts_with("raw spaces or separators"),
+        unparsed[0][1].starts_with("raw spaces, quotes or separators"),
         "{:?}",
         unparsed[0]
     );

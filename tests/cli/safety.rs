@@ -96,3 +96,38 @@ fn no_cell_can_run_as_a_formula() {
     let accessors = run.records("accessors.csv");
     assert!(accessors.iter().any(|r| r["user"] == "'=1+2"));
 }
+
+/// A server that logs an attacker's raw `"` wrote this for a request it
+/// served (200, 5120 bytes): read from the first place the request could
+/// end, it was refused (404). The line reads two ways, so it is kept as
+/// unparsed and its window is inconclusive, never "no evidence".
+#[test]
+fn a_raw_quote_that_could_hide_a_served_request_leaves_the_window_inconclusive() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    std::fs::write(
+        &log,
+        concat!(
+            "198.51.100.1 - - [02/Mar/2024:10:00:00 +0000] \"GET /index.html HTTP/1.1\" 200 10 \"-\" \"UA\"\n",
+            "198.51.100.2 - - [02/Mar/2024:10:00:01 +0000] \"GET /exposed/a.pdf?\" 404 0 \"-\" \"x HTTP/1.1\" 200 5120 \"-\" \"curl/8\"\n",
+        ),
+    )
+    .unwrap();
+    let run = scan(&[
+        "--exposed",
+        "/exposed/",
+        "--window",
+        "w=2024-03-02T09:00Z..2024-03-02T11:00Z",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(run.output("requests.csv").lines().count(), 1, "header only");
+    let unparsed = run.records("unparsed.csv");
+    assert_eq!(unparsed.len(), 1);
+    assert_eq!(unparsed[0]["line"], "2");
+    assert_eq!(unparsed[0]["time"], "-");
+    assert!(unparsed[0]["reason"].contains("more than one reading"));
+    assert_eq!(
+        run.columns("windows.csv", &["window", "verdict"]),
+        [["w", "inconclusive"]]
+    );
+}
