@@ -516,8 +516,13 @@ fn another_request_end(rest: &[u8], request_end: usize) -> bool {
 /// (three digits or `-`) and a space or the line end: what follows the
 /// status and its space.
 fn status_follows(rest: &[u8], i: usize) -> Option<&[u8]> {
-    let escaped = rest[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1;
-    if escaped || rest.get(i + 1) != Some(&b' ') {
+    // Most quotes fail at once: the opening quote of a field, or a closing
+    // one followed by another field's quote.
+    let starts_status = rest.get(i + 1) == Some(&b' ')
+        && rest
+            .get(i + 2)
+            .is_some_and(|&b| b == b'-' || b.is_ascii_digit());
+    if !starts_status || rest[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1 {
         return None;
     }
     let after = &rest[i + 2..];
