@@ -5,6 +5,8 @@
 //! fields are escaped once here (see `sanitise::escape_bytes`) so that every
 //! writer gets the same faithful, terminal-safe text.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -93,6 +95,7 @@ impl MatchedRequest {
     /// Keeps the evidence of a matched record.
     /// `line` is the whole line (for the copy check), `found` the rule match
     /// of the record's target, `canonical` the path that matched.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         location: Location,
         line: &[u8],
@@ -100,29 +103,29 @@ impl MatchedRequest {
         query: Option<&[u8]>,
         canonical: &[u8],
         found: RuleMatch,
+        texts: &mut Texts,
     ) -> MatchedRequest {
-        let text = |field: Option<&[u8]>| field.map(escaped);
-        let client = escaped(record.client);
-        let user_agent = record.user_agent_for_display().map(|a| escaped(&a));
+        let client = texts.get(record.client);
+        let user_agent = record.user_agent_for_display().map(|a| texts.get(&a));
         MatchedRequest {
             client_ip: client_address(&client),
             claimed_crawler: user_agent.as_deref().is_some_and(claims_crawler),
             location,
             time: record.time,
-            vhost: text(record.vhost),
+            vhost: texts.get_some(record.vhost),
             client,
-            forwarded: text(record.forwarded),
+            forwarded: texts.get_some(record.forwarded),
             connecting: None,
-            user: text(record.user),
-            method: escaped(record.method),
+            user: texts.get_some(record.user),
+            method: texts.get(record.method),
             target: record
                 .target_as_logged()
-                .map_or_else(|| Text::from(""), |t| escaped(&t)),
-            path: escaped(canonical),
-            query: text(query),
+                .map_or_else(|| Text::from(""), |t| texts.get(&t)),
+            path: texts.get(canonical),
+            query: texts.get_some(query),
             status: record.status,
             bytes: record.bytes,
-            referer: text(record.referer),
+            referer: texts.get_some(record.referer),
             user_agent,
             rule: found.rule,
             via: found.via,
@@ -156,10 +159,49 @@ impl MatchedRequest {
     }
 }
 
-/// `escape_bytes` into shared text, copying valid UTF-8 only once.
-fn escaped(bytes: &[u8]) -> Text {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Text::from(escape_text(text).as_ref()),
-        Err(_) => Text::from(escape_bytes(bytes)),
+/// One shared copy of each text the matched requests of a part of a scan
+/// hold: clients, agents, referers and paths repeat from request to
+/// request, and a copy per field was most of a request's memory.
+#[derive(Debug, Default)]
+pub struct Texts {
+    seen: HashSet<Text>,
+}
+
+impl Texts {
+    /// `bytes` escaped (see `sanitise::escape_bytes`), as shared text.
+    pub fn get(&mut self, bytes: &[u8]) -> Text {
+        let escaped = match std::str::from_utf8(bytes) {
+            Ok(text) => escape_text(text),
+            Err(_) => Cow::Owned(escape_bytes(bytes)),
+        };
+        if let Some(text) = self.seen.get(escaped.as_ref()) {
+            return Text::clone(text);
+        }
+        let text = Text::from(escaped.as_ref());
+        self.seen.insert(Text::clone(&text));
+        text
+    }
+
+    /// `get` for a field that may be absent.
+    pub fn get_some(&mut self, bytes: Option<&[u8]>) -> Option<Text> {
+        bytes.map(|bytes| self.get(bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_are_escaped_and_shared() {
+        let mut texts = Texts::default();
+        let agent = texts.get(b"curl/8 \x1b[2J");
+        assert_eq!(&*agent, "curl/8 \\x1B[2J");
+        assert!(Arc::ptr_eq(&agent, &texts.get(b"curl/8 \x1b[2J")));
+        let invalid = texts.get(b"caf\xe9");
+        assert_eq!(&*invalid, "caf\\xE9");
+        assert!(Arc::ptr_eq(&invalid, &texts.get(b"caf\xe9")));
+        assert!(!Arc::ptr_eq(&agent, &texts.get(b"curl/8")));
+        assert_eq!(texts.get_some(None), None);
     }
 }
