@@ -416,7 +416,11 @@ impl Reader {
 pub fn detect(lines: &[&[u8]]) -> Option<String> {
     let known = JsonFields::default();
     let (mut objects, mut wrapped, mut prefixed, mut target) = (0, 0, 0, None);
-    for line in lines {
+    for (seen, line) in lines.iter().enumerate() {
+        // Fewer than half can be JSON now (see `formats::majority`).
+        if (seen - objects - wrapped - prefixed) * 2 > lines.len() {
+            return None;
+        }
         match Lookup::of_line(line) {
             Ok(mut object) => {
                 objects += 1;

@@ -1185,7 +1185,7 @@ fn detect_layer(sample: &[u8], whole: bool, zone: Tz, wrappers: bool) -> Detecti
     if let Some(server) = majority(&uncommented, kind_of_server_line) {
         return server;
     }
-    if let Some(openstack) = openstack::detect(sample_lines(sample, whole)) {
+    if let Some(openstack) = openstack::detect(&lines) {
         return openstack;
     }
     if let Some(wrapped) = wrappers.then(|| detect_wrapped(&lines, zone)).flatten() {
@@ -1260,7 +1260,16 @@ fn detect_wrapped(lines: &[&[u8]], zone: Tz) -> Option<Detection> {
 /// least half carry it. Ties go to the wrapper found first.
 fn majority_wrapper(lines: &[&[u8]]) -> Option<(Wrapper, usize)> {
     let mut counts: Vec<(Wrapper, usize)> = Vec::new();
-    for wrapper in lines.iter().filter_map(|l| Wrapper::of_line(l)) {
+    let mut bare = 0;
+    for line in lines {
+        let Some(wrapper) = Wrapper::of_line(line) else {
+            // No wrapper can have half of the lines any more (see `majority`).
+            bare += 1;
+            if bare * 2 > lines.len() {
+                return None;
+            }
+            continue;
+        };
         match counts.iter_mut().find(|(w, _)| *w == wrapper) {
             Some((_, n)) => *n += 1,
             None => counts.push((wrapper, 1)),
@@ -1308,7 +1317,18 @@ fn majority(
     kind_of: fn(&[u8]) -> Option<(Format, &'static str)>,
 ) -> Option<Detection> {
     let mut counts: Vec<(Format, &'static str, usize)> = Vec::new();
-    for kind in lines.iter().filter_map(|l| kind_of(l)) {
+    let mut others = 0;
+    for line in lines {
+        let Some(kind) = kind_of(line) else {
+            // No format can have half of the lines any more: most files
+            // fail most detectors, and a directory of small logs spent
+            // most of its time detecting.
+            others += 1;
+            if others * 2 > lines.len() {
+                return None;
+            }
+            continue;
+        };
         match counts.iter_mut().find(|(f, _, _)| *f == kind.0) {
             Some((_, _, n)) => *n += 1,
             None => counts.push((kind.0, kind.1, 1)),
