@@ -599,8 +599,8 @@ fn scan_stream(
             return scanner.finish();
         }
     };
-    // Decoding and scanning take about as long as each other: one thread
-    // decodes while this one scans, so one file keeps two cores busy.
+    // One thread decodes (and hashes what it decodes) while this one
+    // scans, so one file keeps two cores busy.
     let end = std::thread::scope(|s| {
         let (blocks, decoded) = mpsc::sync_channel::<Block>(2);
         let (spare, spares) = mpsc::channel::<Vec<u8>>();
