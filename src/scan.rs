@@ -505,7 +505,6 @@ fn scan_unit(
             let Ok(Content::Mapped(map)) = &opened[*file].content else {
                 unreachable!("chunks are planned for mapped files only")
             };
-            prefault(map, range);
             let format = opened[*file].detection.format;
             let parser = (**parser).clone();
             let mut scanner = LineScanner::new(*file, config, heads, parser, format);
@@ -527,7 +526,7 @@ fn scan_unit(
         }
         Unit::Hash { file } => {
             let sha256 = match &opened[*file].content {
-                Ok(Content::Mapped(map)) => Some(hash_mapped(map)),
+                Ok(Content::Mapped(map)) => Some(content::hash_bytes(map)),
                 _ => content::hash_file(&files[*file].path).ok(),
             };
             ChunkResult {
@@ -542,32 +541,6 @@ fn scan_unit(
             ..ChunkResult::default()
         },
     }
-}
-
-/// Maps a range's pages in one call before it is read: faulted in a few
-/// at a time as the lines were read, a 1 GiB log took 18,700 page faults
-/// (2,400 so), and the scan a quarter more CPU time on the project's
-/// machine. Only a hint: a failure (an old kernel) changes nothing.
-fn prefault(map: &memmap2::Mmap, range: &Range<usize>) {
-    #[cfg(target_os = "linux")]
-    let _ = map.advise_range(memmap2::Advice::PopulateRead, range.start, range.len());
-    #[cfg(not(target_os = "linux"))]
-    let _ = (map, range);
-}
-
-/// The SHA-256 of a mapped file, as lower-case hex, read a few megabytes
-/// at a time, each prefaulted (see `prefault`).
-fn hash_mapped(map: &memmap2::Mmap) -> String {
-    const PIECE: usize = 8 << 20;
-    let mut hasher = Sha256::new();
-    let mut start = 0;
-    while start < map.len() {
-        let range = start..(start + PIECE).min(map.len());
-        prefault(map, &range);
-        hasher.update(&map[range.clone()]);
-        start = range.end;
-    }
-    content::hex(&hasher.finalize())
 }
 
 /// Decodes a compressed file as a stream, block by block, keeping the
