@@ -68,6 +68,10 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(bar) = &bar {
         bar.finish();
     }
+    // Made first: the database and the other outputs open their files in
+    // it at once.
+    std::fs::create_dir_all(&config.out)
+        .with_context(|| format!("cannot write outputs in {}", config.out.display()))?;
     let report = Report::new(&config, &summary);
     // The database is written by SQLite on one thread: alongside the other
     // outputs, not after them.
