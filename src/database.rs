@@ -24,7 +24,7 @@ use crate::input::InputFile;
 use crate::input::content::Compression;
 use crate::overlap::Overlap;
 use crate::packed::{self, Damaged};
-use crate::report::{Report, yes_no};
+use crate::report::yes_no;
 use crate::rules::{Rule, RuleSet, describe_via};
 use crate::scan::{DEFAULT_CHUNK_SIZE, FileSummary, Summary, UnparsedLine};
 use crate::time::{Timestamp, parse_zone};
@@ -131,8 +131,15 @@ CREATE INDEX requests_by_time ON requests (epoch);
 CREATE INDEX requests_by_client ON requests (client);
 ";
 
-/// Writes `report`'s scan into `dir/evidence.sqlite`, replacing any there.
-pub fn write(report: &Report<'_>, started_at: Timestamp, dir: &Path) -> Result<(), DatabaseError> {
+/// Writes a scan into `dir/evidence.sqlite`, replacing any there. It needs
+/// the scan alone, not its `Report`: a scan's database is written while the
+/// report is made and rendered.
+pub fn write(
+    config: &ScanConfig,
+    summary: &Summary,
+    started_at: Timestamp,
+    dir: &Path,
+) -> Result<(), DatabaseError> {
     let path = dir.join(FILE_NAME);
     let sqlite = |source| DatabaseError::Sqlite {
         path: path.clone(),
@@ -153,23 +160,13 @@ pub fn write(report: &Report<'_>, started_at: Timestamp, dir: &Path) -> Result<(
     .map_err(sqlite)?;
     db.execute_batch(SCHEMA).map_err(sqlite)?;
     let tx = db.transaction().map_err(sqlite)?;
-    write_case(&tx, report, started_at).map_err(sqlite)?;
-    write_files(&tx, report).map_err(sqlite)?;
-    write_requests(&tx, report).map_err(sqlite)?;
-    write_unparsed_and_timeline(&tx, report).map_err(sqlite)?;
-    write_packed(
-        &tx,
-        "timeline",
-        &packed::pack_timeline(&report.summary.timeline),
-    )
-    .map_err(sqlite)?;
-    write_packed(
-        &tx,
-        "requests",
-        &packed::pack_requests(&report.summary.requests),
-    )
-    .map_err(sqlite)?;
-    write_row_parts(&tx, report).map_err(|e| DatabaseError::Invalid {
+    write_case(&tx, config, started_at).map_err(sqlite)?;
+    write_files(&tx, summary).map_err(sqlite)?;
+    write_requests(&tx, config, summary).map_err(sqlite)?;
+    write_unparsed_and_timeline(&tx, summary).map_err(sqlite)?;
+    write_packed(&tx, "timeline", &packed::pack_timeline(&summary.timeline)).map_err(sqlite)?;
+    write_packed(&tx, "requests", &packed::pack_requests(&summary.requests)).map_err(sqlite)?;
+    write_row_parts(&tx, config, summary).map_err(|e| DatabaseError::Invalid {
         path: path.clone(),
         message: format!("writing the requests' row parts: {e}"),
     })?;
@@ -184,10 +181,9 @@ pub fn write(report: &Report<'_>, started_at: Timestamp, dir: &Path) -> Result<(
 
 fn write_case(
     tx: &Transaction<'_>,
-    report: &Report<'_>,
+    config: &ScanConfig,
     started_at: Timestamp,
 ) -> rusqlite::Result<()> {
-    let config = report.config;
     let case_file = config
         .case_file
         .as_ref()
@@ -247,7 +243,7 @@ fn write_case(
     Ok(())
 }
 
-fn write_files(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()> {
+fn write_files(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<()> {
     let mut insert = tx.prepare(
         "INSERT INTO files (id, file, real_path, size, sha256, compression, format, format_reason,
             confidence, sample_parsed, sample_tried, lines, parsed, unparsed, bytes_read, first_time, last_time, first_epoch, last_epoch,
@@ -255,7 +251,7 @@ fn write_files(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
             ?21, ?22, ?23, ?24)",
     )?;
-    for (id, f) in report.summary.files.iter().enumerate() {
+    for (id, f) in summary.files.iter().enumerate() {
         let real_path = std::fs::canonicalize(&f.input.path)
             .ok()
             .map(|p| p.to_string_lossy().into_owned());
@@ -287,13 +283,13 @@ fn write_files(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()
         ])?;
     }
     let mut problem = tx.prepare("INSERT INTO problems (problem, problem_json) VALUES (?1, ?2)")?;
-    for p in &report.summary.problems {
+    for p in &summary.problems {
         problem.execute(params![
             p.to_string(),
             serde_json::to_string(p).unwrap_or_default()
         ])?;
     }
-    write_overlaps(tx, report.summary)
+    write_overlaps(tx, summary)
 }
 
 fn write_overlaps(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<()> {
@@ -320,7 +316,11 @@ fn write_overlaps(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<(
     Ok(())
 }
 
-fn write_requests(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()> {
+fn write_requests(
+    tx: &Transaction<'_>,
+    config: &ScanConfig,
+    summary: &Summary,
+) -> rusqlite::Result<()> {
     let mut insert = tx.prepare(
         "INSERT INTO requests (file_id, file, line, offset, time, epoch, client, forwarded_for,
             connecting_client, user, vhost, method, target, path, query, status, bytes, referer,
@@ -329,11 +329,10 @@ fn write_requests(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
             ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
     )?;
-    let config = report.config;
-    for r in &report.summary.requests {
+    for r in &summary.requests {
         insert.execute(params![
             r.location.file as i64,
-            report.summary.files[r.location.file].input.display,
+            summary.files[r.location.file].input.display,
             r.location.line as i64,
             r.location.offset as i64,
             r.time.to_rfc3339(),
@@ -368,16 +367,16 @@ fn write_requests(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result
     Ok(())
 }
 
-fn write_unparsed_and_timeline(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()> {
+fn write_unparsed_and_timeline(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<()> {
     let mut insert = tx.prepare(
         "INSERT INTO unparsed (file_id, file, line, offset, time, epoch, reason, unterminated, damaged,
             mentions_exposed, excerpt)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
-    for u in &report.summary.unparsed {
+    for u in &summary.unparsed {
         insert.execute(params![
             u.location.file as i64,
-            report.summary.files[u.location.file].input.display,
+            summary.files[u.location.file].input.display,
             u.location.line as i64,
             u.location.offset as i64,
             u.time.map(Timestamp::to_rfc3339),
@@ -391,7 +390,7 @@ fn write_unparsed_and_timeline(tx: &Transaction<'_>, report: &Report<'_>) -> rus
     }
     let mut minute =
         tx.prepare("INSERT INTO timeline (minute, time, lines) VALUES (?1, ?2, ?3)")?;
-    for (m, lines) in report.summary.timeline.minutes() {
+    for (m, lines) in summary.timeline.minutes() {
         minute.execute(params![m, Timestamp(m * 60).to_rfc3339(), lines as i64])?;
     }
     Ok(())
@@ -399,8 +398,12 @@ fn write_unparsed_and_timeline(tx: &Transaction<'_>, report: &Report<'_>) -> rus
 
 /// The requests.csv row parts a re-run copies (see `Report::with_row_parts`),
 /// one packed row per piece of requests.
-fn write_row_parts(tx: &Transaction<'_>, report: &Report<'_>) -> std::io::Result<()> {
-    crate::report::csv::request_row_parts(report, |piece| {
+fn write_row_parts(
+    tx: &Transaction<'_>,
+    config: &ScanConfig,
+    summary: &Summary,
+) -> std::io::Result<()> {
+    crate::report::csv::request_row_parts(config, summary, |piece| {
         write_packed(tx, "request_rows", &packed::pack_row_parts(&piece))
             .map_err(std::io::Error::other)
     })

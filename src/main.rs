@@ -72,13 +72,17 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     // it at once.
     std::fs::create_dir_all(&config.out)
         .with_context(|| format!("cannot write outputs in {}", config.out.display()))?;
-    let report = Report::new(&config, &summary);
-    // The database is written by SQLite on one thread: alongside the other
-    // outputs, not after them.
-    let (outputs, database) = pool.install(|| {
+    // The database, written by SQLite on one thread, is the longest of the
+    // outputs and needs the scan alone: it starts at once, while the report
+    // is made and the other outputs are written.
+    let ((report, outputs), database) = pool.install(|| {
         rayon::join(
-            || write_outputs(&report, started_at),
-            || logwitness::database::write(&report, started_at, &config.out),
+            || {
+                let report = Report::new(&config, &summary);
+                let outputs = write_outputs(&report, started_at);
+                (report, outputs)
+            },
+            || logwitness::database::write(&config, &summary, started_at, &config.out),
         )
     });
     outputs?;

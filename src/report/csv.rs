@@ -11,12 +11,14 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::accessors::{AccessorRow, Outcome};
+use crate::config::ScanConfig;
 use crate::error::InputError;
 use crate::evidence::MatchedRequest;
 use crate::packed::RowParts;
 use crate::report::{NearestServed, Report, yes_no};
 use crate::rules::via_names;
 use crate::sanitise::csv_cell;
+use crate::scan::Summary;
 use crate::time::Timestamp;
 use crate::verdict::describe_seconds;
 
@@ -281,9 +283,9 @@ fn request_rows(
     let mut cells = Cells::new(Vec::new());
     let Some(parts) = report.row_parts else {
         for request in requests {
-            row_head(&mut cells, report, request);
+            row_head(&mut cells, report.config, report.summary, request);
             changing_cells(&mut cells, report, request);
-            row_tail(&mut cells, report, request);
+            row_tail(&mut cells, report.summary, request);
             cells.end()?;
         }
         return cells.finish();
@@ -310,18 +312,19 @@ fn request_rows(
 
 /// Every request's row parts that a re-run does not change, as the csv
 /// writer renders them: the cells before `class`, and the cells after
-/// `windows` with the line end. Rendered a few pieces at a time on every
-/// core and handed to `piece` in order, so that a large case's parts are
-/// never all in memory.
+/// `windows` with the line end. They depend on the scan alone (no window,
+/// no authorised set), so they are rendered before the report is made.
+/// Rendered a few pieces at a time on every core and handed to `piece` in
+/// order, so that a large case's parts are never all in memory.
 pub fn request_row_parts(
-    report: &Report<'_>,
+    config: &ScanConfig,
+    summary: &Summary,
     mut piece: impl FnMut(RowParts) -> io::Result<()>,
 ) -> io::Result<()> {
-    let requests = &report.summary.requests;
-    for batch in requests.chunks(ROWS_PER_PIECE * PIECES_AT_ONCE) {
+    for batch in summary.requests.chunks(ROWS_PER_PIECE * PIECES_AT_ONCE) {
         let pieces: Vec<io::Result<PieceParts>> = batch
             .par_chunks(ROWS_PER_PIECE)
-            .map(|requests| row_parts_of(report, requests))
+            .map(|requests| row_parts_of(config, summary, requests))
             .collect();
         for parts in pieces {
             let (text, lengths) = parts?;
@@ -334,13 +337,17 @@ pub fn request_row_parts(
 /// A piece's row parts: their text, and each row's head and tail lengths.
 type PieceParts = (Vec<u8>, Vec<(usize, usize)>);
 
-fn row_parts_of(report: &Report<'_>, requests: &[MatchedRequest]) -> io::Result<PieceParts> {
+fn row_parts_of(
+    config: &ScanConfig,
+    summary: &Summary,
+    requests: &[MatchedRequest],
+) -> io::Result<PieceParts> {
     let mut cells = Cells::flexible(Vec::new());
     let mut text = Vec::new();
     let mut lengths = Vec::with_capacity(requests.len());
     let mut done = 0;
     for r in requests {
-        row_head(&mut cells, report, r);
+        row_head(&mut cells, config, summary, r);
         cells.end()?;
         let written = cells.written()?;
         // The head ends where the changing cells begin: no line end.
@@ -348,7 +355,7 @@ fn row_parts_of(report: &Report<'_>, requests: &[MatchedRequest]) -> io::Result<
         text.extend_from_slice(head);
         done = written.len();
         let head = head.len();
-        row_tail(&mut cells, report, r);
+        row_tail(&mut cells, summary, r);
         cells.end()?;
         let written = cells.written()?;
         text.extend_from_slice(&written[done..]);
@@ -359,9 +366,13 @@ fn row_parts_of(report: &Report<'_>, requests: &[MatchedRequest]) -> io::Result<
 }
 
 /// The cells of a request's row before `class`.
-fn row_head<W: io::Write>(cells: &mut Cells<W>, report: &Report<'_>, r: &MatchedRequest) {
-    let config = report.config;
-    cells.text(&report.summary.files[r.location.file].input.display);
+fn row_head<W: io::Write>(
+    cells: &mut Cells<W>,
+    config: &ScanConfig,
+    summary: &Summary,
+    r: &MatchedRequest,
+) {
+    cells.text(&summary.files[r.location.file].input.display);
     cells.number(r.location.line);
     cells.number(r.location.offset);
     cells.time(r.time);
@@ -400,11 +411,11 @@ fn changing_cells<W: io::Write>(cells: &mut Cells<W>, report: &Report<'_>, r: &M
 }
 
 /// The cells of a request's row after `windows`.
-fn row_tail<W: io::Write>(cells: &mut Cells<W>, report: &Report<'_>, r: &MatchedRequest) {
+fn row_tail<W: io::Write>(cells: &mut Cells<W>, summary: &Summary, r: &MatchedRequest) {
     let outcome = Outcome::of_status(r.status);
     cells.joined(request_flags(r, outcome), ';');
     match r.duplicate_of {
-        Some(at) => cells.text(&report.summary.place(at)),
+        Some(at) => cells.text(&summary.place(at)),
         None => cells.raw(b""),
     }
 }
@@ -756,7 +767,7 @@ mod tests {
     fn rows_from_the_scan_parts_are_the_rows_rendered_in_full() {
         let (mut config, summary) = crate::sample_scan();
         let mut packed = Vec::new();
-        request_row_parts(&Report::new(&config, &summary), |piece| {
+        request_row_parts(&config, &summary, |piece| {
             packed.extend(crate::packed::pack_row_parts(&piece));
             Ok(())
         })
