@@ -10,14 +10,16 @@
 //! and the requests are also kept packed (`packed`), and `load` reads those
 //! copies: row by row they take longer than a re-run may.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, MAIN_DB, OptionalExtension, Transaction, params};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, MAIN_DB, OptionalExtension, Statement, Transaction, params};
 
 use crate::accessors::{Authorised, Outcome, TrustedProxies};
 use crate::config::{DEFAULT_MAX_GAP, ScanConfig};
 use crate::error::{ConfigError, InputError};
-use crate::evidence::Location;
+use crate::evidence::{Location, MatchedRequest};
 use crate::formats::custom::CustomFormat;
 use crate::formats::{Detection, Format, FormatChoice, SampleFit, Unparsed};
 use crate::input::InputFile;
@@ -321,50 +323,134 @@ fn write_requests(
     config: &ScanConfig,
     summary: &Summary,
 ) -> rusqlite::Result<()> {
-    let mut insert = tx.prepare(
+    let mut insert = RepeatingInsert::new(tx.prepare(
         "INSERT INTO requests (file_id, file, line, offset, time, epoch, client, forwarded_for,
             connecting_client, user, vhost, method, target, path, query, status, bytes, referer,
             user_agent, rule, rule_id, matched_via, via_bits, class, outcome, flag_bits,
             claimed_crawler, line_sha256, duplicate_of_file, duplicate_of_line, duplicate_of_offset)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
             ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
-    )?;
+    )?);
+    // A handful of distinct descriptions, made once rather than per row.
+    let mut vias = HashMap::new();
     for r in &summary.requests {
-        insert.execute(params![
-            r.location.file as i64,
-            summary.files[r.location.file].input.display,
-            r.location.line as i64,
-            r.location.offset as i64,
-            r.time.to_rfc3339(),
-            r.time.0,
-            r.client,
-            r.forwarded,
-            r.connecting_client(),
-            r.user,
-            r.vhost,
-            r.method,
-            r.target,
-            r.path,
-            r.query,
-            r.status,
-            r.bytes.map(|b| b as i64),
-            r.referer,
-            r.user_agent,
-            config.rules.rules()[r.rule].spec,
-            r.rule as i64,
-            describe_via(r.via),
-            r.via.bits(),
-            config.authorised.classify_request(r).name(),
-            Outcome::of_status(r.status).name(),
-            r.flags.bits(),
-            r.claimed_crawler,
-            &r.line_sha256[..],
-            r.duplicate_of.map(|d| d.file as i64),
-            r.duplicate_of.map(|d| d.line as i64),
-            r.duplicate_of.map(|d| d.offset as i64),
-        ])?;
+        vias.entry(r.via.bits())
+            .or_insert_with(|| describe_via(r.via));
+    }
+    for r in &summary.requests {
+        bind_request(&mut insert, config, summary, &vias, r)?;
+        insert.run()?;
     }
     Ok(())
+}
+
+/// Binds a request's row to the requests insert.
+fn bind_request<'v>(
+    insert: &mut RepeatingInsert<'_, 'v>,
+    config: &'v ScanConfig,
+    summary: &'v Summary,
+    vias: &'v HashMap<u16, String>,
+    r: &'v MatchedRequest,
+) -> rusqlite::Result<()> {
+    let int = ValueRef::Integer;
+    insert.set(1, int(r.location.file as i64))?;
+    insert.set(2, text(&summary.files[r.location.file].input.display))?;
+    insert.set(3, int(r.location.line as i64))?;
+    insert.set(4, int(r.location.offset as i64))?;
+    insert.set_time(5, r.time)?;
+    insert.set(6, int(r.time.0))?;
+    insert.set(7, text(&r.client))?;
+    insert.set(8, optional_text(r.forwarded.as_deref()))?;
+    insert.set(9, text(r.connecting_client()))?;
+    insert.set(10, optional_text(r.user.as_deref()))?;
+    insert.set(11, optional_text(r.vhost.as_deref()))?;
+    insert.set(12, text(&r.method))?;
+    insert.set(13, text(&r.target))?;
+    insert.set(14, text(&r.path))?;
+    insert.set(15, optional_text(r.query.as_deref()))?;
+    insert.set(16, optional_int(r.status.map(i64::from)))?;
+    insert.set(17, optional_int(r.bytes.map(|b| b as i64)))?;
+    insert.set(18, optional_text(r.referer.as_deref()))?;
+    insert.set(19, optional_text(r.user_agent.as_deref()))?;
+    insert.set(20, text(&config.rules.rules()[r.rule].spec))?;
+    insert.set(21, int(r.rule as i64))?;
+    insert.set(22, text(&vias[&r.via.bits()]))?;
+    insert.set(23, int(i64::from(r.via.bits())))?;
+    insert.set(24, text(config.authorised.classify_request(r).name()))?;
+    insert.set(25, text(Outcome::of_status(r.status).name()))?;
+    insert.set(26, int(i64::from(r.flags.bits())))?;
+    insert.set(27, int(i64::from(r.claimed_crawler)))?;
+    insert.set(28, ValueRef::Blob(&r.line_sha256[..]))?;
+    insert.set(29, optional_int(r.duplicate_of.map(|d| d.file as i64)))?;
+    insert.set(30, optional_int(r.duplicate_of.map(|d| d.line as i64)))?;
+    insert.set(31, optional_int(r.duplicate_of.map(|d| d.offset as i64)))
+}
+
+fn text(text: &str) -> ValueRef<'_> {
+    ValueRef::Text(text.as_bytes())
+}
+
+/// NULL for a field that was not logged.
+fn optional_text(text: Option<&str>) -> ValueRef<'_> {
+    text.map_or(ValueRef::Null, |t| ValueRef::Text(t.as_bytes()))
+}
+
+fn optional_int(number: Option<i64>) -> ValueRef<'static> {
+    number.map_or(ValueRef::Null, ValueRef::Integer)
+}
+
+/// An insert whose parameters are bound again only when a row's value
+/// differs from the previous row's: SQLite keeps a statement's bindings
+/// from one run to the next and copies every text it is bound to, and
+/// most columns of the requests table repeat from row to row (file, rule,
+/// method, class, ...).
+struct RepeatingInsert<'c, 'v> {
+    statement: Statement<'c>,
+    /// Per parameter (from 1), the value bound now; `None` before the
+    /// first row.
+    bound: Vec<Option<ValueRef<'v>>>,
+}
+
+impl<'c, 'v> RepeatingInsert<'c, 'v> {
+    fn new(statement: Statement<'c>) -> RepeatingInsert<'c, 'v> {
+        let parameters = statement.parameter_count();
+        RepeatingInsert {
+            statement,
+            bound: vec![None; parameters + 1],
+        }
+    }
+
+    /// Binds parameter `index` to `value` unless it is bound to it already.
+    fn set(&mut self, index: usize, value: ValueRef<'v>) -> rusqlite::Result<()> {
+        if self.bound[index] != Some(value) {
+            self.statement
+                .raw_bind_parameter(index, ToSqlOutput::Borrowed(value))?;
+            self.bound[index] = Some(value);
+        }
+        Ok(())
+    }
+
+    /// Binds parameter `index` to `time` as text, unless it is bound to it
+    /// already. The text is made on the stack and cannot be kept to compare
+    /// with: the instant is kept instead, as an integer.
+    fn set_time(&mut self, index: usize, time: Timestamp) -> rusqlite::Result<()> {
+        let instant = Some(ValueRef::Integer(time.0));
+        if self.bound[index] != instant {
+            match time.rfc3339() {
+                Some(text) => self.statement.raw_bind_parameter(index, text.as_str())?,
+                None => self
+                    .statement
+                    .raw_bind_parameter(index, time.to_rfc3339())?,
+            }
+            self.bound[index] = instant;
+        }
+        Ok(())
+    }
+
+    /// Inserts a row with the parameters bound now.
+    fn run(&mut self) -> rusqlite::Result<()> {
+        self.statement.raw_execute().map(drop)
+    }
 }
 
 fn write_unparsed_and_timeline(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<()> {
