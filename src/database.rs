@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, MAIN_DB, OptionalExtension, Statement, Transaction, params};
@@ -25,7 +26,7 @@ use crate::formats::{Detection, Format, FormatChoice, SampleFit, Unparsed};
 use crate::input::InputFile;
 use crate::input::content::Compression;
 use crate::overlap::Overlap;
-use crate::packed::{self, Damaged};
+use crate::packed::{self, Damaged, RowParts};
 use crate::report::yes_no;
 use crate::rules::{Rule, RuleSet, describe_via};
 use crate::scan::{DEFAULT_CHUNK_SIZE, FileSummary, Summary, UnparsedLine};
@@ -133,15 +134,77 @@ CREATE INDEX requests_by_time ON requests (epoch);
 CREATE INDEX requests_by_client ON requests (client);
 ";
 
-/// Writes a scan into `dir/evidence.sqlite`, replacing any there. It needs
-/// the scan alone, not its `Report`: a scan's database is written while the
-/// report is made and rendered.
+/// Writes a scan into `dir/evidence.sqlite`, replacing any there, with
+/// the requests.csv row parts rendered here. It needs the scan alone, not
+/// its `Report`.
 pub fn write(
     config: &ScanConfig,
     summary: &Summary,
     started_at: Timestamp,
     dir: &Path,
 ) -> Result<(), DatabaseError> {
+    let scan = Scan {
+        config,
+        summary,
+        started_at,
+    };
+    write_with(scan, dir, RowPartsSource::Render)
+}
+
+/// `write`, with the requests.csv row parts taken from the CSV writer as
+/// it renders them (see `row_parts_channel`) instead of rendered again. A
+/// scan writes the database this way while the report is made and the
+/// other outputs are written.
+pub fn write_with_row_parts(
+    config: &ScanConfig,
+    summary: &Summary,
+    started_at: Timestamp,
+    dir: &Path,
+    row_parts: ReceivedRowParts,
+) -> Result<(), DatabaseError> {
+    let scan = Scan {
+        config,
+        summary,
+        started_at,
+    };
+    write_with(scan, dir, RowPartsSource::Received(row_parts.0))
+}
+
+/// Packed pieces of requests.csv row parts, each with its number of rows,
+/// from the CSV writer (see `row_parts_channel`).
+pub struct ReceivedRowParts(Receiver<(usize, Vec<u8>)>);
+
+/// The two ends of the way requests.csv's row parts go from the CSV writer
+/// (`report::write_files_handing_row_parts`) to `write_with_row_parts`:
+/// each piece is packed on the writer's thread and kept until the database
+/// takes it, so that SQLite's thread only inserts it. The writer never
+/// waits for the database.
+pub fn row_parts_channel() -> (impl FnMut(RowParts) + Send, ReceivedRowParts) {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let hand = move |parts: RowParts| {
+        // A database that stopped early reports its own error.
+        let _ = sender.send((parts.len(), packed::pack_row_parts(&parts)));
+    };
+    (hand, ReceivedRowParts(receiver))
+}
+
+/// What the database is written from.
+#[derive(Clone, Copy)]
+struct Scan<'a> {
+    config: &'a ScanConfig,
+    summary: &'a Summary,
+    started_at: Timestamp,
+}
+
+/// Where the requests.csv row parts come from.
+enum RowPartsSource {
+    /// Rendered by the database's writer.
+    Render,
+    /// Packed by the CSV writer, piece by piece.
+    Received(Receiver<(usize, Vec<u8>)>),
+}
+
+fn write_with(scan: Scan<'_>, dir: &Path, row_parts: RowPartsSource) -> Result<(), DatabaseError> {
     let path = dir.join(FILE_NAME);
     let sqlite = |source| DatabaseError::Sqlite {
         path: path.clone(),
@@ -162,15 +225,12 @@ pub fn write(
     .map_err(sqlite)?;
     db.execute_batch(SCHEMA).map_err(sqlite)?;
     let tx = db.transaction().map_err(sqlite)?;
-    write_case(&tx, config, started_at).map_err(sqlite)?;
-    write_files(&tx, summary).map_err(sqlite)?;
-    write_requests(&tx, config, summary).map_err(sqlite)?;
-    write_unparsed_and_timeline(&tx, summary).map_err(sqlite)?;
-    write_packed(&tx, "timeline", &packed::pack_timeline(&summary.timeline)).map_err(sqlite)?;
-    write_packed(&tx, "requests", &packed::pack_requests(&summary.requests)).map_err(sqlite)?;
-    write_row_parts(&tx, config, summary).map_err(|e| DatabaseError::Invalid {
-        path: path.clone(),
-        message: format!("writing the requests' row parts: {e}"),
+    fill(&tx, scan, row_parts).map_err(|e| match e {
+        FillError::Sqlite(source) => sqlite(source),
+        FillError::RowParts(message) => DatabaseError::Invalid {
+            path: path.clone(),
+            message: format!("writing the requests' row parts: {message}"),
+        },
     })?;
     tx.execute_batch(INDEXES).map_err(sqlite)?;
     tx.commit().map_err(sqlite)?;
@@ -179,6 +239,65 @@ pub fn write(
         path: path.clone(),
         message: e.to_string(),
     })
+}
+
+/// Why the tables could not be filled.
+enum FillError {
+    Sqlite(rusqlite::Error),
+    RowParts(String),
+}
+
+impl From<rusqlite::Error> for FillError {
+    fn from(e: rusqlite::Error) -> FillError {
+        FillError::Sqlite(e)
+    }
+}
+
+/// Fills every table. The packed copies come first, in the order a re-run
+/// reads them (timeline, requests, then the row parts, whose row ids
+/// follow): received row parts are inserted while the requests are,
+/// whenever some are waiting, so that few are ever held at once.
+fn fill(tx: &Transaction<'_>, scan: Scan<'_>, row_parts: RowPartsSource) -> Result<(), FillError> {
+    let summary = scan.summary;
+    write_packed(tx, "timeline", &packed::pack_timeline(&summary.timeline))?;
+    write_packed(tx, "requests", &packed::pack_requests(&summary.requests))?;
+    write_case(tx, scan.config, scan.started_at)?;
+    write_files(tx, summary)?;
+    match row_parts {
+        RowPartsSource::Render => {
+            write_requests(tx, scan.config, summary, &mut || Ok(()))?;
+            write_row_parts(tx, scan.config, summary)
+                .map_err(|e| FillError::RowParts(e.to_string()))?;
+        }
+        RowPartsSource::Received(pieces) => {
+            let mut rows = 0;
+            write_requests(tx, scan.config, summary, &mut || {
+                insert_row_parts(tx, pieces.try_iter(), &mut rows)
+            })?;
+            insert_row_parts(tx, pieces.iter(), &mut rows)?;
+            if rows != summary.requests.len() {
+                return Err(FillError::RowParts(format!(
+                    "{rows} rows of {} were rendered",
+                    summary.requests.len()
+                )));
+            }
+        }
+    }
+    write_unparsed_and_timeline(tx, summary)?;
+    Ok(())
+}
+
+/// Inserts packed pieces of row parts, counting their rows.
+fn insert_row_parts(
+    tx: &Transaction<'_>,
+    pieces: impl Iterator<Item = (usize, Vec<u8>)>,
+    rows: &mut usize,
+) -> rusqlite::Result<()> {
+    for (count, piece) in pieces {
+        write_packed(tx, "request_rows", &piece)?;
+        *rows += count;
+    }
+    Ok(())
 }
 
 fn write_case(
@@ -318,10 +437,12 @@ fn write_overlaps(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<(
     Ok(())
 }
 
+/// Inserts the requests, calling `meanwhile` every `ROWS_BETWEEN_CALLS` rows.
 fn write_requests(
     tx: &Transaction<'_>,
     config: &ScanConfig,
     summary: &Summary,
+    meanwhile: &mut dyn FnMut() -> rusqlite::Result<()>,
 ) -> rusqlite::Result<()> {
     let mut insert = RepeatingInsert::new(tx.prepare(
         "INSERT INTO requests (file_id, file, line, offset, time, epoch, client, forwarded_for,
@@ -337,12 +458,19 @@ fn write_requests(
         vias.entry(r.via.bits())
             .or_insert_with(|| describe_via(r.via));
     }
-    for r in &summary.requests {
+    for (i, r) in summary.requests.iter().enumerate() {
+        if i % ROWS_BETWEEN_CALLS == 0 {
+            meanwhile()?;
+        }
         bind_request(&mut insert, config, summary, &vias, r)?;
         insert.run()?;
     }
     Ok(())
 }
+
+/// How often `write_requests` lets other work in: a few milliseconds of
+/// inserts.
+const ROWS_BETWEEN_CALLS: usize = 2048;
 
 /// Binds a request's row to the requests insert.
 fn bind_request<'v>(

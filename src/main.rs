@@ -15,6 +15,7 @@ use anyhow::Context;
 use clap::Parser;
 
 use cli::{Cli, Command, DetectArgs, RewindowArgs, ScanArgs};
+use logwitness::database;
 use logwitness::report::{self, Report};
 use logwitness::time::Timestamp;
 use logwitness::{ScanConfig, scan};
@@ -72,19 +73,8 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     // it at once.
     std::fs::create_dir_all(&config.out)
         .with_context(|| format!("cannot write outputs in {}", config.out.display()))?;
-    // The database, written by SQLite on one thread, is the longest of the
-    // outputs and needs the scan alone: it starts at once, while the report
-    // is made and the other outputs are written.
-    let ((report, outputs), database) = pool.install(|| {
-        rayon::join(
-            || {
-                let report = Report::new(&config, &summary);
-                let outputs = write_outputs(&report, started_at);
-                (report, outputs)
-            },
-            || logwitness::database::write(&config, &summary, started_at, &config.out),
-        )
-    });
+    let (report, outputs, database) =
+        pool.install(|| write_scan_outputs(&config, &summary, started_at));
     outputs?;
     database?;
     warn_about_inputs(&summary);
@@ -95,6 +85,43 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     std::mem::forget(report);
     std::mem::forget(summary);
     code
+}
+
+/// Makes the report and writes every output of a scan, evidence.sqlite
+/// included; returns the report and how each side went.
+fn write_scan_outputs<'a>(
+    config: &'a ScanConfig,
+    summary: &'a scan::Summary,
+    started_at: Timestamp,
+) -> (
+    Report<'a>,
+    anyhow::Result<()>,
+    Result<(), database::DatabaseError>,
+) {
+    let write_report = |row_parts| {
+        let report = Report::new(config, summary);
+        let outputs = write_outputs(&report, started_at, row_parts);
+        (report, outputs)
+    };
+    // The database, written by SQLite on one thread, is the longest of the
+    // outputs and needs the scan alone: it starts at once, while the report
+    // is made and the other outputs are written.
+    if rayon::current_num_threads() == 1 {
+        // One after the other: the database renders requests.csv's row
+        // parts itself rather than have every piece wait for it at once.
+        let (report, outputs) = write_report(None);
+        let database = database::write(config, summary, started_at, &config.out);
+        return (report, outputs, database);
+    }
+    // It takes requests.csv's row parts from their writer as they come.
+    // The writer never waits for the database, so whichever order the pool
+    // runs the two in, neither can stall the other.
+    let (row_parts, received) = database::row_parts_channel();
+    let ((report, outputs), database) = rayon::join(
+        || write_report(Some(Box::new(row_parts))),
+        || database::write_with_row_parts(config, summary, started_at, &config.out, received),
+    );
+    (report, outputs, database)
 }
 
 /// Prints the summary; exit code 1 when the run has caveats.
@@ -109,9 +136,14 @@ fn print_summary(report: &Report<'_>) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Writes the CSV files and the findings of a report into its output folder.
-fn write_outputs(report: &Report<'_>, started_at: Timestamp) -> anyhow::Result<()> {
-    report::write_files(report, started_at)
+/// Writes the CSV files and the findings of a report into its output
+/// folder, handing requests.csv's row parts to `row_parts` when given.
+fn write_outputs(
+    report: &Report<'_>,
+    started_at: Timestamp,
+    row_parts: Option<report::csv::RowPartsSink<'_>>,
+) -> anyhow::Result<()> {
+    report::write_files_handing_row_parts(report, started_at, row_parts)
         .with_context(|| format!("cannot write outputs in {}", report.config.out.display()))
 }
 
@@ -119,9 +151,9 @@ fn run_rewindow(args: RewindowArgs) -> anyhow::Result<ExitCode> {
     let started_at = Timestamp(chrono::Utc::now().timestamp());
     let verify = args.verify;
     let scan_out = args.scan_out.clone();
-    let loaded = logwitness::database::load(&scan_out, args.into_request())?;
+    let loaded = database::load(&scan_out, args.into_request())?;
     if verify {
-        let changed = logwitness::database::verify_inputs(&loaded);
+        let changed = database::verify_inputs(&loaded);
         if !changed.is_empty() {
             for problem in &changed {
                 eprintln!("logwitness: {problem}");
@@ -133,7 +165,7 @@ fn run_rewindow(args: RewindowArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let report = Report::new(&loaded.config, &loaded.summary).with_row_parts(&loaded.row_parts);
-    write_outputs(&report, started_at)?;
+    write_outputs(&report, started_at, None)?;
     let code = print_summary(&report);
     // Left to the operating system, as after a scan.
     std::mem::forget(report);

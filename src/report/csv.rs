@@ -32,12 +32,21 @@ pub const OUTPUT_FILES: [&str; 6] = [
     "windows.csv",
 ];
 
-/// Writes every CSV output into `dir` (which must exist).
-pub fn write_all(report: &Report<'_>, dir: &Path) -> io::Result<()> {
+/// Where requests.csv's writer hands each piece of the row parts a re-run
+/// copies (see `request_row_parts`), in order, as it writes them.
+pub type RowPartsSink<'a> = Box<dyn FnMut(RowParts) + Send + 'a>;
+
+/// Writes every CSV output into `dir` (which must exist), handing
+/// requests.csv's row parts to `row_parts` when given.
+pub fn write_all(
+    report: &Report<'_>,
+    dir: &Path,
+    row_parts: Option<RowPartsSink<'_>>,
+) -> io::Result<()> {
     // requests.csv is the bulk; the others are written meanwhile (each
     // file whole by one thread, so no byte depends on the thread count).
     let (requests, others) = rayon::join(
-        || write_requests(report, dir),
+        || write_requests(report, dir, row_parts),
         || {
             write_accessors(report, dir)?;
             write_files(report, &mut writer(dir, OUTPUT_FILES[2])?)?;
@@ -247,49 +256,86 @@ const PIECES_AT_ONCE: usize = 4;
 /// requests.csv has a row per matched request at any time, the bulk of a
 /// large case's outputs: its rows are rendered in pieces on every core and
 /// written in order, so the file is the same for any thread count.
-fn write_requests(report: &Report<'_>, dir: &Path) -> io::Result<()> {
+fn write_requests(
+    report: &Report<'_>,
+    dir: &Path,
+    row_parts: Option<RowPartsSink<'_>>,
+) -> io::Result<()> {
     let mut file = std::fs::File::create(dir.join(OUTPUT_FILES[0]))?;
     write_header(&mut file, &REQUEST_COLUMNS)?;
-    write_request_rows(report, ROWS_PER_PIECE, &mut file)
+    write_request_rows(report, ROWS_PER_PIECE, &mut file, row_parts)
 }
 
 fn write_request_rows(
     report: &Report<'_>,
     rows_per_piece: usize,
     out: &mut impl io::Write,
+    mut row_parts: Option<RowPartsSink<'_>>,
 ) -> io::Result<()> {
     let requests = &report.summary.requests;
     let per_batch = rows_per_piece.saturating_mul(PIECES_AT_ONCE);
+    let keep_parts = row_parts.is_some();
     for (b, batch) in requests.chunks(per_batch).enumerate() {
-        let pieces: Vec<io::Result<Vec<u8>>> = batch
+        let pieces: Vec<io::Result<RequestRows>> = batch
             .par_chunks(rows_per_piece)
             .enumerate()
-            .map(|(p, rows)| request_rows(report, b * per_batch + p * rows_per_piece, rows))
+            .map(|(p, rows)| {
+                let first = b * per_batch + p * rows_per_piece;
+                request_rows(report, first, rows, keep_parts)
+            })
             .collect();
         for piece in pieces {
-            out.write_all(&piece?)?;
+            let piece = piece?;
+            out.write_all(&piece.text)?;
+            if let Some(hand) = &mut row_parts {
+                hand(piece.row_parts());
+            }
         }
     }
     Ok(())
 }
 
+/// A piece of requests.csv, and where its rows' parts are when they are
+/// kept.
+struct RequestRows {
+    text: Vec<u8>,
+    /// Per row, when kept: the lengths of its head (the cells before
+    /// `class`), of what a re-run changes (from the delimiter before
+    /// `class` to the one after `windows`), and of its tail with the line
+    /// end.
+    parts: Vec<(usize, usize, usize)>,
+}
+
+impl RequestRows {
+    /// The rows' parts a re-run copies, as `row_parts_of` renders them.
+    fn row_parts(&self) -> RowParts {
+        let mut text = Vec::with_capacity(self.text.len());
+        let mut lengths = Vec::with_capacity(self.parts.len());
+        let mut at = 0;
+        for &(head, changing, tail) in &self.parts {
+            text.extend_from_slice(&self.text[at..at + head]);
+            let tail_at = at + head + changing;
+            text.extend_from_slice(&self.text[tail_at..tail_at + tail]);
+            lengths.push((head, tail));
+            at = tail_at + tail;
+        }
+        RowParts::new(text, &lengths)
+    }
+}
+
 /// The rows of `requests` (the summary's from index `first`): rendered in
-/// full, or, on a re-run, the scan's parts with the cells between them.
+/// full, with their parts when `keep_parts`, or, on a re-run, the scan's
+/// parts with the cells between them.
 fn request_rows(
     report: &Report<'_>,
     first: usize,
     requests: &[MatchedRequest],
-) -> io::Result<Vec<u8>> {
-    let mut cells = Cells::new(Vec::new());
+    keep_parts: bool,
+) -> io::Result<RequestRows> {
     let Some(parts) = report.row_parts else {
-        for request in requests {
-            row_head(&mut cells, report.config, report.summary, request);
-            changing_cells(&mut cells, report, request);
-            row_tail(&mut cells, report.summary, request);
-            cells.end()?;
-        }
-        return cells.finish();
+        return rendered_rows(report, requests, keep_parts);
     };
+    let mut cells = Cells::new(Vec::new());
     // A re-run: the scan's parts, and the changing cells written by the
     // csv writer between them (each without the line end the writer puts
     // after it: the tail brings its own).
@@ -307,7 +353,53 @@ fn request_rows(
         out.push(DELIMITER);
         out.extend_from_slice(tail);
     }
-    Ok(out)
+    Ok(RequestRows {
+        text: out,
+        parts: Vec::new(),
+    })
+}
+
+/// Rows rendered in full; with `keep_parts`, the csv writer's output is
+/// measured between the parts (the delimiter after `windows` is written
+/// with the first cell of the tail, so it is counted with the changing
+/// cells).
+fn rendered_rows(
+    report: &Report<'_>,
+    requests: &[MatchedRequest],
+    keep_parts: bool,
+) -> io::Result<RequestRows> {
+    let mut cells = Cells::new(Vec::new());
+    let mut parts = Vec::with_capacity(if keep_parts { requests.len() } else { 0 });
+    let mut row_start = 0;
+    for request in requests {
+        row_head(&mut cells, report.config, report.summary, request);
+        let head_end = if keep_parts {
+            cells.written()?.len()
+        } else {
+            0
+        };
+        changing_cells(&mut cells, report, request);
+        let changing_end = if keep_parts {
+            cells.written()?.len()
+        } else {
+            0
+        };
+        row_tail(&mut cells, report.summary, request);
+        cells.end()?;
+        if keep_parts {
+            let row_end = cells.written()?.len();
+            parts.push((
+                head_end - row_start,
+                changing_end + 1 - head_end,
+                row_end - changing_end - 1,
+            ));
+            row_start = row_end;
+        }
+    }
+    Ok(RequestRows {
+        text: cells.finish()?,
+        parts,
+    })
 }
 
 /// Every request's row parts that a re-run does not change, as the csv
@@ -787,7 +879,7 @@ mod tests {
         for per_piece in [1, 3, ROWS_PER_PIECE] {
             let rows = |report: &Report<'_>| {
                 let mut out = Vec::new();
-                write_request_rows(report, per_piece, &mut out).expect("rows in memory");
+                write_request_rows(report, per_piece, &mut out, None).expect("rows in memory");
                 String::from_utf8(out).expect("UTF-8 rows")
             };
             let whole = rows(&full);
@@ -797,12 +889,42 @@ mod tests {
     }
 
     #[test]
+    fn row_parts_handed_by_the_requests_writer_are_the_ones_rendered_alone() {
+        let (config, summary) = crate::sample_scan();
+        let report = Report::new(&config, &summary);
+        let rows = |pieces: Vec<RowParts>| -> Vec<(Vec<u8>, Vec<u8>)> {
+            let pieces = pieces.iter();
+            pieces
+                .flat_map(|p| (0..p.len()).map(|i| (p.row(i).0.to_vec(), p.row(i).1.to_vec())))
+                .collect()
+        };
+        let mut alone = Vec::new();
+        request_row_parts(&config, &summary, |piece| {
+            alone.push(piece);
+            Ok(())
+        })
+        .expect("in memory");
+        let alone = rows(alone);
+        assert_eq!(alone.len(), summary.requests.len());
+        for per_piece in [1, 3, ROWS_PER_PIECE] {
+            let mut handed = Vec::new();
+            let mut written = Vec::new();
+            let hand = Box::new(|piece| handed.push(piece));
+            write_request_rows(&report, per_piece, &mut written, Some(hand)).expect("in memory");
+            assert_eq!(rows(handed), alone, "{per_piece} rows per piece");
+            let mut plain = Vec::new();
+            write_request_rows(&report, per_piece, &mut plain, None).expect("in memory");
+            assert!(written == plain, "{per_piece} rows per piece");
+        }
+    }
+
+    #[test]
     fn request_rows_are_the_same_in_any_pieces() {
         let (config, summary) = crate::sample_scan();
         let report = Report::new(&config, &summary);
         let rows = |per_piece: usize| {
             let mut out = Vec::new();
-            write_request_rows(&report, per_piece, &mut out).expect("rows in memory");
+            write_request_rows(&report, per_piece, &mut out, None).expect("rows in memory");
             out
         };
         let whole = rows(usize::MAX / PIECES_AT_ONCE);

@@ -189,6 +189,16 @@ pub const FINDINGS_FILES: [&str; 3] = ["findings.md", "findings.html", "findings
 /// Writes the CSV files and the findings of `report` into its output
 /// folder, creating the folder if needed (everything but evidence.sqlite).
 pub fn write_files(report: &Report<'_>, started_at: Timestamp) -> std::io::Result<()> {
+    write_files_handing_row_parts(report, started_at, None)
+}
+
+/// `write_files`, handing each piece of requests.csv's row parts to
+/// `row_parts` as it is written (a scan keeps them in evidence.sqlite).
+pub fn write_files_handing_row_parts(
+    report: &Report<'_>,
+    started_at: Timestamp,
+    row_parts: Option<csv::RowPartsSink<'_>>,
+) -> std::io::Result<()> {
     let out = &report.config.out;
     std::fs::create_dir_all(out)?;
     // The CSV files (requests.csv above all) and the findings take about as
@@ -196,7 +206,7 @@ pub fn write_files(report: &Report<'_>, started_at: Timestamp) -> std::io::Resul
     // thread, so doing both at once changes no byte. findings.html shows
     // the same facts as findings.md, from the same `Findings`.
     let (csvs, findings) = rayon::join(
-        || csv::write_all(report, out),
+        || csv::write_all(report, out, row_parts),
         || {
             let findings = findings::Findings::new(report, started_at);
             let (text, html) = rayon::join(
