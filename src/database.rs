@@ -1058,3 +1058,63 @@ pub fn verify_inputs(loaded: &Loaded) -> Vec<String> {
     }
     problems
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Report;
+
+    /// Every row of every table, in rowid order, as text.
+    fn contents(dir: &Path) -> Vec<String> {
+        let db = Connection::open(dir.join(FILE_NAME)).expect("the database opens");
+        let tables: Vec<String> = column(
+            &db,
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+        )
+        .expect("its tables");
+        let mut rows = Vec::new();
+        for table in tables {
+            let mut stmt = db
+                .prepare(&format!("SELECT * FROM {table} ORDER BY rowid"))
+                .expect("a table");
+            let columns = stmt.column_count();
+            let mut found = stmt.query([]).expect("its rows");
+            while let Some(row) = found.next().expect("a row") {
+                let values: Vec<String> = (0..columns)
+                    .map(|i| format!("{:?}", row.get_ref(i).expect("a value")))
+                    .collect();
+                rows.push(format!("{table}: {}", values.join(" | ")));
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn the_database_is_the_same_whichever_side_packs_the_row_parts() {
+        let (mut config, summary) = crate::sample_scan();
+        let made = tempfile::tempdir().unwrap();
+        write(&config, &summary, Timestamp(0), made.path()).expect("written");
+        let received = tempfile::tempdir().unwrap();
+        config.out = received.path().to_path_buf();
+        let (copies, pieces) = row_parts_channel();
+        let report = Report::new(&config, &summary);
+        crate::report::write_files_handing_row_parts(&report, Timestamp(0), Some(Box::new(copies)))
+            .expect("the other outputs");
+        write_with_row_parts(&config, &summary, Timestamp(0), received.path(), pieces)
+            .expect("written");
+        let rows = contents(made.path());
+        assert!(rows.iter().any(|r| r.starts_with("packed: ")));
+        assert!(rows == contents(received.path()));
+    }
+
+    #[test]
+    fn row_parts_that_never_came_are_refused() {
+        let (config, summary) = crate::sample_scan();
+        let out = tempfile::tempdir().unwrap();
+        let (copies, pieces) = row_parts_channel();
+        drop(copies);
+        let written = write_with_row_parts(&config, &summary, Timestamp(0), out.path(), pieces);
+        assert!(matches!(written, Err(DatabaseError::Invalid { .. })));
+        assert!(!out.path().join(FILE_NAME).exists());
+    }
+}
