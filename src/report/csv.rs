@@ -274,15 +274,11 @@ fn write_request_rows(
 ) -> io::Result<()> {
     let requests = &report.summary.requests;
     let per_batch = rows_per_piece.saturating_mul(PIECES_AT_ONCE);
-    let keep_parts = row_parts.is_some();
     for (b, batch) in requests.chunks(per_batch).enumerate() {
         let pieces: Vec<io::Result<RequestRows>> = batch
             .par_chunks(rows_per_piece)
             .enumerate()
-            .map(|(p, rows)| {
-                let first = b * per_batch + p * rows_per_piece;
-                request_rows(report, first, rows, keep_parts)
-            })
+            .map(|(p, rows)| request_rows(report, b * per_batch + p * rows_per_piece, rows))
             .collect();
         for piece in pieces {
             let piece = piece?;
@@ -295,11 +291,11 @@ fn write_request_rows(
     Ok(())
 }
 
-/// A piece of requests.csv, and where its rows' parts are when they are
-/// kept.
+/// A piece of requests.csv, and where its rows' parts are when it was
+/// rendered in full.
 struct RequestRows {
     text: Vec<u8>,
-    /// Per row, when kept: the lengths of its head (the cells before
+    /// Per row rendered in full: the lengths of its head (the cells before
     /// `class`), of what a re-run changes (from the delimiter before
     /// `class` to the one after `windows`), and of its tail with the line
     /// end.
@@ -324,16 +320,14 @@ impl RequestRows {
 }
 
 /// The rows of `requests` (the summary's from index `first`): rendered in
-/// full, with their parts when `keep_parts`, or, on a re-run, the scan's
-/// parts with the cells between them.
+/// full, or, on a re-run, the scan's parts with the cells between them.
 fn request_rows(
     report: &Report<'_>,
     first: usize,
     requests: &[MatchedRequest],
-    keep_parts: bool,
 ) -> io::Result<RequestRows> {
     let Some(parts) = report.row_parts else {
-        return rendered_rows(report, requests, keep_parts);
+        return rendered_rows(report, requests);
     };
     let mut cells = Cells::new(Vec::new());
     // A re-run: the scan's parts, and the changing cells written by the
@@ -359,42 +353,27 @@ fn request_rows(
     })
 }
 
-/// Rows rendered in full; with `keep_parts`, the csv writer's output is
-/// measured between the parts (the delimiter after `windows` is written
-/// with the first cell of the tail, so it is counted with the changing
-/// cells).
-fn rendered_rows(
-    report: &Report<'_>,
-    requests: &[MatchedRequest],
-    keep_parts: bool,
-) -> io::Result<RequestRows> {
+/// Rows rendered in full, with the csv writer's output measured between
+/// their parts (the delimiter after `windows` is written with the first
+/// cell of the tail, so it is counted with the changing cells).
+fn rendered_rows(report: &Report<'_>, requests: &[MatchedRequest]) -> io::Result<RequestRows> {
     let mut cells = Cells::new(Vec::new());
-    let mut parts = Vec::with_capacity(if keep_parts { requests.len() } else { 0 });
+    let mut parts = Vec::with_capacity(requests.len());
     let mut row_start = 0;
     for request in requests {
         row_head(&mut cells, report.config, report.summary, request);
-        let head_end = if keep_parts {
-            cells.written()?.len()
-        } else {
-            0
-        };
+        let head_end = cells.written()?.len();
         changing_cells(&mut cells, report, request);
-        let changing_end = if keep_parts {
-            cells.written()?.len()
-        } else {
-            0
-        };
+        let changing_end = cells.written()?.len();
         row_tail(&mut cells, report.summary, request);
         cells.end()?;
-        if keep_parts {
-            let row_end = cells.written()?.len();
-            parts.push((
-                head_end - row_start,
-                changing_end + 1 - head_end,
-                row_end - changing_end - 1,
-            ));
-            row_start = row_end;
-        }
+        let row_end = cells.written()?.len();
+        parts.push((
+            head_end - row_start,
+            changing_end + 1 - head_end,
+            row_end - changing_end - 1,
+        ));
+        row_start = row_end;
     }
     Ok(RequestRows {
         text: cells.finish()?,
@@ -405,7 +384,7 @@ fn rendered_rows(
 /// Every request's row parts that a re-run does not change, as the csv
 /// writer renders them: the cells before `class`, and the cells after
 /// `windows` with the line end. They depend on the scan alone (no window,
-/// no authorised set), so they are rendered before the report is made.
+/// no authorised set), so the database can render them without a report.
 /// Rendered a few pieces at a time on every core and handed to `piece` in
 /// order, so that a large case's parts are never all in memory.
 pub fn request_row_parts(
