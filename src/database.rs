@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, Sender};
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, MAIN_DB, OptionalExtension, Statement, Transaction, params};
@@ -134,9 +134,8 @@ CREATE INDEX requests_by_time ON requests (epoch);
 CREATE INDEX requests_by_client ON requests (client);
 ";
 
-/// Writes a scan into `dir/evidence.sqlite`, replacing any there, with
-/// the requests.csv row parts rendered here. It needs the scan alone, not
-/// its `Report`.
+/// Writes a scan into `dir/evidence.sqlite`, replacing any there, making
+/// every packed copy here. It needs the scan alone, not its `Report`.
 pub fn write(
     config: &ScanConfig,
     summary: &Summary,
@@ -148,44 +147,68 @@ pub fn write(
         summary,
         started_at,
     };
-    write_with(scan, dir, RowPartsSource::Render)
+    write_with(scan, dir, Copies::Made)
 }
 
-/// `write`, with the requests.csv row parts taken from the CSV writer as
-/// it renders them (see `row_parts_channel`) instead of rendered again. A
-/// scan writes the database this way while the report is made and the
-/// other outputs are written.
-pub fn write_with_row_parts(
+/// `write`, with the packed requests and the requests.csv row parts made
+/// on the CSV writer's side (see `packed_copies_channel`) instead of on
+/// SQLite's thread. A scan writes the database this way while the report
+/// is made and the other outputs are written.
+pub fn write_with_received_copies(
     config: &ScanConfig,
     summary: &Summary,
     started_at: Timestamp,
     dir: &Path,
-    row_parts: ReceivedRowParts,
+    copies: ReceivedCopies,
 ) -> Result<(), DatabaseError> {
     let scan = Scan {
         config,
         summary,
         started_at,
     };
-    write_with(scan, dir, RowPartsSource::Received(row_parts.0))
+    write_with(scan, dir, Copies::Received(copies.0))
 }
 
-/// Packed pieces of requests.csv row parts, each with its number of rows,
-/// from the CSV writer (see `row_parts_channel`).
-pub struct ReceivedRowParts(Receiver<(usize, Vec<u8>)>);
+/// A packed copy, or a piece of one, on its way to the database: its name
+/// in the packed table, how many requests.csv rows it holds (row parts
+/// only), and its bytes.
+type PackedPiece = (&'static str, usize, Vec<u8>);
 
-/// The two ends of the way requests.csv's row parts go from the CSV writer
-/// (`report::write_files_handing_row_parts`) to `write_with_row_parts`:
-/// each piece is packed on the writer's thread and kept until the database
-/// takes it, so that SQLite's thread only inserts it. The writer never
-/// waits for the database.
-pub fn row_parts_channel() -> (impl FnMut(RowParts) + Send, ReceivedRowParts) {
-    let (sender, receiver) = std::sync::mpsc::channel();
-    let hand = move |parts: RowParts| {
+/// The database's end of `packed_copies_channel`.
+pub struct ReceivedCopies(Receiver<PackedPiece>);
+
+/// The other end: packs copies on the thread that has them and sends
+/// them on, never waiting for the database.
+pub struct CopiesToWrite(Sender<PackedPiece>);
+
+impl CopiesToWrite {
+    /// Packs the scan's requests and sends them. First, before the row
+    /// parts: the packed table's row ids follow that order.
+    pub fn send_requests(&self, summary: &Summary) {
+        self.send(("requests", 0, packed::pack_requests(&summary.requests)));
+    }
+
+    /// Where requests.csv's writer hands its row parts, piece by piece.
+    pub fn row_parts(self) -> impl FnMut(RowParts) + Send {
+        move |parts: RowParts| {
+            self.send(("request_rows", parts.len(), packed::pack_row_parts(&parts)));
+        }
+    }
+
+    fn send(&self, piece: PackedPiece) {
         // A database that stopped early reports its own error.
-        let _ = sender.send((parts.len(), packed::pack_row_parts(&parts)));
-    };
-    (hand, ReceivedRowParts(receiver))
+        let _ = self.0.send(piece);
+    }
+}
+
+/// The way the packed requests and requests.csv's row parts go from the
+/// writer of the other outputs to `write_with_received_copies`, so that
+/// SQLite's thread, the longest of the outputs, only inserts them. A piece
+/// is kept until the database takes it; it takes them while it inserts
+/// the requests, so few are held at once.
+pub fn packed_copies_channel() -> (CopiesToWrite, ReceivedCopies) {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    (CopiesToWrite(sender), ReceivedCopies(receiver))
 }
 
 /// What the database is written from.
@@ -196,15 +219,15 @@ struct Scan<'a> {
     started_at: Timestamp,
 }
 
-/// Where the requests.csv row parts come from.
-enum RowPartsSource {
-    /// Rendered by the database's writer.
-    Render,
-    /// Packed by the CSV writer, piece by piece.
-    Received(Receiver<(usize, Vec<u8>)>),
+/// Where the packed requests and requests.csv's row parts come from.
+enum Copies {
+    /// Made by the database's writer.
+    Made,
+    /// Received in pieces (see `packed_copies_channel`).
+    Received(Receiver<PackedPiece>),
 }
 
-fn write_with(scan: Scan<'_>, dir: &Path, row_parts: RowPartsSource) -> Result<(), DatabaseError> {
+fn write_with(scan: Scan<'_>, dir: &Path, copies: Copies) -> Result<(), DatabaseError> {
     let path = dir.join(FILE_NAME);
     let sqlite = |source| DatabaseError::Sqlite {
         path: path.clone(),
@@ -225,11 +248,11 @@ fn write_with(scan: Scan<'_>, dir: &Path, row_parts: RowPartsSource) -> Result<(
     .map_err(sqlite)?;
     db.execute_batch(SCHEMA).map_err(sqlite)?;
     let tx = db.transaction().map_err(sqlite)?;
-    fill(&tx, scan, row_parts).map_err(|e| match e {
+    fill(&tx, scan, copies).map_err(|e| match e {
         FillError::Sqlite(source) => sqlite(source),
-        FillError::RowParts(message) => DatabaseError::Invalid {
+        FillError::Copies(message) => DatabaseError::Invalid {
             path: path.clone(),
-            message: format!("writing the requests' row parts: {message}"),
+            message: format!("writing the packed copies: {message}"),
         },
     })?;
     tx.execute_batch(INDEXES).map_err(sqlite)?;
@@ -244,7 +267,7 @@ fn write_with(scan: Scan<'_>, dir: &Path, row_parts: RowPartsSource) -> Result<(
 /// Why the tables could not be filled.
 enum FillError {
     Sqlite(rusqlite::Error),
-    RowParts(String),
+    Copies(String),
 }
 
 impl From<rusqlite::Error> for FillError {
@@ -253,51 +276,83 @@ impl From<rusqlite::Error> for FillError {
     }
 }
 
-/// Fills every table. The packed copies come first, in the order a re-run
-/// reads them (timeline, requests, then the row parts, whose row ids
-/// follow): received row parts are inserted while the requests are,
-/// whenever some are waiting, so that few are ever held at once.
-fn fill(tx: &Transaction<'_>, scan: Scan<'_>, row_parts: RowPartsSource) -> Result<(), FillError> {
+/// Fills every table. The packed copies go in in the order a re-run reads
+/// them (timeline, requests, then the row parts, whose row ids follow);
+/// received copies are inserted while the requests are, whenever some are
+/// waiting, so that few are ever held at once.
+fn fill(tx: &Transaction<'_>, scan: Scan<'_>, copies: Copies) -> Result<(), FillError> {
     let summary = scan.summary;
     write_packed(tx, "timeline", &packed::pack_timeline(&summary.timeline))?;
-    write_packed(tx, "requests", &packed::pack_requests(&summary.requests))?;
     write_case(tx, scan.config, scan.started_at)?;
     write_files(tx, summary)?;
-    match row_parts {
-        RowPartsSource::Render => {
+    match copies {
+        Copies::Made => {
+            write_packed(tx, "requests", &packed::pack_requests(&summary.requests))?;
             write_requests(tx, scan.config, summary, &mut || Ok(()))?;
             write_row_parts(tx, scan.config, summary)
-                .map_err(|e| FillError::RowParts(e.to_string()))?;
+                .map_err(|e| FillError::Copies(e.to_string()))?;
         }
-        RowPartsSource::Received(pieces) => {
-            let mut rows = 0;
+        Copies::Received(pieces) => {
+            let mut tally = ReceivedTally::default();
             write_requests(tx, scan.config, summary, &mut || {
-                insert_row_parts(tx, pieces.try_iter(), &mut rows)
+                tally.insert(tx, pieces.try_iter())
             })?;
-            insert_row_parts(tx, pieces.iter(), &mut rows)?;
-            if rows != summary.requests.len() {
-                return Err(FillError::RowParts(format!(
-                    "{rows} rows of {} were rendered",
-                    summary.requests.len()
-                )));
-            }
+            tally.insert(tx, pieces.iter())?;
+            tally.check(summary.requests.len())?;
         }
     }
     write_unparsed_and_timeline(tx, summary)?;
     Ok(())
 }
 
-/// Inserts packed pieces of row parts, counting their rows.
-fn insert_row_parts(
-    tx: &Transaction<'_>,
-    pieces: impl Iterator<Item = (usize, Vec<u8>)>,
-    rows: &mut usize,
-) -> rusqlite::Result<()> {
-    for (count, piece) in pieces {
-        write_packed(tx, "request_rows", &piece)?;
-        *rows += count;
+/// What the received copies held so far.
+#[derive(Default)]
+struct ReceivedTally {
+    requests: bool,
+    rows: usize,
+    /// A piece that came out of order, if any.
+    misplaced: Option<&'static str>,
+}
+
+impl ReceivedTally {
+    /// Inserts received pieces in the order they came.
+    fn insert(
+        &mut self,
+        tx: &Transaction<'_>,
+        pieces: impl Iterator<Item = PackedPiece>,
+    ) -> rusqlite::Result<()> {
+        for (name, rows, piece) in pieces {
+            let in_order = match name {
+                "requests" => !std::mem::replace(&mut self.requests, true),
+                _ => self.requests,
+            };
+            if !in_order {
+                self.misplaced.get_or_insert(name);
+            }
+            write_packed(tx, name, &piece)?;
+            self.rows += rows;
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// Whether every copy came, once and in order.
+    fn check(&self, requests: usize) -> Result<(), FillError> {
+        if let Some(name) = self.misplaced {
+            return Err(FillError::Copies(format!("the {name} came out of order")));
+        }
+        if !self.requests || self.rows != requests {
+            return Err(FillError::Copies(format!(
+                "{} of {requests} requests.csv rows came{}",
+                self.rows,
+                if self.requests {
+                    ""
+                } else {
+                    ", and no packed requests"
+                }
+            )));
+        }
+        Ok(())
+    }
 }
 
 fn write_case(
@@ -1062,7 +1117,7 @@ pub fn verify_inputs(loaded: &Loaded) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Report;
+    use crate::report::make_and_write_files;
 
     /// Every row of every table, in rowid order, as text.
     fn contents(dir: &Path) -> Vec<String> {
@@ -1090,17 +1145,18 @@ mod tests {
     }
 
     #[test]
-    fn the_database_is_the_same_whichever_side_packs_the_row_parts() {
+    fn the_database_is_the_same_whichever_side_packs_its_copies() {
         let (mut config, summary) = crate::sample_scan();
         let made = tempfile::tempdir().unwrap();
         write(&config, &summary, Timestamp(0), made.path()).expect("written");
         let received = tempfile::tempdir().unwrap();
         config.out = received.path().to_path_buf();
-        let (copies, pieces) = row_parts_channel();
-        let report = Report::new(&config, &summary);
-        crate::report::write_files_handing_row_parts(&report, Timestamp(0), Some(Box::new(copies)))
-            .expect("the other outputs");
-        write_with_row_parts(&config, &summary, Timestamp(0), received.path(), pieces)
+        let (copies, pieces) = packed_copies_channel();
+        copies.send_requests(&summary);
+        let row_parts = Box::new(copies.row_parts());
+        let (_, written) = make_and_write_files(&config, &summary, Timestamp(0), row_parts);
+        written.expect("the other outputs");
+        write_with_received_copies(&config, &summary, Timestamp(0), received.path(), pieces)
             .expect("written");
         let rows = contents(made.path());
         assert!(rows.iter().any(|r| r.starts_with("packed: ")));
@@ -1108,13 +1164,24 @@ mod tests {
     }
 
     #[test]
-    fn row_parts_that_never_came_are_refused() {
-        let (config, summary) = crate::sample_scan();
+    fn copies_that_never_came_are_refused() {
+        let (mut config, summary) = crate::sample_scan();
         let out = tempfile::tempdir().unwrap();
-        let (copies, pieces) = row_parts_channel();
+        config.out = out.path().to_path_buf();
+        let (copies, pieces) = packed_copies_channel();
+        // Row parts without the packed requests.
+        let row_parts = Box::new(copies.row_parts());
+        let (_, written) = make_and_write_files(&config, &summary, Timestamp(0), row_parts);
+        written.expect("the other outputs");
+        let database =
+            write_with_received_copies(&config, &summary, Timestamp(0), out.path(), pieces);
+        assert!(matches!(database, Err(DatabaseError::Invalid { .. })));
+        // Nothing at all.
+        let (copies, pieces) = packed_copies_channel();
         drop(copies);
-        let written = write_with_row_parts(&config, &summary, Timestamp(0), out.path(), pieces);
-        assert!(matches!(written, Err(DatabaseError::Invalid { .. })));
+        let database =
+            write_with_received_copies(&config, &summary, Timestamp(0), out.path(), pieces);
+        assert!(matches!(database, Err(DatabaseError::Invalid { .. })));
         assert!(!out.path().join(FILE_NAME).exists());
     }
 }

@@ -98,28 +98,33 @@ fn write_scan_outputs<'a>(
     anyhow::Result<()>,
     Result<(), database::DatabaseError>,
 ) {
-    let write_report = |row_parts| {
-        let report = Report::new(config, summary);
-        let outputs = write_outputs(&report, started_at, row_parts);
-        (report, outputs)
-    };
     // The database, written by SQLite on one thread, is the longest of the
     // outputs and needs the scan alone: it starts at once, while the report
     // is made and the other outputs are written.
     if rayon::current_num_threads() == 1 {
-        // One after the other: the database renders requests.csv's row
-        // parts itself rather than have every piece wait for it at once.
-        let (report, outputs) = write_report(None);
+        // One after the other: the database packs its copies itself rather
+        // than have every piece of them wait for it at once.
+        let report = Report::new(config, summary);
+        let outputs = write_outputs(&report, started_at);
         let database = database::write(config, summary, started_at, &config.out);
         return (report, outputs, database);
     }
-    // It takes requests.csv's row parts from their writer as they come.
-    // The writer never waits for the database, so whichever order the pool
-    // runs the two in, neither can stall the other.
-    let (row_parts, received) = database::row_parts_channel();
+    // The packed requests and requests.csv's row parts are made on this
+    // side and sent to it. This side never waits for the database, so
+    // whichever order the pool runs the two in, neither can stall the other.
+    let (copies, received) = database::packed_copies_channel();
+    let cannot_write = |e: io::Error| {
+        anyhow::Error::new(e).context(format!("cannot write outputs in {}", config.out.display()))
+    };
     let ((report, outputs), database) = rayon::join(
-        || write_report(Some(Box::new(row_parts))),
-        || database::write_with_row_parts(config, summary, started_at, &config.out, received),
+        || {
+            copies.send_requests(summary);
+            let row_parts = Box::new(copies.row_parts());
+            let (report, outputs) =
+                report::make_and_write_files(config, summary, started_at, row_parts);
+            (report, outputs.map_err(cannot_write))
+        },
+        || database::write_with_received_copies(config, summary, started_at, &config.out, received),
     );
     (report, outputs, database)
 }
@@ -136,14 +141,9 @@ fn print_summary(report: &Report<'_>) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Writes the CSV files and the findings of a report into its output
-/// folder, handing requests.csv's row parts to `row_parts` when given.
-fn write_outputs(
-    report: &Report<'_>,
-    started_at: Timestamp,
-    row_parts: Option<report::csv::RowPartsSink<'_>>,
-) -> anyhow::Result<()> {
-    report::write_files_handing_row_parts(report, started_at, row_parts)
+/// Writes the CSV files and the findings of a report into its output folder.
+fn write_outputs(report: &Report<'_>, started_at: Timestamp) -> anyhow::Result<()> {
+    report::write_files(report, started_at)
         .with_context(|| format!("cannot write outputs in {}", report.config.out.display()))
 }
 
@@ -165,7 +165,7 @@ fn run_rewindow(args: RewindowArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let report = Report::new(&loaded.config, &loaded.summary).with_row_parts(&loaded.row_parts);
-    write_outputs(&report, started_at, None)?;
+    write_outputs(&report, started_at)?;
     let code = print_summary(&report);
     // Left to the operating system, as after a scan.
     std::mem::forget(report);

@@ -21,6 +21,7 @@ use crate::sanitise::csv_cell;
 use crate::scan::Summary;
 use crate::time::Timestamp;
 use crate::verdict::describe_seconds;
+use crate::window::Window;
 
 /// The files written by `write_all`, in order.
 pub const OUTPUT_FILES: [&str; 6] = [
@@ -36,26 +37,50 @@ pub const OUTPUT_FILES: [&str; 6] = [
 /// copies (see `request_row_parts`), in order, as it writes them.
 pub type RowPartsSink<'a> = Box<dyn FnMut(RowParts) + Send + 'a>;
 
-/// Writes every CSV output into `dir` (which must exist), handing
-/// requests.csv's row parts to `row_parts` when given.
-pub fn write_all(
-    report: &Report<'_>,
-    dir: &Path,
-    row_parts: Option<RowPartsSink<'_>>,
-) -> io::Result<()> {
+/// Writes every CSV output into `dir` (which must exist).
+pub fn write_all(report: &Report<'_>, dir: &Path) -> io::Result<()> {
     // requests.csv is the bulk; the others are written meanwhile (each
     // file whole by one thread, so no byte depends on the thread count).
     let (requests, others) = rayon::join(
-        || write_requests(report, dir, row_parts),
-        || {
-            write_accessors(report, dir)?;
-            write_files(report, &mut writer(dir, OUTPUT_FILES[2])?)?;
-            write_unparsed(report, &mut writer(dir, OUTPUT_FILES[3])?)?;
-            write_coverage(report, &mut writer(dir, OUTPUT_FILES[4])?)?;
-            write_windows(report, &mut writer(dir, OUTPUT_FILES[5])?)
-        },
+        || write_requests(&RequestTable::of(report), dir, None),
+        || write_all_but_requests(report, dir),
     );
     requests.and(others)
+}
+
+/// Writes every CSV output but requests.csv into `dir` (which must exist).
+pub fn write_all_but_requests(report: &Report<'_>, dir: &Path) -> io::Result<()> {
+    write_accessors(report, dir)?;
+    write_files(report, &mut writer(dir, OUTPUT_FILES[2])?)?;
+    write_unparsed(report, &mut writer(dir, OUTPUT_FILES[3])?)?;
+    write_coverage(report, &mut writer(dir, OUTPUT_FILES[4])?)?;
+    write_windows(report, &mut writer(dir, OUTPUT_FILES[5])?)
+}
+
+/// What requests.csv is rendered from: the scan, the windows reported on,
+/// and on a re-run the scan's row parts. Less than a `Report`, so that a
+/// scan can write requests.csv before its report is made.
+pub struct RequestTable<'a> {
+    /// The validated configuration (rules, authorised accessors).
+    pub config: &'a ScanConfig,
+    /// What the scan found.
+    pub summary: &'a Summary,
+    /// The windows reported on (`Report::windows`).
+    pub windows: &'a [Window],
+    /// On a re-run, the scan's row parts to copy (`Report::row_parts`).
+    pub row_parts: Option<&'a RowParts>,
+}
+
+impl<'a> RequestTable<'a> {
+    /// The table of a report.
+    pub fn of(report: &'a Report<'a>) -> RequestTable<'a> {
+        RequestTable {
+            config: report.config,
+            summary: report.summary,
+            windows: &report.windows,
+            row_parts: report.row_parts,
+        }
+    }
 }
 
 /// Bytes gathered before each write to a file: requests.csv alone can be
@@ -256,29 +281,31 @@ const PIECES_AT_ONCE: usize = 4;
 /// requests.csv has a row per matched request at any time, the bulk of a
 /// large case's outputs: its rows are rendered in pieces on every core and
 /// written in order, so the file is the same for any thread count.
-fn write_requests(
-    report: &Report<'_>,
+/// Writes requests.csv into `dir` (which must exist), handing its row parts
+/// to `row_parts` when given.
+pub fn write_requests(
+    table: &RequestTable<'_>,
     dir: &Path,
     row_parts: Option<RowPartsSink<'_>>,
 ) -> io::Result<()> {
     let mut file = std::fs::File::create(dir.join(OUTPUT_FILES[0]))?;
     write_header(&mut file, &REQUEST_COLUMNS)?;
-    write_request_rows(report, ROWS_PER_PIECE, &mut file, row_parts)
+    write_request_rows(table, ROWS_PER_PIECE, &mut file, row_parts)
 }
 
 fn write_request_rows(
-    report: &Report<'_>,
+    table: &RequestTable<'_>,
     rows_per_piece: usize,
     out: &mut impl io::Write,
     mut row_parts: Option<RowPartsSink<'_>>,
 ) -> io::Result<()> {
-    let requests = &report.summary.requests;
+    let requests = &table.summary.requests;
     let per_batch = rows_per_piece.saturating_mul(PIECES_AT_ONCE);
     for (b, batch) in requests.chunks(per_batch).enumerate() {
         let pieces: Vec<io::Result<RequestRows>> = batch
             .par_chunks(rows_per_piece)
             .enumerate()
-            .map(|(p, rows)| request_rows(report, b * per_batch + p * rows_per_piece, rows))
+            .map(|(p, rows)| request_rows(table, b * per_batch + p * rows_per_piece, rows))
             .collect();
         for piece in pieces {
             let piece = piece?;
@@ -322,12 +349,12 @@ impl RequestRows {
 /// The rows of `requests` (the summary's from index `first`): rendered in
 /// full, or, on a re-run, the scan's parts with the cells between them.
 fn request_rows(
-    report: &Report<'_>,
+    table: &RequestTable<'_>,
     first: usize,
     requests: &[MatchedRequest],
 ) -> io::Result<RequestRows> {
-    let Some(parts) = report.row_parts else {
-        return rendered_rows(report, requests);
+    let Some(parts) = table.row_parts else {
+        return rendered_rows(table, requests);
     };
     let mut cells = Cells::new(Vec::new());
     // A re-run: the scan's parts, and the changing cells written by the
@@ -339,7 +366,7 @@ fn request_rows(
         let (head, tail) = parts.row(first + i);
         out.extend_from_slice(head);
         out.push(DELIMITER);
-        changing_cells(&mut cells, report, request);
+        changing_cells(&mut cells, table, request);
         cells.end()?;
         let written = cells.written()?;
         out.extend_from_slice(&written[done..written.len() - 1]);
@@ -356,16 +383,16 @@ fn request_rows(
 /// Rows rendered in full, with the csv writer's output measured between
 /// their parts (the delimiter after `windows` is written with the first
 /// cell of the tail, so it is counted with the changing cells).
-fn rendered_rows(report: &Report<'_>, requests: &[MatchedRequest]) -> io::Result<RequestRows> {
+fn rendered_rows(table: &RequestTable<'_>, requests: &[MatchedRequest]) -> io::Result<RequestRows> {
     let mut cells = Cells::new(Vec::new());
     let mut parts = Vec::with_capacity(requests.len());
     let mut row_start = 0;
     for request in requests {
-        row_head(&mut cells, report.config, report.summary, request);
+        row_head(&mut cells, table.config, table.summary, request);
         let head_end = cells.written()?.len();
-        changing_cells(&mut cells, report, request);
+        changing_cells(&mut cells, table, request);
         let changing_end = cells.written()?.len();
-        row_tail(&mut cells, report.summary, request);
+        row_tail(&mut cells, table.summary, request);
         cells.end()?;
         let row_end = cells.written()?.len();
         parts.push((
@@ -466,10 +493,14 @@ fn row_head<W: io::Write>(
 
 /// The cells a re-run may change: `class` (the authorised set), `outcome`
 /// (kept here, between them, to keep the columns in order) and `windows`.
-fn changing_cells<W: io::Write>(cells: &mut Cells<W>, report: &Report<'_>, r: &MatchedRequest) {
+fn changing_cells<W: io::Write>(
+    cells: &mut Cells<W>,
+    table: &RequestTable<'_>,
+    r: &MatchedRequest,
+) {
     let outcome = Outcome::of_status(r.status);
     cells.raw(
-        report
+        table
             .config
             .authorised
             .classify_request(r)
@@ -477,7 +508,7 @@ fn changing_cells<W: io::Write>(cells: &mut Cells<W>, report: &Report<'_>, r: &M
             .as_bytes(),
     );
     cells.raw(outcome.name().as_bytes());
-    let windows = report.windows.iter().filter(|w| w.contains(r.time));
+    let windows = table.windows.iter().filter(|w| w.contains(r.time));
     cells.joined(windows.map(|w| w.name.as_str()), ';');
 }
 
@@ -858,7 +889,8 @@ mod tests {
         for per_piece in [1, 3, ROWS_PER_PIECE] {
             let rows = |report: &Report<'_>| {
                 let mut out = Vec::new();
-                write_request_rows(report, per_piece, &mut out, None).expect("rows in memory");
+                write_request_rows(&RequestTable::of(report), per_piece, &mut out, None)
+                    .expect("rows in memory");
                 String::from_utf8(out).expect("UTF-8 rows")
             };
             let whole = rows(&full);
@@ -889,10 +921,17 @@ mod tests {
             let mut handed = Vec::new();
             let mut written = Vec::new();
             let hand = Box::new(|piece| handed.push(piece));
-            write_request_rows(&report, per_piece, &mut written, Some(hand)).expect("in memory");
+            write_request_rows(
+                &RequestTable::of(&report),
+                per_piece,
+                &mut written,
+                Some(hand),
+            )
+            .expect("in memory");
             assert_eq!(rows(handed), alone, "{per_piece} rows per piece");
             let mut plain = Vec::new();
-            write_request_rows(&report, per_piece, &mut plain, None).expect("in memory");
+            write_request_rows(&RequestTable::of(&report), per_piece, &mut plain, None)
+                .expect("in memory");
             assert!(written == plain, "{per_piece} rows per piece");
         }
     }
@@ -903,7 +942,8 @@ mod tests {
         let report = Report::new(&config, &summary);
         let rows = |per_piece: usize| {
             let mut out = Vec::new();
-            write_request_rows(&report, per_piece, &mut out, None).expect("rows in memory");
+            write_request_rows(&RequestTable::of(&report), per_piece, &mut out, None)
+                .expect("rows in memory");
             out
         };
         let whole = rows(usize::MAX / PIECES_AT_ONCE);
