@@ -109,9 +109,10 @@ fn write_scan_outputs<'a>(
         let database = database::write(config, summary, started_at, &config.out);
         return (report, outputs, database);
     }
-    // The packed requests and requests.csv's row parts are made on this
-    // side and sent to it. This side never waits for the database, so
-    // whichever order the pool runs the two in, neither can stall the other.
+    // The other outputs' side packs the requests for it and hands over
+    // requests.csv's row parts as it writes them. That side never waits
+    // for the database, so whichever order the pool runs the two in,
+    // neither can stall the other.
     let (copies, received) = database::packed_copies_channel();
     let cannot_write = |e: io::Error| {
         anyhow::Error::new(e).context(format!("cannot write outputs in {}", config.out.display()))
