@@ -44,9 +44,8 @@ fn rewindow(c: &mut Criterion) {
     })
     .expect("a valid configuration");
     let summary = logwitness::scan(&config, &logwitness::scan::Silent);
-    let report = Report::new(&config, &summary);
     std::fs::create_dir_all(&scan_out).expect("an output folder");
-    database::write(&report, Timestamp(0), &scan_out).expect("evidence.sqlite");
+    database::write(&config, &summary, Timestamp(0), &scan_out).expect("evidence.sqlite");
     eprintln!(
         "rewindow bench: {} matched requests, {} minutes of timeline",
         summary.requests.len(),

@@ -10,21 +10,24 @@
 //! and the requests are also kept packed (`packed`), and `load` reads those
 //! copies: row by row they take longer than a re-run may.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, Sender};
 
-use rusqlite::{Connection, MAIN_DB, OptionalExtension, Transaction, params};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, MAIN_DB, OptionalExtension, Statement, Transaction, params};
 
 use crate::accessors::{Authorised, Outcome, TrustedProxies};
 use crate::config::{DEFAULT_MAX_GAP, ScanConfig};
 use crate::error::{ConfigError, InputError};
-use crate::evidence::Location;
+use crate::evidence::{Location, MatchedRequest};
 use crate::formats::custom::CustomFormat;
 use crate::formats::{Detection, Format, FormatChoice, SampleFit, Unparsed};
 use crate::input::InputFile;
 use crate::input::content::Compression;
 use crate::overlap::Overlap;
-use crate::packed::{self, Damaged};
-use crate::report::{Report, yes_no};
+use crate::packed::{self, Damaged, RowParts};
+use crate::report::yes_no;
 use crate::rules::{Rule, RuleSet, describe_via};
 use crate::scan::{DEFAULT_CHUNK_SIZE, FileSummary, Summary, UnparsedLine};
 use crate::time::{Timestamp, parse_zone};
@@ -131,8 +134,100 @@ CREATE INDEX requests_by_time ON requests (epoch);
 CREATE INDEX requests_by_client ON requests (client);
 ";
 
-/// Writes `report`'s scan into `dir/evidence.sqlite`, replacing any there.
-pub fn write(report: &Report<'_>, started_at: Timestamp, dir: &Path) -> Result<(), DatabaseError> {
+/// Writes a scan into `dir/evidence.sqlite`, replacing any there, making
+/// every packed copy here. It needs the scan alone, not its `Report`.
+pub fn write(
+    config: &ScanConfig,
+    summary: &Summary,
+    started_at: Timestamp,
+    dir: &Path,
+) -> Result<(), DatabaseError> {
+    let scan = Scan {
+        config,
+        summary,
+        started_at,
+    };
+    write_with(scan, dir, Copies::Made)
+}
+
+/// `write`, with the packed requests and the requests.csv row parts made
+/// on the CSV writer's side (see `packed_copies_channel`) instead of on
+/// SQLite's thread. A scan writes the database this way while the report
+/// is made and the other outputs are written.
+pub fn write_with_received_copies(
+    config: &ScanConfig,
+    summary: &Summary,
+    started_at: Timestamp,
+    dir: &Path,
+    copies: ReceivedCopies,
+) -> Result<(), DatabaseError> {
+    let scan = Scan {
+        config,
+        summary,
+        started_at,
+    };
+    write_with(scan, dir, Copies::Received(copies.0))
+}
+
+/// A packed copy, or a piece of one, on its way to the database: its name
+/// in the packed table, how many requests.csv rows it holds (row parts
+/// only), and its bytes.
+type PackedPiece = (&'static str, usize, Vec<u8>);
+
+/// The database's end of `packed_copies_channel`.
+pub struct ReceivedCopies(Receiver<PackedPiece>);
+
+/// The other end: packs copies on the thread that has them and sends
+/// them on, never waiting for the database.
+pub struct CopiesToWrite(Sender<PackedPiece>);
+
+impl CopiesToWrite {
+    /// Packs the scan's requests and sends them. First, before the row
+    /// parts: the packed table's row ids follow that order.
+    pub fn send_requests(&self, summary: &Summary) {
+        self.send(("requests", 0, packed::pack_requests(&summary.requests)));
+    }
+
+    /// Where requests.csv's writer hands its row parts, piece by piece.
+    pub fn row_parts(self) -> impl FnMut(RowParts) + Send {
+        move |parts: RowParts| {
+            self.send(("request_rows", parts.len(), packed::pack_row_parts(&parts)));
+        }
+    }
+
+    fn send(&self, piece: PackedPiece) {
+        // A database that stopped early reports its own error.
+        let _ = self.0.send(piece);
+    }
+}
+
+/// The way the packed requests and requests.csv's row parts go from the
+/// writer of the other outputs to `write_with_received_copies`, so that
+/// SQLite's thread, the longest of the outputs, only inserts them. A piece
+/// is kept until the database takes it; it takes them while it inserts
+/// the requests, so few are held at once.
+pub fn packed_copies_channel() -> (CopiesToWrite, ReceivedCopies) {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    (CopiesToWrite(sender), ReceivedCopies(receiver))
+}
+
+/// What the database is written from.
+#[derive(Clone, Copy)]
+struct Scan<'a> {
+    config: &'a ScanConfig,
+    summary: &'a Summary,
+    started_at: Timestamp,
+}
+
+/// Where the packed requests and requests.csv's row parts come from.
+enum Copies {
+    /// Made by the database's writer.
+    Made,
+    /// Received in pieces (see `packed_copies_channel`).
+    Received(Receiver<PackedPiece>),
+}
+
+fn write_with(scan: Scan<'_>, dir: &Path, copies: Copies) -> Result<(), DatabaseError> {
     let path = dir.join(FILE_NAME);
     let sqlite = |source| DatabaseError::Sqlite {
         path: path.clone(),
@@ -153,25 +248,12 @@ pub fn write(report: &Report<'_>, started_at: Timestamp, dir: &Path) -> Result<(
     .map_err(sqlite)?;
     db.execute_batch(SCHEMA).map_err(sqlite)?;
     let tx = db.transaction().map_err(sqlite)?;
-    write_case(&tx, report, started_at).map_err(sqlite)?;
-    write_files(&tx, report).map_err(sqlite)?;
-    write_requests(&tx, report).map_err(sqlite)?;
-    write_unparsed_and_timeline(&tx, report).map_err(sqlite)?;
-    write_packed(
-        &tx,
-        "timeline",
-        &packed::pack_timeline(&report.summary.timeline),
-    )
-    .map_err(sqlite)?;
-    write_packed(
-        &tx,
-        "requests",
-        &packed::pack_requests(&report.summary.requests),
-    )
-    .map_err(sqlite)?;
-    write_row_parts(&tx, report).map_err(|e| DatabaseError::Invalid {
-        path: path.clone(),
-        message: format!("writing the requests' row parts: {e}"),
+    fill(&tx, scan, copies).map_err(|e| match e {
+        FillError::Sqlite(source) => sqlite(source),
+        FillError::Copies(message) => DatabaseError::Invalid {
+            path: path.clone(),
+            message: format!("writing the packed copies: {message}"),
+        },
     })?;
     tx.execute_batch(INDEXES).map_err(sqlite)?;
     tx.commit().map_err(sqlite)?;
@@ -182,12 +264,102 @@ pub fn write(report: &Report<'_>, started_at: Timestamp, dir: &Path) -> Result<(
     })
 }
 
+/// Why the tables could not be filled.
+enum FillError {
+    Sqlite(rusqlite::Error),
+    Copies(String),
+}
+
+impl From<rusqlite::Error> for FillError {
+    fn from(e: rusqlite::Error) -> FillError {
+        FillError::Sqlite(e)
+    }
+}
+
+/// Fills every table. The packed copies go in in the order a re-run reads
+/// them (timeline, requests, then the row parts, whose row ids follow);
+/// received copies are inserted while the requests are, whenever some are
+/// waiting, so that few are ever held at once.
+fn fill(tx: &Transaction<'_>, scan: Scan<'_>, copies: Copies) -> Result<(), FillError> {
+    let summary = scan.summary;
+    write_packed(tx, "timeline", &packed::pack_timeline(&summary.timeline))?;
+    write_case(tx, scan.config, scan.started_at)?;
+    write_files(tx, summary)?;
+    match copies {
+        Copies::Made => {
+            write_packed(tx, "requests", &packed::pack_requests(&summary.requests))?;
+            write_requests(tx, scan.config, summary, &mut || Ok(()))?;
+            write_row_parts(tx, scan.config, summary)
+                .map_err(|e| FillError::Copies(e.to_string()))?;
+        }
+        Copies::Received(pieces) => {
+            let mut tally = ReceivedTally::default();
+            write_requests(tx, scan.config, summary, &mut || {
+                tally.insert(tx, pieces.try_iter())
+            })?;
+            tally.insert(tx, pieces.iter())?;
+            tally.check(summary.requests.len())?;
+        }
+    }
+    write_unparsed_and_timeline(tx, summary)?;
+    Ok(())
+}
+
+/// What the received copies held so far.
+#[derive(Default)]
+struct ReceivedTally {
+    requests: bool,
+    rows: usize,
+    /// A piece that came out of order, if any.
+    misplaced: Option<&'static str>,
+}
+
+impl ReceivedTally {
+    /// Inserts received pieces in the order they came.
+    fn insert(
+        &mut self,
+        tx: &Transaction<'_>,
+        pieces: impl Iterator<Item = PackedPiece>,
+    ) -> rusqlite::Result<()> {
+        for (name, rows, piece) in pieces {
+            let in_order = match name {
+                "requests" => !std::mem::replace(&mut self.requests, true),
+                _ => self.requests,
+            };
+            if !in_order {
+                self.misplaced.get_or_insert(name);
+            }
+            write_packed(tx, name, &piece)?;
+            self.rows += rows;
+        }
+        Ok(())
+    }
+
+    /// Whether every copy came, once and in order.
+    fn check(&self, requests: usize) -> Result<(), FillError> {
+        if let Some(name) = self.misplaced {
+            return Err(FillError::Copies(format!("the {name} came out of order")));
+        }
+        if !self.requests || self.rows != requests {
+            return Err(FillError::Copies(format!(
+                "{} of {requests} requests.csv rows came{}",
+                self.rows,
+                if self.requests {
+                    ""
+                } else {
+                    ", and no packed requests"
+                }
+            )));
+        }
+        Ok(())
+    }
+}
+
 fn write_case(
     tx: &Transaction<'_>,
-    report: &Report<'_>,
+    config: &ScanConfig,
     started_at: Timestamp,
 ) -> rusqlite::Result<()> {
-    let config = report.config;
     let case_file = config
         .case_file
         .as_ref()
@@ -247,7 +419,7 @@ fn write_case(
     Ok(())
 }
 
-fn write_files(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()> {
+fn write_files(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<()> {
     let mut insert = tx.prepare(
         "INSERT INTO files (id, file, real_path, size, sha256, compression, format, format_reason,
             confidence, sample_parsed, sample_tried, lines, parsed, unparsed, bytes_read, first_time, last_time, first_epoch, last_epoch,
@@ -255,7 +427,7 @@ fn write_files(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
             ?21, ?22, ?23, ?24)",
     )?;
-    for (id, f) in report.summary.files.iter().enumerate() {
+    for (id, f) in summary.files.iter().enumerate() {
         let real_path = std::fs::canonicalize(&f.input.path)
             .ok()
             .map(|p| p.to_string_lossy().into_owned());
@@ -287,13 +459,13 @@ fn write_files(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()
         ])?;
     }
     let mut problem = tx.prepare("INSERT INTO problems (problem, problem_json) VALUES (?1, ?2)")?;
-    for p in &report.summary.problems {
+    for p in &summary.problems {
         problem.execute(params![
             p.to_string(),
             serde_json::to_string(p).unwrap_or_default()
         ])?;
     }
-    write_overlaps(tx, report.summary)
+    write_overlaps(tx, summary)
 }
 
 fn write_overlaps(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<()> {
@@ -320,64 +492,160 @@ fn write_overlaps(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<(
     Ok(())
 }
 
-fn write_requests(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()> {
-    let mut insert = tx.prepare(
+/// Inserts the requests, calling `meanwhile` every `ROWS_BETWEEN_CALLS` rows.
+fn write_requests(
+    tx: &Transaction<'_>,
+    config: &ScanConfig,
+    summary: &Summary,
+    meanwhile: &mut dyn FnMut() -> rusqlite::Result<()>,
+) -> rusqlite::Result<()> {
+    let mut insert = RepeatingInsert::new(tx.prepare(
         "INSERT INTO requests (file_id, file, line, offset, time, epoch, client, forwarded_for,
             connecting_client, user, vhost, method, target, path, query, status, bytes, referer,
             user_agent, rule, rule_id, matched_via, via_bits, class, outcome, flag_bits,
             claimed_crawler, line_sha256, duplicate_of_file, duplicate_of_line, duplicate_of_offset)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
             ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
-    )?;
-    let config = report.config;
-    for r in &report.summary.requests {
-        insert.execute(params![
-            r.location.file as i64,
-            report.summary.files[r.location.file].input.display,
-            r.location.line as i64,
-            r.location.offset as i64,
-            r.time.to_rfc3339(),
-            r.time.0,
-            r.client,
-            r.forwarded,
-            r.connecting_client(),
-            r.user,
-            r.vhost,
-            r.method,
-            r.target,
-            r.path,
-            r.query,
-            r.status,
-            r.bytes.map(|b| b as i64),
-            r.referer,
-            r.user_agent,
-            config.rules.rules()[r.rule].spec,
-            r.rule as i64,
-            describe_via(r.via),
-            r.via.bits(),
-            config.authorised.classify_request(r).name(),
-            Outcome::of_status(r.status).name(),
-            r.flags.bits(),
-            r.claimed_crawler,
-            &r.line_sha256[..],
-            r.duplicate_of.map(|d| d.file as i64),
-            r.duplicate_of.map(|d| d.line as i64),
-            r.duplicate_of.map(|d| d.offset as i64),
-        ])?;
+    )?);
+    // A handful of distinct descriptions, made once rather than per row.
+    let mut vias = HashMap::new();
+    for r in &summary.requests {
+        vias.entry(r.via.bits())
+            .or_insert_with(|| describe_via(r.via));
+    }
+    for (i, r) in summary.requests.iter().enumerate() {
+        if i % ROWS_BETWEEN_CALLS == 0 {
+            meanwhile()?;
+        }
+        bind_request(&mut insert, config, summary, &vias, r)?;
+        insert.run()?;
     }
     Ok(())
 }
 
-fn write_unparsed_and_timeline(tx: &Transaction<'_>, report: &Report<'_>) -> rusqlite::Result<()> {
+/// How often `write_requests` lets other work in: a few milliseconds of
+/// inserts.
+const ROWS_BETWEEN_CALLS: usize = 2048;
+
+/// Binds a request's row to the requests insert.
+fn bind_request<'v>(
+    insert: &mut RepeatingInsert<'_, 'v>,
+    config: &'v ScanConfig,
+    summary: &'v Summary,
+    vias: &'v HashMap<u16, String>,
+    r: &'v MatchedRequest,
+) -> rusqlite::Result<()> {
+    let int = ValueRef::Integer;
+    insert.set(1, int(r.location.file as i64))?;
+    insert.set(2, text(&summary.files[r.location.file].input.display))?;
+    insert.set(3, int(r.location.line as i64))?;
+    insert.set(4, int(r.location.offset as i64))?;
+    insert.set_time(5, r.time)?;
+    insert.set(6, int(r.time.0))?;
+    insert.set(7, text(&r.client))?;
+    insert.set(8, optional_text(r.forwarded.as_deref()))?;
+    insert.set(9, text(r.connecting_client()))?;
+    insert.set(10, optional_text(r.user.as_deref()))?;
+    insert.set(11, optional_text(r.vhost.as_deref()))?;
+    insert.set(12, text(&r.method))?;
+    insert.set(13, text(&r.target))?;
+    insert.set(14, text(&r.path))?;
+    insert.set(15, optional_text(r.query.as_deref()))?;
+    insert.set(16, optional_int(r.status.map(i64::from)))?;
+    insert.set(17, optional_int(r.bytes.map(|b| b as i64)))?;
+    insert.set(18, optional_text(r.referer.as_deref()))?;
+    insert.set(19, optional_text(r.user_agent.as_deref()))?;
+    insert.set(20, text(&config.rules.rules()[r.rule].spec))?;
+    insert.set(21, int(r.rule as i64))?;
+    insert.set(22, text(&vias[&r.via.bits()]))?;
+    insert.set(23, int(i64::from(r.via.bits())))?;
+    insert.set(24, text(config.authorised.classify_request(r).name()))?;
+    insert.set(25, text(Outcome::of_status(r.status).name()))?;
+    insert.set(26, int(i64::from(r.flags.bits())))?;
+    insert.set(27, int(i64::from(r.claimed_crawler)))?;
+    insert.set(28, ValueRef::Blob(&r.line_sha256[..]))?;
+    insert.set(29, optional_int(r.duplicate_of.map(|d| d.file as i64)))?;
+    insert.set(30, optional_int(r.duplicate_of.map(|d| d.line as i64)))?;
+    insert.set(31, optional_int(r.duplicate_of.map(|d| d.offset as i64)))
+}
+
+fn text(text: &str) -> ValueRef<'_> {
+    ValueRef::Text(text.as_bytes())
+}
+
+/// NULL for a field that was not logged.
+fn optional_text(text: Option<&str>) -> ValueRef<'_> {
+    text.map_or(ValueRef::Null, |t| ValueRef::Text(t.as_bytes()))
+}
+
+fn optional_int(number: Option<i64>) -> ValueRef<'static> {
+    number.map_or(ValueRef::Null, ValueRef::Integer)
+}
+
+/// An insert whose parameters are bound again only when a row's value
+/// differs from the previous row's: SQLite keeps a statement's bindings
+/// from one run to the next and copies every text it is bound to, and
+/// most columns of the requests table repeat from row to row (file, rule,
+/// method, class, ...).
+struct RepeatingInsert<'c, 'v> {
+    statement: Statement<'c>,
+    /// Per parameter (from 1), the value bound now; `None` before the
+    /// first row.
+    bound: Vec<Option<ValueRef<'v>>>,
+}
+
+impl<'c, 'v> RepeatingInsert<'c, 'v> {
+    fn new(statement: Statement<'c>) -> RepeatingInsert<'c, 'v> {
+        let parameters = statement.parameter_count();
+        RepeatingInsert {
+            statement,
+            bound: vec![None; parameters + 1],
+        }
+    }
+
+    /// Binds parameter `index` to `value` unless it is bound to it already.
+    fn set(&mut self, index: usize, value: ValueRef<'v>) -> rusqlite::Result<()> {
+        if self.bound[index] != Some(value) {
+            self.statement
+                .raw_bind_parameter(index, ToSqlOutput::Borrowed(value))?;
+            self.bound[index] = Some(value);
+        }
+        Ok(())
+    }
+
+    /// Binds parameter `index` to `time` as text, unless it is bound to it
+    /// already. The text is made on the stack and cannot be kept to compare
+    /// with: the instant is kept instead, as an integer.
+    fn set_time(&mut self, index: usize, time: Timestamp) -> rusqlite::Result<()> {
+        let instant = Some(ValueRef::Integer(time.0));
+        if self.bound[index] != instant {
+            match time.rfc3339() {
+                Some(text) => self.statement.raw_bind_parameter(index, text.as_str())?,
+                None => self
+                    .statement
+                    .raw_bind_parameter(index, time.to_rfc3339())?,
+            }
+            self.bound[index] = instant;
+        }
+        Ok(())
+    }
+
+    /// Inserts a row with the parameters bound now.
+    fn run(&mut self) -> rusqlite::Result<()> {
+        self.statement.raw_execute().map(drop)
+    }
+}
+
+fn write_unparsed_and_timeline(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<()> {
     let mut insert = tx.prepare(
         "INSERT INTO unparsed (file_id, file, line, offset, time, epoch, reason, unterminated, damaged,
             mentions_exposed, excerpt)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
-    for u in &report.summary.unparsed {
+    for u in &summary.unparsed {
         insert.execute(params![
             u.location.file as i64,
-            report.summary.files[u.location.file].input.display,
+            summary.files[u.location.file].input.display,
             u.location.line as i64,
             u.location.offset as i64,
             u.time.map(Timestamp::to_rfc3339),
@@ -391,7 +659,7 @@ fn write_unparsed_and_timeline(tx: &Transaction<'_>, report: &Report<'_>) -> rus
     }
     let mut minute =
         tx.prepare("INSERT INTO timeline (minute, time, lines) VALUES (?1, ?2, ?3)")?;
-    for (m, lines) in report.summary.timeline.minutes() {
+    for (m, lines) in summary.timeline.minutes() {
         minute.execute(params![m, Timestamp(m * 60).to_rfc3339(), lines as i64])?;
     }
     Ok(())
@@ -399,8 +667,12 @@ fn write_unparsed_and_timeline(tx: &Transaction<'_>, report: &Report<'_>) -> rus
 
 /// The requests.csv row parts a re-run copies (see `Report::with_row_parts`),
 /// one packed row per piece of requests.
-fn write_row_parts(tx: &Transaction<'_>, report: &Report<'_>) -> std::io::Result<()> {
-    crate::report::csv::request_row_parts(report, |piece| {
+fn write_row_parts(
+    tx: &Transaction<'_>,
+    config: &ScanConfig,
+    summary: &Summary,
+) -> std::io::Result<()> {
+    crate::report::csv::request_row_parts(config, summary, |piece| {
         write_packed(tx, "request_rows", &packed::pack_row_parts(&piece))
             .map_err(std::io::Error::other)
     })
@@ -840,4 +1112,76 @@ pub fn verify_inputs(loaded: &Loaded) -> Vec<String> {
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::make_and_write_files;
+
+    /// Every row of every table, in rowid order, as text.
+    fn contents(dir: &Path) -> Vec<String> {
+        let db = Connection::open(dir.join(FILE_NAME)).expect("the database opens");
+        let tables: Vec<String> = column(
+            &db,
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+        )
+        .expect("its tables");
+        let mut rows = Vec::new();
+        for table in tables {
+            let mut stmt = db
+                .prepare(&format!("SELECT * FROM {table} ORDER BY rowid"))
+                .expect("a table");
+            let columns = stmt.column_count();
+            let mut found = stmt.query([]).expect("its rows");
+            while let Some(row) = found.next().expect("a row") {
+                let values: Vec<String> = (0..columns)
+                    .map(|i| format!("{:?}", row.get_ref(i).expect("a value")))
+                    .collect();
+                rows.push(format!("{table}: {}", values.join(" | ")));
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn the_database_is_the_same_whichever_side_packs_its_copies() {
+        let (mut config, summary) = crate::sample_scan();
+        let made = tempfile::tempdir().unwrap();
+        write(&config, &summary, Timestamp(0), made.path()).expect("written");
+        let received = tempfile::tempdir().unwrap();
+        config.out = received.path().to_path_buf();
+        let (copies, pieces) = packed_copies_channel();
+        copies.send_requests(&summary);
+        let row_parts = Box::new(copies.row_parts());
+        let (_, written) = make_and_write_files(&config, &summary, Timestamp(0), row_parts);
+        written.expect("the other outputs");
+        write_with_received_copies(&config, &summary, Timestamp(0), received.path(), pieces)
+            .expect("written");
+        let rows = contents(made.path());
+        assert!(rows.iter().any(|r| r.starts_with("packed: ")));
+        assert!(rows == contents(received.path()));
+    }
+
+    #[test]
+    fn copies_that_never_came_are_refused() {
+        let (mut config, summary) = crate::sample_scan();
+        let out = tempfile::tempdir().unwrap();
+        config.out = out.path().to_path_buf();
+        let (copies, pieces) = packed_copies_channel();
+        // Row parts without the packed requests.
+        let row_parts = Box::new(copies.row_parts());
+        let (_, written) = make_and_write_files(&config, &summary, Timestamp(0), row_parts);
+        written.expect("the other outputs");
+        let database =
+            write_with_received_copies(&config, &summary, Timestamp(0), out.path(), pieces);
+        assert!(matches!(database, Err(DatabaseError::Invalid { .. })));
+        // Nothing at all.
+        let (copies, pieces) = packed_copies_channel();
+        drop(copies);
+        let database =
+            write_with_received_copies(&config, &summary, Timestamp(0), out.path(), pieces);
+        assert!(matches!(database, Err(DatabaseError::Invalid { .. })));
+        assert!(!out.path().join(FILE_NAME).exists());
+    }
 }

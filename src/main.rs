@@ -15,6 +15,7 @@ use anyhow::Context;
 use clap::Parser;
 
 use cli::{Cli, Command, DetectArgs, RewindowArgs, ScanArgs};
+use logwitness::database;
 use logwitness::report::{self, Report};
 use logwitness::time::Timestamp;
 use logwitness::{ScanConfig, scan};
@@ -68,15 +69,12 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(bar) = &bar {
         bar.finish();
     }
-    let report = Report::new(&config, &summary);
-    // The database is written by SQLite on one thread: alongside the other
-    // outputs, not after them.
-    let (outputs, database) = pool.install(|| {
-        rayon::join(
-            || write_outputs(&report, started_at),
-            || logwitness::database::write(&report, started_at, &config.out),
-        )
-    });
+    // Made first: the database and the other outputs open their files in
+    // it at once.
+    std::fs::create_dir_all(&config.out)
+        .with_context(|| format!("cannot write outputs in {}", config.out.display()))?;
+    let (report, outputs, database) =
+        pool.install(|| write_scan_outputs(&config, &summary, started_at));
     outputs?;
     database?;
     warn_about_inputs(&summary);
@@ -87,6 +85,49 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     std::mem::forget(report);
     std::mem::forget(summary);
     code
+}
+
+/// Makes the report and writes every output of a scan, evidence.sqlite
+/// included; returns the report and how each side went.
+fn write_scan_outputs<'a>(
+    config: &'a ScanConfig,
+    summary: &'a scan::Summary,
+    started_at: Timestamp,
+) -> (
+    Report<'a>,
+    anyhow::Result<()>,
+    Result<(), database::DatabaseError>,
+) {
+    // The database, written by SQLite on one thread, is the longest of the
+    // outputs and needs the scan alone: it starts at once, while the report
+    // is made and the other outputs are written.
+    if rayon::current_num_threads() == 1 {
+        // One after the other: the database packs its copies itself rather
+        // than have every piece of them wait for it at once.
+        let report = Report::new(config, summary);
+        let outputs = write_outputs(&report, started_at);
+        let database = database::write(config, summary, started_at, &config.out);
+        return (report, outputs, database);
+    }
+    // The other outputs' side packs the requests for it and hands over
+    // requests.csv's row parts as it writes them. That side never waits
+    // for the database, so whichever order the pool runs the two in,
+    // neither can stall the other.
+    let (copies, received) = database::packed_copies_channel();
+    let cannot_write = |e: io::Error| {
+        anyhow::Error::new(e).context(format!("cannot write outputs in {}", config.out.display()))
+    };
+    let ((report, outputs), database) = rayon::join(
+        || {
+            copies.send_requests(summary);
+            let row_parts = Box::new(copies.row_parts());
+            let (report, outputs) =
+                report::make_and_write_files(config, summary, started_at, row_parts);
+            (report, outputs.map_err(cannot_write))
+        },
+        || database::write_with_received_copies(config, summary, started_at, &config.out, received),
+    );
+    (report, outputs, database)
 }
 
 /// Prints the summary; exit code 1 when the run has caveats.
@@ -111,9 +152,9 @@ fn run_rewindow(args: RewindowArgs) -> anyhow::Result<ExitCode> {
     let started_at = Timestamp(chrono::Utc::now().timestamp());
     let verify = args.verify;
     let scan_out = args.scan_out.clone();
-    let loaded = logwitness::database::load(&scan_out, args.into_request())?;
+    let loaded = database::load(&scan_out, args.into_request())?;
     if verify {
-        let changed = logwitness::database::verify_inputs(&loaded);
+        let changed = database::verify_inputs(&loaded);
         if !changed.is_empty() {
             for problem in &changed {
                 eprintln!("logwitness: {problem}");

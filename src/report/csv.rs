@@ -11,14 +11,17 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::accessors::{AccessorRow, Outcome};
+use crate::config::ScanConfig;
 use crate::error::InputError;
 use crate::evidence::MatchedRequest;
 use crate::packed::RowParts;
 use crate::report::{NearestServed, Report, yes_no};
 use crate::rules::via_names;
 use crate::sanitise::csv_cell;
+use crate::scan::Summary;
 use crate::time::Timestamp;
 use crate::verdict::describe_seconds;
+use crate::window::Window;
 
 /// The files written by `write_all`, in order.
 pub const OUTPUT_FILES: [&str; 6] = [
@@ -30,21 +33,54 @@ pub const OUTPUT_FILES: [&str; 6] = [
     "windows.csv",
 ];
 
+/// Where requests.csv's writer hands each piece of the row parts a re-run
+/// copies (see `request_row_parts`), in order, as it writes them.
+pub type RowPartsSink<'a> = Box<dyn FnMut(RowParts) + Send + 'a>;
+
 /// Writes every CSV output into `dir` (which must exist).
 pub fn write_all(report: &Report<'_>, dir: &Path) -> io::Result<()> {
     // requests.csv is the bulk; the others are written meanwhile (each
     // file whole by one thread, so no byte depends on the thread count).
     let (requests, others) = rayon::join(
-        || write_requests(report, dir),
-        || {
-            write_accessors(report, dir)?;
-            write_files(report, &mut writer(dir, OUTPUT_FILES[2])?)?;
-            write_unparsed(report, &mut writer(dir, OUTPUT_FILES[3])?)?;
-            write_coverage(report, &mut writer(dir, OUTPUT_FILES[4])?)?;
-            write_windows(report, &mut writer(dir, OUTPUT_FILES[5])?)
-        },
+        || write_requests(&RequestTable::of(report), dir, None),
+        || write_all_but_requests(report, dir),
     );
     requests.and(others)
+}
+
+/// Writes every CSV output but requests.csv into `dir` (which must exist).
+pub fn write_all_but_requests(report: &Report<'_>, dir: &Path) -> io::Result<()> {
+    write_accessors(report, dir)?;
+    write_files(report, &mut writer(dir, OUTPUT_FILES[2])?)?;
+    write_unparsed(report, &mut writer(dir, OUTPUT_FILES[3])?)?;
+    write_coverage(report, &mut writer(dir, OUTPUT_FILES[4])?)?;
+    write_windows(report, &mut writer(dir, OUTPUT_FILES[5])?)
+}
+
+/// What requests.csv is rendered from: the scan, the windows reported on,
+/// and on a re-run the scan's row parts. Less than a `Report`, so that a
+/// scan can write requests.csv before its report is made.
+pub struct RequestTable<'a> {
+    /// The validated configuration (rules, authorised accessors).
+    pub config: &'a ScanConfig,
+    /// What the scan found.
+    pub summary: &'a Summary,
+    /// The windows reported on (`Report::windows`).
+    pub windows: &'a [Window],
+    /// On a re-run, the scan's row parts to copy (`Report::row_parts`).
+    pub row_parts: Option<&'a RowParts>,
+}
+
+impl<'a> RequestTable<'a> {
+    /// The table of a report.
+    pub fn of(report: &'a Report<'a>) -> RequestTable<'a> {
+        RequestTable {
+            config: report.config,
+            summary: report.summary,
+            windows: &report.windows,
+            row_parts: report.row_parts,
+        }
+    }
 }
 
 /// Bytes gathered before each write to a file: requests.csv alone can be
@@ -245,49 +281,82 @@ const PIECES_AT_ONCE: usize = 4;
 /// requests.csv has a row per matched request at any time, the bulk of a
 /// large case's outputs: its rows are rendered in pieces on every core and
 /// written in order, so the file is the same for any thread count.
-fn write_requests(report: &Report<'_>, dir: &Path) -> io::Result<()> {
+/// Writes requests.csv into `dir` (which must exist), handing its row parts
+/// to `row_parts` when given.
+pub fn write_requests(
+    table: &RequestTable<'_>,
+    dir: &Path,
+    row_parts: Option<RowPartsSink<'_>>,
+) -> io::Result<()> {
     let mut file = std::fs::File::create(dir.join(OUTPUT_FILES[0]))?;
     write_header(&mut file, &REQUEST_COLUMNS)?;
-    write_request_rows(report, ROWS_PER_PIECE, &mut file)
+    write_request_rows(table, ROWS_PER_PIECE, &mut file, row_parts)
 }
 
 fn write_request_rows(
-    report: &Report<'_>,
+    table: &RequestTable<'_>,
     rows_per_piece: usize,
     out: &mut impl io::Write,
+    mut row_parts: Option<RowPartsSink<'_>>,
 ) -> io::Result<()> {
-    let requests = &report.summary.requests;
+    let requests = &table.summary.requests;
     let per_batch = rows_per_piece.saturating_mul(PIECES_AT_ONCE);
     for (b, batch) in requests.chunks(per_batch).enumerate() {
-        let pieces: Vec<io::Result<Vec<u8>>> = batch
+        let pieces: Vec<io::Result<RequestRows>> = batch
             .par_chunks(rows_per_piece)
             .enumerate()
-            .map(|(p, rows)| request_rows(report, b * per_batch + p * rows_per_piece, rows))
+            .map(|(p, rows)| request_rows(table, b * per_batch + p * rows_per_piece, rows))
             .collect();
         for piece in pieces {
-            out.write_all(&piece?)?;
+            let piece = piece?;
+            out.write_all(&piece.text)?;
+            if let Some(hand) = &mut row_parts {
+                hand(piece.row_parts());
+            }
         }
     }
     Ok(())
 }
 
+/// A piece of requests.csv, and where its rows' parts are when it was
+/// rendered in full.
+struct RequestRows {
+    text: Vec<u8>,
+    /// Per row rendered in full: the lengths of its head (the cells before
+    /// `class`), of what a re-run changes (from the delimiter before
+    /// `class` to the one after `windows`), and of its tail with the line
+    /// end.
+    parts: Vec<(usize, usize, usize)>,
+}
+
+impl RequestRows {
+    /// The rows' parts a re-run copies, as `row_parts_of` renders them.
+    fn row_parts(&self) -> RowParts {
+        let mut text = Vec::with_capacity(self.text.len());
+        let mut lengths = Vec::with_capacity(self.parts.len());
+        let mut at = 0;
+        for &(head, changing, tail) in &self.parts {
+            text.extend_from_slice(&self.text[at..at + head]);
+            let tail_at = at + head + changing;
+            text.extend_from_slice(&self.text[tail_at..tail_at + tail]);
+            lengths.push((head, tail));
+            at = tail_at + tail;
+        }
+        RowParts::new(text, &lengths)
+    }
+}
+
 /// The rows of `requests` (the summary's from index `first`): rendered in
 /// full, or, on a re-run, the scan's parts with the cells between them.
 fn request_rows(
-    report: &Report<'_>,
+    table: &RequestTable<'_>,
     first: usize,
     requests: &[MatchedRequest],
-) -> io::Result<Vec<u8>> {
-    let mut cells = Cells::new(Vec::new());
-    let Some(parts) = report.row_parts else {
-        for request in requests {
-            row_head(&mut cells, report, request);
-            changing_cells(&mut cells, report, request);
-            row_tail(&mut cells, report, request);
-            cells.end()?;
-        }
-        return cells.finish();
+) -> io::Result<RequestRows> {
+    let Some(parts) = table.row_parts else {
+        return rendered_rows(table, requests);
     };
+    let mut cells = Cells::new(Vec::new());
     // A re-run: the scan's parts, and the changing cells written by the
     // csv writer between them (each without the line end the writer puts
     // after it: the tail brings its own).
@@ -297,7 +366,7 @@ fn request_rows(
         let (head, tail) = parts.row(first + i);
         out.extend_from_slice(head);
         out.push(DELIMITER);
-        changing_cells(&mut cells, report, request);
+        changing_cells(&mut cells, table, request);
         cells.end()?;
         let written = cells.written()?;
         out.extend_from_slice(&written[done..written.len() - 1]);
@@ -305,23 +374,55 @@ fn request_rows(
         out.push(DELIMITER);
         out.extend_from_slice(tail);
     }
-    Ok(out)
+    Ok(RequestRows {
+        text: out,
+        parts: Vec::new(),
+    })
+}
+
+/// Rows rendered in full, with the csv writer's output measured between
+/// their parts (the delimiter after `windows` is written with the first
+/// cell of the tail, so it is counted with the changing cells).
+fn rendered_rows(table: &RequestTable<'_>, requests: &[MatchedRequest]) -> io::Result<RequestRows> {
+    let mut cells = Cells::new(Vec::new());
+    let mut parts = Vec::with_capacity(requests.len());
+    let mut row_start = 0;
+    for request in requests {
+        row_head(&mut cells, table.config, table.summary, request);
+        let head_end = cells.written()?.len();
+        changing_cells(&mut cells, table, request);
+        let changing_end = cells.written()?.len();
+        row_tail(&mut cells, table.summary, request);
+        cells.end()?;
+        let row_end = cells.written()?.len();
+        parts.push((
+            head_end - row_start,
+            changing_end + 1 - head_end,
+            row_end - changing_end - 1,
+        ));
+        row_start = row_end;
+    }
+    Ok(RequestRows {
+        text: cells.finish()?,
+        parts,
+    })
 }
 
 /// Every request's row parts that a re-run does not change, as the csv
 /// writer renders them: the cells before `class`, and the cells after
-/// `windows` with the line end. Rendered a few pieces at a time on every
-/// core and handed to `piece` in order, so that a large case's parts are
-/// never all in memory.
+/// `windows` with the line end. They depend on the scan alone (no window,
+/// no authorised set), so the database can render them without a report.
+/// Rendered a few pieces at a time on every core and handed to `piece` in
+/// order, so that a large case's parts are never all in memory.
 pub fn request_row_parts(
-    report: &Report<'_>,
+    config: &ScanConfig,
+    summary: &Summary,
     mut piece: impl FnMut(RowParts) -> io::Result<()>,
 ) -> io::Result<()> {
-    let requests = &report.summary.requests;
-    for batch in requests.chunks(ROWS_PER_PIECE * PIECES_AT_ONCE) {
+    for batch in summary.requests.chunks(ROWS_PER_PIECE * PIECES_AT_ONCE) {
         let pieces: Vec<io::Result<PieceParts>> = batch
             .par_chunks(ROWS_PER_PIECE)
-            .map(|requests| row_parts_of(report, requests))
+            .map(|requests| row_parts_of(config, summary, requests))
             .collect();
         for parts in pieces {
             let (text, lengths) = parts?;
@@ -334,13 +435,17 @@ pub fn request_row_parts(
 /// A piece's row parts: their text, and each row's head and tail lengths.
 type PieceParts = (Vec<u8>, Vec<(usize, usize)>);
 
-fn row_parts_of(report: &Report<'_>, requests: &[MatchedRequest]) -> io::Result<PieceParts> {
+fn row_parts_of(
+    config: &ScanConfig,
+    summary: &Summary,
+    requests: &[MatchedRequest],
+) -> io::Result<PieceParts> {
     let mut cells = Cells::flexible(Vec::new());
     let mut text = Vec::new();
     let mut lengths = Vec::with_capacity(requests.len());
     let mut done = 0;
     for r in requests {
-        row_head(&mut cells, report, r);
+        row_head(&mut cells, config, summary, r);
         cells.end()?;
         let written = cells.written()?;
         // The head ends where the changing cells begin: no line end.
@@ -348,7 +453,7 @@ fn row_parts_of(report: &Report<'_>, requests: &[MatchedRequest]) -> io::Result<
         text.extend_from_slice(head);
         done = written.len();
         let head = head.len();
-        row_tail(&mut cells, report, r);
+        row_tail(&mut cells, summary, r);
         cells.end()?;
         let written = cells.written()?;
         text.extend_from_slice(&written[done..]);
@@ -359,9 +464,13 @@ fn row_parts_of(report: &Report<'_>, requests: &[MatchedRequest]) -> io::Result<
 }
 
 /// The cells of a request's row before `class`.
-fn row_head<W: io::Write>(cells: &mut Cells<W>, report: &Report<'_>, r: &MatchedRequest) {
-    let config = report.config;
-    cells.text(&report.summary.files[r.location.file].input.display);
+fn row_head<W: io::Write>(
+    cells: &mut Cells<W>,
+    config: &ScanConfig,
+    summary: &Summary,
+    r: &MatchedRequest,
+) {
+    cells.text(&summary.files[r.location.file].input.display);
     cells.number(r.location.line);
     cells.number(r.location.offset);
     cells.time(r.time);
@@ -384,10 +493,14 @@ fn row_head<W: io::Write>(cells: &mut Cells<W>, report: &Report<'_>, r: &Matched
 
 /// The cells a re-run may change: `class` (the authorised set), `outcome`
 /// (kept here, between them, to keep the columns in order) and `windows`.
-fn changing_cells<W: io::Write>(cells: &mut Cells<W>, report: &Report<'_>, r: &MatchedRequest) {
+fn changing_cells<W: io::Write>(
+    cells: &mut Cells<W>,
+    table: &RequestTable<'_>,
+    r: &MatchedRequest,
+) {
     let outcome = Outcome::of_status(r.status);
     cells.raw(
-        report
+        table
             .config
             .authorised
             .classify_request(r)
@@ -395,16 +508,16 @@ fn changing_cells<W: io::Write>(cells: &mut Cells<W>, report: &Report<'_>, r: &M
             .as_bytes(),
     );
     cells.raw(outcome.name().as_bytes());
-    let windows = report.windows.iter().filter(|w| w.contains(r.time));
+    let windows = table.windows.iter().filter(|w| w.contains(r.time));
     cells.joined(windows.map(|w| w.name.as_str()), ';');
 }
 
 /// The cells of a request's row after `windows`.
-fn row_tail<W: io::Write>(cells: &mut Cells<W>, report: &Report<'_>, r: &MatchedRequest) {
+fn row_tail<W: io::Write>(cells: &mut Cells<W>, summary: &Summary, r: &MatchedRequest) {
     let outcome = Outcome::of_status(r.status);
     cells.joined(request_flags(r, outcome), ';');
     match r.duplicate_of {
-        Some(at) => cells.text(&report.summary.place(at)),
+        Some(at) => cells.text(&summary.place(at)),
         None => cells.raw(b""),
     }
 }
@@ -756,7 +869,7 @@ mod tests {
     fn rows_from_the_scan_parts_are_the_rows_rendered_in_full() {
         let (mut config, summary) = crate::sample_scan();
         let mut packed = Vec::new();
-        request_row_parts(&Report::new(&config, &summary), |piece| {
+        request_row_parts(&config, &summary, |piece| {
             packed.extend(crate::packed::pack_row_parts(&piece));
             Ok(())
         })
@@ -776,7 +889,8 @@ mod tests {
         for per_piece in [1, 3, ROWS_PER_PIECE] {
             let rows = |report: &Report<'_>| {
                 let mut out = Vec::new();
-                write_request_rows(report, per_piece, &mut out).expect("rows in memory");
+                write_request_rows(&RequestTable::of(report), per_piece, &mut out, None)
+                    .expect("rows in memory");
                 String::from_utf8(out).expect("UTF-8 rows")
             };
             let whole = rows(&full);
@@ -786,12 +900,50 @@ mod tests {
     }
 
     #[test]
+    fn row_parts_handed_by_the_requests_writer_are_the_ones_rendered_alone() {
+        let (config, summary) = crate::sample_scan();
+        let report = Report::new(&config, &summary);
+        let rows = |pieces: Vec<RowParts>| -> Vec<(Vec<u8>, Vec<u8>)> {
+            let pieces = pieces.iter();
+            pieces
+                .flat_map(|p| (0..p.len()).map(|i| (p.row(i).0.to_vec(), p.row(i).1.to_vec())))
+                .collect()
+        };
+        let mut alone = Vec::new();
+        request_row_parts(&config, &summary, |piece| {
+            alone.push(piece);
+            Ok(())
+        })
+        .expect("in memory");
+        let alone = rows(alone);
+        assert_eq!(alone.len(), summary.requests.len());
+        for per_piece in [1, 3, ROWS_PER_PIECE] {
+            let mut handed = Vec::new();
+            let mut written = Vec::new();
+            let hand = Box::new(|piece| handed.push(piece));
+            write_request_rows(
+                &RequestTable::of(&report),
+                per_piece,
+                &mut written,
+                Some(hand),
+            )
+            .expect("in memory");
+            assert_eq!(rows(handed), alone, "{per_piece} rows per piece");
+            let mut plain = Vec::new();
+            write_request_rows(&RequestTable::of(&report), per_piece, &mut plain, None)
+                .expect("in memory");
+            assert!(written == plain, "{per_piece} rows per piece");
+        }
+    }
+
+    #[test]
     fn request_rows_are_the_same_in_any_pieces() {
         let (config, summary) = crate::sample_scan();
         let report = Report::new(&config, &summary);
         let rows = |per_piece: usize| {
             let mut out = Vec::new();
-            write_request_rows(&report, per_piece, &mut out).expect("rows in memory");
+            write_request_rows(&RequestTable::of(&report), per_piece, &mut out, None)
+                .expect("rows in memory");
             out
         };
         let whole = rows(usize::MAX / PIECES_AT_ONCE);

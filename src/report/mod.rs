@@ -79,11 +79,7 @@ pub struct WindowComparison {
 impl<'a> Report<'a> {
     /// Applies windows and authorised sets to a scan's findings.
     pub fn new(config: &'a ScanConfig, summary: &'a Summary) -> Report<'a> {
-        let windows = if config.windows.is_empty() {
-            vec![whole_timeline(summary)]
-        } else {
-            config.windows.clone()
-        };
+        let windows = windows_of(config, summary);
         let accessors: Vec<Vec<AccessorRow>> = windows
             .iter()
             .map(|w| summarise_window(w, &summary.requests, &config.authorised))
@@ -189,14 +185,49 @@ pub const FINDINGS_FILES: [&str; 3] = ["findings.md", "findings.html", "findings
 /// Writes the CSV files and the findings of `report` into its output
 /// folder, creating the folder if needed (everything but evidence.sqlite).
 pub fn write_files(report: &Report<'_>, started_at: Timestamp) -> std::io::Result<()> {
+    std::fs::create_dir_all(&report.config.out)?;
+    write_with_findings(report, started_at, csv::write_all)
+}
+
+/// Makes a scan's report and writes its CSV files and findings, as
+/// `write_files` does, handing each piece of requests.csv's row parts to
+/// `row_parts` as it is written (evidence.sqlite keeps them). requests.csv
+/// needs no report and comes first, so that the row parts come early:
+/// the database, written meanwhile, inserts them as they come.
+pub fn make_and_write_files<'a>(
+    config: &'a ScanConfig,
+    summary: &'a Summary,
+    started_at: Timestamp,
+    row_parts: csv::RowPartsSink<'_>,
+) -> (Report<'a>, std::io::Result<()>) {
+    let out = &config.out;
+    let windows = windows_of(config, summary);
+    let table = csv::RequestTable {
+        config,
+        summary,
+        windows: &windows,
+        row_parts: None,
+    };
+    let requests = std::fs::create_dir_all(out)
+        .and_then(|()| csv::write_requests(&table, out, Some(row_parts)));
+    let report = Report::new(config, summary);
+    let others = write_with_findings(&report, started_at, csv::write_all_but_requests);
+    (report, requests.and(others))
+}
+
+/// Writes CSV files with `write_csvs` and the findings alongside.
+fn write_with_findings(
+    report: &Report<'_>,
+    started_at: Timestamp,
+    write_csvs: fn(&Report<'_>, &std::path::Path) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let out = &report.config.out;
-    std::fs::create_dir_all(out)?;
     // The CSV files (requests.csv above all) and the findings take about as
     // long as each other to write, and each file is written whole by one
     // thread, so doing both at once changes no byte. findings.html shows
     // the same facts as findings.md, from the same `Findings`.
     let (csvs, findings) = rayon::join(
-        || csv::write_all(report, out),
+        || write_csvs(report, out),
         || {
             let findings = findings::Findings::new(report, started_at);
             let (text, html) = rayon::join(
@@ -257,6 +288,15 @@ fn scan_facts(summary: &Summary, max_gap: i64) -> ScanFacts {
         mentioning_lines: placed(|u| u.mentions_exposed),
         damaged_lines: placed(|u| u.damaged),
         max_gap,
+    }
+}
+
+/// The windows reported on: the case's, or one over the whole timeline.
+fn windows_of(config: &ScanConfig, summary: &Summary) -> Vec<Window> {
+    if config.windows.is_empty() {
+        vec![whole_timeline(summary)]
+    } else {
+        config.windows.clone()
     }
 }
 
