@@ -846,9 +846,7 @@ impl<'c> LineScanner<'c> {
             // What a wrapper's escapes hid is looked for too (rare: a
             // wrapped line read one way of several).
             let decoded = self.parser.decoded_payload(line).unwrap_or_default();
-            if self.mentions_exposed(line)
-                || (!decoded.is_empty() && self.mentions_exposed(&decoded))
-            {
+            if self.mentions_exposed_in(line, &decoded) {
                 self.keep_unparsed(location, line, &decoded, reason, unterminated);
                 return;
             }
@@ -901,8 +899,7 @@ impl LineScanner<'_> {
         reason: Unparsed,
         cut: bool,
     ) {
-        let mentions_exposed =
-            self.mentions_exposed(line) || (!decoded.is_empty() && self.mentions_exposed(decoded));
+        let mentions_exposed = self.mentions_exposed_in(line, decoded);
         // A line that mentions an exposed resource is never mere structure.
         let reason = if mentions_exposed {
             reason.as_caveat()
@@ -998,6 +995,13 @@ impl LineScanner<'_> {
         let (mut found, name) = self.rules.match_target(split, literal)?;
         found.via.insert(Transforms::LITERAL_KEY);
         Some((found, name))
+    }
+
+    /// Whether a physical line, or the payload a wrapper held in it as
+    /// decoded (empty when there was none to decode), mentions an exposed
+    /// resource.
+    fn mentions_exposed_in(&mut self, line: &[u8], decoded: &[u8]) -> bool {
+        self.mentions_exposed(line) || (!decoded.is_empty() && self.mentions_exposed(decoded))
     }
 
     /// Whether an unparsed line could be a request to an exposed resource,

@@ -874,10 +874,7 @@ impl Parser {
         if let Family::IisEvent(reader) = &mut self.family {
             return reader.time_of(line, self.zone);
         }
-        let Some(wrapper) = self.wrapper.or_else(|| match &self.family {
-            Family::Json(_) => Wrapper::of_line(line),
-            _ => None,
-        }) else {
+        let Some(wrapper) = self.wrapper_of(line) else {
             return self.time_of(line);
         };
         let mut buf = Vec::new();
@@ -893,13 +890,23 @@ impl Parser {
     /// decoded (JSON escapes): a search of the physical line would not see
     /// what the escapes hide. `None` for a line carried as it is.
     pub fn decoded_payload(&self, line: &[u8]) -> Option<Vec<u8>> {
-        let wrapper = self.wrapper.or_else(|| match &self.family {
+        let mut buf = Vec::new();
+        let text = self
+            .wrapper_of(line)?
+            .unwrap(line, &mut buf)?
+            .ok()?
+            .text
+            .to_vec();
+        (!buf.is_empty()).then_some(text)
+    }
+
+    /// The wrapper of a line that did not parse: the file's, or for a JSON
+    /// log, the one a few prefixed lines carry (see `read`).
+    fn wrapper_of(&self, line: &[u8]) -> Option<Wrapper> {
+        self.wrapper.or_else(|| match &self.family {
             Family::Json(_) => Wrapper::of_line(line),
             _ => None,
-        })?;
-        let mut buf = Vec::new();
-        let text = wrapper.unwrap(line, &mut buf)?.ok()?.text.to_vec();
-        (!buf.is_empty()).then_some(text)
+        })
     }
 
     /// Parses one line, without its line end, as it is (no wrapper undone;
