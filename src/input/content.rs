@@ -176,6 +176,29 @@ pub fn hash_file(path: &Path) -> io::Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
+/// The SHA-256 of a compressed file's decompressed content, as lower-case
+/// hex: the bytes a scan reads, up to any corruption (what decodes before
+/// it is hashed, as the scan keeps the lines before it).
+pub fn hash_decoded(path: &Path, compression: Compression) -> io::Result<String> {
+    let mut decoder = Decoder::open(path, compression, false)?;
+    let mut hasher = Sha256::new();
+    // An error ends the content; every byte read before it was hashed.
+    let _ = io::copy(&mut decoder, &mut hasher);
+    Ok(hex(&hasher.finalize()))
+}
+
+/// The length of a gzip file's content modulo 2^32, from its trailer: the
+/// whole content's for a file of one member (nearly all), its last
+/// member's otherwise. `None` when it cannot be read.
+pub fn gzip_length(path: &Path) -> Option<u32> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = File::open(path).ok()?;
+    file.seek(SeekFrom::End(-4)).ok()?;
+    let mut trailer = [0u8; 4];
+    file.read_exact(&mut trailer).ok()?;
+    Some(u32::from_le_bytes(trailer))
+}
+
 /// The SHA-256 of bytes, as lower-case hex.
 pub fn hash_bytes(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
@@ -259,6 +282,23 @@ mod tests {
         let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
         assert_eq!(hash_file(&path).unwrap(), abc);
         assert_eq!(hash_bytes(b"abc"), abc);
+    }
+
+    #[test]
+    fn a_gzip_trailer_gives_the_content_length() {
+        use std::io::Write;
+        let content = b"line one\nline two\n".repeat(1000);
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&content).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.gz");
+        std::fs::write(&path, enc.finish().unwrap()).unwrap();
+        assert_eq!(gzip_length(&path), Some(content.len() as u32));
+        assert_eq!(
+            hash_decoded(&path, Compression::Gzip).unwrap(),
+            hash_bytes(&content)
+        );
+        assert_eq!(gzip_length(&dir.path().join("missing.gz")), None);
     }
 
     #[test]

@@ -209,3 +209,78 @@ fn a_compressed_copy_is_recognised_by_all_its_content_last_line_included() {
     assert_eq!(row("c.log.gz")["duplicate_of"], "");
     assert_eq!(row("c.log.gz")["final_newline"], "no");
 }
+
+/// The same log compressed twice, with different settings (so the stored
+/// files differ), and no plain copy: the later one is a copy of the first,
+/// found by its decoded content; a compressed log of another length is no
+/// one's copy.
+#[test]
+fn a_log_compressed_twice_is_counted_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let log: String = (0..2_000)
+        .map(|s| line(s % 3600, "203.0.113.1", "/exposed/a.pdf"))
+        .collect();
+    let gzip = |text: &str, level: u32| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
+        gz.write_all(text.as_bytes()).unwrap();
+        gz.finish().unwrap()
+    };
+    let (fast, best) = (gzip(&log, 1), gzip(&log, 9));
+    assert_ne!(fast, best);
+    std::fs::write(dir.path().join("a.log.gz"), fast).unwrap();
+    std::fs::write(dir.path().join("b.log.gz"), best).unwrap();
+    let first_half: String = (0..1_000)
+        .map(|s| line(s % 3600, "203.0.113.1", "/exposed/a.pdf"))
+        .collect();
+    std::fs::write(dir.path().join("c.log.gz"), gzip(&first_half, 6)).unwrap();
+    let run = scan(&["--exposed", "/exposed/", dir.path().to_str().unwrap()]);
+    let files = run.records("files.csv");
+    let row = |suffix: &str| files.iter().find(|f| f["file"].ends_with(suffix)).unwrap();
+    assert_eq!(row("b.log.gz")["duplicate_of"], row("a.log.gz")["file"]);
+    assert_eq!(row("a.log.gz")["duplicate_of"], "");
+    assert_eq!(row("c.log.gz")["duplicate_of"], "");
+    // The copy's requests are not counted again: a.log.gz's 2,000 and
+    // c.log.gz's own 1,000 lines (copies of a.log.gz's first half, in
+    // another file, so marked as such).
+    let requests = run.records("requests.csv");
+    assert_eq!(requests.len(), 3_000);
+    let counted = requests
+        .iter()
+        .filter(|r| r["duplicate_of"].is_empty())
+        .count();
+    assert_eq!(counted, 2_000);
+}
+
+/// A compressed copy in two gzip members: its trailer gives the length of
+/// the last member alone, so the scan does not expect a copy, and the copy
+/// is still found (by its content's length, then its hash, after the scan).
+#[test]
+fn a_copy_in_several_gzip_members_is_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let first: String = (0..500)
+        .map(|s| line(s, "203.0.113.1", "/exposed/a.pdf"))
+        .collect();
+    let second: String = (500..800)
+        .map(|s| line(s, "203.0.113.2", "/exposed/b.pdf"))
+        .collect();
+    let gzip = |text: &str| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(text.as_bytes()).unwrap();
+        gz.finish().unwrap()
+    };
+    let mut members = gzip(&first);
+    members.extend(gzip(&second));
+    std::fs::write(dir.path().join("a.log"), format!("{first}{second}")).unwrap();
+    std::fs::write(dir.path().join("b.log.gz"), members).unwrap();
+    let run = scan(&["--exposed", "/exposed/", dir.path().to_str().unwrap()]);
+    let files = run.records("files.csv");
+    let row = |suffix: &str| files.iter().find(|f| f["file"].ends_with(suffix)).unwrap();
+    assert_eq!(row("b.log.gz")["lines"], "800");
+    assert_eq!(row("b.log.gz")["duplicate_of"], row("a.log")["file"]);
+    let requests = run.records("requests.csv");
+    let counted = requests
+        .iter()
+        .filter(|r| r["duplicate_of"].is_empty())
+        .count();
+    assert_eq!(counted, 800);
+}
