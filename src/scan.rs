@@ -234,6 +234,9 @@ enum Unit {
         /// Whether to hash the decoded content while decoding it (see
         /// `may_repeat_another`).
         hash_content: bool,
+        /// Whether its blocks may be scanned on other threads: when the
+        /// streams are fewer than the threads.
+        parallel: bool,
     },
     /// Hashing a file that is not streamed, alongside its chunks.
     Hash {
@@ -290,16 +293,17 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
     for unit in &units {
         *units_left[unit.file()].get_mut() += 1;
     }
-    let mut results: Vec<ChunkResult> = units
+    let per_unit: Vec<Vec<ChunkResult>> = units
         .par_iter()
         .map(|unit| {
-            let result = scan_unit(unit, &files, &opened, config, &heads, progress);
+            let results = scan_unit(unit, &files, &opened, config, &heads, progress);
             if units_left[unit.file()].fetch_sub(1, Ordering::Relaxed) == 1 {
                 progress.file_done();
             }
-            result
+            results
         })
         .collect();
+    let mut results: Vec<ChunkResult> = per_unit.into_iter().flatten().collect();
     if config.hash_inputs {
         hash_contents_that_may_repeat(&files, &opened, &mut results);
     }
@@ -437,6 +441,11 @@ fn first_parsed_line(file: usize, sample: &[u8], whole: bool, mut parser: Parser
 fn plan_units(files: &[InputFile], opened: &[Opened], config: &ScanConfig) -> Vec<Unit> {
     let hash = config.hash_inputs;
     let may_repeat = may_repeat_another(files, opened);
+    let streams = opened
+        .iter()
+        .filter(|o| matches!(o.content, Ok(Content::Stream(_))))
+        .count();
+    let parallel = streams < rayon::current_num_threads();
     let mut units = Vec::new();
     for (file, o) in opened.iter().enumerate() {
         match &o.content {
@@ -461,6 +470,7 @@ fn plan_units(files: &[InputFile], opened: &[Opened], config: &ScanConfig) -> Ve
             Ok(Content::Stream(_)) => units.push(Unit::Stream {
                 file,
                 hash_content: hash && may_repeat[file],
+                parallel,
             }),
             Ok(Content::Empty) => {
                 if hash {
@@ -505,8 +515,8 @@ fn scan_unit(
     config: &ScanConfig,
     heads: &Heads,
     progress: &dyn Progress,
-) -> ChunkResult {
-    match unit {
+) -> Vec<ChunkResult> {
+    let result = match unit {
         Unit::Chunk {
             file,
             range,
@@ -526,7 +536,11 @@ fn scan_unit(
             progress.advance(range.len() as u64);
             scanner.finish()
         }
-        Unit::Stream { file, hash_content } => {
+        Unit::Stream {
+            file,
+            hash_content,
+            parallel,
+        } => {
             let Ok(Content::Stream(compression)) = opened[*file].content else {
                 unreachable!("streams are planned for compressed files only")
             };
@@ -538,8 +552,9 @@ fn scan_unit(
                 compression,
                 opened,
                 hash_content: *hash_content,
+                parallel: *parallel,
             };
-            scan_stream(stream, config, heads, progress)
+            return scan_stream(stream, config, heads, progress);
         }
         Unit::Hash { file } => {
             let sha256 = match &opened[*file].content {
@@ -557,7 +572,8 @@ fn scan_unit(
             error: opened[*file].content.as_ref().err().cloned(),
             ..ChunkResult::default()
         },
-    }
+    };
+    vec![result]
 }
 
 /// Decodes a compressed file as a stream, block by block, keeping the
@@ -567,18 +583,18 @@ fn scan_stream(
     config: &ScanConfig,
     heads: &Heads,
     progress: &dyn Progress,
-) -> ChunkResult {
+) -> Vec<ChunkResult> {
     let Stream {
         file,
         input,
         compression,
         opened,
         hash_content,
+        parallel,
     } = stream;
-    // A stream is read in order, so the parser's W3C state follows it.
     let parser = file_parser(opened, config);
     let format = opened.detection.format;
-    let mut scanner = LineScanner::new(file, config, heads, parser, format);
+    let new_scanner = |parser| LineScanner::new(file, config, heads, parser, format);
     // The decompressed content's hash recognises a copy stored both plain
     // and compressed; without hashing, copies are not recognised. The
     // decoding thread hashes what it decodes (decoding is the lighter
@@ -588,35 +604,80 @@ fn scan_stream(
     let reader = match Decoder::open(&input.path, compression, config.hash_inputs) {
         Ok(reader) => reader,
         Err(e) => {
+            let mut scanner = new_scanner(parser);
             scanner.result.error = Some(InputError::Unreadable {
                 path: input.display.clone(),
                 message: e.to_string(),
             });
-            return scanner.finish();
+            return vec![scanner.finish()];
         }
     };
-    // One thread decodes (and hashes what it decodes) while this one
-    // scans, so one file keeps two cores busy.
-    let end = std::thread::scope(|s| {
+    // One thread decodes (and hashes what it decodes) while the blocks are
+    // scanned. When the streams are fewer than the threads, a stream's
+    // blocks are also scanned on the other threads, so that one large file
+    // keeps every core busy; otherwise each stream keeps one thread busy,
+    // and blocks scanned apart would only cost more (a scanner and a result
+    // each). A W3C parser's state (the directives in force) follows the
+    // stream, so its blocks are always scanned in order on this thread.
+    let in_parallel = if parallel && !parser.reads_directives() {
+        2 * rayon::current_num_threads()
+    } else {
+        0
+    };
+    let scanned = BlockResults::default();
+    let (end, run) = std::thread::scope(|s| {
         let (blocks, decoded) = mpsc::sync_channel::<Block>(2);
         let (spare, spares) = mpsc::channel::<Vec<u8>>();
         let decoding =
             s.spawn(move || decode_blocks(reader, content_hasher, &blocks, &spares, progress));
-        for block in decoded {
-            scanner.block(&block.bytes, block.offset, false);
-            let _ = spare.send(block.bytes);
-        }
-        decoding
+        let in_flight = AtomicUsize::new(0);
+        // The blocks scanned here in a row, by one scanner, and the index of
+        // the first of them.
+        let mut run: Option<(usize, LineScanner<'_>)> = None;
+        let mut parser = parser;
+        rayon::scope(|tasks| {
+            for (index, block) in decoded.into_iter().enumerate() {
+                // At most `in_parallel` blocks wait or are scanned on other
+                // threads; beyond that, this thread scans (decoding is
+                // faster than scanning, and would hold the whole content).
+                if in_flight.load(Ordering::Acquire) < in_parallel {
+                    if let Some((first, scanner)) = run.take() {
+                        parser = scanner.parser.clone();
+                        scanned.put(first, scanner.finish());
+                    }
+                    in_flight.fetch_add(1, Ordering::AcqRel);
+                    let (spare, scanned, in_flight) = (spare.clone(), &scanned, &in_flight);
+                    let mut scanner = new_scanner(parser.clone());
+                    tasks.spawn(move |_| {
+                        scanner.block(&block.bytes, block.offset, false);
+                        let _ = spare.send(block.bytes);
+                        scanned.put(index, scanner.finish());
+                        in_flight.fetch_sub(1, Ordering::AcqRel);
+                    });
+                } else {
+                    let (_, scanner) =
+                        run.get_or_insert_with(|| (index, new_scanner(parser.clone())));
+                    scanner.block(&block.bytes, block.offset, false);
+                    let _ = spare.send(block.bytes);
+                }
+            }
+        });
+        let end = decoding
             .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (end, run.map(|(_, scanner)| scanner).ok_or(parser))
     });
+    let mut results = scanned.in_order();
+    // The tail is scanned after every block before it (the last run of
+    // blocks scanned here goes on into it).
+    let mut last = run.unwrap_or_else(new_scanner);
     // What was decoded before the end, or before the stream broke, counts;
     // the tail is hashed with the blocks before it.
-    scanner.content_hasher = end.content_hasher;
-    let lines_before = scanner.result.lines;
-    scanner.block(&end.tail, end.offset, true);
+    let lines_before = results.iter().map(|r| r.lines).sum::<u64>() + last.result.lines;
+    last.content_hasher = end.content_hasher;
+    last.block(&end.tail, end.offset, true);
     if let Some(e) = end.broken {
-        scanner.result.error = Some(InputError::Decompression {
+        last.result.error = Some(InputError::Decompression {
             path: input.display.clone(),
             compression: compression.name().to_string(),
             offset: end.offset + end.tail.len() as u64,
@@ -624,9 +685,34 @@ fn scan_stream(
             message: e.to_string(),
         });
     }
-    scanner.result.sha256 = end.decoder.finish_hash().ok().flatten();
+    last.result.sha256 = end.decoder.finish_hash().ok().flatten();
     progress.advance(input.size.saturating_sub(end.stored_reported));
-    scanner.finish()
+    results.push(last.finish());
+    results
+}
+
+/// The results of a stream's blocks, scanned in any order, kept by the
+/// block's place in the stream.
+#[derive(Default)]
+struct BlockResults(std::sync::Mutex<Vec<(usize, ChunkResult)>>);
+
+impl BlockResults {
+    fn put(&self, index: usize, result: ChunkResult) {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push((index, result));
+    }
+
+    /// The results in stream order.
+    fn in_order(self) -> Vec<ChunkResult> {
+        let mut results = self
+            .0
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        results.sort_unstable_by_key(|(index, _)| *index);
+        results.into_iter().map(|(_, result)| result).collect()
+    }
 }
 
 /// A compressed file to scan.
@@ -637,6 +723,8 @@ struct Stream<'a> {
     opened: &'a Opened,
     /// Whether to hash the decoded content as it is decoded.
     hash_content: bool,
+    /// Whether its blocks may be scanned on other threads.
+    parallel: bool,
 }
 
 /// Decoded content ending on a line end, and where it starts.
@@ -1333,20 +1421,33 @@ fn hash_contents_that_may_repeat(
             *files_of_length.entry(length[file]).or_default() += 1;
         }
     }
-    let may_repeat = |r: &ChunkResult| {
-        r.content_sha256.is_none()
-            && matches!(opened[r.file].content, Ok(Content::Stream(_)))
-            && files_of_length.get(&length[r.file]).is_some_and(|&n| n > 1)
-    };
-    results
-        .par_iter_mut()
-        .filter(|r| may_repeat(r))
-        .for_each(|r| {
-            let Ok(Content::Stream(compression)) = opened[r.file].content else {
-                return;
-            };
-            r.content_sha256 = content::hash_decoded(&files[r.file].path, compression).ok();
-        });
+    let mut hashed = vec![false; opened.len()];
+    for r in results.iter() {
+        hashed[r.file] |= r.content_sha256.is_some();
+    }
+    let wanted: Vec<(usize, Compression)> = opened
+        .iter()
+        .enumerate()
+        .filter_map(|(file, o)| match o.content {
+            Ok(Content::Stream(compression)) => Some((file, compression)),
+            _ => None,
+        })
+        .filter(|&(file, _)| {
+            !hashed[file] && files_of_length.get(&length[file]).is_some_and(|&n| n > 1)
+        })
+        .collect();
+    let hashes: Vec<(usize, Option<String>)> = wanted
+        .into_par_iter()
+        .map(|(file, compression)| {
+            let hash = content::hash_decoded(&files[file].path, compression).ok();
+            (file, hash)
+        })
+        .collect();
+    for (file, hash) in hashes {
+        if let Some(r) = results.iter_mut().find(|r| r.file == file) {
+            r.content_sha256 = hash;
+        }
+    }
 }
 
 /// For each file, the earlier file with identical (decompressed) content.

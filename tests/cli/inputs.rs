@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
-use crate::harness::{Run, repo, run_with_out, scan};
+use crate::harness::{Run, assert_same_outputs, repo, run_with_out, scan};
 
 /// `n` combined lines, each a request for the exposed folder.
 fn lines(n: usize, first_second: usize) -> String {
@@ -492,5 +492,49 @@ fn an_output_folder_that_does_not_exist_yet_is_made_with_every_output() {
     );
     for name in crate::harness::OUTPUTS.iter().chain(&["evidence.sqlite"]) {
         assert!(out.join(name).is_file(), "{name} missing");
+    }
+}
+
+/// One gzip log of several megabytes is scanned in blocks on every thread:
+/// the outputs are those of a scan on one thread, whole or cut short (the
+/// decompression problem names the same line), with the lines around the
+/// block boundaries each counted once.
+#[test]
+fn a_large_gzip_log_is_scanned_the_same_on_any_number_of_threads() {
+    // About 6 MB decoded, with a line that does not parse now and then.
+    let text: String = (0..60_000)
+        .map(|i| {
+            if i % 997 == 0 {
+                "not a log line\n".to_string()
+            } else {
+                lines(1, i).replace(
+                    "/exposed/",
+                    if i % 7 == 0 { "/exposed/" } else { "/public/" },
+                )
+            }
+        })
+        .collect();
+    let whole = gzip(&text);
+    for (name, data) in [
+        ("whole.log.gz", &whole[..]),
+        ("cut.log.gz", &whole[..whole.len() * 3 / 4]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(name), data).unwrap();
+        let path = dir.path().to_str().unwrap();
+        let with = |threads: &str| scan(&["--exposed", "/exposed/", "-j", threads, path]);
+        let one = with("1");
+        let (lines_read, parsed, unparsed) = counts(&one, name);
+        assert_eq!(lines_read, parsed + unparsed);
+        if name == "whole.log.gz" {
+            assert_eq!((lines_read, unparsed), (60_000, 61));
+            assert_eq!(one.records("requests.csv").len(), 60_000 / 7 + 1 - 9);
+        } else {
+            assert!(lines_read > 30_000 && lines_read < 60_000, "{lines_read}");
+            assert!(file_row(&one, name)["problem"].contains("corrupt or truncated after"));
+        }
+        for threads in ["2", "4"] {
+            assert_same_outputs(&one, &with(threads), &format!("{name}, -j {threads}"));
+        }
     }
 }
