@@ -49,7 +49,12 @@ slice_ratio=$(python3 -c "import os; print(os.path.getsize('$log') / os.path.get
 
 scan="$lw scan --quiet --exposed /forms/submissions/ --window 2022-11-01..2022-12-01"
 json="$work/times.json"
-hyperfine --warmup 1 --runs "$runs" --ignore-failure --export-json "$json" \
+# Every input is read into the page cache before each timed run: on a
+# shared machine the cache is taken back within seconds (seen: half of a
+# 1 GiB log gone in 45 idle seconds), and a run that reads from the disk
+# measures the disk, unevenly from tool to tool.
+warm="cat $log $log.gz $work/slice.log $work/rotated/* > /dev/null"
+hyperfine --warmup 1 --runs "$runs" --ignore-failure --export-json "$json" --prepare "$warm" \
     -n "logwitness scan" "$scan --out $work/out $log" \
     -n "logwitness scan --no-hash" "$scan --no-hash --out $work/out $log" \
     -n "logwitness scan (gzip)" "$scan --out $work/out $log.gz" \
