@@ -350,8 +350,7 @@ impl<'a> Head<'a> {
     /// or a comma-joined list being one group.
     fn parse(head: &'a [u8], vhost_rule: VhostRule) -> Result<Head<'a>, Unparsed> {
         let head = head.trim_ascii_end();
-        let (before_user, user) = pop_field(head).ok_or(Unparsed::MissingFields)?;
-        let (before_ident, _ident) = pop_field(before_user).ok_or(Unparsed::MissingFields)?;
+        let (before_ident, user) = identity_fields(head).ok_or(Unparsed::MissingFields)?;
         if let Some(one) = Head::one_client(before_ident, user, vhost_rule) {
             return Ok(one);
         }
@@ -430,6 +429,23 @@ impl<'a> Head<'a> {
             user,
         })
     }
+}
+
+/// What stands before the identity fields of `head` (trimmed at its end),
+/// and the user field: the last two fields. Nearly every line logs both as
+/// `-`, which is read without searching.
+fn identity_fields(head: &[u8]) -> Option<(&[u8], &[u8])> {
+    if let Some(before) = head.strip_suffix(b" - -") {
+        return Some((&head[..before.len() + 1], &head[head.len() - 1..]));
+    }
+    identity_fields_popped(head)
+}
+
+/// `identity_fields`, by popping the two fields.
+fn identity_fields_popped(head: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (before_user, user) = pop_field(head)?;
+    let (before_ident, _ident) = pop_field(before_user)?;
+    Some((before_ident, user))
 }
 
 /// The last field of `s` (fields are separated by runs of spaces: some
@@ -674,6 +690,10 @@ fn forwarded_header(extra: &[u8]) -> Option<&[u8]> {
 /// follows the closing quote.
 fn quoted(s: &[u8]) -> Option<(&[u8], &[u8])> {
     let body = s.strip_prefix(b"\"")?;
+    // A field not logged, `"-"`, is most referers.
+    if let Some(after) = body.strip_prefix(b"-\"") {
+        return Some((&body[..1], after));
+    }
     let mut i = 0;
     // From one `\` or `"` to the next: a user agent is read in a few jumps.
     while let Some(found) = memchr::memchr2(b'\\', b'"', body.get(i..)?) {
@@ -689,7 +709,7 @@ fn quoted(s: &[u8]) -> Option<(&[u8], &[u8])> {
 /// `METHOD target PROTOCOL`; a target may hold spaces when a client sent
 /// them raw. A request of one token that looks like a path is a target.
 pub(super) fn split_request(request: &[u8]) -> (&[u8], Option<&[u8]>, &[u8]) {
-    let Some(first_space) = memchr::memchr(b' ', request) else {
+    let Some(first_space) = first_space(request) else {
         let looks_like_target =
             request.starts_with(b"/") || memchr::memmem::find(request, b"://").is_some();
         return if looks_like_target {
@@ -700,7 +720,10 @@ pub(super) fn split_request(request: &[u8]) -> (&[u8], Option<&[u8]>, &[u8]) {
     };
     let method = &request[..first_space];
     let rest = &request[first_space + 1..];
-    match memchr::memrchr(b' ', rest) {
+    let last_in_rest = last_space(request)
+        .filter(|&last| last > first_space)
+        .map(|last| last - first_space - 1);
+    match last_in_rest {
         Some(last)
             if rest[last + 1..].len() >= 5
                 && rest[last + 1..][..5].eq_ignore_ascii_case(b"HTTP/") =>
@@ -709,6 +732,30 @@ pub(super) fn split_request(request: &[u8]) -> (&[u8], Option<&[u8]>, &[u8]) {
         }
         _ => (method, Some(rest), &[]),
     }
+}
+
+/// The first space of a request: after the method, a short word, looked
+/// for byte by byte before a search.
+fn first_space(request: &[u8]) -> Option<usize> {
+    const METHOD_BYTES: usize = 16;
+    match request.iter().take(METHOD_BYTES).position(|&b| b == b' ') {
+        Some(i) => Some(i),
+        None if request.len() <= METHOD_BYTES => None,
+        None => memchr::memchr(b' ', &request[METHOD_BYTES..]).map(|i| i + METHOD_BYTES),
+    }
+}
+
+/// The last space of a request: nearly always the one before `HTTP/1.1`
+/// (eight bytes from the end, with none after it), else searched for.
+fn last_space(request: &[u8]) -> Option<usize> {
+    let before_protocol = request.len().saturating_sub(9);
+    let protocol_last = request.len() >= 9
+        && request[before_protocol] == b' '
+        && !request[before_protocol + 1..].contains(&b' ');
+    if protocol_last {
+        return Some(before_protocol);
+    }
+    memchr::memrchr(b' ', request)
 }
 
 #[cfg(test)]
@@ -838,6 +885,85 @@ mod tests {
             "{flagged} of {}",
             lines.len()
         );
+    }
+
+    /// The shortcuts for the commonest shapes (identity fields `- -`, a
+    /// referer `"-"`, a request ending ` HTTP/1.1`, a short method) give
+    /// what the searches give.
+    #[test]
+    fn shortcuts_find_what_the_searches_find() {
+        let heads: [&[u8]; 12] = [
+            b"1.2.3.4 - -",
+            b"1.2.3.4  - -",
+            b"1.2.3.4 -  -",
+            b" - -",
+            b"- -",
+            b"-",
+            b"",
+            b"host 1.2.3.4 - frank",
+            b"1.2.3.4 - - -",
+            b"\"a b\" - -",
+            b"1.2.3.4\t- -",
+            b"a,  b - -",
+        ];
+        for head in heads {
+            assert_eq!(
+                identity_fields(head),
+                identity_fields_popped(head),
+                "{}",
+                String::from_utf8_lossy(head)
+            );
+        }
+        let requests: [&[u8]; 14] = [
+            b"GET /a HTTP/1.1",
+            b"GET /a b HTTP/1.1",
+            b"GET /a",
+            b"GET",
+            b"",
+            b" ",
+            b"GET /a HTTP/1.1 ",
+            b"GET /aHTTP/1.1",
+            b"GET  HTTP/1.1",
+            b"A_VERY_LONG_METHOD_NAME /x HTTP/1.1",
+            b"A_VERY_LONG_METHOD_NAME_WITHOUT_SPACES",
+            b"x HTTP/1.1",
+            b"        HTTP/1.1",
+            b"GET /a%20b HTTP/2.0",
+        ];
+        for request in requests {
+            let text = String::from_utf8_lossy(request);
+            assert_eq!(
+                first_space(request),
+                memchr::memchr(b' ', request),
+                "{text}"
+            );
+            assert_eq!(
+                last_space(request),
+                memchr::memrchr(b' ', request),
+                "{text}"
+            );
+        }
+        let fields: [&[u8]; 6] = [
+            b"\"-\" x",
+            b"\"-\"",
+            b"\"-x\" y",
+            b"\"--\"",
+            b"\"\\\"-\"",
+            b"\"-",
+        ];
+        for field in fields {
+            let searched = field.strip_prefix(b"\"").and_then(|body| {
+                memchr::memchr(b'"', body).map(|end| (&body[..end], &body[end + 1..]))
+            });
+            if !field.contains(&b'\\') {
+                assert_eq!(
+                    quoted(field),
+                    searched,
+                    "{}",
+                    String::from_utf8_lossy(field)
+                );
+            }
+        }
     }
 
     /// The one-client shortcut reads what the full walk of the groups
