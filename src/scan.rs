@@ -3,9 +3,12 @@
 //! Each plain file is cut into line-aligned chunks and each compressed file
 //! is one unit; units are scanned in parallel, each into a `ChunkResult`
 //! (counters, matched requests, unparsed lines, with chunk-relative line
-//! numbers). Results are collected in unit order and merged sequentially,
-//! which turns relative line numbers into absolute ones and makes the output
-//! identical for any thread count or chunk size.
+//! numbers). A compressed file is decoded on a thread of its own into
+//! line-aligned blocks; when there are fewer such files than threads, its
+//! blocks are scanned in parallel too, each into a result of its own.
+//! Results are collected in unit (and block) order and merged
+//! sequentially, which turns relative line numbers into absolute ones and
+//! makes the output identical for any thread count or chunk size.
 //!
 //! The per-line work borrows fields from the input, normalises into a reused
 //! buffer, and allocates only for lines that match a rule or do not parse.
@@ -440,7 +443,12 @@ fn first_parsed_line(file: usize, sample: &[u8], whole: bool, mut parser: Parser
 
 fn plan_units(files: &[InputFile], opened: &[Opened], config: &ScanConfig) -> Vec<Unit> {
     let hash = config.hash_inputs;
-    let may_repeat = may_repeat_another(files, opened);
+    // Only a hashed scan recognises copies.
+    let may_repeat = if hash {
+        may_repeat_another(files, opened)
+    } else {
+        vec![false; opened.len()]
+    };
     let streams = opened
         .iter()
         .filter(|o| matches!(o.content, Ok(Content::Stream(_))))

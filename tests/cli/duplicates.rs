@@ -194,14 +194,9 @@ fn a_compressed_copy_is_recognised_by_all_its_content_last_line_included() {
         line(3601, "203.0.113.8", "/exposed/a.pdf").trim_end()
     );
     assert!(plain.len() > 1 << 20);
-    let gzip = |text: &str| {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(text.as_bytes()).unwrap();
-        gz.finish().unwrap()
-    };
     std::fs::write(dir.path().join("a.log"), &plain).unwrap();
-    std::fs::write(dir.path().join("b.log.gz"), gzip(&plain)).unwrap();
-    std::fs::write(dir.path().join("c.log.gz"), gzip(&other)).unwrap();
+    std::fs::write(dir.path().join("b.log.gz"), gzip(&plain, 1)).unwrap();
+    std::fs::write(dir.path().join("c.log.gz"), gzip(&other, 1)).unwrap();
     let run = scan(&["--exposed", "/exposed/", dir.path().to_str().unwrap()]);
     let files = run.records("files.csv");
     let row = |suffix: &str| files.iter().find(|f| f["file"].ends_with(suffix)).unwrap();
@@ -220,11 +215,6 @@ fn a_log_compressed_twice_is_counted_once() {
     let log: String = (0..2_000)
         .map(|s| line(s % 3600, "203.0.113.1", "/exposed/a.pdf"))
         .collect();
-    let gzip = |text: &str, level: u32| {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
-        gz.write_all(text.as_bytes()).unwrap();
-        gz.finish().unwrap()
-    };
     let (fast, best) = (gzip(&log, 1), gzip(&log, 9));
     assert_ne!(fast, best);
     std::fs::write(dir.path().join("a.log.gz"), fast).unwrap();
@@ -263,13 +253,8 @@ fn a_copy_in_several_gzip_members_is_recognised() {
     let second: String = (500..800)
         .map(|s| line(s, "203.0.113.2", "/exposed/b.pdf"))
         .collect();
-    let gzip = |text: &str| {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(text.as_bytes()).unwrap();
-        gz.finish().unwrap()
-    };
-    let mut members = gzip(&first);
-    members.extend(gzip(&second));
+    let mut members = gzip(&first, 1);
+    members.extend(gzip(&second, 1));
     std::fs::write(dir.path().join("a.log"), format!("{first}{second}")).unwrap();
     std::fs::write(dir.path().join("b.log.gz"), members).unwrap();
     let run = scan(&["--exposed", "/exposed/", dir.path().to_str().unwrap()]);
@@ -283,4 +268,11 @@ fn a_copy_in_several_gzip_members_is_recognised() {
         .filter(|r| r["duplicate_of"].is_empty())
         .count();
     assert_eq!(counted, 800);
+}
+
+/// `text` gzipped at `level`.
+fn gzip(text: &str, level: u32) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
+    gz.write_all(text.as_bytes()).unwrap();
+    gz.finish().unwrap()
 }
