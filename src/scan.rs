@@ -489,7 +489,7 @@ fn plan_units(files: &[InputFile], opened: &[Opened], config: &ScanConfig) -> Ve
             }
             Ok(Content::Stream(_)) => units.push(Unit::Stream {
                 file,
-                hash_content: hash && may_repeat[file],
+                hash_content: may_repeat[file],
                 parallel,
             }),
             Ok(Content::Empty) => {
@@ -694,8 +694,11 @@ fn scan_stream(
     // What was decoded before the end, or before the stream broke, counts;
     // the tail is hashed with the blocks before it.
     let lines_before = results.iter().map(|r| r.lines).sum::<u64>() + last.result.lines;
-    last.content_hasher = end.content_hasher;
     last.block(&end.tail, end.offset, true);
+    last.result.content_sha256 = end.content_hasher.map(|mut hasher| {
+        hasher.update(&end.tail);
+        content::hex(&hasher.finalize())
+    });
     if let Some(e) = end.broken {
         last.result.error = Some(InputError::Decompression {
             path: input.display.clone(),
@@ -847,8 +850,6 @@ struct LineScanner<'c> {
     literal: Option<Normaliser>,
     /// The current run of parsed lines in one minute.
     minute_run: Option<(i64, u64)>,
-    /// Hashes decompressed content, for compressed files.
-    content_hasher: Option<Sha256>,
     /// Where a wrapped line's decoded payload is written, reused from line
     /// to line (see `Parser::read`).
     payload: Vec<u8>,
@@ -875,7 +876,6 @@ impl<'c> LineScanner<'c> {
             normaliser: Normaliser::new(config.folds_case(format)),
             literal: literal_names.then(|| Normaliser::literal(config.folds_case(format))),
             minute_run: None,
-            content_hasher: None,
             payload: Vec::new(),
             texts: Texts::default(),
             result: ChunkResult {
@@ -890,10 +890,6 @@ impl<'c> LineScanner<'c> {
         self.result.minutes.extend(self.minute_run.take());
         // Every unit's requests are held until all are merged.
         self.result.requests.shrink_to_fit();
-        self.result.content_sha256 = self
-            .content_hasher
-            .take()
-            .map(|h| content::hex(&h.finalize()));
         self.result
     }
 
@@ -912,9 +908,6 @@ impl<'c> LineScanner<'c> {
     /// `is_end` says the content ends with the block.
     fn block(&mut self, block: &[u8], offset: u64, is_end: bool) {
         self.result.bytes += block.len() as u64;
-        if let Some(hasher) = &mut self.content_hasher {
-            hasher.update(block);
-        }
         let mut start = 0;
         for end in memchr::memchr_iter(b'\n', block) {
             self.line(&block[start..end], offset + start as u64, false);
@@ -1393,14 +1386,15 @@ fn line_reader<'a>(
 /// For each file, whether its content may be another file's, judged before
 /// decoding it: a compressed file is hashed as it is decoded only then.
 /// Hashing what is decoded cost 0.4-0.5 s of CPU per GiB, an eighth to a
-/// sixth of a gzip scan's, and a copy is rare. A gzip file's trailer gives its content's length (modulo 2^32,
-/// and of its last member alone), so it is likely to repeat only a plain
-/// file of that length or a gzip file with the same trailer; the length of
-/// other compressed content is not known before decoding, so it is always
-/// hashed. A guess may be wrong (a gzip file of several members): after
-/// the scan, `hash_contents_that_may_repeat` hashes every compressed file
-/// whose content may repeat another's and was not hashed, so no copy is
-/// ever missed for it.
+/// sixth of a gzip scan's, and a copy is rare. A gzip file's trailer gives
+/// its content's length (modulo 2^32, and of its last member alone), so it
+/// is likely to repeat only a plain file of that length or a gzip file
+/// with the same trailer; the length of other compressed content is not
+/// known before decoding, so it is always hashed. A guess may be wrong (a
+/// gzip file of several members): after the scan,
+/// `hash_contents_that_may_repeat` hashes every compressed file whose
+/// content may repeat another's and was not hashed, so no copy is ever
+/// missed for it.
 fn may_repeat_another(files: &[InputFile], opened: &[Opened]) -> Vec<bool> {
     let length_key = |file: usize| -> Option<u32> {
         match opened[file].content {
@@ -1410,15 +1404,21 @@ fn may_repeat_another(files: &[InputFile], opened: &[Opened]) -> Vec<bool> {
         }
     };
     let keys: Vec<Option<u32>> = (0..opened.len()).map(length_key).collect();
-    let mut files_with_key: HashMap<u32, usize> = HashMap::new();
-    for key in keys.iter().flatten() {
-        *files_with_key.entry(*key).or_default() += 1;
-    }
+    let shared = shares_a_key(&keys);
     (0..opened.len())
-        .map(|file| match keys[file] {
-            Some(key) => files_with_key[&key] > 1,
-            None => true,
-        })
+        .map(|file| keys[file].is_none() || shared[file])
+        .collect()
+}
+
+/// For each key, whether another file has the same one (`None`: no key,
+/// shared with none).
+fn shares_a_key<K: std::hash::Hash + Eq>(keys: &[Option<K>]) -> Vec<bool> {
+    let mut files_with: HashMap<&K, usize> = HashMap::new();
+    for key in keys.iter().flatten() {
+        *files_with.entry(key).or_default() += 1;
+    }
+    keys.iter()
+        .map(|key| key.as_ref().is_some_and(|key| files_with[key] > 1))
         .collect()
 }
 
@@ -1435,12 +1435,15 @@ fn hash_contents_that_may_repeat(
     for r in results.iter() {
         length[r.file] += r.bytes;
     }
-    let mut files_of_length: HashMap<u64, usize> = HashMap::new();
-    for (file, o) in opened.iter().enumerate() {
-        if matches!(o.content, Ok(Content::Mapped(_) | Content::Stream(_))) && length[file] > 0 {
-            *files_of_length.entry(length[file]).or_default() += 1;
-        }
-    }
+    let keys: Vec<Option<u64>> = opened
+        .iter()
+        .enumerate()
+        .map(|(file, o)| {
+            let read = matches!(o.content, Ok(Content::Mapped(_) | Content::Stream(_)));
+            (read && length[file] > 0).then_some(length[file])
+        })
+        .collect();
+    let shared = shares_a_key(&keys);
     let mut hashed = vec![false; opened.len()];
     for r in results.iter() {
         hashed[r.file] |= r.content_sha256.is_some();
@@ -1452,9 +1455,7 @@ fn hash_contents_that_may_repeat(
             Ok(Content::Stream(compression)) => Some((file, compression)),
             _ => None,
         })
-        .filter(|&(file, _)| {
-            !hashed[file] && files_of_length.get(&length[file]).is_some_and(|&n| n > 1)
-        })
+        .filter(|&(file, _)| !hashed[file] && shared[file])
         .collect();
     let hashes: Vec<(usize, Option<String>)> = wanted
         .into_par_iter()
