@@ -290,9 +290,15 @@ impl Prefilter {
 
     /// Whether `path` (a logged path without query) could match a rule.
     fn passes(&self, path: &[u8]) -> bool {
-        let mut folded = [0u8; 256];
-        let Some(folded) = folded.get_mut(..path.len()) else {
-            return Prefilter::rewritable(path) || self.pieces.is_match(&path.to_ascii_lowercase());
+        // A path fits on the stack nearly always.
+        let mut on_stack = [0u8; 256];
+        let mut on_heap = Vec::new();
+        let folded = match on_stack.get_mut(..path.len()) {
+            Some(folded) => folded,
+            None => {
+                on_heap.resize(path.len(), 0);
+                &mut on_heap[..]
+            }
         };
         // One pass folds case and notes any byte that canonicalising could
         // rewrite, with no early exit, so that it runs on vectors (three
@@ -302,13 +308,7 @@ impl Prefilter {
             rewritable |= b == b'%' || b == b'\\' || !b.is_ascii();
             *folded = b.to_ascii_lowercase();
         }
-        rewritable || self.pieces.is_match(&*folded)
-    }
-
-    /// Whether `path` holds a byte that canonicalising rewrites or that
-    /// case-folds outside ASCII.
-    fn rewritable(path: &[u8]) -> bool {
-        memchr::memchr2(b'%', b'\\', path).is_some() || !path.is_ascii()
+        rewritable || self.pieces.is_match(folded)
     }
 }
 
@@ -662,6 +662,24 @@ mod tests {
             (9, Some(k)) => format!("{}\\x2f{}", &path[..k], &path[k + 1..]),
             (10, _) if path.starts_with('/') => format!("HTTP://victim.example:8080{path}"),
             _ => path.to_string(),
+        }
+    }
+
+    /// Paths longer than the pre-filter's stack copy are read the same way.
+    #[test]
+    fn prefilter_reads_long_paths_as_short_ones() {
+        let set = RuleSet::new(vec![
+            Rule::parse("prefix:/forms/submissions/", false).unwrap(),
+        ]);
+        let filler = "/x".repeat(200);
+        for (path, passes) in [
+            (format!("{filler}/FORMS/Submissions/a.pdf"), true),
+            (format!("{filler}/forms/other/a.pdf"), false),
+            (format!("{filler}/forms/%73ubmissions/a.pdf"), true),
+            (format!("{filler}/forms/\u{17f}ubmissions/a.pdf"), true),
+        ] {
+            assert!(path.len() > 256);
+            assert_eq!(set.may_match(path.as_bytes()), passes, "{path}");
         }
     }
 
