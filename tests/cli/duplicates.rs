@@ -198,11 +198,12 @@ fn a_compressed_copy_is_recognised_by_all_its_content_last_line_included() {
     std::fs::write(dir.path().join("b.log.gz"), gzip(&plain, 1)).unwrap();
     std::fs::write(dir.path().join("c.log.gz"), gzip(&other, 1)).unwrap();
     let run = scan(&["--exposed", "/exposed/", dir.path().to_str().unwrap()]);
-    let files = run.records("files.csv");
-    let row = |suffix: &str| files.iter().find(|f| f["file"].ends_with(suffix)).unwrap();
-    assert_eq!(row("b.log.gz")["duplicate_of"], row("a.log")["file"]);
-    assert_eq!(row("c.log.gz")["duplicate_of"], "");
-    assert_eq!(row("c.log.gz")["final_newline"], "no");
+    assert_eq!(
+        run.file_row("b.log.gz")["duplicate_of"],
+        run.file_row("a.log")["file"]
+    );
+    assert_eq!(run.file_row("c.log.gz")["duplicate_of"], "");
+    assert_eq!(run.file_row("c.log.gz")["final_newline"], "no");
 }
 
 /// The same log compressed twice, with different settings (so the stored
@@ -224,11 +225,12 @@ fn a_log_compressed_twice_is_counted_once() {
         .collect();
     std::fs::write(dir.path().join("c.log.gz"), gzip(&first_half, 6)).unwrap();
     let run = scan(&["--exposed", "/exposed/", dir.path().to_str().unwrap()]);
-    let files = run.records("files.csv");
-    let row = |suffix: &str| files.iter().find(|f| f["file"].ends_with(suffix)).unwrap();
-    assert_eq!(row("b.log.gz")["duplicate_of"], row("a.log.gz")["file"]);
-    assert_eq!(row("a.log.gz")["duplicate_of"], "");
-    assert_eq!(row("c.log.gz")["duplicate_of"], "");
+    assert_eq!(
+        run.file_row("b.log.gz")["duplicate_of"],
+        run.file_row("a.log.gz")["file"]
+    );
+    assert_eq!(run.file_row("a.log.gz")["duplicate_of"], "");
+    assert_eq!(run.file_row("c.log.gz")["duplicate_of"], "");
     // The copy's requests are not counted again: a.log.gz's 2,000 and
     // c.log.gz's own 1,000 lines (copies of a.log.gz's first half, in
     // another file, so marked as such).
@@ -258,10 +260,11 @@ fn a_copy_in_several_gzip_members_is_recognised() {
     std::fs::write(dir.path().join("a.log"), format!("{first}{second}")).unwrap();
     std::fs::write(dir.path().join("b.log.gz"), members).unwrap();
     let run = scan(&["--exposed", "/exposed/", dir.path().to_str().unwrap()]);
-    let files = run.records("files.csv");
-    let row = |suffix: &str| files.iter().find(|f| f["file"].ends_with(suffix)).unwrap();
-    assert_eq!(row("b.log.gz")["lines"], "800");
-    assert_eq!(row("b.log.gz")["duplicate_of"], row("a.log")["file"]);
+    assert_eq!(run.file_row("b.log.gz")["lines"], "800");
+    assert_eq!(
+        run.file_row("b.log.gz")["duplicate_of"],
+        run.file_row("a.log")["file"]
+    );
     let requests = run.records("requests.csv");
     let counted = requests
         .iter()

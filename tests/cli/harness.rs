@@ -89,6 +89,14 @@ impl Run {
             .collect()
     }
 
+    /// The files.csv row of the input whose name ends with `suffix`.
+    pub fn file_row(&self, suffix: &str) -> std::collections::BTreeMap<String, String> {
+        self.records("files.csv")
+            .into_iter()
+            .find(|r| r["file"].ends_with(suffix))
+            .unwrap_or_else(|| panic!("no files.csv row for {suffix}"))
+    }
+
     /// Rows of an output CSV as maps from column to cell.
     pub fn records(&self, name: &str) -> Vec<std::collections::BTreeMap<String, String>> {
         let rows = self.csv(name);

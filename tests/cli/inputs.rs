@@ -34,15 +34,8 @@ fn scan_dir(dir: &Path) -> Run {
     scan(&["--exposed", "/exposed/", dir.to_str().unwrap()])
 }
 
-fn file_row(run: &Run, suffix: &str) -> std::collections::BTreeMap<String, String> {
-    run.records("files.csv")
-        .into_iter()
-        .find(|r| r["file"].ends_with(suffix))
-        .unwrap_or_else(|| panic!("no files.csv row for {suffix}"))
-}
-
 fn counts(run: &Run, suffix: &str) -> (u64, u64, u64) {
-    let row = file_row(run, suffix);
+    let row = run.file_row(suffix);
     let n = |k: &str| row[k].parse::<u64>().unwrap();
     (n("lines"), n("parsed"), n("unparsed"))
 }
@@ -57,9 +50,9 @@ fn gzip_members_are_all_read_and_named_files_need_no_gz_suffix() {
     let run = scan_dir(dir.path());
     assert_eq!(run.stderr, "");
     assert_eq!(counts(&run, "rotated.log.1"), (7, 7, 0));
-    assert_eq!(file_row(&run, "rotated.log.1")["compression"], "gzip");
+    assert_eq!(run.file_row("rotated.log.1")["compression"], "gzip");
     assert_eq!(counts(&run, "plain-but-named.gz"), (2, 2, 0));
-    assert_eq!(file_row(&run, "plain-but-named.gz")["compression"], "none");
+    assert_eq!(run.file_row("plain-but-named.gz")["compression"], "none");
     // Offsets are in the decompressed stream: line 4 starts the 2nd member.
     let requests = run.records("requests.csv");
     let fourth = requests
@@ -122,10 +115,10 @@ fn bzip2_xz_and_zstd_are_read_whatever_the_name() {
     for compression in ["bzip2", "xz", "zstd"] {
         let whole = format!("{compression}.log.gz");
         assert_eq!(counts(&run, &whole), (7, 7, 0), "{compression}");
-        assert_eq!(file_row(&run, &whole)["compression"], compression);
-        assert_eq!(file_row(&run, &whole)["complete"], "yes");
+        assert_eq!(run.file_row(&whole)["compression"], compression);
+        assert_eq!(run.file_row(&whole)["complete"], "yes");
         let cut = format!("{compression}-cut.log");
-        let row = file_row(&run, &cut);
+        let row = run.file_row(&cut);
         assert_eq!(row["complete"], "no", "{compression}");
         let (lines_read, parsed, unparsed) = counts(&run, &cut);
         assert!(
@@ -159,7 +152,7 @@ fn a_corrupt_gzip_member_keeps_the_lines_before_it() {
     std::fs::write(dir.path().join("fine.log"), lines(2, 20)).unwrap();
     let run = scan_dir(dir.path());
     assert_eq!(run.code, 1);
-    let row = file_row(&run, "broken.gz");
+    let row = run.file_row("broken.gz");
     assert_eq!(row["complete"], "no");
     let (lines_read, parsed, _) = counts(&run, "broken.gz");
     assert!(
@@ -188,7 +181,7 @@ fn a_truncated_gzip_file_keeps_what_was_decoded() {
     std::fs::write(dir.path().join("cut.gz"), &whole[..whole.len() * 2 / 3]).unwrap();
     let run = scan_dir(dir.path());
     assert_eq!(run.code, 1);
-    let row = file_row(&run, "cut.gz");
+    let row = run.file_row("cut.gz");
     assert_eq!(row["complete"], "no");
     let (lines_read, parsed, unparsed) = counts(&run, "cut.gz");
     assert!(parsed > 0 && lines_read < 400, "{lines_read} {parsed}");
@@ -272,7 +265,7 @@ fn an_unreadable_file_is_named_and_skipped() {
         run.stderr
     );
     assert_eq!(counts(&run, "open.log"), (2, 2, 0));
-    let locked_row = file_row(&run, "locked.log");
+    let locked_row = run.file_row("locked.log");
     assert_eq!(
         (&*locked_row["lines"], &*locked_row["complete"]),
         ("0", "no")
@@ -366,7 +359,7 @@ fn awkward_lines_are_counted_and_kept() {
     // CRLF lines parse, and the last line without a line end still counts.
     let requests = run.records("requests.csv");
     assert_eq!(requests.len(), 4);
-    assert_eq!(file_row(&run, "awkward.log")["final_newline"], "no");
+    assert_eq!(run.file_row("awkward.log")["final_newline"], "no");
     assert!(
         run.stderr.contains("awkward.log: 6 of 10 lines not parsed"),
         "{}",
@@ -531,7 +524,7 @@ fn a_large_gzip_log_is_scanned_the_same_on_any_number_of_threads() {
             assert_eq!(one.records("requests.csv").len(), 60_000 / 7 + 1 - 9);
         } else {
             assert!(lines_read > 30_000 && lines_read < 60_000, "{lines_read}");
-            assert!(file_row(&one, name)["problem"].contains("corrupt or truncated after"));
+            assert!(one.file_row(name)["problem"].contains("corrupt or truncated after"));
         }
         for threads in ["2", "4"] {
             assert_same_outputs(&one, &with(threads), &format!("{name}, -j {threads}"));
