@@ -68,12 +68,20 @@ impl Timestamp {
         minute: u32,
         second: u32,
     ) -> Option<Timestamp> {
+        if hour > 23 || minute > 59 {
+            return None;
+        }
+        Timestamp::at_clock(midnight_of(year, month, day)?, hour, minute, second)
+    }
+
+    /// The instant at a clock time of the UTC day that begins at
+    /// `midnight` (seconds since the epoch), if the clock time is a real one.
+    pub fn at_clock(midnight: i64, hour: u32, minute: u32, second: u32) -> Option<Timestamp> {
         // Leap seconds (:60) are real in logs; they fold onto :59.
         let second = second.min(59);
         if hour > 23 || minute > 59 {
             return None;
         }
-        let midnight = midnight_of(year, month, day)?;
         Some(Timestamp(
             midnight + i64::from(hour * 3600 + minute * 60 + second),
         ))
