@@ -27,7 +27,13 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 
 /// `escape_bytes` for text that is already a string.
 pub fn escape_text(text: &str) -> Cow<'_, str> {
-    if text.chars().any(must_escape) {
+    // Nearly every text is printable ASCII, which holds nothing to escape:
+    // that is checked without an early exit, so that it runs on vectors,
+    // before any walk of the characters.
+    let printable_ascii = text
+        .bytes()
+        .fold(true, |printable, b| printable & (b' '..=b'~').contains(&b));
+    if !printable_ascii && text.chars().any(must_escape) {
         let mut out = String::with_capacity(text.len() + 8);
         escape_str_into(text, &mut out);
         Cow::Owned(out)
@@ -135,6 +141,23 @@ mod tests {
         }
         assert_eq!(escape_text("\x1b[2J"), "\\x1B[2J");
         assert!(matches!(escape_text("fine"), Cow::Borrowed(_)));
+        // Every ASCII character, and some that are not, alone and inside
+        // printable text: the printable-ASCII shortcut escapes what the
+        // character walk escapes, and borrows only what it leaves alone.
+        let others = [
+            '\u{e9}', '\u{9b}', '\u{85}', '\u{202E}', '\u{2066}', '\u{200F}', '\u{feff}',
+        ];
+        for c in (0..=0x7f_u8).map(char::from).chain(others) {
+            for text in [c.to_string(), format!("GET /a{c}b HTTP/1.1")] {
+                let escaped = escape_text(&text);
+                assert_eq!(escaped, escape_bytes(text.as_bytes()), "{text:?}");
+                assert_eq!(
+                    matches!(escaped, Cow::Borrowed(_)),
+                    escaped == text,
+                    "{text:?}"
+                );
+            }
+        }
     }
 
     #[test]
