@@ -298,12 +298,45 @@ pub struct AccessorRow {
     pub last_seen: Timestamp,
     /// Bytes of served responses (HEAD and `-` count 0).
     pub bytes_served: u64,
-    /// Distinct status codes (`-` for none).
-    pub statuses: BTreeSet<String>,
-    /// Distinct canonical paths requested.
-    pub resources: BTreeSet<Text>,
-    /// Distinct user agents (`-` for none).
-    pub user_agents: BTreeSet<Text>,
+    /// Distinct status codes (`-` for none), sorted as text.
+    pub statuses: Vec<StatusText>,
+    /// Distinct canonical paths requested, sorted.
+    pub resources: Vec<Text>,
+    /// Distinct user agents (`-` for none), sorted.
+    pub user_agents: Vec<Text>,
+}
+
+/// A status code as text (`-` for none), kept without allocating: an
+/// accessor row holds one for each code its requests got. The text is
+/// padded with NUL bytes, so that statuses order as their texts do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StatusText([u8; 5]);
+
+impl StatusText {
+    /// The text of `status`.
+    pub fn of(status: Option<u16>) -> StatusText {
+        let mut text = [0; 5];
+        match status {
+            None => text[0] = b'-',
+            Some(value) => {
+                let mut digits = itoa::Buffer::new();
+                let digits = digits.format(value).as_bytes();
+                text[..digits.len()].copy_from_slice(digits);
+            }
+        }
+        StatusText(text)
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        let len = self.0.iter().position(|&b| b == 0).unwrap_or(self.0.len());
+        std::str::from_utf8(&self.0[..len]).unwrap_or("-")
+    }
+
+    /// The status code (`None` for `-`).
+    pub fn status(&self) -> Option<u16> {
+        self.as_str().parse().ok()
+    }
 }
 
 impl AccessorRow {
@@ -322,9 +355,9 @@ impl AccessorRow {
             first_seen: request.time,
             last_seen: request.time,
             bytes_served: 0,
-            statuses: BTreeSet::new(),
-            resources: BTreeSet::new(),
-            user_agents: BTreeSet::new(),
+            statuses: Vec::new(),
+            resources: Vec::new(),
+            user_agents: Vec::new(),
         }
     }
 
@@ -343,19 +376,11 @@ impl AccessorRow {
         }
         self.first_seen = self.first_seen.min(request.time);
         self.last_seen = self.last_seen.max(request.time);
-        let mut digits = [b'-'; 5];
-        let status = status_text(request.status, &mut digits);
-        if !self.statuses.contains(status) {
-            self.statuses.insert(status.to_string());
-        }
-        if !self.resources.contains(&request.path) {
-            self.resources.insert(request.path.clone());
-        }
-        let agent = request.user_agent.as_deref().unwrap_or("-");
-        if !self.user_agents.contains(agent) {
-            let agent = request.user_agent.clone();
-            self.user_agents.insert(agent.unwrap_or_else(|| "-".into()));
-        }
+        gather(&mut self.statuses, StatusText::of(request.status));
+        gather(&mut self.resources, &request.path);
+        static NO_AGENT: LazyLock<Text> = LazyLock::new(|| Text::from("-"));
+        let agent = request.user_agent.as_ref().unwrap_or(&NO_AGENT);
+        gather(&mut self.user_agents, agent);
     }
 
     /// Adds the requests another part of the window found for the same
@@ -373,30 +398,52 @@ impl AccessorRow {
         self.resources.extend(other.resources);
         self.user_agents.extend(other.user_agents);
     }
+
+    /// Sorts the distinct values gathered and drops their repeats (see
+    /// `gather`), keeping no spare room: the rows stay until every output
+    /// is written.
+    fn settle(&mut self) {
+        settle(&mut self.statuses);
+        settle(&mut self.resources);
+        settle(&mut self.user_agents);
+        self.statuses.shrink_to_fit();
+        self.resources.shrink_to_fit();
+        self.user_agents.shrink_to_fit();
+    }
+}
+
+/// Adds `value` to a list of distinct values being gathered, where the
+/// list may hold repeats until `settle`. A tree or hash set per row, for
+/// what is nearly always one status, one resource and one agent, was most
+/// of a summary's memory. The list is settled whenever it is full and
+/// then kept at most two-thirds full, so that each value is sorted a few
+/// times over (n log n), never moved on every insert.
+fn gather<T: Ord + Clone>(list: &mut Vec<T>, value: impl std::borrow::Borrow<T>) {
+    let value = value.borrow();
+    if list.last() == Some(value) {
+        return;
+    }
+    if list.len() == list.capacity() && !list.is_empty() {
+        settle(list);
+        if list.capacity() - list.len() < list.len() / 2 + 1 {
+            list.reserve(list.len() / 2 + 1);
+        }
+    } else if list.is_empty() {
+        list.reserve_exact(1);
+    }
+    list.push(value.clone());
+}
+
+/// Sorts a gathered list and drops its repeats.
+fn settle<T: Ord>(list: &mut Vec<T>) {
+    list.sort_unstable();
+    list.dedup();
 }
 
 /// Accessor rows by class, client and user. Hashed, not ordered: the rows
 /// are sorted at the end on a key that tells every two apart, so the map's
 /// order never shows.
 type RowMap<'r> = HashMap<(Class, &'r str, Option<&'r str>), AccessorRow>;
-
-/// A status code as text (`-` for none), in `digits`: written for every
-/// request in a window, so without allocating.
-fn status_text(status: Option<u16>, digits: &mut [u8; 5]) -> &str {
-    let Some(mut value) = status else {
-        return "-";
-    };
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&digits[start..]).unwrap_or("-")
-}
 
 /// The unique accessors of one window, external first, most served first.
 /// A request copied from another file (`duplicate_of`) is counted once.
@@ -414,7 +461,13 @@ pub fn summarise_window(
         .par_chunks(part)
         .map(|part| summarise_part(window, &name, part, authorised))
         .reduce(RowMap::new, merge_parts);
-    let rows: Vec<AccessorRow> = rows.into_values().collect();
+    let rows: Vec<AccessorRow> = rows
+        .into_values()
+        .map(|mut row| {
+            row.settle();
+            row
+        })
+        .collect();
     // Positions are sorted, not the rows: a row is a few hundred bytes, and
     // moving rows made the sort a tenth of a re-run's time. No two rows
     // have the same key (client and user tell them apart), so an unstable
@@ -619,6 +672,62 @@ mod tests {
         assert!(whole.len() > 3);
         for threads in [2, 3, 7] {
             assert_eq!(in_parts(threads), whole, "{threads} parts");
+        }
+    }
+
+    #[test]
+    fn gathered_values_are_the_distinct_values_in_order() {
+        // Runs, repeats far apart, and values that arrive in every order:
+        // the settled list is the set of them, whatever the list held
+        // while it was gathered.
+        for n in [1_u32, 2, 3, 7, 100, 5000] {
+            let values: Vec<u32> = (0..4 * n).map(|i| (i * 7919) % n).collect();
+            let mut list: Vec<u32> = Vec::new();
+            for v in &values {
+                gather(&mut list, v);
+                assert!(list.len() <= 3 * n as usize + 4, "{n}: {}", list.len());
+            }
+            settle(&mut list);
+            let want: Vec<u32> = values
+                .iter()
+                .copied()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            assert_eq!(list, want, "{n}");
+        }
+        let mut one: Vec<Text> = Vec::new();
+        for _ in 0..10 {
+            gather(&mut one, Text::from("/forms/a.pdf"));
+        }
+        assert_eq!(one.len(), 1);
+        assert_eq!(one.capacity(), 1);
+    }
+
+    #[test]
+    fn statuses_order_as_their_texts() {
+        let statuses = [
+            None,
+            Some(0),
+            Some(1),
+            Some(20),
+            Some(200),
+            Some(304),
+            Some(1000),
+            Some(65535),
+        ];
+        let mut texts: Vec<StatusText> = statuses.iter().map(|s| StatusText::of(*s)).collect();
+        texts.reverse();
+        texts.sort();
+        let mut want: Vec<String> = statuses
+            .iter()
+            .map(|s| s.map_or_else(|| "-".to_string(), |s| s.to_string()))
+            .collect();
+        want.sort();
+        let got: Vec<&str> = texts.iter().map(StatusText::as_str).collect();
+        assert_eq!(got, want);
+        for status in statuses {
+            assert_eq!(StatusText::of(status).status(), status);
         }
     }
 

@@ -282,7 +282,7 @@ fn unknown_outcomes(accessors: &[AccessorRow]) -> Option<Caveat> {
         .filter(|a| {
             a.statuses
                 .iter()
-                .any(|s| Outcome::of_status(s.parse().ok()) == Outcome::Unknown)
+                .any(|s| Outcome::of_status(s.status()) == Outcome::Unknown)
         })
         .map(|a| a.client.as_ref())
         .collect();
@@ -383,8 +383,8 @@ pub fn describe_seconds(seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::accessors::StatusText;
     use crate::coverage::Gap;
-    use std::collections::BTreeSet;
 
     fn window() -> Window {
         Window {
@@ -418,9 +418,9 @@ mod tests {
             first_seen: Timestamp(1500),
             last_seen: Timestamp(1500),
             bytes_served: 0,
-            statuses: BTreeSet::new(),
-            resources: BTreeSet::new(),
-            user_agents: BTreeSet::new(),
+            statuses: Vec::new(),
+            resources: Vec::new(),
+            user_agents: Vec::new(),
         }
     }
 
@@ -477,9 +477,9 @@ mod tests {
         let mut unknown = accessor(Class::External, 0, 0);
         unknown.requests = 1;
         unknown.other = 1;
-        unknown.statuses.insert("-".into());
+        unknown.statuses.push(StatusText::of(None));
         let mut denied = accessor(Class::External, 0, 1);
-        denied.statuses.insert("404".into());
+        denied.statuses.push(StatusText::of(Some(404)));
         let f = judge(
             &window(),
             &[denied.clone(), unknown.clone()],
@@ -495,7 +495,7 @@ mod tests {
         // A code outside 200..=599 is no outcome either; an authorised
         // accessor's unknown request is no caveat; a denied one is none.
         let mut odd = accessor(Class::External, 0, 0);
-        odd.statuses.insert("0".into());
+        odd.statuses.push(StatusText::of(Some(0)));
         let f = judge(&window(), &[odd], &coverage(0, 3000, vec![]), &facts());
         assert_eq!(f.verdict, Verdict::Inconclusive);
         unknown.class = Class::Authorised;

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::accessors::{AccessorRow, Outcome};
+use crate::accessors::{AccessorRow, Outcome, StatusText};
 use crate::config::ScanConfig;
 use crate::error::InputError;
 use crate::evidence::MatchedRequest;
@@ -572,7 +572,7 @@ fn accessor_row<W: io::Write>(cells: &mut Cells<W>, row: &AccessorRow) -> io::Re
     cells.time(row.first_seen);
     cells.time(row.last_seen);
     cells.number(row.bytes_served);
-    cells.joined(row.statuses.iter().map(String::as_str), ';');
+    cells.joined(row.statuses.iter().map(StatusText::as_str), ';');
     cells.number(row.resources.len() as u64);
     cells.number(row.user_agents.len() as u64);
     let flags = [
