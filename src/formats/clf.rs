@@ -29,17 +29,19 @@ pub enum VhostRule {
 
 /// Parses one line (without its line end).
 pub fn parse<'a>(line: &'a [u8], vhost: VhostRule, zone: Tz) -> Result<Record<'a>, Unparsed> {
-    parse_finding(line, vhost, zone, OtherEnds::FromTail)
+    parse_finding(line, vhost, zone, Shortcuts::Taken)
 }
 
-/// How `parse` looks for a second place the request could end.
+/// Whether `parse` reads the commonest shapes at fixed places, falling
+/// back to its searches for any other: the head and timestamp (see
+/// `common_head`), and a second place the request could end at the
+/// quotes the referer and agent were read between, when they were all
+/// the line holds (see `Tail::quotes`).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum OtherEnds {
-    /// At the quotes the referer and agent were read between, when they
-    /// were all the line holds (see `Tail::quotes`); else by a search.
-    FromTail,
-    /// By a search of every quote after the request (for tests: the two
-    /// must agree).
+enum Shortcuts {
+    /// Where a line has the shape, as every scan does.
+    Taken,
+    /// Never: every line is searched (for tests: the two must agree).
     #[cfg(test)]
     Searched,
 }
@@ -48,11 +50,17 @@ fn parse_finding<'a>(
     line: &'a [u8],
     vhost: VhostRule,
     zone: Tz,
-    other_ends: OtherEnds,
+    shortcuts: Shortcuts,
 ) -> Result<Record<'a>, Unparsed> {
     let mut flags = RecordFlags::empty();
-    let (open, time, close) = find_timestamp(line, zone, &mut flags)?;
-    let head = Head::parse(&line[..open], vhost)?;
+    let common = common_head(line, vhost).filter(|_| shortcuts == Shortcuts::Taken);
+    let (head, time, close) = match common {
+        Some(common) => common,
+        None => {
+            let (open, time, close) = find_timestamp(line, zone, &mut flags)?;
+            (Head::parse(&line[..open], vhost)?, time, close)
+        }
+    };
     let rest = line[close + 1..]
         .strip_prefix(b" \"")
         .ok_or(Unparsed::NoRequest)?;
@@ -73,7 +81,7 @@ fn parse_finding<'a>(
     // size: the tail's quotes are all the line's after the request.
     let tail_start = rest.len() - tail.len();
     let quotes = quotes
-        .filter(|_| other_ends == OtherEnds::FromTail)
+        .filter(|_| shortcuts == Shortcuts::Taken)
         .map(|quotes| quotes.map(|q| tail_start + q));
     if another_request_end(rest, request_end, quotes) {
         flags.insert(RecordFlags::SEVERAL_READINGS);
@@ -118,6 +126,52 @@ pub fn salvage_time(line: &[u8], zone: Tz) -> Option<Timestamp> {
     find_timestamp(line, zone, &mut flags)
         .ok()
         .map(|(_, time, _)| time)
+}
+
+/// The head and time of the commonest line, `client - user [dd/Mon/yyyy:
+/// HH:MM:SS +zzzz]` with one plain word for the client and for the user,
+/// read at the places they stand: what `find_timestamp` and `Head::parse`
+/// give for it, without their searches and walks. Returns the head, the
+/// instant and the position of `]`; `None` for any other line, which they
+/// read (a virtual host required, another identity, an offset written
+/// otherwise, a date in another language or that names no day).
+fn common_head(line: &[u8], vhost: VhostRule) -> Option<(Head<'_>, Timestamp, usize)> {
+    if vhost == VhostRule::Required {
+        return None;
+    }
+    let client_end = plain_word(line)?;
+    let client = &line[..client_end];
+    let identity = line[client_end..].strip_prefix(b" - ")?;
+    let user_end = plain_word(identity)?;
+    let user = &identity[..user_end];
+    let stamp = identity[user_end..].strip_prefix(b" [")?;
+    let as_if_utc = date_time(stamp.get(..20)?).ok()?;
+    let offset = short_offset(stamp.get(20..)?)?;
+    let open = line.len() - stamp.len() - 1;
+    let head = Head {
+        vhost: None,
+        client,
+        forwarded: None,
+        user,
+    };
+    Some((head, Timestamp(as_if_utc.0 - offset), open + 27))
+}
+
+/// The length of the word at the start of `s` when a space ends it and
+/// it is plain: not empty, and without a byte that a reading of the head
+/// would split or join at, or take for the timestamp's start (white
+/// space, `[`, `"`, `,`). A client is a dozen bytes or so: a byte loop
+/// costs less than setting up a search.
+fn plain_word(s: &[u8]) -> Option<usize> {
+    for (i, &b) in s.iter().enumerate() {
+        if b == b' ' {
+            return (i > 0).then_some(i);
+        }
+        if b.is_ascii_whitespace() || matches!(b, b'[' | b'"' | b',') {
+            return None;
+        }
+    }
+    None
 }
 
 pub(super) fn dash_to_none(field: &[u8]) -> Option<&[u8]> {
@@ -915,6 +969,107 @@ mod tests {
     /// agent's quotes finds what a search of every quote finds: over
     /// requests, referers, agents and endings made to hold raw, escaped
     /// and status-like quotes, and over the NCSA fixtures and sample logs.
+    /// Whether every reading of `line` with the shortcuts is the reading
+    /// without them; returns how many took the common head.
+    fn shortcuts_agree(line: &[u8]) -> usize {
+        let mut common = 0;
+        for vhost in [VhostRule::Infer, VhostRule::Required, VhostRule::Never] {
+            let taken = parse_finding(line, vhost, utc(), Shortcuts::Taken);
+            let searched = parse_finding(line, vhost, utc(), Shortcuts::Searched);
+            assert_eq!(taken, searched, "{}", String::from_utf8_lossy(line));
+            common += usize::from(common_head(line, vhost).is_some());
+        }
+        common
+    }
+
+    #[test]
+    fn common_heads_are_the_searched_heads() {
+        let clients = [
+            "203.0.113.9",
+            "-",
+            "2001:db8::1",
+            "a,b",
+            "\"a b\"",
+            "a[b",
+            "a\tb",
+            "",
+            "[x]",
+        ];
+        let identities = [
+            "- -", "- alice", "x -", "- a[b", "- \"a\"", "- a,b", "-  -", "- -\t", "-",
+        ];
+        let stamps = [
+            "[02/Mar/2024:10:00:00 +0000]",
+            "[02/Mar/2024:10:00:00 -0330]",
+            "[02/Mar/2024:10:00:00 +01:00]",
+            "[02/Mar/2024:10:00:00]",
+            "[02/Mar/2024:10:00:00 +2400]",
+            "[31/Feb/2024:10:00:00 +0000]",
+            "[02/mär/2024:10:00:00 +0000]",
+            "[02/Mar/2024:1x:00:00 +0000]",
+            "[02/Mar/2024:10:00:00 +0000",
+        ];
+        let tails = [
+            r#" "GET /a HTTP/1.1" 200 5 "-" "curl/8""#,
+            r#" "GET /a HTTP/1.1" 200 5"#,
+            r#" "GET /a [02/Mar/2024:11:00:00 +0000] HTTP/1.1" 200 5"#,
+            r#"  "GET /a HTTP/1.1" 200 5"#,
+            "",
+        ];
+        let mut common = 0;
+        for client in clients {
+            for identity in identities {
+                for stamp in stamps {
+                    for tail in tails {
+                        let line = format!("{client} {identity} {stamp}{tail}");
+                        common += shortcuts_agree(line.as_bytes());
+                    }
+                }
+            }
+        }
+        assert!(common > 100, "{common}");
+    }
+
+    // Every line of every plain file of the real-log corpus, when it is
+    // there (see tests/cli/corpus.rs): read with and without the shortcuts.
+    #[test]
+    fn corpus_lines_read_the_same_with_and_without_shortcuts() {
+        let Some(dir) = std::env::var_os("LOGWITNESS_CORPUS") else {
+            eprintln!("note: LOGWITNESS_CORPUS is not set; corpus lines not read");
+            return;
+        };
+        let dir = std::path::PathBuf::from(dir);
+        assert!(
+            dir.is_dir(),
+            "LOGWITNESS_CORPUS={} is not a folder",
+            dir.display()
+        );
+        let mut folders = vec![dir];
+        let (mut lines, mut common) = (0, 0);
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                    continue;
+                }
+                let bytes = std::fs::read(&path).unwrap();
+                let compressed = [&b"\x1f\x8b"[..], b"BZh", b"\xfd7zXZ", b"\x28\xb5\x2f\xfd"]
+                    .iter()
+                    .any(|magic| bytes.starts_with(magic));
+                if compressed {
+                    continue;
+                }
+                for line in bytes.split(|&b| b == b'\n') {
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    lines += 1;
+                    common += shortcuts_agree(line);
+                }
+            }
+        }
+        assert!(lines > 10_000 && common > 10_000, "{common} of {lines}");
+    }
+
     #[test]
     fn other_request_ends_at_the_tail_quotes_are_the_searched_ones() {
         let requests = [
@@ -973,8 +1128,8 @@ mod tests {
         let mut flagged = 0;
         for line in &lines {
             for vhost in [VhostRule::Infer, VhostRule::Required, VhostRule::Never] {
-                let from_tail = parse_finding(line.as_bytes(), vhost, utc(), OtherEnds::FromTail);
-                let searched = parse_finding(line.as_bytes(), vhost, utc(), OtherEnds::Searched);
+                let from_tail = parse_finding(line.as_bytes(), vhost, utc(), Shortcuts::Taken);
+                let searched = parse_finding(line.as_bytes(), vhost, utc(), Shortcuts::Searched);
                 assert_eq!(from_tail, searched, "{line}");
                 flagged += usize::from(
                     from_tail.is_ok_and(|r| r.flags.contains(RecordFlags::SEVERAL_READINGS)),
