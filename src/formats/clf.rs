@@ -296,7 +296,9 @@ pub(super) fn date_time(s: &[u8]) -> Result<Timestamp, TimeError> {
         two_digits(n1, n2)?,
         two_digits(s1, s2)?,
     );
-    let day: &[u8; 11] = s[..11].try_into().map_err(|_| TimeError::Shape)?;
+    let Some(day) = s.first_chunk::<11>() else {
+        return Err(TimeError::Shape);
+    };
     let midnight = LAST_DAY.with(|last| {
         let (text, midnight) = last.get();
         if text == *day {
@@ -313,8 +315,8 @@ pub(super) fn date_time(s: &[u8]) -> Result<Timestamp, TimeError> {
 
 thread_local! {
     /// The last `dd/Mon/yyyy` read on this thread, with its midnight (as if
-    /// UTC; `None`: no such day): a log's lines come a day at a time, and
-    /// reading the date was a tenth of the time spent reading a line.
+    /// UTC; `None`: no such day): a log's lines come a day at a time, so
+    /// the day's text is compared with the last one's rather than read.
     static LAST_DAY: std::cell::Cell<([u8; 11], Option<i64>)> =
         const { std::cell::Cell::new(([0; 11], None)) };
 }
