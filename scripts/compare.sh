@@ -34,7 +34,9 @@ cargo build --release --quiet --bin logwitness --example synthetic_log
 lw="$PWD/target/release/logwitness"
 log="$work/access.log"
 bytes=$((size_mb * 1024 * 1024))
-if [ ! -f "$log" ] || [ "$(stat -c %s "$log")" -lt "$bytes" ]; then
+# Made again when any of the files is missing or the log is too short.
+if [ ! -f "$log" ] || [ "$(stat -c %s "$log")" -lt "$bytes" ] || [ ! -f "$log.gz" ] ||
+    [ ! -f "$work/slice.log" ] || [ ! -d "$work/rotated" ]; then
     echo "generating $size_mb MB of combined log in $log" >&2
     target/release/examples/synthetic_log "$bytes" combined >"$log"
     gzip -6 -c "$log" >"$log.gz"
