@@ -68,9 +68,6 @@ impl Timestamp {
         minute: u32,
         second: u32,
     ) -> Option<Timestamp> {
-        if hour > 23 || minute > 59 {
-            return None;
-        }
         Timestamp::at_clock(midnight_of(year, month, day)?, hour, minute, second)
     }
 
