@@ -1608,29 +1608,29 @@ mod tests {
     fn dates_read_again_give_the_same_answer() {
         // The last day read is remembered: asking again, in any order, must
         // give what a first reading gives.
-        let table: &[(&str, Result<&str, bool>)] = &[
+        let table: &[(&str, Result<&str, &str>)] = &[
             ("10/Oct/2000:13:55:36", Ok("2000-10-10T13:55:36Z")),
             ("10/Oct/2000:13:55:37", Ok("2000-10-10T13:55:37Z")),
-            ("10/Oct/2000:24:00:00", Err(true)),
+            ("10/Oct/2000:24:00:00", Err("impossible")),
             ("10/Oct/2000:23:59:60", Ok("2000-10-10T23:59:59Z")),
-            ("10/Oct/2000:1x:00:00", Err(false)),
-            ("31/Feb/2020:10:00:00", Err(true)),
-            ("31/Feb/2020:10:00:00", Err(true)),
-            ("31/Feb/2020:1x:00:00", Err(false)),
+            ("10/Oct/2000:1x:00:00", Err("shape")),
+            ("31/Feb/2020:10:00:00", Err("impossible")),
+            ("31/Feb/2020:10:00:00", Err("impossible")),
+            ("31/Feb/2020:1x:00:00", Err("shape")),
             ("29/Feb/2020:10:00:00", Ok("2020-02-29T10:00:00Z")),
             ("29/FEB/2020:10:00:01", Ok("2020-02-29T10:00:01Z")),
-            ("2x/Feb/2020:10:00:00", Err(false)),
-            ("29/Fex/2020:10:00:00", Err(false)),
-            ("29/Feb/20x0:10:00:00", Err(false)),
-            ("29-Feb/2020:10:00:00", Err(false)),
+            ("2x/Feb/2020:10:00:00", Err("shape")),
+            ("29/Fex/2020:10:00:00", Err("shape")),
+            ("29/Feb/20x0:10:00:00", Err("shape")),
+            ("29-Feb/2020:10:00:00", Err("shape")),
             ("10/Oct/2000:13:55:36", Ok("2000-10-10T13:55:36Z")),
         ];
         for _ in 0..2 {
             for (text, want) in table {
                 let got = match date_time(text.as_bytes()) {
                     Ok(t) => Ok(t.to_rfc3339()),
-                    Err(TimeError::Impossible) => Err(true),
-                    Err(TimeError::Shape) => Err(false),
+                    Err(TimeError::Impossible) => Err("impossible"),
+                    Err(TimeError::Shape) => Err("shape"),
                 };
                 assert_eq!(got, want.map(str::to_string), "{text}");
             }
