@@ -53,7 +53,9 @@ fn parse_finding<'a>(
     shortcuts: Shortcuts,
 ) -> Result<Record<'a>, Unparsed> {
     let mut flags = RecordFlags::empty();
-    let common = common_head(line, vhost).filter(|_| shortcuts == Shortcuts::Taken);
+    let common = (shortcuts == Shortcuts::Taken)
+        .then(|| common_head(line, vhost, zone, &mut flags))
+        .flatten();
     let (head, time, close) = match common {
         Some(common) => common,
         None => {
@@ -128,14 +130,21 @@ pub fn salvage_time(line: &[u8], zone: Tz) -> Option<Timestamp> {
         .map(|(_, time, _)| time)
 }
 
-/// The head and time of the commonest line, `client - user [dd/Mon/yyyy:
-/// HH:MM:SS +zzzz]` with one plain word for the client and for the user,
-/// read at the places they stand: what `find_timestamp` and `Head::parse`
-/// give for it, without their searches and walks. Returns the head, the
-/// instant and the position of `]`; `None` for any other line, which they
-/// read (a virtual host required, another identity, an offset written
-/// otherwise, a date in another language or that names no day).
-fn common_head(line: &[u8], vhost: VhostRule) -> Option<(Head<'_>, Timestamp, usize)> {
+/// The head and time of the commonest line, `client - user [timestamp]`
+/// with one plain word for the client and for the user, read at the
+/// places they stand: what `find_timestamp` and `Head::parse` give for it,
+/// without the search for the timestamp's `[` and the walk of the head's
+/// groups (the `[` read is the line's first: no plain word holds one).
+/// Returns the head, the instant and the position of `]`, with the
+/// timestamp's flags added to `flags`; `None` for any other line, which
+/// they read (a virtual host required, another identity, a timestamp
+/// `parse_timestamp` does not read).
+fn common_head<'a>(
+    line: &'a [u8],
+    vhost: VhostRule,
+    zone: Tz,
+    flags: &mut RecordFlags,
+) -> Option<(Head<'a>, Timestamp, usize)> {
     if vhost == VhostRule::Required {
         return None;
     }
@@ -145,8 +154,11 @@ fn common_head(line: &[u8], vhost: VhostRule) -> Option<(Head<'_>, Timestamp, us
     let user_end = plain_word(identity)?;
     let user = &identity[..user_end];
     let stamp = identity[user_end..].strip_prefix(b" [")?;
-    let as_if_utc = date_time(stamp.get(..20)?).ok()?;
-    let offset = short_offset(stamp.get(20..)?)?;
+    // Flags of its own: a timestamp that fails is read again from the
+    // start by `find_timestamp`.
+    let mut stamp_flags = RecordFlags::empty();
+    let (time, len) = parse_timestamp(stamp, zone, &mut stamp_flags).ok()?;
+    flags.insert(stamp_flags);
     let open = line.len() - stamp.len() - 1;
     let head = Head {
         vhost: None,
@@ -154,7 +166,7 @@ fn common_head(line: &[u8], vhost: VhostRule) -> Option<(Head<'_>, Timestamp, us
         forwarded: None,
         user,
     };
-    Some((head, Timestamp(as_if_utc.0 - offset), open + 27))
+    Some((head, time, open + 1 + len))
 }
 
 /// The length of the word at the start of `s` when a space ends it and
@@ -979,7 +991,8 @@ mod tests {
             let taken = parse_finding(line, vhost, utc(), Shortcuts::Taken);
             let searched = parse_finding(line, vhost, utc(), Shortcuts::Searched);
             assert_eq!(taken, searched, "{}", String::from_utf8_lossy(line));
-            common += usize::from(common_head(line, vhost).is_some());
+            let mut flags = RecordFlags::empty();
+            common += usize::from(common_head(line, vhost, utc(), &mut flags).is_some());
         }
         common
     }
