@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use crate::error::ConfigError;
 use crate::evidence::{MatchedRequest, Text};
+use crate::requests::{self, Requests};
 use crate::time::Timestamp;
 use crate::window::Window;
 
@@ -443,13 +444,13 @@ fn settle<T: Ord>(list: &mut Vec<T>) {
 /// Accessor rows by class, client and user. Hashed, not ordered: the rows
 /// are sorted at the end on a key that tells every two apart, so the map's
 /// order never shows.
-type RowMap<'r> = HashMap<(Class, &'r str, Option<&'r str>), AccessorRow>;
+type RowMap = HashMap<(Class, Text, Option<Text>), AccessorRow>;
 
 /// The unique accessors of one window, external first, most served first.
 /// A request copied from another file (`duplicate_of`) is counted once.
 pub fn summarise_window(
     window: &Window,
-    requests: &[MatchedRequest],
+    requests: &Requests,
     authorised: &Authorised,
 ) -> Vec<AccessorRow> {
     // The requests are summarised in one part per core, and the parts
@@ -457,9 +458,10 @@ pub fn summarise_window(
     // cut changes no count, time or set.
     let part = requests.len().div_ceil(rayon::current_num_threads()).max(1);
     let name = Text::from(window.name.as_str());
-    let rows = requests
-        .par_chunks(part)
-        .map(|part| summarise_part(window, &name, part, authorised))
+    let parts: Vec<_> = requests.ranges(part).collect();
+    let rows = parts
+        .into_par_iter()
+        .map(|part| summarise_part(window, &name, requests.range(part), authorised))
         .reduce(RowMap::new, merge_parts);
     let rows: Vec<AccessorRow> = rows
         .into_values()
@@ -478,26 +480,25 @@ pub fn summarise_window(
     positions.iter().filter_map(|i| slots[*i].take()).collect()
 }
 
-fn summarise_part<'r>(
+fn summarise_part(
     window: &Window,
     name: &Text,
-    requests: &'r [MatchedRequest],
+    requests: requests::Iter<'_>,
     authorised: &Authorised,
-) -> RowMap<'r> {
+) -> RowMap {
     let mut rows = RowMap::new();
-    let counted = requests
-        .iter()
-        .filter(|r| window.contains(r.time) && r.duplicate_of.is_none());
+    let counted = requests.filter(|r| window.contains(r.time) && r.duplicate_of.is_none());
     for request in counted {
-        let class = authorised.classify_request(request);
-        rows.entry((class, &request.client, request.user.as_deref()))
-            .or_insert_with(|| AccessorRow::new(name, class, request))
-            .add(request);
+        let class = authorised.classify_request(&request);
+        let key = (class, Text::clone(&request.client), request.user.clone());
+        rows.entry(key)
+            .or_insert_with(|| AccessorRow::new(name, class, &request))
+            .add(&request);
     }
     rows
 }
 
-fn merge_parts<'r>(mut into: RowMap<'r>, mut from: RowMap<'r>) -> RowMap<'r> {
+fn merge_parts(mut into: RowMap, mut from: RowMap) -> RowMap {
     if into.len() < from.len() {
         std::mem::swap(&mut into, &mut from);
     }

@@ -28,6 +28,7 @@ use crate::input::content::Compression;
 use crate::overlap::Overlap;
 use crate::packed::{self, Damaged, RowParts};
 use crate::report::yes_no;
+use crate::requests::Requests;
 use crate::rules::{Rule, RuleSet, describe_via};
 use crate::scan::{DEFAULT_CHUNK_SIZE, FileSummary, Summary, UnparsedLine};
 use crate::time::{Timestamp, parse_zone};
@@ -38,8 +39,10 @@ pub const FILE_NAME: &str = "evidence.sqlite";
 
 /// The schema version this build writes and reads. 2: the packed copy of
 /// the timeline and requests (`packed`) that a re-run reads; 3: the
-/// overlaps between files.
-const SCHEMA_VERSION: i64 = 4;
+/// overlaps between files; 4: how sure detection is of each format; 5:
+/// the packed requests in parts, each bringing the strings it is the first
+/// to use, written as they are packed.
+const SCHEMA_VERSION: i64 = 5;
 
 /// The largest piece of a packed copy kept in one row: SQLite refuses
 /// values over 1 GB, and a case can hold millions of requests.
@@ -185,7 +188,7 @@ impl CopiesToWrite {
     /// Packs the scan's requests and sends them. First, before the row
     /// parts: the packed table's row ids follow that order.
     pub fn send_requests(&self, summary: &Summary) {
-        self.send(("requests", 0, packed::pack_requests(&summary.requests)));
+        packed::pack_requests(&summary.requests, |piece| self.send(("requests", 0, piece)));
     }
 
     /// Where requests.csv's writer hands its row parts, piece by piece.
@@ -287,7 +290,13 @@ fn fill(tx: &Transaction<'_>, scan: Scan<'_>, copies: Copies) -> Result<(), Fill
     write_files(tx, summary)?;
     match copies {
         Copies::Made => {
-            write_packed(tx, "requests", &packed::pack_requests(&summary.requests))?;
+            let mut written = Ok(());
+            packed::pack_requests(&summary.requests, |piece| {
+                if written.is_ok() {
+                    written = write_packed(tx, "requests", &piece);
+                }
+            });
+            written?;
             write_requests(tx, scan.config, summary, &mut || Ok(()))?;
             write_row_parts(tx, scan.config, summary)
                 .map_err(|e| FillError::Copies(e.to_string()))?;
@@ -308,6 +317,7 @@ fn fill(tx: &Transaction<'_>, scan: Scan<'_>, copies: Copies) -> Result<(), Fill
 /// What the received copies held so far.
 #[derive(Default)]
 struct ReceivedTally {
+    /// Whether pieces of the packed requests came.
     requests: bool,
     rows: usize,
     /// A piece that came out of order, if any.
@@ -322,8 +332,12 @@ impl ReceivedTally {
         pieces: impl Iterator<Item = PackedPiece>,
     ) -> rusqlite::Result<()> {
         for (name, rows, piece) in pieces {
+            // Every piece of the packed requests, then the row parts.
             let in_order = match name {
-                "requests" => !std::mem::replace(&mut self.requests, true),
+                "requests" => {
+                    self.requests = true;
+                    self.rows == 0
+                }
                 _ => self.requests,
             };
             if !in_order {
@@ -509,16 +523,20 @@ fn write_requests(
     )?);
     // A handful of distinct descriptions, made once rather than per row.
     let mut vias = HashMap::new();
-    for r in &summary.requests {
-        vias.entry(r.via.bits())
-            .or_insert_with(|| describe_via(r.via));
-    }
-    for (i, r) in summary.requests.iter().enumerate() {
-        if i % ROWS_BETWEEN_CALLS == 0 {
-            meanwhile()?;
+    for range in summary.requests.ranges(ROWS_BETWEEN_CALLS) {
+        meanwhile()?;
+        // A batch's requests are held while their values stay bound.
+        let batch: Vec<_> = summary.requests.range(range).collect();
+        for r in &batch {
+            vias.entry(r.via.bits())
+                .or_insert_with(|| describe_via(r.via));
         }
-        bind_request(&mut insert, config, summary, &vias, r)?;
-        insert.run()?;
+        let mut bound = insert.rebound();
+        for r in &batch {
+            bind_request(&mut bound, config, summary, &vias, r)?;
+            bound.run()?;
+        }
+        insert = bound.rebound();
     }
     Ok(())
 }
@@ -628,6 +646,15 @@ impl<'c, 'v> RepeatingInsert<'c, 'v> {
             self.bound[index] = instant;
         }
         Ok(())
+    }
+
+    /// The same insert, forgetting what is bound: values from elsewhere
+    /// can be bound to it (SQLite keeps its own copy of each bound text).
+    fn rebound<'w>(self) -> RepeatingInsert<'c, 'w> {
+        RepeatingInsert {
+            bound: vec![None; self.bound.len()],
+            statement: self.statement,
+        }
     }
 
     /// Inserts a row with the parameters bound now.
@@ -778,7 +805,7 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
         || packed::unpack_requests(&requests),
         || packed::unpack_timeline(&timeline),
     );
-    let requests = requests.map_err(damaged)?;
+    let requests = Requests::from(requests.map_err(damaged)?);
     let row_parts = rows_reader
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))

@@ -8,7 +8,8 @@
 //! from the input, its request target is canonicalised (`normalise`) and
 //! matched against the exposed resources (`rules`). Units are scanned in
 //! parallel and merged in order (`scan`) into a `Summary` that accounts for
-//! every line, with a per-minute timeline; runs of lines that two files
+//! every line, with a per-minute timeline and the matched requests (held by
+//! `requests`, packed when there are many); runs of lines that two files
 //! both hold (a copytruncate rotation) are counted once (`overlap`). Windows (`window`, `time`),
 //! authorised accessors (`accessors`), coverage and gaps (`coverage`) and
 //! the verdicts (`verdict`) are applied afterwards, as pure functions of the
@@ -29,6 +30,7 @@ pub mod normalise;
 pub mod overlap;
 mod packed;
 pub mod report;
+pub mod requests;
 pub mod rules;
 pub mod sanitise;
 pub mod scan;

@@ -19,6 +19,7 @@ use crate::coverage::Timeline;
 use crate::evidence::{Location, MatchedRequest, Text};
 use crate::formats::RecordFlags;
 use crate::normalise::Transforms;
+use crate::requests::Requests;
 use crate::time::Timestamp;
 
 /// A packed copy that cannot be read: cut short or not written by this
@@ -69,40 +70,69 @@ const CLAIMED_CRAWLER: u64 = 8;
 /// on every core at once.
 const REQUESTS_PER_PART: usize = 8192;
 
-/// The requests: the table of distinct strings, the number of requests,
-/// then parts of up to `REQUESTS_PER_PART` records, each led by its number
-/// of records and its length in bytes.
-pub fn pack_requests(requests: &[MatchedRequest]) -> Vec<u8> {
-    pack_requests_in_parts(requests, REQUESTS_PER_PART)
+/// The requests, handed to `piece` a part at a time, so that a large
+/// case's copy is never held whole: the number of requests, then parts of
+/// up to `REQUESTS_PER_PART` records, each led by the strings it is the
+/// first to use (their number, then each), its number of records and its
+/// length in bytes. Records refer to strings by their place among all
+/// strings before them.
+pub fn pack_requests(requests: &Requests, piece: impl FnMut(Vec<u8>)) {
+    pack_requests_in_parts(requests, REQUESTS_PER_PART, piece);
 }
 
-fn pack_requests_in_parts(requests: &[MatchedRequest], per_part: usize) -> Vec<u8> {
+fn pack_requests_in_parts(requests: &Requests, per_part: usize, mut piece: impl FnMut(Vec<u8>)) {
     let mut strings = Interner::default();
-    let mut parts = Packer::default();
-    for part in requests.chunks(per_part) {
+    let mut out = Packer::default();
+    out.uint(requests.len() as u64);
+    for part in requests.ranges(per_part) {
         let mut records = Packer::default();
         // Times are deltas within a part, so that each decodes alone.
         let mut previous = 0;
-        for r in part {
-            pack_request(&mut records, &mut strings, r, previous);
+        for r in requests.range(part.clone()) {
+            write_request(&mut records, &mut |text| strings.index(text), &r, previous);
             previous = r.time.0;
         }
-        parts.uint(part.len() as u64);
-        parts.uint(records.bytes.len() as u64);
-        parts.bytes.extend_from_slice(&records.bytes);
+        out.uint(strings.new);
+        out.bytes.append(&mut strings.table.bytes);
+        strings.new = 0;
+        out.uint(part.len() as u64);
+        out.uint(records.bytes.len() as u64);
+        out.bytes.append(&mut records.bytes);
+        piece(std::mem::take(&mut out.bytes));
     }
-    let mut out = Packer::default();
-    out.uint(strings.indexes.len() as u64);
-    out.bytes.extend_from_slice(&strings.table.bytes);
-    out.uint(requests.len() as u64);
-    out.bytes.extend_from_slice(&parts.bytes);
-    out.bytes
+    if !out.bytes.is_empty() {
+        piece(out.bytes);
+    }
 }
 
-fn pack_request<'a>(
+/// Packs `r` onto `out`, its texts as the numbers `number` gives them and
+/// its time as the difference from `previous`.
+pub(crate) fn pack_request(
+    out: &mut Vec<u8>,
+    number: &mut dyn FnMut(&Text) -> u64,
+    r: &MatchedRequest,
+    previous: i64,
+) {
+    let mut packer = Packer {
+        bytes: std::mem::take(out),
+    };
+    write_request(&mut packer, number, r, previous);
+    *out = packer.bytes;
+}
+
+/// `n` as a varint onto `out`.
+pub(crate) fn put_uint(out: &mut Vec<u8>, n: u64) {
+    let mut packer = Packer {
+        bytes: std::mem::take(out),
+    };
+    packer.uint(n);
+    *out = packer.bytes;
+}
+
+fn write_request(
     out: &mut Packer,
-    strings: &mut Interner<'a>,
-    r: &'a MatchedRequest,
+    number: &mut dyn FnMut(&Text) -> u64,
+    r: &MatchedRequest,
     previous: i64,
 ) {
     let mut has = 0;
@@ -120,7 +150,7 @@ fn pack_request<'a>(
     out.location(r.location);
     out.int(r.time.0.wrapping_sub(previous));
     for text in [&r.client, &r.method, &r.target, &r.path] {
-        out.uint(strings.index(text));
+        out.uint(number(text));
     }
     for text in [
         &r.vhost,
@@ -132,7 +162,7 @@ fn pack_request<'a>(
         &r.user_agent,
     ] {
         // 0 stands for "not logged".
-        out.uint(text.as_deref().map_or(0, |t| strings.index(t) + 1));
+        out.uint(text.as_ref().map_or(0, |t| number(t) + 1));
     }
     out.uint(r.status.map_or(0, u64::from));
     out.uint(r.bytes.unwrap_or(0));
@@ -150,16 +180,13 @@ fn pack_request<'a>(
 pub fn unpack_requests(data: &[u8]) -> Result<Vec<MatchedRequest>, Damaged> {
     let mut input = Unpacker::new(data, "requests");
     let count = input.count()?;
-    let mut texts = Vec::with_capacity(count);
-    for _ in 0..count {
-        texts.push(Text::from(input.text()?));
-    }
-    let addresses = texts.par_iter().map(|t| client_address(t)).collect();
-    let strings = Strings { texts, addresses };
-    let count = input.count()?;
+    let mut texts = Vec::new();
     let mut parts = Vec::new();
     let mut listed = 0usize;
     while listed < count {
+        for _ in 0..input.count()? {
+            texts.push(Text::from(input.text()?));
+        }
         let records = input.count()?;
         let len = input.count()?;
         let start = input.at;
@@ -168,6 +195,7 @@ pub fn unpack_requests(data: &[u8]) -> Result<Vec<MatchedRequest>, Damaged> {
         listed = listed.saturating_add(records.max(1));
     }
     input.end()?;
+    let strings = Strings::new(texts);
     let parts: Vec<Vec<MatchedRequest>> = parts
         .into_par_iter()
         .map(|(records, data, start)| unpack_part(records, data, start, &strings))
@@ -180,6 +208,41 @@ pub fn unpack_requests(data: &[u8]) -> Result<Vec<MatchedRequest>, Damaged> {
         return Err(input.damaged());
     }
     Ok(requests)
+}
+
+/// Decodes the request whose record, led by its length, starts at
+/// `data[at..]`, its time packed whole; returns it and where the next starts.
+pub(crate) fn unpack_framed_request(
+    data: &[u8],
+    at: usize,
+    strings: &Strings,
+) -> Result<(MatchedRequest, usize), Damaged> {
+    let mut input = Unpacker::new(data, "held requests");
+    input.at = at;
+    let len = input.count()?;
+    let end = input.at + len;
+    let request = unpack_request(&mut input, strings, 0)?;
+    if input.at != end {
+        return Err(input.damaged());
+    }
+    Ok((request, end))
+}
+
+/// The time, file and line of the request whose record, led by its length,
+/// starts at `data[at..]` (as `unpack_framed_request` reads it, without
+/// its texts); and where the next starts.
+pub(crate) fn unpack_framed_key(
+    data: &[u8],
+    at: usize,
+) -> Result<((i64, usize, u64), usize), Damaged> {
+    let mut input = Unpacker::new(data, "held requests");
+    input.at = at;
+    let len = input.count()?;
+    let end = input.at + len;
+    input.uint()?;
+    let location = input.location()?;
+    let time = input.int()?;
+    Ok(((time, location.file, location.line), end))
 }
 
 /// Decodes one part: `records` records from `data[start..]` to its end.
@@ -352,29 +415,41 @@ pub fn unpack_row_parts(data: Vec<u8>) -> Result<RowParts, Damaged> {
 
 /// Strings while packing: each stored once, in the order first met.
 #[derive(Default)]
-struct Interner<'a> {
-    indexes: HashMap<&'a str, u64>,
+struct Interner {
+    indexes: HashMap<Text, u64>,
+    /// The strings met since the table was last taken, and how many.
     table: Packer,
+    new: u64,
 }
 
-impl<'a> Interner<'a> {
-    fn index(&mut self, text: &'a str) -> u64 {
-        let next = self.indexes.len() as u64;
-        *self.indexes.entry(text).or_insert_with(|| {
-            self.table.text(text);
-            next
-        })
+impl Interner {
+    fn index(&mut self, text: &Text) -> u64 {
+        if let Some(index) = self.indexes.get(text) {
+            return *index;
+        }
+        let index = self.indexes.len() as u64;
+        self.table.text(text);
+        self.new += 1;
+        self.indexes.insert(Text::clone(text), index);
+        index
     }
 }
 
 /// Strings while unpacking, each with its address when it is one (a
 /// client is looked up here, not parsed again for every request).
-struct Strings {
+#[derive(Debug)]
+pub(crate) struct Strings {
     texts: Vec<Text>,
     addresses: Vec<Option<IpAddr>>,
 }
 
 impl Strings {
+    /// The table of `texts`, each parsed as an address once, in parallel.
+    pub(crate) fn new(texts: Vec<Text>) -> Strings {
+        let addresses = texts.par_iter().map(|t| client_address(t)).collect();
+        Strings { texts, addresses }
+    }
+
     fn text(&self, input: &mut Unpacker<'_>) -> Result<Text, Damaged> {
         Ok(self.texts[input.index(self.texts.len())?].clone())
     }
@@ -515,10 +590,21 @@ impl<'a> Unpacker<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn request(time: i64, client: &str, user: Option<&str>) -> MatchedRequest {
+    fn pack_requests(requests: &[MatchedRequest]) -> Vec<u8> {
+        pack_requests_in_parts(requests, REQUESTS_PER_PART)
+    }
+
+    fn pack_requests_in_parts(requests: &[MatchedRequest], per_part: usize) -> Vec<u8> {
+        let mut data = Vec::new();
+        let requests = Requests::from(requests.to_vec());
+        super::pack_requests_in_parts(&requests, per_part, |piece| data.extend(piece));
+        data
+    }
+
+    pub(crate) fn request(time: i64, client: &str, user: Option<&str>) -> MatchedRequest {
         MatchedRequest {
             location: Location {
                 file: 1,
@@ -549,7 +635,7 @@ mod tests {
         }
     }
 
-    fn requests() -> Vec<MatchedRequest> {
+    pub(crate) fn requests() -> Vec<MatchedRequest> {
         let mut copied = request(-5, "2001:db8::1", None);
         copied.duplicate_of = Some(Location {
             file: 0,

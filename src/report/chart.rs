@@ -171,7 +171,7 @@ impl Histogram {
         let end = (last.0.div_euclid(size) + 1) * size;
         let mut bars: BTreeMap<i64, Counts> = BTreeMap::new();
         for r in summary.counted_requests() {
-            let class = report.config.authorised.classify_request(r);
+            let class = report.config.authorised.classify_request(&r);
             let series = Series::of(class, Outcome::of_status(r.status));
             let index = (r.time.0 - start).div_euclid(size);
             bars.entry(index).or_default().add(series);
@@ -367,7 +367,7 @@ fn write_nearest(out: &mut String, report: &Report<'_>, h: &Histogram) -> fmt::R
         ];
         for (nearest, side, end) in sides {
             let Some(n) = nearest else { continue };
-            let r = &report.summary.requests[n.request];
+            let r = report.summary.requests.get(n.request);
             let x = h.x(r.time.0);
             writeln!(
                 out,

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::io;
+use std::ops::Range;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -16,6 +17,7 @@ use crate::error::InputError;
 use crate::evidence::MatchedRequest;
 use crate::packed::RowParts;
 use crate::report::{NearestServed, Report, yes_no};
+use crate::requests::{Iter, cut};
 use crate::rules::via_names;
 use crate::sanitise::csv_cell;
 use crate::scan::Summary;
@@ -296,13 +298,12 @@ fn write_request_rows(
     out: &mut impl io::Write,
     mut row_parts: Option<RowPartsSink<'_>>,
 ) -> io::Result<()> {
-    let requests = &table.summary.requests;
     let per_batch = rows_per_piece.saturating_mul(PIECES_AT_ONCE);
-    for (b, batch) in requests.chunks(per_batch).enumerate() {
-        let pieces: Vec<io::Result<RequestRows>> = batch
-            .par_chunks(rows_per_piece)
-            .enumerate()
-            .map(|(p, rows)| request_rows(table, b * per_batch + p * rows_per_piece, rows))
+    for batch in table.summary.requests.ranges(per_batch) {
+        let pieces: Vec<io::Result<RequestRows>> = cut(batch, rows_per_piece)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|rows| request_rows(table, rows))
             .collect();
         for piece in pieces {
             let piece = piece?;
@@ -343,27 +344,25 @@ impl RequestRows {
     }
 }
 
-/// The rows of `requests` (the summary's from index `first`): rendered in
-/// full, or, on a re-run, the scan's parts with the cells between them.
-fn request_rows(
-    table: &RequestTable<'_>,
-    first: usize,
-    requests: &[MatchedRequest],
-) -> io::Result<RequestRows> {
+/// The rows of the summary's requests at `rows`: rendered in full, or, on
+/// a re-run, the scan's parts with the cells between them.
+fn request_rows(table: &RequestTable<'_>, rows: Range<usize>) -> io::Result<RequestRows> {
+    let requests = table.summary.requests.range(rows.clone());
     let Some(parts) = table.row_parts else {
         return rendered_rows(table, requests);
     };
+    let first = rows.start;
     let mut cells = Cells::new(Vec::new());
     // A re-run: the scan's parts, and the changing cells written by the
     // csv writer between them (each without the line end the writer puts
     // after it: the tail brings its own).
     let mut out = Vec::with_capacity(parts.row(first).0.len() * 2 * requests.len());
     let mut done = 0;
-    for (i, request) in requests.iter().enumerate() {
+    for (i, request) in requests.enumerate() {
         let (head, tail) = parts.row(first + i);
         out.extend_from_slice(head);
         out.push(DELIMITER);
-        changing_cells(&mut cells, table, request);
+        changing_cells(&mut cells, table, &request);
         cells.end()?;
         let written = cells.written()?;
         out.extend_from_slice(&written[done..written.len() - 1]);
@@ -380,16 +379,16 @@ fn request_rows(
 /// Rows rendered in full, with the csv writer's output measured between
 /// their parts (the delimiter after `windows` is written with the first
 /// cell of the tail, so it is counted with the changing cells).
-fn rendered_rows(table: &RequestTable<'_>, requests: &[MatchedRequest]) -> io::Result<RequestRows> {
+fn rendered_rows(table: &RequestTable<'_>, requests: Iter<'_>) -> io::Result<RequestRows> {
     let mut cells = Cells::new(Vec::new());
     let mut parts = Vec::with_capacity(requests.len());
     let mut row_start = 0;
     for request in requests {
-        row_head(&mut cells, table.config, table.summary, request);
+        row_head(&mut cells, table.config, table.summary, &request);
         let head_end = cells.written()?.len();
-        changing_cells(&mut cells, table, request);
+        changing_cells(&mut cells, table, &request);
         let changing_end = cells.written()?.len();
-        row_tail(&mut cells, table.summary, request);
+        row_tail(&mut cells, table.summary, &request);
         cells.end()?;
         let row_end = cells.written()?.len();
         parts.push((
@@ -416,10 +415,11 @@ pub fn request_row_parts(
     summary: &Summary,
     mut piece: impl FnMut(RowParts) -> io::Result<()>,
 ) -> io::Result<()> {
-    for batch in summary.requests.chunks(ROWS_PER_PIECE * PIECES_AT_ONCE) {
-        let pieces: Vec<io::Result<PieceParts>> = batch
-            .par_chunks(ROWS_PER_PIECE)
-            .map(|requests| row_parts_of(config, summary, requests))
+    for batch in summary.requests.ranges(ROWS_PER_PIECE * PIECES_AT_ONCE) {
+        let pieces: Vec<io::Result<PieceParts>> = cut(batch, ROWS_PER_PIECE)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|rows| row_parts_of(config, summary, summary.requests.range(rows)))
             .collect();
         for parts in pieces {
             let (text, lengths) = parts?;
@@ -435,14 +435,14 @@ type PieceParts = (Vec<u8>, Vec<(usize, usize)>);
 fn row_parts_of(
     config: &ScanConfig,
     summary: &Summary,
-    requests: &[MatchedRequest],
+    requests: Iter<'_>,
 ) -> io::Result<PieceParts> {
     let mut cells = Cells::flexible(Vec::new());
     let mut text = Vec::new();
     let mut lengths = Vec::with_capacity(requests.len());
     let mut done = 0;
     for r in requests {
-        row_head(&mut cells, config, summary, r);
+        row_head(&mut cells, config, summary, &r);
         cells.end()?;
         let written = cells.written()?;
         // The head ends where the changing cells begin: no line end.
@@ -450,7 +450,7 @@ fn row_parts_of(
         text.extend_from_slice(head);
         done = written.len();
         let head = head.len();
-        row_tail(&mut cells, summary, r);
+        row_tail(&mut cells, summary, &r);
         cells.end()?;
         let written = cells.written()?;
         text.extend_from_slice(&written[done..]);
@@ -661,10 +661,8 @@ fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) ->
 fn copied_lines(report: &Report<'_>) -> Vec<String> {
     let files = &report.summary.files;
     let mut from: Vec<BTreeMap<usize, u64>> = vec![BTreeMap::new(); files.len()];
-    for r in &report.summary.requests {
-        if let Some(first) = r.duplicate_of {
-            *from[r.location.file].entry(first.file).or_insert(0) += 1;
-        }
+    for (copy, first) in report.summary.requests.copies() {
+        *from[copy.file].entry(first.file).or_insert(0) += 1;
     }
     from.iter()
         .map(|counts| {
@@ -803,7 +801,7 @@ fn write_windows<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) 
     for ((w, c), f) in rows {
         let nearest = |n: &Option<NearestServed>| match n {
             Some(n) => {
-                let r = &report.summary.requests[n.request];
+                let r = report.summary.requests.get(n.request);
                 (
                     format!(
                         "{} {} {}",

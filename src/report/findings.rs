@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::accessors::{AccessorRow, Class, Outcome};
 use crate::config::ScanConfig;
-use crate::evidence::MatchedRequest;
+use crate::evidence::{MatchedRequest, Text};
 use crate::formats::{Confidence, Format};
 use crate::input::content::hash_bytes;
 use crate::overlap::Overlap;
@@ -275,15 +275,15 @@ pub struct RequestReport<'a> {
     #[serde(serialize_with = "rfc3339")]
     pub time: Timestamp,
     /// The method.
-    pub method: &'a str,
+    pub method: Text,
     /// The target as logged.
-    pub target: &'a str,
+    pub target: Text,
     /// The status, when logged.
     pub status: Option<u16>,
     /// The outcome.
     pub outcome: &'static str,
     /// The user agent as logged.
-    pub user_agent: Option<&'a str>,
+    pub user_agent: Option<Text>,
     /// The file.
     pub file: &'a str,
     /// The line.
@@ -405,8 +405,8 @@ impl<'a> Findings<'a> {
                 unparsed_damaged: summary.unparsed.iter().filter(|u| u.damaged).count(),
                 first_time: summary.first_time().map(Timestamp::to_rfc3339),
                 last_time: summary.last_time().map(Timestamp::to_rfc3339),
-                matched_requests: summary.counted_requests().count(),
-                copied_requests: summary.requests.len() - summary.counted_requests().count(),
+                matched_requests: summary.requests.counted_len(),
+                copied_requests: summary.requests.len() - summary.requests.counted_len(),
                 duplicate_files: summary
                     .files
                     .iter()
@@ -446,7 +446,7 @@ pub fn describe_overlap(summary: &Summary, o: &Overlap) -> String {
 fn comparison_rows(report: &Report<'_>) -> Vec<ComparisonRow> {
     let nearby = |n: &Option<NearestServed>| {
         n.as_ref().map(|n| {
-            let r = &report.summary.requests[n.request];
+            let r = report.summary.requests.get(n.request);
             NearbyRequest {
                 time: r.time.to_rfc3339(),
                 client: r.client.to_string(),
@@ -485,23 +485,34 @@ fn window_reports<'a>(report: &'a Report<'_>) -> Vec<WindowReport<'a>> {
         .zip(&report.findings);
     windows
         .map(|((window, rows), finding)| {
-            let by_accessor = requests_by_accessor(report, window);
-            let accessors = |keep: &dyn Fn(&AccessorRow) -> bool| -> AccessorList<'a> {
+            let lists: [&dyn Fn(&AccessorRow) -> bool; 3] = [
+                &|r| r.class == Class::External && r.served > 0,
+                &|r| r.class == Class::External && r.served == 0,
+                &|r| r.class == Class::Authorised,
+            ];
+            let listed = lists.map(|keep| {
+                let rows: Vec<&AccessorRow> = rows.iter().filter(|r| keep(r)).collect();
+                (
+                    rows.len(),
+                    rows.into_iter().take(ACCESSORS_LISTED).collect::<Vec<_>>(),
+                )
+            });
+            let mut keys: HashMap<_, usize> = HashMap::new();
+            for r in listed.iter().flat_map(|(_, rows)| rows) {
+                let next = keys.len();
+                keys.entry((&*r.client, r.user.as_deref())).or_insert(next);
+            }
+            let evidence = gather_evidence(report, window, &keys);
+            let [external_served, attempts, authorised] = listed.map(|(count, rows)| {
                 let listed = rows
-                    .iter()
-                    .filter(|r| keep(r))
-                    .take(ACCESSORS_LISTED)
+                    .into_iter()
                     .map(|r| {
                         let key = (&*r.client, r.user.as_deref());
-                        let requests = by_accessor.get(&key).map_or(&[][..], Vec::as_slice);
-                        accessor_report(report, r, requests)
+                        accessor_report(report, r, &evidence[keys[&key]])
                     })
                     .collect();
-                AccessorList {
-                    count: rows.iter().filter(|r| keep(r)).count(),
-                    listed,
-                }
-            };
+                AccessorList { count, listed }
+            });
             WindowReport {
                 name: window.name.clone(),
                 from: window.from.to_rfc3339(),
@@ -516,49 +527,66 @@ fn window_reports<'a>(report: &'a Report<'_>) -> Vec<WindowReport<'a>> {
                         detail: c.detail.clone(),
                     })
                     .collect(),
-                external_served: accessors(&|r| r.class == Class::External && r.served > 0),
-                attempts: accessors(&|r| r.class == Class::External && r.served == 0),
-                authorised: accessors(&|r| r.class == Class::Authorised),
+                external_served,
+                attempts,
+                authorised,
             }
         })
         .collect()
 }
 
-/// The counted requests inside `window`, grouped by accessor (client and
-/// user), in time order.
-fn requests_by_accessor<'r>(
-    report: &'r Report<'_>,
+/// A listed accessor's first requests inside a window, and how many it
+/// made there.
+#[derive(Default)]
+struct ListedRequests {
+    first: Vec<MatchedRequest>,
+    count: usize,
+}
+
+/// The requests of each accessor (client and user) that `listed` numbers,
+/// from the counted requests inside `window`, in time order. Only the
+/// accessors listed are kept: a case can have millions of accessors.
+fn gather_evidence(
+    report: &Report<'_>,
     window: &Window,
-) -> HashMap<(&'r str, Option<&'r str>), Vec<&'r MatchedRequest>> {
-    let mut groups: HashMap<_, Vec<_>> = HashMap::new();
+    listed: &HashMap<(&str, Option<&str>), usize>,
+) -> Vec<ListedRequests> {
+    let mut evidence: Vec<ListedRequests> = (0..listed.len()).map(|_| Default::default()).collect();
+    if listed.is_empty() {
+        return evidence;
+    }
     for r in report
         .summary
         .counted_requests()
         .filter(|r| window.contains(r.time))
     {
-        groups
-            .entry((r.client.as_ref(), r.user.as_deref()))
-            .or_default()
-            .push(r);
+        let found = listed.get(&(r.client.as_ref(), r.user.as_deref())).copied();
+        if let Some(i) = found {
+            let kept = &mut evidence[i];
+            kept.count += 1;
+            if kept.first.len() < REQUESTS_LISTED {
+                kept.first.push(r.into_owned());
+            }
+        }
     }
-    groups
+    evidence
 }
 
 fn accessor_report<'a>(
     report: &'a Report<'_>,
     row: &'a AccessorRow,
-    requests: &[&'a MatchedRequest],
+    requests: &ListedRequests,
 ) -> AccessorReport<'a> {
     let evidence = requests
+        .first
         .iter()
-        .take(REQUESTS_LISTED)
         .map(|r| RequestReport {
             time: r.time,
-            method: &r.method,
-            target: &r.target,
+            method: Text::clone(&r.method),
+            target: Text::clone(&r.target),
             status: r.status,
             outcome: Outcome::of_status(r.status).name(),
-            user_agent: r.user_agent.as_deref(),
+            user_agent: r.user_agent.clone(),
             file: &report.summary.files[r.location.file].input.display,
             line: r.location.line,
             offset: r.location.offset,
@@ -575,7 +603,7 @@ fn accessor_report<'a>(
         bytes_served: row.bytes_served,
         claimed_crawler: row.claimed_crawler,
         evidence,
-        more_requests: requests.len().saturating_sub(REQUESTS_LISTED) as u64,
+        more_requests: requests.count.saturating_sub(REQUESTS_LISTED) as u64,
     }
 }
 
@@ -925,8 +953,8 @@ fn write_accessors(md: &mut String, heading: &str, accessors: &AccessorList<'_>)
                 md,
                 "  - {} {} {} -> {} ({}), {} line {}, offset {}",
                 r.time,
-                Code(r.method),
-                Code(r.target),
+                Code(&r.method),
+                Code(&r.target),
                 Status(r.status),
                 r.outcome,
                 Code(r.file),

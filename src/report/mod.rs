@@ -309,3 +309,49 @@ fn whole_timeline(summary: &Summary) -> Window {
         to: summary.last_time().unwrap_or(Timestamp::LATEST),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every output but evidence.sqlite, file by file.
+    fn outputs(report: &Report<'_>) -> Vec<(String, Vec<u8>)> {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let started_at = Timestamp(1_700_000_000);
+        csv::write_all(report, dir.path()).expect("the CSV files");
+        let findings = findings::Findings::new(report, started_at);
+        findings::write(&findings, dir.path()).expect("the findings");
+        html::write(report, &findings, dir.path()).expect("findings.html");
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.path())
+            .expect("the outputs")
+            .map(|e| {
+                let path = e.expect("an output").path();
+                let name = path.file_name().unwrap().to_string_lossy().to_string();
+                (name, std::fs::read(&path).expect("an output's bytes"))
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn packed_and_plain_requests_give_the_same_outputs() {
+        let (config, mut summary) = crate::sample_scan();
+        let plain = outputs(&Report::new(&config, &summary));
+        let copy = |requests: &crate::requests::Requests| {
+            let mut data = Vec::new();
+            crate::packed::pack_requests(requests, |piece| data.extend(piece));
+            data
+        };
+        let plain_copy = copy(&summary.requests);
+        summary.requests = crate::requests::packed_copy(&summary.requests);
+        let packed = outputs(&Report::new(&config, &summary));
+        assert!(plain.len() >= 7 && summary.requests.len() > 3);
+        for ((name, a), (other, b)) in plain.iter().zip(&packed) {
+            assert_eq!(name, other);
+            assert!(a == b, "{name} differs");
+        }
+        assert_eq!(plain.len(), packed.len());
+        assert!(copy(&summary.requests) == plain_copy);
+    }
+}

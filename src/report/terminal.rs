@@ -75,7 +75,7 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
     for problem in summary.input_errors() {
         writeln!(out, "  problem: {problem}")?;
     }
-    let counted = summary.counted_requests().count();
+    let counted = summary.requests.counted_len();
     let copies = summary.requests.len() - counted;
     writeln!(
         out,

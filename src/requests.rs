@@ -1,0 +1,692 @@
+//! The matched requests of a scan, as every report reads them: in time
+//! order, then file, then line.
+//!
+//! A scan can match millions of requests (a busy exposed folder over
+//! months of logs). Held as `MatchedRequest`s they took about 330 bytes
+//! each, with a copy of their texts per part of the scan: 1.6 million
+//! requests held 900 MB. The scan keeps them packed instead, in the
+//! encoding of `packed` (about 70 bytes a request), with one copy of each
+//! text for the whole scan, and every reader decodes them as it goes. A
+//! re-run loads far fewer from evidence.sqlite, all at once, and holds
+//! them as they are.
+
+use std::borrow::Cow;
+use std::collections::{BinaryHeap, HashMap};
+use std::ops::Range;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::evidence::{Location, MatchedRequest, Text};
+use crate::packed::{self, Strings};
+
+/// The matched requests, sorted by time, then file, then line.
+#[derive(Debug)]
+pub struct Requests {
+    held: Held,
+}
+
+#[derive(Debug)]
+enum Held {
+    Plain(Vec<MatchedRequest>),
+    Packed(Packed),
+}
+
+#[derive(Debug)]
+struct Packed {
+    strings: Strings,
+    units: Vec<PackedUnit>,
+    /// Per request in order: its unit (high 32 bits) and where its record
+    /// starts in the unit's records (low 32 bits).
+    order: Vec<u64>,
+    /// The requests whose line was first found in another file, by their
+    /// position in `order`, with the place it was first found.
+    copies: HashMap<usize, Location>,
+}
+
+impl Default for Requests {
+    fn default() -> Requests {
+        Requests::from(Vec::new())
+    }
+}
+
+impl From<Vec<MatchedRequest>> for Requests {
+    /// Requests as they are: they must already be in order.
+    fn from(requests: Vec<MatchedRequest>) -> Requests {
+        Requests {
+            held: Held::Plain(requests),
+        }
+    }
+}
+
+impl Requests {
+    /// How many requests.
+    pub fn len(&self) -> usize {
+        match &self.held {
+            Held::Plain(requests) => requests.len(),
+            Held::Packed(packed) => packed.order.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many are counted: not copies of a line found in another file.
+    pub fn counted_len(&self) -> usize {
+        match &self.held {
+            Held::Plain(requests) => requests.iter().filter(|r| r.duplicate_of.is_none()).count(),
+            Held::Packed(packed) => packed.order.len() - packed.copies.len(),
+        }
+    }
+
+    /// Each request that copies a line found first in another file: its
+    /// place, and the first place (in no particular order).
+    pub fn copies(&self) -> Vec<(Location, Location)> {
+        match &self.held {
+            Held::Plain(requests) => requests
+                .iter()
+                .filter_map(|r| Some((r.location, r.duplicate_of?)))
+                .collect(),
+            Held::Packed(packed) => packed
+                .copies
+                .iter()
+                .map(|(position, first)| (packed.request(*position).location, *first))
+                .collect(),
+        }
+    }
+
+    /// The request at `position`.
+    pub fn get(&self, position: usize) -> Cow<'_, MatchedRequest> {
+        match &self.held {
+            Held::Plain(requests) => Cow::Borrowed(&requests[position]),
+            Held::Packed(packed) => Cow::Owned(packed.request(position)),
+        }
+    }
+
+    /// Every request, in order.
+    pub fn iter(&self) -> Iter<'_> {
+        self.range(0..self.len())
+    }
+
+    /// The requests at `positions`, in order.
+    pub fn range(&self, positions: Range<usize>) -> Iter<'_> {
+        assert!(positions.end <= self.len(), "a range of the requests held");
+        Iter {
+            requests: self,
+            positions,
+        }
+    }
+
+    /// The positions cut into ranges of at most `size` (at least one), in
+    /// order: parts for threads to read at once.
+    pub fn ranges(&self, size: usize) -> impl Iterator<Item = Range<usize>> + use<> {
+        cut(0..self.len(), size)
+    }
+}
+
+/// `positions` cut into ranges of at most `size` (at least one), in order.
+pub fn cut(positions: Range<usize>, size: usize) -> impl Iterator<Item = Range<usize>> {
+    let size = size.max(1);
+    let Range { start, end } = positions;
+    (start..end)
+        .step_by(size)
+        .map(move |from| from..end.min(from.saturating_add(size)))
+}
+
+/// Requests decoded one at a time, in order.
+pub struct Iter<'a> {
+    requests: &'a Requests,
+    positions: Range<usize>,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = Cow<'a, MatchedRequest>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let position = self.positions.next()?;
+        Some(self.requests.get(position))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.positions.size_hint()
+    }
+
+    fn nth(&mut self, n: usize) -> Option<Self::Item> {
+        let position = self.positions.nth(n)?;
+        Some(self.requests.get(position))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+impl Packed {
+    fn request(&self, position: usize) -> MatchedRequest {
+        let place = self.order[position];
+        let unit = &self.units[(place >> 32) as usize];
+        let (mut request, _) = unit.decode(place as u32 as usize, &self.strings);
+        request.duplicate_of = self.copies.get(&position).copied();
+        request
+    }
+}
+
+/// Keeps each part's matched requests as the scan finishes the part: as
+/// they are while the scan's requests are few, packed once there are more
+/// than `plain_up_to`, with one copy of each text for the whole scan.
+#[derive(Debug)]
+pub struct Keeper {
+    plain_up_to: usize,
+    /// Requests handed over so far.
+    handed: AtomicUsize,
+    texts: Mutex<TextTable>,
+}
+
+/// The texts of packed requests, each with the number that stands for it.
+#[derive(Debug, Default)]
+struct TextTable {
+    numbers: HashMap<Text, u64>,
+    texts: Vec<Text>,
+}
+
+/// How many requests a scan holds as they are rather than packed: 200,000
+/// `MatchedRequest`s take about 65 MB. Each reader decodes a packed request
+/// again (about a thousand instructions; a scan's outputs have seven
+/// readers), so a case this small is not packed.
+pub const HELD_PLAIN_UP_TO: usize = 200_000;
+
+impl Default for Keeper {
+    fn default() -> Keeper {
+        Keeper::new(HELD_PLAIN_UP_TO)
+    }
+}
+
+impl Keeper {
+    /// A keeper that packs once there are more than `plain_up_to`
+    /// requests.
+    pub fn new(plain_up_to: usize) -> Keeper {
+        Keeper {
+            plain_up_to,
+            handed: AtomicUsize::new(0),
+            texts: Mutex::default(),
+        }
+    }
+
+    /// Keeps a part's requests, all of `file`.
+    pub fn keep(&self, file: usize, requests: Vec<MatchedRequest>) -> PartRequests {
+        let handed = self.handed.fetch_add(requests.len(), Ordering::Relaxed) + requests.len();
+        if requests.is_empty() || handed <= self.plain_up_to {
+            return PartRequests::Plain(requests);
+        }
+        PartRequests::Packed(self.pack(file, &requests))
+    }
+
+    fn pack(&self, file: usize, requests: &[MatchedRequest]) -> PackedUnit {
+        let mut unit = UnitRequests::default();
+        for r in requests {
+            unit.push(r, self);
+        }
+        unit.finish(file)
+    }
+
+    fn number(&self, text: &Text) -> u64 {
+        let mut table = self.texts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(number) = table.numbers.get(text) {
+            return *number;
+        }
+        let number = table.texts.len() as u64;
+        table.texts.push(Text::clone(text));
+        table.numbers.insert(Text::clone(text), number);
+        number
+    }
+
+    fn into_strings(self) -> Strings {
+        let table = self.texts.into_inner().unwrap_or_else(|e| e.into_inner());
+        drop(table.numbers);
+        Strings::new(table.texts)
+    }
+}
+
+/// One part's matched requests, as the `Keeper` kept them.
+#[derive(Debug)]
+pub enum PartRequests {
+    /// As they were found.
+    Plain(Vec<MatchedRequest>),
+    /// Packed, in order.
+    Packed(PackedUnit),
+}
+
+impl PartRequests {
+    /// How many.
+    pub fn len(&self) -> usize {
+        match self {
+            PartRequests::Plain(requests) => requests.len(),
+            PartRequests::Packed(unit) => unit.len,
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Counts the requests' lines from `lines_before` (a part counts its
+    /// own from the start of the part).
+    pub fn count_lines_from(&mut self, lines_before: u64) {
+        match self {
+            PartRequests::Plain(requests) => {
+                for r in requests {
+                    r.location.line += lines_before;
+                }
+            }
+            PartRequests::Packed(unit) => unit.lines_before = lines_before,
+        }
+    }
+}
+
+/// The matched requests of one part of a scan, being packed.
+#[derive(Debug, Default)]
+struct UnitRequests {
+    records: Vec<u8>,
+    /// Per record: its time and line (the order to sort in), where it
+    /// starts and its length.
+    keys: Vec<(i64, u64, usize, usize)>,
+    /// The numbers of the texts met in this part, by the address of the
+    /// text they were met as (a part's requests share one copy of each
+    /// text): the keeper's table is consulted once per distinct text.
+    numbers: HashMap<*const u8, (Text, u64)>,
+}
+
+impl UnitRequests {
+    /// Packs `request`, whose texts `keeper` numbers.
+    fn push(&mut self, request: &MatchedRequest, keeper: &Keeper) {
+        let start = self.records.len();
+        let mut number = |text: &Text| {
+            // The entry holds the text, so its address is not reused while
+            // it stands for the number.
+            let (_, n) = self
+                .numbers
+                .entry(text.as_ptr())
+                .or_insert_with(|| (Text::clone(text), keeper.number(text)));
+            *n
+        };
+        packed::pack_request(&mut self.records, &mut number, request, 0);
+        let len = self.records.len() - start;
+        let key = (request.time.0, request.location.line, start, len);
+        self.keys.push(key);
+    }
+
+    /// The part's records in order (by time, then line), each led by its
+    /// length.
+    fn finish(self, file: usize) -> PackedUnit {
+        let mut keys = self.keys;
+        keys.sort_unstable();
+        let mut records = Vec::with_capacity(self.records.len() + keys.len() * 2);
+        for &(_, _, start, len) in &keys {
+            packed::put_uint(&mut records, len as u64);
+            records.extend_from_slice(&self.records[start..start + len]);
+        }
+        assert!(
+            u32::try_from(records.len()).is_ok(),
+            "a part of a scan holds under 4 GiB of matched requests"
+        );
+        PackedUnit {
+            file,
+            lines_before: 0,
+            len: keys.len(),
+            records: records.into_boxed_slice(),
+        }
+    }
+}
+
+/// A part's requests, packed and in order.
+#[derive(Debug)]
+pub struct PackedUnit {
+    file: usize,
+    /// What to add to the line numbers packed.
+    lines_before: u64,
+    len: usize,
+    records: Box<[u8]>,
+}
+
+impl PackedUnit {
+    /// The request whose record starts at `at`, and where the next starts.
+    fn decode(&self, at: usize, strings: &Strings) -> (MatchedRequest, usize) {
+        let (mut request, next) = packed::unpack_framed_request(&self.records, at, strings)
+            .expect("requests packed by this scan read back");
+        debug_assert_eq!(request.location.file, self.file);
+        request.location.line += self.lines_before;
+        (request, next)
+    }
+
+    /// The time, file and line of the request whose record starts at
+    /// `at`, and where the next starts.
+    fn key(&self, at: usize) -> Option<((i64, usize, u64), usize)> {
+        (at < self.records.len()).then(|| {
+            let ((time, file, line), next) = packed::unpack_framed_key(&self.records, at)
+                .expect("requests packed by this scan read back");
+            ((time, file, line + self.lines_before), next)
+        })
+    }
+}
+
+impl Requests {
+    /// Every part's requests, merged into one order (time, then file, then
+    /// line), and each that copies a line found first in another file
+    /// marked; `keeper` kept them. The parts' lines count from the start of
+    /// their files.
+    pub fn merge(mut parts: Vec<PartRequests>, keeper: Keeper) -> Requests {
+        // Parts are packed once the requests handed over pass the limit:
+        // when none was, there are few.
+        let plain: Option<Vec<Vec<MatchedRequest>>> = parts
+            .iter()
+            .all(|part| matches!(part, PartRequests::Plain(_)))
+            .then(|| {
+                parts
+                    .iter_mut()
+                    .filter_map(|part| match part {
+                        PartRequests::Plain(requests) => Some(std::mem::take(requests)),
+                        PartRequests::Packed(_) => None,
+                    })
+                    .collect()
+            });
+        if let Some(plain) = plain {
+            return Requests::merge_plain(plain);
+        }
+        let units: Vec<PackedUnit> = parts
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .map(|part| match part {
+                PartRequests::Packed(unit) => unit,
+                PartRequests::Plain(requests) => keeper.pack(requests[0].location.file, &requests),
+            })
+            .collect();
+        let strings = keeper.into_strings();
+        let order = merge_order(&units);
+        let mut packed = Packed {
+            strings,
+            units,
+            order,
+            copies: HashMap::new(),
+        };
+        let files = packed.units.iter().map(|u| u.file);
+        packed.copies = copied_lines(files, packed.order.len(), |p| {
+            let r = packed.request(p);
+            (r.line_sha256, r.location)
+        });
+        Requests {
+            held: Held::Packed(packed),
+        }
+    }
+
+    fn merge_plain(parts: Vec<Vec<MatchedRequest>>) -> Requests {
+        let mut requests = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+        for mut part in parts {
+            requests.append(&mut part);
+        }
+        // No two requests share a location, so an unstable sort gives the
+        // one order, without a stable sort's copy of half the requests.
+        requests.sort_unstable_by_key(|r| (r.time, r.location));
+        let files = requests.iter().map(|r| r.location.file);
+        let copies = copied_lines(files, requests.len(), |p| {
+            (requests[p].line_sha256, requests[p].location)
+        });
+        for (position, first) in copies {
+            requests[position].duplicate_of = Some(first);
+        }
+        Requests::from(requests)
+    }
+}
+
+/// The order of every part's requests, taken in turn from the part whose
+/// next request comes first: each part is in order already.
+fn merge_order(units: &[PackedUnit]) -> Vec<u64> {
+    let mut heads = BinaryHeap::new();
+    for (index, unit) in units.iter().enumerate() {
+        if let Some((key, next)) = unit.key(0) {
+            heads.push(std::cmp::Reverse((key, index, 0usize, next)));
+        }
+    }
+    let mut order = Vec::new();
+    while let Some(std::cmp::Reverse((_, index, at, next))) = heads.pop() {
+        order.push(((index as u64) << 32) | at as u64);
+        if let Some((key, after)) = units[index].key(next) {
+            heads.push(std::cmp::Reverse((key, index, next, after)));
+        }
+    }
+    order.shrink_to_fit();
+    order
+}
+
+/// Of `len` requests in order, each `files` of, and whose line digest and
+/// place `line` gives, those whose exact line was found earlier in
+/// another file, with where: such a request is counted once.
+fn copied_lines(
+    mut files: impl Iterator<Item = usize>,
+    len: usize,
+    line: impl Fn(usize) -> ([u8; 32], Location),
+) -> HashMap<usize, Location> {
+    // Only a line in two files can be a copy: with one file (the common
+    // case) there is nothing to look up.
+    let Some(first) = files.next() else {
+        return HashMap::new();
+    };
+    if files.all(|f| f == first) {
+        return HashMap::new();
+    }
+    // Sorted by the first eight bytes of their digests, a line's copies
+    // stand together, the first found first: 16 bytes a request, where a
+    // map from whole digests to places took 70.
+    let mut prefixes: Vec<(u64, usize)> = (0..len)
+        .map(|position| {
+            let (digest, _) = line(position);
+            let (prefix, _) = digest.split_first_chunk::<8>().expect("32 bytes");
+            (u64::from_le_bytes(*prefix), position)
+        })
+        .collect();
+    prefixes.sort_unstable();
+    let mut copies = HashMap::new();
+    for alike in prefixes.chunk_by(|a, b| a.0 == b.0).filter(|s| s.len() > 1) {
+        let mut first_seen: HashMap<[u8; 32], Location> = HashMap::new();
+        for &(_, position) in alike {
+            let (digest, at) = line(position);
+            let first = *first_seen.entry(digest).or_insert(at);
+            if first.file != at.file {
+                copies.insert(position, first);
+            }
+        }
+    }
+    copies
+}
+
+/// `requests`, packed as a scan packs them (each file's requests as one
+/// part): for tests that read the same requests held both ways.
+#[cfg(test)]
+pub(crate) fn packed_copy(requests: &Requests) -> Requests {
+    let mut files: Vec<Vec<MatchedRequest>> = Vec::new();
+    for r in requests.iter() {
+        match files
+            .iter_mut()
+            .find(|f| f[0].location.file == r.location.file)
+        {
+            Some(file) => file.push(r.into_owned()),
+            None => files.push(vec![r.into_owned()]),
+        }
+    }
+    let keeper = Keeper::new(0);
+    let parts = files
+        .into_iter()
+        .map(|f| keeper.keep(f[0].location.file, f))
+        .collect();
+    let packed = Requests::merge(parts, keeper);
+    assert!(matches!(packed.held, Held::Packed(_)));
+    packed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Timestamp;
+
+    fn request(file: usize, line: u64, time: i64, client: &str) -> MatchedRequest {
+        let mut r = crate::packed::tests::request(time, client, None);
+        r.location = Location {
+            file,
+            line,
+            offset: line * 100,
+        };
+        r.line_sha256 = [line as u8; 32];
+        r
+    }
+
+    /// The parts (file, lines before the part, requests), merged by a
+    /// keeper that holds up to `plain_up_to` as they are.
+    fn merged(parts: &[(usize, u64, &[MatchedRequest])], plain_up_to: usize) -> Requests {
+        let keeper = Keeper::new(plain_up_to);
+        let parts = parts
+            .iter()
+            .map(|(file, lines_before, requests)| {
+                let mut part = keeper.keep(*file, requests.to_vec());
+                part.count_lines_from(*lines_before);
+                part
+            })
+            .collect();
+        Requests::merge(parts, keeper)
+    }
+
+    /// Merged both ways, with the same outcome; the packed one.
+    fn merged_both_ways(parts: &[(usize, u64, &[MatchedRequest])]) -> Requests {
+        let packed = merged(parts, 0);
+        let plain = merged(parts, usize::MAX);
+        assert!(matches!(packed.held, Held::Packed(_)));
+        assert!(matches!(plain.held, Held::Plain(_)));
+        let all = |r: &Requests| r.iter().map(Cow::into_owned).collect::<Vec<_>>();
+        assert_eq!(all(&packed), all(&plain));
+        assert_eq!(packed.counted_len(), plain.counted_len());
+        let sorted = |r: &Requests| {
+            let mut copies = r.copies();
+            copies.sort();
+            copies
+        };
+        assert_eq!(sorted(&packed), sorted(&plain));
+        packed
+    }
+
+    #[test]
+    fn parts_merge_into_time_then_file_then_line_order() {
+        let a = [
+            request(0, 1, 50, "a"),
+            request(0, 2, 10, "b"),
+            request(0, 3, 30, "a"),
+        ];
+        let b = [request(0, 1, 30, "c"), request(0, 2, 30, "a")];
+        let c = [request(1, 1, 10, "b"), request(1, 2, 60, "d")];
+        let requests = merged_both_ways(&[(0, 0, &a), (0, 3, &b), (1, 0, &c)]);
+        let got: Vec<(i64, usize, u64, String)> = requests
+            .iter()
+            .map(|r| {
+                (
+                    r.time.0,
+                    r.location.file,
+                    r.location.line,
+                    r.client.to_string(),
+                )
+            })
+            .collect();
+        let want = [
+            (10, 0, 2, "b"),
+            (10, 1, 1, "b"),
+            (30, 0, 3, "a"),
+            (30, 0, 4, "c"),
+            (30, 0, 5, "a"),
+            (50, 0, 1, "a"),
+            (60, 1, 2, "d"),
+        ];
+        let want: Vec<_> = want
+            .iter()
+            .map(|(t, f, l, c)| (*t, *f, *l, c.to_string()))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(requests.len(), 7);
+        assert_eq!(requests.get(3).client.as_ref(), "c");
+        assert_eq!(requests.range(5..7).count(), 2);
+        let ranges: Vec<_> = requests.ranges(3).collect();
+        assert_eq!(ranges, [0..3, 3..6, 6..7]);
+        assert_eq!(cut(2..7, 2).collect::<Vec<_>>(), [2..4, 4..6, 6..7]);
+        assert_eq!(cut(2..2, 2).count(), 0);
+    }
+
+    #[test]
+    fn a_keeper_packs_once_past_its_limit() {
+        let keeper = Keeper::new(3);
+        let two = vec![request(0, 1, 5, "a"), request(0, 2, 6, "b")];
+        assert!(matches!(
+            keeper.keep(0, two.clone()),
+            PartRequests::Plain(_)
+        ));
+        assert!(matches!(keeper.keep(0, Vec::new()), PartRequests::Plain(_)));
+        assert!(matches!(
+            keeper.keep(0, two.clone()),
+            PartRequests::Packed(_)
+        ));
+        assert!(matches!(
+            keeper.keep(0, two.clone()),
+            PartRequests::Packed(_)
+        ));
+        // A part handed over and then left out (a file that copies another)
+        // can leave fewer than the limit, some of them packed.
+        let keeper = Keeper::new(3);
+        let first = keeper.keep(0, two.clone());
+        let _left_out = keeper.keep(1, two.clone());
+        let mut later = keeper.keep(0, vec![request(0, 1, 4, "c")]);
+        later.count_lines_from(2);
+        assert!(matches!(later, PartRequests::Packed(_)));
+        let requests = Requests::merge(vec![first, later], keeper);
+        let got: Vec<(i64, u64)> = requests
+            .iter()
+            .map(|r| (r.time.0, r.location.line))
+            .collect();
+        assert_eq!(got, [(4, 3), (5, 1), (6, 2)]);
+    }
+
+    #[test]
+    fn requests_read_back_as_they_were_packed() {
+        let mut sent = crate::packed::tests::requests();
+        for (i, r) in sent.iter_mut().enumerate() {
+            r.location = Location {
+                file: 0,
+                line: i as u64 + 1,
+                offset: i as u64 * 80,
+            };
+            r.duplicate_of = None;
+            r.time = Timestamp(1_600_000_000 + i as i64);
+        }
+        let requests = merged_both_ways(&[(0, 0, &sent)]);
+        let got: Vec<MatchedRequest> = requests.iter().map(Cow::into_owned).collect();
+        assert_eq!(got, sent);
+    }
+
+    #[test]
+    fn a_line_found_in_an_earlier_file_is_a_copy() {
+        let mut copy = request(1, 7, 20, "a");
+        copy.line_sha256 = [1; 32];
+        let same_file_repeat = {
+            let mut r = request(0, 9, 40, "a");
+            r.line_sha256 = [1; 32];
+            r
+        };
+        let requests = merged_both_ways(&[
+            (0, 0, &[request(0, 1, 10, "a"), same_file_repeat]),
+            (1, 0, &[copy, request(1, 8, 30, "b")]),
+        ]);
+        let copies: Vec<Option<Location>> = requests.iter().map(|r| r.duplicate_of).collect();
+        let first = Location {
+            file: 0,
+            line: 1,
+            offset: 100,
+        };
+        assert_eq!(copies, [None, Some(first), None, None]);
+        assert_eq!(requests.counted_len(), 3);
+        let copy_at = requests.get(1).location;
+        assert_eq!(requests.copies(), [(copy_at, first)]);
+    }
+}
