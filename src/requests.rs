@@ -171,15 +171,22 @@ impl Packed {
 }
 
 /// Keeps each part's matched requests as the scan finishes the part: as
-/// they are while the scan's requests are few, packed once there are more
-/// than `plain_up_to`, with one copy of each text for the whole scan.
+/// they are while the scan's requests are few; once there are more than
+/// `plain_up_to`, every part's packed, with one copy of each text for the
+/// whole scan.
 #[derive(Debug)]
 pub struct Keeper {
     plain_up_to: usize,
     /// Requests handed over so far.
     handed: AtomicUsize,
+    /// The parts, by ticket.
+    parts: Mutex<Vec<PartRequests>>,
     texts: Mutex<TextTable>,
 }
+
+/// What a part's requests are taken back with after the scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket(usize);
 
 /// The texts of packed requests, each with the number that stands for it.
 #[derive(Debug, Default)]
@@ -207,17 +214,61 @@ impl Keeper {
         Keeper {
             plain_up_to,
             handed: AtomicUsize::new(0),
+            parts: Mutex::default(),
             texts: Mutex::default(),
         }
     }
 
     /// Keeps a part's requests, all of `file`.
-    pub fn keep(&self, file: usize, requests: Vec<MatchedRequest>) -> PartRequests {
-        let handed = self.handed.fetch_add(requests.len(), Ordering::Relaxed) + requests.len();
-        if requests.is_empty() || handed <= self.plain_up_to {
-            return PartRequests::Plain(requests);
+    pub fn keep(&self, file: usize, requests: Vec<MatchedRequest>) -> Ticket {
+        let count = requests.len();
+        let handed = self.handed.fetch_add(count, Ordering::Relaxed) + count;
+        let many = handed > self.plain_up_to;
+        let part = match many && count > 0 {
+            true => PartRequests::Packed(self.pack(file, &requests)),
+            false => PartRequests::Plain(requests),
+        };
+        let ticket = {
+            let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
+            parts.push(part);
+            Ticket(parts.len() - 1)
+        };
+        if many && handed - count <= self.plain_up_to {
+            // This part took the scan past the limit: the parts kept as
+            // they are so far are packed too, so that a large case never
+            // holds many plain requests at once.
+            self.pack_plain_parts();
         }
-        PartRequests::Packed(self.pack(file, &requests))
+        ticket
+    }
+
+    /// Takes back the part of `ticket` (once).
+    pub fn take(&self, ticket: Ticket) -> PartRequests {
+        let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::replace(&mut parts[ticket.0], PartRequests::Plain(Vec::new()))
+    }
+
+    fn pack_plain_parts(&self) {
+        let plain: Vec<(usize, Vec<MatchedRequest>)> = {
+            let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
+            let plain = parts
+                .iter_mut()
+                .enumerate()
+                .filter_map(|(i, part)| match part {
+                    PartRequests::Plain(requests) if !requests.is_empty() => {
+                        Some((i, std::mem::take(requests)))
+                    }
+                    _ => None,
+                });
+            plain.collect()
+        };
+        // Packed without the lock: other parts are kept meanwhile.
+        for (i, requests) in plain {
+            let packed = self.pack(requests[0].location.file, &requests);
+            drop(requests);
+            let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
+            parts[i] = PartRequests::Packed(packed);
+        }
     }
 
     fn pack(&self, file: usize, requests: &[MatchedRequest]) -> PackedUnit {
@@ -446,14 +497,13 @@ fn merge_order(units: &[PackedUnit]) -> Vec<u64> {
             heads.push(std::cmp::Reverse((key, index, 0usize, next)));
         }
     }
-    let mut order = Vec::new();
+    let mut order = Vec::with_capacity(units.iter().map(|u| u.len).sum());
     while let Some(std::cmp::Reverse((_, index, at, next))) = heads.pop() {
         order.push(((index as u64) << 32) | at as u64);
         if let Some((key, after)) = units[index].key(next) {
             heads.push(std::cmp::Reverse((key, index, next, after)));
         }
     }
-    order.shrink_to_fit();
     order
 }
 
@@ -513,10 +563,11 @@ pub(crate) fn packed_copy(requests: &Requests) -> Requests {
         }
     }
     let keeper = Keeper::new(0);
-    let parts = files
+    let tickets: Vec<Ticket> = files
         .into_iter()
         .map(|f| keeper.keep(f[0].location.file, f))
         .collect();
+    let parts = tickets.into_iter().map(|t| keeper.take(t)).collect();
     let packed = Requests::merge(parts, keeper);
     assert!(matches!(packed.held, Held::Packed(_)));
     packed
@@ -542,10 +593,15 @@ mod tests {
     /// keeper that holds up to `plain_up_to` as they are.
     fn merged(parts: &[(usize, u64, &[MatchedRequest])], plain_up_to: usize) -> Requests {
         let keeper = Keeper::new(plain_up_to);
-        let parts = parts
+        let tickets: Vec<Ticket> = parts
             .iter()
-            .map(|(file, lines_before, requests)| {
-                let mut part = keeper.keep(*file, requests.to_vec());
+            .map(|(file, _, requests)| keeper.keep(*file, requests.to_vec()))
+            .collect();
+        let parts = tickets
+            .into_iter()
+            .zip(parts)
+            .map(|(ticket, (_, lines_before, _))| {
+                let mut part = keeper.take(ticket);
                 part.count_lines_from(*lines_before);
                 part
             })
@@ -616,31 +672,32 @@ mod tests {
     }
 
     #[test]
-    fn a_keeper_packs_once_past_its_limit() {
+    fn a_keeper_packs_every_part_once_past_its_limit() {
         let keeper = Keeper::new(3);
         let two = vec![request(0, 1, 5, "a"), request(0, 2, 6, "b")];
-        assert!(matches!(
-            keeper.keep(0, two.clone()),
-            PartRequests::Plain(_)
-        ));
-        assert!(matches!(keeper.keep(0, Vec::new()), PartRequests::Plain(_)));
-        assert!(matches!(
-            keeper.keep(0, two.clone()),
-            PartRequests::Packed(_)
-        ));
-        assert!(matches!(
-            keeper.keep(0, two.clone()),
-            PartRequests::Packed(_)
-        ));
+        let is_packed = |ticket| matches!(keeper.take(ticket), PartRequests::Packed(_));
+        let first = keeper.keep(0, two.clone());
+        let empty = keeper.keep(0, Vec::new());
+        let plain = |ticket: Ticket| {
+            let parts = keeper.parts.lock().unwrap();
+            matches!(&parts[ticket.0], PartRequests::Plain(r) if !r.is_empty())
+        };
+        assert!(plain(first));
+        let second = keeper.keep(0, two.clone());
+        let third = keeper.keep(0, two.clone());
+        assert!(is_packed(first) && is_packed(second) && is_packed(third));
+        assert!(matches!(keeper.take(empty), PartRequests::Plain(r) if r.is_empty()));
         // A part handed over and then left out (a file that copies another)
-        // can leave fewer than the limit, some of them packed.
+        // can leave fewer than the limit, packed.
         let keeper = Keeper::new(3);
         let first = keeper.keep(0, two.clone());
         let _left_out = keeper.keep(1, two.clone());
-        let mut later = keeper.keep(0, vec![request(0, 1, 4, "c")]);
+        let later = keeper.keep(0, vec![request(0, 1, 4, "c")]);
+        let mut later = keeper.take(later);
         later.count_lines_from(2);
-        assert!(matches!(later, PartRequests::Packed(_)));
-        let requests = Requests::merge(vec![first, later], keeper);
+        let parts = vec![keeper.take(first), later];
+        let requests = Requests::merge(parts, keeper);
+        assert!(matches!(requests.held, Held::Packed(_)));
         let got: Vec<(i64, u64)> = requests
             .iter()
             .map(|r| (r.time.0, r.location.line))

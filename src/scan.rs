@@ -38,7 +38,7 @@ use crate::input::content::{self, Compression, Content, Decoder};
 use crate::input::{Discovery, InputFile};
 use crate::normalise::{Normaliser, SplitTarget, Transforms};
 use crate::overlap::{self, Head, HeadFound, Heads, LineReader, Overlap};
-use crate::requests::{Keeper, PartRequests, Requests};
+use crate::requests::{Keeper, Requests, Ticket};
 use crate::rules::RuleMatch;
 use crate::rules::RuleSet;
 use crate::sanitise::escape_bytes;
@@ -90,8 +90,8 @@ struct ChunkResult {
     content_sha256: Option<String>,
     /// Parsed lines per minute, as runs in line order.
     minutes: Vec<(i64, u64)>,
-    /// The unit's matched requests, as the keeper kept them.
-    requests: Option<PartRequests>,
+    /// Where the keeper keeps the unit's matched requests.
+    requests: Option<Ticket>,
     unparsed: Vec<UnparsedLine>,
     /// Other files' heads found among these lines.
     heads_found: Vec<HeadFound>,
@@ -1256,7 +1256,8 @@ fn merge(
             continue;
         }
         minutes.append(&mut result.minutes);
-        if let Some(mut part) = result.requests.take() {
+        if let Some(ticket) = result.requests {
+            let mut part = keeper.take(ticket);
             part.count_lines_from(base);
             requests.push(part);
         }
