@@ -211,17 +211,19 @@ pub fn unpack_requests(data: &[u8]) -> Result<Vec<MatchedRequest>, Damaged> {
 }
 
 /// Decodes the request whose record, led by its length, starts at
-/// `data[at..]`, its time packed whole; returns it and where the next starts.
+/// `data[at..]`, its time packed as the difference from `base_time`;
+/// returns it and where the next starts.
 pub(crate) fn unpack_framed_request(
     data: &[u8],
     at: usize,
     strings: &Strings,
+    base_time: i64,
 ) -> Result<(MatchedRequest, usize), Damaged> {
     let mut input = Unpacker::new(data, "held requests");
     input.at = at;
     let len = input.count()?;
     let end = input.at + len;
-    let request = unpack_request(&mut input, strings, 0)?;
+    let request = unpack_request(&mut input, strings, base_time)?;
     if input.at != end {
         return Err(input.damaged());
     }
@@ -234,6 +236,7 @@ pub(crate) fn unpack_framed_request(
 pub(crate) fn unpack_framed_key(
     data: &[u8],
     at: usize,
+    base_time: i64,
 ) -> Result<((i64, usize, u64), usize), Damaged> {
     let mut input = Unpacker::new(data, "held requests");
     input.at = at;
@@ -241,7 +244,7 @@ pub(crate) fn unpack_framed_key(
     let end = input.at + len;
     input.uint()?;
     let location = input.location()?;
-    let time = input.int()?;
+    let time = base_time.wrapping_add(input.int()?);
     Ok(((time, location.file, location.line), end))
 }
 

@@ -337,6 +337,9 @@ impl PartRequests {
 /// The matched requests of one part of a scan, being packed.
 #[derive(Debug, Default)]
 struct UnitRequests {
+    /// The first request's time: each record's is packed as the
+    /// difference from it (a part spans minutes, not decades).
+    base_time: Option<i64>,
     records: Vec<u8>,
     /// Per record: its time and line (the order to sort in), where it
     /// starts and its length.
@@ -360,7 +363,8 @@ impl UnitRequests {
                 .or_insert_with(|| (Text::clone(text), keeper.number(text)));
             *n
         };
-        packed::pack_request(&mut self.records, &mut number, request, 0);
+        let base_time = *self.base_time.get_or_insert(request.time.0);
+        packed::pack_request(&mut self.records, &mut number, request, base_time);
         let len = self.records.len() - start;
         let key = (request.time.0, request.location.line, start, len);
         self.keys.push(key);
@@ -383,6 +387,7 @@ impl UnitRequests {
         PackedUnit {
             file,
             lines_before: 0,
+            base_time: self.base_time.unwrap_or(0),
             len: keys.len(),
             records: records.into_boxed_slice(),
         }
@@ -395,6 +400,8 @@ pub struct PackedUnit {
     file: usize,
     /// What to add to the line numbers packed.
     lines_before: u64,
+    /// What to add to the times packed.
+    base_time: i64,
     len: usize,
     records: Box<[u8]>,
 }
@@ -402,8 +409,9 @@ pub struct PackedUnit {
 impl PackedUnit {
     /// The request whose record starts at `at`, and where the next starts.
     fn decode(&self, at: usize, strings: &Strings) -> (MatchedRequest, usize) {
-        let (mut request, next) = packed::unpack_framed_request(&self.records, at, strings)
-            .expect("requests packed by this scan read back");
+        let (mut request, next) =
+            packed::unpack_framed_request(&self.records, at, strings, self.base_time)
+                .expect("requests packed by this scan read back");
         debug_assert_eq!(request.location.file, self.file);
         request.location.line += self.lines_before;
         (request, next)
@@ -413,8 +421,9 @@ impl PackedUnit {
     /// `at`, and where the next starts.
     fn key(&self, at: usize) -> Option<((i64, usize, u64), usize)> {
         (at < self.records.len()).then(|| {
-            let ((time, file, line), next) = packed::unpack_framed_key(&self.records, at)
-                .expect("requests packed by this scan read back");
+            let ((time, file, line), next) =
+                packed::unpack_framed_key(&self.records, at, self.base_time)
+                    .expect("requests packed by this scan read back");
             ((time, file, line + self.lines_before), next)
         })
     }
@@ -720,6 +729,11 @@ mod tests {
         let requests = merged_both_ways(&[(0, 0, &sent)]);
         let got: Vec<MatchedRequest> = requests.iter().map(Cow::into_owned).collect();
         assert_eq!(got, sent);
+        // Times far apart in one part, packed as differences from the first.
+        let far = [request(0, 1, i64::MAX, "a"), request(0, 2, i64::MIN, "b")];
+        let requests = merged_both_ways(&[(0, 0, &far)]);
+        let times: Vec<i64> = requests.iter().map(|r| r.time.0).collect();
+        assert_eq!(times, [i64::MIN, i64::MAX]);
     }
 
     #[test]

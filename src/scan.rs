@@ -1236,9 +1236,10 @@ fn merge(
             error: None,
         })
         .collect();
+    // Sized once: growing by doubling held up to twice the lines kept.
+    let mut unparsed = Vec::with_capacity(results.iter().map(|r| r.unparsed.len()).sum());
+    let mut minutes = Vec::with_capacity(results.iter().map(|r| r.minutes.len()).sum());
     let mut requests = Vec::new();
-    let mut unparsed = Vec::new();
-    let mut minutes = Vec::new();
     let mut heads_found = Vec::new();
     for mut result in results {
         let file = &mut summaries[result.file];
