@@ -130,6 +130,10 @@ pub struct ScanArgs {
     /// Chunk size in bytes for plain files (for tests of determinism).
     #[arg(long, hide = true, value_name = "BYTES")]
     pub chunk_size: Option<usize>,
+    /// Matched requests held unpacked before all are packed (for tests of
+    /// the packed path).
+    #[arg(long, hide = true, value_name = "REQUESTS")]
+    pub plain_requests_up_to: Option<usize>,
     /// Log files and directories (directories are read recursively).
     #[arg(value_name = "LOG_OR_DIR", required = true)]
     pub inputs: Vec<PathBuf>,
@@ -168,6 +172,7 @@ impl ScanArgs {
             no_hash: self.no_hash,
             no_prefilter: self.no_prefilter,
             chunk_size: self.chunk_size,
+            plain_requests_up_to: self.plain_requests_up_to,
             inputs: self.inputs,
             command_line: command_line(),
         }

@@ -189,6 +189,8 @@ pub struct ScanRequest {
     pub no_prefilter: bool,
     /// Plain-file chunk size in bytes.
     pub chunk_size: Option<usize>,
+    /// Matched requests held unpacked before all are packed.
+    pub plain_requests_up_to: Option<usize>,
     /// Log files and directories.
     pub inputs: Vec<PathBuf>,
     /// The command line as given, for the record.
@@ -238,6 +240,9 @@ pub struct ScanConfig {
     pub hash_inputs: bool,
     /// Plain-file chunk size in bytes.
     pub chunk_size: usize,
+    /// How many matched requests are held as they are before every one is
+    /// packed (see `requests::Keeper`).
+    pub plain_requests_up_to: usize,
     /// Log files and directories.
     pub inputs: Vec<PathBuf>,
     /// The command line as given, for the record.
@@ -314,6 +319,9 @@ impl ScanConfig {
             threads: request.threads,
             hash_inputs: !request.no_hash,
             chunk_size: request.chunk_size.unwrap_or(DEFAULT_CHUNK_SIZE).max(1),
+            plain_requests_up_to: request
+                .plain_requests_up_to
+                .unwrap_or(crate::requests::HELD_PLAIN_UP_TO),
             inputs: request.inputs,
             command_line: request.command_line,
         })

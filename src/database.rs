@@ -965,6 +965,7 @@ fn load_config(db: &Connection, request: RewindowRequest) -> Result<ScanConfig, 
         // A database from before `--no-hash` existed was always hashed.
         hash_inputs: case_value(db, "hash_inputs")?.as_deref() != Some("false"),
         chunk_size: DEFAULT_CHUNK_SIZE,
+        plain_requests_up_to: crate::requests::HELD_PLAIN_UP_TO,
         inputs: Vec::new(),
         command_line: request.command_line,
     })

@@ -201,12 +201,6 @@ struct TextTable {
 /// readers), so a case this small is not packed.
 pub const HELD_PLAIN_UP_TO: usize = 200_000;
 
-impl Default for Keeper {
-    fn default() -> Keeper {
-        Keeper::new(HELD_PLAIN_UP_TO)
-    }
-}
-
 impl Keeper {
     /// A keeper that packs once there are more than `plain_up_to`
     /// requests.

@@ -295,7 +295,7 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
         .collect();
     let shared = Shared {
         heads: Heads::new(opened.iter().filter_map(|o| o.head.clone()).collect()),
-        requests: Keeper::default(),
+        requests: Keeper::new(config.plain_requests_up_to),
     };
     let units = plan_units(&files, &opened, config);
     let mut units_left: Vec<AtomicUsize> = (0..files.len()).map(|_| AtomicUsize::new(0)).collect();

@@ -386,3 +386,63 @@ fn a_damaged_or_older_database_is_refused_with_a_reason() {
         "schema version 1, this build reads 5",
     );
 }
+
+/// Every row of evidence.sqlite's requests table, as sqlite3 prints it.
+fn request_rows(run: &Run) -> String {
+    let db = run.out.path().join("evidence.sqlite");
+    let output = Command::new("sqlite3")
+        .arg(&db)
+        .arg("SELECT * FROM requests ORDER BY id")
+        .output()
+        .expect("sqlite3");
+    assert!(output.status.success());
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn packed_requests_give_the_same_outputs_and_database() {
+    // A large case's matched requests are packed; the hidden flag packs
+    // them from none (every part) or from a few (the parts kept so far
+    // are packed when the scan passes the limit, in small chunks on three
+    // threads), and nothing an investigator reads may change.
+    let dir = tempfile::tempdir().unwrap();
+    let tricks = std::fs::read_to_string("tests/fixtures/tricks/access.log").unwrap();
+    std::fs::write(dir.path().join("a.log"), &tricks).unwrap();
+    // Another file holding the same lines, and one more: its requests are
+    // copies, counted once.
+    let later = tricks.lines().last().unwrap();
+    std::fs::write(dir.path().join("b.log"), format!("{tricks}{later}\n")).unwrap();
+    let copies = dir.path().to_str().unwrap();
+    let cases: [&[&str]; 3] = [
+        &SAMPLE,
+        &[
+            "--case",
+            "tests/fixtures/tricks/case.toml",
+            "tests/fixtures/tricks/access.log",
+        ],
+        &["--case", "tests/fixtures/tricks/case.toml", copies],
+    ];
+    for inputs in cases {
+        let plain = scan(inputs);
+        assert!(request_rows(&plain).lines().count() > 3, "{inputs:?}");
+        for extra in [
+            &["--plain-requests-up-to", "0"][..],
+            &[
+                "--plain-requests-up-to",
+                "2",
+                "-j",
+                "3",
+                "--chunk-size",
+                "300",
+            ][..],
+        ] {
+            let packed = scan(&[extra, inputs].concat());
+            let what = format!("{inputs:?} with {extra:?}");
+            crate::harness::assert_same_outputs(&plain, &packed, &what);
+            assert_eq!(request_rows(&plain), request_rows(&packed), "{what}");
+            let again = rewindow(plain.out.path(), &[]);
+            let packed_again = rewindow(packed.out.path(), &[]);
+            assert_same_as_scan(&packed_again, &again, &what);
+        }
+    }
+}
