@@ -1254,3 +1254,19 @@ fn every_listed_file_is_detected_as_its_stated_format() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+#[test]
+fn the_whole_corpus_gives_the_same_outputs_with_its_requests_packed() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    // Every request to any path matches: tens of thousands of real
+    // requests, of every format and from files that share lines, held as
+    // they are and packed.
+    let corpus = corpus.display().to_string();
+    let plain = scan(&["--exposed", "/", &corpus]);
+    let packed = scan(&["--plain-requests-up-to", "0", "--exposed", "/", &corpus]);
+    let requests = plain.records("requests.csv").len();
+    assert!(requests > 10_000, "{requests} requests matched");
+    crate::harness::assert_same_outputs(&plain, &packed, "the corpus, packed");
+}
