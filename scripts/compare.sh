@@ -62,6 +62,7 @@ hyperfine --warmup 1 --runs "$runs" --ignore-failure --export-json "$json" --pre
     -n "logwitness scan" "$scan --out $work/out $log" \
     -n "logwitness scan --no-hash" "$scan --no-hash --out $work/out $log" \
     -n "logwitness scan --no-hash, no match" "$lw scan --quiet --exposed /nothing/here/ --window 2022-11-01..2022-12-01 --no-hash --out $work/out $log" \
+    -n "logwitness scan, no match" "$lw scan --quiet --exposed /nothing/here/ --window 2022-11-01..2022-12-01 --out $work/out $log" \
     -n "logwitness scan (gzip)" "$scan --out $work/out $log.gz" \
     -n "logwitness scan (8 gzip files)" "$scan --out $work/out $work/rotated" \
     -n "rg -c LITERAL" "rg -c /forms/submissions/ $log" \
@@ -107,6 +108,7 @@ pairs = [
     ("logwitness scan --no-hash", "wc -l"),
     ("logwitness scan --no-hash, no match", "rg -c LITERAL"),
     ("logwitness scan", "openssl dgst -sha256"),
+    ("logwitness scan, no match", "openssl dgst -sha256"),
     ("logwitness scan (gzip)", "zcat > /dev/null"),
     ("logwitness scan (8 gzip files)", "zcat > /dev/null"),
     ("logwitness scan (slice)", "goaccess (slice)"),
