@@ -40,6 +40,9 @@ impl Timeline {
             }
             same
         });
+        // Runs of one minute from many parts (a file ten times over) leave
+        // most of the list's room empty.
+        minutes.shrink_to_fit();
         Timeline { minutes }
     }
 

@@ -89,7 +89,11 @@ fn pack_requests_in_parts(requests: &Requests, per_part: usize, mut piece: impl 
         // Times are deltas within a part, so that each decodes alone.
         let mut previous = 0;
         for r in requests.range(part.clone()) {
-            write_request(&mut records, &mut |text| strings.index(text), &r, previous);
+            let base = Base {
+                time: previous,
+                offset: 0,
+            };
+            write_request(&mut records, &mut |text| strings.index(text), &r, base);
             previous = r.time.0;
         }
         out.uint(strings.new);
@@ -105,18 +109,26 @@ fn pack_requests_in_parts(requests: &Requests, per_part: usize, mut piece: impl 
     }
 }
 
+/// What a packed request's time and byte offset are the differences
+/// from: small numbers take fewer bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Base {
+    pub time: i64,
+    pub offset: u64,
+}
+
 /// Packs `r` onto `out`, its texts as the numbers `number` gives them and
-/// its time as the difference from `previous`.
+/// its time and offset as the differences from `base`.
 pub(crate) fn pack_request(
     out: &mut Vec<u8>,
     number: &mut dyn FnMut(&Text) -> u64,
     r: &MatchedRequest,
-    previous: i64,
+    base: Base,
 ) {
     let mut packer = Packer {
         bytes: std::mem::take(out),
     };
-    write_request(&mut packer, number, r, previous);
+    write_request(&mut packer, number, r, base);
     *out = packer.bytes;
 }
 
@@ -133,7 +145,7 @@ fn write_request(
     out: &mut Packer,
     number: &mut dyn FnMut(&Text) -> u64,
     r: &MatchedRequest,
-    previous: i64,
+    base: Base,
 ) {
     let mut has = 0;
     for (present, bit) in [
@@ -147,8 +159,10 @@ fn write_request(
         }
     }
     out.uint(has);
-    out.location(r.location);
-    out.int(r.time.0.wrapping_sub(previous));
+    out.uint(r.location.file as u64);
+    out.uint(r.location.line);
+    out.uint(r.location.offset.wrapping_sub(base.offset));
+    out.int(r.time.0.wrapping_sub(base.time));
     for text in [&r.client, &r.method, &r.target, &r.path] {
         out.uint(number(text));
     }
@@ -211,19 +225,19 @@ pub fn unpack_requests(data: &[u8]) -> Result<Vec<MatchedRequest>, Damaged> {
 }
 
 /// Decodes the request whose record, led by its length, starts at
-/// `data[at..]`, its time packed as the difference from `base_time`;
-/// returns it and where the next starts.
+/// `data[at..]`, packed against `base`; returns it and where the next
+/// starts.
 pub(crate) fn unpack_framed_request(
     data: &[u8],
     at: usize,
     strings: &Strings,
-    base_time: i64,
+    base: Base,
 ) -> Result<(MatchedRequest, usize), Damaged> {
     let mut input = Unpacker::new(data, "held requests");
     input.at = at;
     let len = input.count()?;
     let end = input.at + len;
-    let request = unpack_request(&mut input, strings, base_time)?;
+    let request = unpack_request(&mut input, strings, base)?;
     if input.at != end {
         return Err(input.damaged());
     }
@@ -236,7 +250,7 @@ pub(crate) fn unpack_framed_request(
 pub(crate) fn unpack_framed_key(
     data: &[u8],
     at: usize,
-    base_time: i64,
+    base: Base,
 ) -> Result<((i64, usize, u64), usize), Damaged> {
     let mut input = Unpacker::new(data, "held requests");
     input.at = at;
@@ -244,7 +258,7 @@ pub(crate) fn unpack_framed_key(
     let end = input.at + len;
     input.uint()?;
     let location = input.location()?;
-    let time = base_time.wrapping_add(input.int()?);
+    let time = base.time.wrapping_add(input.int()?);
     Ok(((time, location.file, location.line), end))
 }
 
@@ -260,7 +274,8 @@ fn unpack_part(
     let mut requests = Vec::with_capacity(records);
     let mut time = 0i64;
     for _ in 0..records {
-        let request = unpack_request(&mut input, strings, time)?;
+        let base = Base { time, offset: 0 };
+        let request = unpack_request(&mut input, strings, base)?;
         time = request.time.0;
         requests.push(request);
     }
@@ -271,11 +286,12 @@ fn unpack_part(
 fn unpack_request(
     input: &mut Unpacker<'_>,
     strings: &Strings,
-    previous: i64,
+    base: Base,
 ) -> Result<MatchedRequest, Damaged> {
     let has = input.uint()?;
-    let location = input.location()?;
-    let time = Timestamp(previous.wrapping_add(input.int()?));
+    let mut location = input.location()?;
+    location.offset = location.offset.wrapping_add(base.offset);
+    let time = Timestamp(base.time.wrapping_add(input.int()?));
     let client_index = input.index(strings.texts.len())?;
     let client = strings.texts[client_index].clone();
     let client_ip = strings.addresses[client_index];

@@ -17,7 +17,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::evidence::{Location, MatchedRequest, Text};
-use crate::packed::{self, Strings};
+use crate::packed::{self, Base, Strings};
 
 /// The matched requests, sorted by time, then file, then line.
 #[derive(Debug)]
@@ -70,6 +70,11 @@ impl Requests {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Whether they are held packed (a large case), each read decoding it.
+    pub fn is_packed(&self) -> bool {
+        matches!(self.held, Held::Packed(_))
     }
 
     /// How many are counted: not copies of a line found in another file.
@@ -331,9 +336,10 @@ impl PartRequests {
 /// The matched requests of one part of a scan, being packed.
 #[derive(Debug, Default)]
 struct UnitRequests {
-    /// The first request's time: each record's is packed as the
-    /// difference from it (a part spans minutes, not decades).
-    base_time: Option<i64>,
+    /// The first request's time and offset: each record's are packed as
+    /// the differences from them (a part spans minutes and megabytes, not
+    /// decades and gigabytes).
+    base: Option<Base>,
     records: Vec<u8>,
     /// Per record: its time and line (the order to sort in), where it
     /// starts and its length.
@@ -357,8 +363,11 @@ impl UnitRequests {
                 .or_insert_with(|| (Text::clone(text), keeper.number(text)));
             *n
         };
-        let base_time = *self.base_time.get_or_insert(request.time.0);
-        packed::pack_request(&mut self.records, &mut number, request, base_time);
+        let base = *self.base.get_or_insert(Base {
+            time: request.time.0,
+            offset: request.location.offset,
+        });
+        packed::pack_request(&mut self.records, &mut number, request, base);
         let len = self.records.len() - start;
         let key = (request.time.0, request.location.line, start, len);
         self.keys.push(key);
@@ -381,7 +390,7 @@ impl UnitRequests {
         PackedUnit {
             file,
             lines_before: 0,
-            base_time: self.base_time.unwrap_or(0),
+            base: self.base.unwrap_or_default(),
             len: keys.len(),
             records: records.into_boxed_slice(),
         }
@@ -394,8 +403,8 @@ pub struct PackedUnit {
     file: usize,
     /// What to add to the line numbers packed.
     lines_before: u64,
-    /// What to add to the times packed.
-    base_time: i64,
+    /// What the times and offsets packed are differences from.
+    base: Base,
     len: usize,
     records: Box<[u8]>,
 }
@@ -404,7 +413,7 @@ impl PackedUnit {
     /// The request whose record starts at `at`, and where the next starts.
     fn decode(&self, at: usize, strings: &Strings) -> (MatchedRequest, usize) {
         let (mut request, next) =
-            packed::unpack_framed_request(&self.records, at, strings, self.base_time)
+            packed::unpack_framed_request(&self.records, at, strings, self.base)
                 .expect("requests packed by this scan read back");
         debug_assert_eq!(request.location.file, self.file);
         request.location.line += self.lines_before;
@@ -416,7 +425,7 @@ impl PackedUnit {
     fn key(&self, at: usize) -> Option<((i64, usize, u64), usize)> {
         (at < self.records.len()).then(|| {
             let ((time, file, line), next) =
-                packed::unpack_framed_key(&self.records, at, self.base_time)
+                packed::unpack_framed_key(&self.records, at, self.base)
                     .expect("requests packed by this scan read back");
             ((time, file, line + self.lines_before), next)
         })

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Peak memory of whole scans of a large input: the figure issue #6's memory
+# target is stated in (anonymous memory under 200 MB on a 10 GB input, not
+# growing with the input beyond the matched requests).
+#
+#   scripts/memory.sh [COPIES] [WORK_DIR]
+#
+# Generates the comparison's 1 GiB synthetic combined log (the benches'
+# generator, as compare.sh makes it) and a file holding COPIES of it back
+# to back (default 10: 10 GiB, 1.6 million requests for the exposed
+# folder), then scans that file twice: with the comparison's rule (every
+# output written), and with a rule that matches nothing. For each it
+# prints the peak anonymous memory (RssAnon, what logwitness allocates,
+# sampled every 20 ms from /proc), the peak resident memory /usr/bin/time
+# -v reports (which also counts the mapped log's pages, shared with the
+# page cache), and the wall time. LOGWITNESS=path measures another build.
+#
+# Needs: cargo, python3, GNU time (apt-get install time), COPIES GiB free.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+copies="${1:-10}"
+work="${2:-${TMPDIR:-/tmp}/logwitness-memory}"
+mkdir -p "$work"
+[ -x /usr/bin/time ] || {
+    echo "memory.sh: /usr/bin/time is missing (apt-get install time)" >&2
+    exit 2
+}
+
+cargo build --release --quiet --bin logwitness --example synthetic_log
+lw="${LOGWITNESS:-$PWD/target/release/logwitness}"
+one="$work/access.log"
+bytes=$((1024 * 1024 * 1024))
+if [ ! -f "$one" ] || [ "$(stat -c %s "$one")" -lt "$bytes" ]; then
+    echo "generating 1024 MB of combined log in $one" >&2
+    target/release/examples/synthetic_log "$bytes" combined >"$one"
+fi
+big="$work/access-x$copies.log"
+if [ ! -f "$big" ] || [ "$(stat -c %s "$big")" -ne $(($(stat -c %s "$one") * copies)) ]; then
+    echo "writing $copies copies of it to $big" >&2
+    for _ in $(seq "$copies"); do cat "$one"; done >"$big"
+fi
+
+# measure NAME RULE: one scan of the big file, its peaks and time.
+measure() {
+    local name=$1 rule=$2 report="$work/time-v.txt" peak=0 anon
+    cat "$big" >/dev/null
+    local start=$SECONDS
+    # logwitness exits 1 when a window has caveats: that is no failure here.
+    /usr/bin/time -v -o "$report" "$lw" scan --quiet --exposed "$rule" \
+        --window 2022-11-01..2022-12-01 --out "$work/out" "$big" >/dev/null 2>&1 &
+    local pid=$!
+    sleep 0.05
+    # The child of /usr/bin/time is the scan.
+    local scan_pid
+    scan_pid=$(pgrep -P "$pid" | head -1 || true)
+    while [ -n "$scan_pid" ] && kill -0 "$scan_pid" 2>/dev/null; do
+        anon=$(awk '/^RssAnon/ {print $2}' "/proc/$scan_pid/status" 2>/dev/null || echo 0)
+        [ "${anon:-0}" -gt "$peak" ] && peak=$anon
+        sleep 0.02
+    done
+    wait "$pid" || true
+    local rss
+    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$report")
+    local requests
+    requests=$(($(wc -l <"$work/out/requests.csv") - 1))
+    printf '%-30s %8d MB anonymous %8d MB resident %5d s %9d matched requests\n' \
+        "$name" $((peak / 1024)) $((rss / 1024)) $((SECONDS - start)) "$requests"
+}
+
+echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores; $lw on $big ($(stat -c %s "$big") bytes)"
+measure "the comparison's rule" /forms/submissions/
+measure "a rule that matches nothing" /nothing/here/
