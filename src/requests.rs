@@ -4,11 +4,12 @@
 //! A scan can match millions of requests (a busy exposed folder over
 //! months of logs). Held as `MatchedRequest`s they took about 330 bytes
 //! each, with a copy of their texts per part of the scan: 1.6 million
-//! requests held 900 MB. The scan keeps them packed instead, in the
-//! encoding of `packed` (about 70 bytes a request), with one copy of each
-//! text for the whole scan, and every reader decodes them as it goes. A
-//! re-run loads far fewer from evidence.sqlite, all at once, and holds
-//! them as they are.
+//! requests held 900 MB. The scan's `Keeper` holds them as they are while
+//! there are few (`HELD_PLAIN_UP_TO`), and packs every one once there are
+//! more, in the encoding of `packed` (about 70 bytes a request) with one
+//! copy of each text for the whole scan; every reader then decodes them as
+//! it goes. A re-run loads them from evidence.sqlite and holds them as
+//! they are.
 
 use std::borrow::Cow;
 use std::collections::{BinaryHeap, HashMap};
