@@ -444,7 +444,9 @@ fn settle<T: Ord>(list: &mut Vec<T>) {
 /// Accessor rows by class, client and user. Hashed, not ordered: the rows
 /// are sorted at the end on a key that tells every two apart, so the map's
 /// order never shows.
-type RowMap = HashMap<(Class, Text, Option<Text>), AccessorRow>;
+/// Rows by key. Hashed with a per-run random seed (clients and users come
+/// from the log); the rows are sorted before anything reads them.
+type RowMap = HashMap<(Class, Text, Option<Text>), AccessorRow, foldhash::fast::RandomState>;
 
 /// The unique accessors of one window, external first, most served first.
 /// A request copied from another file (`duplicate_of`) is counted once.
@@ -470,7 +472,7 @@ pub fn summarise_window(
     let rows = parts
         .into_par_iter()
         .map(|part| summarise_part(window, &name, requests.range(part), authorised))
-        .reduce(RowMap::new, merge_parts);
+        .reduce(RowMap::default, merge_parts);
     let rows: Vec<AccessorRow> = rows
         .into_values()
         .map(|mut row| {
@@ -494,7 +496,7 @@ fn summarise_part(
     requests: requests::Iter<'_>,
     authorised: &Authorised,
 ) -> RowMap {
-    let mut rows = RowMap::new();
+    let mut rows = RowMap::default();
     let counted = requests.filter(|r| window.contains(r.time) && r.duplicate_of.is_none());
     for request in counted {
         let class = authorised.classify_request(&request);

@@ -6,7 +6,7 @@
 //! writer gets the same faithful, terminal-safe text.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -106,10 +106,14 @@ impl MatchedRequest {
         texts: &mut Texts,
     ) -> MatchedRequest {
         let client = texts.get(record.client);
-        let user_agent = record.user_agent_for_display().map(|a| texts.get(&a));
+        let agent = record
+            .user_agent_for_display()
+            .map(|a| texts.user_agent(&a));
+        let claimed_crawler = agent.as_ref().is_some_and(|(_, claim)| *claim);
+        let user_agent = agent.map(|(text, _)| text);
         MatchedRequest {
             client_ip: client_address(&client),
-            claimed_crawler: user_agent.as_deref().is_some_and(claims_crawler),
+            claimed_crawler,
             location,
             time: record.time,
             vhost: texts.get_some(record.vhost),
@@ -164,27 +168,52 @@ impl MatchedRequest {
 /// request, and a copy per field was most of a request's memory.
 #[derive(Debug, Default)]
 pub struct Texts {
-    seen: HashSet<Text>,
+    /// Each text, with whether it claims to be a crawler once it has been
+    /// met as a user agent: agents repeat, and the claim is worked out once
+    /// for each. Hashed with a per-run random seed, as log lines are
+    /// attacker-controlled; nothing iterates over it.
+    seen: HashMap<Text, Option<bool>, foldhash::fast::RandomState>,
 }
 
 impl Texts {
     /// `bytes` escaped (see `sanitise::escape_bytes`), as shared text.
     pub fn get(&mut self, bytes: &[u8]) -> Text {
-        let escaped = match std::str::from_utf8(bytes) {
-            Ok(text) => escape_text(text),
-            Err(_) => Cow::Owned(escape_bytes(bytes)),
-        };
-        if let Some(text) = self.seen.get(escaped.as_ref()) {
+        let escaped = escaped(bytes);
+        if let Some((text, _)) = self.seen.get_key_value(escaped.as_ref()) {
             return Text::clone(text);
         }
         let text = Text::from(escaped.as_ref());
-        self.seen.insert(Text::clone(&text));
+        self.seen.insert(Text::clone(&text), None);
         text
     }
 
     /// `get` for a field that may be absent.
     pub fn get_some(&mut self, bytes: Option<&[u8]>) -> Option<Text> {
         bytes.map(|bytes| self.get(bytes))
+    }
+
+    /// `get` for a user agent, with whether it claims to be a crawler (see
+    /// `claims_crawler`).
+    pub fn user_agent(&mut self, bytes: &[u8]) -> (Text, bool) {
+        let escaped = escaped(bytes);
+        if let Some((text, Some(claim))) = self.seen.get_key_value(escaped.as_ref()) {
+            return (Text::clone(text), *claim);
+        }
+        let claim = claims_crawler(&escaped);
+        let text = match self.seen.get_key_value(escaped.as_ref()) {
+            Some((text, _)) => Text::clone(text),
+            None => Text::from(escaped.as_ref()),
+        };
+        self.seen.insert(Text::clone(&text), Some(claim));
+        (text, claim)
+    }
+}
+
+/// `bytes` as text, escaped (see `sanitise::escape_bytes`).
+fn escaped(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => escape_text(text),
+        Err(_) => Cow::Owned(escape_bytes(bytes)),
     }
 }
 
@@ -203,5 +232,21 @@ mod tests {
         assert!(Arc::ptr_eq(&invalid, &texts.get(b"caf\xe9")));
         assert!(!Arc::ptr_eq(&agent, &texts.get(b"curl/8")));
         assert_eq!(texts.get_some(None), None);
+    }
+
+    #[test]
+    fn a_user_agent_is_shared_with_its_crawler_claim() {
+        let mut texts = Texts::default();
+        let path = texts.get(b"Googlebot/2.1");
+        let (agent, claim) = texts.user_agent(b"Googlebot/2.1");
+        assert!(claim);
+        assert!(Arc::ptr_eq(&agent, &path));
+        let (again, claim) = texts.user_agent(b"Googlebot/2.1");
+        assert!(claim && Arc::ptr_eq(&agent, &again));
+        assert!(Arc::ptr_eq(&agent, &texts.get(b"Googlebot/2.1")));
+        let (curl, claim) = texts.user_agent(b"curl/8 \x1b");
+        assert!(!claim);
+        assert_eq!(&*curl, "curl/8 \\x1B");
+        assert_eq!(texts.user_agent(b"curl/8 \x1b"), (curl, false));
     }
 }

@@ -435,7 +435,8 @@ pub fn unpack_row_parts(data: Vec<u8>) -> Result<RowParts, Damaged> {
 /// Strings while packing: each stored once, in the order first met.
 #[derive(Default)]
 struct Interner {
-    indexes: HashMap<Text, u64>,
+    /// Hashed with a per-run random seed: the strings come from the log.
+    indexes: HashMap<Text, u64, foldhash::fast::RandomState>,
     /// The strings met since the table was last taken, and how many.
     table: Packer,
     new: u64,

@@ -197,7 +197,8 @@ pub struct Ticket(usize);
 /// The texts of packed requests, each with the number that stands for it.
 #[derive(Debug, Default)]
 struct TextTable {
-    numbers: HashMap<Text, u64>,
+    /// Hashed with a per-run random seed: the texts come from the log.
+    numbers: HashMap<Text, u64, foldhash::fast::RandomState>,
     texts: Vec<Text>,
 }
 
@@ -348,7 +349,7 @@ struct UnitRequests {
     /// The numbers of the texts met in this part, by the address of the
     /// text they were met as (a part's requests share one copy of each
     /// text): the keeper's table is consulted once per distinct text.
-    numbers: HashMap<*const u8, (Text, u64)>,
+    numbers: HashMap<*const u8, (Text, u64), foldhash::fast::RandomState>,
 }
 
 impl UnitRequests {
