@@ -134,6 +134,10 @@ pub struct ScanArgs {
     /// the packed path).
     #[arg(long, hide = true, value_name = "REQUESTS")]
     pub plain_requests_up_to: Option<usize>,
+    /// Matched requests a unit of the scan holds before handing them over
+    /// (for tests of the parts' merge).
+    #[arg(long, hide = true, value_name = "REQUESTS")]
+    pub requests_per_part: Option<usize>,
     /// Log files and directories (directories are read recursively).
     #[arg(value_name = "LOG_OR_DIR", required = true)]
     pub inputs: Vec<PathBuf>,
@@ -173,6 +177,7 @@ impl ScanArgs {
             no_prefilter: self.no_prefilter,
             chunk_size: self.chunk_size,
             plain_requests_up_to: self.plain_requests_up_to,
+            requests_per_part: self.requests_per_part,
             inputs: self.inputs,
             command_line: command_line(),
         }

@@ -191,6 +191,8 @@ pub struct ScanRequest {
     pub chunk_size: Option<usize>,
     /// Matched requests held unpacked before all are packed.
     pub plain_requests_up_to: Option<usize>,
+    /// Matched requests a unit of the scan holds before handing them over.
+    pub requests_per_part: Option<usize>,
     /// Log files and directories.
     pub inputs: Vec<PathBuf>,
     /// The command line as given, for the record.
@@ -243,6 +245,9 @@ pub struct ScanConfig {
     /// How many matched requests are held as they are before every one is
     /// packed (see `requests::Keeper`).
     pub plain_requests_up_to: usize,
+    /// How many matched requests a unit of the scan holds before it hands
+    /// them to the keeper.
+    pub requests_per_part: usize,
     /// Log files and directories.
     pub inputs: Vec<PathBuf>,
     /// The command line as given, for the record.
@@ -322,6 +327,9 @@ impl ScanConfig {
             plain_requests_up_to: request
                 .plain_requests_up_to
                 .unwrap_or(crate::requests::HELD_PLAIN_UP_TO),
+            requests_per_part: request
+                .requests_per_part
+                .unwrap_or(crate::requests::REQUESTS_PER_PART),
             inputs: request.inputs,
             command_line: request.command_line,
         })

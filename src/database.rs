@@ -966,6 +966,7 @@ fn load_config(db: &Connection, request: RewindowRequest) -> Result<ScanConfig, 
         hash_inputs: case_value(db, "hash_inputs")?.as_deref() != Some("false"),
         chunk_size: DEFAULT_CHUNK_SIZE,
         plain_requests_up_to: crate::requests::HELD_PLAIN_UP_TO,
+        requests_per_part: crate::requests::REQUESTS_PER_PART,
         inputs: Vec::new(),
         command_line: request.command_line,
     })

@@ -90,8 +90,9 @@ struct ChunkResult {
     content_sha256: Option<String>,
     /// Parsed lines per minute, as runs in line order.
     minutes: Vec<(i64, u64)>,
-    /// Where the keeper keeps the unit's matched requests.
-    requests: Option<Ticket>,
+    /// Where the keeper keeps the unit's matched requests, in the parts
+    /// they were handed over in.
+    requests: Vec<Ticket>,
     unparsed: Vec<UnparsedLine>,
     /// Other files' heads found among these lines.
     heads_found: Vec<HeadFound>,
@@ -870,7 +871,10 @@ struct LineScanner<'c> {
     payload: Vec<u8>,
     /// The texts of the unit's matched requests, one copy of each.
     texts: Texts,
+    /// Matched requests not yet handed to the keeper.
     requests: Vec<MatchedRequest>,
+    /// How many requests are handed to the keeper at once.
+    requests_per_part: usize,
     result: ChunkResult,
 }
 
@@ -895,6 +899,7 @@ impl<'c> LineScanner<'c> {
             payload: Vec::new(),
             texts: Texts::default(),
             requests: Vec::new(),
+            requests_per_part: config.requests_per_part.max(1),
             result: ChunkResult {
                 file,
                 ..ChunkResult::default()
@@ -905,12 +910,20 @@ impl<'c> LineScanner<'c> {
     /// The unit's result, with the last minute run recorded.
     fn finish(mut self) -> ChunkResult {
         self.result.minutes.extend(self.minute_run.take());
-        // Kept now (packed when there are many), so that no unit holds more
-        // than that until all are merged.
+        if !self.requests.is_empty() {
+            self.hand_over_requests();
+        }
+        self.result
+    }
+
+    /// Hands the requests held to the keeper (which packs them when there
+    /// are many), so that no unit holds more than a part's worth as they
+    /// are: a unit can be a whole compressed file of millions of matched
+    /// lines.
+    fn hand_over_requests(&mut self) {
         let requests = std::mem::take(&mut self.requests);
         let kept = self.shared.requests.keep(self.result.file, requests);
-        self.result.requests = Some(kept);
-        self.result
+        self.result.requests.push(kept);
     }
 
     fn count_minute(&mut self, time: Timestamp) {
@@ -1034,6 +1047,9 @@ impl<'c> LineScanner<'c> {
                 &mut self.texts,
             );
             self.requests.push(request.attribute(self.trusted_proxies));
+            if self.requests.len() >= self.requests_per_part {
+                self.hand_over_requests();
+            }
         }
     }
 }
@@ -1257,7 +1273,7 @@ fn merge(
             continue;
         }
         minutes.append(&mut result.minutes);
-        if let Some(ticket) = result.requests {
+        for ticket in std::mem::take(&mut result.requests) {
             let mut part = keeper.take(ticket);
             part.count_lines_from(base);
             requests.push(part);

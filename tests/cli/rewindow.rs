@@ -404,7 +404,10 @@ fn packed_requests_give_the_same_outputs_and_database() {
     // A large case's matched requests are packed; the hidden flag packs
     // them from none (every part) or from a few (the parts kept so far
     // are packed when the scan passes the limit, in small chunks on three
-    // threads), and nothing an investigator reads may change.
+    // threads), and nothing an investigator reads may change. A unit hands
+    // its requests over in parts (one part per request here, or two, as
+    // a compressed file of millions of matched lines does), held as they
+    // are or packed.
     let dir = tempfile::tempdir().unwrap();
     let tricks = std::fs::read_to_string("tests/fixtures/tricks/access.log").unwrap();
     std::fs::write(dir.path().join("a.log"), &tricks).unwrap();
@@ -435,6 +438,8 @@ fn packed_requests_give_the_same_outputs_and_database() {
                 "--chunk-size",
                 "300",
             ][..],
+            &["--requests-per-part", "1"][..],
+            &["--plain-requests-up-to", "3", "--requests-per-part", "2"][..],
         ] {
             let packed = scan(&[extra, inputs].concat());
             let what = format!("{inputs:?} with {extra:?}");
