@@ -46,6 +46,10 @@ pub struct RewindowArgs {
     /// Output folder (default: OUT_DIR itself; evidence.sqlite is kept).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Matched requests held unpacked before all are packed (for tests of
+    /// the packed path).
+    #[arg(long, hide = true, value_name = "REQUESTS")]
+    pub plain_requests_up_to: Option<usize>,
 }
 
 impl RewindowArgs {
@@ -57,6 +61,7 @@ impl RewindowArgs {
             max_gap: self.max_gap,
             out: self.out.unwrap_or_else(|| self.scan_out.clone()),
             command_line: command_line(),
+            plain_requests_up_to: self.plain_requests_up_to,
         }
     }
 }

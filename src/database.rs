@@ -28,7 +28,7 @@ use crate::input::content::Compression;
 use crate::overlap::Overlap;
 use crate::packed::{self, Damaged, RowParts};
 use crate::report::yes_no;
-use crate::requests::Requests;
+
 use crate::rules::{Rule, RuleSet, describe_via};
 use crate::scan::{DEFAULT_CHUNK_SIZE, FileSummary, Summary, UnparsedLine};
 use crate::time::{Timestamp, parse_zone};
@@ -733,6 +733,9 @@ pub struct RewindowRequest {
     pub out: PathBuf,
     /// The command line, for the record.
     pub command_line: Vec<String>,
+    /// Matched requests held as they are before all are packed (see
+    /// `requests::Keeper`); `HELD_PLAIN_UP_TO` when `None`.
+    pub plain_requests_up_to: Option<usize>,
 }
 
 /// The scan's findings and a configuration for judging them again.
@@ -802,10 +805,10 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
     let requests = load_packed(&db, "requests").map_err(sqlite)?;
     let timeline = load_packed(&db, "timeline").map_err(sqlite)?;
     let (requests, timeline) = rayon::join(
-        || packed::unpack_requests(&requests),
+        || packed::unpack_requests_held(&requests, config.plain_requests_up_to),
         || packed::unpack_timeline(&timeline),
     );
-    let requests = Requests::from(requests.map_err(damaged)?);
+    let requests = requests.map_err(damaged)?;
     let row_parts = rows_reader
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
@@ -965,7 +968,9 @@ fn load_config(db: &Connection, request: RewindowRequest) -> Result<ScanConfig, 
         // A database from before `--no-hash` existed was always hashed.
         hash_inputs: case_value(db, "hash_inputs")?.as_deref() != Some("false"),
         chunk_size: DEFAULT_CHUNK_SIZE,
-        plain_requests_up_to: crate::requests::HELD_PLAIN_UP_TO,
+        plain_requests_up_to: request
+            .plain_requests_up_to
+            .unwrap_or(crate::requests::HELD_PLAIN_UP_TO),
         requests_per_part: crate::requests::REQUESTS_PER_PART,
         inputs: Vec::new(),
         command_line: request.command_line,

@@ -19,7 +19,7 @@ use crate::coverage::Timeline;
 use crate::evidence::{Location, MatchedRequest, Text};
 use crate::formats::RecordFlags;
 use crate::normalise::Transforms;
-use crate::requests::Requests;
+use crate::requests::{InOrder, OrderedPart, Requests};
 use crate::time::Timestamp;
 
 /// A packed copy that cannot be read: cut short or not written by this
@@ -189,39 +189,87 @@ fn write_request(
     }
 }
 
-/// Reads what `pack_requests` wrote. Each distinct string is allocated
-/// and parsed as an address once; the parts are decoded in parallel.
-pub fn unpack_requests(data: &[u8]) -> Result<Vec<MatchedRequest>, Damaged> {
-    let mut input = Unpacker::new(data, "requests");
-    let count = input.count()?;
-    let mut texts = Vec::new();
-    let mut parts = Vec::new();
-    let mut listed = 0usize;
-    while listed < count {
-        for _ in 0..input.count()? {
-            texts.push(Text::from(input.text()?));
-        }
-        let records = input.count()?;
-        let len = input.count()?;
-        let start = input.at;
-        input.take(len)?;
-        parts.push((records, &data[..input.at], start));
-        listed = listed.saturating_add(records.max(1));
+/// Reads what `pack_requests` wrote into the store a scan would have made
+/// of the same requests: as they are up to `plain_up_to` requests, packed
+/// beyond, a part at a time (a large case's re-run never holds them all
+/// as `MatchedRequest`s). Each distinct string is allocated and parsed as
+/// an address once; the parts are decoded in parallel.
+pub fn unpack_requests_held(data: &[u8], plain_up_to: usize) -> Result<Requests, Damaged> {
+    let stored = StoredParts::read(data)?;
+    if stored.count <= plain_up_to {
+        return stored.unpack().map(Requests::from);
     }
-    input.end()?;
-    let strings = Strings::new(texts);
-    let parts: Vec<Vec<MatchedRequest>> = parts
+    let in_order = InOrder::default();
+    let parts: Vec<OrderedPart> = stored
+        .parts
         .into_par_iter()
-        .map(|(records, data, start)| unpack_part(records, data, start, &strings))
+        .map(|(records, data, start)| {
+            let requests = unpack_part(records, data, start, &stored.strings)?;
+            in_order.pack(&requests).ok_or(stored.damaged)
+        })
         .collect::<Result<_, _>>()?;
-    let mut requests = Vec::with_capacity(count);
-    for part in parts {
-        requests.extend(part);
-    }
-    if requests.len() != count {
-        return Err(input.damaged());
+    let requests = in_order.finish(parts);
+    if requests.len() != stored.count {
+        return Err(stored.damaged);
     }
     Ok(requests)
+}
+
+/// The parts of packed requests, read as far as their records: each
+/// part's records are decoded on their own.
+struct StoredParts<'a> {
+    count: usize,
+    strings: Strings,
+    /// Per part: how many records, the data up to the part's end, and
+    /// where its records start.
+    parts: Vec<(usize, &'a [u8], usize)>,
+    /// What to report when the records do not add up to `count`.
+    damaged: Damaged,
+}
+
+impl<'a> StoredParts<'a> {
+    fn read(data: &'a [u8]) -> Result<StoredParts<'a>, Damaged> {
+        let mut input = Unpacker::new(data, "requests");
+        let count = input.count()?;
+        let mut texts = Vec::new();
+        let mut parts = Vec::new();
+        let mut listed = 0usize;
+        while listed < count {
+            for _ in 0..input.count()? {
+                texts.push(Text::from(input.text()?));
+            }
+            let records = input.count()?;
+            let len = input.count()?;
+            let start = input.at;
+            input.take(len)?;
+            parts.push((records, &data[..input.at], start));
+            listed = listed.saturating_add(records.max(1));
+        }
+        input.end()?;
+        Ok(StoredParts {
+            count,
+            strings: Strings::new(texts),
+            parts,
+            damaged: input.damaged(),
+        })
+    }
+
+    /// Every request, as they are.
+    fn unpack(self) -> Result<Vec<MatchedRequest>, Damaged> {
+        let parts: Vec<Vec<MatchedRequest>> = self
+            .parts
+            .into_par_iter()
+            .map(|(records, data, start)| unpack_part(records, data, start, &self.strings))
+            .collect::<Result<_, _>>()?;
+        let mut requests = Vec::with_capacity(self.count);
+        for part in parts {
+            requests.extend(part);
+        }
+        if requests.len() != self.count {
+            return Err(self.damaged);
+        }
+        Ok(requests)
+    }
 }
 
 /// Decodes the request whose record, led by its length, starts at
@@ -613,6 +661,12 @@ impl<'a> Unpacker<'a> {
 pub(crate) mod tests {
     use super::*;
 
+    fn unpack_requests(data: &[u8]) -> Result<Vec<MatchedRequest>, Damaged> {
+        let held = unpack_requests_held(data, usize::MAX)?;
+        assert!(!held.is_packed());
+        Ok(held.iter().map(|r| r.into_owned()).collect())
+    }
+
     fn pack_requests(requests: &[MatchedRequest]) -> Vec<u8> {
         pack_requests_in_parts(requests, REQUESTS_PER_PART)
     }
@@ -680,6 +734,44 @@ pub(crate) mod tests {
         for per_part in [1, 3] {
             let data = pack_requests_in_parts(&requests(), per_part);
             assert_eq!(unpack_requests(&data), Ok(requests()), "{per_part} a part");
+        }
+    }
+
+    #[test]
+    fn requests_come_back_packed_in_the_order_they_went_in() {
+        // Runs of two files, as a re-run reads a case of several files;
+        // the copy keeps the first place stored for it.
+        let mut requests = requests();
+        requests[2].location.file = 0;
+        let mut later = request(i64::MAX, "198.51.100.7", None);
+        later.location.line += 1;
+        requests.push(later);
+        requests.sort_by_key(|r| (r.time, r.location));
+        let copies: Vec<_> = requests
+            .iter()
+            .filter_map(|r| Some((r.location, r.duplicate_of?)))
+            .collect();
+        assert_eq!(copies.len(), 1);
+        let all = |held: &Requests| held.iter().map(|r| r.into_owned()).collect::<Vec<_>>();
+        for per_part in [1, 2, 3, REQUESTS_PER_PART] {
+            let data = pack_requests_in_parts(&requests, per_part);
+            let packed = unpack_requests_held(&data, 0).unwrap();
+            assert!(packed.is_packed(), "{per_part} a part");
+            assert_eq!(all(&packed), requests, "{per_part} a part");
+            assert_eq!(packed.copies(), copies);
+            assert_eq!(packed.counted_len(), requests.len() - 1);
+            let plain = unpack_requests_held(&data, requests.len()).unwrap();
+            assert!(!plain.is_packed());
+            assert_eq!(all(&plain), requests, "{per_part} a part");
+        }
+        // Out of order, they can only come from a damaged copy.
+        let unordered = pack_requests(&self::requests());
+        assert!(unpack_requests_held(&unordered, 0).is_err());
+        let empty = unpack_requests_held(&pack_requests(&[]), 0).unwrap();
+        assert!(empty.is_empty());
+        for len in 0..pack_requests(&requests).len() {
+            let cut = &pack_requests(&requests)[..len];
+            assert!(unpack_requests_held(cut, 0).is_err(), "cut at {len}");
         }
     }
 

@@ -8,8 +8,8 @@
 //! there are few (`HELD_PLAIN_UP_TO`), and packs every one once there are
 //! more, in the encoding of `packed` (about 70 bytes a request) with one
 //! copy of each text for the whole scan; every reader then decodes them as
-//! it goes. A re-run loads them from evidence.sqlite and holds them as
-//! they are.
+//! it goes. A re-run loads them from evidence.sqlite and holds them the
+//! same way: as they are while they are few, packed (`InOrder`) beyond.
 
 use std::borrow::Cow;
 use std::collections::{BinaryHeap, HashMap};
@@ -306,6 +306,84 @@ impl Keeper {
         let table = self.texts.into_inner().unwrap_or_else(|e| e.into_inner());
         drop(table.numbers);
         Strings::new(table.texts)
+    }
+}
+
+/// Packs requests that come already in order, each knowing its copy (a
+/// re-run's, read back from evidence.sqlite), a part at a time and on any
+/// thread: no more than a part is ever held as `MatchedRequest`s.
+#[derive(Debug)]
+pub struct InOrder {
+    keeper: Keeper,
+}
+
+/// A part packed by `InOrder::pack`: its requests in order, in one unit
+/// per run of requests of one file.
+#[derive(Debug)]
+pub struct OrderedPart {
+    units: Vec<PackedUnit>,
+    /// Each copy's place in the part, with where its line was first found.
+    copies: Vec<(usize, Location)>,
+}
+
+impl Default for InOrder {
+    fn default() -> InOrder {
+        InOrder {
+            keeper: Keeper::new(0),
+        }
+    }
+}
+
+impl InOrder {
+    /// Packs `requests`, which must be in order (time, then place): `None`
+    /// when they are not, as only a damaged copy could hold them.
+    pub fn pack(&self, requests: &[MatchedRequest]) -> Option<OrderedPart> {
+        let key = |r: &MatchedRequest| (r.time, r.location);
+        if !requests.is_sorted_by_key(key) {
+            return None;
+        }
+        let copies = requests
+            .iter()
+            .enumerate()
+            .filter_map(|(place, r)| Some((place, r.duplicate_of?)))
+            .collect();
+        let units = requests
+            .chunk_by(|a, b| a.location.file == b.location.file)
+            .map(|run| self.keeper.pack(run[0].location.file, run))
+            .collect();
+        Some(OrderedPart { units, copies })
+    }
+
+    /// The store of the parts packed, given in order.
+    pub fn finish(self, parts: Vec<OrderedPart>) -> Requests {
+        let total = parts.iter().flat_map(|p| &p.units).map(|u| u.len).sum();
+        let mut units = Vec::new();
+        let mut order = Vec::with_capacity(total);
+        let mut copies = HashMap::new();
+        for part in parts {
+            copies.extend(
+                part.copies
+                    .into_iter()
+                    .map(|(place, first)| (order.len() + place, first)),
+            );
+            for unit in part.units {
+                let index = (units.len() as u64) << 32;
+                let mut at = 0;
+                while let Some((_, next)) = unit.key(at) {
+                    order.push(index | at as u64);
+                    at = next;
+                }
+                units.push(unit);
+            }
+        }
+        Requests {
+            held: Held::Packed(Packed {
+                strings: self.keeper.into_strings(),
+                units,
+                order,
+                copies,
+            }),
+        }
     }
 }
 

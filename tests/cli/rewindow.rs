@@ -448,6 +448,9 @@ fn packed_requests_give_the_same_outputs_and_database() {
             let again = rewindow(plain.out.path(), &[]);
             let packed_again = rewindow(packed.out.path(), &[]);
             assert_same_as_scan(&packed_again, &again, &what);
+            // A re-run of a large case holds the requests packed too.
+            let held_packed = rewindow(packed.out.path(), &["--plain-requests-up-to", "0"]);
+            assert_same_as_scan(&held_packed, &again, &format!("{what}, re-run packed"));
         }
     }
 }
