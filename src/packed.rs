@@ -397,7 +397,7 @@ fn unpack_request(
 /// cells after `windows` with the line end (see `report::csv`). A re-run
 /// copies them and writes only the cells between, so the CSV quoting of a
 /// large case is done once, by the scan.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RowParts {
     text: Vec<u8>,
     /// Per row: where its head starts in `text`, the head's length, the
@@ -478,6 +478,27 @@ pub fn unpack_row_parts(data: Vec<u8>) -> Result<RowParts, Damaged> {
         }
     }
     Ok(RowParts { text: data, rows })
+}
+
+/// The head of the piece of row parts that `data` starts with (see
+/// `pack_row_parts`): how many rows, the length of the head itself and of
+/// the piece's text. `data` need not hold the text; an error may mean that
+/// it does not hold the whole head either.
+pub fn row_piece_head(data: &[u8]) -> Result<(usize, usize, usize), Damaged> {
+    let mut input = Unpacker::new(data, "request rows");
+    let rows = input.count()?;
+    let mut text = 0usize;
+    for _ in 0..rows {
+        text = text.saturating_add(input.count()?);
+        text = text.saturating_add(input.count()?);
+    }
+    Ok((rows, input.at, text))
+}
+
+/// How many requests the packed copy that `data` starts with holds (see
+/// `pack_requests`); `data` need hold no more than that number.
+pub fn requests_count(data: &[u8]) -> Result<u64, Damaged> {
+    Unpacker::new(data, "requests").uint()
 }
 
 /// Strings while packing: each stored once, in the order first met.

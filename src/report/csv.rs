@@ -4,6 +4,7 @@
 //! `sanitise::csv_cell`; the text itself was escaped when it was kept (see
 //! `evidence`), so no cell carries a control character.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io;
 use std::ops::Range;
@@ -70,7 +71,23 @@ pub struct RequestTable<'a> {
     /// The windows reported on (`Report::windows`).
     pub windows: &'a [Window],
     /// On a re-run, the scan's row parts to copy (`Report::row_parts`).
-    pub row_parts: Option<&'a RowParts>,
+    pub row_parts: Option<&'a dyn RowPartsSource>,
+}
+
+/// Where a re-run's requests.csv row parts come from (see
+/// `Report::with_row_parts`): held whole, or read from evidence.sqlite a
+/// few pieces at a time as requests.csv is written (a large case's are
+/// hundreds of megabytes).
+pub trait RowPartsSource: Sync + std::fmt::Debug {
+    /// The parts of the requests at `rows` (in the summary's order), and
+    /// the place among them of the first.
+    fn parts_of(&self, rows: Range<usize>) -> io::Result<(Cow<'_, RowParts>, usize)>;
+}
+
+impl RowPartsSource for RowParts {
+    fn parts_of(&self, rows: Range<usize>) -> io::Result<(Cow<'_, RowParts>, usize)> {
+        Ok((Cow::Borrowed(self), rows.start))
+    }
 }
 
 impl<'a> RequestTable<'a> {
@@ -300,10 +317,20 @@ fn write_request_rows(
 ) -> io::Result<()> {
     let per_batch = rows_per_piece.saturating_mul(PIECES_AT_ONCE);
     for batch in table.summary.requests.ranges(per_batch) {
+        // On a re-run, the batch's parts, read once for all its pieces.
+        let copied = match table.row_parts {
+            Some(source) => Some(source.parts_of(batch.clone())?),
+            None => None,
+        };
+        let copied = copied.as_ref().map(|(parts, first)| Copied {
+            parts,
+            first: batch.start,
+            at: *first,
+        });
         let pieces: Vec<io::Result<RequestRows>> = cut(batch, rows_per_piece)
             .collect::<Vec<_>>()
             .into_par_iter()
-            .map(|rows| request_rows(table, rows))
+            .map(|rows| request_rows(table, copied.as_ref(), rows))
             .collect();
         for piece in pieces {
             let piece = piece?;
@@ -344,14 +371,27 @@ impl RequestRows {
     }
 }
 
+/// A re-run's row parts for a batch of requests.csv: request `first`'s
+/// are at `at` in `parts`.
+struct Copied<'p> {
+    parts: &'p RowParts,
+    first: usize,
+    at: usize,
+}
+
 /// The rows of the summary's requests at `rows`: rendered in full, or, on
 /// a re-run, the scan's parts with the cells between them.
-fn request_rows(table: &RequestTable<'_>, rows: Range<usize>) -> io::Result<RequestRows> {
+fn request_rows(
+    table: &RequestTable<'_>,
+    copied: Option<&Copied<'_>>,
+    rows: Range<usize>,
+) -> io::Result<RequestRows> {
     let requests = table.summary.requests.range(rows.clone());
-    let Some(parts) = table.row_parts else {
+    let Some(copied) = copied else {
         return rendered_rows(table, requests);
     };
-    let first = rows.start;
+    let parts = copied.parts;
+    let first = copied.at + (rows.start - copied.first);
     let mut cells = Cells::new(Vec::new());
     // A re-run: the scan's parts, and the changing cells written by the
     // csv writer between them (each without the line end the writer puts

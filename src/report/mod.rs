@@ -15,7 +15,6 @@ use crate::accessors::{AccessorRow, Class, Outcome, summarise_window};
 use crate::config::ScanConfig;
 use crate::coverage::{Gap, WindowCoverage};
 use crate::error::InputError;
-use crate::packed::RowParts;
 use crate::scan::{Summary, UnparsedLine};
 use crate::time::Timestamp;
 use crate::verdict::{IncompleteInput, PlacedLine, ScanFacts, WindowFinding, judge};
@@ -47,7 +46,7 @@ pub struct Report<'a> {
     /// On a re-run, the scan's requests.csv row parts that the re-run does
     /// not change (read from evidence.sqlite), so that they are copied, not
     /// rendered again; `None` renders every row in full.
-    pub row_parts: Option<&'a RowParts>,
+    pub row_parts: Option<&'a dyn csv::RowPartsSource>,
 }
 
 /// An external served request near a window, and how far from it.
@@ -119,7 +118,7 @@ impl<'a> Report<'a> {
 
     /// The report with the scan's requests.csv row parts to copy: one part
     /// per request, in the summary's order (checked when they were read).
-    pub fn with_row_parts(mut self, parts: &'a RowParts) -> Report<'a> {
+    pub fn with_row_parts(mut self, parts: &'a dyn csv::RowPartsSource) -> Report<'a> {
         self.row_parts = Some(parts);
         self
     }

@@ -387,6 +387,44 @@ fn a_damaged_or_older_database_is_refused_with_a_reason() {
     );
 }
 
+#[test]
+fn damaged_row_parts_are_refused_whether_held_or_read_as_written() {
+    // A small case's row parts are read whole before anything is written;
+    // a large case's (forced here) are left in the file, where only where
+    // each piece is, and its rows, are read first: both refuse a copy cut
+    // short or holding too few rows, and nothing is written.
+    for damage in ["X'05'", "X'00'", "X'01'"] {
+        for extra in [&[][..], &["--plain-requests-up-to", "0"][..]] {
+            let first = scan(&SAMPLE);
+            let db = first.out.path().join("evidence.sqlite");
+            let statement =
+                format!("UPDATE packed SET data = {damage} WHERE name = 'request_rows'");
+            let output = Command::new("sqlite3").arg(&db).arg(&statement).output();
+            assert!(output.expect("sqlite3").status.success(), "{statement}");
+            let out = tempfile::tempdir().unwrap();
+            let output = logwitness()
+                .arg("rewindow")
+                .arg(first.out.path())
+                .arg("--out")
+                .arg(out.path())
+                .args(extra)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let what = format!("{statement} {extra:?}");
+            assert_eq!(output.status.code(), Some(2), "{what}: {stderr}");
+            assert!(
+                stderr.contains("the packed request rows is damaged"),
+                "{what}: {stderr}"
+            );
+            assert!(
+                std::fs::read_dir(out.path()).unwrap().next().is_none(),
+                "{what}: outputs written"
+            );
+        }
+    }
+}
+
 /// Every row of evidence.sqlite's requests table, as sqlite3 prints it.
 fn request_rows(run: &Run) -> String {
     let db = run.out.path().join("evidence.sqlite");

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender};
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Connection, MAIN_DB, OptionalExtension, Statement, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Statement, Transaction, params};
 
 use crate::accessors::{Authorised, Outcome, TrustedProxies};
 use crate::config::{DEFAULT_MAX_GAP, ScanConfig};
@@ -33,6 +33,11 @@ use crate::rules::{Rule, RuleSet, describe_via};
 use crate::scan::{DEFAULT_CHUNK_SIZE, FileSummary, Summary, UnparsedLine};
 use crate::time::{Timestamp, parse_zone};
 use crate::window::Window;
+
+mod stored;
+
+pub use stored::RowPartsCopy;
+use stored::{StoredBytes, StoredError, StoredRowParts};
 
 /// The database's file name inside an output folder.
 pub const FILE_NAME: &str = "evidence.sqlite";
@@ -748,7 +753,7 @@ pub struct Loaded {
     pub real_paths: Vec<Option<PathBuf>>,
     /// The scan's requests.csv row parts that a re-run copies (see
     /// `Report::with_row_parts`).
-    pub row_parts: packed::RowParts,
+    pub row_parts: RowPartsCopy,
 }
 
 /// Reads `dir/evidence.sqlite`.
@@ -779,14 +784,6 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
             ),
         });
     }
-    // The requests.csv row parts are the largest copy and only wanted for
-    // writing: read on a connection of their own while the rest is read
-    // and decoded.
-    let rows_path = path.clone();
-    let rows_reader = std::thread::spawn(move || {
-        let db = Connection::open_with_flags(&rows_path, flags)?;
-        load_packed(&db, "request_rows").map(packed::unpack_row_parts)
-    });
     let config = load_config(&db, request).map_err(|e| match e {
         LoadError::Sqlite(source) => DatabaseError::Sqlite {
             path: path.clone(),
@@ -797,29 +794,56 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
             source,
         },
     })?;
-    let (files, real_paths) = load_files(&db).map_err(sqlite)?;
+    // The requests.csv row parts are the largest copy and only wanted for
+    // writing: a small case's are read on a connection of their own while
+    // the rest is read and decoded; a large case's are left in the file,
+    // and read as requests.csv is written.
     let damaged = |source| DatabaseError::Packed {
         path: path.clone(),
         source,
     };
-    let requests = load_packed(&db, "requests").map_err(sqlite)?;
+    let requests_copy = StoredBytes::of(&db, "requests").map_err(sqlite)?;
+    let head = requests_copy.read(&db, 0..10).map_err(sqlite)?;
+    let count = packed::requests_count(&head).map_err(damaged)?;
+    let held_whole = count <= config.plain_requests_up_to as u64;
+    let rows_path = path.clone();
+    let rows_reader = std::thread::spawn(move || {
+        let db = Connection::open_with_flags(&rows_path, flags)?;
+        Ok(match held_whole {
+            true => RowsRead::Held(load_packed(&db, "request_rows")?),
+            false => RowsRead::Left(db),
+        })
+    });
+    let (files, real_paths) = load_files(&db).map_err(sqlite)?;
+    let requests = requests_copy.read_all(&db).map_err(sqlite)?;
     let timeline = load_packed(&db, "timeline").map_err(sqlite)?;
     let (requests, timeline) = rayon::join(
         || packed::unpack_requests_held(&requests, config.plain_requests_up_to),
         || packed::unpack_timeline(&timeline),
     );
     let requests = requests.map_err(damaged)?;
-    let row_parts = rows_reader
+    let row_parts = match rows_reader
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         .map_err(sqlite)?
-        .map_err(damaged)?;
-    if row_parts.len() != requests.len() {
-        return Err(damaged(Damaged {
-            what: "request rows",
-            at: 0,
-        }));
-    }
+    {
+        RowsRead::Held(held) => {
+            let held = packed::unpack_row_parts(held).map_err(damaged)?;
+            if held.len() != requests.len() {
+                return Err(damaged(Damaged {
+                    what: "request rows",
+                    at: 0,
+                }));
+            }
+            RowPartsCopy::Held(held)
+        }
+        RowsRead::Left(db) => RowPartsCopy::Stored(
+            StoredRowParts::open(db, requests.len()).map_err(|e| match e {
+                StoredError::Sqlite(e) => sqlite(e),
+                StoredError::Damaged(e) => damaged(e),
+            })?,
+        ),
+    };
     let summary = Summary {
         requests,
         unparsed: load_unparsed(&db).map_err(sqlite)?,
@@ -840,6 +864,13 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
         real_paths,
         row_parts,
     })
+}
+
+/// The requests.csv row parts as `load` first reads them: their bytes, or
+/// the connection to read them with later.
+enum RowsRead {
+    Held(Vec<u8>),
+    Left(Connection),
 }
 
 /// A request, unparsed line or file that names a file or rule the database
@@ -1089,25 +1120,9 @@ fn load_overlaps(db: &Connection) -> rusqlite::Result<Vec<Overlap>> {
     rows.collect()
 }
 
-/// The pieces of a packed copy, joined. Read as blobs, straight into one
-/// buffer: selecting the values would have SQLite copy each first, and the
-/// copy of a large case is megabytes.
+/// The pieces of a packed copy, joined.
 fn load_packed(db: &Connection, name: &str) -> rusqlite::Result<Vec<u8>> {
-    let mut stmt = db.prepare("SELECT id, length(data) FROM packed WHERE name = ?1 ORDER BY id")?;
-    let parts = stmt
-        .query_map([name], |r| {
-            let len: i64 = r.get(1)?;
-            Ok((r.get::<_, i64>(0)?, usize::try_from(len).unwrap_or(0)))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut data = vec![0; parts.iter().map(|(_, len)| len).sum()];
-    let mut at = 0;
-    for (id, len) in parts {
-        let blob = db.blob_open(MAIN_DB, c"packed", c"data", id, true)?;
-        blob.read_at_exact(&mut data[at..at + len], 0)?;
-        at += len;
-    }
-    Ok(data)
+    StoredBytes::of(db, name)?.read_all(db)
 }
 
 /// Re-hashes every input listed in the database; returns one message per
