@@ -9,7 +9,8 @@
 # generator, as compare.sh makes it) and a file holding COPIES of it back
 # to back (default 10: 10 GiB, 1.6 million requests for the exposed
 # folder), then scans that file twice: with the comparison's rule (every
-# output written), and with a rule that matches nothing. For each it
+# output written), and with a rule that matches nothing; between them it
+# re-runs the first scan for another window (rewindow). For each it
 # prints the peak anonymous memory (RssAnon, what logwitness allocates,
 # sampled every 20 ms from /proc), the peak resident memory /usr/bin/time
 # -v reports (which also counts the mapped log's pages, shared with the
@@ -41,21 +42,22 @@ if [ ! -f "$big" ] || [ "$(stat -c %s "$big")" -ne $(($(stat -c %s "$one") * cop
     for _ in $(seq "$copies"); do cat "$one"; done >"$big"
 fi
 
-# measure NAME RULE: one scan of the big file, its peaks and time.
+# measure NAME OUT COMMAND...: one run of COMMAND (writing into OUT), its
+# peaks and time.
 measure() {
-    local name=$1 rule=$2 report="$work/time-v.txt" peak=0 anon
+    local name=$1 out=$2 report="$work/time-v.txt" peak=0 anon
+    shift 2
     cat "$big" >/dev/null
     local start=$SECONDS
     # logwitness exits 1 when a window has caveats: that is no failure here.
-    /usr/bin/time -v -o "$report" "$lw" scan --quiet --exposed "$rule" \
-        --window 2022-11-01..2022-12-01 --out "$work/out" "$big" >/dev/null 2>&1 &
+    /usr/bin/time -v -o "$report" "$@" >/dev/null 2>&1 &
     local pid=$!
     sleep 0.05
-    # The child of /usr/bin/time is the scan.
-    local scan_pid
-    scan_pid=$(pgrep -P "$pid" | head -1 || true)
-    while [ -n "$scan_pid" ] && kill -0 "$scan_pid" 2>/dev/null; do
-        anon=$(awk '/^RssAnon/ {print $2}' "/proc/$scan_pid/status" 2>/dev/null || echo 0)
+    # The child of /usr/bin/time is logwitness.
+    local child
+    child=$(pgrep -P "$pid" | head -1 || true)
+    while [ -n "$child" ] && kill -0 "$child" 2>/dev/null; do
+        anon=$(awk '/^RssAnon/ {print $2}' "/proc/$child/status" 2>/dev/null || echo 0)
         [ "${anon:-0}" -gt "$peak" ] && peak=$anon
         sleep 0.02
     done
@@ -63,11 +65,17 @@ measure() {
     local rss
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$report")
     local requests
-    requests=$(($(wc -l <"$work/out/requests.csv") - 1))
+    requests=$(($(wc -l <"$out/requests.csv") - 1))
     printf '%-30s %8d MB anonymous %8d MB resident %5d s %9d matched requests\n' \
         "$name" $((peak / 1024)) $((rss / 1024)) $((SECONDS - start)) "$requests"
 }
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores; $lw on $big ($(stat -c %s "$big") bytes)"
-measure "the comparison's rule" /forms/submissions/
-measure "a rule that matches nothing" /nothing/here/
+window=2022-11-01..2022-12-01
+measure "the comparison's rule" "$work/out" "$lw" scan --quiet --exposed /forms/submissions/ \
+    --window "$window" --out "$work/out" "$big"
+# A re-run of that scan for another window, from its evidence.sqlite alone.
+measure "its re-run (rewindow)" "$work/rewindow" "$lw" rewindow "$work/out" \
+    --window 2022-11-05..2022-11-20 --out "$work/rewindow"
+measure "a rule that matches nothing" "$work/out-none" "$lw" scan --quiet --exposed /nothing/here/ \
+    --window "$window" --out "$work/out-none" "$big"
