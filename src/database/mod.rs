@@ -28,7 +28,6 @@ use crate::input::content::Compression;
 use crate::overlap::Overlap;
 use crate::packed::{self, Damaged, RowParts};
 use crate::report::yes_no;
-
 use crate::rules::{Rule, RuleSet, describe_via};
 use crate::scan::{DEFAULT_CHUNK_SIZE, FileSummary, Summary, UnparsedLine};
 use crate::time::{Timestamp, parse_zone};
