@@ -197,7 +197,13 @@ fn write_request(
 pub fn unpack_requests_held(data: &[u8], plain_up_to: usize) -> Result<Requests, Damaged> {
     let stored = StoredParts::read(data)?;
     if stored.count <= plain_up_to {
-        return stored.unpack().map(Requests::from);
+        let damaged = stored.damaged;
+        let requests = stored.unpack()?;
+        // Out of order, they can only come from a damaged copy.
+        if !requests.is_sorted_by_key(|r| (r.time, r.location)) {
+            return Err(damaged);
+        }
+        return Ok(Requests::from(requests));
     }
     let in_order = InOrder::default();
     let parts: Vec<OrderedPart> = stored
@@ -208,7 +214,7 @@ pub fn unpack_requests_held(data: &[u8], plain_up_to: usize) -> Result<Requests,
             in_order.pack(&requests).ok_or(stored.damaged)
         })
         .collect::<Result<_, _>>()?;
-    let requests = in_order.finish(parts);
+    let requests = in_order.finish(parts).ok_or(stored.damaged)?;
     if requests.len() != stored.count {
         return Err(stored.damaged);
     }
@@ -740,10 +746,11 @@ pub(crate) mod tests {
         copied.status = None;
         copied.bytes = None;
         copied.claimed_crawler = false;
+        // In order, as a scan keeps them: by time, then place.
         vec![
-            request(1_700_000_000, "203.0.113.9", Some("j.smith")),
-            copied,
             request(i64::MIN, "host.example", Some("")),
+            copied,
+            request(1_700_000_000, "203.0.113.9", Some("j.smith")),
             request(i64::MAX, "203.0.113.9", None),
         ]
     }
@@ -785,9 +792,19 @@ pub(crate) mod tests {
             assert!(!plain.is_packed());
             assert_eq!(all(&plain), requests, "{per_part} a part");
         }
-        // Out of order, they can only come from a damaged copy.
-        let unordered = pack_requests(&self::requests());
-        assert!(unpack_requests_held(&unordered, 0).is_err());
+        // Out of order, they can only come from a damaged copy: inside a
+        // part, or one part against the next, held as they are or packed.
+        let mut unordered = self::requests();
+        unordered.swap(0, 3);
+        for per_part in [1, 2, 4] {
+            let data = pack_requests_in_parts(&unordered, per_part);
+            for plain_up_to in [0, usize::MAX] {
+                assert!(
+                    unpack_requests_held(&data, plain_up_to).is_err(),
+                    "{per_part} a part, plain up to {plain_up_to}"
+                );
+            }
+        }
         let empty = unpack_requests_held(&pack_requests(&[]), 0).unwrap();
         assert!(empty.is_empty());
         for len in 0..pack_requests(&requests).len() {

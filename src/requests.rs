@@ -324,6 +324,15 @@ pub struct OrderedPart {
     units: Vec<PackedUnit>,
     /// Each copy's place in the part, with where its line was first found.
     copies: Vec<(usize, Location)>,
+    /// The order keys of its first and last requests.
+    ends: Option<(OrderKey, OrderKey)>,
+}
+
+/// What requests are ordered by: time, then place.
+type OrderKey = (crate::time::Timestamp, Location);
+
+fn order_key(r: &MatchedRequest) -> OrderKey {
+    (r.time, r.location)
 }
 
 impl Default for InOrder {
@@ -338,10 +347,13 @@ impl InOrder {
     /// Packs `requests`, which must be in order (time, then place): `None`
     /// when they are not, as only a damaged copy could hold them.
     pub fn pack(&self, requests: &[MatchedRequest]) -> Option<OrderedPart> {
-        let key = |r: &MatchedRequest| (r.time, r.location);
-        if !requests.is_sorted_by_key(key) {
+        if !requests.is_sorted_by_key(order_key) {
             return None;
         }
+        let ends = requests
+            .first()
+            .zip(requests.last())
+            .map(|(first, last)| (order_key(first), order_key(last)));
         let copies = requests
             .iter()
             .enumerate()
@@ -351,11 +363,20 @@ impl InOrder {
             .chunk_by(|a, b| a.location.file == b.location.file)
             .map(|run| self.keeper.pack(run[0].location.file, run))
             .collect();
-        Some(OrderedPart { units, copies })
+        Some(OrderedPart {
+            units,
+            copies,
+            ends,
+        })
     }
 
-    /// The store of the parts packed, given in order.
-    pub fn finish(self, parts: Vec<OrderedPart>) -> Requests {
+    /// The store of the parts packed, given in order: `None` when one part
+    /// starts before the one before it ends.
+    pub fn finish(self, parts: Vec<OrderedPart>) -> Option<Requests> {
+        let ends: Vec<(OrderKey, OrderKey)> = parts.iter().filter_map(|p| p.ends).collect();
+        if ends.windows(2).any(|pair| pair[1].0 < pair[0].1) {
+            return None;
+        }
         let total = parts.iter().flat_map(|p| &p.units).map(|u| u.len).sum();
         let mut units = Vec::new();
         let mut order = Vec::with_capacity(total);
@@ -376,14 +397,14 @@ impl InOrder {
                 units.push(unit);
             }
         }
-        Requests {
+        Some(Requests {
             held: Held::Packed(Packed {
                 strings: self.keeper.into_strings(),
                 units,
                 order,
                 copies,
             }),
-        }
+        })
     }
 }
 

@@ -89,7 +89,9 @@ impl RowPartsSource for RowPartsCopy {
 }
 
 /// A re-run's requests.csv row parts, left in evidence.sqlite: only where
-/// each piece is, and how many rows it holds, is read beforehand.
+/// each piece is, and how many rows it holds, is kept beforehand, but every
+/// piece is read through once, so that a damaged copy is refused before
+/// any output is written, as when the parts are held whole.
 #[derive(Debug)]
 pub struct StoredRowParts {
     db: Mutex<Connection>,
@@ -128,11 +130,13 @@ impl StoredRowParts {
                     what: "request rows",
                     at: usize::try_from(at).unwrap_or(usize::MAX),
                 })?;
-            pieces.push(StoredPiece {
+            let piece = StoredPiece {
                 first,
                 rows,
                 bytes: at..end,
-            });
+            };
+            piece.read(&db, &bytes)?;
+            pieces.push(piece);
             first = first.saturating_add(rows);
             at = end;
         }
@@ -162,17 +166,10 @@ impl RowPartsSource for StoredRowParts {
             .iter()
             .take_while(|p| p.first < rows.end)
         {
-            let data = self
-                .bytes
-                .read(&db, piece.bytes.clone())
-                .map_err(io::Error::other)?;
-            let parts = packed::unpack_row_parts(data).map_err(io::Error::other)?;
-            if parts.len() != piece.rows {
-                return Err(io::Error::other(Damaged {
-                    what: "request rows",
-                    at: usize::try_from(piece.bytes.start).unwrap_or(usize::MAX),
-                }));
-            }
+            let parts = piece.read(&db, &self.bytes).map_err(|e| match e {
+                StoredError::Sqlite(e) => io::Error::other(e),
+                StoredError::Damaged(e) => io::Error::other(e),
+            })?;
             let from = rows.start.max(piece.first) - piece.first;
             let to = rows.end.min(piece.first + piece.rows) - piece.first;
             for i in from..to {
@@ -189,6 +186,21 @@ impl RowPartsSource for StoredRowParts {
             }));
         }
         Ok((Cow::Owned(RowParts::new(text, &lengths)), 0))
+    }
+}
+
+impl StoredPiece {
+    /// Its parts, which must be as many as its head says.
+    fn read(&self, db: &Connection, bytes: &StoredBytes) -> Result<RowParts, StoredError> {
+        let data = bytes.read(db, self.bytes.clone())?;
+        let parts = packed::unpack_row_parts(data)?;
+        if parts.len() != self.rows {
+            return Err(StoredError::Damaged(Damaged {
+                what: "request rows",
+                at: usize::try_from(self.bytes.start).unwrap_or(usize::MAX),
+            }));
+        }
+        Ok(parts)
     }
 }
 
