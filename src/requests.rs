@@ -283,7 +283,11 @@ impl Keeper {
         }
     }
 
-    fn pack(&self, file: usize, requests: &[MatchedRequest]) -> PackedUnit {
+    fn pack<'r>(
+        &self,
+        file: usize,
+        requests: impl IntoIterator<Item = &'r MatchedRequest>,
+    ) -> PackedUnit {
         let mut unit = UnitRequests::default();
         for r in requests {
             unit.push(r, self);
@@ -317,11 +321,13 @@ pub struct InOrder {
     keeper: Keeper,
 }
 
-/// A part packed by `InOrder::pack`: its requests in order, in one unit
-/// per run of requests of one file.
+/// A part packed by `InOrder::pack`: its requests, in one unit per file.
 #[derive(Debug)]
 pub struct OrderedPart {
     units: Vec<PackedUnit>,
+    /// Per request in order: its unit among the part's (high 32 bits) and
+    /// where its record starts (low 32 bits).
+    order: Vec<u64>,
     /// Each copy's place in the part, with where its line was first found.
     copies: Vec<(usize, Location)>,
     /// The order keys of its first and last requests.
@@ -359,12 +365,38 @@ impl InOrder {
             .enumerate()
             .filter_map(|(place, r)| Some((place, r.duplicate_of?)))
             .collect();
-        let units = requests
-            .chunk_by(|a, b| a.location.file == b.location.file)
-            .map(|run| self.keeper.pack(run[0].location.file, run))
+        // One unit per file (requests of several files alternate in time:
+        // a unit per run of one file would be a unit per request or two).
+        // A file's requests keep their order in its unit.
+        let mut files: Vec<(usize, Vec<&MatchedRequest>)> = Vec::new();
+        let mut unit_of = Vec::with_capacity(requests.len());
+        for r in requests {
+            let unit = match files.iter().position(|(f, _)| *f == r.location.file) {
+                Some(unit) => unit,
+                None => {
+                    files.push((r.location.file, Vec::new()));
+                    files.len() - 1
+                }
+            };
+            files[unit].1.push(r);
+            unit_of.push(unit);
+        }
+        let units: Vec<PackedUnit> = files
+            .into_iter()
+            .map(|(file, of_file)| self.keeper.pack(file, of_file))
             .collect();
+        let mut starts: Vec<_> = units.iter().map(PackedUnit::starts).collect();
+        let order = unit_of
+            .iter()
+            .map(|&unit| {
+                let at = starts[unit].next().expect("a record for each request");
+                ((unit as u64) << 32) | at as u64
+            })
+            .collect();
+        drop(starts);
         Some(OrderedPart {
             units,
+            order,
             copies,
             ends,
         })
@@ -377,7 +409,7 @@ impl InOrder {
         if ends.windows(2).any(|pair| pair[1].0 < pair[0].1) {
             return None;
         }
-        let total = parts.iter().flat_map(|p| &p.units).map(|u| u.len).sum();
+        let total = parts.iter().map(|p| p.order.len()).sum();
         let mut units = Vec::new();
         let mut order = Vec::with_capacity(total);
         let mut copies = HashMap::new();
@@ -387,15 +419,9 @@ impl InOrder {
                     .into_iter()
                     .map(|(place, first)| (order.len() + place, first)),
             );
-            for unit in part.units {
-                let index = (units.len() as u64) << 32;
-                let mut at = 0;
-                while let Some((_, next)) = unit.key(at) {
-                    order.push(index | at as u64);
-                    at = next;
-                }
-                units.push(unit);
-            }
+            let base = (units.len() as u64) << 32;
+            order.extend(part.order.iter().map(|place| place + base));
+            units.extend(part.units);
         }
         Some(Requests {
             held: Held::Packed(Packed {
@@ -530,6 +556,16 @@ impl PackedUnit {
         debug_assert_eq!(request.location.file, self.file);
         request.location.line += self.lines_before;
         (request, next)
+    }
+
+    /// Where each record starts, in order.
+    fn starts(&self) -> impl Iterator<Item = usize> + '_ {
+        let mut at = Some(0);
+        std::iter::from_fn(move || {
+            let start = at?;
+            at = self.key(start).map(|(_, next)| next);
+            at.map(|_| start)
+        })
     }
 
     /// The time, file and line of the request whose record starts at
