@@ -10,13 +10,15 @@
 # to back (default 10: 10 GiB, 1.6 million requests for the exposed
 # folder), then scans that file twice: with the comparison's rule (every
 # output written), and with a rule that matches nothing; between them it
-# re-runs the first scan for another window (rewindow). For each it
+# re-runs the first scan for another window (rewindow). Last, it scans the
+# same lines gzip-compressed (one file of COPIES gzip members) on one
+# thread, where the whole file is one unit of the scan. For each it
 # prints the peak anonymous memory (RssAnon, what logwitness allocates,
 # sampled every 20 ms from /proc), the peak resident memory /usr/bin/time
 # -v reports (which also counts the mapped log's pages, shared with the
 # page cache), and the wall time. LOGWITNESS=path measures another build.
 #
-# Needs: cargo, python3, GNU time (apt-get install time), COPIES GiB free.
+# Needs: cargo, python3, gzip, GNU time (apt-get install time), COPIES GiB free.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +39,15 @@ if [ ! -f "$one" ] || [ "$(stat -c %s "$one")" -lt "$bytes" ]; then
     target/release/examples/synthetic_log "$bytes" combined >"$one"
 fi
 big="$work/access-x$copies.log"
+# The same lines compressed: one gzip file of COPIES members, which a scan
+# reads as one stream (on one thread, as one unit of the scan).
+gz="$work/access-x$copies.log.gz"
+if [ ! -f "$one.gz" ] || [ "$one.gz" -ot "$one" ]; then
+    gzip -6 -c "$one" >"$one.gz"
+fi
+if [ ! -f "$gz" ] || [ "$(stat -c %s "$gz")" -ne $(($(stat -c %s "$one.gz") * copies)) ]; then
+    for _ in $(seq "$copies"); do cat "$one.gz"; done >"$gz"
+fi
 if [ ! -f "$big" ] || [ "$(stat -c %s "$big")" -ne $(($(stat -c %s "$one") * copies)) ]; then
     echo "writing $copies copies of it to $big" >&2
     for _ in $(seq "$copies"); do cat "$one"; done >"$big"
@@ -47,7 +58,7 @@ fi
 measure() {
     local name=$1 out=$2 report="$work/time-v.txt" peak=0 anon
     shift 2
-    cat "$big" >/dev/null
+    cat "$big" "$gz" >/dev/null
     local start=$SECONDS
     # logwitness exits 1 when a window has caveats: that is no failure here.
     /usr/bin/time -v -o "$report" "$@" >/dev/null 2>&1 &
@@ -79,3 +90,5 @@ measure "its re-run (rewindow)" "$work/rewindow" "$lw" rewindow "$work/out" \
     --window 2022-11-05..2022-11-20 --out "$work/rewindow"
 measure "a rule that matches nothing" "$work/out-none" "$lw" scan --quiet --exposed /nothing/here/ \
     --window "$window" --out "$work/out-none" "$big"
+measure "the rule, gzip, one thread" "$work/out-gz" "$lw" scan --quiet -j 1 --exposed /forms/submissions/ \
+    --window "$window" --out "$work/out-gz" "$gz"
