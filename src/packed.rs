@@ -19,7 +19,7 @@ use crate::coverage::Timeline;
 use crate::evidence::{Location, MatchedRequest, Text};
 use crate::formats::RecordFlags;
 use crate::normalise::Transforms;
-use crate::requests::{InOrder, OrderedPart, Requests};
+use crate::requests::{InOrder, OrderedPart, Requests, order_key};
 use crate::time::Timestamp;
 
 /// A packed copy that cannot be read: cut short or not written by this
@@ -200,7 +200,7 @@ pub fn unpack_requests_held(data: &[u8], plain_up_to: usize) -> Result<Requests,
         let damaged = stored.damaged;
         let requests = stored.unpack()?;
         // Out of order, they can only come from a damaged copy.
-        if !requests.is_sorted_by_key(|r| (r.time, r.location)) {
+        if !requests.is_sorted_by_key(order_key) {
             return Err(damaged);
         }
         return Ok(Requests::from(requests));
@@ -774,7 +774,7 @@ pub(crate) mod tests {
         let mut later = request(i64::MAX, "198.51.100.7", None);
         later.location.line += 1;
         requests.push(later);
-        requests.sort_by_key(|r| (r.time, r.location));
+        requests.sort_by_key(order_key);
         let copies: Vec<_> = requests
             .iter()
             .filter_map(|r| Some((r.location, r.duplicate_of?)))

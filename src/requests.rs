@@ -335,9 +335,10 @@ pub struct OrderedPart {
 }
 
 /// What requests are ordered by: time, then place.
-type OrderKey = (crate::time::Timestamp, Location);
+pub(crate) type OrderKey = (crate::time::Timestamp, Location);
 
-fn order_key(r: &MatchedRequest) -> OrderKey {
+/// Where `r` stands in the requests' order.
+pub(crate) fn order_key(r: &MatchedRequest) -> OrderKey {
     (r.time, r.location)
 }
 
@@ -636,7 +637,7 @@ impl Requests {
         }
         // No two requests share a location, so an unstable sort gives the
         // one order, without a stable sort's copy of half the requests.
-        requests.sort_unstable_by_key(|r| (r.time, r.location));
+        requests.sort_unstable_by_key(order_key);
         let files = requests.iter().map(|r| r.location.file);
         let copies = copied_lines(files, requests.len(), |p| {
             (requests[p].line_sha256, requests[p].location)

@@ -36,7 +36,7 @@ use crate::window::Window;
 mod stored;
 
 pub use stored::RowPartsCopy;
-use stored::{StoredBytes, StoredError, StoredRowParts};
+use stored::{StoredBytes, StoredRowParts};
 
 /// The database's file name inside an output folder.
 pub const FILE_NAME: &str = "evidence.sqlite";
@@ -783,24 +783,23 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
             ),
         });
     }
-    let config = load_config(&db, request).map_err(|e| match e {
-        LoadError::Sqlite(source) => DatabaseError::Sqlite {
-            path: path.clone(),
-            source,
-        },
-        LoadError::Case(source) => DatabaseError::Case {
-            path: path.clone(),
-            source,
-        },
-    })?;
-    // The requests.csv row parts are the largest copy and only wanted for
-    // writing: a small case's are read on a connection of their own while
-    // the rest is read and decoded; a large case's are left in the file,
-    // and read as requests.csv is written.
     let damaged = |source| DatabaseError::Packed {
         path: path.clone(),
         source,
     };
+    let not_loaded = |e| match e {
+        LoadError::Sqlite(source) => sqlite(source),
+        LoadError::Case(source) => DatabaseError::Case {
+            path: path.clone(),
+            source,
+        },
+        LoadError::Damaged(source) => damaged(source),
+    };
+    let config = load_config(&db, request).map_err(not_loaded)?;
+    // The requests.csv row parts are the largest copy and only wanted for
+    // writing: a small case's are read on a connection of their own while
+    // the rest is read and decoded; a large case's are left in the file,
+    // and read as requests.csv is written.
     let requests_copy = StoredBytes::of(&db, "requests").map_err(sqlite)?;
     let head = requests_copy.read(&db, 0..10).map_err(sqlite)?;
     let count = packed::requests_count(&head).map_err(damaged)?;
@@ -836,12 +835,9 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
             }
             RowPartsCopy::Held(held)
         }
-        RowsRead::Left(db) => RowPartsCopy::Stored(
-            StoredRowParts::open(db, requests.len()).map_err(|e| match e {
-                StoredError::Sqlite(e) => sqlite(e),
-                StoredError::Damaged(e) => damaged(e),
-            })?,
-        ),
+        RowsRead::Left(db) => {
+            RowPartsCopy::Stored(StoredRowParts::open(db, requests.len()).map_err(not_loaded)?)
+        }
     };
     let summary = Summary {
         requests,
@@ -896,9 +892,12 @@ fn dangling_reference(summary: &Summary, rules: usize) -> Option<String> {
         .map(|file| format!("file {file} is named but not in the database"))
 }
 
+/// Why a part of the database cannot be loaded.
+#[derive(Debug)]
 enum LoadError {
     Sqlite(rusqlite::Error),
     Case(ConfigError),
+    Damaged(Damaged),
 }
 
 impl From<rusqlite::Error> for LoadError {
@@ -910,6 +909,12 @@ impl From<rusqlite::Error> for LoadError {
 impl From<ConfigError> for LoadError {
     fn from(e: ConfigError) -> LoadError {
         LoadError::Case(e)
+    }
+}
+
+impl From<Damaged> for LoadError {
+    fn from(e: Damaged) -> LoadError {
+        LoadError::Damaged(e)
     }
 }
 

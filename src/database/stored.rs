@@ -11,6 +11,7 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, MAIN_DB};
 
+use super::LoadError;
 use crate::packed::{self, Damaged, RowParts};
 use crate::report::csv::RowPartsSource;
 
@@ -116,7 +117,7 @@ const HEAD_READ: u64 = 64 << 10;
 impl StoredRowParts {
     /// The row parts in `db`, which must hold one row for each of
     /// `requests` requests.
-    pub(super) fn open(db: Connection, requests: usize) -> Result<StoredRowParts, StoredError> {
+    pub(super) fn open(db: Connection, requests: usize) -> Result<StoredRowParts, LoadError> {
         let bytes = StoredBytes::of(&db, "request_rows")?;
         let mut pieces = Vec::new();
         let mut at = 0;
@@ -141,7 +142,7 @@ impl StoredRowParts {
             at = end;
         }
         if first != requests {
-            return Err(StoredError::Damaged(Damaged {
+            return Err(LoadError::Damaged(Damaged {
                 what: "request rows",
                 at: 0,
             }));
@@ -167,8 +168,9 @@ impl RowPartsSource for StoredRowParts {
             .take_while(|p| p.first < rows.end)
         {
             let parts = piece.read(&db, &self.bytes).map_err(|e| match e {
-                StoredError::Sqlite(e) => io::Error::other(e),
-                StoredError::Damaged(e) => io::Error::other(e),
+                LoadError::Sqlite(e) => io::Error::other(e),
+                LoadError::Case(e) => io::Error::other(e),
+                LoadError::Damaged(e) => io::Error::other(e),
             })?;
             let from = rows.start.max(piece.first) - piece.first;
             let to = rows.end.min(piece.first + piece.rows) - piece.first;
@@ -191,11 +193,11 @@ impl RowPartsSource for StoredRowParts {
 
 impl StoredPiece {
     /// Its parts, which must be as many as its head says.
-    fn read(&self, db: &Connection, bytes: &StoredBytes) -> Result<RowParts, StoredError> {
+    fn read(&self, db: &Connection, bytes: &StoredBytes) -> Result<RowParts, LoadError> {
         let data = bytes.read(db, self.bytes.clone())?;
         let parts = packed::unpack_row_parts(data)?;
         if parts.len() != self.rows {
-            return Err(StoredError::Damaged(Damaged {
+            return Err(LoadError::Damaged(Damaged {
                 what: "request rows",
                 at: usize::try_from(self.bytes.start).unwrap_or(usize::MAX),
             }));
@@ -210,14 +212,14 @@ fn piece_head(
     db: &Connection,
     bytes: &StoredBytes,
     at: u64,
-) -> Result<(usize, usize, usize), StoredError> {
+) -> Result<(usize, usize, usize), LoadError> {
     let mut len = HEAD_READ;
     loop {
         let data = bytes.read(db, at..at.saturating_add(len))?;
         match packed::row_piece_head(&data) {
             Ok(head) => return Ok(head),
             Err(damaged) if at.saturating_add(len) >= bytes.len => {
-                return Err(StoredError::Damaged(Damaged {
+                return Err(LoadError::Damaged(Damaged {
                     at: damaged
                         .at
                         .saturating_add(usize::try_from(at).unwrap_or(usize::MAX)),
@@ -226,25 +228,6 @@ fn piece_head(
             }
             Err(_) => len = len.saturating_mul(2),
         }
-    }
-}
-
-/// Why stored row parts cannot be read.
-#[derive(Debug)]
-pub(super) enum StoredError {
-    Sqlite(rusqlite::Error),
-    Damaged(Damaged),
-}
-
-impl From<rusqlite::Error> for StoredError {
-    fn from(e: rusqlite::Error) -> StoredError {
-        StoredError::Sqlite(e)
-    }
-}
-
-impl From<Damaged> for StoredError {
-    fn from(e: Damaged) -> StoredError {
-        StoredError::Damaged(e)
     }
 }
 
@@ -337,7 +320,7 @@ mod tests {
         let (db, _) = stored(&[3, 1], 1 << 20);
         assert!(matches!(
             StoredRowParts::open(db, 5),
-            Err(StoredError::Damaged(_))
+            Err(LoadError::Damaged(_))
         ));
         for len in 0..data.len() {
             let (db, _) = stored(&[], 1);
@@ -347,7 +330,7 @@ mod tests {
             )
             .unwrap();
             assert!(
-                matches!(StoredRowParts::open(db, 4), Err(StoredError::Damaged(_))),
+                matches!(StoredRowParts::open(db, 4), Err(LoadError::Damaged(_))),
                 "cut at {len}"
             );
         }
