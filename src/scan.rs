@@ -332,7 +332,11 @@ fn unmap_aside(opened: Vec<Opened>) {
     // same (the refused closure, which holds them, is dropped).
     let _ = std::thread::Builder::new()
         .name("unmap".into())
-        .spawn(move || drop(opened));
+        .spawn(move || {
+            for content in opened.into_iter().filter_map(|o| o.content.ok()) {
+                content.close();
+            }
+        });
 }
 
 /// A file's storage and detected format, as `detect` prints them.

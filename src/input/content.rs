@@ -72,6 +72,22 @@ pub enum Content {
     Stream(Compression),
 }
 
+impl Content {
+    /// Closes the content. A mapped file's page tables are emptied first
+    /// with `MADV_DONTNEED`, which the kernel does holding the process's
+    /// memory map for reading: the unmapping that follows then holds it
+    /// for writing only briefly, where emptying a gigabyte's tables held
+    /// up every other thread's page faults for over ten milliseconds.
+    pub fn close(self) {
+        if let Content::Mapped(map) = &self {
+            // SAFETY: the map is read-only and dropped right after, with no
+            // borrow of it left: once emptied, a read would only have
+            // faulted the file's pages in again.
+            let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        }
+    }
+}
+
 /// Opens `path` read-only and decides how to read it.
 pub fn open(path: &Path) -> io::Result<Content> {
     let mut file = File::open(path)?;
