@@ -522,11 +522,12 @@ fn write_requests(
             connecting_client, user, vhost, method, target, path, query, status, bytes, referer,
             user_agent, rule, rule_id, matched_via, via_bits, class, outcome, flag_bits,
             claimed_crawler, line_sha256, duplicate_of_file, duplicate_of_line, duplicate_of_offset)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?9, ?7), ?10, ?11, ?12, ?13, ?14, ?15,
+            ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
     )?);
-    // A handful of distinct descriptions, made once rather than per row.
-    let mut vias = HashMap::new();
+    // A handful of distinct descriptions, made once rather than per row
+    // (looked up per row: a fast hash, as the keys are the program's own).
+    let mut vias = ViaNames::default();
     for range in summary.requests.ranges(ROWS_BETWEEN_CALLS) {
         meanwhile()?;
         // A batch's requests are held while their values stay bound.
@@ -545,6 +546,9 @@ fn write_requests(
     Ok(())
 }
 
+/// The descriptions of the ways rules matched, by their bits.
+type ViaNames = HashMap<u16, String, foldhash::fast::FixedState>;
+
 /// How often `write_requests` lets other work in: a few milliseconds of
 /// inserts.
 const ROWS_BETWEEN_CALLS: usize = 2048;
@@ -554,7 +558,7 @@ fn bind_request<'v>(
     insert: &mut RepeatingInsert<'_, 'v>,
     config: &'v ScanConfig,
     summary: &'v Summary,
-    vias: &'v HashMap<u16, String>,
+    vias: &'v ViaNames,
     r: &'v MatchedRequest,
 ) -> rusqlite::Result<()> {
     let int = ValueRef::Integer;
@@ -566,7 +570,10 @@ fn bind_request<'v>(
     insert.set(6, int(r.time.0))?;
     insert.set(7, text(&r.client))?;
     insert.set(8, optional_text(r.forwarded.as_deref()))?;
-    insert.set(9, text(r.connecting_client()))?;
+    // NULL (the client, by the insert's COALESCE) unless the connecting
+    // client differs: a text bound per row is copied by SQLite, and the
+    // connecting client is nearly always the client itself.
+    insert.set(9, optional_text(r.connecting.as_deref()))?;
     insert.set(10, optional_text(r.user.as_deref()))?;
     insert.set(11, optional_text(r.vhost.as_deref()))?;
     insert.set(12, text(&r.method))?;

@@ -14,7 +14,8 @@ fn rows(extra: &[&str]) -> Vec<[String; 5]> {
     args.push(LOG);
     let run = scan(&args);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    run.records("requests.csv")
+    let rows: Vec<[String; 5]> = run
+        .records("requests.csv")
         .into_iter()
         .map(|r| {
             [
@@ -26,7 +27,24 @@ fn rows(extra: &[&str]) -> Vec<[String; 5]> {
             ]
             .map(|k| r[k].clone())
         })
-        .collect()
+        .collect();
+    // evidence.sqlite holds the same clients (it stores the connecting
+    // client as NULL when it is the client, and reads it back through the
+    // insert's COALESCE).
+    let db = rusqlite::Connection::open(run.out.path().join("evidence.sqlite")).unwrap();
+    let stored: Vec<[String; 3]> = db
+        .prepare("SELECT client, COALESCE(forwarded_for, '-'), connecting_client FROM requests ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?]))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let from_csv: Vec<[String; 3]> = rows
+        .iter()
+        .map(|r| [r[0].clone(), r[1].clone(), r[2].clone()])
+        .collect();
+    assert_eq!(stored, from_csv);
+    rows
 }
 
 fn row(cells: [&str; 5]) -> [String; 5] {
