@@ -67,14 +67,17 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         None => logwitness::scan(&config, &scan::Silent),
     });
     if let Some(bar) = &bar {
-        bar.finish();
+        bar.writing_outputs(summary.requests.len());
     }
     // Made first: the database and the other outputs open their files in
     // it at once.
-    std::fs::create_dir_all(&config.out)
-        .with_context(|| format!("cannot write outputs in {}", config.out.display()))?;
-    let (report, outputs, database) =
-        pool.install(|| write_scan_outputs(&config, &summary, started_at));
+    let written = std::fs::create_dir_all(&config.out)
+        .with_context(|| format!("cannot write outputs in {}", config.out.display()))
+        .map(|()| pool.install(|| write_scan_outputs(&config, &summary, started_at)));
+    if let Some(bar) = &bar {
+        bar.finish();
+    }
+    let (report, outputs, database) = written?;
     outputs?;
     database?;
     warn_about_inputs(&summary);

@@ -1,6 +1,7 @@
 //! The progress bar of a long scan (part of the binary): stored bytes read
-//! of the total, rate, time left, and files done. Drawn only on a terminal
-//! and without `--quiet`; nothing the scan writes depends on it.
+//! of the total, rate, time left, and files done; then a spinner while the
+//! outputs are written. Drawn only on a terminal and without `--quiet`;
+//! nothing the scan writes depends on it.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -34,6 +35,20 @@ impl Bar {
             files: AtomicUsize::new(0),
             files_done: AtomicUsize::new(0),
         })
+    }
+
+    /// The scan is read: the bar turns to a spinner while the outputs are
+    /// written (seconds, for a case of a million matched requests).
+    pub fn writing_outputs(&self, requests: usize) {
+        self.bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+                .expect("a valid template"),
+        );
+        self.bar.set_message(format!(
+            "writing the outputs for {requests} matched requests"
+        ));
+        self.bar
+            .enable_steady_tick(std::time::Duration::from_millis(100));
     }
 
     /// Removes the bar, so that the summary prints on a clean line.
