@@ -149,6 +149,18 @@ impl Requests {
         }
     }
 
+    /// The requests at `positions`, in order, borrowed where they lie when
+    /// they are held as they are; `None` when they are packed (each read
+    /// decodes a copy). Collecting `range`'s items copies a `Cow` of a
+    /// request's whole size each, borrowed or not.
+    pub fn borrowed(&self, positions: Range<usize>) -> Option<Vec<&MatchedRequest>> {
+        match &self.held {
+            Held::Plain(requests) => Some(requests[positions].iter().collect()),
+            Held::Parts(parts) => Some(positions.map(|position| parts.get(position)).collect()),
+            Held::Packed(_) => None,
+        }
+    }
+
     /// Every request, in order.
     pub fn iter(&self) -> Iter<'_> {
         self.range(0..self.len())
@@ -830,6 +842,10 @@ mod tests {
         assert_eq!(all(&packed), all(&plain));
         assert_eq!(packed.counted_len(), plain.counted_len());
         assert_eq!(packed.copies(), plain.copies());
+        let borrowed = plain.borrowed(0..plain.len()).expect("held as they are");
+        let borrowed: Vec<MatchedRequest> = borrowed.into_iter().cloned().collect();
+        assert_eq!(borrowed, all(&packed));
+        assert!(packed.borrowed(0..packed.len()).is_none());
         packed
     }
 

@@ -10,6 +10,7 @@
 //! and the requests are also kept packed (`packed`), and `load` reads those
 //! copies: row by row they take longer than a re-run may.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender};
@@ -530,8 +531,16 @@ fn write_requests(
     let mut vias = ViaNames::default();
     for range in summary.requests.ranges(ROWS_BETWEEN_CALLS) {
         meanwhile()?;
-        // A batch's requests are held while their values stay bound.
-        let batch: Vec<_> = summary.requests.range(range).collect();
+        // A batch's requests are held while their values stay bound:
+        // decoded when they are packed, else borrowed where they lie.
+        let decoded: Vec<MatchedRequest>;
+        let batch: Vec<&MatchedRequest> = match summary.requests.borrowed(range.clone()) {
+            Some(batch) => batch,
+            None => {
+                decoded = summary.requests.range(range).map(Cow::into_owned).collect();
+                decoded.iter().collect()
+            }
+        };
         for r in &batch {
             vias.entry(r.via.bits())
                 .or_insert_with(|| describe_via(r.via));
