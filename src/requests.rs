@@ -30,22 +30,28 @@ pub struct Requests {
 
 #[derive(Debug)]
 enum Held {
-    Plain(Vec<MatchedRequest>),
-    /// A scan's parts as they were handed over, with their merged order.
+    /// As they are (few), in parts.
     Parts(Parts),
     Packed(Packed),
 }
 
-/// A scan's matched requests held as they are, in the parts the scan
-/// handed over, and the order to read them in. Gathering them into one
-/// vector copied every request (330 bytes each) into memory the kernel
-/// had to fault in, on one thread while the other stood idle: 40 ms of a
-/// 1 GiB scan's 160,000 matches.
+/// Matched requests held as they are, in parts (a scan's, as it handed
+/// them over; one for requests given already in order), and the order to
+/// read them in. Gathering a scan's parts into one vector copied every
+/// request (330 bytes each) into memory the kernel had to fault in, on one
+/// thread while the other stood idle: 40 ms of a 1 GiB scan's 160,000
+/// matches.
 #[derive(Debug)]
 struct Parts {
     parts: Vec<Vec<MatchedRequest>>,
     /// Per request in order: its part and its place in the part.
     order: Vec<(u32, u32)>,
+}
+
+/// A part's number or a request's place in its part, as `Parts::order`
+/// holds it.
+fn index(n: usize) -> u32 {
+    u32::try_from(n).expect("fewer than 2^32 parts and requests")
 }
 
 impl Parts {
@@ -80,8 +86,12 @@ impl Default for Requests {
 impl From<Vec<MatchedRequest>> for Requests {
     /// Requests as they are: they must already be in order.
     fn from(requests: Vec<MatchedRequest>) -> Requests {
+        let order = (0..requests.len()).map(|at| (0, index(at))).collect();
         Requests {
-            held: Held::Plain(requests),
+            held: Held::Parts(Parts {
+                parts: vec![requests],
+                order,
+            }),
         }
     }
 }
@@ -90,7 +100,6 @@ impl Requests {
     /// How many requests.
     pub fn len(&self) -> usize {
         match &self.held {
-            Held::Plain(requests) => requests.len(),
             Held::Parts(parts) => parts.order.len(),
             Held::Packed(packed) => packed.order.len(),
         }
@@ -109,7 +118,6 @@ impl Requests {
     /// How many are counted: not copies of a line found in another file.
     pub fn counted_len(&self) -> usize {
         match &self.held {
-            Held::Plain(requests) => requests.iter().filter(|r| r.duplicate_of.is_none()).count(),
             Held::Parts(parts) => parts.iter().filter(|r| r.duplicate_of.is_none()).count(),
             Held::Packed(packed) => packed.order.len() - packed.copies.len(),
         }
@@ -119,10 +127,6 @@ impl Requests {
     /// place, and the first place, in the requests' order.
     pub fn copies(&self) -> Vec<(Location, Location)> {
         match &self.held {
-            Held::Plain(requests) => requests
-                .iter()
-                .filter_map(|r| Some((r.location, r.duplicate_of?)))
-                .collect(),
             Held::Parts(parts) => parts
                 .iter()
                 .filter_map(|r| Some((r.location, r.duplicate_of?)))
@@ -143,7 +147,6 @@ impl Requests {
     /// The request at `position`.
     pub fn get(&self, position: usize) -> Cow<'_, MatchedRequest> {
         match &self.held {
-            Held::Plain(requests) => Cow::Borrowed(&requests[position]),
             Held::Parts(parts) => Cow::Borrowed(parts.get(position)),
             Held::Packed(packed) => Cow::Owned(packed.request(position)),
         }
@@ -155,7 +158,6 @@ impl Requests {
     /// request's whole size each, borrowed or not.
     pub fn borrowed(&self, positions: Range<usize>) -> Option<Vec<&MatchedRequest>> {
         match &self.held {
-            Held::Plain(requests) => Some(requests[positions].iter().collect()),
             Held::Parts(parts) => Some(positions.map(|position| parts.get(position)).collect()),
             Held::Packed(_) => None,
         }
@@ -678,7 +680,6 @@ impl Requests {
 
     fn merge_plain(mut parts: Vec<Vec<MatchedRequest>>) -> Requests {
         parts.retain(|part| !part.is_empty());
-        let index = |n: usize| u32::try_from(n).expect("fewer than 2^32 parts and requests");
         let mut keyed: Vec<(OrderKey, u32, u32)> = parts
             .iter()
             .enumerate()
