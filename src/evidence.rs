@@ -196,14 +196,13 @@ impl Texts {
     /// `claims_crawler`).
     pub fn user_agent(&mut self, bytes: &[u8]) -> (Text, bool) {
         let escaped = escaped(bytes);
-        if let Some((text, Some(claim))) = self.seen.get_key_value(escaped.as_ref()) {
-            return (Text::clone(text), *claim);
-        }
-        let claim = claims_crawler(&escaped);
         let text = match self.seen.get_key_value(escaped.as_ref()) {
-            Some((text, _)) => Text::clone(text),
+            Some((text, Some(claim))) => return (Text::clone(text), *claim),
+            // Met before, but not as an agent.
+            Some((text, None)) => Text::clone(text),
             None => Text::from(escaped.as_ref()),
         };
+        let claim = claims_crawler(&escaped);
         self.seen.insert(Text::clone(&text), Some(claim));
         (text, claim)
     }
