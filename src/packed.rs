@@ -198,12 +198,12 @@ pub fn unpack_requests_held(data: &[u8], plain_up_to: usize) -> Result<Requests,
     let stored = StoredParts::read(data)?;
     if stored.count <= plain_up_to {
         let damaged = stored.damaged;
-        let requests = stored.unpack()?;
+        let parts = stored.unpack()?;
         // Out of order, they can only come from a damaged copy.
-        if !requests.is_sorted_by_key(order_key) {
+        if !parts.iter().flatten().is_sorted_by_key(order_key) {
             return Err(damaged);
         }
-        return Ok(Requests::from(requests));
+        return Ok(Requests::in_order(parts));
     }
     let in_order = InOrder::default();
     let parts: Vec<OrderedPart> = stored
@@ -260,21 +260,17 @@ impl<'a> StoredParts<'a> {
         })
     }
 
-    /// Every request, as they are.
-    fn unpack(self) -> Result<Vec<MatchedRequest>, Damaged> {
+    /// Every request, as they are, part by part.
+    fn unpack(self) -> Result<Vec<Vec<MatchedRequest>>, Damaged> {
         let parts: Vec<Vec<MatchedRequest>> = self
             .parts
             .into_par_iter()
             .map(|(records, data, start)| unpack_part(records, data, start, &self.strings))
             .collect::<Result<_, _>>()?;
-        let mut requests = Vec::with_capacity(self.count);
-        for part in parts {
-            requests.extend(part);
-        }
-        if requests.len() != self.count {
+        if parts.iter().map(Vec::len).sum::<usize>() != self.count {
             return Err(self.damaged);
         }
-        Ok(requests)
+        Ok(parts)
     }
 }
 

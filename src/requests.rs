@@ -86,17 +86,26 @@ impl Default for Requests {
 impl From<Vec<MatchedRequest>> for Requests {
     /// Requests as they are: they must already be in order.
     fn from(requests: Vec<MatchedRequest>) -> Requests {
-        let order = (0..requests.len()).map(|at| (0, index(at))).collect();
-        Requests {
-            held: Held::Parts(Parts {
-                parts: vec![requests],
-                order,
-            }),
-        }
+        Requests::in_order(vec![requests])
     }
 }
 
 impl Requests {
+    /// Requests as they are, in parts: one part's after the other's, they
+    /// must already be in order. Each is read where it lies.
+    pub fn in_order(parts: Vec<Vec<MatchedRequest>>) -> Requests {
+        let order = parts
+            .iter()
+            .enumerate()
+            .flat_map(|(part, requests)| {
+                (0..requests.len()).map(move |at| (index(part), index(at)))
+            })
+            .collect();
+        Requests {
+            held: Held::Parts(Parts { parts, order }),
+        }
+    }
+
     /// How many requests.
     pub fn len(&self) -> usize {
         match &self.held {
