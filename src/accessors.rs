@@ -14,7 +14,7 @@ use ipnet::IpNet;
 use rayon::prelude::*;
 
 use crate::error::ConfigError;
-use crate::evidence::{MatchedRequest, Text};
+use crate::evidence::{RequestView, Text};
 use crate::requests::{self, Requests};
 use crate::time::Timestamp;
 use crate::window::Window;
@@ -114,8 +114,8 @@ impl Authorised {
     }
 
     /// The class of a matched request.
-    pub fn classify_request(&self, request: &MatchedRequest) -> Class {
-        self.class_of(request.client_ip, request.user.as_deref())
+    pub fn classify_request(&self, request: &RequestView<'_>) -> Class {
+        self.class_of(request.client_ip, request.user.map(|user| &**user))
     }
 
     fn class_of(&self, ip: Option<IpAddr>, user: Option<&str>) -> Class {
@@ -341,12 +341,12 @@ impl StatusText {
 }
 
 impl AccessorRow {
-    fn new(window: &Text, class: Class, request: &MatchedRequest) -> AccessorRow {
+    fn new(window: &Text, class: Class, request: &RequestView<'_>) -> AccessorRow {
         AccessorRow {
             window: window.clone(),
             class,
-            client: request.client.clone(),
-            user: request.user.clone(),
+            client: Text::clone(request.client),
+            user: request.user.cloned(),
             address: request.client_ip,
             claimed_crawler: false,
             requests: 0,
@@ -362,7 +362,7 @@ impl AccessorRow {
         }
     }
 
-    fn add(&mut self, request: &MatchedRequest) {
+    fn add(&mut self, request: &RequestView<'_>) {
         self.requests += 1;
         self.claimed_crawler |= request.claimed_crawler;
         match Outcome::of_status(request.status) {
@@ -378,9 +378,9 @@ impl AccessorRow {
         self.first_seen = self.first_seen.min(request.time);
         self.last_seen = self.last_seen.max(request.time);
         gather(&mut self.statuses, StatusText::of(request.status));
-        gather(&mut self.resources, &request.path);
+        gather(&mut self.resources, request.path);
         static NO_AGENT: LazyLock<Text> = LazyLock::new(|| Text::from("-"));
-        let agent = request.user_agent.as_ref().unwrap_or(&NO_AGENT);
+        let agent = request.user_agent.unwrap_or(&NO_AGENT);
         gather(&mut self.user_agents, agent);
     }
 
@@ -446,7 +446,9 @@ fn settle<T: Ord>(list: &mut Vec<T>) {
 /// order never shows.
 /// Rows by key. Hashed with a per-run random seed (clients and users come
 /// from the log); the rows are sorted before anything reads them.
-type RowMap = HashMap<(Class, Text, Option<Text>), AccessorRow, foldhash::fast::RandomState>;
+/// The texts of a key are borrowed from where the requests are held.
+type RowMap<'a> =
+    HashMap<(Class, &'a Text, Option<&'a Text>), AccessorRow, foldhash::fast::RandomState>;
 
 /// The unique accessors of one window, external first, most served first.
 /// A request copied from another file (`duplicate_of`) is counted once.
@@ -490,17 +492,17 @@ pub fn summarise_window(
     positions.iter().filter_map(|i| slots[*i].take()).collect()
 }
 
-fn summarise_part(
+fn summarise_part<'a>(
     window: &Window,
     name: &Text,
-    requests: requests::Iter<'_>,
+    requests: requests::Iter<'a>,
     authorised: &Authorised,
-) -> RowMap {
+) -> RowMap<'a> {
     let mut rows = RowMap::default();
     let counted = requests.filter(|r| window.contains(r.time) && r.duplicate_of.is_none());
     for request in counted {
         let class = authorised.classify_request(&request);
-        let key = (class, Text::clone(&request.client), request.user.clone());
+        let key = (class, request.client, request.user);
         rows.entry(key)
             .or_insert_with(|| AccessorRow::new(name, class, &request))
             .add(&request);
@@ -508,7 +510,7 @@ fn summarise_part(
     rows
 }
 
-fn merge_parts(mut into: RowMap, mut from: RowMap) -> RowMap {
+fn merge_parts<'a>(mut into: RowMap<'a>, mut from: RowMap<'a>) -> RowMap<'a> {
     if into.len() < from.len() {
         std::mem::swap(&mut into, &mut from);
     }

@@ -5,7 +5,7 @@
 //! fields are escaped once here (see `sanitise::escape_bytes`) so that every
 //! writer gets the same faithful, terminal-safe text.
 
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -38,41 +38,42 @@ pub struct Location {
 pub type Text = Arc<str>;
 
 /// A request that matched an exposed rule, with everything a row of
-/// `requests.csv` cites.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MatchedRequest {
+/// `requests.csv` cites. Its texts are `T`: kept (`Text`, the default),
+/// or borrowed from where the request is held (`RequestView`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchedRequest<T = Text> {
     /// Where the line is.
     pub location: Location,
     /// When it was logged (UTC).
     pub time: Timestamp,
     /// The virtual host, if logged.
-    pub vhost: Option<Text>,
+    pub vhost: Option<T>,
     /// The client the request is attributed to: the connecting client as
     /// logged, or, behind trusted proxies, the hop they vouch for.
-    pub client: Text,
+    pub client: T,
     /// Addresses logged to the left of the client, or X-Forwarded-For.
-    pub forwarded: Option<Text>,
+    pub forwarded: Option<T>,
     /// The connecting client as logged, when the client was taken from
     /// the X-Forwarded-For chain instead.
-    pub connecting: Option<Text>,
+    pub connecting: Option<T>,
     /// The authenticated user, if logged.
-    pub user: Option<Text>,
+    pub user: Option<T>,
     /// The method.
-    pub method: Text,
+    pub method: T,
     /// The request target as logged.
-    pub target: Text,
+    pub target: T,
     /// The canonical path that matched.
-    pub path: Text,
+    pub path: T,
     /// The query string, if any.
-    pub query: Option<Text>,
+    pub query: Option<T>,
     /// The status code, if logged.
     pub status: Option<u16>,
     /// The response size, if logged.
     pub bytes: Option<u64>,
     /// The referer, if logged.
-    pub referer: Option<Text>,
+    pub referer: Option<T>,
     /// The user agent, if logged.
-    pub user_agent: Option<Text>,
+    pub user_agent: Option<T>,
     /// Index of the rule that matched.
     pub rule: usize,
     /// How it matched (empty: raw).
@@ -90,6 +91,13 @@ pub struct MatchedRequest {
     /// this is a copy of it; such a request is counted once.
     pub duplicate_of: Option<Location>,
 }
+
+/// A matched request read where it is held, its texts borrowed: the
+/// readers of a scan's requests (the outputs, the summaries) read each
+/// many times over, and taking a counted reference to each text made the
+/// cores fight over the counts of the texts every request shares (the
+/// method, the commonest agents); see BENCHMARKS.md.
+pub type RequestView<'a> = MatchedRequest<&'a Text>;
 
 impl MatchedRequest {
     /// Keeps the evidence of a matched record.
@@ -151,15 +159,55 @@ impl MatchedRequest {
         }
         self
     }
+}
 
+impl<T: Borrow<Text>> MatchedRequest<T> {
     /// The address the server saw the request come from.
     pub fn connecting_client(&self) -> &str {
-        self.connecting.as_deref().unwrap_or(&self.client)
+        self.connecting.as_ref().unwrap_or(&self.client).borrow()
     }
 
     /// Whether the request was a HEAD (served without a body).
     pub fn is_head(&self) -> bool {
-        self.method.eq_ignore_ascii_case("HEAD")
+        self.method.borrow().eq_ignore_ascii_case("HEAD")
+    }
+
+    /// The request with its texts borrowed from this one.
+    pub fn view(&self) -> RequestView<'_> {
+        self.with_texts(|text| text.borrow())
+    }
+
+    /// The request with texts of its own, to keep.
+    pub fn kept(&self) -> MatchedRequest {
+        self.with_texts(|text| Text::clone(text.borrow()))
+    }
+
+    /// The request with each text `text` gives for its own.
+    fn with_texts<'s, U>(&'s self, mut text: impl FnMut(&'s T) -> U) -> MatchedRequest<U> {
+        MatchedRequest {
+            location: self.location,
+            time: self.time,
+            vhost: self.vhost.as_ref().map(&mut text),
+            client: text(&self.client),
+            forwarded: self.forwarded.as_ref().map(&mut text),
+            connecting: self.connecting.as_ref().map(&mut text),
+            user: self.user.as_ref().map(&mut text),
+            method: text(&self.method),
+            target: text(&self.target),
+            path: text(&self.path),
+            query: self.query.as_ref().map(&mut text),
+            status: self.status,
+            bytes: self.bytes,
+            referer: self.referer.as_ref().map(&mut text),
+            user_agent: self.user_agent.as_ref().map(&mut text),
+            rule: self.rule,
+            via: self.via,
+            flags: self.flags,
+            line_sha256: self.line_sha256,
+            client_ip: self.client_ip,
+            claimed_crawler: self.claimed_crawler,
+            duplicate_of: self.duplicate_of,
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use crate::accessors::client_address;
 use crate::coverage::Timeline;
-use crate::evidence::{Location, MatchedRequest, Text};
+use crate::evidence::{Location, MatchedRequest, RequestView, Text};
 use crate::formats::RecordFlags;
 use crate::normalise::Transforms;
 use crate::requests::{InOrder, OrderedPart, Requests, order_key};
@@ -93,7 +93,7 @@ fn pack_requests_in_parts(requests: &Requests, per_part: usize, mut piece: impl 
                 time: previous,
                 offset: 0,
             };
-            write_request(&mut records, &mut |text| strings.index(text), &r, base);
+            write_request(&mut records, &mut |text| strings.index(text), r, base);
             previous = r.time.0;
         }
         out.uint(strings.new);
@@ -122,7 +122,7 @@ pub(crate) struct Base {
 pub(crate) fn pack_request(
     out: &mut Vec<u8>,
     number: &mut dyn FnMut(&Text) -> u64,
-    r: &MatchedRequest,
+    r: RequestView<'_>,
     base: Base,
 ) {
     let mut packer = Packer {
@@ -144,7 +144,7 @@ pub(crate) fn put_uint(out: &mut Vec<u8>, n: u64) {
 fn write_request(
     out: &mut Packer,
     number: &mut dyn FnMut(&Text) -> u64,
-    r: &MatchedRequest,
+    r: RequestView<'_>,
     base: Base,
 ) {
     let mut has = 0;
@@ -163,20 +163,20 @@ fn write_request(
     out.uint(r.location.line);
     out.uint(r.location.offset.wrapping_sub(base.offset));
     out.int(r.time.0.wrapping_sub(base.time));
-    for text in [&r.client, &r.method, &r.target, &r.path] {
+    for text in [r.client, r.method, r.target, r.path] {
         out.uint(number(text));
     }
     for text in [
-        &r.vhost,
-        &r.forwarded,
-        &r.connecting,
-        &r.user,
-        &r.query,
-        &r.referer,
-        &r.user_agent,
+        r.vhost,
+        r.forwarded,
+        r.connecting,
+        r.user,
+        r.query,
+        r.referer,
+        r.user_agent,
     ] {
         // 0 stands for "not logged".
-        out.uint(text.as_ref().map_or(0, |t| number(t) + 1));
+        out.uint(text.map_or(0, |t| number(t) + 1));
     }
     out.uint(r.status.map_or(0, u64::from));
     out.uint(r.bytes.unwrap_or(0));
@@ -265,7 +265,10 @@ impl<'a> StoredParts<'a> {
         let parts: Vec<Vec<MatchedRequest>> = self
             .parts
             .into_par_iter()
-            .map(|(records, data, start)| unpack_part(records, data, start, &self.strings))
+            .map(|(records, data, start)| {
+                let part = unpack_part(records, data, start, &self.strings)?;
+                Ok(part.iter().map(MatchedRequest::kept).collect())
+            })
             .collect::<Result<_, _>>()?;
         if parts.iter().map(Vec::len).sum::<usize>() != self.count {
             return Err(self.damaged);
@@ -277,12 +280,12 @@ impl<'a> StoredParts<'a> {
 /// Decodes the request whose record, led by its length, starts at
 /// `data[at..]`, packed against `base`; returns it and where the next
 /// starts.
-pub(crate) fn unpack_framed_request(
+pub(crate) fn unpack_framed_request<'s>(
     data: &[u8],
     at: usize,
-    strings: &Strings,
+    strings: &'s Strings,
     base: Base,
-) -> Result<(MatchedRequest, usize), Damaged> {
+) -> Result<(RequestView<'s>, usize), Damaged> {
     let mut input = Unpacker::new(data, "held requests");
     input.at = at;
     let len = input.count()?;
@@ -313,12 +316,12 @@ pub(crate) fn unpack_framed_key(
 }
 
 /// Decodes one part: `records` records from `data[start..]` to its end.
-fn unpack_part(
+fn unpack_part<'s>(
     records: usize,
     data: &[u8],
     start: usize,
-    strings: &Strings,
-) -> Result<Vec<MatchedRequest>, Damaged> {
+    strings: &'s Strings,
+) -> Result<Vec<RequestView<'s>>, Damaged> {
     let mut input = Unpacker::new(data, "requests");
     input.at = start;
     let mut requests = Vec::with_capacity(records);
@@ -333,17 +336,18 @@ fn unpack_part(
     Ok(requests)
 }
 
-fn unpack_request(
+/// Decodes a request, its texts borrowed from `strings`.
+fn unpack_request<'s>(
     input: &mut Unpacker<'_>,
-    strings: &Strings,
+    strings: &'s Strings,
     base: Base,
-) -> Result<MatchedRequest, Damaged> {
+) -> Result<RequestView<'s>, Damaged> {
     let has = input.uint()?;
     let mut location = input.location()?;
     location.offset = location.offset.wrapping_add(base.offset);
     let time = Timestamp(base.time.wrapping_add(input.int()?));
     let client_index = input.index(strings.texts.len())?;
-    let client = strings.texts[client_index].clone();
+    let client = &strings.texts[client_index];
     let client_ip = strings.addresses[client_index];
     let method = strings.text(input)?;
     let target = strings.text(input)?;
@@ -542,15 +546,15 @@ impl Strings {
     }
 
     #[inline(always)]
-    fn text(&self, input: &mut Unpacker<'_>) -> Result<Text, Damaged> {
-        Ok(self.texts[input.index(self.texts.len())?].clone())
+    fn text(&self, input: &mut Unpacker<'_>) -> Result<&Text, Damaged> {
+        Ok(&self.texts[input.index(self.texts.len())?])
     }
 
     #[inline(always)]
-    fn optional(&self, input: &mut Unpacker<'_>) -> Result<Option<Text>, Damaged> {
+    fn optional(&self, input: &mut Unpacker<'_>) -> Result<Option<&Text>, Damaged> {
         match input.index(self.texts.len() + 1)? {
             0 => Ok(None),
-            i => Ok(Some(self.texts[i - 1].clone())),
+            i => Ok(Some(&self.texts[i - 1])),
         }
     }
 }
@@ -700,7 +704,7 @@ pub(crate) mod tests {
     fn unpack_requests(data: &[u8]) -> Result<Vec<MatchedRequest>, Damaged> {
         let held = unpack_requests_held(data, usize::MAX)?;
         assert!(!held.is_packed());
-        Ok(held.iter().map(|r| r.into_owned()).collect())
+        Ok(held.iter().map(|r| r.kept()).collect())
     }
 
     fn pack_requests(requests: &[MatchedRequest]) -> Vec<u8> {
@@ -789,7 +793,7 @@ pub(crate) mod tests {
             .filter_map(|r| Some((r.location, r.duplicate_of?)))
             .collect();
         assert_eq!(copies.len(), 1);
-        let all = |held: &Requests| held.iter().map(|r| r.into_owned()).collect::<Vec<_>>();
+        let all = |held: &Requests| held.iter().map(|r| r.kept()).collect::<Vec<_>>();
         for per_part in [1, 2, 3, REQUESTS_PER_PART] {
             let data = pack_requests_in_parts(&requests, per_part);
             let packed = unpack_requests_held(&data, 0).unwrap();

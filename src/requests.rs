@@ -11,7 +11,6 @@
 //! it goes. A re-run loads them from evidence.sqlite and holds them the
 //! same way: as they are while they are few, packed (`InOrder`) beyond.
 
-use std::borrow::Cow;
 use std::collections::{BinaryHeap, HashMap};
 use std::ops::Range;
 use std::sync::Mutex;
@@ -19,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::slice::ParallelSliceMut;
 
-use crate::evidence::{Location, MatchedRequest, Text};
+use crate::evidence::{Location, MatchedRequest, RequestView, Text};
 use crate::packed::{self, Base, Strings};
 
 /// The matched requests, sorted by time, then file, then line.
@@ -153,22 +152,12 @@ impl Requests {
         }
     }
 
-    /// The request at `position`.
-    pub fn get(&self, position: usize) -> Cow<'_, MatchedRequest> {
+    /// The request at `position`, its texts borrowed from the store (a
+    /// packed one is decoded).
+    pub fn get(&self, position: usize) -> RequestView<'_> {
         match &self.held {
-            Held::Parts(parts) => Cow::Borrowed(parts.get(position)),
-            Held::Packed(packed) => Cow::Owned(packed.request(position)),
-        }
-    }
-
-    /// The requests at `positions`, in order, borrowed where they lie when
-    /// they are held as they are; `None` when they are packed (each read
-    /// decodes a copy). Collecting `range`'s items copies a `Cow` of a
-    /// request's whole size each, borrowed or not.
-    pub fn borrowed(&self, positions: Range<usize>) -> Option<Vec<&MatchedRequest>> {
-        match &self.held {
-            Held::Parts(parts) => Some(positions.map(|position| parts.get(position)).collect()),
-            Held::Packed(_) => None,
+            Held::Parts(parts) => parts.get(position).view(),
+            Held::Packed(packed) => packed.request(position),
         }
     }
 
@@ -202,14 +191,14 @@ pub fn cut(positions: Range<usize>, size: usize) -> impl Iterator<Item = Range<u
         .map(move |from| from..end.min(from.saturating_add(size)))
 }
 
-/// Requests decoded one at a time, in order.
+/// Requests read one at a time, in order.
 pub struct Iter<'a> {
     requests: &'a Requests,
     positions: Range<usize>,
 }
 
 impl<'a> Iterator for Iter<'a> {
-    type Item = Cow<'a, MatchedRequest>;
+    type Item = RequestView<'a>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let position = self.positions.next()?;
@@ -229,7 +218,7 @@ impl<'a> Iterator for Iter<'a> {
 impl ExactSizeIterator for Iter<'_> {}
 
 impl Packed {
-    fn request(&self, position: usize) -> MatchedRequest {
+    fn request(&self, position: usize) -> RequestView<'_> {
         let place = self.order[position];
         let unit = &self.units[(place >> 32) as usize];
         let (mut request, _) = unit.decode(place as u32 as usize, &self.strings);
@@ -294,7 +283,9 @@ impl Keeper {
         let handed = self.handed.fetch_add(count, Ordering::Relaxed) + count;
         let many = handed > self.plain_up_to;
         let part = match many && count > 0 {
-            true => PartRequests::Packed(self.pack(file, &requests)),
+            true => {
+                PartRequests::Packed(self.pack(file, requests.iter().map(MatchedRequest::view)))
+            }
             false => PartRequests::Plain(requests),
         };
         let ticket = {
@@ -333,7 +324,10 @@ impl Keeper {
         };
         // Packed without the lock: other parts are kept meanwhile.
         for (i, requests) in plain {
-            let packed = self.pack(requests[0].location.file, &requests);
+            let packed = self.pack(
+                requests[0].location.file,
+                requests.iter().map(MatchedRequest::view),
+            );
             drop(requests);
             let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
             parts[i] = PartRequests::Packed(packed);
@@ -343,7 +337,7 @@ impl Keeper {
     fn pack<'r>(
         &self,
         file: usize,
-        requests: impl IntoIterator<Item = &'r MatchedRequest>,
+        requests: impl IntoIterator<Item = RequestView<'r>>,
     ) -> PackedUnit {
         let mut unit = UnitRequests::default();
         for r in requests {
@@ -395,7 +389,7 @@ pub struct OrderedPart {
 pub(crate) type OrderKey = (crate::time::Timestamp, Location);
 
 /// Where `r` stands in the requests' order.
-pub(crate) fn order_key(r: &MatchedRequest) -> OrderKey {
+pub(crate) fn order_key<T>(r: &MatchedRequest<T>) -> OrderKey {
     (r.time, r.location)
 }
 
@@ -410,7 +404,7 @@ impl Default for InOrder {
 impl InOrder {
     /// Packs `requests`, which must be in order (time, then place): `None`
     /// when they are not, as only a damaged copy could hold them.
-    pub fn pack(&self, requests: &[MatchedRequest]) -> Option<OrderedPart> {
+    pub fn pack(&self, requests: &[RequestView<'_>]) -> Option<OrderedPart> {
         if !requests.is_sorted_by_key(order_key) {
             return None;
         }
@@ -426,7 +420,7 @@ impl InOrder {
         // One unit per file (requests of several files alternate in time:
         // a unit per run of one file would be a unit per request or two).
         // A file's requests keep their order in its unit.
-        let mut files: Vec<(usize, Vec<&MatchedRequest>)> = Vec::new();
+        let mut files: Vec<(usize, Vec<RequestView<'_>>)> = Vec::new();
         let mut unit_of = Vec::with_capacity(requests.len());
         for r in requests {
             let unit = match files.iter().position(|(f, _)| *f == r.location.file) {
@@ -436,7 +430,7 @@ impl InOrder {
                     files.len() - 1
                 }
             };
-            files[unit].1.push(r);
+            files[unit].1.push(*r);
             unit_of.push(unit);
         }
         let units: Vec<PackedUnit> = files
@@ -548,7 +542,7 @@ struct UnitRequests {
 
 impl UnitRequests {
     /// Packs `request`, whose texts `keeper` numbers.
-    fn push(&mut self, request: &MatchedRequest, keeper: &Keeper) {
+    fn push(&mut self, request: RequestView<'_>, keeper: &Keeper) {
         let start = self.records.len();
         let mut number = |text: &Text| {
             // The entry holds the text, so its address is not reused while
@@ -607,7 +601,7 @@ pub struct PackedUnit {
 
 impl PackedUnit {
     /// The request whose record starts at `at`, and where the next starts.
-    fn decode(&self, at: usize, strings: &Strings) -> (MatchedRequest, usize) {
+    fn decode<'s>(&self, at: usize, strings: &'s Strings) -> (RequestView<'s>, usize) {
         let (mut request, next) =
             packed::unpack_framed_request(&self.records, at, strings, self.base)
                 .expect("requests packed by this scan read back");
@@ -666,7 +660,10 @@ impl Requests {
             .filter(|part| !part.is_empty())
             .map(|part| match part {
                 PartRequests::Packed(unit) => unit,
-                PartRequests::Plain(requests) => keeper.pack(requests[0].location.file, &requests),
+                PartRequests::Plain(requests) => keeper.pack(
+                    requests[0].location.file,
+                    requests.iter().map(MatchedRequest::view),
+                ),
             })
             .collect();
         let strings = keeper.into_strings();
@@ -791,8 +788,8 @@ pub(crate) fn packed_copy(requests: &Requests) -> Requests {
             .iter_mut()
             .find(|f| f[0].location.file == r.location.file)
         {
-            Some(file) => file.push(r.into_owned()),
-            None => files.push(vec![r.into_owned()]),
+            Some(file) => file.push(r.kept()),
+            None => files.push(vec![r.kept()]),
         }
     }
     let keeper = Keeper::new(0);
@@ -808,6 +805,8 @@ pub(crate) fn packed_copy(requests: &Requests) -> Requests {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::time::Timestamp;
 
@@ -848,14 +847,10 @@ mod tests {
         let plain = merged(parts, usize::MAX);
         assert!(matches!(packed.held, Held::Packed(_)));
         assert!(matches!(plain.held, Held::Parts(_)));
-        let all = |r: &Requests| r.iter().map(Cow::into_owned).collect::<Vec<_>>();
+        let all = |r: &Requests| r.iter().map(|r| r.kept()).collect::<Vec<_>>();
         assert_eq!(all(&packed), all(&plain));
         assert_eq!(packed.counted_len(), plain.counted_len());
         assert_eq!(packed.copies(), plain.copies());
-        let borrowed = plain.borrowed(0..plain.len()).expect("held as they are");
-        let borrowed: Vec<MatchedRequest> = borrowed.into_iter().cloned().collect();
-        assert_eq!(borrowed, all(&packed));
-        assert!(packed.borrowed(0..packed.len()).is_none());
         packed
     }
 
@@ -950,13 +945,31 @@ mod tests {
             r.time = Timestamp(1_600_000_000 + i as i64);
         }
         let requests = merged_both_ways(&[(0, 0, &sent)]);
-        let got: Vec<MatchedRequest> = requests.iter().map(Cow::into_owned).collect();
+        let got: Vec<MatchedRequest> = requests.iter().map(|r| r.kept()).collect();
         assert_eq!(got, sent);
         // Times far apart in one part, packed as differences from the first.
         let far = [request(0, 1, i64::MAX, "a"), request(0, 2, i64::MIN, "b")];
         let requests = merged_both_ways(&[(0, 0, &far)]);
         let times: Vec<i64> = requests.iter().map(|r| r.time.0).collect();
         assert_eq!(times, [i64::MIN, i64::MAX]);
+    }
+
+    #[test]
+    fn reads_borrow_the_texts_held_whichever_way_they_are_held() {
+        let parts = [request(0, 1, 10, "a"), request(0, 2, 20, "a")];
+        let packed = merged_both_ways(&[(0, 0, &parts)]);
+        let plain = merged(&[(0, 0, &parts)], usize::MAX);
+        // Packed, the two requests' client is one text of the table.
+        assert!(std::ptr::eq(packed.get(0).client, packed.get(1).client));
+        for requests in [&packed, &plain] {
+            let count = Arc::strong_count(requests.get(0).client);
+            // Read again: borrowed, no count taken.
+            let read = requests.get(0);
+            assert_eq!(Arc::strong_count(read.client), count);
+            let kept = read.kept();
+            assert_eq!(Arc::strong_count(read.client), count + 1);
+            assert_eq!(kept.view(), read);
+        }
     }
 
     #[test]

@@ -13,7 +13,6 @@
 //! The per-line work borrows fields from the input, normalises into a reused
 //! buffer, and allocates only for lines that match a rule or do not parse.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read};
 use std::ops::Range;
@@ -28,7 +27,7 @@ use crate::accessors::TrustedProxies;
 use crate::config::ScanConfig;
 use crate::coverage::{Timeline, minute_of};
 use crate::error::InputError;
-use crate::evidence::{Location, MatchedRequest, Texts};
+use crate::evidence::{Location, MatchedRequest, RequestView, Texts};
 use crate::formats::json::JsonFields;
 use crate::formats::w3c::plus_as_space;
 use crate::formats::{
@@ -191,7 +190,7 @@ impl Summary {
     }
 
     /// Matched requests counted once: those not copied from another file.
-    pub fn counted_requests(&self) -> impl Iterator<Item = Cow<'_, MatchedRequest>> {
+    pub fn counted_requests(&self) -> impl Iterator<Item = RequestView<'_>> {
         self.requests.iter().filter(|r| r.duplicate_of.is_none())
     }
 

@@ -10,18 +10,17 @@
 //! and the requests are also kept packed (`packed`), and `load` reads those
 //! copies: row by row they take longer than a re-run may.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender};
 
-use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Statement, Transaction, params};
 
 use crate::accessors::{Authorised, Outcome, TrustedProxies};
 use crate::config::{DEFAULT_MAX_GAP, ScanConfig};
 use crate::error::{ConfigError, InputError};
-use crate::evidence::{Location, MatchedRequest};
+use crate::evidence::{Location, RequestView, Text};
 use crate::formats::custom::CustomFormat;
 use crate::formats::{Detection, Format, FormatChoice, SampleFit, Unparsed};
 use crate::input::InputFile;
@@ -529,28 +528,14 @@ fn write_requests(
     // A handful of distinct descriptions, made once rather than per row
     // (looked up per row: a fast hash, as the keys are the program's own).
     let mut vias = ViaNames::default();
+    // The texts bound are borrowed from where the requests are held, so
+    // that each stays bound from one row to the next while unchanged.
     for range in summary.requests.ranges(ROWS_BETWEEN_CALLS) {
         meanwhile()?;
-        // A batch's requests are held while their values stay bound:
-        // decoded when they are packed, else borrowed where they lie.
-        let decoded: Vec<MatchedRequest>;
-        let batch: Vec<&MatchedRequest> = match summary.requests.borrowed(range.clone()) {
-            Some(batch) => batch,
-            None => {
-                decoded = summary.requests.range(range).map(Cow::into_owned).collect();
-                decoded.iter().collect()
-            }
-        };
-        for r in &batch {
-            vias.entry(r.via.bits())
-                .or_insert_with(|| describe_via(r.via));
+        for r in summary.requests.range(range) {
+            bind_request(&mut insert, config, summary, &mut vias, r)?;
+            insert.run()?;
         }
-        let mut bound = insert.rebound();
-        for r in &batch {
-            bind_request(&mut bound, config, summary, &vias, r)?;
-            bound.run()?;
-        }
-        insert = bound.rebound();
     }
     Ok(())
 }
@@ -567,8 +552,8 @@ fn bind_request<'v>(
     insert: &mut RepeatingInsert<'_, 'v>,
     config: &'v ScanConfig,
     summary: &'v Summary,
-    vias: &'v ViaNames,
-    r: &'v MatchedRequest,
+    vias: &mut ViaNames,
+    r: RequestView<'v>,
 ) -> rusqlite::Result<()> {
     let int = ValueRef::Integer;
     insert.set(1, int(r.location.file as i64))?;
@@ -577,31 +562,36 @@ fn bind_request<'v>(
     insert.set(4, int(r.location.offset as i64))?;
     insert.set_time(5, r.time)?;
     insert.set(6, int(r.time.0))?;
-    insert.set(7, text(&r.client))?;
-    insert.set(8, optional_text(r.forwarded.as_deref()))?;
+    insert.set(7, text(r.client))?;
+    insert.set(8, optional_text(r.forwarded))?;
     // NULL (the client, by the insert's COALESCE) unless the connecting
     // client differs: a text bound per row is copied by SQLite, and the
     // connecting client is nearly always the client itself.
-    insert.set(9, optional_text(r.connecting.as_deref()))?;
-    insert.set(10, optional_text(r.user.as_deref()))?;
-    insert.set(11, optional_text(r.vhost.as_deref()))?;
-    insert.set(12, text(&r.method))?;
-    insert.set(13, text(&r.target))?;
-    insert.set(14, text(&r.path))?;
-    insert.set(15, optional_text(r.query.as_deref()))?;
+    insert.set(9, optional_text(r.connecting))?;
+    insert.set(10, optional_text(r.user))?;
+    insert.set(11, optional_text(r.vhost))?;
+    insert.set(12, text(r.method))?;
+    insert.set(13, text(r.target))?;
+    insert.set(14, text(r.path))?;
+    insert.set(15, optional_text(r.query))?;
     insert.set(16, optional_int(r.status.map(i64::from)))?;
     insert.set(17, optional_int(r.bytes.map(|b| b as i64)))?;
-    insert.set(18, optional_text(r.referer.as_deref()))?;
-    insert.set(19, optional_text(r.user_agent.as_deref()))?;
+    insert.set(18, optional_text(r.referer))?;
+    insert.set(19, optional_text(r.user_agent))?;
     insert.set(20, text(&config.rules.rules()[r.rule].spec))?;
     insert.set(21, int(r.rule as i64))?;
-    insert.set(22, text(&vias[&r.via.bits()]))?;
-    insert.set(23, int(i64::from(r.via.bits())))?;
-    insert.set(24, text(config.authorised.classify_request(r).name()))?;
+    let via = r.via.bits();
+    if insert.changed(22, via.into()) {
+        let description = vias.entry(via).or_insert_with(|| describe_via(r.via));
+        insert.bind_copy(22, description.as_str())?;
+    }
+    insert.set(23, int(i64::from(via)))?;
+    insert.set(24, text(config.authorised.classify_request(&r).name()))?;
     insert.set(25, text(Outcome::of_status(r.status).name()))?;
     insert.set(26, int(i64::from(r.flags.bits())))?;
     insert.set(27, int(i64::from(r.claimed_crawler)))?;
-    insert.set(28, ValueRef::Blob(&r.line_sha256[..]))?;
+    // Different on every row.
+    insert.bind_copy(28, &r.line_sha256[..])?;
     insert.set(29, optional_int(r.duplicate_of.map(|d| d.file as i64)))?;
     insert.set(30, optional_int(r.duplicate_of.map(|d| d.line as i64)))?;
     insert.set(31, optional_int(r.duplicate_of.map(|d| d.offset as i64)))
@@ -612,7 +602,7 @@ fn text(text: &str) -> ValueRef<'_> {
 }
 
 /// NULL for a field that was not logged.
-fn optional_text(text: Option<&str>) -> ValueRef<'_> {
+fn optional_text(text: Option<&Text>) -> ValueRef<'_> {
     text.map_or(ValueRef::Null, |t| ValueRef::Text(t.as_bytes()))
 }
 
@@ -652,29 +642,32 @@ impl<'c, 'v> RepeatingInsert<'c, 'v> {
     }
 
     /// Binds parameter `index` to `time` as text, unless it is bound to it
-    /// already. The text is made on the stack and cannot be kept to compare
-    /// with: the instant is kept instead, as an integer.
+    /// already.
     fn set_time(&mut self, index: usize, time: Timestamp) -> rusqlite::Result<()> {
-        let instant = Some(ValueRef::Integer(time.0));
-        if self.bound[index] != instant {
+        if self.changed(index, time.0) {
             match time.rfc3339() {
-                Some(text) => self.statement.raw_bind_parameter(index, text.as_str())?,
-                None => self
-                    .statement
-                    .raw_bind_parameter(index, time.to_rfc3339())?,
+                Some(text) => self.bind_copy(index, text.as_str())?,
+                None => self.bind_copy(index, time.to_rfc3339())?,
             }
-            self.bound[index] = instant;
         }
         Ok(())
     }
 
-    /// The same insert, forgetting what is bound: values from elsewhere
-    /// can be bound to it (SQLite keeps its own copy of each bound text).
-    fn rebound<'w>(self) -> RepeatingInsert<'c, 'w> {
-        RepeatingInsert {
-            bound: vec![None; self.bound.len()],
-            statement: self.statement,
-        }
+    /// Whether parameter `index`, bound to a value made per row (which
+    /// cannot be kept to compare with), must be bound again: whether
+    /// `key`, what the value is made from, differs from the last row's.
+    /// The new key is kept: bind the new value next.
+    fn changed(&mut self, index: usize, key: i64) -> bool {
+        let key = Some(ValueRef::Integer(key));
+        let changed = self.bound[index] != key;
+        self.bound[index] = key;
+        changed
+    }
+
+    /// Binds parameter `index` to `value`, which SQLite copies: for a
+    /// value made per row, not kept to compare with (see `changed`).
+    fn bind_copy(&mut self, index: usize, value: impl ToSql) -> rusqlite::Result<()> {
+        self.statement.raw_bind_parameter(index, value)
     }
 
     /// Inserts a row with the parameters bound now.

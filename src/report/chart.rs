@@ -374,7 +374,7 @@ fn write_nearest(out: &mut String, report: &Report<'_>, h: &Histogram) -> fmt::R
                 "<g class=\"nearest\"><title>nearest external served request {side} window {} {end}: {} by {}, {} ({} away)</title><path d=\"M{x:.1} {y:.1} l-5 9 h10 z\"/></g>",
                 escape_html(&w.name),
                 r.time,
-                escape_html(&r.client),
+                escape_html(r.client),
                 escape_html(&report.summary.place(r.location)),
                 describe_seconds(n.margin)
             )?;

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use crate::accessors::{AccessorRow, Outcome, StatusText};
 use crate::config::ScanConfig;
 use crate::error::InputError;
-use crate::evidence::MatchedRequest;
+use crate::evidence::RequestView;
 use crate::packed::RowParts;
 use crate::report::{NearestServed, Report, yes_no};
 use crate::requests::{Iter, cut};
@@ -165,8 +165,8 @@ impl<W: io::Write> Cells<W> {
     }
 
     /// `-` for a field that was not logged.
-    fn opt(&mut self, text: Option<&str>) {
-        self.text(text.unwrap_or("-"));
+    fn opt(&mut self, text: Option<impl AsRef<str>>) {
+        self.text(text.as_ref().map_or("-", AsRef::as_ref));
     }
 
     fn number(&mut self, value: u64) {
@@ -505,25 +505,25 @@ fn row_head<W: io::Write>(
     cells: &mut Cells<W>,
     config: &ScanConfig,
     summary: &Summary,
-    r: &MatchedRequest,
+    r: &RequestView<'_>,
 ) {
     cells.text(&summary.files[r.location.file].input.display);
     cells.number(r.location.line);
     cells.number(r.location.offset);
     cells.time(r.time);
-    cells.text(&r.client);
-    cells.opt(r.forwarded.as_deref());
+    cells.text(r.client);
+    cells.opt(r.forwarded);
     cells.text(r.connecting_client());
-    cells.opt(r.user.as_deref());
-    cells.opt(r.vhost.as_deref());
-    cells.text(&r.method);
-    cells.text(&r.target);
-    cells.text(&r.path);
-    cells.opt(r.query.as_deref());
+    cells.opt(r.user);
+    cells.opt(r.vhost);
+    cells.text(r.method);
+    cells.text(r.target);
+    cells.text(r.path);
+    cells.opt(r.query);
     cells.opt_number(r.status.map(u64::from));
     cells.opt_number(r.bytes);
-    cells.opt(r.referer.as_deref());
-    cells.opt(r.user_agent.as_deref());
+    cells.opt(r.referer);
+    cells.opt(r.user_agent);
     cells.text(&config.rules.rules()[r.rule].spec);
     cells.joined(via_names(r.via), '+');
 }
@@ -533,7 +533,7 @@ fn row_head<W: io::Write>(
 fn changing_cells<W: io::Write>(
     cells: &mut Cells<W>,
     table: &RequestTable<'_>,
-    r: &MatchedRequest,
+    r: &RequestView<'_>,
 ) {
     let outcome = Outcome::of_status(r.status);
     cells.raw(
@@ -550,7 +550,7 @@ fn changing_cells<W: io::Write>(
 }
 
 /// The cells of a request's row after `windows`.
-fn row_tail<W: io::Write>(cells: &mut Cells<W>, summary: &Summary, r: &MatchedRequest) {
+fn row_tail<W: io::Write>(cells: &mut Cells<W>, summary: &Summary, r: &RequestView<'_>) {
     let outcome = Outcome::of_status(r.status);
     cells.joined(request_flags(r, outcome), ';');
     match r.duplicate_of {
@@ -561,7 +561,7 @@ fn row_tail<W: io::Write>(cells: &mut Cells<W>, summary: &Summary, r: &MatchedRe
 
 /// The flags column: the line's irregularities and what the reader must
 /// know about this request.
-fn request_flags(r: &MatchedRequest, outcome: Outcome) -> impl Iterator<Item = &'static str> {
+fn request_flags(r: &RequestView<'_>, outcome: Outcome) -> impl Iterator<Item = &'static str> {
     let notes = [
         (outcome == Outcome::Served && r.is_head(), "head_no_body"),
         (r.client_ip.is_none(), "client_not_address"),
@@ -891,7 +891,7 @@ mod tests {
         cells.text("=HYPERLINK(\"x\")");
         cells.number(1234567890);
         cells.opt_number(None);
-        cells.opt(None);
+        cells.opt(None::<&str>);
         cells.end().expect("in memory");
         let written = cells.finish().expect("in memory");
         assert_eq!(

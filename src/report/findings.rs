@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::accessors::{AccessorRow, Class, Outcome};
 use crate::config::ScanConfig;
-use crate::evidence::{MatchedRequest, Text};
+use crate::evidence::{RequestView, Text};
 use crate::formats::{Confidence, Format};
 use crate::input::content::hash_bytes;
 use crate::overlap::Overlap;
@@ -538,19 +538,19 @@ fn window_reports<'a>(report: &'a Report<'_>) -> Vec<WindowReport<'a>> {
 /// A listed accessor's first requests inside a window, and how many it
 /// made there.
 #[derive(Default)]
-struct ListedRequests {
-    first: Vec<MatchedRequest>,
+struct ListedRequests<'a> {
+    first: Vec<RequestView<'a>>,
     count: usize,
 }
 
 /// The requests of each accessor (client and user) that `listed` numbers,
 /// from the counted requests inside `window`, in time order. Only the
 /// accessors listed are kept: a case can have millions of accessors.
-fn gather_evidence(
-    report: &Report<'_>,
+fn gather_evidence<'a>(
+    report: &'a Report<'_>,
     window: &Window,
     listed: &HashMap<(&str, Option<&str>), usize>,
-) -> Vec<ListedRequests> {
+) -> Vec<ListedRequests<'a>> {
     let mut evidence: Vec<ListedRequests> = (0..listed.len()).map(|_| Default::default()).collect();
     if listed.is_empty() {
         return evidence;
@@ -560,12 +560,12 @@ fn gather_evidence(
         .counted_requests()
         .filter(|r| window.contains(r.time))
     {
-        let found = listed.get(&(r.client.as_ref(), r.user.as_deref())).copied();
+        let found = listed.get(&(&**r.client, r.user.map(|u| &**u))).copied();
         if let Some(i) = found {
             let kept = &mut evidence[i];
             kept.count += 1;
             if kept.first.len() < REQUESTS_LISTED {
-                kept.first.push(r.into_owned());
+                kept.first.push(r);
             }
         }
     }
@@ -575,18 +575,18 @@ fn gather_evidence(
 fn accessor_report<'a>(
     report: &'a Report<'_>,
     row: &'a AccessorRow,
-    requests: &ListedRequests,
+    requests: &ListedRequests<'_>,
 ) -> AccessorReport<'a> {
     let evidence = requests
         .first
         .iter()
         .map(|r| RequestReport {
             time: r.time,
-            method: Text::clone(&r.method),
-            target: Text::clone(&r.target),
+            method: Text::clone(r.method),
+            target: Text::clone(r.target),
             status: r.status,
             outcome: Outcome::of_status(r.status).name(),
-            user_agent: r.user_agent.clone(),
+            user_agent: r.user_agent.cloned(),
             file: &report.summary.files[r.location.file].input.display,
             line: r.location.line,
             offset: r.location.offset,
