@@ -441,12 +441,10 @@ fn settle<T: Ord>(list: &mut Vec<T>) {
     list.dedup();
 }
 
-/// Accessor rows by class, client and user. Hashed, not ordered: the rows
-/// are sorted at the end on a key that tells every two apart, so the map's
-/// order never shows.
-/// Rows by key. Hashed with a per-run random seed (clients and users come
-/// from the log); the rows are sorted before anything reads them.
-/// The texts of a key are borrowed from where the requests are held.
+/// Accessor rows by class, client and user, the texts borrowed from where
+/// the requests are held. Hashed with a per-run random seed (clients and
+/// users come from the log), not ordered: the rows are sorted at the end
+/// on a key that tells every two apart, so the map's order never shows.
 type RowMap<'a> =
     HashMap<(Class, &'a Text, Option<&'a Text>), AccessorRow, foldhash::fast::RandomState>;
 
