@@ -107,6 +107,7 @@ pairs = [
     ("logwitness scan --no-hash", "rg -c LITERAL"),
     ("logwitness scan --no-hash", "wc -l"),
     ("logwitness scan --no-hash, no match", "rg -c LITERAL"),
+    ("logwitness scan --no-hash, no match", "wc -l"),
     ("logwitness scan", "openssl dgst -sha256"),
     ("logwitness scan, no match", "openssl dgst -sha256"),
     ("logwitness scan (gzip)", "zcat > /dev/null"),
