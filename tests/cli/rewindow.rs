@@ -320,6 +320,52 @@ fn the_database_answers_the_readme_queries() {
     );
 }
 
+/// What the sqlite3 command prints for `sql` on the database `db`.
+fn query(db: &std::path::Path, sql: &str) -> String {
+    let output = Command::new("sqlite3")
+        .arg(db)
+        .arg(sql)
+        .output()
+        .expect("the sqlite3 command (.ci/run installs it)");
+    assert!(output.status.success(), "{sql}: {output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn the_timeline_table_counts_every_parsed_line_by_minute() {
+    let run = scan(&SAMPLE);
+    let db = run.out.path().join("evidence.sqlite");
+    // Every parsed line is in one minute's count, and only those.
+    let parsed: u64 = run
+        .records("files.csv")
+        .iter()
+        .map(|file| file["parsed"].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(parsed, 9433);
+    assert_eq!(
+        query(&db, "SELECT count(*), sum(lines) FROM timeline"),
+        "9366|9433\n"
+    );
+    // Each minute's time is its start, in UTC.
+    assert_eq!(
+        query(
+            &db,
+            "SELECT count(*) FROM timeline
+             WHERE time <> strftime('%Y-%m-%dT%H:%M:%SZ', minute * 60, 'unixepoch')"
+        ),
+        "0\n"
+    );
+    assert_eq!(
+        query(
+            &db,
+            "SELECT * FROM timeline WHERE minute IN (SELECT min(minute) FROM timeline
+             UNION SELECT max(minute) FROM timeline UNION SELECT 27788017) ORDER BY minute"
+        ),
+        "27787712|2022-11-01T00:32:00Z|1\n27788017|2022-11-01T05:37:00Z|2\n\
+         27973520|2023-03-10T01:20:00Z|1\n"
+    );
+}
+
 #[test]
 fn without_hashes_only_the_hashes_are_missing_and_verify_refuses() {
     let hashed = scan(&SAMPLE);
