@@ -829,12 +829,15 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
         })
     });
     let (files, real_paths) = load_files(&db).map_err(sqlite)?;
-    let requests = requests_copy.read_all(&db).map_err(sqlite)?;
-    let timeline = load_packed(&db, "timeline").map_err(sqlite)?;
+    let requests_bytes = requests_copy.read_all(&db).map_err(sqlite)?;
+    let timeline_bytes = load_packed(&db, "timeline").map_err(sqlite)?;
     let (requests, timeline) = rayon::join(
-        || packed::unpack_requests_held(&requests, config.plain_requests_up_to),
-        || packed::unpack_timeline(&timeline),
+        || packed::unpack_requests_held(&requests_bytes, config.plain_requests_up_to),
+        || packed::unpack_timeline(&timeline_bytes),
     );
+    // The copies are decoded: a large case's copy of its requests is a
+    // hundred megabytes, not to be held while the outputs are written.
+    drop((requests_bytes, timeline_bytes));
     let requests = requests.map_err(damaged)?;
     let row_parts = match rows_reader
         .join()
