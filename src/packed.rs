@@ -195,30 +195,178 @@ fn write_request(
 /// as `MatchedRequest`s). Each distinct string is allocated and parsed as
 /// an address once; the parts are decoded in parallel.
 pub fn unpack_requests_held(data: &[u8], plain_up_to: usize) -> Result<Requests, Damaged> {
+    if requests_count(data)? > plain_up_to as u64 {
+        return read_requests_packed(data.len(), |range| Ok(slice_of(data, range).to_vec()));
+    }
     let stored = StoredParts::read(data)?;
-    if stored.count <= plain_up_to {
-        let damaged = stored.damaged;
-        let parts = stored.unpack()?;
-        // Out of order, they can only come from a damaged copy.
-        if !parts.iter().flatten().is_sorted_by_key(order_key) {
+    let damaged = stored.damaged;
+    let parts = stored.unpack()?;
+    // Out of order, they can only come from a damaged copy.
+    if !parts.iter().flatten().is_sorted_by_key(order_key) {
+        return Err(damaged);
+    }
+    Ok(Requests::in_order(parts))
+}
+
+/// Reads what `pack_requests` wrote into requests held packed (as
+/// `unpack_requests_held` does beyond its limit), from windows of the copy
+/// of about `window` bytes, one after the other: a large case's copy (a
+/// hundred megabytes for 1.6 million requests) is never held whole beside
+/// the requests packed from it. `read` gives the copy's bytes in a range,
+/// fewer where the copy ends.
+pub fn read_requests_packed<E: From<Damaged>>(
+    window: usize,
+    mut read: impl FnMut(std::ops::Range<usize>) -> Result<Vec<u8>, E>,
+) -> Result<Requests, E> {
+    let (mut reader, mut at) = PackedReader::new(&read(0..10)?)?;
+    let mut window = window.max(1);
+    while !reader.is_done() {
+        let bytes = read(at..at.saturating_add(window))?;
+        let last = bytes.len() < window;
+        match reader.read(&bytes, last)? {
+            // A part longer than the window: read it whole.
+            0 => window = window.saturating_mul(2),
+            taken => at += taken,
+        }
+    }
+    // Nothing follows the last part.
+    if !read(at..at + 1)?.is_empty() {
+        return Err(Damaged {
+            what: "requests",
+            at,
+        }
+        .into());
+    }
+    Ok(reader.finish()?)
+}
+
+/// Reads a copy of packed requests a window at a time (see
+/// `read_requests_packed`). Each window's whole parts are decoded in
+/// parallel; a part cut by the window's end is read again at the start of
+/// the next.
+struct PackedReader {
+    count: usize,
+    listed: usize,
+    strings: Strings,
+    in_order: InOrder,
+    parts: Vec<OrderedPart>,
+    /// Where the next window starts in the copy.
+    at: usize,
+}
+
+impl PackedReader {
+    /// A reader of the copy whose first bytes are `head` (at least the
+    /// count of requests it starts with); with how many bytes that count
+    /// takes, where the first window starts.
+    fn new(head: &[u8]) -> Result<(PackedReader, usize), Damaged> {
+        let mut input = Unpacker::new(head, "requests");
+        let count = usize::try_from(input.uint()?).map_err(|_| input.damaged())?;
+        let reader = PackedReader {
+            count,
+            listed: 0,
+            strings: Strings::new(Vec::new()),
+            in_order: InOrder::default(),
+            parts: Vec::new(),
+            at: input.at,
+        };
+        Ok((reader, input.at))
+    }
+
+    /// Whether every part is read.
+    fn is_done(&self) -> bool {
+        self.listed >= self.count
+    }
+
+    /// Reads the whole parts at the start of `window`, the copy's bytes
+    /// from where the last window's whole parts ended; `last`: whether the
+    /// window holds the rest of the copy. Returns how many bytes they
+    /// took: none when the window ends inside its first part.
+    fn read(&mut self, window: &[u8], last: bool) -> Result<usize, Damaged> {
+        let mut input = Unpacker::new(window, "requests");
+        let mut texts = Vec::new();
+        let mut parts = Vec::new();
+        let mut listed = self.listed;
+        while listed < self.count {
+            let part_start = input.at;
+            match read_part(&mut input, &mut texts) {
+                Ok((records, start)) => {
+                    parts.push((records, input.at, start));
+                    listed = listed.saturating_add(records.max(1));
+                }
+                // Cut by the window: read again in the next.
+                Err(_) if !last => {
+                    input.at = part_start;
+                    break;
+                }
+                Err(damaged) => return Err(self.placed(damaged)),
+            }
+        }
+        let taken = parts.last().map_or(0, |&(_, end, _)| end);
+        self.strings.extend(texts);
+        let (strings, in_order) = (&self.strings, &self.in_order);
+        let packed: Vec<OrderedPart> = parts
+            .into_par_iter()
+            .map(|(records, end, start)| {
+                let requests = unpack_part(records, &window[..end], start, strings)?;
+                in_order.pack(&requests).ok_or(input.damaged())
+            })
+            .collect::<Result<_, _>>()
+            .map_err(|damaged| self.placed(damaged))?;
+        self.parts.extend(packed);
+        self.listed = listed;
+        self.at += taken;
+        Ok(taken)
+    }
+
+    /// The requests read, once every part is.
+    fn finish(self) -> Result<Requests, Damaged> {
+        let damaged = Damaged {
+            what: "requests",
+            at: self.at,
+        };
+        if !self.is_done() {
             return Err(damaged);
         }
-        return Ok(Requests::in_order(parts));
+        let requests = self.in_order.finish(self.parts).ok_or(damaged)?;
+        if requests.len() != self.count {
+            return Err(damaged);
+        }
+        Ok(requests)
     }
-    let in_order = InOrder::default();
-    let parts: Vec<OrderedPart> = stored
-        .parts
-        .into_par_iter()
-        .map(|(records, data, start)| {
-            let requests = unpack_part(records, data, start, &stored.strings)?;
-            in_order.pack(&requests).ok_or(stored.damaged)
-        })
-        .collect::<Result<_, _>>()?;
-    let requests = in_order.finish(parts).ok_or(stored.damaged)?;
-    if requests.len() != stored.count {
-        return Err(stored.damaged);
+
+    /// `damaged`, found in the current window, placed in the whole copy.
+    fn placed(&self, damaged: Damaged) -> Damaged {
+        Damaged {
+            at: self.at + damaged.at,
+            ..damaged
+        }
     }
-    Ok(requests)
+}
+
+/// The bytes of `data` in `range`, as far as it goes.
+fn slice_of(data: &[u8], range: std::ops::Range<usize>) -> &[u8] {
+    let end = range.end.min(data.len());
+    &data[range.start.min(end)..end]
+}
+
+/// Reads a part's head and skips its records: its new strings onto
+/// `texts`; returns how many records it has and where they start.
+fn read_part(input: &mut Unpacker<'_>, texts: &mut Vec<Text>) -> Result<(usize, usize), Damaged> {
+    let had = texts.len();
+    let read = (|| {
+        for _ in 0..input.count()? {
+            texts.push(Text::from(input.text()?));
+        }
+        let records = input.count()?;
+        let len = input.count()?;
+        let start = input.at;
+        input.take(len)?;
+        Ok((records, start))
+    })();
+    if read.is_err() {
+        texts.truncate(had);
+    }
+    read
 }
 
 /// The parts of packed requests, read as far as their records: each
@@ -241,13 +389,7 @@ impl<'a> StoredParts<'a> {
         let mut parts = Vec::new();
         let mut listed = 0usize;
         while listed < count {
-            for _ in 0..input.count()? {
-                texts.push(Text::from(input.text()?));
-            }
-            let records = input.count()?;
-            let len = input.count()?;
-            let start = input.at;
-            input.take(len)?;
+            let (records, start) = read_part(&mut input, &mut texts)?;
             parts.push((records, &data[..input.at], start));
             listed = listed.saturating_add(records.max(1));
         }
@@ -545,6 +687,13 @@ impl Strings {
         Strings { texts, addresses }
     }
 
+    /// The table with `texts` added after those it has.
+    fn extend(&mut self, texts: Vec<Text>) {
+        let more = Strings::new(texts);
+        self.texts.extend(more.texts);
+        self.addresses.extend(more.addresses);
+    }
+
     #[inline(always)]
     fn text(&self, input: &mut Unpacker<'_>) -> Result<&Text, Damaged> {
         Ok(&self.texts[input.index(self.texts.len())?])
@@ -823,6 +972,43 @@ pub(crate) mod tests {
         for len in 0..pack_requests(&requests).len() {
             let cut = &pack_requests(&requests)[..len];
             assert!(unpack_requests_held(cut, 0).is_err(), "cut at {len}");
+        }
+    }
+
+    #[test]
+    fn a_copy_read_a_window_at_a_time_gives_the_same_requests() {
+        let requests = requests();
+        let all = |held: &Requests| held.iter().map(|r| r.kept()).collect::<Vec<_>>();
+        for per_part in [1, 2, REQUESTS_PER_PART] {
+            let data = pack_requests_in_parts(&requests, per_part);
+            let whole = unpack_requests_held(&data, 0).unwrap();
+            // From a byte at a time (each part read once the window, doubled,
+            // holds it) to the whole copy at once.
+            for window in [1, 7, 64, 300, data.len()] {
+                let mut reads = 0;
+                let windowed = read_requests_packed(window, |range| {
+                    reads += 1;
+                    Ok::<_, Damaged>(slice_of(&data, range).to_vec())
+                })
+                .unwrap();
+                assert!(windowed.is_packed());
+                assert_eq!(all(&windowed), all(&whole), "{per_part} a part, {window}");
+                assert_eq!(windowed.copies(), whole.copies());
+                assert!(reads > 2 || window >= data.len());
+                // Cut anywhere, or with bytes after its end: refused.
+                for len in 0..data.len() {
+                    let cut = read_requests_packed(window, |range| {
+                        Ok::<_, Damaged>(slice_of(&data[..len], range).to_vec())
+                    });
+                    assert!(cut.is_err(), "{per_part} a part, {window}, cut at {len}");
+                }
+                let mut longer = data.clone();
+                longer.push(0);
+                let longer = read_requests_packed(window, |range| {
+                    Ok::<_, Damaged>(slice_of(&longer, range).to_vec())
+                });
+                assert!(longer.is_err(), "{per_part} a part, {window}, a byte after");
+            }
         }
     }
 

@@ -829,16 +829,19 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
         })
     });
     let (files, real_paths) = load_files(&db).map_err(sqlite)?;
-    let requests_bytes = requests_copy.read_all(&db).map_err(sqlite)?;
-    let timeline_bytes = load_packed(&db, "timeline").map_err(sqlite)?;
-    let (requests, timeline) = rayon::join(
-        || packed::unpack_requests_held(&requests_bytes, config.plain_requests_up_to),
-        || packed::unpack_timeline(&timeline_bytes),
-    );
-    // The copies are decoded: a large case's copy of its requests is a
-    // hundred megabytes, not to be held while the outputs are written.
-    drop((requests_bytes, timeline_bytes));
-    let requests = requests.map_err(damaged)?;
+    let requests = match held_whole {
+        true => {
+            let copy = requests_copy.read_all(&db).map_err(sqlite)?;
+            packed::unpack_requests_held(&copy, config.plain_requests_up_to).map_err(damaged)?
+        }
+        // Never held whole beside the requests packed from it.
+        false => packed::read_requests_packed(REQUESTS_WINDOW, |range| {
+            let range = range.start as u64..range.end as u64;
+            requests_copy.read(&db, range).map_err(LoadError::Sqlite)
+        })
+        .map_err(not_loaded)?,
+    };
+    let timeline = packed::unpack_timeline(&load_packed(&db, "timeline").map_err(sqlite)?);
     let row_parts = match rows_reader
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
@@ -879,6 +882,10 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
         row_parts,
     })
 }
+
+/// How much of a large case's copy of its requests is read at once: a few
+/// of its parts of 8,192 requests.
+const REQUESTS_WINDOW: usize = 8 << 20;
 
 /// The requests.csv row parts as `load` first reads them: their bytes, or
 /// the connection to read them with later.
