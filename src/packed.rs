@@ -218,22 +218,21 @@ pub fn read_requests_packed<E: From<Damaged>>(
     window: usize,
     mut read: impl FnMut(std::ops::Range<usize>) -> Result<Vec<u8>, E>,
 ) -> Result<Requests, E> {
-    let (mut reader, mut at) = PackedReader::new(&read(0..10)?)?;
+    let mut reader = PackedReader::new(&read(0..10)?)?;
     let mut window = window.max(1);
     while !reader.is_done() {
-        let bytes = read(at..at.saturating_add(window))?;
+        let bytes = read(reader.at..reader.at.saturating_add(window))?;
         let last = bytes.len() < window;
-        match reader.read(&bytes, last)? {
+        if reader.read(&bytes, last)? == 0 {
             // A part longer than the window: read it whole.
-            0 => window = window.saturating_mul(2),
-            taken => at += taken,
+            window = window.saturating_mul(2);
         }
     }
     // Nothing follows the last part.
-    if !read(at..at + 1)?.is_empty() {
+    if !read(reader.at..reader.at + 1)?.is_empty() {
         return Err(Damaged {
             what: "requests",
-            at,
+            at: reader.at,
         }
         .into());
     }
@@ -256,20 +255,18 @@ struct PackedReader {
 
 impl PackedReader {
     /// A reader of the copy whose first bytes are `head` (at least the
-    /// count of requests it starts with); with how many bytes that count
-    /// takes, where the first window starts.
-    fn new(head: &[u8]) -> Result<(PackedReader, usize), Damaged> {
+    /// count of requests it starts with).
+    fn new(head: &[u8]) -> Result<PackedReader, Damaged> {
         let mut input = Unpacker::new(head, "requests");
         let count = usize::try_from(input.uint()?).map_err(|_| input.damaged())?;
-        let reader = PackedReader {
+        Ok(PackedReader {
             count,
             listed: 0,
             strings: Strings::new(Vec::new()),
             in_order: InOrder::default(),
             parts: Vec::new(),
             at: input.at,
-        };
-        Ok((reader, input.at))
+        })
     }
 
     /// Whether every part is read.
