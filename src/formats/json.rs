@@ -414,7 +414,9 @@ impl Reader {
 /// (A prefix that is a known wrapper, a container runtime's or docker
 /// compose's, is undone before: see `wrapper.rs`.)
 pub fn detect(lines: &[&[u8]]) -> Option<String> {
-    let known = JsonFields::default();
+    // Made at the first object: every file that is no JSON log is tried
+    // here, and the known paths are dozens of strings.
+    let mut known = None;
     let (mut objects, mut wrapped, mut prefixed, mut target) = (0, 0, 0, None);
     for (seen, line) in lines.iter().enumerate() {
         // Fewer than half can be JSON now (see `formats::majority`).
@@ -424,7 +426,8 @@ pub fn detect(lines: &[&[u8]]) -> Option<String> {
         match Lookup::of_line(line) {
             Ok(mut object) => {
                 objects += 1;
-                target = target.or_else(|| object.path_of(&known, Role::Target));
+                let known = known.get_or_insert_with(JsonFields::default);
+                target = target.or_else(|| object.path_of(known, Role::Target));
             }
             // A few lines a known wrapper prefixed are read through it (see
             // `Parser::read`); other text before an object is not.
