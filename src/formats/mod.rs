@@ -1496,10 +1496,25 @@ fn sample_lines(sample: &[u8], whole: bool) -> impl Iterator<Item = &[u8]> {
         Some(i) => &sample[..i],
         None => &sample[..0],
     };
-    complete
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .take(DETECTION_SAMPLE_LINES)
+    // Cut at each line end found by memchr: split byte by byte, the sample
+    // (read three times by detection, and by `SampleFit`) cost more than
+    // the scan of a small file.
+    let mut rest = Some(complete);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        let line = match memchr::memchr(b'\n', text) {
+            Some(end) => {
+                rest = Some(&text[end + 1..]);
+                &text[..end]
+            }
+            None => {
+                rest = None;
+                text
+            }
+        };
+        Some(line.strip_suffix(b"\r").unwrap_or(line))
+    })
+    .take(DETECTION_SAMPLE_LINES)
 }
 
 /// Test support shared by the format families' tests.
@@ -1532,6 +1547,41 @@ mod tests {
                 (*format, *reason),
                 "{sample:?}"
             );
+        }
+    }
+
+    #[test]
+    fn sample_lines_are_the_lines_a_split_at_line_ends_gives() {
+        let long: String = (0..250).map(|i| format!("line {i}\r\n")).collect();
+        let samples: [&[u8]; 10] = [
+            b"",
+            b"\n",
+            b"\n\n",
+            b"a",
+            b"a\n",
+            b"a\r\nb",
+            b"a\n\nb\n",
+            b"a\nb\ncut",
+            b"\r\n\ra\r",
+            long.as_bytes(),
+        ];
+        for sample in samples {
+            for whole in [true, false] {
+                // What the lines were read as before: a split at each `\n`
+                // of what the sample holds whole.
+                let complete = match memchr::memrchr(b'\n', sample) {
+                    _ if whole => sample.strip_suffix(b"\n").unwrap_or(sample),
+                    Some(i) => &sample[..i],
+                    None => &sample[..0],
+                };
+                let split: Vec<&[u8]> = complete
+                    .split(|&b| b == b'\n')
+                    .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                    .take(DETECTION_SAMPLE_LINES)
+                    .collect();
+                let lines: Vec<&[u8]> = sample_lines(sample, whole).collect();
+                assert_eq!(lines, split, "{sample:?}, whole: {whole}");
+            }
         }
     }
 
