@@ -111,6 +111,9 @@ pub fn kind_of_line(line: &[u8]) -> Option<(Format, &'static str)> {
             "start with an ISO 8601 UTC time, a balancer name and client ip:port, as an AWS Classic Load Balancer writes them",
         ));
     }
+    if !time_field_is_bracketed(line) {
+        return None;
+    }
     let s3 = S3Line::split(line).ok()?;
     let dated = s3.time.starts_with(b"[") && clf::salvage_time(s3.time, chrono_tz::UTC).is_some();
     let named = s3.operation.contains(&b'.') && s3.operation[0].is_ascii_uppercase();
@@ -258,6 +261,17 @@ impl<'a> S3Line<'a> {
             flags,
         })
     }
+}
+
+/// Whether the third field of `line`, read as `S3Line::split` reads it,
+/// is there and starts with `[`, as an S3 line's time does: detection
+/// tries every sample line of every file as an S3 line, and most fail
+/// here, three fields in, rather than after all of them are split.
+fn time_field_is_bracketed(line: &[u8]) -> bool {
+    let mut flags = RecordFlags::empty();
+    let mut rest = line;
+    let mut fields = std::iter::from_fn(|| next_s3_field(&mut rest, &mut flags));
+    fields.nth(2).is_some_and(|time| time.starts_with(b"["))
 }
 
 fn parse_s3(line: &[u8]) -> Result<Record<'_>, Unparsed> {

@@ -14,7 +14,10 @@
 //! log line (three timers, no request) is a connection, not a request, and
 //! is unparsed with that reason; so are the proxy's own messages.
 
+use std::sync::LazyLock;
+
 use chrono_tz::Tz;
+use memchr::memmem::Finder;
 
 use super::{AgentEncoding, Format, Record, RecordFlags, Shape, Unparsed, clf};
 use crate::time::Timestamp;
@@ -68,7 +71,9 @@ pub fn time_of(line: &[u8], zone: Tz) -> Option<Timestamp> {
 pub fn kind_of_line(line: &[u8]) -> Option<(Format, &'static str)> {
     // The tag is read by the syslog header reader the wrapper layer uses;
     // a tag anywhere (a relay's second header) still counts.
-    let tagged = memchr::memmem::find(line, b" haproxy[").is_some()
+    // Made once: a searcher made for each line cost more than its search.
+    static TAG: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" haproxy["));
+    let tagged = TAG.find(line).is_some()
         || super::syslog::header(line).is_some_and(|h| h.app == Some("haproxy"));
     let shaped = accept_date(line, chrono_tz::UTC, &mut RecordFlags::empty()).is_ok();
     (tagged || shaped).then_some((
