@@ -72,13 +72,17 @@ pub fn parse(line: &[u8], zone: Tz) -> Result<Record<'_>, Unparsed> {
 /// How a sample line shows it is an `ssl_request_log` line: the word after
 /// the client names a TLS or SSL protocol (or `-`).
 pub fn kind_of_line(line: &[u8]) -> Option<(Format, &'static str)> {
+    // First, as it is cheapest: every sample line of every file is tried.
+    if !line.starts_with(b"[") {
+        return None;
+    }
     let close = memchr::memchr(b']', line)?;
     let protocol = line[close + 1..]
         .split(|&b| b == b' ')
         .filter(|w| !w.is_empty())
         .nth(1)?;
     let named = protocol.starts_with(b"TLS") || protocol.starts_with(b"SSL") || protocol == b"-";
-    (line.starts_with(b"[") && named && parse(line, chrono_tz::UTC).is_ok()).then_some((
+    (named && parse(line, chrono_tz::UTC).is_ok()).then_some((
         Format::SslRequest,
         "are mod_ssl ssl_request_log lines ([time] client protocol cipher \"request\" bytes; no status)",
     ))
