@@ -258,12 +258,7 @@ pub(super) fn zone_and_close(
     if let Some(offset) = short_offset(after) {
         return Ok((Timestamp(utc.0 - offset), 6));
     }
-    let close = match after.iter().take(8).position(|&b| b == b']') {
-        Some(close) => close,
-        None => {
-            8 + memchr::memchr(b']', after.get(8..).unwrap_or_default()).ok_or(TimeError::Shape)?
-        }
-    };
+    let close = zone_close(after).ok_or(TimeError::Shape)?;
     let zone_text = after[..close].trim_ascii();
     let time = if zone_text.is_empty() {
         flags.insert(RecordFlags::NAIVE_TIME);
@@ -272,6 +267,27 @@ pub(super) fn zone_and_close(
         Timestamp(utc.0 - offset_seconds(zone_text).ok_or(TimeError::Shape)?)
     };
     Ok((time, close))
+}
+
+/// The position of the `]` that closes a timestamp's zone in `after`,
+/// when what stands before it could be a zone: white space around at most
+/// `+hh:mm`'s six bytes (`zone_and_close` reads no longer zone). `None`
+/// as soon as it cannot, with no search for a `]` further on: a line an
+/// attacker fills with `[dd/Mon/yyyy:HH:MM:SS` and no `]` would have each
+/// `[` searched to the line's end.
+fn zone_close(after: &[u8]) -> Option<usize> {
+    const LONGEST_ZONE: usize = 6;
+    let mut zone_bytes = 0;
+    let mut zone_ended = false;
+    for (at, &b) in after.iter().enumerate() {
+        match b {
+            b']' => return Some(at),
+            _ if b.is_ascii_whitespace() => zone_ended = zone_bytes > 0,
+            _ if zone_ended || zone_bytes == LONGEST_ZONE => return None,
+            _ => zone_bytes += 1,
+        }
+    }
+    None
 }
 
 /// `dd/Mon/yyyy:HH:MM:SS` (exactly), as a time given as if it were UTC.
@@ -1648,6 +1664,71 @@ mod tests {
                 };
                 assert_eq!(got, want.map(str::to_string), "{text}");
             }
+        }
+    }
+
+    /// The zone is closed where the first `]` is, and read as a search
+    /// for it reads it, whatever stands before it: `zone_close` stops
+    /// early only where that reading fails.
+    #[test]
+    fn zones_closed_early_read_as_zones_searched() {
+        let searched = |after: &[u8]| -> Option<Option<i64>> {
+            let close = memchr::memchr(b']', after)?;
+            let zone = after[..close].trim_ascii();
+            if zone.is_empty() {
+                Some(None)
+            } else {
+                offset_seconds(zone).map(Some)
+            }
+        };
+        let closed_early = |after: &[u8]| -> Option<Option<i64>> {
+            let close = zone_close(after)?;
+            let zone = after[..close].trim_ascii();
+            if zone.is_empty() {
+                Some(None)
+            } else {
+                offset_seconds(zone).map(Some)
+            }
+        };
+        // Every text of up to six bytes from the bytes a zone is made of
+        // and some it is not, then longer ones.
+        let alphabet = b" \t\x0b+-01:]x";
+        let mut texts: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut last: Vec<Vec<u8>> = vec![Vec::new()];
+        for _ in 0..6 {
+            last = last
+                .iter()
+                .flat_map(|text| {
+                    alphabet.iter().map(move |&b| {
+                        let mut longer = text.clone();
+                        longer.push(b);
+                        longer
+                    })
+                })
+                .collect();
+            texts.extend(last.iter().cloned());
+        }
+        for long in [
+            " +0100]",
+            " +01:00 ]",
+            "   \t +0100 \t ]",
+            " +0100 x]",
+            " +01000]",
+            " 0100]",
+            "       ]",
+            " +0100",
+            " [01/Nov/2022:10:00:00 +0100]",
+            " +01:00+01:00]",
+        ] {
+            texts.push(long.as_bytes().to_vec());
+        }
+        for text in &texts {
+            assert_eq!(
+                closed_early(text),
+                searched(text),
+                "{:?}",
+                text.escape_ascii()
+            );
         }
     }
 
