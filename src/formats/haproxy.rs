@@ -100,7 +100,7 @@ fn accept_date(
         if !line[client_start..client_end].contains(&b':') {
             continue;
         }
-        let Some(close) = memchr::memchr(b']', &line[open..]).map(|i| open + i) else {
+        let Some(close) = date_close(&line[open + 1..]).map(|i| open + 1 + i) else {
             continue;
         };
         if let Some(time) = date(&line[open + 1..close], zone, flags)? {
@@ -108,6 +108,27 @@ fn accept_date(
         }
     }
     Err(Unparsed::HaproxyNoAcceptDate)
+}
+
+/// Where the `]` after an accept date is in `after` (what follows a `[`),
+/// when the text before it could be read by `date`: `None` as soon as it
+/// cannot, with no search for a `]` further on (a line an attacker fills
+/// with ` [` and no `]` would have each `[` searched to the line's end).
+/// `date` reads 20 bytes, or 20 bytes, a `.` and digits.
+fn date_close(after: &[u8]) -> Option<usize> {
+    const DATE: usize = 20;
+    for (at, &b) in after.iter().enumerate() {
+        let could_go_on = match at.cmp(&DATE) {
+            _ if b == b']' => return Some(at),
+            std::cmp::Ordering::Less => true,
+            std::cmp::Ordering::Equal => b == b'.',
+            std::cmp::Ordering::Greater => b.is_ascii_digit(),
+        };
+        if !could_go_on {
+            return None;
+        }
+    }
+    None
 }
 
 /// `dd/Mon/yyyy:HH:MM:SS[.mmm]` in `zone`; `Ok(None)` for another shape.
@@ -263,6 +284,47 @@ mod tests {
                 "{line}"
             );
             assert!(r.flags.contains(RecordFlags::NAIVE_TIME));
+        }
+    }
+
+    /// An accept date is closed where the first `]` is, and read as a
+    /// search for it reads it: `date_close` stops early only where that
+    /// reading finds no date.
+    #[test]
+    fn accept_dates_closed_early_read_as_dates_searched() {
+        // What `accept_date` takes from a place: no date (no `]`, or none
+        // read before it), a date, or an impossible one.
+        let read = |after: &[u8], close: Option<usize>| {
+            close
+                .map(|close| date(&after[..close], chrono_tz::UTC, &mut RecordFlags::empty()))
+                .filter(|date| date != &Ok(None))
+        };
+        let mut texts: Vec<Vec<u8>> = Vec::new();
+        let suffixes = [&b".1]x"[..], b"]", b"", b".", b"1", b" ", b"x", b"[", b".]"];
+        for date in [
+            "30/Jul/2018:09:03:52",
+            "31/Feb/2018:09:03:52",
+            "30/Jul/2018:09:03:5",
+            "",
+        ] {
+            for a in suffixes {
+                for b in suffixes {
+                    for c in suffixes {
+                        texts.push([date.as_bytes(), a, b, c].concat());
+                    }
+                }
+            }
+        }
+        texts.push(b"30/Jul/2018:09:03:52.726] incoming~".to_vec());
+        texts.push(b"30/Jul/2018:09:03:52.7x6] incoming~".to_vec());
+        texts.push(b"30/Jul/2018.09:03:52.726]".to_vec());
+        for text in &texts {
+            assert_eq!(
+                read(text, date_close(text)),
+                read(text, memchr::memchr(b']', text)),
+                "{}",
+                text.escape_ascii()
+            );
         }
     }
 
