@@ -253,13 +253,14 @@ impl CustomFormat {
             _ => b"",
         };
         let mut flags = RecordFlags::empty();
+        let mut ends = FirstFrom::new(after);
         memchr::memmem::find_iter(line, before).find_map(|i| {
-            let rest = &line[i + before.len()..];
+            let start = i + before.len();
             let end = match after {
-                b"" => rest.len(),
-                _ => memchr::memmem::find(rest, after)?,
+                b"" => line.len(),
+                _ => ends.find(line, start)?,
             };
-            parse_time(format, &rest[..end], zone, &mut flags).ok()
+            parse_time(format, &line[start..end], zone, &mut flags).ok()
         })
     }
 
@@ -315,15 +316,27 @@ impl CustomFormat {
         search: &mut Search<'a>,
     ) -> bool {
         let rest = &line[pos..];
-        let mut ends = next.finder.find_iter(rest).peekable();
         // The line stops short when it has no more of the text after this
         // field and what is left could begin this field's value.
-        if ends.peek().is_none() && field.value.could_begin(rest) {
-            search.ran_out(token);
-        }
-        for end in ends {
+        let Some(first) = search.first_end(token, next, line, pos) else {
+            if field.value.could_begin(rest) {
+                search.ran_out(token);
+            }
+            return false;
+        };
+        // Where the first space is, once: a value holds a space when it
+        // ends after it, and comparing cost less than searching each of a
+        // long line's values again.
+        let first_space = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+        // The places of `next` that do not overlap, from the first.
+        let after_first = first - pos + next.len();
+        let later = next
+            .finder
+            .find_iter(&rest[after_first..])
+            .map(|i| after_first + i);
+        for end in std::iter::once(first - pos).chain(later) {
             let value = &rest[..end];
-            if !field.value.may_hold_space() && value.contains(&b' ') {
+            if !field.value.may_hold_space() && end > first_space {
                 // Every later end holds the space too.
                 break;
             }
@@ -341,6 +354,36 @@ impl CustomFormat {
             }
         }
         false
+    }
+}
+
+/// The first place of a text in a line at or after a start, for starts
+/// that only grow: the place found for one start is the answer for every
+/// later start up to it, so the line is searched once in all, not once
+/// from each start (a line an attacker fills with the text before a time
+/// and none of the text after it would be searched to its end from each).
+struct FirstFrom<'t> {
+    text: &'t [u8],
+    /// The last answer, and the start it was searched from.
+    last: Option<(usize, Option<usize>)>,
+}
+
+impl<'t> FirstFrom<'t> {
+    fn new(text: &'t [u8]) -> FirstFrom<'t> {
+        FirstFrom { text, last: None }
+    }
+
+    /// The first place of the text in `line` at or after `start`, which is
+    /// no less than any start asked before.
+    fn find(&mut self, line: &[u8], start: usize) -> Option<usize> {
+        let found = match self.last {
+            // None after an earlier start: none after this one.
+            Some((_, None)) => None,
+            Some((_, Some(at))) if at >= start => Some(at),
+            _ => memchr::memmem::find(&line[start..], self.text).map(|i| start + i),
+        };
+        self.last = Some((start, found));
+        found
     }
 }
 
@@ -416,9 +459,27 @@ fn unusable(tokens: &[Token]) -> Option<&'static str> {
     )
 }
 
+/// How many tokens' first ends `Search` keeps at once (by the token's
+/// number: a token whose place another took is searched again).
+const FIRST_ENDS: usize = 16;
+
+/// Where the first text after a token's field was found from a place in
+/// the line: `at`, or nowhere to the line's end.
+#[derive(Clone, Copy)]
+struct FirstEnd {
+    token: usize,
+    from: usize,
+    at: Option<usize>,
+}
+
 /// The state of the search for one line's split.
 struct Search<'a> {
     values: [Option<&'a [u8]>; SLOTS],
+    /// The last first end found for each token's field: a field is reached
+    /// again and again from places further on, and a search from each for
+    /// text that comes late or never (an attacker's long line) would read
+    /// to the line's end each time.
+    first_ends: [Option<FirstEnd>; FIRST_ENDS],
     budget: u32,
     /// The furthest token reached and the line position there.
     furthest: (usize, usize),
@@ -432,11 +493,39 @@ impl<'a> Search<'a> {
     fn new() -> Search<'a> {
         Search {
             values: [None; SLOTS],
+            first_ends: [None; FIRST_ENDS],
             budget: BUDGET,
             furthest: (0, 0),
             short: false,
             impossible_time: false,
         }
+    }
+
+    /// The first place of `next`, the text after token `token`'s field, in
+    /// `line` at or after `pos`: found before, when the last search for
+    /// this token started no later and found it no earlier.
+    fn first_end(
+        &mut self,
+        token: usize,
+        next: &Literal,
+        line: &[u8],
+        pos: usize,
+    ) -> Option<usize> {
+        let kept = &mut self.first_ends[token % FIRST_ENDS];
+        if let Some(first) = kept.filter(|first| first.token == token && first.from <= pos) {
+            match first.at {
+                None => return None,
+                Some(at) if at >= pos => return Some(at),
+                Some(_) => {}
+            }
+        }
+        let at = next.finder.find(&line[pos..]).map(|i| pos + i);
+        *kept = Some(FirstEnd {
+            token,
+            from: pos,
+            at,
+        });
+        at
     }
 
     fn reached(&mut self, token: usize, pos: usize) {
@@ -1440,6 +1529,81 @@ mod tests {
             format.parse(line.as_bytes(), chrono_tz::UTC).unwrap_err(),
             Unparsed::LogFormatAmbiguous
         );
+    }
+
+    #[test]
+    fn first_places_from_growing_starts_are_the_searched_ones() {
+        let lines: [&[u8]; 5] = [
+            b"",
+            b"] ",
+            b"a] b] ] c]]  ] ",
+            b"]]]]]]",
+            b"no close at all",
+        ];
+        for text in [&b"] "[..], b"]", b"]]"] {
+            for line in lines {
+                // Every start, and every other start.
+                for step in [1, 2] {
+                    let mut first = FirstFrom::new(text);
+                    for start in (0..=line.len()).step_by(step) {
+                        let searched =
+                            memchr::memmem::find(&line[start..], text).map(|i| start + i);
+                        assert_eq!(first.find(line, start), searched, "{start} in {line:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The first ends a search keeps are the ones a search from each place
+    /// finds, whatever order the tokens and places are asked in (tokens
+    /// that share a kept place included).
+    #[test]
+    fn kept_first_ends_are_the_searched_ones() {
+        let literals = [Literal::new(b"] ".to_vec()), Literal::new(b" - ".to_vec())];
+        let line = b"a - b] c - - d] ] e -  - f] g";
+        let mut search = Search::new();
+        // A walk that goes back and forth over the line, for 40 tokens.
+        let mut state = 7usize;
+        for _ in 0..5_000 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let token = (state >> 33) % 40;
+            let pos = (state >> 17) % (line.len() + 1);
+            let next = &literals[token % 2];
+            let searched = next.finder.find(&line[pos..]).map(|i| pos + i);
+            assert_eq!(
+                search.first_end(token, next, line, pos),
+                searched,
+                "{token} at {pos}"
+            );
+        }
+    }
+
+    /// A line that does not parse has the time a format-shaped field holds,
+    /// after any number of places that only start like one.
+    #[test]
+    fn salvages_the_time_after_many_false_starts() {
+        let format = CustomFormat::compile(COMBINED).unwrap();
+        let line = [
+            &b"1.2.3.4 - - "[..],
+            &b"[x ".repeat(10_000),
+            b"[10/Oct/2000:13:55:36 -0700] \"GET /cut",
+        ]
+        .concat();
+        assert_eq!(
+            format
+                .time_of(&line, chrono_tz::UTC)
+                .map(|t| t.to_rfc3339()),
+            Some("2000-10-10T20:55:36Z".to_string())
+        );
+        let no_close = [
+            &b"1.2.3.4 - - "[..],
+            &b"[10/Oct/2000:13:55:36 -0700".repeat(1_000),
+        ]
+        .concat();
+        assert_eq!(format.time_of(&no_close, chrono_tz::UTC), None);
     }
 
     #[test]
