@@ -810,8 +810,13 @@ fn decode_blocks(
         let stored = decoder.stored_bytes_read();
         progress.advance(stored - stored_reported);
         stored_reported = stored;
+        // Only the bytes just read can end a line: what was left before
+        // them holds no line end (a long line's start is not searched
+        // again after each read).
+        let read_from = filled;
         filled += n;
-        let Some(last_end) = memchr::memrchr(b'\n', &buf[..filled]) else {
+        let Some(last_end) = memchr::memrchr(b'\n', &buf[read_from..filled]).map(|i| read_from + i)
+        else {
             continue;
         };
         let complete = last_end + 1;

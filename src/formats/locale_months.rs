@@ -22,6 +22,10 @@ use crate::time::Timestamp;
 
 /// `(locale, the twelve abbreviations from January)`, as Java writes
 /// them; compared case-insensitively for ASCII letters.
+/// The most bytes a month name may take, with a final `.` (a few letters,
+/// of up to 2 bytes each in UTF-8): a `/` further on ends no month name.
+const LONGEST_NAME: usize = 12;
+
 const LOCALES: [(&str, [&str; 12]); 6] = [
     (
         "French",
@@ -106,7 +110,9 @@ pub fn locale_of(line: &[u8]) -> Option<&'static str> {
     memchr::memchr_iter(b'[', line).find_map(|open| {
         let s = &line[open + 1..];
         let (_, rest) = s.split_at_checked(3)?;
-        let end = memchr::memchr(b'/', rest)?;
+        // Not past a month name's length: a line of `[` and no `/` would
+        // be searched to its end from each.
+        let end = memchr::memchr(b'/', &rest[..rest.len().min(LONGEST_NAME)])?;
         month(&rest[..end]).map(|(_, locale)| locale)
     })
 }
@@ -123,8 +129,7 @@ fn parse_timestamp(
         return Ok(None);
     }
     let rest = &s[3..];
-    // A month name is at most a few letters (UTF-8: up to 2 bytes each).
-    let Some(slash) = memchr::memchr(b'/', &rest[..rest.len().min(12)]) else {
+    let Some(slash) = memchr::memchr(b'/', &rest[..rest.len().min(LONGEST_NAME)]) else {
         return Ok(None);
     };
     let Some((month, _)) = month(&rest[..slash]) else {
@@ -158,6 +163,16 @@ fn parse_timestamp(
 mod tests {
     use super::*;
     use crate::formats::{Unparsed, clf};
+
+    #[test]
+    fn every_month_name_fits_the_longest_name() {
+        for (_, months) in &LOCALES {
+            for name in months {
+                // With a final `.` added.
+                assert!(name.len() < LONGEST_NAME, "{name}");
+            }
+        }
+    }
 
     #[test]
     fn reads_the_month_names_of_each_locale() {
