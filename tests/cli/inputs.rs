@@ -531,3 +531,93 @@ fn a_large_gzip_log_is_scanned_the_same_on_any_number_of_threads() {
         }
     }
 }
+
+/// Lines an attacker (or damage) can shape so that every place a field
+/// could start would send a search to the line's end: each reader still
+/// counts them, keeps them as unparsed, and reads the lines after them.
+#[test]
+fn lines_of_false_starts_are_counted_and_kept_in_each_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = |unit: &str| unit.repeat((256 << 10) / unit.len());
+    // NCSA: timestamps with no closing bracket.
+    let ncsa = [
+        lines(2, 0),
+        long("[02/Mar/2024:10:00:00 "),
+        "\n".to_string(),
+        lines(1, 2),
+    ]
+    .concat();
+    std::fs::write(dir.path().join("ncsa.log"), ncsa).unwrap();
+    // HAProxy: accept dates with no closing bracket.
+    let haproxy_line = |second: u32| {
+        format!(
+            "Mar 11 10:15:0{second} lb1 haproxy[14389]: 203.0.113.45:33317 [11/Mar/2024:10:15:0{second}.655] forms-in~ forms/srv1 10/0/30/69/109 200 48213 - - ---- 1/1/1/1/0 0/0 {{forms.example.org}} \"GET /exposed/{second}.pdf HTTP/1.1\"\n"
+        )
+    };
+    let haproxy = [
+        haproxy_line(1),
+        haproxy_line(2),
+        format!(
+            "Mar 11 10:15:03 lb1 haproxy[14389]: {}\n",
+            long("a:1 [11/Mar/2024:10:15:03 ")
+        ),
+        haproxy_line(4),
+    ]
+    .concat();
+    std::fs::write(dir.path().join("haproxy.log"), haproxy).unwrap();
+    // Nginx Proxy Manager: brackets with no closing text, and a served
+    // 404 host's line whose agent has spaces and dashes all along.
+    let npm_line = |second: u32, agent: &str| {
+        format!(
+            "[05/Mar/2024:09:00:0{second} +0100] 404 - GET https files.example.org \"/exposed/{second}.pdf\" [Client 203.0.113.10] [Length 150] [Gzip -] \"{agent}\" \"-\"\n"
+        )
+    };
+    let npm = [
+        npm_line(1, "curl/8.5.0"),
+        npm_line(2, "curl/8.5.0"),
+        long("["),
+        "\n".to_string(),
+        npm_line(3, &long("a -")),
+        npm_line(4, "curl/8.5.0"),
+    ]
+    .concat();
+    std::fs::write(dir.path().join("proxy-host-1_access.log"), npm).unwrap();
+    let run = scan_dir(dir.path());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for (file, format, expected) in [
+        ("ncsa.log", "combined", (4, 3, 1)),
+        ("haproxy.log", "haproxy", (4, 3, 1)),
+        ("proxy-host-1_access.log", "nginx_proxy_manager", (5, 4, 1)),
+    ] {
+        assert_eq!(run.file_row(file)["format"], format, "{file}");
+        assert_eq!(counts(&run, file), expected, "{file}");
+    }
+    let kept: Vec<(String, String, String)> = run
+        .records("unparsed.csv")
+        .iter()
+        .map(|u| {
+            let file = u["file"].rsplit('/').next().unwrap().to_string();
+            (file, u["line"].clone(), u["reason"].clone())
+        })
+        .collect();
+    let expected = [
+        (
+            "haproxy.log",
+            "no client:port [dd/Mon/yyyy:HH:MM:SS.mmm] accept date (an HAProxy message, not a request)",
+        ),
+        ("ncsa.log", "no [dd/Mon/yyyy:HH:MM:SS zone] timestamp"),
+        (
+            "proxy-host-1_access.log",
+            "ends before the last fields of the --log-format string",
+        ),
+    ]
+    .map(|(file, reason)| (file.to_string(), "3".to_string(), reason.to_string()));
+    assert_eq!(kept, expected);
+    // Every request for the exposed folder around them is read.
+    let targets: std::collections::BTreeSet<String> = run
+        .records("requests.csv")
+        .iter()
+        .map(|r| format!("{} {}", r["file"].rsplit('/').next().unwrap(), r["target"]))
+        .collect();
+    assert_eq!(targets.len(), 10, "{targets:?}");
+}
