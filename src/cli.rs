@@ -143,6 +143,10 @@ pub struct ScanArgs {
     /// (for tests of the parts' merge).
     #[arg(long, hide = true, value_name = "REQUESTS")]
     pub requests_per_part: Option<usize>,
+    /// Unparsed lines a unit of the scan keeps in memory at its end before
+    /// writing them out (for tests of the written-out path).
+    #[arg(long, hide = true, value_name = "LINES")]
+    pub unparsed_kept_per_unit: Option<usize>,
     /// Log files and directories (directories are read recursively).
     #[arg(value_name = "LOG_OR_DIR", required = true)]
     pub inputs: Vec<PathBuf>,
@@ -183,6 +187,7 @@ impl ScanArgs {
             chunk_size: self.chunk_size,
             plain_requests_up_to: self.plain_requests_up_to,
             requests_per_part: self.requests_per_part,
+            unparsed_kept_per_unit: self.unparsed_kept_per_unit,
             inputs: self.inputs,
             command_line: command_line(),
         }

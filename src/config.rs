@@ -193,6 +193,8 @@ pub struct ScanRequest {
     pub plain_requests_up_to: Option<usize>,
     /// Matched requests a unit of the scan holds before handing them over.
     pub requests_per_part: Option<usize>,
+    /// Unparsed lines a unit of the scan keeps in memory at its end.
+    pub unparsed_kept_per_unit: Option<usize>,
     /// Log files and directories.
     pub inputs: Vec<PathBuf>,
     /// The command line as given, for the record.
@@ -248,6 +250,9 @@ pub struct ScanConfig {
     /// How many matched requests a unit of the scan holds before it hands
     /// them to the keeper.
     pub requests_per_part: usize,
+    /// How many unparsed lines a unit of the scan keeps in memory at its
+    /// end (see `unparsed_lines`).
+    pub unparsed_kept_per_unit: usize,
     /// Log files and directories.
     pub inputs: Vec<PathBuf>,
     /// The command line as given, for the record.
@@ -330,6 +335,9 @@ impl ScanConfig {
             requests_per_part: request
                 .requests_per_part
                 .unwrap_or(crate::requests::REQUESTS_PER_PART),
+            unparsed_kept_per_unit: request
+                .unparsed_kept_per_unit
+                .unwrap_or(crate::unparsed_lines::DEFAULT_KEPT_PER_UNIT),
             inputs: request.inputs,
             command_line: request.command_line,
         })

@@ -35,6 +35,7 @@ pub mod rules;
 pub mod sanitise;
 pub mod scan;
 pub mod time;
+pub mod unparsed_lines;
 pub mod verdict;
 pub mod window;
 

@@ -20,9 +20,6 @@ use logwitness::report::{self, Report};
 use logwitness::time::Timestamp;
 use logwitness::{ScanConfig, scan};
 
-/// How many unparsed lines per file are named on stderr.
-const UNPARSED_NAMED_PER_FILE: usize = 3;
-
 /// The exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report).
 const INTERRUPTED: i32 = 130;
 
@@ -191,18 +188,19 @@ fn warn_about_inputs(summary: &scan::Summary) {
     for problem in summary.input_errors() {
         eprintln!("logwitness: warning: {problem}");
     }
-    // One pass over the unparsed lines (sorted by file): per file, how many
-    // are structure, and the first others.
-    let mut per_file: Vec<(u64, Vec<String>)> = vec![(0, Vec::new()); summary.files.len()];
-    for u in &summary.unparsed {
-        let (structure, named) = &mut per_file[u.location.file];
-        if u.reason.is_structure() {
-            *structure += 1;
-        } else if named.len() < UNPARSED_NAMED_PER_FILE {
-            named.push(format!("line {} ({})", u.location.line, u.reason.reason()));
-        }
+    if let Some(problem) = summary.unparsed.error() {
+        eprintln!("logwitness: warning: {problem}");
     }
-    for (file, (structure, named)) in summary.files.iter().zip(per_file) {
+    for (id, file) in summary.files.iter().enumerate() {
+        // Per file, how many unparsed lines are structure, and the first
+        // others.
+        let structure = file.unparsed - summary.unparsed.not_structure_in(id);
+        let named: Vec<String> = summary
+            .unparsed
+            .named_in(id)
+            .iter()
+            .map(|(line, reason)| format!("line {line} ({})", reason.reason()))
+            .collect();
         // A duplicate's lines are its original's, already named; structure
         // alone is no problem to warn of.
         if file.unparsed == structure || file.duplicate_of.is_some() {

@@ -42,6 +42,7 @@ use crate::rules::RuleMatch;
 use crate::rules::RuleSet;
 use crate::sanitise::escape_bytes;
 use crate::time::Timestamp;
+use crate::unparsed_lines::{Spill, UnparsedLines};
 
 /// Default size of a plain-file chunk.
 pub const DEFAULT_CHUNK_SIZE: usize = 8 << 20;
@@ -92,7 +93,7 @@ struct ChunkResult {
     /// Where the keeper keeps the unit's matched requests, in the parts
     /// they were handed over in.
     requests: Vec<Ticket>,
-    unparsed: Vec<UnparsedLine>,
+    unparsed: UnparsedLines,
     /// Other files' heads found among these lines.
     heads_found: Vec<HeadFound>,
     error: Option<InputError>,
@@ -152,7 +153,7 @@ pub struct Summary {
     /// Matched requests, sorted by time, then file, then line.
     pub requests: Requests,
     /// Unparsed lines, sorted by file and line.
-    pub unparsed: Vec<UnparsedLine>,
+    pub unparsed: UnparsedLines,
     /// Problems met finding inputs (unlistable directories, loops).
     pub problems: Vec<InputError>,
     /// Parsed lines per minute, across all files.
@@ -296,6 +297,7 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
     let shared = Shared {
         heads: Heads::new(opened.iter().filter_map(|o| o.head.clone()).collect()),
         requests: Keeper::new(config.plain_requests_up_to),
+        unparsed: Spill::new(Some(config.out.clone())),
     };
     let units = plan_units(&files, &opened, config);
     let mut units_left: Vec<AtomicUsize> = (0..files.len()).map(|_| AtomicUsize::new(0)).collect();
@@ -316,7 +318,9 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
     if config.hash_inputs {
         hash_contents_that_may_repeat(&files, &opened, &mut results);
     }
-    let Shared { heads, requests } = shared;
+    let Shared {
+        heads, requests, ..
+    } = shared;
     let (mut summary, found) = merge(files, &opened, results, requests, discovery.problems);
     count_overlaps_once(&mut summary, &opened, &heads, found, config);
     unmap_aside(opened);
@@ -860,6 +864,8 @@ struct Shared {
     heads: Heads,
     /// Keeps each unit's matched requests.
     requests: Keeper,
+    /// Where units write out their unparsed lines when they have many.
+    unparsed: Arc<Spill>,
 }
 
 /// Scans lines into a `ChunkResult`, with buffers reused across lines.
@@ -910,6 +916,10 @@ impl<'c> LineScanner<'c> {
             requests_per_part: config.requests_per_part.max(1),
             result: ChunkResult {
                 file,
+                unparsed: UnparsedLines::for_unit(
+                    shared.unparsed.clone(),
+                    config.unparsed_kept_per_unit,
+                ),
                 ..ChunkResult::default()
             },
         }
@@ -918,6 +928,7 @@ impl<'c> LineScanner<'c> {
     /// The unit's result, with the last minute run recorded.
     fn finish(mut self) -> ChunkResult {
         self.result.minutes.extend(self.minute_run.take());
+        self.result.unparsed.finish_unit();
         if !self.requests.is_empty() {
             self.hand_over_requests();
         }
@@ -1260,8 +1271,7 @@ fn merge(
             error: None,
         })
         .collect();
-    // Sized once: growing by doubling held up to twice the lines kept.
-    let mut unparsed = Vec::with_capacity(results.iter().map(|r| r.unparsed.len()).sum());
+    let mut unparsed = UnparsedLines::default();
     let mut minutes = Vec::with_capacity(results.iter().map(|r| r.minutes.len()).sum());
     let mut requests = Vec::new();
     let mut heads_found = Vec::new();
@@ -1270,7 +1280,7 @@ fn merge(
         let base = file.lines;
         file.lines += result.lines;
         file.parsed += result.parsed;
-        file.unparsed += result.unparsed.len() as u64;
+        file.unparsed += result.unparsed.len();
         file.bytes += result.bytes;
         file.first_time = earliest(file.first_time, result.first_time);
         file.last_time = latest(file.last_time, result.last_time);
@@ -1286,14 +1296,11 @@ fn merge(
             part.count_lines_from(base);
             requests.push(part);
         }
-        for u in &mut result.unparsed {
-            u.location.line += base;
-        }
         for h in &mut result.heads_found {
             h.line += base;
         }
         heads_found.append(&mut result.heads_found);
-        unparsed.append(&mut result.unparsed);
+        unparsed.append(std::mem::take(&mut result.unparsed), base);
     }
     let summary = Summary {
         files: summaries,

@@ -31,6 +31,7 @@ use crate::report::yes_no;
 use crate::rules::{Rule, RuleSet, describe_via};
 use crate::scan::{DEFAULT_CHUNK_SIZE, FileSummary, Summary, UnparsedLine};
 use crate::time::{Timestamp, parse_zone};
+use crate::unparsed_lines::UnparsedLines;
 use crate::window::Window;
 
 mod stored;
@@ -676,13 +677,14 @@ impl<'c, 'v> RepeatingInsert<'c, 'v> {
     }
 }
 
-fn write_unparsed_and_timeline(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<()> {
+fn write_unparsed_and_timeline(tx: &Transaction<'_>, summary: &Summary) -> Result<(), FillError> {
     let mut insert = tx.prepare(
         "INSERT INTO unparsed (file_id, file, line, offset, time, epoch, reason, unterminated, damaged,
             mentions_exposed, excerpt)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
-    for u in &summary.unparsed {
+    for u in summary.unparsed.iter() {
+        let u = u.map_err(|e| FillError::Copies(format!("the unparsed lines: {e}")))?;
         insert.execute(params![
             u.location.file as i64,
             summary.files[u.location.file].input.display,
@@ -863,7 +865,7 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
     };
     let summary = Summary {
         requests,
-        unparsed: load_unparsed(&db).map_err(sqlite)?,
+        unparsed: UnparsedLines::in_memory(load_unparsed(&db).map_err(sqlite)?),
         problems: load_problems(&db).map_err(sqlite)?,
         timeline: timeline.map_err(damaged)?,
         overlaps: load_overlaps(&db).map_err(sqlite)?,
@@ -910,7 +912,7 @@ fn dangling_reference(summary: &Summary, rules: usize) -> Option<String> {
             r.location.file, r.location.line
         ));
     }
-    let unparsed = summary.unparsed.iter().map(|u| u.location.file);
+    let unparsed = summary.unparsed.files();
     let copies = summary.files.iter().filter_map(|f| f.duplicate_of);
     unparsed
         .chain(copies)
@@ -1033,6 +1035,7 @@ fn load_config(db: &Connection, request: RewindowRequest) -> Result<ScanConfig, 
             .plain_requests_up_to
             .unwrap_or(crate::requests::HELD_PLAIN_UP_TO),
         requests_per_part: crate::requests::REQUESTS_PER_PART,
+        unparsed_kept_per_unit: crate::unparsed_lines::DEFAULT_KEPT_PER_UNIT,
         inputs: Vec::new(),
         command_line: request.command_line,
     })

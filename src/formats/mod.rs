@@ -491,7 +491,7 @@ pub enum Unparsed {
 }
 
 impl Unparsed {
-    const ALL: [Unparsed; 45] = [
+    pub(crate) const ALL: [Unparsed; 45] = [
         Unparsed::Blank,
         Unparsed::Comment,
         Unparsed::NoTimestamp,
@@ -538,6 +538,19 @@ impl Unparsed {
         Unparsed::AmbiguousSpaces,
         Unparsed::SeveralReadings,
     ];
+
+    /// A number for the reason, one byte (for a compact copy of a line).
+    pub(crate) fn code(self) -> u8 {
+        Unparsed::ALL
+            .iter()
+            .position(|&u| u == self)
+            .unwrap_or_default() as u8
+    }
+
+    /// The reason numbered `code`.
+    pub(crate) fn from_code(code: u8) -> Option<Unparsed> {
+        Unparsed::ALL.get(usize::from(code)).copied()
+    }
 
     /// The reason whose text is `reason`.
     pub fn from_reason(reason: &str) -> Option<Unparsed> {

@@ -730,7 +730,8 @@ pub const UNPARSED_COLUMNS: [&str; 9] = [
 
 fn write_unparsed<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) -> io::Result<()> {
     write_row(out, &UNPARSED_COLUMNS.map(String::from))?;
-    for u in &report.summary.unparsed {
+    for u in report.summary.unparsed.iter() {
+        let u = u?;
         write_row(
             out,
             &[

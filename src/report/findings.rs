@@ -399,10 +399,16 @@ impl<'a> Findings<'a> {
                 unparsed: summary.unparsed_lines(),
                 unparsed_mentioning_exposed: summary
                     .unparsed
+                    .notable()
                     .iter()
                     .filter(|u| u.mentions_exposed)
                     .count(),
-                unparsed_damaged: summary.unparsed.iter().filter(|u| u.damaged).count(),
+                unparsed_damaged: summary
+                    .unparsed
+                    .notable()
+                    .iter()
+                    .filter(|u| u.damaged)
+                    .count(),
                 first_time: summary.first_time().map(Timestamp::to_rfc3339),
                 last_time: summary.last_time().map(Timestamp::to_rfc3339),
                 matched_requests: summary.requests.counted_len(),

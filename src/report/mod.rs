@@ -15,8 +15,9 @@ use crate::accessors::{AccessorRow, Class, Outcome, summarise_window};
 use crate::config::ScanConfig;
 use crate::coverage::{Gap, WindowCoverage};
 use crate::error::InputError;
-use crate::scan::{Summary, UnparsedLine};
+use crate::scan::Summary;
 use crate::time::Timestamp;
+use crate::unparsed_lines::NotableLine;
 use crate::verdict::{IncompleteInput, PlacedLine, ScanFacts, WindowFinding, judge};
 use crate::window::Window;
 
@@ -126,7 +127,7 @@ impl<'a> Report<'a> {
     /// Whether the run has caveats: unparsed lines, inputs not fully read,
     /// or a window whose finding names a caveat.
     pub fn has_caveats(&self) -> bool {
-        self.summary.unparsed.iter().any(|u| !u.reason.is_structure())
+        self.summary.unparsed.any_not_structure()
             || self.summary.input_errors().next().is_some()
             // An inconclusive verdict always names its caveats.
             || self.findings.iter().any(|f| !f.caveats.is_empty())
@@ -272,9 +273,10 @@ fn scan_facts(summary: &Summary, max_gap: i64) -> ScanFacts {
             read_from,
         });
     }
-    let placed = |keep: fn(&UnparsedLine) -> bool| {
+    let placed = |keep: fn(&NotableLine) -> bool| {
         summary
             .unparsed
+            .notable()
             .iter()
             .filter(|u| keep(u))
             .map(|u| PlacedLine {

@@ -1269,4 +1269,10 @@ fn the_whole_corpus_gives_the_same_outputs_with_its_requests_packed() {
     let requests = plain.records("requests.csv").len();
     assert!(requests > 10_000, "{requests} requests matched");
     crate::harness::assert_same_outputs(&plain, &packed, "the corpus, packed");
+    // Its unparsed lines (of every reason) written out to a temporary file
+    // as they are met, and read back in order for the outputs.
+    let written = scan(&["--unparsed-kept-per-unit", "0", "--exposed", "/", &corpus]);
+    let unparsed = plain.records("unparsed.csv").len();
+    assert!(unparsed > 1_000, "{unparsed} unparsed lines");
+    crate::harness::assert_same_outputs(&plain, &written, "the corpus, unparsed lines written out");
 }

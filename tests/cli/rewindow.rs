@@ -532,6 +532,15 @@ fn packed_requests_give_the_same_outputs_and_database() {
             ][..],
             &["--requests-per-part", "1"][..],
             &["--plain-requests-up-to", "3", "--requests-per-part", "2"][..],
+            // Unparsed lines written out to a temporary file, every one.
+            &[
+                "--unparsed-kept-per-unit",
+                "0",
+                "-j",
+                "3",
+                "--chunk-size",
+                "300",
+            ][..],
         ] {
             let packed = scan(&[extra, inputs].concat());
             let what = format!("{inputs:?} with {extra:?}");
