@@ -31,7 +31,7 @@ use crate::report::yes_no;
 use crate::rules::{Rule, RuleSet, describe_via};
 use crate::scan::{DEFAULT_CHUNK_SIZE, FileSummary, Summary, UnparsedLine};
 use crate::time::{Timestamp, parse_zone};
-use crate::unparsed_lines::UnparsedLines;
+use crate::unparsed_lines::{Spill, UnparsedLines};
 use crate::window::Window;
 
 mod stored;
@@ -865,7 +865,7 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
     };
     let summary = Summary {
         requests,
-        unparsed: UnparsedLines::in_memory(load_unparsed(&db).map_err(sqlite)?),
+        unparsed: load_unparsed(&db, &config.out).map_err(sqlite)?,
         problems: load_problems(&db).map_err(sqlite)?,
         timeline: timeline.map_err(damaged)?,
         overlaps: load_overlaps(&db).map_err(sqlite)?,
@@ -1101,7 +1101,9 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
     Ok((files, real_paths))
 }
 
-fn load_unparsed(db: &Connection) -> rusqlite::Result<Vec<UnparsedLine>> {
+/// The unparsed lines, written out to a temporary file past a few, as the
+/// scan keeps them (a case of millions would be held whole otherwise).
+fn load_unparsed(db: &Connection, out: &Path) -> rusqlite::Result<UnparsedLines> {
     let mut stmt = db.prepare(
         "SELECT file_id, line, offset, reason, unterminated, mentions_exposed, excerpt, damaged, epoch
          FROM unparsed ORDER BY rowid",
@@ -1122,7 +1124,13 @@ fn load_unparsed(db: &Connection) -> rusqlite::Result<Vec<UnparsedLine>> {
             time: r.get::<_, Option<i64>>(8)?.map(Timestamp),
         })
     })?;
-    rows.collect()
+    let spill = Spill::new(Some(out.to_path_buf()));
+    let mut lines = UnparsedLines::for_unit(spill, crate::unparsed_lines::DEFAULT_KEPT_PER_UNIT);
+    for row in rows {
+        lines.push(row?);
+    }
+    lines.finish_unit();
+    Ok(lines)
 }
 
 fn load_problems(db: &Connection) -> rusqlite::Result<Vec<InputError>> {
