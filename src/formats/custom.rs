@@ -357,15 +357,29 @@ impl CustomFormat {
     }
 }
 
-/// The first place of a text in a line at or after a start, for starts
-/// that only grow: the place found for one start is the answer for every
-/// later start up to it, so the line is searched once in all, not once
-/// from each start (a line an attacker fills with the text before a time
-/// and none of the text after it would be searched to its end from each).
+/// A search for the first place of a text in a line at or after a start,
+/// and where it started: `(from, found)`.
+type FoundFrom = (usize, Option<usize>);
+
+/// The first place of the text at or after `start`, when an earlier
+/// search (`last`) tells it: one that started no later and found it no
+/// earlier than `start`, or found none. A line an attacker fills with text
+/// that starts fields, and none of the text that ends them, would
+/// otherwise be searched to its end from each start.
+fn found_before(last: Option<FoundFrom>, start: usize) -> Option<Option<usize>> {
+    let (_, found) = last.filter(|&(from, _)| from <= start)?;
+    match found {
+        None => Some(None),
+        Some(at) if at >= start => Some(Some(at)),
+        Some(_) => None,
+    }
+}
+
+/// The first place of a text in a line at or after a start, searching
+/// again only where the last search does not tell it (see `found_before`).
 struct FirstFrom<'t> {
     text: &'t [u8],
-    /// The last answer, and the start it was searched from.
-    last: Option<(usize, Option<usize>)>,
+    last: Option<FoundFrom>,
 }
 
 impl<'t> FirstFrom<'t> {
@@ -373,15 +387,11 @@ impl<'t> FirstFrom<'t> {
         FirstFrom { text, last: None }
     }
 
-    /// The first place of the text in `line` at or after `start`, which is
-    /// no less than any start asked before.
     fn find(&mut self, line: &[u8], start: usize) -> Option<usize> {
-        let found = match self.last {
-            // None after an earlier start: none after this one.
-            Some((_, None)) => None,
-            Some((_, Some(at))) if at >= start => Some(at),
-            _ => memchr::memmem::find(&line[start..], self.text).map(|i| start + i),
-        };
+        if let Some(found) = found_before(self.last, start) {
+            return found;
+        }
+        let found = memchr::memmem::find(&line[start..], self.text).map(|i| start + i);
         self.last = Some((start, found));
         found
     }
@@ -464,12 +474,11 @@ fn unusable(tokens: &[Token]) -> Option<&'static str> {
 const FIRST_ENDS: usize = 16;
 
 /// Where the first text after a token's field was found from a place in
-/// the line: `at`, or nowhere to the line's end.
+/// the line, and the token.
 #[derive(Clone, Copy)]
 struct FirstEnd {
     token: usize,
-    from: usize,
-    at: Option<usize>,
+    found: FoundFrom,
 }
 
 /// The state of the search for one line's split.
@@ -512,20 +521,18 @@ impl<'a> Search<'a> {
         pos: usize,
     ) -> Option<usize> {
         let kept = &mut self.first_ends[token % FIRST_ENDS];
-        if let Some(first) = kept.filter(|first| first.token == token && first.from <= pos) {
-            match first.at {
-                None => return None,
-                Some(at) if at >= pos => return Some(at),
-                Some(_) => {}
-            }
+        let last = kept
+            .filter(|first| first.token == token)
+            .map(|first| first.found);
+        if let Some(found) = found_before(last, pos) {
+            return found;
         }
-        let at = next.finder.find(&line[pos..]).map(|i| pos + i);
+        let found = next.finder.find(&line[pos..]).map(|i| pos + i);
         *kept = Some(FirstEnd {
             token,
-            from: pos,
-            at,
+            found: (pos, found),
         });
-        at
+        found
     }
 
     fn reached(&mut self, token: usize, pos: usize) {
