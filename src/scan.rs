@@ -684,7 +684,7 @@ fn scan_stream(
                     let (spare, scanned, in_flight) = (spare.clone(), &scanned, &in_flight);
                     let mut scanner = new_scanner(parser.clone());
                     tasks.spawn(move |_| {
-                        scanner.block(&block.bytes, block.offset, false);
+                        scanner.decoded(&block);
                         let _ = spare.send(block.bytes);
                         scanned.put(index, scanner.finish());
                         in_flight.fetch_sub(1, Ordering::AcqRel);
@@ -692,7 +692,7 @@ fn scan_stream(
                 } else {
                     let (_, scanner) =
                         run.get_or_insert_with(|| (index, new_scanner(parser.clone())));
-                    scanner.block(&block.bytes, block.offset, false);
+                    scanner.decoded(&block);
                     let _ = spare.send(block.bytes);
                 }
             }
@@ -709,16 +709,23 @@ fn scan_stream(
     // What was decoded before the end, or before the stream broke, counts;
     // the tail is hashed with the blocks before it.
     let lines_before = results.iter().map(|r| r.lines).sum::<u64>() + last.result.lines;
-    last.block(&end.tail, end.offset, true);
+    let tail_end = end.offset + end.tail.len() as u64 + end.cut.unwrap_or_default();
+    match end.cut {
+        None => last.block(&end.tail, end.offset, true),
+        Some(passed) => last.cut_line(&end.tail, end.offset, passed, true),
+    }
     last.result.content_sha256 = end.content_hasher.map(|mut hasher| {
-        hasher.update(&end.tail);
+        // A cut line's kept start was hashed as it was read.
+        if end.cut.is_none() {
+            hasher.update(&end.tail);
+        }
         content::hex(&hasher.finalize())
     });
     if let Some(e) = end.broken {
         last.result.error = Some(InputError::Decompression {
             path: input.display.clone(),
             compression: compression.name().to_string(),
-            offset: end.offset + end.tail.len() as u64,
+            offset: tail_end,
             line: lines_before + 1,
             message: e.to_string(),
         });
@@ -769,6 +776,47 @@ struct Stream<'a> {
 struct Block {
     bytes: Vec<u8>,
     offset: u64,
+    /// `Some(n)`: the bytes are the kept start of one line too long to keep
+    /// (`LONGEST_LINE`), of which `n` more bytes were read past before its
+    /// line end.
+    cut: Option<u64>,
+}
+
+/// The longest line of a compressed file the scan holds: a longer one (a
+/// region of NUL bytes a crash left, a few kilobytes of compressed data
+/// that decode to gigabytes) keeps its start and the rest is read past
+/// (`Unparsed::LineTooLong`). No request line comes near it, and a
+/// plain file's lines are read in place, whatever their length.
+pub const LONGEST_LINE: usize = 16 << 20;
+
+/// The kept start of a line too long to keep, while the rest is read past.
+struct CutLine {
+    head: Vec<u8>,
+    offset: u64,
+    passed: u64,
+}
+
+/// A decoder that reports the stored bytes it reads to the progress.
+struct ProgressReader<'p> {
+    decoder: Decoder,
+    progress: &'p dyn Progress,
+    stored_reported: u64,
+}
+
+impl ProgressReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.decoder.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                read => {
+                    let stored = self.decoder.stored_bytes_read();
+                    self.progress.advance(stored - self.stored_reported);
+                    self.stored_reported = stored;
+                    return read;
+                }
+            }
+        }
+    }
 }
 
 /// What decoding leaves when the stream ends or breaks.
@@ -780,6 +828,9 @@ struct DecodeEnd {
     tail: Vec<u8>,
     /// Where the tail starts.
     offset: u64,
+    /// `Some(n)`: the tail is the kept start of a line too long to keep,
+    /// already hashed, of which `n` more bytes were read past.
+    cut: Option<u64>,
     /// Why decoding stopped early, if it did.
     broken: Option<io::Error>,
     /// Stored bytes reported to the progress so far.
@@ -787,40 +838,92 @@ struct DecodeEnd {
 }
 
 /// Decodes into line-aligned blocks and sends them, reusing the buffers
-/// sent back on `spares`; `content_hasher` hashes each block sent.
+/// sent back on `spares`; `content_hasher` hashes each block sent. A line
+/// longer than `LONGEST_LINE` is sent as its kept start alone (see
+/// `Block::cut`).
 fn decode_blocks(
-    mut decoder: Decoder,
+    decoder: Decoder,
     mut content_hasher: Option<Sha256>,
     blocks: &mpsc::SyncSender<Block>,
     spares: &mpsc::Receiver<Vec<u8>>,
     progress: &dyn Progress,
 ) -> DecodeEnd {
     const BLOCK: usize = 1 << 20;
+    let mut hash = |bytes: &[u8]| {
+        if let Some(hasher) = &mut content_hasher {
+            hasher.update(bytes);
+        }
+    };
+    let mut reader = ProgressReader {
+        decoder,
+        progress,
+        stored_reported: 0,
+    };
     let mut buf = vec![0u8; BLOCK];
     let mut filled = 0;
+    // The bytes of `buf` before this hold no line end: a long line's start
+    // is not searched again after each read.
+    let mut searched = 0;
     let mut offset = 0u64;
-    let mut stored_reported = 0u64;
+    let mut cut: Option<CutLine> = None;
     let broken = loop {
-        if filled == buf.len() {
-            // A line longer than the buffer: grow rather than cut it.
-            buf.resize(buf.len() * 2, 0);
+        if let Some(line) = &mut cut {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break None,
+                Ok(n) => n,
+                Err(e) => break Some(e),
+            };
+            let Some(end) = memchr::memchr(b'\n', &buf[..n]) else {
+                hash(&buf[..n]);
+                line.passed += n as u64;
+                continue;
+            };
+            hash(&buf[..=end]);
+            line.passed += end as u64;
+            let CutLine {
+                head,
+                offset: at,
+                passed,
+            } = cut.take().expect("a cut line above");
+            offset = at + head.len() as u64 + passed + 1;
+            let block = Block {
+                bytes: head,
+                offset: at,
+                cut: Some(passed),
+            };
+            if blocks.send(block).is_err() {
+                break None;
+            }
+            // What follows the line end is read as any block.
+            buf.copy_within(end + 1..n, 0);
+            (filled, searched) = (n - end - 1, 0);
+            continue;
         }
-        let n = match decoder.read(&mut buf[filled..]) {
+        if filled == buf.len() {
+            if buf.len() >= LONGEST_LINE {
+                // Its start is kept, and the rest read past.
+                let head = std::mem::replace(&mut buf, vec![0u8; BLOCK]);
+                hash(&head);
+                cut = Some(CutLine {
+                    head,
+                    offset,
+                    passed: 0,
+                });
+                (filled, searched) = (0, 0);
+                continue;
+            }
+            // A long line: grow rather than cut it.
+            buf.resize((buf.len() * 2).min(LONGEST_LINE), 0);
+        }
+        let n = match reader.read(&mut buf[filled..]) {
             Ok(0) => break None,
             Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => break Some(e),
         };
-        let stored = decoder.stored_bytes_read();
-        progress.advance(stored - stored_reported);
-        stored_reported = stored;
-        // Only the bytes just read can end a line: what was left before
-        // them holds no line end (a long line's start is not searched
-        // again after each read).
-        let read_from = filled;
         filled += n;
-        let Some(last_end) = memchr::memrchr(b'\n', &buf[read_from..filled]).map(|i| read_from + i)
+        let Some(last_end) = memchr::memrchr(b'\n', &buf[searched..filled]).map(|i| searched + i)
         else {
+            searched = filled;
             continue;
         };
         let complete = last_end + 1;
@@ -832,29 +935,35 @@ fn decode_blocks(
         next[..filled - complete].copy_from_slice(&buf[complete..filled]);
         let mut done = std::mem::replace(&mut buf, next);
         done.truncate(complete);
-        if let Some(hasher) = &mut content_hasher {
-            hasher.update(&done);
-        }
-        if blocks
-            .send(Block {
-                bytes: done,
-                offset,
-            })
-            .is_err()
-        {
+        hash(&done);
+        let block = Block {
+            bytes: done,
+            offset,
+            cut: None,
+        };
+        if blocks.send(block).is_err() {
             break None;
         }
         filled -= complete;
         offset += complete as u64;
+        // What is left follows the last line end.
+        searched = filled;
     };
-    buf.truncate(filled);
+    let (tail, cut) = match cut {
+        Some(line) => (line.head, Some(line.passed)),
+        None => {
+            buf.truncate(filled);
+            (buf, None)
+        }
+    };
     DecodeEnd {
-        decoder,
+        decoder: reader.decoder,
         content_hasher,
-        tail: buf,
+        tail,
         offset,
+        cut,
         broken,
-        stored_reported,
+        stored_reported: reader.stored_reported,
     }
 }
 
@@ -954,6 +1063,41 @@ impl<'c> LineScanner<'c> {
                 *run = Some((minute, 1));
             }
         }
+    }
+
+    /// Scans a block a decoder sent: its lines, or the kept start of a line
+    /// too long to keep.
+    fn decoded(&mut self, block: &Block) {
+        match block.cut {
+            None => self.block(&block.bytes, block.offset, false),
+            Some(passed) => self.cut_line(&block.bytes, block.offset, passed, false),
+        }
+    }
+
+    /// Keeps a line too long to keep whole as unparsed and damaged: `head`
+    /// is its start, at `offset`, and `passed` bytes of it were read past;
+    /// `unterminated`: the content ends with it, without a line end.
+    fn cut_line(&mut self, head: &[u8], offset: u64, passed: u64, unterminated: bool) {
+        self.result.bytes += head.len() as u64 + passed + u64::from(!unterminated);
+        self.result.lines += 1;
+        self.result.unterminated_last_line |= unterminated;
+        let location = Location {
+            file: self.result.file,
+            line: self.result.lines,
+            offset,
+        };
+        // What was read past may have named anything: the line is damaged
+        // whatever its start mentions.
+        let mentions_exposed = self.mentions_exposed_in(head, &[]);
+        self.result.unparsed.push(UnparsedLine {
+            location,
+            reason: Unparsed::LineTooLong,
+            excerpt: excerpt(head),
+            unterminated,
+            mentions_exposed,
+            damaged: true,
+            time: None,
+        });
     }
 
     /// Scans the lines of `block`, which starts at `offset` in the content;

@@ -488,10 +488,14 @@ pub enum Unparsed {
     /// `several_readings`) and that names an exposed resource: who asked,
     /// what it got and when may differ between the readings.
     SeveralReadings,
+    /// A line of a compressed file longer than the scan keeps
+    /// (`scan::LONGEST_LINE`): its start is kept and the rest read past, so
+    /// it is taken as damaged (it could have been any request).
+    LineTooLong,
 }
 
 impl Unparsed {
-    pub(crate) const ALL: [Unparsed; 45] = [
+    pub(crate) const ALL: [Unparsed; 46] = [
         Unparsed::Blank,
         Unparsed::Comment,
         Unparsed::NoTimestamp,
@@ -537,6 +541,7 @@ impl Unparsed {
         Unparsed::NoFormatTime,
         Unparsed::AmbiguousSpaces,
         Unparsed::SeveralReadings,
+        Unparsed::LineTooLong,
     ];
 
     /// A number for the reason, one byte (for a compact copy of a line).
@@ -677,6 +682,9 @@ impl Unparsed {
             }
             Unparsed::SeveralReadings => {
                 "raw spaces, quotes or separators in logged text allow more than one reading of the line's fields (who asked, for what, with what status, when), and the line mentions an exposed resource: it is not read by any one of them, and no time is taken from it"
+            }
+            Unparsed::LineTooLong => {
+                "a line of a compressed file longer than 16 MiB: its start is kept and the rest read past, so it is taken as damaged (it could have been any request)"
             }
         }
     }

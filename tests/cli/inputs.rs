@@ -621,3 +621,63 @@ fn lines_of_false_starts_are_counted_and_kept_in_each_format() {
         .collect();
     assert_eq!(targets.len(), 10, "{targets:?}");
 }
+
+/// A line of a compressed file too long to hold (16 MiB and more: a region
+/// of NUL bytes a crash left, or data that decodes to gigabytes) keeps its
+/// start, is read past, and is kept as unparsed and damaged; the lines after
+/// it are read at their offsets, every byte is counted, and a plain copy of
+/// the same content is still known as its copy.
+#[test]
+fn a_compressed_line_too_long_to_hold_is_kept_in_part_and_read_past() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = lines(1, 0);
+    let mut content = first.clone().into_bytes();
+    content.extend(vec![0u8; 17 << 20]);
+    content.push(b'\n');
+    content.extend(lines(1, 1).as_bytes());
+    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+    gz.write_all(&content).unwrap();
+    std::fs::write(dir.path().join("crashed.log.gz"), gz.finish().unwrap()).unwrap();
+    let run = scan_dir(dir.path());
+    assert_eq!(counts(&run, "crashed.log.gz"), (3, 2, 1));
+    let file = run.file_row("crashed.log.gz");
+    assert_eq!(file["bytes_read"], content.len().to_string());
+    let unparsed = run.records("unparsed.csv");
+    assert_eq!(unparsed.len(), 1);
+    let cut = &unparsed[0];
+    assert_eq!(
+        (
+            cut["line"].as_str(),
+            cut["offset"].as_str(),
+            cut["damaged"].as_str()
+        ),
+        ("2", first.len().to_string().as_str(), "yes")
+    );
+    assert!(
+        cut["reason"].contains("longer than 16 MiB"),
+        "{}",
+        cut["reason"]
+    );
+    assert!(
+        cut["excerpt"].starts_with("\\x00\\x00"),
+        "{}",
+        cut["excerpt"]
+    );
+    let offsets: Vec<(String, String)> = run
+        .records("requests.csv")
+        .iter()
+        .map(|r| (r["line"].clone(), r["offset"].clone()))
+        .collect();
+    let third = first.len() + (17 << 20) + 1;
+    assert_eq!(
+        offsets,
+        [("1".into(), "0".into()), ("3".into(), third.to_string())]
+    );
+    // The same content stored plain: the compressed file is its copy.
+    std::fs::write(dir.path().join("crashed.log"), &content).unwrap();
+    let both = scan_dir(dir.path());
+    assert_eq!(
+        both.file_row("crashed.log.gz")["duplicate_of"],
+        both.file_row("crashed.log")["file"]
+    );
+}
