@@ -11,7 +11,7 @@
 //! warning, and where the lines that bear on verdicts are.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
@@ -121,10 +121,14 @@ pub struct UnparsedLines {
     written: bool,
     len: u64,
     /// The files that hold some of the lines.
-    files: std::collections::BTreeSet<usize>,
+    files: BTreeSet<usize>,
+    /// Per file, how many lines are more than its structure.
     not_structure: BTreeMap<usize, u64>,
+    /// Per file, the first few of those: line numbers and reasons.
     named: BTreeMap<usize, Vec<(u64, Unparsed)>>,
+    /// The lines that bear on verdicts.
     notable: Vec<NotableLine>,
+    /// Why some lines could not be written out.
     error: Option<String>,
 }
 
@@ -136,16 +140,6 @@ impl UnparsedLines {
             kept_per_unit,
             ..UnparsedLines::default()
         }
-    }
-
-    /// Lines all held in memory (read back from a database).
-    pub fn in_memory(lines: Vec<UnparsedLine>) -> UnparsedLines {
-        let mut kept = UnparsedLines::default();
-        for line in lines {
-            kept.note(&line);
-            kept.push_kept(line);
-        }
-        kept
     }
 
     pub fn len(&self) -> u64 {
@@ -454,6 +448,16 @@ mod tests {
         }
     }
 
+    /// Lines all held in memory.
+    fn in_memory(lines: Vec<UnparsedLine>) -> UnparsedLines {
+        let mut kept = UnparsedLines::default();
+        for line in lines {
+            kept.note(&line);
+            kept.push_kept(line);
+        }
+        kept
+    }
+
     fn lines_of(kept: &UnparsedLines) -> Vec<UnparsedLine> {
         kept.iter().map(|l| l.unwrap().into_owned()).collect()
     }
@@ -492,7 +496,7 @@ mod tests {
                 })
                 .collect();
             assert_eq!(read, expected, "{kept_per_unit}");
-            let in_memory = UnparsedLines::in_memory(expected);
+            let in_memory = in_memory(expected);
             assert_eq!(scan.notable(), in_memory.notable());
             assert_eq!(scan.named_in(0), in_memory.named_in(0));
             assert_eq!(scan.not_structure_in(0), in_memory.not_structure_in(0));
