@@ -557,9 +557,27 @@ impl Unparsed {
         Unparsed::ALL.get(usize::from(code)).copied()
     }
 
-    /// The reason whose text is `reason`.
+    /// The reason whose text is `reason` (or was, in an earlier build's
+    /// database).
     pub fn from_reason(reason: &str) -> Option<Unparsed> {
-        Unparsed::ALL.into_iter().find(|u| u.reason() == reason)
+        let is_it = |u: &Unparsed| u.reason() == reason || u.former_reason() == Some(reason);
+        Unparsed::ALL.into_iter().find(is_it)
+    }
+
+    /// The text a reason had before it was reworded: the format-string
+    /// reasons named `--log-format`, which a built-in format read by the
+    /// same reader (Nginx Proxy Manager's) was not given with.
+    fn former_reason(self) -> Option<&'static str> {
+        match self {
+            Unparsed::LogFormatMismatch => Some("does not follow the --log-format string"),
+            Unparsed::LogFormatEndsEarly => {
+                Some("ends before the last fields of the --log-format string")
+            }
+            Unparsed::LogFormatAmbiguous => {
+                Some("too many ways to split it by the --log-format string to pick one")
+            }
+            _ => None,
+        }
     }
 
     /// Whether the line is part of a log's structure, not a request that
@@ -626,12 +644,12 @@ impl Unparsed {
             Unparsed::JsonNoTime => {
                 "JSON object without a time field read as epoch seconds, ms, ns or RFC 3339 (see --json-fields)"
             }
-            Unparsed::LogFormatMismatch => "does not follow the --log-format string",
+            Unparsed::LogFormatMismatch => "does not follow the log's format string",
             Unparsed::LogFormatEndsEarly => {
-                "ends before the last fields of the --log-format string"
+                "ends before the last fields of the log's format string"
             }
             Unparsed::LogFormatAmbiguous => {
-                "too many ways to split it by the --log-format string to pick one"
+                "too many ways to split it by the log's format string to pick one"
             }
             Unparsed::AmbiguousSplit => {
                 "raw quotes allow more than one reading; the one taken requested no exposed resource, but the line mentions one"
@@ -1558,6 +1576,23 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every reason is read back from its text (as a re-run reads its
+    /// database), and a reworded one from its former text too.
+    #[test]
+    fn reasons_are_read_back_from_their_texts() {
+        for reason in Unparsed::ALL {
+            assert_eq!(Unparsed::from_reason(reason.reason()), Some(reason));
+            if let Some(former) = reason.former_reason() {
+                assert_eq!(Unparsed::from_reason(former), Some(reason));
+                assert_ne!(former, reason.reason());
+            }
+        }
+        assert_eq!(
+            Unparsed::from_reason("ends before the last fields of the --log-format string"),
+            Some(Unparsed::LogFormatEndsEarly)
+        );
+    }
 
     /// Checks the format and reason detected in each whole sample.
     fn assert_detections(table: &[(String, Option<Format>, &str)]) {

@@ -1080,7 +1080,7 @@ fn custom_formats_give_the_fields_of_real_lines() {
             (unparsed["line"].as_str(), unparsed["reason"].as_str()),
             (
                 line,
-                "ends before the last fields of the --log-format string"
+                "ends before the last fields of the log's format string"
             ),
             "{file}"
         );

@@ -90,7 +90,7 @@ fn an_apache_log_format_finds_exposed_requests_with_their_evidence() {
         [[
             "4",
             "448",
-            "ends before the last fields of the --log-format string",
+            "ends before the last fields of the log's format string",
             "yes"
         ]]
     );

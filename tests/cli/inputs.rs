@@ -608,7 +608,7 @@ fn lines_of_false_starts_are_counted_and_kept_in_each_format() {
         ("ncsa.log", "no [dd/Mon/yyyy:HH:MM:SS zone] timestamp"),
         (
             "proxy-host-1_access.log",
-            "ends before the last fields of the --log-format string",
+            "ends before the last fields of the log's format string",
         ),
     ]
     .map(|(file, reason)| (file.to_string(), "3".to_string(), reason.to_string()));
