@@ -29,6 +29,8 @@ lw="${LOGWITNESS:-$PWD/target/release/logwitness}"
 
 small="$work/x1" large="$work/x4"
 rm -rf "$small" "$large"
+# The logs are removed however the script ends.
+trap 'rm -rf "$small" "$large" "$work/out"' EXIT
 python3 scripts/make_hostile_logs.py "$small" $((size_kb * 1024))
 python3 scripts/make_hostile_logs.py "$large" $((size_kb * 4096))
 
@@ -59,5 +61,4 @@ echo "hostile lines of ${size_kb} KB and $((size_kb * 4)) KB, $(wc -l <"$results
 echo "grew more than 8 times (ms for each size):"
 awk '$2 > 100 && $2 > 8 * $1 { print "  " $1 " -> " $2 "  " $3; n++ } END { if (!n) print "  none" }' "$results"
 echo "slowest at $((size_kb * 4)) KB (ms):"
-sort -k2 -n -r "$results" | head -10 | awk '{ print "  " $2 "  " $3 }'
-rm -rf "$small" "$large" "$work/out"
+sort -k2 -n -r "$results" | awk 'NR <= 10 { print "  " $2 "  " $3 }'
