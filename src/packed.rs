@@ -17,9 +17,10 @@ use rayon::prelude::*;
 use crate::accessors::client_address;
 use crate::coverage::Timeline;
 use crate::evidence::{Location, MatchedRequest, RequestView, Text};
-use crate::formats::RecordFlags;
+use crate::formats::{RecordFlags, Unparsed};
 use crate::normalise::Transforms;
 use crate::requests::{InOrder, OrderedPart, Requests, order_key};
+use crate::scan::UnparsedLine;
 use crate::time::Timestamp;
 
 /// A packed copy that cannot be read: cut short or not written by this
@@ -139,6 +140,71 @@ pub(crate) fn put_uint(out: &mut Vec<u8>, n: u64) {
     };
     packer.uint(n);
     *out = packer.bytes;
+}
+
+/// Flags of a packed unparsed line.
+const UNTERMINATED: u64 = 1;
+const MENTIONS_EXPOSED: u64 = 2;
+const DAMAGED: u64 = 4;
+const HAS_TIME: u64 = 8;
+
+/// Packs an unparsed line onto `out` (the batches a scan writes out, see
+/// `unparsed_lines`): its flags, place and reason, its time when it has
+/// one, and its excerpt.
+pub(crate) fn pack_unparsed_line(out: &mut Vec<u8>, line: &UnparsedLine) {
+    let mut packer = Packer {
+        bytes: std::mem::take(out),
+    };
+    let mut flags = 0;
+    for (set, flag) in [
+        (line.unterminated, UNTERMINATED),
+        (line.mentions_exposed, MENTIONS_EXPOSED),
+        (line.damaged, DAMAGED),
+        (line.time.is_some(), HAS_TIME),
+    ] {
+        if set {
+            flags |= flag;
+        }
+    }
+    packer.uint(flags);
+    packer.location(line.location);
+    packer.uint(u64::from(line.reason.code()));
+    if let Some(time) = line.time {
+        packer.int(time.0);
+    }
+    packer.text(&line.excerpt);
+    *out = packer.bytes;
+}
+
+/// Reads the `count` lines `pack_unparsed_line` packed into `data`, which
+/// holds nothing else.
+pub(crate) fn unpack_unparsed_lines(
+    data: &[u8],
+    count: usize,
+) -> Result<Vec<UnparsedLine>, Damaged> {
+    let mut input = Unpacker::new(data, "unparsed lines");
+    let mut lines = Vec::with_capacity(count.min(data.len()));
+    for _ in 0..count {
+        let flags = input.uint()?;
+        let location = input.location()?;
+        let code = input.narrow(u64::from(u8::MAX))? as u8;
+        let reason = Unparsed::from_code(code).ok_or_else(|| input.damaged())?;
+        let time = match flags & HAS_TIME {
+            0 => None,
+            _ => Some(Timestamp(input.int()?)),
+        };
+        lines.push(UnparsedLine {
+            location,
+            reason,
+            excerpt: input.text()?.to_string(),
+            unterminated: flags & UNTERMINATED != 0,
+            mentions_exposed: flags & MENTIONS_EXPOSED != 0,
+            damaged: flags & DAMAGED != 0,
+            time,
+        });
+    }
+    input.end()?;
+    Ok(lines)
 }
 
 fn write_request(

@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::evidence::Location;
 use crate::formats::Unparsed;
+use crate::packed;
 use crate::scan::UnparsedLine;
 use crate::time::Timestamp;
 
@@ -31,7 +32,7 @@ const BATCH: usize = 4096;
 
 /// How many non-structure lines of each file are kept to be named (on
 /// stderr, in the warning about the file).
-pub const NAMED_PER_FILE: usize = 3;
+const NAMED_PER_FILE: usize = 3;
 
 /// An unparsed line that bears on verdicts (it mentions an exposed resource
 /// or is damaged): where it is and when, kept in memory.
@@ -289,14 +290,9 @@ impl UnparsedLines {
             .as_ref()
             .ok_or_else(|| io::Error::other("no lines were written out"))?;
         let bytes = spill.read(at, len)?;
-        let mut rest = &bytes[..];
-        let mut read = Vec::with_capacity(lines);
-        for _ in 0..lines {
-            let mut line = decode(&mut rest).ok_or_else(|| {
-                io::Error::other("a written-out unparsed line reads back damaged")
-            })?;
+        let mut read = packed::unpack_unparsed_lines(&bytes, lines).map_err(io::Error::other)?;
+        for line in &mut read {
             line.location.line += line_base;
-            read.push(line);
         }
         Ok(read)
     }
@@ -344,7 +340,7 @@ impl UnparsedLines {
         };
         let mut bytes = Vec::new();
         for line in lines {
-            encode(line, &mut bytes);
+            packed::pack_unparsed_line(&mut bytes, line);
         }
         match spill.append(&bytes) {
             Ok(at) => {
@@ -364,68 +360,6 @@ impl UnparsedLines {
             }
         }
     }
-}
-
-/// Flags of an encoded line.
-const UNTERMINATED: u8 = 1;
-const MENTIONS_EXPOSED: u8 = 2;
-const DAMAGED: u8 = 4;
-const HAS_TIME: u8 = 8;
-
-/// A line as bytes: file, line, offset, reason, flags, time (when it has
-/// one), then the excerpt, led by its length.
-fn encode(line: &UnparsedLine, out: &mut Vec<u8>) {
-    out.extend((line.location.file as u64).to_le_bytes());
-    out.extend(line.location.line.to_le_bytes());
-    out.extend(line.location.offset.to_le_bytes());
-    out.push(line.reason.code());
-    let flags = [
-        (line.unterminated, UNTERMINATED),
-        (line.mentions_exposed, MENTIONS_EXPOSED),
-        (line.damaged, DAMAGED),
-        (line.time.is_some(), HAS_TIME),
-    ]
-    .iter()
-    .filter(|(set, _)| *set)
-    .fold(0, |flags, (_, flag)| flags | flag);
-    out.push(flags);
-    if let Some(time) = line.time {
-        out.extend(time.0.to_le_bytes());
-    }
-    out.extend((line.excerpt.len() as u64).to_le_bytes());
-    out.extend(line.excerpt.as_bytes());
-}
-
-/// Reads a line `encode` wrote from the start of `rest`, moving past it.
-fn decode(rest: &mut &[u8]) -> Option<UnparsedLine> {
-    fn take<'a>(rest: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
-        let (taken, after) = rest.split_at_checked(n)?;
-        *rest = after;
-        Some(taken)
-    }
-    fn number(rest: &mut &[u8]) -> Option<u64> {
-        Some(u64::from_le_bytes(take(rest, 8)?.try_into().ok()?))
-    }
-    let file = usize::try_from(number(rest)?).ok()?;
-    let line = number(rest)?;
-    let offset = number(rest)?;
-    let reason = Unparsed::from_code(take(rest, 1)?[0])?;
-    let flags = take(rest, 1)?[0];
-    let time = match flags & HAS_TIME {
-        0 => None,
-        _ => Some(Timestamp(number(rest)? as i64)),
-    };
-    let excerpt_len = usize::try_from(number(rest)?).ok()?;
-    let excerpt = String::from_utf8(take(rest, excerpt_len)?.to_vec()).ok()?;
-    Some(UnparsedLine {
-        location: Location { file, line, offset },
-        reason,
-        excerpt,
-        unterminated: flags & UNTERMINATED != 0,
-        mentions_exposed: flags & MENTIONS_EXPOSED != 0,
-        damaged: flags & DAMAGED != 0,
-        time,
-    })
 }
 
 #[cfg(test)]
