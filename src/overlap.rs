@@ -140,37 +140,22 @@ pub fn worth_following(mut found: Vec<HeadFound>) -> Vec<HeadFound> {
     kept
 }
 
-/// Reads the lines of a file's content from a byte offset on.
-pub enum LineReader<'a> {
-    /// Content in memory (a memory-mapped file).
-    Mapped {
-        /// The whole content.
-        data: &'a [u8],
-        /// The next line's offset.
-        at: usize,
-    },
-    /// Content decoded as it is read.
-    Stream {
-        /// The decoded content.
-        reader: BufReader<Box<dyn Read + 'a>>,
-        /// The current line.
-        line: Vec<u8>,
-    },
+/// Reads the lines of a file's content (read or decoded as it goes) from
+/// a byte offset on.
+pub struct LineReader<'a> {
+    /// The content.
+    reader: BufReader<Box<dyn Read + 'a>>,
+    /// The current line.
+    line: Vec<u8>,
 }
 
 impl<'a> LineReader<'a> {
-    /// Lines of `data` from `offset` on.
-    pub fn mapped(data: &'a [u8], offset: u64) -> LineReader<'a> {
-        let at = usize::try_from(offset).map_or(data.len(), |o| o.min(data.len()));
-        LineReader::Mapped { data, at }
-    }
-
-    /// Lines of a decoded stream from `offset` on (the bytes before it are
-    /// decoded and dropped).
+    /// Lines of `reader`'s content from `offset` on (the bytes before it
+    /// are read and dropped).
     pub fn stream(reader: Box<dyn Read + 'a>, offset: u64) -> io::Result<LineReader<'a>> {
         let mut reader = BufReader::with_capacity(1 << 16, reader);
         io::copy(&mut (&mut reader).take(offset), &mut io::sink())?;
-        Ok(LineReader::Stream {
+        Ok(LineReader {
             reader,
             line: Vec::new(),
         })
@@ -179,20 +164,10 @@ impl<'a> LineReader<'a> {
     /// The next line, without its line end; `None` at the end of the
     /// content or where it can no longer be read.
     pub fn next_line(&mut self) -> Option<&[u8]> {
-        match self {
-            LineReader::Mapped { data, at } => {
-                let rest = data.get(*at..).filter(|r| !r.is_empty())?;
-                let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-                *at += (end + 1).min(rest.len());
-                Some(&rest[..end])
-            }
-            LineReader::Stream { reader, line } => {
-                line.clear();
-                match reader.read_until(b'\n', line) {
-                    Ok(0) | Err(_) => None,
-                    Ok(_) => Some(line.strip_suffix(b"\n").unwrap_or(line)),
-                }
-            }
+        self.line.clear();
+        match self.reader.read_until(b'\n', &mut self.line) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(self.line.strip_suffix(b"\n").unwrap_or(&self.line)),
         }
     }
 }
@@ -230,25 +205,18 @@ mod tests {
     }
 
     #[test]
-    fn readers_give_the_same_lines_from_memory_and_streams() {
+    fn readers_give_the_lines_from_an_offset_on() {
         let data = b"one\ntwo\r\n\nthree";
-        for offset in [0, 4, 9, 10, 15, 99] {
-            let mut mapped = LineReader::mapped(data, offset);
-            let mut stream = LineReader::stream(Box::new(&data[..]), offset).unwrap();
-            let mut from_memory = Vec::new();
-            while let Some(line) = mapped.next_line() {
-                from_memory.push(line.to_vec());
-            }
-            let mut from_stream = Vec::new();
-            while let Some(line) = stream.next_line() {
-                from_stream.push(line.to_vec());
-            }
-            assert_eq!(from_memory, from_stream, "offset {offset}");
-        }
-        let mut all = LineReader::mapped(data, 0);
-        let lines: Vec<Vec<u8>> =
-            std::iter::from_fn(|| all.next_line().map(<[u8]>::to_vec)).collect();
-        assert_eq!(lines, [&b"one"[..], b"two\r", b"", b"three"]);
+        let lines_from = |offset| {
+            let mut reader = LineReader::stream(Box::new(&data[..]), offset).unwrap();
+            std::iter::from_fn(|| reader.next_line().map(<[u8]>::to_vec)).collect::<Vec<_>>()
+        };
+        assert_eq!(lines_from(0), [&b"one"[..], b"two\r", b"", b"three"]);
+        assert_eq!(lines_from(4), [&b"two\r"[..], b"", b"three"]);
+        assert_eq!(lines_from(9), [&b""[..], b"three"]);
+        assert_eq!(lines_from(10), [b"three"]);
+        assert_eq!(lines_from(15), Vec::<Vec<u8>>::new());
+        assert_eq!(lines_from(99), Vec::<Vec<u8>>::new());
     }
 
     #[test]

@@ -13,8 +13,9 @@
 //! The per-line work borrows fields from the input, normalises into a reused
 //! buffer, and allocates only for lines that match a rule or do not parse.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
@@ -97,6 +98,9 @@ struct ChunkResult {
     /// Other files' heads found among these lines.
     heads_found: Vec<HeadFound>,
     error: Option<InputError>,
+    /// Whether the unit's bytes could not be read: the lines of the file's
+    /// later units would be numbered wrongly, so they are not counted.
+    cut_short: bool,
 }
 
 /// The accounting and description of one input file.
@@ -221,6 +225,8 @@ impl Summary {
 /// An opened file and the units it is read in.
 struct Opened {
     content: Result<Content, InputError>,
+    /// A plain file's chunks, planned while its bytes were at hand.
+    chunks: Vec<PlannedChunk>,
     compression: Compression,
     detection: Detection,
     fit: SampleFit,
@@ -228,13 +234,21 @@ struct Opened {
     head: Option<Head>,
 }
 
+/// A range of a plain file that ends just after a line end (or where the
+/// file does), and the parser as it stands at its start (W3C: with the
+/// directives in force there).
+struct PlannedChunk {
+    range: Range<usize>,
+    parser: Box<Parser>,
+}
+
 enum Unit {
     Chunk {
         file: usize,
-        range: Range<usize>,
-        /// The parser as it stands at the chunk's start (W3C: with the
-        /// directives in force there).
-        parser: Box<Parser>,
+        chunk: PlannedChunk,
+        /// Whether to hash the chunk's bytes: the whole file's, when the
+        /// file is one chunk (a `Hash` unit hashes a larger file).
+        hash: bool,
     },
     Stream {
         file: usize,
@@ -291,7 +305,8 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
         .enumerate()
         .map(|(id, f)| {
             let json = config.json_fields.as_ref();
-            open_and_detect(id, f, config.format.clone(), config.zone, json)
+            let chunk_size = Some(config.chunk_size);
+            open_and_detect(id, f, config.format.clone(), config.zone, json, chunk_size)
         })
         .collect();
     let shared = Shared {
@@ -299,7 +314,8 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
         requests: Keeper::new(config.plain_requests_up_to),
         unparsed: Spill::new(Some(config.out.clone())),
     };
-    let units = plan_units(&files, &opened, config);
+    let mut opened = opened;
+    let units = plan_units(&files, &mut opened, config);
     let mut units_left: Vec<AtomicUsize> = (0..files.len()).map(|_| AtomicUsize::new(0)).collect();
     for unit in &units {
         *units_left[unit.file()].get_mut() += 1;
@@ -323,23 +339,7 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
     } = shared;
     let (mut summary, found) = merge(files, &opened, results, requests, discovery.problems);
     count_overlaps_once(&mut summary, &opened, &heads, found, config);
-    unmap_aside(opened);
     summary
-}
-
-/// Closes the inputs on a thread of its own: unmapping a large file tears
-/// down its page tables (tens of milliseconds a gigabyte), which would
-/// otherwise hold up the outputs.
-fn unmap_aside(opened: Vec<Opened>) {
-    // When no thread can be started, the inputs are closed here all the
-    // same (the refused closure, which holds them, is dropped).
-    let _ = std::thread::Builder::new()
-        .name("unmap".into())
-        .spawn(move || {
-            for content in opened.into_iter().filter_map(|o| o.content.ok()) {
-                content.close();
-            }
-        });
 }
 
 /// A file's storage and detected format, as `detect` prints them.
@@ -365,7 +365,7 @@ pub fn detect_files<'a>(
     files
         .par_iter()
         .map(|input| {
-            let opened = open_and_detect(0, input, choice.clone(), zone, None);
+            let opened = open_and_detect(0, input, choice.clone(), zone, None, None);
             DetectedFile {
                 input,
                 compression: opened.compression,
@@ -377,29 +377,56 @@ pub fn detect_files<'a>(
 }
 
 /// Opens a file and detects its format; `json` are the investigator's
-/// JSON paths, if any.
+/// JSON paths, if any. A plain file is cut into chunks of about
+/// `chunk_size` bytes when one is given (for a scan); its bytes are let go
+/// before this returns.
 fn open_and_detect(
     id: usize,
     file: &InputFile,
     format: FormatChoice,
     zone: Tz,
     json: Option<&Arc<JsonFields>>,
+    chunk_size: Option<usize>,
 ) -> Opened {
-    let unreadable = |e: io::Error| InputError::Unreadable {
-        path: file.display.clone(),
-        message: e.to_string(),
+    let (mut content, opened) = match content::open(&file.path) {
+        Ok((content, opened)) => (Ok(content), opened),
+        Err(e) => (Err(unreadable(file, e)), None),
     };
-    let content = content::open(&file.path).map_err(unreadable);
-    let (compression, sample) = match &content {
-        Ok(Content::Mapped(map)) => (
+    // A plain file is read whole only when it is cut into several chunks,
+    // whose ends are line ends (and, in W3C, whose parsers follow the
+    // directives before them); else its head is enough.
+    let read = match (&content, opened) {
+        (Ok(Content::Plain(plain)), Some(opened)) => {
+            let whole = chunk_size.is_some_and(|size| plain.len > size as u64);
+            let end = if whole {
+                plain.len
+            } else {
+                plain.len.min(DETECTION_BYTES as u64)
+            };
+            Some(content::read_range(&opened, 0..end))
+        }
+        _ => None,
+    };
+    let bytes = match read {
+        Some(Ok(bytes)) => Some(bytes),
+        Some(Err(e)) => {
+            content = Err(unreadable(file, e));
+            None
+        }
+        None => None,
+    };
+    let (compression, sample): (Compression, Cow<[u8]>) = match (&content, &bytes) {
+        (Ok(Content::Plain(_)), Some(bytes)) => (
             Compression::None,
-            map[..map.len().min(DETECTION_BYTES)].to_vec(),
+            Cow::Borrowed(&bytes[..bytes.len().min(DETECTION_BYTES)]),
         ),
-        Ok(Content::Stream(compression)) => (
+        (Ok(Content::Stream(compression)), _) => (
             *compression,
-            content::decoded_head(&file.path, *compression, DETECTION_BYTES).unwrap_or_default(),
+            content::decoded_head(&file.path, *compression, DETECTION_BYTES)
+                .unwrap_or_default()
+                .into(),
         ),
-        Ok(Content::Empty) | Err(_) => (Compression::None, Vec::new()),
+        _ => (Compression::None, Cow::Borrowed(&[])),
     };
     let whole = sample.len() < DETECTION_BYTES;
     let mut detection = match (&content, &format) {
@@ -432,9 +459,16 @@ fn open_and_detect(
         .with_json_fields(json)
         .with_wrapper(detection.wrapper);
     let fit = SampleFit::of(parser.clone(), &sample, whole);
+    let chunks = match (&content, &bytes, chunk_size) {
+        (Ok(Content::Plain(plain)), Some(bytes), Some(size)) => {
+            plan_chunks(plain.len, bytes, size, &parser)
+        }
+        _ => Vec::new(),
+    };
     let head = first_parsed_line(id, &sample, whole, parser);
     Opened {
         content,
+        chunks,
         compression,
         detection,
         fit,
@@ -468,7 +502,7 @@ fn first_parsed_line(file: usize, sample: &[u8], whole: bool, mut parser: Parser
     None
 }
 
-fn plan_units(files: &[InputFile], opened: &[Opened], config: &ScanConfig) -> Vec<Unit> {
+fn plan_units(files: &[InputFile], opened: &mut [Opened], config: &ScanConfig) -> Vec<Unit> {
     let hash = config.hash_inputs;
     // Only a hashed scan recognises copies.
     let may_repeat = if hash {
@@ -482,25 +516,19 @@ fn plan_units(files: &[InputFile], opened: &[Opened], config: &ScanConfig) -> Ve
         .count();
     let parallel = streams < rayon::current_num_threads();
     let mut units = Vec::new();
-    for (file, o) in opened.iter().enumerate() {
+    for (file, o) in opened.iter_mut().enumerate() {
         match &o.content {
-            Ok(Content::Mapped(map)) => {
-                if hash {
+            Ok(Content::Plain(_)) => {
+                let chunks = std::mem::take(&mut o.chunks);
+                let one_chunk = chunks.len() == 1;
+                if hash && !one_chunk {
                     units.push(Unit::Hash { file });
                 }
-                let ranges = chunk_ranges(map, config.chunk_size);
-                let starts: Vec<usize> = ranges.iter().map(|r| r.start).collect();
-                let parsers = file_parser(o, config).at_offsets(map, &starts);
-                units.extend(
-                    ranges
-                        .into_iter()
-                        .zip(parsers)
-                        .map(|(range, parser)| Unit::Chunk {
-                            file,
-                            range,
-                            parser: Box::new(parser),
-                        }),
-                );
+                units.extend(chunks.into_iter().map(|chunk| Unit::Chunk {
+                    file,
+                    chunk,
+                    hash: hash && one_chunk,
+                }));
             }
             Ok(Content::Stream(_)) => units.push(Unit::Stream {
                 file,
@@ -517,6 +545,29 @@ fn plan_units(files: &[InputFile], opened: &[Opened], config: &ScanConfig) -> Ve
         }
     }
     units
+}
+
+/// Cuts a plain file of `len` bytes into chunks of about `chunk_size`
+/// bytes, each with `parser` as it stands at the chunk's start. A file no
+/// longer than that is one chunk; a longer one's `bytes` are all of it.
+fn plan_chunks(len: u64, bytes: &[u8], chunk_size: usize, parser: &Parser) -> Vec<PlannedChunk> {
+    if len <= chunk_size as u64 {
+        return vec![PlannedChunk {
+            range: 0..len as usize,
+            parser: Box::new(parser.clone()),
+        }];
+    }
+    let ranges = chunk_ranges(bytes, chunk_size);
+    let starts: Vec<usize> = ranges.iter().map(|r| r.start).collect();
+    let parsers = parser.at_offsets(bytes, &starts);
+    ranges
+        .into_iter()
+        .zip(parsers)
+        .map(|(range, parser)| PlannedChunk {
+            range,
+            parser: Box::new(parser),
+        })
+        .collect()
 }
 
 /// The parser a file is read with, from its start.
@@ -552,24 +603,27 @@ fn scan_unit(
     progress: &dyn Progress,
 ) -> Vec<ChunkResult> {
     let result = match unit {
-        Unit::Chunk {
-            file,
-            range,
-            parser,
-        } => {
-            let Ok(Content::Mapped(map)) = &opened[*file].content else {
-                unreachable!("chunks are planned for mapped files only")
+        Unit::Chunk { file, chunk, hash } => {
+            let Ok(Content::Plain(plain)) = &opened[*file].content else {
+                unreachable!("chunks are planned for plain files only")
+            };
+            let range = &chunk.range;
+            let bytes = plain.read(&files[*file].path, range.start as u64..range.end as u64);
+            progress.advance(range.len() as u64);
+            let bytes = match bytes {
+                Ok(bytes) => bytes,
+                Err(e) => return vec![unread_chunk(*file, &files[*file], range.start, e)],
             };
             let format = opened[*file].detection.format;
-            let parser = (**parser).clone();
+            let parser = (*chunk.parser).clone();
             let mut scanner = LineScanner::new(*file, config, shared, parser, format);
-            scanner.block(
-                &map[range.clone()],
-                range.start as u64,
-                range.end == map.len(),
-            );
-            progress.advance(range.len() as u64);
-            scanner.finish()
+            let end = range.end as u64 == plain.len;
+            scanner.block(&bytes, range.start as u64, end);
+            let mut result = scanner.finish();
+            if *hash {
+                result.sha256 = Some(content::hash_bytes(&bytes));
+            }
+            result
         }
         Unit::Stream {
             file,
@@ -592,13 +646,21 @@ fn scan_unit(
             return scan_stream(stream, config, shared, progress);
         }
         Unit::Hash { file } => {
-            let sha256 = match &opened[*file].content {
-                Ok(Content::Mapped(map)) => Some(content::hash_bytes(map)),
-                _ => content::hash_file(&files[*file].path).ok(),
+            let path = &files[*file].path;
+            let read = match &opened[*file].content {
+                Ok(Content::Plain(plain)) => plain
+                    .read(path, 0..plain.len)
+                    .map(|b| content::hash_bytes(&b)),
+                _ => content::hash_file(path),
+            };
+            let (sha256, error) = match read {
+                Ok(sha256) => (Some(sha256), None),
+                Err(e) => (None, Some(unreadable(&files[*file], e))),
             };
             ChunkResult {
                 file: *file,
                 sha256,
+                error,
                 ..ChunkResult::default()
             }
         }
@@ -609,6 +671,26 @@ fn scan_unit(
         },
     };
     vec![result]
+}
+
+/// The result of a chunk whose bytes could not be read again: the file's
+/// later chunks are not counted either (see `merge`).
+fn unread_chunk(file: usize, input: &InputFile, start: usize, e: io::Error) -> ChunkResult {
+    let e = io::Error::new(e.kind(), format!("{e}; not read from byte {start} on"));
+    ChunkResult {
+        file,
+        error: Some(unreadable(input, e)),
+        cut_short: true,
+        ..ChunkResult::default()
+    }
+}
+
+/// A file that could not be read, and why.
+fn unreadable(input: &InputFile, e: io::Error) -> InputError {
+    InputError::Unreadable {
+        path: input.display.clone(),
+        message: e.to_string(),
+    }
 }
 
 /// Decodes a compressed file as a stream, block by block, keeping the
@@ -1419,7 +1501,12 @@ fn merge(
     let mut minutes = Vec::with_capacity(results.iter().map(|r| r.minutes.len()).sum());
     let mut requests = Vec::new();
     let mut heads_found = Vec::new();
+    let mut cut_short = vec![false; summaries.len()];
     for mut result in results {
+        if cut_short[result.file] {
+            continue;
+        }
+        cut_short[result.file] = result.cut_short;
         let file = &mut summaries[result.file];
         let base = file.lines;
         file.lines += result.lines;
@@ -1540,9 +1627,12 @@ fn parser_at(
     if !parser.reads_directives() {
         return Some(parser);
     }
-    if let Ok(Content::Mapped(map)) = &opened[file].content {
+    if let Ok(Content::Plain(plain)) = &opened[file].content {
         let at = usize::try_from(offset).ok()?;
-        return parser.at_offsets(map, &[at]).pop();
+        let bytes = plain
+            .read(&summary.files[file].input.path, 0..plain.len)
+            .ok()?;
+        return parser.at_offsets(&bytes, &[at]).pop();
     }
     let mut lines = line_reader(opened, summary, (file, 0, 0))?;
     let mut position = 0;
@@ -1563,10 +1653,14 @@ fn line_reader<'a>(
     summary: &Summary,
     (file, _, offset): (usize, u64, u64),
 ) -> Option<LineReader<'a>> {
+    let path = &summary.files[file].input.path;
     match &opened[file].content {
-        Ok(Content::Mapped(map)) => Some(LineReader::mapped(map, offset)),
+        Ok(Content::Plain(plain)) => {
+            let mut reader = plain.reopen(path).ok()?;
+            reader.seek(io::SeekFrom::Start(offset)).ok()?;
+            LineReader::stream(Box::new(reader), 0).ok()
+        }
         Ok(Content::Stream(compression)) => {
-            let path = &summary.files[file].input.path;
             let reader = Decoder::open(path, *compression, false).ok()?;
             LineReader::stream(Box::new(reader), offset).ok()
         }
@@ -1589,7 +1683,7 @@ fn line_reader<'a>(
 fn may_repeat_another(files: &[InputFile], opened: &[Opened]) -> Vec<bool> {
     let length_key = |file: usize| -> Option<u32> {
         match opened[file].content {
-            Ok(Content::Mapped(_)) => Some(files[file].size as u32),
+            Ok(Content::Plain(plain)) => Some(plain.len as u32),
             Ok(Content::Stream(Compression::Gzip)) => content::gzip_length(&files[file].path),
             _ => None,
         }
@@ -1630,7 +1724,7 @@ fn hash_contents_that_may_repeat(
         .iter()
         .enumerate()
         .map(|(file, o)| {
-            let read = matches!(o.content, Ok(Content::Mapped(_) | Content::Stream(_)));
+            let read = matches!(o.content, Ok(Content::Plain(_) | Content::Stream(_)));
             (read && length[file] > 0).then_some(length[file])
         })
         .collect();
@@ -1668,7 +1762,7 @@ fn duplicate_files(opened: &[Opened], results: &[ChunkResult]) -> Vec<Option<usi
     let mut content: Vec<Option<&str>> = vec![None; opened.len()];
     for r in results {
         let hash = match opened[r.file].content {
-            Ok(Content::Mapped(_)) => r.sha256.as_deref(),
+            Ok(Content::Plain(_)) => r.sha256.as_deref(),
             Ok(Content::Stream(_)) => r.content_sha256.as_deref(),
             _ => None,
         };
@@ -1717,6 +1811,64 @@ mod tests {
             }
         }
         assert!(chunk_ranges(b"", 4).is_empty());
+    }
+
+    #[test]
+    fn a_chunk_not_read_again_leaves_the_rest_of_its_file_uncounted() {
+        let input = |name: &str| InputFile {
+            path: name.into(),
+            display: name.into(),
+            size: 300,
+            real_path: None,
+        };
+        let opened = || Opened {
+            content: Ok(Content::Empty),
+            chunks: Vec::new(),
+            compression: Compression::None,
+            detection: Detection {
+                format: None,
+                reason: String::new(),
+                wrapper: None,
+            },
+            fit: SampleFit::default(),
+            head: None,
+        };
+        let read = |file, lines, bytes| ChunkResult {
+            file,
+            lines,
+            parsed: lines,
+            bytes,
+            ..ChunkResult::default()
+        };
+        let e = io::Error::other("it was cut from 300 to 120 bytes during the scan");
+        let results = vec![
+            read(0, 2, 100),
+            unread_chunk(0, &input("a.log"), 100, e),
+            read(0, 5, 100),
+            read(1, 3, 300),
+        ];
+        let files = vec![input("a.log"), input("b.log")];
+        let (summary, _) = merge(
+            files,
+            &[opened(), opened()],
+            results,
+            Keeper::new(10),
+            Vec::new(),
+        );
+        let a = &summary.files[0];
+        // The third chunk's lines would be numbered from 3 on, though
+        // lines were skipped before them: they are not counted.
+        assert_eq!((a.lines, a.parsed, a.bytes), (2, 2, 100));
+        assert_eq!(
+            a.error.as_ref().map(|e| e.to_string()),
+            Some(
+                "a.log: cannot read: it was cut from 300 to 120 bytes during the scan; \
+                 not read from byte 100 on"
+                    .to_string()
+            )
+        );
+        let b = &summary.files[1];
+        assert_eq!((b.lines, b.bytes, b.error.is_none()), (3, 300, true));
     }
 
     #[test]

@@ -447,9 +447,7 @@ fn write_files(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<()> 
             ?21, ?22, ?23, ?24)",
     )?;
     for (id, f) in summary.files.iter().enumerate() {
-        let real_path = std::fs::canonicalize(&f.input.path)
-            .ok()
-            .map(|p| p.to_string_lossy().into_owned());
+        let real_path = f.input.real_path.as_ref().map(|p| p.to_string_lossy());
         insert.execute(params![
             id as i64,
             f.input.display,
@@ -1067,6 +1065,7 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
                 path: PathBuf::from(&display),
                 display,
                 size: r.get::<_, i64>(2)? as u64,
+                real_path: real_path.as_ref().map(PathBuf::from),
             },
             sha256: r.get(3)?,
             compression: Compression::from_name(&compression).unwrap_or(Compression::None),

@@ -1,12 +1,14 @@
 //! A file's content: compression recognised by magic bytes (never by
-//! name), plain files memory-mapped, compressed files (gzip, bzip2, xz,
+//! name), plain files memory-mapped (or read, when small), compressed files (gzip, bzip2, xz,
 //! zstd) decoded as streams.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
+use std::ops::Range;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::Path;
 
-use memmap2::Mmap;
+use memmap2::{Mmap, MmapOptions};
 use sha2::{Digest, Sha256};
 
 /// How a file's bytes are stored.
@@ -64,46 +66,114 @@ impl Compression {
 /// An opened input.
 #[derive(Debug)]
 pub enum Content {
-    /// A plain file, mapped into memory.
-    Mapped(Mmap),
-    /// A plain file with no bytes (cannot be mapped).
+    /// A plain file with bytes, read again by each unit that scans it
+    /// (see `Plain`).
+    Plain(Plain),
+    /// A plain file with no bytes.
     Empty,
     /// A compressed file, decoded as a stream when its unit is scanned.
     Stream(Compression),
 }
 
-impl Content {
-    /// Closes the content. A mapped file's page tables are emptied first
-    /// with `MADV_DONTNEED`, which the kernel does holding the process's
-    /// memory map for reading: the unmapping that follows then holds it
-    /// for writing only briefly, where emptying a gigabyte's tables held
-    /// up every other thread's page faults for over ten milliseconds.
-    pub fn close(self) {
-        if let Content::Mapped(map) = &self {
-            // SAFETY: the map is read-only and dropped right after, with no
-            // borrow of it left: once emptied, a read would only have
-            // faulted the file's pages in again.
-            let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+/// A plain file as it was first opened. No file stays open or mapped
+/// between its detection and its scan: a process may map only so many
+/// regions (65,530 by default on Linux) and open only so many files, and
+/// archives of small logs hold hundreds of thousands. Each read opens the
+/// file again and checks that it is the same file, no shorter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plain {
+    /// Its length when first opened: what a scan reads.
+    pub len: u64,
+    device: u64,
+    inode: u64,
+}
+
+/// Ranges up to this long are read into memory rather than mapped: for a
+/// small file, mapping, faulting and unmapping cost more than copying.
+const READ_UP_TO: u64 = 256 << 10;
+
+impl Plain {
+    /// The bytes of `range`, from `path` opened again.
+    pub fn read(&self, path: &Path, range: Range<u64>) -> io::Result<PlainBytes> {
+        read_range(&self.reopen(path)?, range)
+    }
+
+    /// `path` opened again, when it is still this file, no shorter.
+    pub fn reopen(&self, path: &Path) -> io::Result<File> {
+        let file = File::open(path)?;
+        let meta = file.metadata()?;
+        if (meta.dev(), meta.ino()) != (self.device, self.inode) {
+            return Err(io::Error::other(
+                "another file took its place during the scan",
+            ));
+        }
+        if meta.len() < self.len {
+            return Err(io::Error::other(format!(
+                "it was cut from {} to {} bytes during the scan",
+                self.len,
+                meta.len()
+            )));
+        }
+        Ok(file)
+    }
+}
+
+/// Bytes of a plain file: mapped, or read into memory when few.
+pub enum PlainBytes {
+    /// Mapped read-only.
+    Mapped(Mmap),
+    /// Read.
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for PlainBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            PlainBytes::Mapped(map) => map,
+            PlainBytes::Read(bytes) => bytes,
         }
     }
 }
 
-/// Opens `path` read-only and decides how to read it.
-pub fn open(path: &Path) -> io::Result<Content> {
+/// The bytes of `range` of `file`.
+pub fn read_range(file: &File, range: Range<u64>) -> io::Result<PlainBytes> {
+    let too_long = |_| io::Error::other("too long to read on this machine");
+    let len = usize::try_from(range.end - range.start).map_err(too_long)?;
+    if range.end - range.start <= READ_UP_TO {
+        let mut bytes = vec![0; len];
+        file.read_exact_at(&mut bytes, range.start)?;
+        return Ok(PlainBytes::Read(bytes));
+    }
+    // SAFETY: the map is read-only and lives only while one unit reads
+    // it. Another process truncating a log while we read it could make the
+    // map fault; evidence files are expected to be at rest, each read
+    // checks first that the file was not cut, and the manifest's hashes
+    // show whether it changed.
+    let map = unsafe { MmapOptions::new().offset(range.start).len(len).map(file)? };
+    Ok(PlainBytes::Mapped(map))
+}
+
+/// Opens `path` read-only and decides how to read it. A plain file comes
+/// with the file opened, for detecting its format and planning its units
+/// (`read_range`); close it once done.
+pub fn open(path: &Path) -> io::Result<(Content, Option<File>)> {
     let mut file = File::open(path)?;
     let mut head = [0u8; 6];
     let n = read_up_to(&mut file, &mut head)?;
     match Compression::sniff(&head[..n]) {
-        Compression::None if n == 0 => Ok(Content::Empty),
+        Compression::None if n == 0 => Ok((Content::Empty, None)),
         Compression::None => {
-            // SAFETY: the map is read-only and lives only for this scan.
-            // Another process truncating a log while we read it could make
-            // the map fault; evidence files are expected to be at rest, and
-            // the manifest's hashes show whether they changed.
-            let map = unsafe { Mmap::map(&file)? };
-            Ok(Content::Mapped(map))
+            let meta = file.metadata()?;
+            let plain = Plain {
+                len: meta.len(),
+                device: meta.dev(),
+                inode: meta.ino(),
+            };
+            Ok((Content::Plain(plain), Some(file)))
         }
-        compressed => Ok(Content::Stream(compressed)),
+        compressed => Ok((Content::Stream(compressed), None)),
     }
 }
 
@@ -377,7 +447,7 @@ mod tests {
             assert_eq!(Compression::sniff(&stored), compression);
             let path = dir.path().join(compression.name());
             std::fs::write(&path, &stored).unwrap();
-            assert!(matches!(open(&path).unwrap(), Content::Stream(c) if c == compression));
+            assert!(matches!(open(&path).unwrap(), (Content::Stream(c), None) if c == compression));
             let mut decoder = Decoder::open(&path, compression, true).unwrap();
             let mut out = Vec::new();
             decoder.read_to_end(&mut out).unwrap();
@@ -387,6 +457,51 @@ mod tests {
             let head = decoded_head(&path, compression, 12).unwrap();
             assert_eq!(head, &text[..12]);
         }
+    }
+
+    #[test]
+    fn plain_files_are_read_again_only_while_they_are_what_was_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("access.log");
+        let long = vec![b'a'; READ_UP_TO as usize * 2];
+        for content in [&b"line one\nline two\n"[..], &long] {
+            std::fs::write(&path, content).unwrap();
+            let (Content::Plain(plain), Some(file)) = open(&path).unwrap() else {
+                panic!("a plain file, opened");
+            };
+            let bytes = read_range(&file, 0..plain.len).unwrap();
+            assert_eq!(&*bytes, content);
+            assert_eq!(plain.len, content.len() as u64);
+            let end = plain.len;
+            assert_eq!(&*plain.read(&path, 5..end).unwrap(), &content[5..]);
+            // Appended to: what was first opened is still there.
+            let mut grown = content.to_vec();
+            grown.extend_from_slice(b"more\n");
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .unwrap();
+            std::io::Write::write_all(&mut file, b"more\n").unwrap();
+            assert_eq!(
+                &*plain.read(&path, 0..end).unwrap(),
+                &grown[..content.len()]
+            );
+            // Cut short.
+            file.set_len(3).unwrap();
+            let cut = plain.read(&path, 0..end).err().unwrap().to_string();
+            assert_eq!(
+                cut,
+                format!("it was cut from {end} to 3 bytes during the scan")
+            );
+            // Another file in its place, as when logs are rotated.
+            let other = dir.path().join("other.log");
+            std::fs::write(&other, &grown).unwrap();
+            std::fs::rename(&other, &path).unwrap();
+            let replaced = plain.read(&path, 0..end).err().unwrap().to_string();
+            assert_eq!(replaced, "another file took its place during the scan");
+        }
+        std::fs::write(&path, "").unwrap();
+        assert!(matches!(open(&path).unwrap(), (Content::Empty, None)));
     }
 
     #[test]

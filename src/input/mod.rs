@@ -25,6 +25,8 @@ pub struct InputFile {
     pub display: String,
     /// Size in bytes as stored.
     pub size: u64,
+    /// The real path (links resolved) the file was found at, when known.
+    pub real_path: Option<PathBuf>,
 }
 
 /// The files found, and the problems met while looking.
@@ -77,17 +79,23 @@ struct Walk {
 
 impl Walk {
     fn visit(&mut self, path: &Path) {
-        let display = escape_text(&path.to_string_lossy()).into_owned();
         let real = match fs::canonicalize(path) {
             Ok(real) => real,
             Err(e) => {
                 self.problems.push(InputError::Unreadable {
-                    path: display,
+                    path: escape_text(&path.to_string_lossy()).into_owned(),
                     message: e.to_string(),
                 });
                 return;
             }
         };
+        self.visit_real(path, real);
+    }
+
+    /// Visits `path`, whose real path (no link, no `.` or `..` in it) is
+    /// `real`.
+    fn visit_real(&mut self, path: &Path, real: PathBuf) {
+        let display = escape_text(&path.to_string_lossy()).into_owned();
         if self.exclude.iter().any(|ex| real.starts_with(ex)) {
             return;
         }
@@ -100,11 +108,12 @@ impl Walk {
             Ok(meta) => {
                 // A file reached twice (through a link, or named twice) is
                 // one file: reading it twice would count its requests twice.
-                if self.seen_files.insert(real) {
+                if self.seen_files.insert(real.clone()) {
                     self.found.push(InputFile {
                         path: path.to_path_buf(),
                         display,
                         size: meta.len(),
+                        real_path: Some(real),
                     });
                 }
             }
@@ -116,7 +125,7 @@ impl Walk {
     }
 
     fn visit_dir(&mut self, path: &Path, real: PathBuf, display: String) {
-        if !self.seen_dirs.insert(real) {
+        if !self.seen_dirs.insert(real.clone()) {
             self.problems
                 .push(InputError::SymlinkLoop { path: display });
             return;
@@ -131,10 +140,17 @@ impl Walk {
                 return;
             }
         };
-        let mut children: Vec<PathBuf> = Vec::new();
+        // A child that is not a link is in the real directory under its
+        // own name: resolving its path again (a system call per part of
+        // it) would cost more than reading a small log.
+        let mut children: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
         for entry in entries {
             match entry {
-                Ok(entry) => children.push(entry.path()),
+                Ok(entry) => {
+                    let link = entry.file_type().map_or(true, |t| t.is_symlink());
+                    let real_child = (!link).then(|| real.join(entry.file_name()));
+                    children.push((entry.path(), real_child));
+                }
                 Err(e) => self.problems.push(InputError::UnlistableDirectory {
                     path: display.clone(),
                     message: e.to_string(),
@@ -142,8 +158,11 @@ impl Walk {
             }
         }
         children.sort();
-        for child in children {
-            self.visit(&child);
+        for (child, real_child) in children {
+            match real_child {
+                Some(real_child) => self.visit_real(&child, real_child),
+                None => self.visit(&child),
+            }
         }
     }
 }

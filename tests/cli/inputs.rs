@@ -681,3 +681,33 @@ fn a_compressed_line_too_long_to_hold_is_kept_in_part_and_read_past() {
         both.file_row("crashed.log")["file"]
     );
 }
+
+/// More plain files than a process may map at once (65,530 regions by
+/// default on Linux), as archives of small logs hold: each is read in
+/// turn, and none is held open or mapped from its detection to its scan.
+#[test]
+fn more_files_than_a_process_may_map_at_once_are_all_read() {
+    const FILES: usize = 66_000;
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..FILES {
+        let name = dir.path().join(format!("access.log.{i:05}"));
+        std::fs::write(name, lines(1, i)).unwrap();
+    }
+    let last = format!("/exposed/{}.pdf", FILES - 1);
+    let run = scan(&["--exposed", &last, dir.path().to_str().unwrap()]);
+    assert_eq!(run.stderr, "");
+    let files = run.records("files.csv");
+    assert_eq!(files.len(), FILES);
+    let read_whole = |f: &std::collections::BTreeMap<String, String>| {
+        (
+            f["lines"].as_str(),
+            f["parsed"].as_str(),
+            f["complete"].as_str(),
+        ) == ("1", "1", "yes")
+    };
+    assert_eq!(files.iter().filter(|f| read_whole(f)).count(), FILES);
+    let requests = run.records("requests.csv");
+    assert_eq!(requests.len(), 1);
+    assert!(requests[0]["file"].ends_with(&format!("access.log.{}", FILES - 1)));
+    assert_eq!(requests[0]["path"], last);
+}
