@@ -13,7 +13,10 @@
 # slice of a fifth of the log (they are far slower) and compared with a
 # logwitness scan of the same slice; the output says so. A scan with a rule
 # that no request matches shows the cost of reading the lines alone, apart
-# from the matched requests' outputs.
+# from the matched requests' outputs. The slice is also cut into files of
+# about 20 KB (some 10,000, as load balancers and S3 write their logs),
+# timed against `rg -c` and `openssl dgst -sha256` over the same files, to
+# show what each file costs beyond its bytes.
 #
 # Needs: cargo, hyperfine, ripgrep, goaccess, lnav, openssl, gzip, python3
 # (apt-get install hyperfine ripgrep goaccess lnav).
@@ -38,7 +41,7 @@ log="$work/access.log"
 bytes=$((size_mb * 1024 * 1024))
 # Made again when any of the files is missing or the log is too short.
 if [ ! -f "$log" ] || [ "$(stat -c %s "$log")" -lt "$bytes" ] || [ ! -f "$log.gz" ] ||
-    [ ! -f "$work/slice.log" ] || [ ! -d "$work/rotated" ]; then
+    [ ! -f "$work/slice.log" ] || [ ! -d "$work/rotated" ] || [ ! -d "$work/small" ]; then
     echo "generating $size_mb MB of combined log in $log" >&2
     target/release/examples/synthetic_log "$bytes" combined >"$log"
     gzip -6 -c "$log" >"$log.gz"
@@ -48,7 +51,11 @@ if [ ! -f "$log" ] || [ "$(stat -c %s "$log")" -lt "$bytes" ] || [ ! -f "$log.gz
     rm -rf "$work/rotated" && mkdir -p "$work/rotated"
     split -n l/8 -d "$log" "$work/rotated/access.log."
     gzip -6 "$work/rotated"/access.log.*
+    # The slice in files of about 20 KB, cut on line ends.
+    rm -rf "$work/small" && mkdir -p "$work/small"
+    split -C 20k -a 6 -d "$work/slice.log" "$work/small/access.log."
 fi
+small_files=$(find "$work/small" -type f | wc -l)
 slice_ratio=$(python3 -c "import os; print(os.path.getsize('$log') / os.path.getsize('$work/slice.log'))")
 
 scan="$lw scan --quiet --exposed /forms/submissions/ --window 2022-11-01..2022-12-01"
@@ -57,7 +64,7 @@ json="$work/times.json"
 # shared machine the cache is taken back within seconds (seen: half of a
 # 1 GiB log gone in 45 idle seconds), and a run that reads from the disk
 # measures the disk, unevenly from tool to tool.
-warm="cat $log $log.gz $work/slice.log $work/rotated/* > /dev/null"
+warm="cat $log $log.gz $work/slice.log $work/rotated/* > /dev/null && find $work/small -type f -print0 | xargs -0 cat > /dev/null"
 hyperfine --warmup 1 --runs "$runs" --ignore-failure --export-json "$json" --prepare "$warm" \
     -n "logwitness scan" "$scan --out $work/out $log" \
     -n "logwitness scan --no-hash" "$scan --no-hash --out $work/out $log" \
@@ -72,6 +79,10 @@ hyperfine --warmup 1 --runs "$runs" --ignore-failure --export-json "$json" --pre
     -n "logwitness scan (slice)" "$scan --out $work/out $work/slice.log" \
     -n "goaccess (slice)" "goaccess $work/slice.log --log-format=COMBINED --no-progress -o $work/goaccess.json" \
     -n "lnav (slice)" "lnav -n -q -c ';SELECT count(*) FROM access_log WHERE cs_uri_stem LIKE \"%/forms/submissions/%\"' $work/slice.log" \
+    -n "logwitness scan (small files)" "$scan --out $work/out $work/small" \
+    -n "logwitness scan --no-hash, no match (small files)" "$lw scan --quiet --exposed /nothing/here/ --window 2022-11-01..2022-12-01 --no-hash --out $work/out $work/small" \
+    -n "rg -c LITERAL (small files)" "rg -c /forms/submissions/ $work/small" \
+    -n "openssl dgst -sha256 (small files)" "find $work/small -type f -print0 | xargs -0 openssl dgst -sha256" \
     >&2
 
 # Peak resident memory of the logwitness runs: all of it (which counts the
@@ -92,15 +103,15 @@ peak_memory() {
 }
 
 echo "# $(date -u +%Y-%m-%d), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "# log: $(stat -c %s "$log") bytes, $(wc -l <"$log") lines; gzip copy: $(stat -c %s "$log.gz") bytes; slice: $(stat -c %s "$work/slice.log") bytes"
+echo "# log: $(stat -c %s "$log") bytes, $(wc -l <"$log") lines; gzip copy: $(stat -c %s "$log.gz") bytes; slice: $(stat -c %s "$work/slice.log") bytes, also in $small_files small files"
 python3 - "$json" "$slice_ratio" <<'EOF'
 import json, sys
 results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
 slice_ratio = float(sys.argv[2])
 median = {name: r["median"] for name, r in results.items()}
-print(f"{'command':36} {'median s':>9}")
+print(f"{'command':50} {'median s':>9}")
 for name, m in median.items():
-    print(f"{name:36} {m:9.3f}")
+    print(f"{name:50} {m:9.3f}")
 print()
 print("ratios (logwitness / tool; below 1 is faster than the tool):")
 pairs = [
@@ -114,9 +125,12 @@ pairs = [
     ("logwitness scan (8 gzip files)", "zcat > /dev/null"),
     ("logwitness scan (slice)", "goaccess (slice)"),
     ("logwitness scan (slice)", "lnav (slice)"),
+    ("logwitness scan (small files)", "openssl dgst -sha256 (small files)"),
+    ("logwitness scan --no-hash, no match (small files)", "rg -c LITERAL (small files)"),
+    ("logwitness scan (small files)", "logwitness scan (slice)"),
 ]
 for ours, theirs in pairs:
-    print(f"  {ours:36} / {theirs:22} = {median[ours] / median[theirs]:6.2f}")
+    print(f"  {ours:50} / {theirs:34} = {median[ours] / median[theirs]:6.2f}")
 print(f"(the slice is 1/{slice_ratio:.1f} of the log; ratios on it are like for like)")
 EOF
 echo "peak memory, logwitness scan: $(peak_memory $scan --out "$work/out" "$log")"

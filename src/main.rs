@@ -16,6 +16,7 @@ use clap::Parser;
 
 use cli::{Cli, Command, DetectArgs, RewindowArgs, ScanArgs};
 use logwitness::database;
+use logwitness::report::terminal::FILES_LISTED;
 use logwitness::report::{self, Report};
 use logwitness::time::Timestamp;
 use logwitness::{ScanConfig, scan};
@@ -185,12 +186,20 @@ fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
 /// (blank lines and W3C directives are counted, not named: they are a
 /// log's structure).
 fn warn_about_inputs(summary: &scan::Summary) {
-    for problem in summary.input_errors() {
+    let problems: Vec<_> = summary.input_errors().collect();
+    for problem in problems.iter().take(FILES_LISTED) {
         eprintln!("logwitness: warning: {problem}");
+    }
+    if problems.len() > FILES_LISTED {
+        let more = problems.len() - FILES_LISTED;
+        eprintln!(
+            "logwitness: warning: {more} more problems with inputs; files.csv names each file's"
+        );
     }
     if let Some(problem) = summary.unparsed.error() {
         eprintln!("logwitness: warning: {problem}");
     }
+    let mut warned = 0;
     for (id, file) in summary.files.iter().enumerate() {
         // Per file, how many unparsed lines are structure, and the first
         // others.
@@ -221,9 +230,18 @@ fn warn_about_inputs(summary: &scan::Summary) {
         } else {
             format!("; first: {}", named.join(", "))
         };
+        warned += 1;
+        if warned <= FILES_LISTED {
+            eprintln!(
+                "logwitness: warning: {}: {} of {} lines not parsed{structure}, kept in unparsed.csv{first}",
+                file.input.display, file.unparsed, file.lines,
+            );
+        }
+    }
+    if warned > FILES_LISTED {
+        let more = warned - FILES_LISTED;
         eprintln!(
-            "logwitness: warning: {}: {} of {} lines not parsed{structure}, kept in unparsed.csv{first}",
-            file.input.display, file.unparsed, file.lines,
+            "logwitness: warning: {more} more files with lines not parsed, all kept in unparsed.csv"
         );
     }
 }

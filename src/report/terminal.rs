@@ -10,9 +10,15 @@ use crate::formats::Confidence;
 use crate::report::csv::OUTPUT_FILES;
 use crate::report::{FINDINGS_FILES, Report, count};
 use crate::sanitise::escape_text;
+use crate::scan::{FileSummary, Summary};
 
 /// How many served external accessors are named per window.
 const ACCESSORS_LISTED: usize = 10;
+
+/// How many files, overlaps and input problems are listed one by one: an
+/// archive of small logs holds hundreds of thousands of files, which
+/// files.csv lists in full.
+pub const FILES_LISTED: usize = 50;
 
 /// Writes the summary of `report` to `out`.
 pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
@@ -35,45 +41,32 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
         summary.parsed(),
         summary.unparsed_lines()
     )?;
-    for f in &summary.files {
-        let mut notes = vec![
-            f.detection
-                .format
-                .map_or("unknown format", |f| f.name())
-                .to_string(),
-        ];
-        let confidence = f.confidence();
-        if f.detection.format.is_some() && confidence <= Confidence::Low {
-            notes.push(format!("format confidence {}", confidence.name()));
-        }
-        if f.compression.name() != "none" {
-            notes.push(f.compression.name().to_string());
-        }
-        if let Some(original) = f.duplicate_of {
-            notes.push(format!(
-                "same content as {}, counted once",
-                summary.files[original].input.display
-            ));
-        }
-        writeln!(
-            out,
-            "  {}: {} lines = {} parsed + {} not parsed ({})",
-            f.input.display,
-            f.lines,
-            f.parsed,
-            f.unparsed,
-            notes.join(", ")
-        )?;
-    }
-    for o in &summary.overlaps {
+    write_files(summary, out)?;
+    let overlaps = summary.overlaps.len();
+    for o in summary.overlaps.iter().take(FILES_LISTED) {
         writeln!(
             out,
             "  overlap: {} (counted once)",
             crate::report::findings::describe_overlap(summary, o)
         )?;
     }
-    for problem in summary.input_errors() {
+    if overlaps > FILES_LISTED {
+        let more = overlaps - FILES_LISTED;
+        writeln!(
+            out,
+            "  ... {more} more overlaps (evidence.sqlite lists every one)"
+        )?;
+    }
+    let problems: Vec<_> = summary.input_errors().collect();
+    for problem in problems.iter().take(FILES_LISTED) {
         writeln!(out, "  problem: {problem}")?;
+    }
+    if problems.len() > FILES_LISTED {
+        let more = problems.len() - FILES_LISTED;
+        writeln!(
+            out,
+            "  ... {more} more problems (files.csv names each file's)"
+        )?;
     }
     let counted = summary.requests.counted_len();
     let copies = summary.requests.len() - counted;
@@ -113,6 +106,81 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
         FINDINGS_FILES.join(", ")
     )?;
     Ok(())
+}
+
+/// Lists the files read, each with its counts; of many, only those worth a
+/// look, and how many more there are.
+fn write_files(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
+    let listed: Vec<&FileSummary> = if summary.files.len() <= FILES_LISTED {
+        summary.files.iter().collect()
+    } else {
+        let worth: Vec<&FileSummary> = (summary.files.iter().enumerate())
+            .filter(|&(id, f)| worth_a_look(summary, id, f))
+            .map(|(_, f)| f)
+            .collect();
+        writeln!(
+            out,
+            "  {} with lines not parsed, a format unknown or in doubt, copies or problems{}:",
+            count(worth.len() as u64, "file", "files"),
+            if worth.len() > FILES_LISTED {
+                format!("; the first {FILES_LISTED}")
+            } else {
+                String::new()
+            }
+        )?;
+        worth.into_iter().take(FILES_LISTED).collect()
+    };
+    for f in &listed {
+        let mut notes = vec![
+            f.detection
+                .format
+                .map_or("unknown format", |f| f.name())
+                .to_string(),
+        ];
+        let confidence = f.confidence();
+        if f.detection.format.is_some() && confidence <= Confidence::Low {
+            notes.push(format!("format confidence {}", confidence.name()));
+        }
+        if f.compression.name() != "none" {
+            notes.push(f.compression.name().to_string());
+        }
+        if let Some(original) = f.duplicate_of {
+            notes.push(format!(
+                "same content as {}, counted once",
+                summary.files[original].input.display
+            ));
+        }
+        writeln!(
+            out,
+            "  {}: {} lines = {} parsed + {} not parsed ({})",
+            f.input.display,
+            f.lines,
+            f.parsed,
+            f.unparsed,
+            notes.join(", ")
+        )?;
+    }
+    if listed.len() < summary.files.len() {
+        writeln!(
+            out,
+            "  ... {} more (files.csv lists all {})",
+            summary.files.len() - listed.len(),
+            summary.files.len()
+        )?;
+    }
+    Ok(())
+}
+
+/// Whether a file is named on the terminal among many: it has lines not
+/// parsed (other than a log's structure: blank lines, W3C directives), a
+/// format unknown or in doubt, its content is another's, or it could not
+/// be read in full.
+fn worth_a_look(summary: &Summary, id: usize, f: &FileSummary) -> bool {
+    summary.unparsed.not_structure_in(id) > 0
+        || f.detection.format.is_none()
+        || f.confidence() <= Confidence::Low
+        || f.duplicate_of.is_some()
+        || f.error.is_some()
 }
 
 fn write_window_lines(rows: &[AccessorRow], out: &mut impl Write) -> io::Result<()> {

@@ -711,3 +711,33 @@ fn more_files_than_a_process_may_map_at_once_are_all_read() {
     assert!(requests[0]["file"].ends_with(&format!("access.log.{}", FILES - 1)));
     assert_eq!(requests[0]["path"], last);
 }
+
+/// Among many files the terminal names those worth a look, the first 50,
+/// and says how many more there are; files.csv and unparsed.csv hold all.
+#[test]
+fn many_files_are_summed_up_on_the_terminal_and_listed_in_full_in_the_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..60 {
+        let junk = if i < 55 { "not a log line\n" } else { "" };
+        let content = format!("{}{junk}", lines(1, i));
+        std::fs::write(dir.path().join(format!("access.log.{i:02}")), content).unwrap();
+    }
+    let run = scan_dir(dir.path());
+    let stdout = run.stdout_normalised();
+    let files_listed: Vec<&str> = stdout.lines().filter(|l| l.contains(" lines = ")).collect();
+    assert_eq!(files_listed.len(), 50);
+    assert!(files_listed[49].contains("access.log.49: 2 lines = 1 parsed + 1 not parsed"));
+    assert!(stdout.contains("\n  55 files with lines not parsed, a format unknown or in doubt, copies or problems; the first 50:\n"), "{stdout}");
+    assert!(
+        stdout.contains("\n  ... 10 more (files.csv lists all 60)\n"),
+        "{stdout}"
+    );
+    let warnings: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(warnings.len(), 51, "{}", run.stderr);
+    assert_eq!(
+        warnings[50],
+        "logwitness: warning: 5 more files with lines not parsed, all kept in unparsed.csv"
+    );
+    assert_eq!(run.records("files.csv").len(), 60);
+    assert_eq!(run.records("unparsed.csv").len(), 55);
+}
