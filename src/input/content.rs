@@ -84,8 +84,20 @@ pub enum Content {
 pub struct Plain {
     /// Its length when first opened: what a scan reads.
     pub len: u64,
-    device: u64,
-    inode: u64,
+    /// Its device and inode: which file it is.
+    file: (u64, u64),
+    /// When it was last modified (seconds, nanoseconds).
+    modified: (i64, i64),
+}
+
+impl Plain {
+    fn of(meta: &std::fs::Metadata) -> Plain {
+        Plain {
+            len: meta.len(),
+            file: (meta.dev(), meta.ino()),
+            modified: (meta.mtime(), meta.mtime_nsec()),
+        }
+    }
 }
 
 /// Ranges up to this long are read into memory rather than mapped: for a
@@ -101,17 +113,19 @@ impl Plain {
     /// `path` opened again, when it is still this file, no shorter.
     pub fn reopen(&self, path: &Path) -> io::Result<File> {
         let file = File::open(path)?;
-        let meta = file.metadata()?;
-        if (meta.dev(), meta.ino()) != (self.device, self.inode) {
+        let now = Plain::of(&file.metadata()?);
+        // Some file systems (FUSE mounts of remote storage, say) number a
+        // file anew once it leaves their cache: a file modified at the
+        // same instant is taken to be the same file.
+        if now.file != self.file && now.modified != self.modified {
             return Err(io::Error::other(
                 "another file took its place during the scan",
             ));
         }
-        if meta.len() < self.len {
+        if now.len < self.len {
             return Err(io::Error::other(format!(
                 "it was cut from {} to {} bytes during the scan",
-                self.len,
-                meta.len()
+                self.len, now.len
             )));
         }
         Ok(file)
@@ -164,15 +178,7 @@ pub fn open(path: &Path) -> io::Result<(Content, Option<File>)> {
     let n = read_up_to(&mut file, &mut head)?;
     match Compression::sniff(&head[..n]) {
         Compression::None if n == 0 => Ok((Content::Empty, None)),
-        Compression::None => {
-            let meta = file.metadata()?;
-            let plain = Plain {
-                len: meta.len(),
-                device: meta.dev(),
-                inode: meta.ino(),
-            };
-            Ok((Content::Plain(plain), Some(file)))
-        }
+        Compression::None => Ok((Content::Plain(Plain::of(&file.metadata()?)), Some(file))),
         compressed => Ok((Content::Stream(compressed), None)),
     }
 }
@@ -499,6 +505,15 @@ mod tests {
             std::fs::rename(&other, &path).unwrap();
             let replaced = plain.read(&path, 0..end).err().unwrap().to_string();
             assert_eq!(replaced, "another file took its place during the scan");
+            // A copy modified at the same instant is taken to be the file
+            // (some file systems number a file anew).
+            let first_modified = std::time::UNIX_EPOCH
+                + std::time::Duration::new(plain.modified.0 as u64, plain.modified.1 as u32);
+            std::fs::write(&other, content).unwrap();
+            let copy = std::fs::File::options().write(true).open(&other).unwrap();
+            copy.set_modified(first_modified).unwrap();
+            std::fs::rename(&other, &path).unwrap();
+            assert_eq!(&*plain.read(&path, 0..end).unwrap(), content);
         }
         std::fs::write(&path, "").unwrap();
         assert!(matches!(open(&path).unwrap(), (Content::Empty, None)));
