@@ -742,11 +742,91 @@ fn scan_stream(
         0
     };
     let scanned = BlockResults::default();
-    let (end, run) = std::thread::scope(|s| {
+    // A small file is decoded and scanned on this thread: most of an
+    // archive of small compressed logs is a few kilobytes a file, for which
+    // starting a thread cost more than decoding, and the other threads are
+    // busy with the other files.
+    let (end, run) = if !parallel && input.size <= DECODED_HERE_UP_TO {
+        let mut here = ScannedHere {
+            scanner: new_scanner(parser),
+            spare: None,
+        };
+        let end = decode_blocks(reader, content_hasher, &mut here, progress);
+        if let Some(spare) = here.spare {
+            keep_spare_block(spare);
+        }
+        (end, Ok(here.scanner))
+    } else {
+        let threads = (in_parallel, &scanned);
+        decode_beside(
+            reader,
+            content_hasher,
+            parser,
+            threads,
+            &new_scanner,
+            progress,
+        )
+    };
+    let mut results = scanned.in_order();
+    // The tail is scanned after every block before it (the last run of
+    // blocks scanned here goes on into it).
+    let mut last = run.unwrap_or_else(new_scanner);
+    // What was decoded before the end, or before the stream broke, counts;
+    // the tail is hashed with the blocks before it.
+    let lines_before = results.iter().map(|r| r.lines).sum::<u64>() + last.result.lines;
+    let tail_end = end.offset + end.tail.len() as u64 + end.cut.unwrap_or_default();
+    match end.cut {
+        None => last.block(&end.tail, end.offset, true),
+        Some(passed) => last.cut_line(&end.tail, end.offset, passed, true),
+    }
+    last.result.content_sha256 = end.content_hasher.map(|mut hasher| {
+        // A cut line's kept start was hashed as it was read.
+        if end.cut.is_none() {
+            hasher.update(&end.tail);
+        }
+        content::hex(&hasher.finalize())
+    });
+    if let Some(e) = end.broken {
+        last.result.error = Some(InputError::Decompression {
+            path: input.display.clone(),
+            compression: compression.name().to_string(),
+            offset: tail_end,
+            line: lines_before + 1,
+            message: e.to_string(),
+        });
+    }
+    last.result.sha256 = end.decoder.finish_hash().ok().flatten();
+    keep_spare_block(end.tail);
+    progress.advance(input.size.saturating_sub(end.stored_reported));
+    // Of most files this is the only result: room for it alone (a push
+    // onto none makes room for four).
+    results.reserve_exact(1);
+    results.push(last.finish());
+    results
+}
+
+/// Decodes a stream on a thread of its own while this one scans its
+/// blocks, handing up to `in_parallel` at once to other threads, whose
+/// results go to `scanned`. Returns how decoding ended, and the scanner
+/// that read the last blocks here (or the parser to go on with).
+fn decode_beside<'c>(
+    reader: Decoder,
+    content_hasher: Option<Sha256>,
+    parser: Parser,
+    (in_parallel, scanned): (usize, &BlockResults),
+    new_scanner: &(dyn Fn(Parser) -> LineScanner<'c> + Sync),
+    progress: &dyn Progress,
+) -> (DecodeEnd, Result<LineScanner<'c>, Parser>) {
+    std::thread::scope(|s| {
         let (blocks, decoded) = mpsc::sync_channel::<Block>(2);
         let (spare, spares) = mpsc::channel::<Vec<u8>>();
-        let decoding =
-            s.spawn(move || decode_blocks(reader, content_hasher, &blocks, &spares, progress));
+        let decoding = s.spawn(move || {
+            let mut sink = ToScanner {
+                blocks,
+                spares: &spares,
+            };
+            decode_blocks(reader, content_hasher, &mut sink, progress)
+        });
         let in_flight = AtomicUsize::new(0);
         // The blocks scanned here in a row, by one scanner, and the index of
         // the first of them.
@@ -783,39 +863,7 @@ fn scan_stream(
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (end, run.map(|(_, scanner)| scanner).ok_or(parser))
-    });
-    let mut results = scanned.in_order();
-    // The tail is scanned after every block before it (the last run of
-    // blocks scanned here goes on into it).
-    let mut last = run.unwrap_or_else(new_scanner);
-    // What was decoded before the end, or before the stream broke, counts;
-    // the tail is hashed with the blocks before it.
-    let lines_before = results.iter().map(|r| r.lines).sum::<u64>() + last.result.lines;
-    let tail_end = end.offset + end.tail.len() as u64 + end.cut.unwrap_or_default();
-    match end.cut {
-        None => last.block(&end.tail, end.offset, true),
-        Some(passed) => last.cut_line(&end.tail, end.offset, passed, true),
-    }
-    last.result.content_sha256 = end.content_hasher.map(|mut hasher| {
-        // A cut line's kept start was hashed as it was read.
-        if end.cut.is_none() {
-            hasher.update(&end.tail);
-        }
-        content::hex(&hasher.finalize())
-    });
-    if let Some(e) = end.broken {
-        last.result.error = Some(InputError::Decompression {
-            path: input.display.clone(),
-            compression: compression.name().to_string(),
-            offset: tail_end,
-            line: lines_before + 1,
-            message: e.to_string(),
-        });
-    }
-    last.result.sha256 = end.decoder.finish_hash().ok().flatten();
-    progress.advance(input.size.saturating_sub(end.stored_reported));
-    results.push(last.finish());
-    results
+    })
 }
 
 /// The results of a stream's blocks, scanned in any order, kept by the
@@ -919,18 +967,103 @@ struct DecodeEnd {
     stored_reported: u64,
 }
 
-/// Decodes into line-aligned blocks and sends them, reusing the buffers
-/// sent back on `spares`; `content_hasher` hashes each block sent. A line
+/// The most a decoded block holds, but for a long line.
+const BLOCK: usize = 1 << 20;
+
+/// The first block is small, and each next one at most twice what was
+/// decoded before it, up to `BLOCK`: most compressed logs in an archive of
+/// small ones decode to a few kilobytes, and a megabyte cleared for each
+/// (twice) cost more than decoding it.
+const FIRST_BLOCK: usize = 64 << 10;
+
+thread_local! {
+    /// Block buffers done with, kept by each thread for the next stream it
+    /// decodes: of tens of thousands of small compressed files, each
+    /// allocated and freed its own, and the memory allocator, whose freed
+    /// buffers the files' lasting results were then carved from, grew by
+    /// tens of kilobytes a file (900 MB resident for 70,000 files).
+    static SPARE_BLOCKS: std::cell::RefCell<Vec<Vec<u8>>> = const {
+        std::cell::RefCell::new(Vec::new())
+    };
+}
+
+/// How many block buffers a thread keeps.
+const SPARE_BLOCKS_KEPT: usize = 4;
+
+/// A block buffer this thread kept, if any (of any length: only what is
+/// decoded into it is read).
+fn spare_block() -> Option<Vec<u8>> {
+    SPARE_BLOCKS.with_borrow_mut(Vec::pop)
+}
+
+/// Keeps `buffer` for this thread's next stream, when there is room and it
+/// is not one grown for a long line.
+fn keep_spare_block(buffer: Vec<u8>) {
+    if buffer.capacity() <= BLOCK {
+        SPARE_BLOCKS.with_borrow_mut(|kept| {
+            if kept.len() < SPARE_BLOCKS_KEPT {
+                kept.push(buffer);
+            }
+        });
+    }
+}
+
+/// Compressed files stored in up to this many bytes are decoded on the
+/// thread that scans them (see `scan_stream`).
+const DECODED_HERE_UP_TO: u64 = 1 << 20;
+
+/// Where decoded blocks go, and where their buffers come back from.
+trait BlockSink {
+    /// Takes a block; `false` when no more are wanted.
+    fn send(&mut self, block: Block) -> bool;
+    /// A buffer sent before and done with, if one is back.
+    fn spare(&mut self) -> Option<Vec<u8>>;
+}
+
+/// Blocks sent to the thread that scans them, buffers sent back.
+struct ToScanner<'a> {
+    blocks: mpsc::SyncSender<Block>,
+    spares: &'a mpsc::Receiver<Vec<u8>>,
+}
+
+impl BlockSink for ToScanner<'_> {
+    fn send(&mut self, block: Block) -> bool {
+        self.blocks.send(block).is_ok()
+    }
+
+    fn spare(&mut self) -> Option<Vec<u8>> {
+        self.spares.try_recv().ok()
+    }
+}
+
+/// Blocks scanned as they are decoded, on the decoding thread.
+struct ScannedHere<'c> {
+    scanner: LineScanner<'c>,
+    spare: Option<Vec<u8>>,
+}
+
+impl BlockSink for ScannedHere<'_> {
+    fn send(&mut self, block: Block) -> bool {
+        self.scanner.decoded(&block);
+        self.spare = Some(block.bytes);
+        true
+    }
+
+    fn spare(&mut self) -> Option<Vec<u8>> {
+        self.spare.take()
+    }
+}
+
+/// Decodes into line-aligned blocks and sends them to `sink`, reusing the
+/// buffers it gives back; `content_hasher` hashes each block sent. A line
 /// longer than `LONGEST_LINE` is sent as its kept start alone (see
 /// `Block::cut`).
 fn decode_blocks(
     decoder: Decoder,
     mut content_hasher: Option<Sha256>,
-    blocks: &mpsc::SyncSender<Block>,
-    spares: &mpsc::Receiver<Vec<u8>>,
+    sink: &mut dyn BlockSink,
     progress: &dyn Progress,
 ) -> DecodeEnd {
-    const BLOCK: usize = 1 << 20;
     let mut hash = |bytes: &[u8]| {
         if let Some(hasher) = &mut content_hasher {
             hasher.update(bytes);
@@ -941,7 +1074,8 @@ fn decode_blocks(
         progress,
         stored_reported: 0,
     };
-    let mut buf = vec![0u8; BLOCK];
+    let mut buf = spare_block().unwrap_or_default();
+    buf.resize(FIRST_BLOCK, 0);
     let mut filled = 0;
     // The bytes of `buf` before this hold no line end: a long line's start
     // is not searched again after each read.
@@ -973,7 +1107,7 @@ fn decode_blocks(
                 offset: at,
                 cut: Some(passed),
             };
-            if blocks.send(block).is_err() {
+            if !sink.send(block) {
                 break None;
             }
             // What follows the line end is read as any block.
@@ -1012,8 +1146,9 @@ fn decode_blocks(
         // A spare buffer keeps its old bytes: only what is decoded into it
         // is read, so it is not cleared (zeroing a megabyte per block
         // cost as much as a tenth of the decoding).
-        let mut next = spares.try_recv().unwrap_or_default();
-        next.resize(buf.len().max(BLOCK), 0);
+        let mut next = sink.spare().or_else(spare_block).unwrap_or_default();
+        let wanted = (2 * (offset as usize + complete)).clamp(FIRST_BLOCK, BLOCK);
+        next.resize(buf.len().max(wanted), 0);
         next[..filled - complete].copy_from_slice(&buf[complete..filled]);
         let mut done = std::mem::replace(&mut buf, next);
         done.truncate(complete);
@@ -1023,7 +1158,7 @@ fn decode_blocks(
             offset,
             cut: None,
         };
-        if blocks.send(block).is_err() {
+        if !sink.send(block) {
             break None;
         }
         filled -= complete;

@@ -489,7 +489,8 @@ fn an_output_folder_that_does_not_exist_yet_is_made_with_every_output() {
 }
 
 /// One gzip log of several megabytes is scanned in blocks on every thread:
-/// the outputs are those of a scan on one thread, whole or cut short (the
+/// the outputs are those of a scan on one thread (which decodes it where it
+/// scans it, the file being under a megabyte stored), whole or cut short (the
 /// decompression problem names the same line), with the lines around the
 /// block boundaries each counted once.
 #[test]
@@ -640,6 +641,11 @@ fn a_compressed_line_too_long_to_hold_is_kept_in_part_and_read_past() {
     std::fs::write(dir.path().join("crashed.log.gz"), gz.finish().unwrap()).unwrap();
     let run = scan_dir(dir.path());
     assert_eq!(counts(&run, "crashed.log.gz"), (3, 2, 1));
+    // On one thread, a small compressed file is decoded where it is
+    // scanned, not on a thread of its own: the same outputs.
+    let path = dir.path().to_str().unwrap();
+    let one_thread = scan(&["--exposed", "/exposed/", "-j", "1", path]);
+    assert_same_outputs(&run, &one_thread, "-j 1");
     let file = run.file_row("crashed.log.gz");
     assert_eq!(file["bytes_read"], content.len().to_string());
     let unparsed = run.records("unparsed.csv");
