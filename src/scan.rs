@@ -214,6 +214,19 @@ impl Summary {
         self.files.iter().filter_map(|f| f.last_time).max()
     }
 
+    /// Whether file `id` is worth naming among many: it has lines not
+    /// parsed (other than a log's structure: blank lines, W3C directives),
+    /// a format unknown or in doubt, its content is another's, or it could
+    /// not be read in full.
+    pub fn worth_a_look(&self, id: usize) -> bool {
+        let f = &self.files[id];
+        self.unparsed.not_structure_in(id) > 0
+            || f.detection.format.is_none()
+            || f.confidence() <= Confidence::Low
+            || f.duplicate_of.is_some()
+            || f.error.is_some()
+    }
+
     /// Every problem with an input: discovery problems, then per file.
     pub fn input_errors(&self) -> impl Iterator<Item = &InputError> {
         self.problems

@@ -21,6 +21,7 @@ use crate::report::findings::{
 };
 use crate::report::{Report, count};
 use crate::sanitise::escape_html;
+use crate::scan::FileSummary;
 use crate::verdict::{Verdict, describe_seconds};
 
 /// The style sheet: plain system fonts (nothing fetched), and print rules
@@ -354,8 +355,19 @@ fn write_files_table(out: &mut String, report: &Report<'_>) -> fmt::Result {
         out,
         "<table class=\"files\">\n<thead><tr><th>file</th><th>size (bytes)</th><th>SHA-256 as stored</th><th>compression</th><th>format (confidence)</th><th>lines</th><th>parsed</th><th>not parsed</th><th>first time</th><th>last time</th><th>notes</th></tr></thead>\n<tbody>"
     )?;
-    let files = &report.summary.files;
-    for file in files {
+    let summary = report.summary;
+    let files = &summary.files;
+    // Of many files, those worth a look: files.csv lists every one.
+    let listed: Vec<&FileSummary> = if files.len() <= FILES_IN_TABLE {
+        files.iter().collect()
+    } else {
+        (0..files.len())
+            .filter(|&id| summary.worth_a_look(id))
+            .take(FILES_IN_TABLE)
+            .map(|id| &files[id])
+            .collect()
+    };
+    for &file in &listed {
         let mut notes = Vec::new();
         if !file.ends_with_line_end() {
             notes.push("last line without line end".to_string());
@@ -388,8 +400,25 @@ fn write_files_table(out: &mut String, report: &Report<'_>) -> fmt::Result {
             escape_html(&notes.join("; "))
         )?;
     }
-    writeln!(out, "</tbody>\n</table>")
+    writeln!(out, "</tbody>\n</table>")?;
+    if listed.len() < files.len() {
+        writeln!(
+            out,
+            "<p class=\"note\">{} of {} files are listed here: those with lines not parsed, a format unknown or in doubt, copies or problems{}. files.csv lists every file, with its SHA-256.</p>",
+            listed.len(),
+            files.len(),
+            if listed.len() == FILES_IN_TABLE {
+                " (the first of them)"
+            } else {
+                ""
+            }
+        )?;
+    }
+    Ok(())
 }
+
+/// How many files the inputs table lists one by one.
+const FILES_IN_TABLE: usize = 1000;
 
 fn write_case(out: &mut String, f: &Findings) -> fmt::Result {
     let c = &f.case;

@@ -115,7 +115,7 @@ fn write_files(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
         summary.files.iter().collect()
     } else {
         let worth: Vec<&FileSummary> = (summary.files.iter().enumerate())
-            .filter(|&(id, f)| worth_a_look(summary, id, f))
+            .filter(|&(id, _)| summary.worth_a_look(id))
             .map(|(_, f)| f)
             .collect();
         writeln!(
@@ -169,18 +169,6 @@ fn write_files(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
         )?;
     }
     Ok(())
-}
-
-/// Whether a file is named on the terminal among many: it has lines not
-/// parsed (other than a log's structure: blank lines, W3C directives), a
-/// format unknown or in doubt, its content is another's, or it could not
-/// be read in full.
-fn worth_a_look(summary: &Summary, id: usize, f: &FileSummary) -> bool {
-    summary.unparsed.not_structure_in(id) > 0
-        || f.detection.format.is_none()
-        || f.confidence() <= Confidence::Low
-        || f.duplicate_of.is_some()
-        || f.error.is_some()
 }
 
 fn write_window_lines(rows: &[AccessorRow], out: &mut impl Write) -> io::Result<()> {

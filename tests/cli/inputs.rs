@@ -716,6 +716,10 @@ fn more_files_than_a_process_may_map_at_once_are_all_read() {
     assert_eq!(requests.len(), 1);
     assert!(requests[0]["file"].ends_with(&format!("access.log.{}", FILES - 1)));
     assert_eq!(requests[0]["path"], last);
+    // findings.html lists only the files worth a look (none here).
+    let html = run.output("findings.html");
+    assert!(html.contains(&format!("0 of {FILES} files are listed here")));
+    assert!(html.len() < 1 << 20, "{} bytes", html.len());
 }
 
 /// Among many files the terminal names those worth a look, the first 50,
