@@ -44,13 +44,13 @@ if [ ! -f "$log" ] || [ "$(stat -c %s "$log")" -lt "$bytes" ] || [ ! -f "$log.gz
     [ ! -f "$work/slice.log" ] || [ ! -d "$work/rotated" ] || [ ! -d "$work/small" ]; then
     echo "generating $size_mb MB of combined log in $log" >&2
     target/release/examples/synthetic_log "$bytes" combined >"$log"
-    gzip -6 -c "$log" >"$log.gz"
+    gzip -6 -n -c "$log" >"$log.gz"
     # A fifth, cut on a line end, for the slow tools.
     head -c $((bytes / 5)) "$log" | head -n -1 >"$work/slice.log"
     # The same lines in eight gzip files, as rotated logs arrive.
     rm -rf "$work/rotated" && mkdir -p "$work/rotated"
     split -n l/8 -d "$log" "$work/rotated/access.log."
-    gzip -6 "$work/rotated"/access.log.*
+    gzip -6 -n "$work/rotated"/access.log.*
     # The slice in files of about 20 KB, cut on line ends.
     rm -rf "$work/small" && mkdir -p "$work/small"
     split -C 20k -a 6 -d "$work/slice.log" "$work/small/access.log."

@@ -182,9 +182,10 @@ fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
         .context("cannot start worker threads")
 }
 
-/// Names every input problem, and the first unparsed lines of each file
+/// Names the input problems, and the first unparsed lines of each file
 /// (blank lines and W3C directives are counted, not named: they are a
-/// log's structure).
+/// log's structure), for up to `FILES_LISTED` problems and files, then
+/// counts the rest.
 fn warn_about_inputs(summary: &scan::Summary) {
     let problems: Vec<_> = summary.input_errors().collect();
     for problem in problems.iter().take(FILES_LISTED) {

@@ -91,6 +91,16 @@ pub struct Plain {
 }
 
 impl Plain {
+    /// A plain file of `len` bytes that was never opened, for tests.
+    #[cfg(test)]
+    pub(crate) fn of_length(len: u64) -> Plain {
+        Plain {
+            len,
+            file: (0, 0),
+            modified: (0, 0),
+        }
+    }
+
     fn of(meta: &std::fs::Metadata) -> Plain {
         Plain {
             len: meta.len(),
@@ -115,9 +125,13 @@ impl Plain {
         let file = File::open(path)?;
         let now = Plain::of(&file.metadata()?);
         // Some file systems (FUSE mounts of remote storage, say) number a
-        // file anew once it leaves their cache: a file modified at the
-        // same instant is taken to be the same file.
-        if now.file != self.file && now.modified != self.modified {
+        // file anew once it leaves their cache: a file of the same length
+        // modified at the same instant is taken to be the same file (times
+        // kept to the second alone could match another file's; its length
+        // too, rarely).
+        let same_file =
+            now.file == self.file || (now.modified == self.modified && now.len == self.len);
+        if !same_file {
             return Err(io::Error::other(
                 "another file took its place during the scan",
             ));
@@ -505,15 +519,18 @@ mod tests {
             std::fs::rename(&other, &path).unwrap();
             let replaced = plain.read(&path, 0..end).err().unwrap().to_string();
             assert_eq!(replaced, "another file took its place during the scan");
-            // A copy modified at the same instant is taken to be the file
-            // (some file systems number a file anew).
+            // A copy of the same length modified at the same instant is
+            // taken to be the file (some file systems number a file anew);
+            // a longer one is not.
             let first_modified = std::time::UNIX_EPOCH
                 + std::time::Duration::new(plain.modified.0 as u64, plain.modified.1 as u32);
-            std::fs::write(&other, content).unwrap();
-            let copy = std::fs::File::options().write(true).open(&other).unwrap();
-            copy.set_modified(first_modified).unwrap();
-            std::fs::rename(&other, &path).unwrap();
-            assert_eq!(&*plain.read(&path, 0..end).unwrap(), content);
+            for (copy, same) in [(content, true), (&grown[..], false)] {
+                std::fs::write(&other, copy).unwrap();
+                let file = std::fs::File::options().write(true).open(&other).unwrap();
+                file.set_modified(first_modified).unwrap();
+                std::fs::rename(&other, &path).unwrap();
+                assert_eq!(plain.read(&path, 0..end).is_ok(), same);
+            }
         }
         std::fs::write(&path, "").unwrap();
         assert!(matches!(open(&path).unwrap(), (Content::Empty, None)));

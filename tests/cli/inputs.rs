@@ -642,10 +642,16 @@ fn a_compressed_line_too_long_to_hold_is_kept_in_part_and_read_past() {
     let run = scan_dir(dir.path());
     assert_eq!(counts(&run, "crashed.log.gz"), (3, 2, 1));
     // On one thread, a small compressed file is decoded where it is
-    // scanned, not on a thread of its own: the same outputs.
+    // scanned; on two, with one file, on a thread of its own.
+    assert!(
+        std::fs::metadata(dir.path().join("crashed.log.gz"))
+            .unwrap()
+            .len()
+            <= 1 << 20
+    );
     let path = dir.path().to_str().unwrap();
-    let one_thread = scan(&["--exposed", "/exposed/", "-j", "1", path]);
-    assert_same_outputs(&run, &one_thread, "-j 1");
+    let with = |threads| scan(&["--exposed", "/exposed/", "-j", threads, path]);
+    assert_same_outputs(&with("1"), &with("2"), "-j 1 and -j 2");
     let file = run.file_row("crashed.log.gz");
     assert_eq!(file["bytes_read"], content.len().to_string());
     let unparsed = run.records("unparsed.csv");
@@ -750,4 +756,42 @@ fn many_files_are_summed_up_on_the_terminal_and_listed_in_full_in_the_outputs() 
     );
     assert_eq!(run.records("files.csv").len(), 60);
     assert_eq!(run.records("unparsed.csv").len(), 55);
+}
+
+/// Plain files cut into chunks of every kind: one chunk exactly the chunk
+/// size long, one a byte longer, one with no line end longer than a chunk,
+/// and chunks over 256 KiB (mapped, at offsets off a page boundary) beside
+/// smaller ones (read). Every chunking gives the outputs of one chunk a
+/// file, and the manifest's hashes are those of the files as stored.
+#[test]
+fn plain_files_read_in_chunks_of_any_size_give_the_same_outputs_and_hashes() {
+    use sha2::{Digest, Sha256};
+    let dir = tempfile::tempdir().unwrap();
+    let text = lines(8_000, 0);
+    let chunk = 300_001;
+    let contents: [(&str, Vec<u8>); 4] = [
+        ("exact.log", text.as_bytes()[..chunk].to_vec()),
+        ("one-more.log", text.as_bytes()[..chunk + 1].to_vec()),
+        ("no-line-end.log", vec![b'x'; chunk * 2]),
+        ("large.log", text.as_bytes().to_vec()),
+    ];
+    for (name, content) in &contents {
+        std::fs::write(dir.path().join(name), content).unwrap();
+    }
+    let path = dir.path().to_str().unwrap();
+    let with = |size: &str| scan(&["--exposed", "/exposed/", "--chunk-size", size, path]);
+    let whole = with("100000000");
+    for (name, content) in &contents {
+        let sha256: String = Sha256::digest(content)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let row = whole.file_row(name);
+        assert_eq!(row["sha256"], sha256, "{name}");
+        assert_eq!(row["bytes_read"], content.len().to_string(), "{name}");
+    }
+    assert_eq!(whole.file_row("large.log")["lines"], "8000");
+    for size in [&chunk.to_string()[..], "262145", "4097"] {
+        assert_same_outputs(&whole, &with(size), &format!("--chunk-size {size}"));
+    }
 }
