@@ -16,7 +16,8 @@
 # from the matched requests' outputs. The slice is also cut into files of
 # about 20 KB (some 10,000, as load balancers and S3 write their logs),
 # timed against `rg -c` and `openssl dgst -sha256` over the same files, to
-# show what each file costs beyond its bytes.
+# show what each file costs beyond its bytes, and gzip copies of them
+# against `zcat`.
 #
 # Needs: cargo, hyperfine, ripgrep, goaccess, lnav, openssl, gzip, python3
 # (apt-get install hyperfine ripgrep goaccess lnav).
@@ -41,7 +42,7 @@ log="$work/access.log"
 bytes=$((size_mb * 1024 * 1024))
 # Made again when any of the files is missing or the log is too short.
 if [ ! -f "$log" ] || [ "$(stat -c %s "$log")" -lt "$bytes" ] || [ ! -f "$log.gz" ] ||
-    [ ! -f "$work/slice.log" ] || [ ! -d "$work/rotated" ] || [ ! -d "$work/small" ]; then
+    [ ! -f "$work/slice.log" ] || [ ! -d "$work/rotated" ] || [ ! -d "$work/small" ] || [ ! -d "$work/small-gz" ]; then
     echo "generating $size_mb MB of combined log in $log" >&2
     target/release/examples/synthetic_log "$bytes" combined >"$log"
     gzip -6 -n -c "$log" >"$log.gz"
@@ -54,6 +55,8 @@ if [ ! -f "$log" ] || [ "$(stat -c %s "$log")" -lt "$bytes" ] || [ ! -f "$log.gz
     # The slice in files of about 20 KB, cut on line ends.
     rm -rf "$work/small" && mkdir -p "$work/small"
     split -C 20k -a 6 -d "$work/slice.log" "$work/small/access.log."
+    rm -rf "$work/small-gz" && cp -r "$work/small" "$work/small-gz"
+    find "$work/small-gz" -type f -print0 | xargs -0 gzip -6 -n
 fi
 small_files=$(find "$work/small" -type f | wc -l)
 slice_ratio=$(python3 -c "import os; print(os.path.getsize('$log') / os.path.getsize('$work/slice.log'))")
@@ -64,7 +67,7 @@ json="$work/times.json"
 # shared machine the cache is taken back within seconds (seen: half of a
 # 1 GiB log gone in 45 idle seconds), and a run that reads from the disk
 # measures the disk, unevenly from tool to tool.
-warm="cat $log $log.gz $work/slice.log $work/rotated/* > /dev/null && find $work/small -type f -print0 | xargs -0 cat > /dev/null"
+warm="cat $log $log.gz $work/slice.log $work/rotated/* > /dev/null && find $work/small $work/small-gz -type f -print0 | xargs -0 cat > /dev/null"
 hyperfine --warmup 1 --runs "$runs" --ignore-failure --export-json "$json" --prepare "$warm" \
     -n "logwitness scan" "$scan --out $work/out $log" \
     -n "logwitness scan --no-hash" "$scan --no-hash --out $work/out $log" \
@@ -83,6 +86,8 @@ hyperfine --warmup 1 --runs "$runs" --ignore-failure --export-json "$json" --pre
     -n "logwitness scan --no-hash, no match (small files)" "$lw scan --quiet --exposed /nothing/here/ --window 2022-11-01..2022-12-01 --no-hash --out $work/out $work/small" \
     -n "rg -c LITERAL (small files)" "rg -c /forms/submissions/ $work/small" \
     -n "openssl dgst -sha256 (small files)" "find $work/small -type f -print0 | xargs -0 openssl dgst -sha256" \
+    -n "logwitness scan (small gzip files)" "$scan --out $work/out $work/small-gz" \
+    -n "zcat > /dev/null (small gzip files)" "find $work/small-gz -type f -print0 | xargs -0 zcat" \
     >&2
 
 # Peak resident memory of the logwitness runs: all of it (which counts the
@@ -128,6 +133,7 @@ pairs = [
     ("logwitness scan (small files)", "openssl dgst -sha256 (small files)"),
     ("logwitness scan --no-hash, no match (small files)", "rg -c LITERAL (small files)"),
     ("logwitness scan (small files)", "logwitness scan (slice)"),
+    ("logwitness scan (small gzip files)", "zcat > /dev/null (small gzip files)"),
 ]
 for ours, theirs in pairs:
     print(f"  {ours:50} / {theirs:34} = {median[ours] / median[theirs]:6.2f}")
