@@ -447,19 +447,28 @@ fn open_and_detect(
         _ => (Compression::None, Cow::Borrowed(&[])),
     };
     let whole = sample.len() < DETECTION_BYTES;
-    let mut detection = match (&content, &format) {
-        (Err(e), _) => Detection {
-            format: None,
-            reason: e.to_string(),
-            wrapper: None,
-        },
-        (_, FormatChoice::Fixed(format)) => Detection {
-            format: Some(*format),
-            reason: "given with --format".into(),
-            wrapper: None,
-        },
-        (_, FormatChoice::Custom(custom)) => formats::detect_custom(custom, &sample, whole, zone),
-        (_, FormatChoice::Auto) => formats::detect(&sample, whole, zone),
+    let (mut detection, counted_fit) = match (&content, &format) {
+        (Err(e), _) => {
+            let detection = Detection {
+                format: None,
+                reason: e.to_string(),
+                wrapper: None,
+            };
+            (detection, None)
+        }
+        (_, FormatChoice::Fixed(format)) => {
+            let detection = Detection {
+                format: Some(*format),
+                reason: "given with --format".into(),
+                wrapper: None,
+            };
+            (detection, None)
+        }
+        (_, FormatChoice::Custom(custom)) => {
+            let detection = formats::detect_custom(custom, &sample, whole, zone);
+            (detection, None)
+        }
+        (_, FormatChoice::Auto) => formats::detect_and_fit(&sample, whole, zone),
     };
     if let (FormatChoice::Fixed(format), Ok(_)) = (&format, &content) {
         if let Some((wrapper, why)) = formats::detect_wrapper(*format, &sample, whole) {
@@ -476,7 +485,8 @@ fn open_and_detect(
     let parser = Parser::for_file(format, detection.format, zone)
         .with_json_fields(json)
         .with_wrapper(detection.wrapper);
-    let fit = SampleFit::of(parser.clone(), &sample, whole);
+    // Detection may have counted the fit already, with this very parser.
+    let fit = counted_fit.unwrap_or_else(|| SampleFit::of(parser.clone(), &sample, whole));
     let chunks = match (&content, &bytes, chunk_size) {
         (Ok(Content::Plain(plain)), Some(bytes), Some(size)) => {
             plan_chunks(plain.len, bytes, size, &parser)

@@ -1191,12 +1191,34 @@ pub const DETECTION_SAMPLE_LINES: usize = 200;
 /// are recognised after the formats that read their own prefix (HAProxy's
 /// syslog lines), and the format is detected from the lines they carry.
 pub fn detect(sample: &[u8], whole: bool, zone: Tz) -> Detection {
-    detect_layer(sample, whole, zone, true)
+    detect_and_fit(sample, whole, zone).0
 }
 
-/// `detect`, looking for a wrapper only when `wrappers` (one layer of
-/// wrapping is undone, never a wrapper inside a wrapper).
-fn detect_layer(sample: &[u8], whole: bool, zone: Tz, wrappers: bool) -> Detection {
+/// `detect`, and, for a file of the NCSA family without a wrapper, how well
+/// the sample fits the parser the file is then read with (`SampleFit::of`
+/// with `Parser::for_file(Auto, ...)`): the very parser detection counted
+/// the sample's lines with, so the fit is counted from that reading rather
+/// than by parsing the sample again (a third of detecting a small file).
+pub fn detect_and_fit(sample: &[u8], whole: bool, zone: Tz) -> (Detection, Option<SampleFit>) {
+    let mut ncsa_fit = None;
+    let detection = detect_layer(sample, whole, zone, Some(&mut ncsa_fit));
+    let read_as_counted = detection.wrapper.is_none()
+        && detection
+            .format
+            .is_some_and(|format| Format::NCSA.contains(&format));
+    (detection, ncsa_fit.filter(|_| read_as_counted))
+}
+
+/// `detect`, looking for a wrapper only when `ncsa_fit` is given (one layer
+/// of wrapping is undone, never a wrapper inside a wrapper), and then
+/// setting it to the NCSA parser's fit when the NCSA family is counted.
+fn detect_layer(
+    sample: &[u8],
+    whole: bool,
+    zone: Tz,
+    ncsa_fit: Option<&mut Option<SampleFit>>,
+) -> Detection {
+    let wrappers = ncsa_fit.is_some();
     if let Some((format, reason)) = w3c::detect_header(sample_lines(sample, whole)) {
         return Detection {
             format: Some(format),
@@ -1244,7 +1266,10 @@ fn detect_layer(sample: &[u8], whole: bool, zone: Tz, wrappers: bool) -> Detecti
             wrapper: None,
         };
     }
-    let ncsa = detect_ncsa(sample, whole, zone);
+    let (ncsa, fit) = detect_ncsa(sample, whole, zone);
+    if let Some(ncsa_fit) = ncsa_fit {
+        *ncsa_fit = Some(fit);
+    }
     if ncsa.format.is_some() {
         return ncsa;
     }
@@ -1277,7 +1302,7 @@ fn detect_wrapped(lines: &[&[u8]], zone: Tz) -> Option<Detection> {
         }
         payloads.push(b'\n');
     }
-    let inner = detect_layer(&payloads, true, zone, false);
+    let inner = detect_layer(&payloads, true, zone, None);
     // Lines that carry HTTP requests in no format detection knows (syslog
     // lines whose access line has no time) are still named as wrapped, so
     // that each is unparsed saying why; other wrapped lines (sshd through
@@ -1467,15 +1492,26 @@ pub fn detect_custom(
     }
 }
 
-/// Counts the NCSA shapes of the sample lines.
-fn detect_ncsa(sample: &[u8], whole: bool, zone: Tz) -> Detection {
+/// The NCSA shape most of the sample's lines have, and how well the
+/// sample fits the NCSA parser (counted as `SampleFit::of` counts).
+fn detect_ncsa(sample: &[u8], whole: bool, zone: Tz) -> (Detection, SampleFit) {
     let mut parser = Parser::new(FormatChoice::Auto, zone);
     let mut tried = 0;
     let mut counts = [0usize; 4];
     let mut first_failure = None;
     let mut locale = None;
+    let mut fit = SampleFit::default();
     for line in sample_lines(sample, whole) {
-        match parser.parse(line) {
+        let read = parser.parse(line);
+        // As `SampleFit::of` counts: structure and comments are left out.
+        match &read {
+            Err(reason) if reason.is_structure() || *reason == Unparsed::Comment => {}
+            counted => {
+                fit.tried += 1;
+                fit.parsed += usize::from(counted.is_ok());
+            }
+        }
+        match read {
             Err(Unparsed::Blank | Unparsed::Comment) => continue,
             Err(reason) => first_failure = first_failure.or(Some(reason)),
             Ok(record) => {
@@ -1499,11 +1535,12 @@ fn detect_ncsa(sample: &[u8], whole: bool, zone: Tz) -> Detection {
     let parsed: usize = counts.iter().sum();
     if parsed == 0 {
         let why = first_failure.map_or("no log lines", Unparsed::reason);
-        return Detection {
+        let none = Detection {
             format: None,
             reason: format!("none of {tried} sample lines is an access-log record (first: {why})"),
             wrapper: None,
         };
+        return (none, fit);
     }
     // The largest count wins; ties go to the earlier (simpler) format.
     let best = (0..4).rev().max_by_key(|&i| counts[i]).unwrap_or(0);
@@ -1513,7 +1550,7 @@ fn detect_ncsa(sample: &[u8], whole: bool, zone: Tz) -> Detection {
         .filter(|(_, n)| *n > 0)
         .map(|(f, n)| format!("{} {n}", f.name()))
         .collect();
-    Detection {
+    let detection = Detection {
         format: Some(Format::NCSA[best]),
         reason: format!(
             "{parsed} of {tried} sample lines parse ({}){}",
@@ -1523,7 +1560,8 @@ fn detect_ncsa(sample: &[u8], whole: bool, zone: Tz) -> Detection {
             ))
         ),
         wrapper: None,
-    }
+    };
+    (detection, fit)
 }
 
 /// The lines at the start of a sample; a final line without line end is
@@ -1604,6 +1642,55 @@ mod tests {
                 "{sample:?}"
             );
         }
+    }
+
+    /// Every plain file under `dir`, recursively.
+    fn plain_files_under(dir: &std::path::Path) -> Vec<Vec<u8>> {
+        let mut folders = vec![dir.to_path_buf()];
+        let mut files = Vec::new();
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                    continue;
+                }
+                let bytes = std::fs::read(&path).unwrap();
+                let compressed = [&b"\x1f\x8b"[..], b"BZh", b"\xfd7zXZ", b"\x28\xb5\x2f\xfd"]
+                    .iter()
+                    .any(|magic| bytes.starts_with(magic));
+                if !compressed {
+                    files.push(bytes);
+                }
+            }
+        }
+        files
+    }
+
+    #[test]
+    fn a_fit_counted_by_detection_is_the_fit_of_the_parser_the_file_is_read_with() {
+        let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = plain_files_under(&repo.join("tests/fixtures"));
+        files.extend(plain_files_under(&repo.join("sample-logs")));
+        match std::env::var_os("LOGWITNESS_CORPUS") {
+            Some(corpus) => files.extend(plain_files_under(std::path::Path::new(&corpus))),
+            None => eprintln!("note: LOGWITNESS_CORPUS is not set; fixtures alone"),
+        }
+        let mut counted = 0;
+        for bytes in &files {
+            for sample_len in [300, 4 << 10, 64 << 10] {
+                let sample = &bytes[..bytes.len().min(sample_len)];
+                let whole = sample.len() < sample_len;
+                let (detection, fit) = detect_and_fit(sample, whole, Tz::UTC);
+                assert_eq!(detection, detect(sample, whole, Tz::UTC));
+                let Some(fit) = fit else { continue };
+                let parser = Parser::for_file(FormatChoice::Auto, detection.format, Tz::UTC)
+                    .with_wrapper(detection.wrapper);
+                assert_eq!(fit, SampleFit::of(parser, sample, whole), "{detection:?}");
+                counted += 1;
+            }
+        }
+        assert!(counted > 30, "only {counted} fits counted by detection");
     }
 
     #[test]
