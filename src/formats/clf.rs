@@ -1076,27 +1076,12 @@ mod tests {
             "LOGWITNESS_CORPUS={} is not a folder",
             dir.display()
         );
-        let mut folders = vec![dir];
         let (mut lines, mut common) = (0, 0);
-        while let Some(folder) = folders.pop() {
-            for entry in std::fs::read_dir(&folder).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    folders.push(path);
-                    continue;
-                }
-                let bytes = std::fs::read(&path).unwrap();
-                let compressed = [&b"\x1f\x8b"[..], b"BZh", b"\xfd7zXZ", b"\x28\xb5\x2f\xfd"]
-                    .iter()
-                    .any(|magic| bytes.starts_with(magic));
-                if compressed {
-                    continue;
-                }
-                for line in bytes.split(|&b| b == b'\n') {
-                    let line = line.strip_suffix(b"\r").unwrap_or(line);
-                    lines += 1;
-                    common += shortcuts_agree(line);
-                }
+        for bytes in crate::formats::plain_files_under(&dir) {
+            for line in bytes.split(|&b| b == b'\n') {
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                lines += 1;
+                common += shortcuts_agree(line);
             }
         }
         assert!(lines > 10_000 && common > 10_000, "{common} of {lines}");

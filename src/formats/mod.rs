@@ -1611,6 +1611,31 @@ pub(crate) mod testing {
     }
 }
 
+/// Every plain (not compressed) file's bytes under `dir`, recursively: the
+/// tests' way through the corpus and the fixtures.
+#[cfg(test)]
+pub(crate) fn plain_files_under(dir: &std::path::Path) -> Vec<Vec<u8>> {
+    let mut folders = vec![dir.to_path_buf()];
+    let mut files = Vec::new();
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            let compressed = [&b"\x1f\x8b"[..], b"BZh", b"\xfd7zXZ", b"\x28\xb5\x2f\xfd"]
+                .iter()
+                .any(|magic| bytes.starts_with(magic));
+            if !compressed {
+                files.push(bytes);
+            }
+        }
+    }
+    files
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1642,29 +1667,6 @@ mod tests {
                 "{sample:?}"
             );
         }
-    }
-
-    /// Every plain file under `dir`, recursively.
-    fn plain_files_under(dir: &std::path::Path) -> Vec<Vec<u8>> {
-        let mut folders = vec![dir.to_path_buf()];
-        let mut files = Vec::new();
-        while let Some(folder) = folders.pop() {
-            for entry in std::fs::read_dir(&folder).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    folders.push(path);
-                    continue;
-                }
-                let bytes = std::fs::read(&path).unwrap();
-                let compressed = [&b"\x1f\x8b"[..], b"BZh", b"\xfd7zXZ", b"\x28\xb5\x2f\xfd"]
-                    .iter()
-                    .any(|magic| bytes.starts_with(magic));
-                if !compressed {
-                    files.push(bytes);
-                }
-            }
-        }
-        files
     }
 
     #[test]
