@@ -437,6 +437,56 @@ mod tests {
         }
     }
 
+    /// Lines pushed into a unit that writes each batch out, then joined
+    /// into a scan's lines.
+    fn scanned(spill: &Arc<Spill>, all: &[UnparsedLine]) -> UnparsedLines {
+        let mut unit = UnparsedLines::for_unit(spill.clone(), 0);
+        for l in all {
+            unit.push(l.clone());
+        }
+        unit.finish_unit();
+        let mut scan = UnparsedLines::default();
+        scan.append(unit, 0);
+        scan
+    }
+
+    #[test]
+    fn lines_that_cannot_be_written_out_stay_in_memory_and_say_so() {
+        let all: Vec<UnparsedLine> = (1..=10)
+            .map(|n| line(0, n, Unparsed::NoTimestamp, None))
+            .collect();
+        // A temporary file opened for reading only: every write fails.
+        let read_only = File::open(tempfile::NamedTempFile::new().unwrap().path()).unwrap();
+        let spill = Arc::new(Spill {
+            folder: None,
+            file: Mutex::new(Some((read_only, 0))),
+        });
+        let scan = scanned(&spill, &all);
+        assert_eq!(lines_of(&scan), all);
+        let error = scan.error().expect("the failed write is reported");
+        assert!(
+            error.starts_with("unparsed lines could not be written to a temporary file, so they are held in memory: "),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn lines_that_cannot_be_read_back_end_with_an_error_not_a_panic() {
+        let all: Vec<UnparsedLine> = (1..=10)
+            .map(|n| line(0, n, Unparsed::NoTimestamp, None))
+            .collect();
+        let spill = Spill::new(None);
+        let scan = scanned(&spill, &all);
+        assert_eq!(scan.error(), None);
+        // The temporary file loses what was written to it.
+        let guard = spill.file.lock().unwrap();
+        guard.as_ref().unwrap().0.set_len(0).unwrap();
+        drop(guard);
+        let read: Vec<io::Result<Cow<'_, UnparsedLine>>> = scan.iter().collect();
+        assert!(!read.is_empty() && read.iter().all(Result::is_err));
+        assert_eq!(scan.len(), 10, "the counts kept as lines came stand");
+    }
+
     #[test]
     fn counts_are_kept_across_units() {
         let spill = Spill::new(None);
