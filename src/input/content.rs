@@ -1,6 +1,6 @@
 //! A file's content: compression recognised by magic bytes (never by
-//! name), plain files memory-mapped (or read, when small), compressed files (gzip, bzip2, xz,
-//! zstd) decoded as streams.
+//! name), plain files memory-mapped a chunk at a time (or read, when
+//! small), compressed files (gzip, bzip2, xz, zstd) decoded as streams.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
@@ -108,13 +108,7 @@ impl Plain {
             modified: (meta.mtime(), meta.mtime_nsec()),
         }
     }
-}
 
-/// Ranges up to this long are read into memory rather than mapped: for a
-/// small file, mapping, faulting and unmapping cost more than copying.
-const READ_UP_TO: u64 = 256 << 10;
-
-impl Plain {
     /// The bytes of `range`, from `path` opened again.
     pub fn read(&self, path: &Path, range: Range<u64>) -> io::Result<PlainBytes> {
         read_range(&self.reopen(path)?, range)
@@ -145,6 +139,10 @@ impl Plain {
         Ok(file)
     }
 }
+
+/// Ranges up to this long are read into memory rather than mapped: for a
+/// small file, mapping, faulting and unmapping cost more than copying.
+const READ_UP_TO: u64 = 256 << 10;
 
 /// Bytes of a plain file: mapped, or read into memory when few.
 pub enum PlainBytes {
