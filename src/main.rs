@@ -194,7 +194,7 @@ fn warn_about_inputs(summary: &scan::Summary) {
     if problems.len() > FILES_LISTED {
         let more = problems.len() - FILES_LISTED;
         eprintln!(
-            "logwitness: warning: {more} more problems with inputs; files.csv names each file's"
+            "logwitness: warning: {more} more problems with inputs; findings.md and findings.json name every one"
         );
     }
     if let Some(problem) = summary.unparsed.error() {

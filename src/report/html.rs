@@ -344,8 +344,16 @@ fn write_inputs(out: &mut String, report: &Report<'_>, f: &Findings) -> fmt::Res
                 .iter()
                 .map(|d| format!("Format uncertain: <code>{}</code>", escape_html(d))),
         );
-    for note in notes {
+    let notes: Vec<String> = notes.collect();
+    for note in notes.iter().take(FILES_IN_TABLE) {
         writeln!(out, "<p class=\"note\">{note}</p>")?;
+    }
+    if notes.len() > FILES_IN_TABLE {
+        let more = notes.len() - FILES_IN_TABLE;
+        writeln!(
+            out,
+            "<p class=\"note\">... {more} more notes on the inputs: findings.md and findings.json give every one.</p>"
+        )?;
     }
     writeln!(out, "</section>")
 }

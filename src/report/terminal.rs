@@ -65,7 +65,7 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
         let more = problems.len() - FILES_LISTED;
         writeln!(
             out,
-            "  ... {more} more problems (files.csv names each file's)"
+            "  ... {more} more problems (findings.md and findings.json name every one)"
         )?;
     }
     let counted = summary.requests.counted_len();

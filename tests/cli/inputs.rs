@@ -795,3 +795,37 @@ fn plain_files_read_in_chunks_of_any_size_give_the_same_outputs_and_hashes() {
         assert_same_outputs(&whole, &with(size), &format!("--chunk-size {size}"));
     }
 }
+
+/// Past 50 input problems, the terminal and standard error count the rest,
+/// and findings.md names every one.
+#[test]
+fn many_input_problems_are_counted_past_the_first_50() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("access.log"), lines(1, 0)).unwrap();
+    for i in 0..55 {
+        let pipe = dir.path().join(format!("pipe{i:02}"));
+        let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("mkfifo is not available; skipped");
+            return;
+        }
+    }
+    let run = scan_dir(dir.path());
+    let stdout = run.stdout_normalised();
+    assert_eq!(stdout.matches("\n  problem: ").count(), 50, "{stdout}");
+    assert!(
+        stdout.contains("\n  ... 5 more problems (findings.md and findings.json name every one)\n"),
+        "{stdout}"
+    );
+    let warnings: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(warnings.len(), 51, "{}", run.stderr);
+    assert_eq!(
+        warnings[50],
+        "logwitness: warning: 5 more problems with inputs; findings.md and findings.json name every one"
+    );
+    let md = run.output("findings.md");
+    for i in 0..55 {
+        let named = format!("pipe{i:02}: not a regular file (named pipe)");
+        assert!(md.contains(&named), "{named}");
+    }
+}
