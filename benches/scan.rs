@@ -1,7 +1,9 @@
 //! A whole scan of a synthetic log on disk (MB/s): reading, hashing,
 //! parsing, matching and merging, with one thread and with all of them;
 //! and the same log gzipped (MB/s of decompressed content), whose one
-//! stream is decoded on its own thread and scanned on all of them.
+//! stream is decoded on its own thread and scanned on all of them; and the
+//! same lines in files of about 20 KB, plain and gzipped, as load balancers
+//! and S3 write them (what each file costs beyond its bytes).
 
 // Each bench uses a part of the generator.
 #[allow(dead_code)]
@@ -35,8 +37,22 @@ fn whole_scan(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Bytes(size));
     let gzipped = gzip(&log);
+    let small = small_files(&log, &dir.path().join("small"));
+    let small_gzipped = dir.path().join("small-gz");
+    std::fs::create_dir_all(&small_gzipped).expect("a folder");
+    for entry in std::fs::read_dir(&small).expect("the small files") {
+        let path = entry.expect("a small file").path();
+        let name = path.file_name().expect("a name").to_string_lossy();
+        gzip_to(&path, &small_gzipped.join(format!("{name}.gz")));
+    }
     let all = std::thread::available_parallelism().map_or(1, |n| n.get());
-    for (name, input) in [("combined", &log), ("combined_gzip", &gzipped)] {
+    let inputs = [
+        ("combined", &log),
+        ("combined_gzip", &gzipped),
+        ("small_files", &small),
+        ("small_gzip_files", &small_gzipped),
+    ];
+    for (name, input) in inputs {
         for threads in [1, all] {
             let config = config(input, &out, Some(threads));
             let pool = rayon::ThreadPoolBuilder::new()
@@ -55,16 +71,36 @@ fn whole_scan(c: &mut Criterion) {
     group.finish();
 }
 
+/// The lines of `log` in files of about 20 KB in `dir`, cut on line ends.
+fn small_files(log: &Path, dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("a folder");
+    let text = std::fs::read(log).expect("the log");
+    let (mut start, mut n) = (0, 0);
+    while start < text.len() {
+        let wanted = (start + (20 << 10)).min(text.len());
+        let end = memchr::memchr(b'\n', &text[wanted - 1..]).map_or(text.len(), |i| wanted + i);
+        std::fs::write(dir.join(format!("access.log.{n:05}")), &text[start..end])
+            .expect("a small file");
+        (start, n) = (end, n + 1);
+    }
+    dir.to_path_buf()
+}
+
 /// A gzip copy of `log` beside it.
 fn gzip(log: &Path) -> PathBuf {
     let gzipped = log.with_extension("log.gz");
-    let file = std::fs::File::create(&gzipped).expect("the gzip copy");
+    gzip_to(log, &gzipped);
+    gzipped
+}
+
+/// Writes a gzip copy of `plain` at `gzipped`.
+fn gzip_to(plain: &Path, gzipped: &Path) {
+    let file = std::fs::File::create(gzipped).expect("the gzip copy");
     let mut encoder = flate2::write::GzEncoder::new(file, flate2::Compression::new(6));
     encoder
-        .write_all(&std::fs::read(log).expect("the log"))
+        .write_all(&std::fs::read(plain).expect("the log"))
         .expect("the gzip copy");
     encoder.finish().expect("the gzip copy");
-    gzipped
 }
 
 criterion_group!(benches, whole_scan);
