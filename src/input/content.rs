@@ -351,12 +351,27 @@ impl<R: Read> Read for HashingReader<R> {
 }
 
 /// The first `limit` decompressed bytes of a compressed file (fewer if it
-/// ends or breaks first); used to detect its format.
+/// ends first); used to detect its format. Content that stops decoding
+/// early (a file cut short, as a log rotated while it was written leaves
+/// it) gives its lines up to the last line end before the damage, which
+/// the scan reads too: it used to give nothing, and the format of such a
+/// file went undetected.
 pub fn decoded_head(path: &Path, compression: Compression, limit: usize) -> io::Result<Vec<u8>> {
     let mut out = vec![0u8; limit];
     let mut decoder = Decoder::open(path, compression, false)?;
-    let n = read_up_to(&mut decoder, &mut out).unwrap_or(0);
-    out.truncate(n);
+    let mut filled = 0;
+    while filled < out.len() {
+        match decoder.read(&mut out[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => {
+                filled = memchr::memrchr(b'\n', &out[..filled]).map_or(0, |end| end + 1);
+                break;
+            }
+        }
+    }
+    out.truncate(filled);
     Ok(out)
 }
 

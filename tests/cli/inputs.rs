@@ -829,3 +829,26 @@ fn many_input_problems_are_counted_past_the_first_50() {
         assert!(md.contains(&named), "{named}");
     }
 }
+
+/// A compressed log cut short (a load balancer's upload broken off, a log
+/// rotated while written): its format is detected from the lines before
+/// the damage, which are read, and the damage is a problem of the file.
+#[test]
+fn a_compressed_log_cut_short_is_detected_from_the_lines_before_the_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let alb = std::fs::read_to_string(repo().join("tests/fixtures/aws/alb.log")).unwrap();
+    let whole = gzip(&alb);
+    // The gzip trailer and the end of the deflate stream are cut off.
+    std::fs::write(dir.path().join("alb.log.gz"), &whole[..whole.len() - 12]).unwrap();
+    let run = scan(&["--exposed", "/", dir.path().to_str().unwrap()]);
+    let file = run.file_row("alb.log.gz");
+    assert_eq!(file["format"], "alb", "{file:?}");
+    assert_ne!(file["confidence"], "none");
+    assert!(
+        file["problem"].contains("corrupt or truncated after"),
+        "{file:?}"
+    );
+    let (lines_read, parsed, unparsed) = counts(&run, "alb.log.gz");
+    assert!(lines_read > 0 && parsed + unparsed == lines_read);
+    assert!(parsed + 1 >= lines_read, "{parsed} of {lines_read}");
+}
