@@ -359,17 +359,9 @@ impl<R: Read> Read for HashingReader<R> {
 pub fn decoded_head(path: &Path, compression: Compression, limit: usize) -> io::Result<Vec<u8>> {
     let mut out = vec![0u8; limit];
     let mut decoder = Decoder::open(path, compression, false)?;
-    let mut filled = 0;
-    while filled < out.len() {
-        match decoder.read(&mut out[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => {
-                filled = memchr::memrchr(b'\n', &out[..filled]).map_or(0, |end| end + 1);
-                break;
-            }
-        }
+    let (mut filled, end) = fill(&mut decoder, &mut out);
+    if end.is_err() {
+        filled = memchr::memrchr(b'\n', &out[..filled]).map_or(0, |end| end + 1);
     }
     out.truncate(filled);
     Ok(out)
@@ -377,16 +369,23 @@ pub fn decoded_head(path: &Path, compression: Compression, limit: usize) -> io::
 
 /// Reads until `buf` is full or the reader ends.
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let (filled, end) = fill(reader, buf);
+    end.map(|()| filled)
+}
+
+/// Reads until `buf` is full, the reader ends or an error stops it: how
+/// many bytes were read, and the error if one stopped it.
+fn fill(reader: &mut impl Read, buf: &mut [u8]) -> (usize, io::Result<()>) {
     let mut filled = 0;
     while filled < buf.len() {
         match reader.read(&mut buf[filled..]) {
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Err(e) => return (filled, Err(e)),
         }
     }
-    Ok(filled)
+    (filled, Ok(()))
 }
 
 #[cfg(test)]
