@@ -216,17 +216,19 @@ impl Summary {
         self.files.iter().filter_map(|f| f.last_time).max()
     }
 
-    /// Whether file `id` is worth naming among many: it has lines not
+    /// The files worth naming among many, in order: those with lines not
     /// parsed (other than a log's structure: blank lines, W3C directives),
-    /// a format unknown or in doubt, its content is another's, or it could
-    /// not be read in full.
-    pub fn worth_a_look(&self, id: usize) -> bool {
-        let f = &self.files[id];
-        self.unparsed.not_structure_in(id) > 0
-            || f.detection.format.is_none()
-            || f.confidence() <= Confidence::Low
-            || f.duplicate_of.is_some()
-            || f.error.is_some()
+    /// a format unknown or in doubt, content that is another's, or that
+    /// could not be read in full.
+    pub fn files_worth_a_look(&self) -> impl Iterator<Item = &FileSummary> {
+        self.files.iter().enumerate().filter_map(|(id, f)| {
+            let worth = self.unparsed.not_structure_in(id) > 0
+                || f.detection.format.is_none()
+                || f.confidence() <= Confidence::Low
+                || f.duplicate_of.is_some()
+                || f.error.is_some();
+            worth.then_some(f)
+        })
     }
 
     /// Every problem with an input: discovery problems, then per file.
@@ -676,7 +678,7 @@ fn scan_unit(
         Unit::Hash { file } => {
             let path = &files[*file].path;
             let read = match &opened[*file].content {
-                Ok(Content::Plain(plain)) => hash_plain(plain, path),
+                Ok(Content::Plain(plain)) => plain.hash(path),
                 _ => content::hash_file(path),
             };
             let (sha256, error) = match read {
@@ -697,24 +699,6 @@ fn scan_unit(
         },
     };
     vec![result]
-}
-
-/// The SHA-256 of a plain file's first `plain.len` bytes, mapped a window
-/// at a time: each window checks first that the file was not cut, and
-/// unmapping a small window holds up the other threads' page faults far
-/// less than unmapping a whole large file.
-fn hash_plain(plain: &content::Plain, path: &std::path::Path) -> io::Result<String> {
-    // 64 MiB windows took 3% longer than one map of a 1 GiB log; 256 MiB
-    // ones as long (alternating runs).
-    const WINDOW: u64 = 256 << 20;
-    let mut hasher = Sha256::new();
-    let mut start = 0;
-    while start < plain.len {
-        let end = (start + WINDOW).min(plain.len);
-        hasher.update(&*plain.read(path, start..end)?);
-        start = end;
-    }
-    Ok(content::hex(&hasher.finalize()))
 }
 
 /// The result of a chunk whose bytes could not be read again: the file's
@@ -766,10 +750,7 @@ fn scan_stream(
         Ok(reader) => reader,
         Err(e) => {
             let mut scanner = new_scanner(parser);
-            scanner.result.error = Some(InputError::Unreadable {
-                path: input.display.clone(),
-                message: e.to_string(),
-            });
+            scanner.result.error = Some(unreadable(input, e));
             return vec![scanner.finish()];
         }
     };
@@ -1655,7 +1636,8 @@ fn merge(
     keeper: Keeper,
     problems: Vec<InputError>,
 ) -> (Summary, Vec<HeadFound>) {
-    let duplicate_of = duplicate_files(opened, &results);
+    let cut_short = cut_short_files(opened.len(), &results);
+    let duplicate_of = duplicate_files(opened, &results, &cut_short);
     let mut summaries: Vec<FileSummary> = files
         .into_iter()
         .zip(opened)
@@ -1681,12 +1663,13 @@ fn merge(
     let mut minutes = Vec::with_capacity(results.iter().map(|r| r.minutes.len()).sum());
     let mut requests = Vec::new();
     let mut heads_found = Vec::new();
-    let mut cut_short = vec![false; summaries.len()];
+    // Once a file's unit was cut short, its later units are skipped.
+    let mut skipping = vec![false; summaries.len()];
     for mut result in results {
-        if cut_short[result.file] {
+        if skipping[result.file] {
             continue;
         }
-        cut_short[result.file] = result.cut_short;
+        skipping[result.file] = result.cut_short;
         let file = &mut summaries[result.file];
         let base = file.lines;
         file.lines += result.lines;
@@ -1949,8 +1932,11 @@ fn hash_contents_that_may_repeat(
 /// For each file, the earlier file with identical (decompressed) content.
 /// Empty files, files not read and files cut short (whose hash is of
 /// bytes not all scanned) are never copies nor copied.
-fn duplicate_files(opened: &[Opened], results: &[ChunkResult]) -> Vec<Option<usize>> {
-    let cut_short = cut_short_files(opened.len(), results);
+fn duplicate_files(
+    opened: &[Opened],
+    results: &[ChunkResult],
+    cut_short: &[bool],
+) -> Vec<Option<usize>> {
     let mut content: Vec<Option<&str>> = vec![None; opened.len()];
     for r in results.iter().filter(|r| !cut_short[r.file]) {
         let hash = match opened[r.file].content {

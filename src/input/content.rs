@@ -114,6 +114,24 @@ impl Plain {
         read_range(&self.reopen(path)?, range)
     }
 
+    /// The SHA-256 of its first `len` bytes, from `path` mapped a window at
+    /// a time: each window checks first that the file was not cut, and
+    /// unmapping a small window holds up the other threads' page faults far
+    /// less than unmapping a whole large file.
+    pub fn hash(&self, path: &Path) -> io::Result<String> {
+        // 64 MiB windows took 3% longer than one map of a 1 GiB log; 256
+        // MiB ones as long (alternating runs).
+        const WINDOW: u64 = 256 << 20;
+        let mut hasher = Sha256::new();
+        let mut start = 0;
+        while start < self.len {
+            let end = (start + WINDOW).min(self.len);
+            hasher.update(&*self.read(path, start..end)?);
+            start = end;
+        }
+        Ok(hex(&hasher.finalize()))
+    }
+
     /// `path` opened again, when it is still this file, no shorter.
     pub fn reopen(&self, path: &Path) -> io::Result<File> {
         let file = File::open(path)?;

@@ -369,11 +369,7 @@ fn write_files_table(out: &mut String, report: &Report<'_>) -> fmt::Result {
     let listed: Vec<&FileSummary> = if files.len() <= FILES_IN_TABLE {
         files.iter().collect()
     } else {
-        (0..files.len())
-            .filter(|&id| summary.worth_a_look(id))
-            .take(FILES_IN_TABLE)
-            .map(|id| &files[id])
-            .collect()
+        summary.files_worth_a_look().take(FILES_IN_TABLE).collect()
     };
     for &file in &listed {
         let mut notes = Vec::new();

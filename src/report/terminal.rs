@@ -114,10 +114,7 @@ fn write_files(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
     let listed: Vec<&FileSummary> = if summary.files.len() <= FILES_LISTED {
         summary.files.iter().collect()
     } else {
-        let worth: Vec<&FileSummary> = (summary.files.iter().enumerate())
-            .filter(|&(id, _)| summary.worth_a_look(id))
-            .map(|(_, f)| f)
-            .collect();
+        let worth: Vec<&FileSummary> = summary.files_worth_a_look().collect();
         writeln!(
             out,
             "  {} with lines not parsed, a format unknown or in doubt, copies or problems{}:",
