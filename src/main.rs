@@ -202,41 +202,15 @@ fn warn_about_inputs(summary: &scan::Summary) {
     }
     let mut warned = 0;
     for (id, file) in summary.files.iter().enumerate() {
-        // Per file, how many unparsed lines are structure, and the first
-        // others.
-        let structure = file.unparsed - summary.unparsed.not_structure_in(id);
-        let named: Vec<String> = summary
-            .unparsed
-            .named_in(id)
-            .iter()
-            .map(|(line, reason)| format!("line {line} ({})", reason.reason()))
-            .collect();
         // A duplicate's lines are its original's, already named; structure
         // alone is no problem to warn of.
+        let structure = file.unparsed - summary.unparsed.not_structure_in(id);
         if file.unparsed == structure || file.duplicate_of.is_some() {
             continue;
         }
-        let structure = match structure {
-            0 => String::new(),
-            n if file.detection.format == Some(logwitness::formats::Format::Openstack) => {
-                format!(" ({n} of them blank lines or the service's own messages)")
-            }
-            n if file.detection.wrapper.is_some() => {
-                format!(" ({n} of them blank lines or wrappers carrying no line)")
-            }
-            n => format!(" ({n} of them blank lines or W3C directives)"),
-        };
-        let first = if named.is_empty() {
-            String::new()
-        } else {
-            format!("; first: {}", named.join(", "))
-        };
         warned += 1;
         if warned <= FILES_LISTED {
-            eprintln!(
-                "logwitness: warning: {}: {} of {} lines not parsed{structure}, kept in unparsed.csv{first}",
-                file.input.display, file.unparsed, file.lines,
-            );
+            warn_of_unparsed(summary, id, structure);
         }
     }
     if warned > FILES_LISTED {
@@ -245,6 +219,37 @@ fn warn_about_inputs(summary: &scan::Summary) {
             "logwitness: warning: {more} more files with lines not parsed, all kept in unparsed.csv"
         );
     }
+}
+
+/// Warns of file `id`'s unparsed lines: how many, how many of them are
+/// `structure`, and the first others.
+fn warn_of_unparsed(summary: &scan::Summary, id: usize, structure: u64) {
+    let file = &summary.files[id];
+    let structure = match structure {
+        0 => String::new(),
+        n if file.detection.format == Some(logwitness::formats::Format::Openstack) => {
+            format!(" ({n} of them blank lines or the service's own messages)")
+        }
+        n if file.detection.wrapper.is_some() => {
+            format!(" ({n} of them blank lines or wrappers carrying no line)")
+        }
+        n => format!(" ({n} of them blank lines or W3C directives)"),
+    };
+    let named: Vec<String> = summary
+        .unparsed
+        .named_in(id)
+        .iter()
+        .map(|(line, reason)| format!("line {line} ({})", reason.reason()))
+        .collect();
+    let first = if named.is_empty() {
+        String::new()
+    } else {
+        format!("; first: {}", named.join(", "))
+    };
+    eprintln!(
+        "logwitness: warning: {}: {} of {} lines not parsed{structure}, kept in unparsed.csv{first}",
+        file.input.display, file.unparsed, file.lines,
+    );
 }
 
 fn run_detect(args: DetectArgs) -> anyhow::Result<ExitCode> {
