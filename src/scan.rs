@@ -408,101 +408,130 @@ fn open_and_detect(
     json: Option<&Arc<JsonFields>>,
     chunk_size: Option<usize>,
 ) -> Opened {
-    let (mut content, opened) = match content::open(&file.path) {
-        Ok((content, opened)) => (Ok(content), opened),
-        Err(e) => (Err(unreadable(file, e)), None),
+    let detecting = Detecting {
+        id,
+        file,
+        format,
+        zone,
+        json,
+        chunk_size,
+    };
+    let (content, opened) = match content::open(&file.path) {
+        Ok(opened) => opened,
+        Err(e) => return detecting.detect(Err(unreadable(file, e)), None),
+    };
+    let (Content::Plain(plain), Some(opened)) = (&content, opened) else {
+        return detecting.detect(Ok(content), None);
     };
     // A plain file is read whole only when it is cut into several chunks,
     // whose ends are line ends (and, in W3C, whose parsers follow the
     // directives before them); else its head is enough.
-    let read = match (&content, opened) {
-        (Ok(Content::Plain(plain)), Some(opened)) => {
-            let whole = chunk_size.is_some_and(|size| plain.len > size as u64);
-            let end = if whole {
-                plain.len
-            } else {
-                plain.len.min(DETECTION_BYTES as u64)
-            };
-            Some(content::read_range(&opened, 0..end))
-        }
-        _ => None,
+    let whole = chunk_size.is_some_and(|size| plain.len > size as u64);
+    let end = if whole {
+        plain.len
+    } else {
+        plain.len.min(DETECTION_BYTES as u64)
     };
-    let bytes = match read {
-        Some(Ok(bytes)) => Some(bytes),
-        Some(Err(e)) => {
-            content = Err(unreadable(file, e));
-            None
+    let read = content::read_range(&opened, 0..end, |bytes| {
+        detecting.detect(Ok(content), Some(bytes))
+    });
+    // Chunks planned over bytes that could not all be read are not kept.
+    read.unwrap_or_else(|e| detecting.detect(Err(unreadable(file, e)), None))
+}
+
+/// How a file's format is detected and its chunks planned.
+struct Detecting<'a> {
+    /// The file's id.
+    id: usize,
+    file: &'a InputFile,
+    format: FormatChoice,
+    zone: Tz,
+    json: Option<&'a Arc<JsonFields>>,
+    chunk_size: Option<usize>,
+}
+
+impl Detecting<'_> {
+    /// Detects the format of the file opened as `content`, from `bytes`
+    /// when it is plain (its head, or all of it when it is to be cut into
+    /// chunks), and plans its chunks.
+    fn detect(&self, content: Result<Content, InputError>, bytes: Option<&[u8]>) -> Opened {
+        let Detecting {
+            id,
+            file,
+            ref format,
+            zone,
+            json,
+            chunk_size,
+        } = *self;
+        let (compression, sample): (Compression, Cow<[u8]>) = match (&content, bytes) {
+            (Ok(Content::Plain(_)), Some(bytes)) => (
+                Compression::None,
+                Cow::Borrowed(&bytes[..bytes.len().min(DETECTION_BYTES)]),
+            ),
+            (Ok(Content::Stream(compression)), _) => (
+                *compression,
+                content::decoded_head(&file.path, *compression, DETECTION_BYTES)
+                    .unwrap_or_default()
+                    .into(),
+            ),
+            _ => (Compression::None, Cow::Borrowed(&[])),
+        };
+        let whole = sample.len() < DETECTION_BYTES;
+        let (mut detection, counted_fit) = match (&content, format) {
+            (Err(e), _) => {
+                let detection = Detection {
+                    format: None,
+                    reason: e.to_string(),
+                    wrapper: None,
+                };
+                (detection, None)
+            }
+            (_, FormatChoice::Fixed(format)) => {
+                let detection = Detection {
+                    format: Some(*format),
+                    reason: "given with --format".into(),
+                    wrapper: None,
+                };
+                (detection, None)
+            }
+            (_, FormatChoice::Custom(custom)) => {
+                let detection = formats::detect_custom(custom, &sample, whole, zone);
+                (detection, None)
+            }
+            (_, FormatChoice::Auto) => formats::detect_and_fit(&sample, whole, zone),
+        };
+        if let (FormatChoice::Fixed(format), Ok(_)) = (format, &content) {
+            if let Some((wrapper, why)) = formats::detect_wrapper(*format, &sample, whole) {
+                detection.wrapper = Some(wrapper);
+                detection.reason.push_str(&why);
+            }
         }
-        None => None,
-    };
-    let (compression, sample): (Compression, Cow<[u8]>) = match (&content, &bytes) {
-        (Ok(Content::Plain(_)), Some(bytes)) => (
-            Compression::None,
-            Cow::Borrowed(&bytes[..bytes.len().min(DETECTION_BYTES)]),
-        ),
-        (Ok(Content::Stream(compression)), _) => (
-            *compression,
-            content::decoded_head(&file.path, *compression, DETECTION_BYTES)
-                .unwrap_or_default()
-                .into(),
-        ),
-        _ => (Compression::None, Cow::Borrowed(&[])),
-    };
-    let whole = sample.len() < DETECTION_BYTES;
-    let (mut detection, counted_fit) = match (&content, &format) {
-        (Err(e), _) => {
-            let detection = Detection {
-                format: None,
-                reason: e.to_string(),
-                wrapper: None,
-            };
-            (detection, None)
+        if let (Some(formats::Format::Json), Some(fields)) = (detection.format, json) {
+            // Detection knows only the paths logwitness knows; the record says
+            // which the investigator gave.
+            let given = format!("; read with the JSON fields given: {}", fields.spec());
+            detection.reason.push_str(&given);
         }
-        (_, FormatChoice::Fixed(format)) => {
-            let detection = Detection {
-                format: Some(*format),
-                reason: "given with --format".into(),
-                wrapper: None,
-            };
-            (detection, None)
+        let parser = Parser::for_file(format.clone(), detection.format, zone)
+            .with_json_fields(json)
+            .with_wrapper(detection.wrapper);
+        // Detection may have counted the fit already, with this very parser.
+        let fit = counted_fit.unwrap_or_else(|| SampleFit::of(parser.clone(), &sample, whole));
+        let chunks = match (&content, bytes, chunk_size) {
+            (Ok(Content::Plain(plain)), Some(bytes), Some(size)) => {
+                plan_chunks(plain.len, bytes, size, &parser)
+            }
+            _ => Vec::new(),
+        };
+        let head = first_parsed_line(id, &sample, whole, parser);
+        Opened {
+            content,
+            chunks,
+            compression,
+            detection,
+            fit,
+            head,
         }
-        (_, FormatChoice::Custom(custom)) => {
-            let detection = formats::detect_custom(custom, &sample, whole, zone);
-            (detection, None)
-        }
-        (_, FormatChoice::Auto) => formats::detect_and_fit(&sample, whole, zone),
-    };
-    if let (FormatChoice::Fixed(format), Ok(_)) = (&format, &content) {
-        if let Some((wrapper, why)) = formats::detect_wrapper(*format, &sample, whole) {
-            detection.wrapper = Some(wrapper);
-            detection.reason.push_str(&why);
-        }
-    }
-    if let (Some(formats::Format::Json), Some(fields)) = (detection.format, json) {
-        // Detection knows only the paths logwitness knows; the record says
-        // which the investigator gave.
-        let given = format!("; read with the JSON fields given: {}", fields.spec());
-        detection.reason.push_str(&given);
-    }
-    let parser = Parser::for_file(format, detection.format, zone)
-        .with_json_fields(json)
-        .with_wrapper(detection.wrapper);
-    // Detection may have counted the fit already, with this very parser.
-    let fit = counted_fit.unwrap_or_else(|| SampleFit::of(parser.clone(), &sample, whole));
-    let chunks = match (&content, &bytes, chunk_size) {
-        (Ok(Content::Plain(plain)), Some(bytes), Some(size)) => {
-            plan_chunks(plain.len, bytes, size, &parser)
-        }
-        _ => Vec::new(),
-    };
-    let head = first_parsed_line(id, &sample, whole, parser);
-    Opened {
-        content,
-        chunks,
-        compression,
-        detection,
-        fit,
-        head,
     }
 }
 
@@ -638,22 +667,30 @@ fn scan_unit(
                 unreachable!("chunks are planned for plain files only")
             };
             let range = &chunk.range;
-            let bytes = plain.read(&files[*file].path, range.start as u64..range.end as u64);
-            progress.advance(range.len() as u64);
-            let bytes = match bytes {
-                Ok(bytes) => bytes,
-                Err(e) => return vec![unread_chunk(*file, &files[*file], range.start, e)],
-            };
             let format = opened[*file].detection.format;
-            let parser = (*chunk.parser).clone();
-            let mut scanner = LineScanner::new(*file, config, shared, parser, format);
-            let end = range.end as u64 == plain.len;
-            scanner.block(&bytes, range.start as u64, end);
-            let mut result = scanner.finish();
-            if *hash {
-                result.sha256 = Some(content::hash_bytes(&bytes));
+            let mut advanced = false;
+            let scan = |bytes: &[u8]| {
+                progress.advance(range.len() as u64);
+                advanced = true;
+                let parser = (*chunk.parser).clone();
+                let mut scanner = LineScanner::new(*file, config, shared, parser, format);
+                scanner.block(bytes, range.start as u64);
+                let mut result = scanner.finish();
+                if *hash {
+                    result.sha256 = Some(content::hash_bytes(bytes));
+                }
+                result
+            };
+            let stored = range.start as u64..range.end as u64;
+            match plain.read(&files[*file].path, stored, scan) {
+                Ok(result) => result,
+                Err(e) => {
+                    if !advanced {
+                        progress.advance(range.len() as u64);
+                    }
+                    return vec![unread_chunk(*file, &files[*file], range.start, e)];
+                }
             }
-            result
         }
         Unit::Stream {
             file,
@@ -802,7 +839,7 @@ fn scan_stream(
     let lines_before = results.iter().map(|r| r.lines).sum::<u64>() + last.result.lines;
     let tail_end = end.offset + end.tail.len() as u64 + end.cut.unwrap_or_default();
     match end.cut {
-        None => last.block(&end.tail, end.offset, true),
+        None => last.block(&end.tail, end.offset),
         Some(passed) => last.cut_line(&end.tail, end.offset, passed, true),
     }
     last.result.content_sha256 = end.content_hasher.map(|mut hasher| {
@@ -1312,7 +1349,7 @@ impl<'c> LineScanner<'c> {
     /// too long to keep.
     fn decoded(&mut self, block: &Block) {
         match block.cut {
-            None => self.block(&block.bytes, block.offset, false),
+            None => self.block(&block.bytes, block.offset),
             Some(passed) => self.cut_line(&block.bytes, block.offset, passed, false),
         }
     }
@@ -1343,9 +1380,8 @@ impl<'c> LineScanner<'c> {
         });
     }
 
-    /// Scans the lines of `block`, which starts at `offset` in the content;
-    /// `is_end` says the content ends with the block.
-    fn block(&mut self, block: &[u8], offset: u64, is_end: bool) {
+    /// Scans the lines of `block`, which starts at `offset` in the content.
+    fn block(&mut self, block: &[u8], offset: u64) {
         self.result.bytes += block.len() as u64;
         let mut start = 0;
         for end in memchr::memchr_iter(b'\n', block) {
@@ -1353,8 +1389,9 @@ impl<'c> LineScanner<'c> {
             start = end + 1;
         }
         if start < block.len() {
-            // Only the end of the content can hold a line without line end.
-            debug_assert!(is_end, "blocks end on a line end");
+            // Only the end of the content holds a line without line end,
+            // unless the bytes changed under a map: a file cut while mapped
+            // reads as zeros, and its chunk's result is not kept.
             self.result.unterminated_last_line = true;
             self.line(&block[start..], offset + start as u64, true);
         }
@@ -1799,10 +1836,12 @@ fn parser_at(
     }
     if let Ok(Content::Plain(plain)) = &opened[file].content {
         let at = usize::try_from(offset).ok()?;
-        let before = plain
-            .read(&summary.files[file].input.path, 0..offset)
+        let path = &summary.files[file].input.path;
+        return plain
+            .read(path, 0..offset, |before| {
+                parser.at_offsets(before, &[at]).pop()
+            })
             .ok()?;
-        return parser.at_offsets(&before, &[at]).pop();
     }
     let mut lines = line_reader(opened, summary, (file, 0, 0))?;
     let mut position = 0;
@@ -2071,6 +2110,58 @@ mod tests {
         let c = &summary.files[2];
         assert_eq!((c.lines, c.duplicate_of), (7, None));
         assert_eq!(c.sha256.as_deref(), Some("a's hash when it was whole"));
+    }
+
+    #[test]
+    fn a_log_cut_while_a_chunk_of_it_is_mapped_is_reported_and_the_scan_goes_on() {
+        /// Cuts the log to 1,000 bytes once its first chunk is mapped: as
+        /// logrotate's copytruncate does to a live log.
+        struct CutsTheLog(std::path::PathBuf, std::sync::atomic::AtomicBool);
+        impl Progress for CutsTheLog {
+            fn advance(&self, _bytes: u64) {
+                if !self.1.swap(true, Ordering::SeqCst) {
+                    let log = std::fs::File::options().write(true).open(&self.0);
+                    log.unwrap().set_len(1000).unwrap();
+                }
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let line = "192.0.2.1 - - [01/Nov/2022:10:00:00 +0000] \"GET /a HTTP/1.1\" 200 1\n";
+        let cut = dir.path().join("cut.log");
+        let other = dir.path().join("other.log");
+        std::fs::write(&cut, line.repeat(3 << 20 >> 6)).unwrap();
+        std::fs::write(&other, line.repeat(10)).unwrap();
+        let config = ScanConfig::build(crate::config::ScanRequest {
+            exposed: vec!["/a".into()],
+            windows: vec!["2022-11-01..2022-12-01".into()],
+            out: dir.path().join("out"),
+            // Chunks long enough to be mapped, not read.
+            chunk_size: Some(1 << 20),
+            inputs: vec![cut.clone(), other.clone()],
+            ..Default::default()
+        })
+        .unwrap();
+        let discovery = crate::input::discover(&config.inputs, &[]);
+        let progress = CutsTheLog(cut, Default::default());
+        // One thread reads the units in order: the whole log hashed, then
+        // its first chunk, which is cut under it.
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build();
+        let summary = pool
+            .unwrap()
+            .install(|| scan(&config, discovery, &progress));
+        let cut = &summary.files[0];
+        let why = "its bytes could not all be read: it was cut, or its storage \
+                   failed, during the scan; not read from byte 0 on";
+        assert_eq!(
+            cut.error.as_ref().map(|e| e.to_string()),
+            Some(format!("{}: cannot read: {why}", cut.input.display))
+        );
+        assert_eq!((cut.lines, cut.sha256.as_ref()), (0, None));
+        let other = &summary.files[1];
+        assert_eq!(
+            (other.lines, other.parsed, other.error.as_ref()),
+            (10, 10, None)
+        );
     }
 
     #[test]

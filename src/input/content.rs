@@ -8,8 +8,9 @@ use std::ops::Range;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::Path;
 
-use memmap2::{Mmap, MmapOptions};
 use sha2::{Digest, Sha256};
+
+use super::mapping::Mapping;
 
 /// How a file's bytes are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,9 +110,15 @@ impl Plain {
         }
     }
 
-    /// The bytes of `range`, from `path` opened again.
-    pub fn read(&self, path: &Path, range: Range<u64>) -> io::Result<PlainBytes> {
-        read_range(&self.reopen(path)?, range)
+    /// What `read` makes of the bytes of `range`, from `path` opened again
+    /// (see `read_range`).
+    pub fn read<T>(
+        &self,
+        path: &Path,
+        range: Range<u64>,
+        read: impl FnOnce(&[u8]) -> T,
+    ) -> io::Result<T> {
+        read_range(&self.reopen(path)?, range, read)
     }
 
     /// The SHA-256 of its first `len` bytes, from `path` mapped a window at
@@ -126,7 +133,7 @@ impl Plain {
         let mut start = 0;
         while start < self.len {
             let end = (start + WINDOW).min(self.len);
-            hasher.update(&*self.read(path, start..end)?);
+            self.read(path, start..end, |bytes| hasher.update(bytes))?;
             start = end;
         }
         Ok(hex(&hasher.finalize()))
@@ -162,41 +169,25 @@ impl Plain {
 /// small file, mapping, faulting and unmapping cost more than copying.
 const READ_UP_TO: u64 = 256 << 10;
 
-/// Bytes of a plain file: mapped, or read into memory when few.
-pub enum PlainBytes {
-    /// Mapped read-only.
-    Mapped(Mmap),
-    /// Read.
-    Read(Vec<u8>),
-}
-
-impl std::ops::Deref for PlainBytes {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        match self {
-            PlainBytes::Mapped(map) => map,
-            PlainBytes::Read(bytes) => bytes,
-        }
-    }
-}
-
-/// The bytes of `range` of `file`.
-pub fn read_range(file: &File, range: Range<u64>) -> io::Result<PlainBytes> {
+/// What `read` makes of the bytes of `range` of `file`, mapped (see
+/// `mapping`) or read into memory. An error when they could not all be
+/// read, even once `read` has run: the file was cut, or its storage
+/// failed, while it was mapped.
+pub fn read_range<T>(
+    file: &File,
+    range: Range<u64>,
+    read: impl FnOnce(&[u8]) -> T,
+) -> io::Result<T> {
     let too_long = |_| io::Error::other("too long to read on this machine");
     let len = usize::try_from(range.end - range.start).map_err(too_long)?;
-    if range.end - range.start <= READ_UP_TO {
-        let mut bytes = vec![0; len];
-        file.read_exact_at(&mut bytes, range.start)?;
-        return Ok(PlainBytes::Read(bytes));
+    if range.end - range.start > READ_UP_TO {
+        if let Some(mapping) = Mapping::new(file, range.clone())? {
+            return mapping.read(read);
+        }
     }
-    // SAFETY: the map is read-only and lives only while one unit reads
-    // it. Another process truncating a log while we read it could make the
-    // map fault; evidence files are expected to be at rest, each read
-    // checks first that the file was not cut, and the manifest's hashes
-    // show whether it changed.
-    let map = unsafe { MmapOptions::new().offset(range.start).len(len).map(file)? };
-    Ok(PlainBytes::Mapped(map))
+    let mut bytes = vec![0; len];
+    file.read_exact_at(&mut bytes, range.start)?;
+    Ok(read(&bytes))
 }
 
 /// Opens `path` read-only and decides how to read it. A plain file comes
@@ -519,11 +510,12 @@ mod tests {
             let (Content::Plain(plain), Some(file)) = open(&path).unwrap() else {
                 panic!("a plain file, opened");
             };
-            let bytes = read_range(&file, 0..plain.len).unwrap();
-            assert_eq!(&*bytes, content);
+            let bytes = read_range(&file, 0..plain.len, <[u8]>::to_vec).unwrap();
+            assert_eq!(bytes, content);
             assert_eq!(plain.len, content.len() as u64);
             let end = plain.len;
-            assert_eq!(&*plain.read(&path, 5..end).unwrap(), &content[5..]);
+            let read = |range| plain.read(&path, range, <[u8]>::to_vec);
+            assert_eq!(read(5..end).unwrap(), &content[5..]);
             // Appended to: what was first opened is still there.
             let mut grown = content.to_vec();
             grown.extend_from_slice(b"more\n");
@@ -532,13 +524,10 @@ mod tests {
                 .open(&path)
                 .unwrap();
             std::io::Write::write_all(&mut file, b"more\n").unwrap();
-            assert_eq!(
-                &*plain.read(&path, 0..end).unwrap(),
-                &grown[..content.len()]
-            );
+            assert_eq!(read(0..end).unwrap(), &grown[..content.len()]);
             // Cut short.
             file.set_len(3).unwrap();
-            let cut = plain.read(&path, 0..end).err().unwrap().to_string();
+            let cut = read(0..end).unwrap_err().to_string();
             assert_eq!(
                 cut,
                 format!("it was cut from {end} to 3 bytes during the scan")
@@ -547,7 +536,7 @@ mod tests {
             let other = dir.path().join("other.log");
             std::fs::write(&other, &grown).unwrap();
             std::fs::rename(&other, &path).unwrap();
-            let replaced = plain.read(&path, 0..end).err().unwrap().to_string();
+            let replaced = read(0..end).unwrap_err().to_string();
             assert_eq!(replaced, "another file took its place during the scan");
             // A copy of the same length modified at the same instant is
             // taken to be the file (some file systems number a file anew);
@@ -559,7 +548,7 @@ mod tests {
                 let file = std::fs::File::options().write(true).open(&other).unwrap();
                 file.set_modified(first_modified).unwrap();
                 std::fs::rename(&other, &path).unwrap();
-                assert_eq!(plain.read(&path, 0..end).is_ok(), same);
+                assert_eq!(read(0..end).is_ok(), same);
             }
         }
         std::fs::write(&path, "").unwrap();

@@ -8,6 +8,7 @@
 //! decoded as streams (see `content`).
 
 pub mod content;
+pub mod mapping;
 
 use std::collections::BTreeSet;
 use std::fs;
