@@ -1384,8 +1384,17 @@ impl<'c> LineScanner<'c> {
     fn block(&mut self, block: &[u8], offset: u64) {
         self.result.bytes += block.len() as u64;
         let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', block) {
-            self.line(&block[start..end], offset + start as u64, false);
+        // NUL bytes are looked for in the same pass as line ends.
+        while let Some(found) = memchr::memchr2(b'\n', 0, &block[start..]) {
+            let mut end = start + found;
+            let holds_nul = block[end] == 0;
+            if holds_nul {
+                match memchr::memchr(b'\n', &block[end..]) {
+                    Some(rest) => end += rest,
+                    None => break,
+                }
+            }
+            self.line(&block[start..end], offset + start as u64, false, holds_nul);
             start = end + 1;
         }
         if start < block.len() {
@@ -1393,21 +1402,36 @@ impl<'c> LineScanner<'c> {
             // unless the bytes changed under a map: a file cut while mapped
             // reads as zeros, and its chunk's result is not kept.
             self.result.unterminated_last_line = true;
-            self.line(&block[start..], offset + start as u64, true);
+            let last = &block[start..];
+            let holds_nul = memchr::memchr(0, last).is_some();
+            self.line(last, offset + start as u64, true, holds_nul);
         }
     }
 
-    fn line(&mut self, raw: &[u8], offset: u64, unterminated: bool) {
+    /// Reads one physical line; `holds_nul` says it holds a NUL byte.
+    fn line(&mut self, raw: &[u8], offset: u64, unterminated: bool, holds_nul: bool) {
         // The buffer is taken out for the line, so that the record may
         // borrow from it while the scanner is used.
         let mut payload = std::mem::take(&mut self.payload);
-        self.read_line(raw, offset, unterminated, &mut payload);
+        let line = PhysicalLine {
+            raw,
+            offset,
+            unterminated,
+            holds_nul,
+        };
+        self.read_line(line, &mut payload);
         self.payload = payload;
     }
 
     /// Reads one physical line; the evidence (location, text) is always the
     /// physical line's, whatever wrapper carried the record.
-    fn read_line(&mut self, raw: &[u8], offset: u64, unterminated: bool, payload: &mut Vec<u8>) {
+    fn read_line(&mut self, physical: PhysicalLine<'_>, payload: &mut Vec<u8>) {
+        let PhysicalLine {
+            raw,
+            offset,
+            unterminated,
+            holds_nul,
+        } = physical;
         self.result.lines += 1;
         let location = Location {
             file: self.result.file,
@@ -1421,7 +1445,14 @@ impl<'c> LineScanner<'c> {
         // copying it for each line showed in profiles.
         let read = self.parser.read(line, payload);
         let record = match &read {
-            Ok(record) => record,
+            Ok(record) if !holds_nul => record,
+            // Read all the same, so that a W3C directive still sets the
+            // fields of the lines after it.
+            Ok(_) => {
+                drop(read);
+                self.keep_unparsed(location, line, payload, Unparsed::HoldsNul, unterminated);
+                return;
+            }
             Err(reason) => {
                 let reason = *reason;
                 drop(read);
@@ -1524,10 +1555,12 @@ impl LineScanner<'_> {
             unterminated: cut,
             mentions_exposed,
             damaged: is_damaged(line, reason, cut),
-            // The time of a line read several ways may be any reading's:
-            // none is taken, so the line bears on every window.
+            // The time of a line read several ways may be any reading's,
+            // and the region of NUL bytes in a line may have swallowed
+            // requests of any time: none is taken, so the line bears on
+            // every window.
             time: match reason {
-                Unparsed::SeveralReadings => None,
+                Unparsed::SeveralReadings | Unparsed::HoldsNul => None,
                 _ => self.parser.time_of_read(line),
             },
         });
@@ -1634,6 +1667,19 @@ fn is_read_one_way_of_several(record: &Record<'_>) -> bool {
     record.flags.contains(RecordFlags::RAW_QUOTE)
         || record.flags.contains(RecordFlags::RAW_SPACE)
         || record.flags.contains(RecordFlags::SEVERAL_READINGS)
+}
+
+/// A line as cut from its block, before it is read.
+#[derive(Clone, Copy)]
+struct PhysicalLine<'a> {
+    /// Its bytes, without line end.
+    raw: &'a [u8],
+    /// Where it starts in the content.
+    offset: u64,
+    /// Whether the content ends with it, without a line end.
+    unterminated: bool,
+    /// Whether it holds a NUL byte.
+    holds_nul: bool,
 }
 
 /// Whether an unparsed line is damaged: a last line without line end (the

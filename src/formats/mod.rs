@@ -492,10 +492,15 @@ pub enum Unparsed {
     /// (`scan::LONGEST_LINE`): its start is kept and the rest read past, so
     /// it is taken as damaged (it could have been any request).
     LineTooLong,
+    /// A line that would parse but holds NUL bytes: a region its server
+    /// never wrote (a crash, or a copy taken while the file was written)
+    /// may have swallowed the end of one request and the lines after it,
+    /// so its fields cannot be trusted; it is taken as damaged.
+    HoldsNul,
 }
 
 impl Unparsed {
-    pub(crate) const ALL: [Unparsed; 46] = [
+    pub(crate) const ALL: [Unparsed; 47] = [
         Unparsed::Blank,
         Unparsed::Comment,
         Unparsed::NoTimestamp,
@@ -542,6 +547,7 @@ impl Unparsed {
         Unparsed::AmbiguousSpaces,
         Unparsed::SeveralReadings,
         Unparsed::LineTooLong,
+        Unparsed::HoldsNul,
     ];
 
     /// A number for the reason, one byte (for a compact copy of a line).
@@ -703,6 +709,9 @@ impl Unparsed {
             }
             Unparsed::LineTooLong => {
                 "a line of a compressed file longer than 16 MiB: its start is kept and the rest read past, so it is taken as damaged (it could have been any request)"
+            }
+            Unparsed::HoldsNul => {
+                "holds NUL bytes, which no server writes: a region never written (a crash, or a copy taken while the log was written) may have joined a cut request to the lines after it, so it is not read as a record and is taken as damaged (it could have been any request)"
             }
         }
     }

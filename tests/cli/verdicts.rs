@@ -291,6 +291,43 @@ fn a_damaged_line_bears_only_on_the_windows_its_time_could_fall_in() {
 }
 
 #[test]
+fn a_request_joined_to_later_lines_by_nul_bytes_is_damaged_not_read() {
+    // A crash left NUL bytes from the end of the line at 11:40 (its agent
+    // cut) through the next two lines: the line that reads on after them
+    // would parse, with the cut line's client, target and status, and the
+    // two lines would be lost unseen (no gap is long enough to show).
+    let lines: Vec<String> = traffic(0, 1440, None)
+        .lines()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let cut = &lines[70];
+    let mut log: Vec<u8> = lines[..70].concat().into_bytes();
+    let offset = log.len();
+    log.extend(&cut.as_bytes()[..cut.len() - 3]);
+    log.extend(vec![0u8; 3 + lines[71].len() + lines[72].len()]);
+    log.extend(lines[73..].concat().into_bytes());
+    assert_eq!(log.len(), lines.concat().len());
+    let run = run_case(&[("access.log", log)]);
+    let file = &run.records("files.csv")[0];
+    let counts = [&file["lines"], &file["parsed"], &file["unparsed"]];
+    assert_eq!(counts, ["141", "140", "1"]);
+    let unparsed = &run.records("unparsed.csv")[0];
+    let place = [&unparsed["line"], &unparsed["offset"]];
+    assert_eq!(place, [&"71".to_string(), &offset.to_string()]);
+    assert!(unparsed["reason"].starts_with("holds NUL bytes, which no server writes"));
+    let flags = [
+        &unparsed["time"],
+        &unparsed["damaged"],
+        &unparsed["mentions_exposed"],
+    ];
+    assert_eq!(flags, ["-", "yes", "no"]);
+    // The bytes lost could have held a request for the exposed folder.
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["damaged_lines"]);
+}
+
+#[test]
 fn a_corrupt_gzip_member_is_inconclusive_for_windows_it_could_cover() {
     let gzip = |text: &str| {
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
