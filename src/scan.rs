@@ -96,10 +96,12 @@ struct ChunkResult {
     /// Where the keeper keeps the unit's matched requests, in the parts
     /// they were handed over in.
     requests: Vec<Ticket>,
-    unparsed: UnparsedLines,
+    /// Its unparsed lines, when it has some (boxed, as most units of
+    /// small files have none: a unit's result lives until the merge).
+    unparsed: Option<Box<UnparsedLines>>,
     /// Other files' heads found among these lines.
     heads_found: Vec<HeadFound>,
-    error: Option<InputError>,
+    error: Option<Box<InputError>>,
     /// Whether the unit's bytes could not be read: the lines of the file's
     /// later units would be numbered wrongly, so they are not counted.
     cut_short: bool,
@@ -135,8 +137,9 @@ pub struct FileSummary {
     pub sha256: Option<String>,
     /// The earlier file whose (decompressed) content this file repeats.
     pub duplicate_of: Option<usize>,
-    /// What went wrong reading it, if anything.
-    pub error: Option<InputError>,
+    /// What went wrong reading it, if anything (boxed: most files have
+    /// nothing to say, and a summary is kept for every file).
+    pub error: Option<Box<InputError>>,
 }
 
 impl FileSummary {
@@ -235,7 +238,7 @@ impl Summary {
     pub fn input_errors(&self) -> impl Iterator<Item = &InputError> {
         self.problems
             .iter()
-            .chain(self.files.iter().filter_map(|f| f.error.as_ref()))
+            .chain(self.files.iter().filter_map(|f| f.error.as_deref()))
     }
 }
 
@@ -317,7 +320,7 @@ impl Progress for Silent {}
 pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) -> Summary {
     let files = discovery.files;
     progress.start(files.iter().map(|f| f.size).sum(), files.len());
-    let opened: Vec<Opened> = files
+    let mut opened: Vec<Opened> = files
         .par_iter()
         .enumerate()
         .map(|(id, f)| {
@@ -327,17 +330,16 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
         })
         .collect();
     let shared = Shared {
-        heads: Heads::new(opened.iter().filter_map(|o| o.head.clone()).collect()),
+        heads: Heads::new(opened.iter_mut().filter_map(|o| o.head.take()).collect()),
         requests: Keeper::new(config.plain_requests_up_to),
         unparsed: Spill::new(Some(config.out.clone())),
     };
-    let mut opened = opened;
     let units = plan_units(&files, &mut opened, config);
     let mut units_left: Vec<AtomicUsize> = (0..files.len()).map(|_| AtomicUsize::new(0)).collect();
     for unit in &units {
         *units_left[unit.file()].get_mut() += 1;
     }
-    let per_unit: Vec<Vec<ChunkResult>> = units
+    let per_unit = units
         .par_iter()
         .map(|unit| {
             let results = scan_unit(unit, &files, &opened, config, &shared, progress);
@@ -347,19 +349,43 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
             results
         })
         .collect();
-    // Room for every result at once: collected from an iterator of unknown
-    // length, the results of 70,000 files took twice the room they need.
-    let mut results = Vec::with_capacity(per_unit.iter().map(Vec::len).sum());
-    results.extend(per_unit.into_iter().flatten());
+    let mut results = UnitResults(per_unit);
     if config.hash_inputs {
         hash_contents_that_may_repeat(&files, &opened, &mut results);
     }
     let Shared {
         heads, requests, ..
     } = shared;
+    // The units' chunks (a parser each) and counters are done with.
+    drop((units, units_left));
     let (mut summary, found) = merge(files, &opened, results, requests, discovery.problems);
     count_overlaps_once(&mut summary, &opened, &heads, found, config);
     summary
+}
+
+/// Every unit's results, in the order of the units (a compressed file's
+/// unit gives one a block). Kept as the units gave them: gathered into one
+/// list, the results of 100,000 small files took 46 MB more at once.
+struct UnitResults(Vec<Vec<ChunkResult>>);
+
+impl UnitResults {
+    fn iter(&self) -> impl Iterator<Item = &ChunkResult> {
+        self.0.iter().flatten()
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = &mut ChunkResult> {
+        self.0.iter_mut().flatten()
+    }
+}
+
+impl IntoIterator for UnitResults {
+    type Item = ChunkResult;
+    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<ChunkResult>>>;
+
+    /// The results in order, each unit's room freed once it is read.
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter().flatten()
+    }
 }
 
 /// A file's storage and detected format, as `detect` prints them.
@@ -720,7 +746,7 @@ fn scan_unit(
             };
             let (sha256, error) = match read {
                 Ok(sha256) => (Some(sha256), None),
-                Err(e) => (None, Some(unreadable(&files[*file], e))),
+                Err(e) => (None, Some(Box::new(unreadable(&files[*file], e)))),
             };
             ChunkResult {
                 file: *file,
@@ -731,7 +757,7 @@ fn scan_unit(
         }
         Unit::Nothing { file } => ChunkResult {
             file: *file,
-            error: opened[*file].content.as_ref().err().cloned(),
+            error: opened[*file].content.as_ref().err().cloned().map(Box::new),
             ..ChunkResult::default()
         },
     };
@@ -744,7 +770,7 @@ fn unread_chunk(file: usize, input: &InputFile, start: usize, e: io::Error) -> C
     let e = io::Error::new(e.kind(), format!("{e}; not read from byte {start} on"));
     ChunkResult {
         file,
-        error: Some(unreadable(input, e)),
+        error: Some(Box::new(unreadable(input, e))),
         cut_short: true,
         ..ChunkResult::default()
     }
@@ -787,7 +813,7 @@ fn scan_stream(
         Ok(reader) => reader,
         Err(e) => {
             let mut scanner = new_scanner(parser);
-            scanner.result.error = Some(unreadable(input, e));
+            scanner.result.error = Some(Box::new(unreadable(input, e)));
             return vec![scanner.finish()];
         }
     };
@@ -850,13 +876,13 @@ fn scan_stream(
         content::hex(&hasher.finalize())
     });
     if let Some(e) = end.broken {
-        last.result.error = Some(InputError::Decompression {
+        last.result.error = Some(Box::new(InputError::Decompression {
             path: input.display.clone(),
             compression: compression.name().to_string(),
             offset: tail_end,
             line: lines_before + 1,
             message: e.to_string(),
-        });
+        }));
     }
     last.result.sha256 = end.decoder.finish_hash().ok().flatten();
     keep_spare_block(end.tail);
@@ -1278,6 +1304,8 @@ struct LineScanner<'c> {
     requests: Vec<MatchedRequest>,
     /// How many requests are handed to the keeper at once.
     requests_per_part: usize,
+    /// The unit's unparsed lines, put in its result at its end.
+    unparsed: UnparsedLines,
     result: ChunkResult,
 }
 
@@ -1303,12 +1331,12 @@ impl<'c> LineScanner<'c> {
             texts: Texts::default(),
             requests: Vec::new(),
             requests_per_part: config.requests_per_part.max(1),
+            unparsed: UnparsedLines::for_unit(
+                shared.unparsed.clone(),
+                config.unparsed_kept_per_unit,
+            ),
             result: ChunkResult {
                 file,
-                unparsed: UnparsedLines::for_unit(
-                    shared.unparsed.clone(),
-                    config.unparsed_kept_per_unit,
-                ),
                 ..ChunkResult::default()
             },
         }
@@ -1317,9 +1345,12 @@ impl<'c> LineScanner<'c> {
     /// The unit's result, with the last minute run recorded.
     fn finish(mut self) -> ChunkResult {
         self.result.minutes.extend(self.minute_run.take());
-        self.result.unparsed.finish_unit();
+        self.unparsed.finish_unit();
         if !self.requests.is_empty() {
             self.hand_over_requests();
+        }
+        if !self.unparsed.is_empty() {
+            self.result.unparsed = Some(Box::new(self.unparsed));
         }
         self.result
     }
@@ -1369,7 +1400,7 @@ impl<'c> LineScanner<'c> {
         // What was read past may have named anything: the line is damaged
         // whatever its start mentions.
         let mentions_exposed = self.mentions_exposed_in(head, &[]);
-        self.result.unparsed.push(UnparsedLine {
+        self.unparsed.push(UnparsedLine {
             location,
             reason: Unparsed::LineTooLong,
             excerpt: excerpt(head),
@@ -1548,7 +1579,7 @@ impl LineScanner<'_> {
         } else {
             reason
         };
-        self.result.unparsed.push(UnparsedLine {
+        self.unparsed.push(UnparsedLine {
             location,
             reason,
             excerpt: excerpt(line),
@@ -1715,7 +1746,7 @@ fn excerpt(line: &[u8]) -> String {
 fn merge(
     files: Vec<InputFile>,
     opened: &[Opened],
-    results: Vec<ChunkResult>,
+    results: UnitResults,
     keeper: Keeper,
     problems: Vec<InputError>,
 ) -> (Summary, Vec<HeadFound>) {
@@ -1757,7 +1788,7 @@ fn merge(
         let base = file.lines;
         file.lines += result.lines;
         file.parsed += result.parsed;
-        file.unparsed += result.unparsed.len();
+        file.unparsed += result.unparsed.as_ref().map_or(0, |u| u.len());
         file.bytes += result.bytes;
         file.first_time = earliest(file.first_time, result.first_time);
         file.last_time = latest(file.last_time, result.last_time);
@@ -1777,7 +1808,9 @@ fn merge(
             h.line += base;
         }
         heads_found.append(&mut result.heads_found);
-        unparsed.append(std::mem::take(&mut result.unparsed), base);
+        if let Some(lines) = result.unparsed.take() {
+            unparsed.append(*lines, base);
+        }
     }
     // A file cut short changed during the scan: its hash, taken apart from
     // its chunks, is of bytes not all scanned.
@@ -1972,7 +2005,7 @@ fn shares_a_key<K: std::hash::Hash + Eq>(keys: &[Option<K>]) -> Vec<bool> {
 fn hash_contents_that_may_repeat(
     files: &[InputFile],
     opened: &[Opened],
-    results: &mut [ChunkResult],
+    results: &mut UnitResults,
 ) {
     let mut length = vec![0u64; opened.len()];
     for r in results.iter() {
@@ -2019,7 +2052,7 @@ fn hash_contents_that_may_repeat(
 /// bytes not all scanned) are never copies nor copied.
 fn duplicate_files(
     opened: &[Opened],
-    results: &[ChunkResult],
+    results: &UnitResults,
     cut_short: &[bool],
 ) -> Vec<Option<usize>> {
     let mut content: Vec<Option<&str>> = vec![None; opened.len()];
@@ -2044,7 +2077,7 @@ fn duplicate_files(
 }
 
 /// For each of `files` files, whether one of its units was cut short.
-fn cut_short_files(files: usize, results: &[ChunkResult]) -> Vec<bool> {
+fn cut_short_files(files: usize, results: &UnitResults) -> Vec<bool> {
     let mut cut_short = vec![false; files];
     for r in results.iter().filter(|r| r.cut_short) {
         cut_short[r.file] = true;
@@ -2132,7 +2165,7 @@ mod tests {
         let (summary, _) = merge(
             files,
             &[opened(), opened(), opened()],
-            results,
+            UnitResults(vec![results]),
             Keeper::new(10),
             Vec::new(),
         );

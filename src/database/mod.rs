@@ -1085,7 +1085,7 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
             first_time: r.get::<_, Option<i64>>(11)?.map(Timestamp),
             last_time: r.get::<_, Option<i64>>(12)?.map(Timestamp),
             unterminated_last_line: r.get::<_, String>(13)? == "no",
-            error: problem.and_then(|json| serde_json::from_str::<InputError>(&json).ok()),
+            error: problem.and_then(|json| serde_json::from_str(&json).ok()),
             duplicate_of: r.get::<_, Option<i64>>(15)?.map(|d| d as usize),
         };
         Ok((summary, real_path.map(PathBuf::from)))

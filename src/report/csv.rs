@@ -676,7 +676,7 @@ fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) ->
                 yes_no(f.ends_with_line_end()).into(),
                 yes_no(f.error.is_none()).into(),
                 f.error
-                    .as_ref()
+                    .as_deref()
                     .map(InputError::to_string)
                     .unwrap_or_default(),
                 f.duplicate_of

@@ -262,7 +262,9 @@ fn scan_facts(summary: &Summary, max_gap: i64) -> ScanFacts {
         })
         .collect();
     for file in &summary.files {
-        let Some(error) = &file.error else { continue };
+        let Some(error) = file.error.as_deref() else {
+            continue;
+        };
         // A stream that broke off lost only what came after what was read.
         let read_from = match error {
             InputError::Decompression { .. } => file.first_time,
