@@ -152,6 +152,20 @@ pub enum InputError {
         /// The path of the link.
         path: String,
     },
+    /// A plain file that grew while it was read (a live log, written to
+    /// during the scan): what it held when first opened was read and
+    /// hashed, the bytes written since were not.
+    #[error(
+        "{path}: grew from {read} to {now} bytes while it was read: the bytes past {read} were not read, and its SHA-256 is of its first {read} bytes (scan a copy of a live log)"
+    )]
+    Grew {
+        /// The file.
+        path: String,
+        /// Its length when first opened: the bytes read and hashed.
+        read: u64,
+        /// The longest it was seen to be while it was read.
+        now: u64,
+    },
     /// A named pipe, socket or device: reading it could block for ever or
     /// never end, and it is not a stored log.
     #[error("{path}: not a regular file ({kind}); not read")]

@@ -102,6 +102,9 @@ struct ChunkResult {
     /// Other files' heads found among these lines.
     heads_found: Vec<HeadFound>,
     error: Option<Box<InputError>>,
+    /// How long a plain file was when the unit opened it again, when it
+    /// had grown since it was first opened.
+    grew_to: Option<u64>,
     /// Whether the unit's bytes could not be read: the lines of the file's
     /// later units would be numbered wrongly, so they are not counted.
     cut_short: bool,
@@ -708,8 +711,11 @@ fn scan_unit(
                 result
             };
             let stored = range.start as u64..range.end as u64;
-            match plain.read(&files[*file].path, stored, scan) {
-                Ok(result) => result,
+            match plain.read_noting_length(&files[*file].path, stored, scan) {
+                Ok((mut result, now)) => {
+                    result.grew_to = (now > plain.len).then_some(now);
+                    result
+                }
                 Err(e) => {
                     if !advanced {
                         progress.advance(range.len() as u64);
@@ -740,18 +746,19 @@ fn scan_unit(
         }
         Unit::Hash { file } => {
             let path = &files[*file].path;
-            let read = match &opened[*file].content {
-                Ok(Content::Plain(plain)) => plain.hash(path),
-                _ => content::hash_file(path),
+            let (read, len) = match &opened[*file].content {
+                Ok(Content::Plain(plain)) => (plain.hash(path), plain.len),
+                _ => (content::hash_file(path).map(|hash| (hash, 0)), 0),
             };
-            let (sha256, error) = match read {
-                Ok(sha256) => (Some(sha256), None),
-                Err(e) => (None, Some(Box::new(unreadable(&files[*file], e)))),
+            let (sha256, error, grew_to) = match read {
+                Ok((sha256, now)) => (Some(sha256), None, (now > len).then_some(now)),
+                Err(e) => (None, Some(Box::new(unreadable(&files[*file], e))), None),
             };
             ChunkResult {
                 file: *file,
                 sha256,
                 error,
+                grew_to,
                 ..ChunkResult::default()
             }
         }
@@ -1779,6 +1786,7 @@ fn merge(
     let mut heads_found = Vec::new();
     // Once a file's unit was cut short, its later units are skipped.
     let mut skipping = vec![false; summaries.len()];
+    let mut grew_to = vec![None; summaries.len()];
     for mut result in results {
         if skipping[result.file] {
             continue;
@@ -1795,6 +1803,7 @@ fn merge(
         file.unterminated_last_line |= result.unterminated_last_line;
         file.sha256 = file.sha256.take().or(result.sha256);
         file.error = file.error.take().or(result.error);
+        grew_to[result.file] = grew_to[result.file].max(result.grew_to);
         if file.duplicate_of.is_some() {
             continue;
         }
@@ -1817,6 +1826,17 @@ fn merge(
     for (file, cut_short) in summaries.iter_mut().zip(cut_short) {
         if cut_short {
             file.sha256 = None;
+        }
+    }
+    // A file that grew was read and hashed as it was first opened; what was
+    // written to it since was not read.
+    for (file, now) in summaries.iter_mut().zip(grew_to) {
+        if let (None, Some(now)) = (&file.error, now) {
+            file.error = Some(Box::new(InputError::Grew {
+                path: file.input.display.clone(),
+                read: file.bytes,
+                now,
+            }));
         }
     }
     let summary = Summary {
@@ -1946,7 +1966,7 @@ fn line_reader<'a>(
     let scanned = summary.files[file].bytes;
     match &opened[file].content {
         Ok(Content::Plain(plain)) => {
-            let mut reader = plain.reopen(path).ok()?;
+            let (mut reader, _) = plain.reopen(path).ok()?;
             reader.seek(io::SeekFrom::Start(offset)).ok()?;
             let rest = scanned.min(plain.len).saturating_sub(offset);
             LineReader::stream(Box::new(reader.take(rest)), 0).ok()
@@ -2241,6 +2261,54 @@ mod tests {
             (other.lines, other.parsed, other.error.as_ref()),
             (10, 10, None)
         );
+    }
+
+    #[test]
+    fn a_log_written_to_while_it_is_read_says_so() {
+        /// Appends a line to the log once its first chunk is read: a live
+        /// log, scanned in place.
+        struct WritesToTheLog(std::path::PathBuf, std::sync::atomic::AtomicBool);
+        impl Progress for WritesToTheLog {
+            fn advance(&self, _bytes: u64) {
+                if !self.1.swap(true, Ordering::SeqCst) {
+                    let mut log = std::fs::File::options().append(true).open(&self.0).unwrap();
+                    std::io::Write::write_all(&mut log, b"written during the scan\n").unwrap();
+                }
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let line = "192.0.2.1 - - [01/Nov/2022:10:00:00 +0000] \"GET /a HTTP/1.1\" 200 1\n";
+        let live = dir.path().join("live.log");
+        let content = line.repeat(3 << 20 >> 6);
+        std::fs::write(&live, &content).unwrap();
+        let config = ScanConfig::build(crate::config::ScanRequest {
+            exposed: vec!["/a".into()],
+            out: dir.path().join("out"),
+            chunk_size: Some(1 << 20),
+            inputs: vec![live.clone()],
+            ..Default::default()
+        })
+        .unwrap();
+        let discovery = crate::input::discover(&config.inputs, &[]);
+        let progress = WritesToTheLog(live, Default::default());
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build();
+        let summary = pool
+            .unwrap()
+            .install(|| scan(&config, discovery, &progress));
+        let live = &summary.files[0];
+        let (read, now) = (content.len(), content.len() + 24);
+        assert_eq!(
+            live.error.as_ref().map(|e| e.to_string()),
+            Some(format!(
+                "{}: grew from {read} to {now} bytes while it was read: the bytes past \
+                 {read} were not read, and its SHA-256 is of its first {read} bytes \
+                 (scan a copy of a live log)",
+                live.input.display
+            ))
+        );
+        // What it held when first opened was all read, and hashed.
+        assert_eq!(live.lines, content.lines().count() as u64);
+        assert_eq!(live.sha256, Some(content::hash_bytes(content.as_bytes())));
     }
 
     #[test]

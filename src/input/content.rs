@@ -118,29 +118,45 @@ impl Plain {
         range: Range<u64>,
         read: impl FnOnce(&[u8]) -> T,
     ) -> io::Result<T> {
-        read_range(&self.reopen(path)?, range, read)
+        Ok(self.read_noting_length(path, range, read)?.0)
+    }
+
+    /// `read`, with the file's length when it was opened again: longer
+    /// than `len` when the file grew since it was first opened.
+    pub fn read_noting_length<T>(
+        &self,
+        path: &Path,
+        range: Range<u64>,
+        read: impl FnOnce(&[u8]) -> T,
+    ) -> io::Result<(T, u64)> {
+        let (file, length) = self.reopen(path)?;
+        Ok((read_range(&file, range, read)?, length))
     }
 
     /// The SHA-256 of its first `len` bytes, from `path` mapped a window at
     /// a time: each window checks first that the file was not cut, and
     /// unmapping a small window holds up the other threads' page faults far
     /// less than unmapping a whole large file.
-    pub fn hash(&self, path: &Path) -> io::Result<String> {
+    /// Also the longest the file was when a window was read.
+    pub fn hash(&self, path: &Path) -> io::Result<(String, u64)> {
         // 64 MiB windows took 3% longer than one map of a 1 GiB log; 256
         // MiB ones as long (alternating runs).
         const WINDOW: u64 = 256 << 20;
         let mut hasher = Sha256::new();
         let mut start = 0;
+        let mut length = self.len;
         while start < self.len {
             let end = (start + WINDOW).min(self.len);
-            self.read(path, start..end, |bytes| hasher.update(bytes))?;
+            let ((), now) = self.read_noting_length(path, start..end, |b| hasher.update(b))?;
+            length = length.max(now);
             start = end;
         }
-        Ok(hex(&hasher.finalize()))
+        Ok((hex(&hasher.finalize()), length))
     }
 
-    /// `path` opened again, when it is still this file, no shorter.
-    pub fn reopen(&self, path: &Path) -> io::Result<File> {
+    /// `path` opened again, when it is still this file, no shorter, and
+    /// its length now.
+    pub fn reopen(&self, path: &Path) -> io::Result<(File, u64)> {
         let file = File::open(path)?;
         let now = Plain::of(&file.metadata()?);
         // Some file systems (FUSE mounts of remote storage, say) number a
@@ -161,7 +177,7 @@ impl Plain {
                 self.len, now.len
             )));
         }
-        Ok(file)
+        Ok((file, now.len))
     }
 }
 

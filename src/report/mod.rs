@@ -265,9 +265,10 @@ fn scan_facts(summary: &Summary, max_gap: i64) -> ScanFacts {
         let Some(error) = file.error.as_deref() else {
             continue;
         };
-        // A stream that broke off lost only what came after what was read.
+        // A stream that broke off, or a file written to while it was read,
+        // lost only what came after what was read.
         let read_from = match error {
-            InputError::Decompression { .. } => file.first_time,
+            InputError::Decompression { .. } | InputError::Grew { .. } => file.first_time,
             _ => None,
         };
         incomplete.push(IncompleteInput {
