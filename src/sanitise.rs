@@ -42,12 +42,15 @@ pub fn escape_text(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// Control characters, and the bidirectional controls: a path holding
-/// U+202E (right-to-left override) would be shown reversed, so that what
-/// an investigator reads is not what was requested.
+/// Control characters, the bidirectional controls (a path holding U+202E,
+/// right-to-left override, would be shown reversed, so that what an
+/// investigator reads is not what was requested) and the characters shown
+/// as nothing (a byte-order mark or a zero-width space would make two
+/// different clients or users look the same).
 fn must_escape(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        || matches!(c, '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
 }
 
 fn escape_str_into(text: &str, out: &mut String) {
@@ -134,6 +137,11 @@ mod tests {
             (
                 "\u{2066}a\u{2069}\u{200F}".as_bytes(),
                 "\\u{2066}a\\u{2069}\\u{200F}",
+            ),
+            // Shown as nothing, so two different clients would look alike.
+            (
+                "\u{FEFF}10.1.2.3 adm\u{200B}in".as_bytes(),
+                "\\u{FEFF}10.1.2.3 adm\\u{200B}in",
             ),
         ];
         for (input, want) in table {

@@ -1479,9 +1479,15 @@ impl<'c> LineScanner<'c> {
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         // Only a line whose payload had to be decoded leaves it here.
         payload.clear();
+        // A byte-order mark opens files some Windows tools wrote: it is no
+        // part of the first line's first field (the client, in NCSA).
+        let fields = match offset {
+            0 => line.strip_prefix(UTF8_BOM).unwrap_or(line),
+            _ => line,
+        };
         // Borrowed, not moved out: a record is a few hundred bytes, and
         // copying it for each line showed in profiles.
-        let read = self.parser.read(line, payload);
+        let read = self.parser.read(fields, payload);
         let record = match &read {
             Ok(record) if !holds_nul => record,
             // Read all the same, so that a W3C directive still sets the
@@ -1706,6 +1712,9 @@ fn is_read_one_way_of_several(record: &Record<'_>) -> bool {
         || record.flags.contains(RecordFlags::RAW_SPACE)
         || record.flags.contains(RecordFlags::SEVERAL_READINGS)
 }
+
+/// The UTF-8 byte-order mark.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// A line as cut from its block, before it is read.
 #[derive(Clone, Copy)]

@@ -328,6 +328,24 @@ fn a_request_joined_to_later_lines_by_nul_bytes_is_damaged_not_read() {
 }
 
 #[test]
+fn a_byte_order_mark_is_no_part_of_the_first_client() {
+    // A log saved by a Windows tool opens with a UTF-8 byte-order mark,
+    // which made the staff member on the first line an external accessor
+    // named "\u{FEFF}10.1.2.3".
+    let mut b = b"\xEF\xBB\xBF".to_vec();
+    b.extend(line(600, "10.1.2.3", "/case/a.pdf", 200).as_bytes());
+    b.extend(traffic(610, 1440, None).as_bytes());
+    let run = run_case(&[("a.log", ordered(&[traffic(0, 600, None)])), ("b.log", b)]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "no_evidence_of_access");
+    let request = &run.records("requests.csv")[0];
+    let place = [&request["client"], &request["line"], &request["offset"]];
+    assert_eq!(place, ["10.1.2.3", "1", "0"]);
+    let file = &run.records("files.csv")[1];
+    assert_eq!([&file["lines"], &file["parsed"]], ["84", "84"]);
+}
+
+#[test]
 fn a_corrupt_gzip_member_is_inconclusive_for_windows_it_could_cover() {
     let gzip = |text: &str| {
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
