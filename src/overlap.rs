@@ -19,6 +19,8 @@
 
 use std::io::{self, BufRead, BufReader, Read};
 
+use sha2::{Digest, Sha256};
+
 use crate::time::Timestamp;
 
 /// How many places one head is followed up in one other file: a head line
@@ -37,8 +39,31 @@ pub struct Head {
     pub offset: u64,
     /// The line's time.
     pub time: Timestamp,
-    /// The line, without its line end.
-    pub bytes: Vec<u8>,
+    /// The line's length and SHA-256, without its line end: a head is kept
+    /// for every file, and the lines themselves took 173 bytes a file.
+    pub line_digest: LineDigest,
+}
+
+/// A line's length and SHA-256: what a line is compared to a head by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineDigest {
+    len: usize,
+    sha256: [u8; 32],
+}
+
+impl LineDigest {
+    /// The digest of `line`.
+    pub fn of(line: &[u8]) -> LineDigest {
+        LineDigest {
+            len: line.len(),
+            sha256: Sha256::digest(line).into(),
+        }
+    }
+
+    /// Whether `line` is the line digested; hashed only when its length is.
+    fn is(&self, line: &[u8]) -> bool {
+        line.len() == self.len && LineDigest::of(line) == *self
+    }
 }
 
 /// Every file's head, sorted by time, for lookups from the hot loop.
@@ -65,7 +90,7 @@ impl Heads {
         self.heads[start..]
             .iter()
             .take_while(move |h| h.time == time)
-            .filter(move |h| h.file != file && h.bytes == line)
+            .filter(move |h| h.file != file && h.line_digest.is(line))
             .map(|h| h.file)
     }
 
@@ -182,7 +207,7 @@ mod tests {
             line: 1,
             offset: 0,
             time: Timestamp(time),
-            bytes: bytes.to_vec(),
+            line_digest: LineDigest::of(bytes),
         }
     }
 

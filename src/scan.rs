@@ -39,7 +39,7 @@ use crate::formats::{
 use crate::input::content::{self, Compression, Content, Decoder};
 use crate::input::{Discovery, InputFile};
 use crate::normalise::{Normaliser, SplitTarget, Transforms};
-use crate::overlap::{self, Head, HeadFound, Heads, LineReader, Overlap};
+use crate::overlap::{self, Head, HeadFound, Heads, LineDigest, LineReader, Overlap};
 use crate::requests::{Keeper, Requests, Ticket};
 use crate::rules::RuleMatch;
 use crate::rules::RuleSet;
@@ -582,7 +582,7 @@ fn first_parsed_line(file: usize, sample: &[u8], whole: bool, mut parser: Parser
                 line: index as u64 + 1,
                 offset,
                 time: record.time,
-                bytes: line.to_vec(),
+                line_digest: LineDigest::of(line),
             });
         }
         offset += raw.len() as u64;
