@@ -197,9 +197,7 @@ pub fn read_range<T>(
     let too_long = |_| io::Error::other("too long to read on this machine");
     let len = usize::try_from(range.end - range.start).map_err(too_long)?;
     if range.end - range.start > READ_UP_TO {
-        if let Some(mapping) = Mapping::new(file, range.clone())? {
-            return mapping.read(read);
-        }
+        return Mapping::new(file, range)?.read(read);
     }
     let mut bytes = vec![0; len];
     file.read_exact_at(&mut bytes, range.start)?;

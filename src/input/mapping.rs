@@ -21,7 +21,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, compiler_fence};
 use memmap2::{Mmap, MmapOptions};
 
 /// How many maps may be registered at once: a scanning thread holds one or
-/// two. With every slot taken, a range is read into memory instead.
+/// two. With every slot taken, a range is mapped unregistered, as before
+/// the handler (reading it into memory instead could take gigabytes).
 const SLOTS: usize = 256;
 
 /// A registered map's place in memory, read by the signal handler.
@@ -70,26 +71,23 @@ unsafe impl Sync for Installed {}
 /// handler while it lives.
 pub struct Mapping {
     map: Mmap,
-    slot: &'static Slot,
+    /// Its place in the registry; `None` when no slot was free or the
+    /// handler could not be installed: a fault in it then ends the process.
+    slot: Option<&'static Slot>,
 }
 
 impl Mapping {
-    /// Maps `range` of `file`. `None` when it cannot be registered (every
-    /// slot is taken, or the handler could not be installed): the caller
-    /// reads the range instead.
-    pub fn new(file: &File, range: Range<u64>) -> io::Result<Option<Mapping>> {
-        if installed().is_none() {
-            return Ok(None);
-        }
-        let Some(slot) = REGISTERED.iter().find(|slot| {
-            slot.taken
-                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-        }) else {
-            return Ok(None);
-        };
+    /// Maps `range` of `file`, registered when it can be.
+    pub fn new(file: &File, range: Range<u64>) -> io::Result<Mapping> {
         let len = usize::try_from(range.end - range.start)
             .map_err(|_| io::Error::other("too long to map on this machine"))?;
+        let slot = installed().and_then(|_| {
+            REGISTERED.iter().find(|slot| {
+                slot.taken
+                    .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+            })
+        });
         // SAFETY: the map is read-only and read only through `read`. A
         // file cut or failing while it is mapped makes its pages fault,
         // which the handler turns into zeros and a mark of damage; a file
@@ -98,15 +96,19 @@ impl Mapping {
         let map = match unsafe { MmapOptions::new().offset(range.start).len(len).map(file) } {
             Ok(map) => map,
             Err(e) => {
-                slot.taken.store(false, Ordering::Release);
+                if let Some(slot) = slot {
+                    slot.taken.store(false, Ordering::Release);
+                }
                 return Err(e);
             }
         };
-        let start = map.as_ptr() as usize;
-        slot.damaged.store(false, Ordering::Release);
-        slot.end.store(start + len, Ordering::Release);
-        slot.start.store(start, Ordering::Release);
-        Ok(Some(Mapping { map, slot }))
+        if let Some(slot) = slot {
+            let start = map.as_ptr() as usize;
+            slot.damaged.store(false, Ordering::Release);
+            slot.end.store(start + len, Ordering::Release);
+            slot.start.store(start, Ordering::Release);
+        }
+        Ok(Mapping { map, slot })
     }
 
     /// What `read` makes of the mapped bytes, or an error when some of them
@@ -116,7 +118,10 @@ impl Mapping {
         // The handler runs on the reading thread: keep the check after
         // every read above.
         compiler_fence(Ordering::SeqCst);
-        if self.slot.damaged.load(Ordering::SeqCst) {
+        if self
+            .slot
+            .is_some_and(|slot| slot.damaged.load(Ordering::SeqCst))
+        {
             return Err(io::Error::other(
                 "its bytes could not all be read: it was cut, or its storage \
                  failed, during the scan",
@@ -130,9 +135,11 @@ impl Drop for Mapping {
     fn drop(&mut self) {
         // The map itself is unmapped after this, when its field is dropped:
         // nothing reads it by then.
-        self.slot.start.store(0, Ordering::Release);
-        self.slot.end.store(0, Ordering::Release);
-        self.slot.taken.store(false, Ordering::Release);
+        if let Some(slot) = self.slot {
+            slot.start.store(0, Ordering::Release);
+            slot.end.store(0, Ordering::Release);
+            slot.taken.store(false, Ordering::Release);
+        }
     }
 }
 
@@ -247,10 +254,11 @@ mod tests {
         // Off a page boundary, as chunks start.
         let range = 100..content.len() as u64;
         let sum = |bytes: &[u8]| bytes.iter().map(|&b| u64::from(b)).sum::<u64>();
-        let whole = Mapping::new(&file, range.clone()).unwrap().unwrap();
+        let whole = Mapping::new(&file, range.clone()).unwrap();
         assert_eq!(whole.read(sum).unwrap(), sum(&content[100..]));
         drop(whole);
-        let cut = Mapping::new(&file, range).unwrap().unwrap();
+        let cut = Mapping::new(&file, range).unwrap();
+        assert!(cut.slot.is_some(), "registered");
         let kept = 300_000;
         File::options()
             .write(true)
@@ -269,7 +277,7 @@ mod tests {
         assert!(seen[kept..].iter().all(|&b| b == 0));
         drop(cut);
         // A map made after the cut, of what is left, is whole.
-        let after = Mapping::new(&file, 100..300_000).unwrap().unwrap();
+        let after = Mapping::new(&file, 100..300_000).unwrap();
         assert_eq!(after.read(sum).unwrap(), sum(&content[100..300_000]));
     }
 
@@ -329,7 +337,8 @@ mod tests {
         std::fs::write(&path, vec![b'a'; 8192]).unwrap();
         let file = File::open(&path).unwrap();
         for _ in 0..SLOTS * 2 {
-            let map = Mapping::new(&file, 10..8192).unwrap().expect("a free slot");
+            let map = Mapping::new(&file, 10..8192).unwrap();
+            assert!(map.slot.is_some(), "a free slot");
             assert_eq!(map.read(<[u8]>::len).unwrap(), 8182);
         }
     }
