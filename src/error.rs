@@ -156,7 +156,7 @@ pub enum InputError {
     /// during the scan): what it held when first opened was read and
     /// hashed, the bytes written since were not.
     #[error(
-        "{path}: grew from {read} to {now} bytes while it was read: the bytes past {read} were not read, and its SHA-256 is of its first {read} bytes (scan a copy of a live log)"
+        "{path}: grew from {read} to {now} bytes while it was read: the bytes past {read} were neither read nor hashed (scan a copy of a live log)"
     )]
     Grew {
         /// The file.

@@ -46,11 +46,34 @@ pub fn escape_text(text: &str) -> Cow<'_, str> {
 /// right-to-left override, would be shown reversed, so that what an
 /// investigator reads is not what was requested) and the characters shown
 /// as nothing (a byte-order mark or a zero-width space would make two
-/// different clients or users look the same).
+/// different clients or users look the same; see `is_shown_as_nothing`).
 fn must_escape(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-        || matches!(c, '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+        || is_shown_as_nothing(c)
+}
+
+/// Characters a terminal or a browser shows as nothing, or as a blank: a
+/// byte-order mark, zero-width spaces and joiners, fillers, variation
+/// selectors and tags, and the line and paragraph separators.
+fn is_shown_as_nothing(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
 }
 
 fn escape_str_into(text: &str, out: &mut String) {
@@ -140,8 +163,8 @@ mod tests {
             ),
             // Shown as nothing, so two different clients would look alike.
             (
-                "\u{FEFF}10.1.2.3 adm\u{200B}in".as_bytes(),
-                "\\u{FEFF}10.1.2.3 adm\\u{200B}in",
+                "\u{FEFF}10.1.2.3 adm\u{200B}in\u{2028}\u{E0041}".as_bytes(),
+                "\\u{FEFF}10.1.2.3 adm\\u{200B}in\\u{2028}\\u{E0041}",
             ),
         ];
         for (input, want) in table {

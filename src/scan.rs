@@ -1438,7 +1438,9 @@ impl<'c> LineScanner<'c> {
         if start < block.len() {
             // Only the end of the content holds a line without line end,
             // unless the bytes changed under a map: a file cut while mapped
-            // reads as zeros, and its chunk's result is not kept.
+            // reads as zeros, and its chunk's result is not kept (a file
+            // cut and written again past the cut reads as NUL lines, which
+            // are damaged).
             self.result.unterminated_last_line = true;
             let last = &block[start..];
             let holds_nul = memchr::memchr(0, last).is_some();
@@ -1600,11 +1602,12 @@ impl LineScanner<'_> {
             mentions_exposed,
             damaged: is_damaged(line, reason, cut),
             // The time of a line read several ways may be any reading's,
-            // and the region of NUL bytes in a line may have swallowed
-            // requests of any time: none is taken, so the line bears on
-            // every window.
+            // and a region of NUL bytes in a line may have swallowed
+            // requests of any time after the time its start bears: none is
+            // taken, so the line bears on every window.
             time: match reason {
-                Unparsed::SeveralReadings | Unparsed::HoldsNul => None,
+                Unparsed::SeveralReadings => None,
+                _ if memchr::memchr(0, line).is_some() => None,
                 _ => self.parser.time_of_read(line),
             },
         });
@@ -2147,15 +2150,19 @@ mod tests {
         assert!(chunk_ranges(b"", 4).is_empty());
     }
 
-    #[test]
-    fn a_chunk_not_read_again_leaves_the_rest_of_its_file_uncounted() {
-        let input = |name: &str| InputFile {
+    /// A plain file of 300 bytes named `name`, as found.
+    fn input(name: &str) -> InputFile {
+        InputFile {
             path: name.into(),
             display: name.into(),
             size: 300,
             real_path: None,
-        };
-        let opened = || Opened {
+        }
+    }
+
+    /// A plain file of 300 bytes, as opened.
+    fn opened() -> Opened {
+        Opened {
             content: Ok(Content::Plain(content::Plain::of_length(300))),
             chunks: Vec::new(),
             compression: Compression::None,
@@ -2166,14 +2173,55 @@ mod tests {
             },
             fit: SampleFit::default(),
             head: None,
-        };
-        let read = |file, lines, bytes| ChunkResult {
+        }
+    }
+
+    /// A unit of `file` that read `lines` lines in `bytes` bytes.
+    fn read(file: usize, lines: u64, bytes: u64) -> ChunkResult {
+        ChunkResult {
             file,
             lines,
             parsed: lines,
             bytes,
             ..ChunkResult::default()
+        }
+    }
+
+    #[test]
+    fn a_file_that_grew_says_so_unless_it_has_worse_to_say() {
+        let grew = |file, now| ChunkResult {
+            grew_to: Some(now),
+            ..read(file, 2, 100)
         };
+        let e = io::Error::other("it was cut from 300 to 120 bytes during the scan");
+        let results = vec![
+            read(0, 2, 100),
+            grew(0, 320),
+            grew(0, 310),
+            unread_chunk(1, &input("b.log"), 0, e),
+            grew(1, 400),
+        ];
+        let files = vec![input("a.log"), input("b.log")];
+        let (summary, _) = merge(
+            files,
+            &[opened(), opened()],
+            UnitResults(vec![results]),
+            Keeper::new(10),
+            Vec::new(),
+        );
+        let error = |file: usize| summary.files[file].error.as_ref().map(|e| e.to_string());
+        let a = "a.log: grew from 300 to 320 bytes while it was read: the bytes past 300 \
+                 were neither read nor hashed (scan a copy of a live log)";
+        assert_eq!(error(0).as_deref(), Some(a));
+        assert_eq!(summary.files[0].lines, 6);
+        // Cut short first: that is what is said.
+        let b = "b.log: cannot read: it was cut from 300 to 120 bytes during the scan; \
+                 not read from byte 0 on";
+        assert_eq!(error(1).as_deref(), Some(b));
+    }
+
+    #[test]
+    fn a_chunk_not_read_again_leaves_the_rest_of_its_file_uncounted() {
         let e = io::Error::other("it was cut from 300 to 120 bytes during the scan");
         let hashed = |file| ChunkResult {
             file,
@@ -2310,8 +2358,7 @@ mod tests {
             live.error.as_ref().map(|e| e.to_string()),
             Some(format!(
                 "{}: grew from {read} to {now} bytes while it was read: the bytes past \
-                 {read} were not read, and its SHA-256 is of its first {read} bytes \
-                 (scan a copy of a live log)",
+                 {read} were neither read nor hashed (scan a copy of a live log)",
                 live.input.display
             ))
         );

@@ -121,16 +121,18 @@ impl Plain {
         Ok(self.read_noting_length(path, range, read)?.0)
     }
 
-    /// `read`, with the file's length when it was opened again: longer
-    /// than `len` when the file grew since it was first opened.
+    /// `read`, with the longest the file was seen to be, when opened again
+    /// and once read: longer than `len` when the file grew since it was
+    /// first opened.
     pub fn read_noting_length<T>(
         &self,
         path: &Path,
         range: Range<u64>,
         read: impl FnOnce(&[u8]) -> T,
     ) -> io::Result<(T, u64)> {
-        let (file, length) = self.reopen(path)?;
-        Ok((read_range(&file, range, read)?, length))
+        let (file, before) = self.reopen(path)?;
+        let (value, after) = read_range_noting_length(&file, range, read)?;
+        Ok((value, after.map_or(before, |after| after.max(before))))
     }
 
     /// The SHA-256 of its first `len` bytes, from `path` mapped a window at
@@ -194,14 +196,33 @@ pub fn read_range<T>(
     range: Range<u64>,
     read: impl FnOnce(&[u8]) -> T,
 ) -> io::Result<T> {
+    Ok(read_range_noting_length(file, range, read)?.0)
+}
+
+/// `read_range`, with the file's length once a mapped range was read. A
+/// file cut inside the map's last page reads as zeros from the cut to the
+/// page's end, with no fault: the length says so.
+fn read_range_noting_length<T>(
+    file: &File,
+    range: Range<u64>,
+    read: impl FnOnce(&[u8]) -> T,
+) -> io::Result<(T, Option<u64>)> {
     let too_long = |_| io::Error::other("too long to read on this machine");
     let len = usize::try_from(range.end - range.start).map_err(too_long)?;
     if range.end - range.start > READ_UP_TO {
-        return Mapping::new(file, range)?.read(read);
+        let value = Mapping::new(file, range.clone())?.read(read)?;
+        let after = file.metadata()?.len();
+        if after < range.end {
+            return Err(io::Error::other(format!(
+                "it was cut to {after} bytes while bytes up to {} were read",
+                range.end
+            )));
+        }
+        return Ok((value, Some(after)));
     }
     let mut bytes = vec![0; len];
     file.read_exact_at(&mut bytes, range.start)?;
-    Ok(read(&bytes))
+    Ok((read(&bytes), None))
 }
 
 /// Opens `path` read-only and decides how to read it. A plain file comes
@@ -567,6 +588,30 @@ mod tests {
         }
         std::fs::write(&path, "").unwrap();
         assert!(matches!(open(&path).unwrap(), (Content::Empty, None)));
+    }
+
+    #[test]
+    fn a_file_cut_inside_the_last_page_of_its_map_is_an_error() {
+        // Cut inside the map's last page: no fault, only zeros from the cut
+        // to the page's end.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("access.log");
+        let len = READ_UP_TO + 4096 + 100;
+        std::fs::write(&path, vec![b'a'; len as usize]).unwrap();
+        let (Content::Plain(plain), Some(_)) = open(&path).unwrap() else {
+            panic!("a plain file, opened");
+        };
+        let cut_and_count = |bytes: &[u8]| {
+            let file = File::options().write(true).open(&path).unwrap();
+            file.set_len(len - 50).unwrap();
+            bytes.iter().filter(|&&b| b == b'a').count()
+        };
+        let e = plain.read(&path, 100..len, cut_and_count).unwrap_err();
+        let want = format!(
+            "it was cut to {} bytes while bytes up to {len} were read",
+            len - 50
+        );
+        assert_eq!(e.to_string(), want);
     }
 
     #[test]

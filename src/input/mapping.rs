@@ -168,6 +168,20 @@ fn installed() -> Option<&'static Installed> {
 
 extern "C" fn on_sigbus(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
     // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler.
+    let code = unsafe { (*info).si_code };
+    // A SIGBUS another process sent (a code of 0 or less) names no address,
+    // and would not come again once handled: it ends the process, as it
+    // would by default.
+    if code <= 0 {
+        // SAFETY: valid arguments; the signal, blocked while it is handled,
+        // is delivered with the default action once the handler returns.
+        unsafe {
+            restore_default(signal);
+            libc::raise(signal);
+        }
+        return;
+    }
+    // SAFETY: as above; a fault's siginfo names the address.
     let address = unsafe { (*info).si_addr() } as usize;
     let ours = REGISTERED.iter().find(|slot| slot.holds(address));
     if let (Some(slot), Some(Some(installed))) = (ours, INSTALLED.get()) {
@@ -229,14 +243,19 @@ unsafe fn pass_on(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut
                 }
             }
         }
-        _ => {
-            // SAFETY: restores the default action, with valid arguments.
-            unsafe {
-                let mut default: libc::sigaction = std::mem::zeroed();
-                default.sa_sigaction = libc::SIG_DFL;
-                libc::sigaction(signal, &default, std::ptr::null_mut());
-            }
-        }
+        // SAFETY: valid arguments.
+        _ => unsafe { restore_default(signal) },
+    }
+}
+
+/// Restores the default action of `signal`. (errno is not kept: a failure
+/// here or in `zero_from` ends the process.)
+unsafe fn restore_default(signal: libc::c_int) {
+    // SAFETY: a zeroed action with the default handler is valid.
+    unsafe {
+        let mut default: libc::sigaction = std::mem::zeroed();
+        default.sa_sigaction = libc::SIG_DFL;
+        libc::sigaction(signal, &default, std::ptr::null_mut());
     }
 }
 
@@ -302,13 +321,27 @@ mod tests {
         println!("read on over a fault: {sum}");
     }
 
+    /// Run by `a_sigbus_sent_by_another_process_still_ends_it`, in a
+    /// process of its own.
     #[test]
-    fn a_fault_outside_our_maps_still_ends_the_process() {
+    #[ignore = "run in a child process"]
+    fn is_sent_a_sigbus() {
+        if std::env::var_os("LOGWITNESS_FAULT_DIR").is_none() {
+            return;
+        }
+        let _ = installed();
+        // SAFETY: the point of the test.
+        unsafe { libc::raise(libc::SIGBUS) };
+        println!("lived on after a SIGBUS was sent");
+    }
+
+    /// The signal that ended `test`, run in a child process.
+    fn signal_ending(test: &str) -> Option<i32> {
         use std::os::unix::process::ExitStatusExt;
         let dir = tempfile::tempdir().unwrap();
         let mut child = std::process::Command::new(std::env::current_exe().unwrap())
             .args(["--exact", "--ignored", "--nocapture"])
-            .arg("input::mapping::tests::reads_a_cut_file_through_a_map_not_registered")
+            .arg(format!("input::mapping::tests::{test}"))
             .env("LOGWITNESS_FAULT_DIR", dir.path())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -327,7 +360,18 @@ mod tests {
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         };
-        assert_eq!(status.signal(), Some(libc::SIGBUS), "{status:?}");
+        status.signal()
+    }
+
+    #[test]
+    fn a_fault_outside_our_maps_still_ends_the_process() {
+        let test = "reads_a_cut_file_through_a_map_not_registered";
+        assert_eq!(signal_ending(test), Some(libc::SIGBUS));
+    }
+
+    #[test]
+    fn a_sigbus_sent_by_another_process_still_ends_it() {
+        assert_eq!(signal_ending("is_sent_a_sigbus"), Some(libc::SIGBUS));
     }
 
     #[test]

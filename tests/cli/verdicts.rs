@@ -290,23 +290,33 @@ fn a_damaged_line_bears_only_on_the_windows_its_time_could_fall_in() {
     assert_eq!(run.records("unparsed.csv")[0]["time"], "-");
 }
 
+/// Background traffic with NUL bytes from a place in line `index` (where
+/// `keep` says, of the line) through the two lines after it, as a crash
+/// leaves them; and the offset of that line.
+fn joined_by_nul(index: usize, keep: impl Fn(&str) -> usize) -> (Vec<u8>, usize) {
+    let lines: Vec<String> = traffic(0, 1440, None)
+        .lines()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let cut = &lines[index];
+    let mut log: Vec<u8> = lines[..index].concat().into_bytes();
+    let offset = log.len();
+    let kept = keep(cut);
+    log.extend(&cut.as_bytes()[..kept]);
+    let lost = cut.len() - kept + lines[index + 1].len() + lines[index + 2].len();
+    log.extend(vec![0u8; lost]);
+    log.extend(lines[index + 3..].concat().into_bytes());
+    assert_eq!(log.len(), lines.concat().len());
+    (log, offset)
+}
+
 #[test]
 fn a_request_joined_to_later_lines_by_nul_bytes_is_damaged_not_read() {
     // A crash left NUL bytes from the end of the line at 11:40 (its agent
     // cut) through the next two lines: the line that reads on after them
     // would parse, with the cut line's client, target and status, and the
     // two lines would be lost unseen (no gap is long enough to show).
-    let lines: Vec<String> = traffic(0, 1440, None)
-        .lines()
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let cut = &lines[70];
-    let mut log: Vec<u8> = lines[..70].concat().into_bytes();
-    let offset = log.len();
-    log.extend(&cut.as_bytes()[..cut.len() - 3]);
-    log.extend(vec![0u8; 3 + lines[71].len() + lines[72].len()]);
-    log.extend(lines[73..].concat().into_bytes());
-    assert_eq!(log.len(), lines.concat().len());
+    let (log, offset) = joined_by_nul(70, |cut| cut.len() - 3);
     let run = run_case(&[("access.log", log)]);
     let file = &run.records("files.csv")[0];
     let counts = [&file["lines"], &file["parsed"], &file["unparsed"]];
@@ -322,6 +332,22 @@ fn a_request_joined_to_later_lines_by_nul_bytes_is_damaged_not_read() {
     ];
     assert_eq!(flags, ["-", "yes", "no"]);
     // The bytes lost could have held a request for the exposed folder.
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["damaged_lines"]);
+}
+
+#[test]
+fn a_line_cut_by_nul_bytes_before_the_window_bears_on_it() {
+    // Cut just after its timestamp (09:50), the line does not parse; the
+    // NUL bytes swallowed the lines at 10:00 and 10:10, inside the window,
+    // which could have been any requests: the time at the line's start
+    // does not bound them.
+    let (log, _) = joined_by_nul(59, |cut| cut.find(']').unwrap() + 1);
+    let run = run_case(&[("access.log", log)]);
+    let unparsed = &run.records("unparsed.csv")[0];
+    assert_eq!(unparsed["line"], "60");
+    assert_eq!([&unparsed["time"], &unparsed["damaged"]], ["-", "yes"]);
     let w = window(&run);
     assert_eq!(w["verdict"], "inconclusive");
     assert_eq!(caveat_kinds(&w), ["damaged_lines"]);
