@@ -367,7 +367,7 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
 }
 
 /// Every unit's results, in the order of the units (a compressed file's
-/// unit gives one a block). Kept as the units gave them: gathered into one
+/// unit gives one a decoded block). Kept as the units gave them: gathered into one
 /// list, the results of 100,000 small files took 46 MB more at once.
 struct UnitResults(Vec<Vec<ChunkResult>>);
 

@@ -136,10 +136,10 @@ impl Plain {
     }
 
     /// The SHA-256 of its first `len` bytes, from `path` mapped a window at
-    /// a time: each window checks first that the file was not cut, and
+    /// a time (each window checks first that the file was not cut, and
     /// unmapping a small window holds up the other threads' page faults far
-    /// less than unmapping a whole large file.
-    /// Also the longest the file was when a window was read.
+    /// less than unmapping a whole large file), and the longest the file
+    /// was seen to be while they were read.
     pub fn hash(&self, path: &Path) -> io::Result<(String, u64)> {
         // 64 MiB windows took 3% longer than one map of a 1 GiB log; 256
         // MiB ones as long (alternating runs).

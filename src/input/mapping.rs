@@ -9,7 +9,8 @@
 //! marks it damaged and returns, so the read goes on over zeros and the
 //! reader learns once done (`Mapping::read`) that the bytes cannot be
 //! trusted. A SIGBUS anywhere else goes to the handler that was there
-//! before, or ends the process as it always would.
+//! before, or ends the process as it always would; so does one another
+//! process sends.
 
 use std::ffi::c_void;
 use std::fs::File;
