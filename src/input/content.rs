@@ -11,6 +11,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use super::mapping::Mapping;
+use super::utf16::Utf16Decoder;
 
 /// How a file's bytes are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +26,11 @@ pub enum Compression {
     Xz,
     /// zstd (one or more frames).
     Zstd,
+    /// Text stored as UTF-16, little-endian, with a byte-order mark: read
+    /// as UTF-8 (see `utf16`).
+    Utf16Le,
+    /// The same, big-endian.
+    Utf16Be,
 }
 
 impl Compression {
@@ -36,6 +42,8 @@ impl Compression {
             Compression::Bzip2 => "bzip2",
             Compression::Xz => "xz",
             Compression::Zstd => "zstd",
+            Compression::Utf16Le => "utf-16le",
+            Compression::Utf16Be => "utf-16be",
         }
     }
 
@@ -47,6 +55,8 @@ impl Compression {
             Compression::Bzip2,
             Compression::Xz,
             Compression::Zstd,
+            Compression::Utf16Le,
+            Compression::Utf16Be,
         ]
         .into_iter()
         .find(|c| c.name() == name)
@@ -59,6 +69,10 @@ impl Compression {
             [b'B', b'Z', b'h', ..] => Compression::Bzip2,
             [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Compression::Xz,
             [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
+            // UTF-32's little-endian mark starts as UTF-16's does.
+            [0xff, 0xfe, 0, 0, ..] => Compression::None,
+            [0xff, 0xfe, ..] => Compression::Utf16Le,
+            [0xfe, 0xff, ..] => Compression::Utf16Be,
             _ => Compression::None,
         }
     }
@@ -253,6 +267,8 @@ pub enum Decoder {
     Xz(liblzma::bufread::XzDecoder<Stored>),
     /// zstd.
     Zstd(zstd::stream::read::Decoder<'static, Stored>),
+    /// UTF-16 text.
+    Utf16(Utf16Decoder<Stored>),
 }
 
 impl Decoder {
@@ -265,6 +281,8 @@ impl Decoder {
             Compression::Bzip2 => Decoder::Bzip2(bzip2::bufread::MultiBzDecoder::new(stored)),
             Compression::Xz => Decoder::Xz(liblzma::bufread::XzDecoder::new_multi_decoder(stored)),
             Compression::Zstd => Decoder::Zstd(zstd::stream::read::Decoder::with_buffer(stored)?),
+            Compression::Utf16Le => Decoder::Utf16(Utf16Decoder::new(stored, false)),
+            Compression::Utf16Be => Decoder::Utf16(Utf16Decoder::new(stored, true)),
             Compression::None => {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidInput,
@@ -281,6 +299,7 @@ impl Decoder {
             Decoder::Bzip2(d) => d.get_ref(),
             Decoder::Xz(d) => d.get_ref(),
             Decoder::Zstd(d) => d.get_ref(),
+            Decoder::Utf16(d) => d.get_ref(),
         };
         stored.get_ref().bytes_read()
     }
@@ -295,6 +314,7 @@ impl Decoder {
             Decoder::Bzip2(d) => d.into_inner(),
             Decoder::Xz(d) => d.into_inner(),
             Decoder::Zstd(d) => d.finish(),
+            Decoder::Utf16(d) => d.into_inner(),
         };
         // Bytes in the BufReader's buffer were hashed when they were read.
         let mut rest = stored.into_inner();
@@ -313,6 +333,7 @@ impl Read for Decoder {
             Decoder::Bzip2(d) => d.read(buf),
             Decoder::Xz(d) => d.read(buf),
             Decoder::Zstd(d) => d.read(buf),
+            Decoder::Utf16(d) => d.read(buf),
         }
     }
 }
@@ -481,9 +502,20 @@ mod tests {
         assert_eq!(unhashed.finish_hash().unwrap(), None);
     }
 
-    /// `text` compressed as two members, streams or frames.
+    /// `text` compressed as two members, streams or frames (UTF-16: text
+    /// stored once, after its byte-order mark).
     fn compressed_twice(compression: Compression, text: &[u8]) -> Vec<u8> {
         use std::io::Write;
+        let utf16 = |to_bytes: fn(u16) -> [u8; 2]| -> Vec<u8> {
+            let text = std::str::from_utf8(text).unwrap();
+            let units = std::iter::once(0xFEFF).chain(text.encode_utf16());
+            units.flat_map(to_bytes).collect()
+        };
+        match compression {
+            Compression::Utf16Le => return utf16(u16::to_le_bytes),
+            Compression::Utf16Be => return utf16(u16::to_be_bytes),
+            _ => {}
+        }
         let once = |part: &[u8]| -> Vec<u8> {
             match compression {
                 Compression::Gzip => {
@@ -502,7 +534,7 @@ mod tests {
                     e.finish().unwrap()
                 }
                 Compression::Zstd => zstd::encode_all(part, 3).unwrap(),
-                Compression::None => part.to_vec(),
+                _ => part.to_vec(),
             }
         };
         let (a, b) = text.split_at(text.len() / 2);
@@ -518,6 +550,8 @@ mod tests {
             Compression::Bzip2,
             Compression::Xz,
             Compression::Zstd,
+            Compression::Utf16Le,
+            Compression::Utf16Be,
         ] {
             let stored = compressed_twice(compression, text);
             assert_eq!(Compression::sniff(&stored), compression);
@@ -621,6 +655,9 @@ mod tests {
             (b"BZh91AY", Compression::Bzip2),
             (&[0xfd, b'7', b'z', b'X', b'Z', 0], Compression::Xz),
             (&[0x28, 0xb5, 0x2f, 0xfd], Compression::Zstd),
+            (&[0xff, 0xfe, b'1', 0], Compression::Utf16Le),
+            (&[0xfe, 0xff, 0, b'1'], Compression::Utf16Be),
+            (&[0xff, 0xfe, 0, 0], Compression::None),
             (b"1.2.3.4 - -", Compression::None),
             (b"", Compression::None),
             (&[0x1f], Compression::None),

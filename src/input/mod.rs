@@ -9,6 +9,7 @@
 
 pub mod content;
 pub mod mapping;
+pub mod utf16;
 
 use std::collections::BTreeSet;
 use std::fs;

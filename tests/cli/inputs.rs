@@ -24,6 +24,15 @@ fn lines(n: usize, first_second: usize) -> String {
         .collect()
 }
 
+/// The SHA-256 of `bytes`, as files.csv writes it.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn gzip(text: &str) -> Vec<u8> {
     let mut enc = GzEncoder::new(Vec::new(), Compression::default());
     enc.write_all(text.as_bytes()).unwrap();
@@ -134,6 +143,42 @@ fn bzip2_xz_and_zstd_are_read_whatever_the_name() {
             row["problem"]
         );
     }
+}
+
+#[test]
+fn a_log_stored_as_utf16_is_read_as_its_text() {
+    // As PowerShell's Out-File writes it: a byte-order mark, UTF-16, CRLF.
+    let utf16 = |text: &str, to_bytes: fn(u16) -> [u8; 2]| -> Vec<u8> {
+        let units = std::iter::once(0xFEFF).chain(text.encode_utf16());
+        units.flat_map(to_bytes).collect()
+    };
+    let text = lines(5, 0).replace('\n', "\r\n");
+    let little = utf16(&text, u16::to_le_bytes);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("exported.log"), &little).unwrap();
+    let big = utf16(&lines(5, 10), u16::to_be_bytes);
+    std::fs::write(dir.path().join("big.log"), big).unwrap();
+    let run = scan_dir(dir.path());
+    assert_eq!(run.stderr, "");
+    for (name, compression) in [("exported.log", "utf-16le"), ("big.log", "utf-16be")] {
+        assert_eq!(counts(&run, name), (5, 5, 0));
+        let row = run.file_row(name);
+        assert_eq!(
+            [&row["compression"], &row["format"]],
+            [compression, "combined"]
+        );
+    }
+    // Hashed as stored; offsets are in the text read (UTF-8).
+    let row = run.file_row("exported.log");
+    assert_eq!(row["sha256"], sha256_hex(&little));
+    let requests = run.records("requests.csv");
+    let third = requests
+        .iter()
+        .find(|r| r["file"].ends_with("exported.log") && r["line"] == "3")
+        .unwrap();
+    let first_two: usize = text.split_inclusive('\n').take(2).map(str::len).sum();
+    assert_eq!(third["offset"], first_two.to_string());
+    assert_eq!(third["client"], "198.51.100.3");
 }
 
 #[test]
@@ -765,7 +810,6 @@ fn many_files_are_summed_up_on_the_terminal_and_listed_in_full_in_the_outputs() 
 /// file, and the manifest's hashes are those of the files as stored.
 #[test]
 fn plain_files_read_in_chunks_of_any_size_give_the_same_outputs_and_hashes() {
-    use sha2::{Digest, Sha256};
     let dir = tempfile::tempdir().unwrap();
     let text = lines(8_000, 0);
     let chunk = 300_001;
@@ -782,12 +826,8 @@ fn plain_files_read_in_chunks_of_any_size_give_the_same_outputs_and_hashes() {
     let with = |size: &str| scan(&["--exposed", "/exposed/", "--chunk-size", size, path]);
     let whole = with("100000000");
     for (name, content) in &contents {
-        let sha256: String = Sha256::digest(content)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
         let row = whole.file_row(name);
-        assert_eq!(row["sha256"], sha256, "{name}");
+        assert_eq!(row["sha256"], sha256_hex(content), "{name}");
         assert_eq!(row["bytes_read"], content.len().to_string(), "{name}");
     }
     assert_eq!(whole.file_row("large.log")["lines"], "8000");
