@@ -890,6 +890,9 @@ fn scan_stream(
             line: lines_before + 1,
             message: e.to_string(),
         }));
+    } else if let Some((e, cut)) = stream_changed(input, &end.decoder) {
+        last.result.error = Some(Box::new(e));
+        last.result.cut_short = cut;
     }
     last.result.sha256 = end.decoder.finish_hash().ok().flatten();
     keep_spare_block(end.tail);
@@ -899,6 +902,30 @@ fn scan_stream(
     results.reserve_exact(1);
     results.push(last.finish());
     results
+}
+
+/// How a stream's file changed while it was read to its end, if it did:
+/// cut (shorter than when it was found; true), or written to past what
+/// was read. UTF-16 text, unlike compressed data, has no framing to break
+/// where a file is cut: its end looks like any end.
+fn stream_changed(input: &InputFile, decoder: &Decoder) -> Option<(InputError, bool)> {
+    let read = decoder.stored_bytes_read();
+    let now = decoder.stored_length_now().ok()?;
+    if now < input.size {
+        let e = io::Error::other(format!(
+            "it was cut from {} to {now} bytes during the scan; read up to byte {read}",
+            input.size
+        ));
+        return Some((unreadable(input, e), true));
+    }
+    let grew = InputError::Grew {
+        path: input.display.clone(),
+        read,
+        now,
+    };
+    // A decoder may stop before bytes that follow its data: only a file
+    // longer than when it was found grew.
+    (now > read && now > input.size).then_some((grew, false))
 }
 
 /// Decodes a stream on a thread of its own while this one scans its
@@ -1481,12 +1508,10 @@ impl<'c> LineScanner<'c> {
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         // Only a line whose payload had to be decoded leaves it here.
         payload.clear();
-        // A byte-order mark opens files some Windows tools wrote: it is no
-        // part of the first line's first field (the client, in NCSA).
-        let fields = match offset {
-            0 => line.strip_prefix(UTF8_BOM).unwrap_or(line),
-            _ => line,
-        };
+        // A byte-order mark opens files some Windows tools wrote, and lines
+        // of files joined after one (`cat`, `copy /b`): it is no part of
+        // the line's first field (the client, in NCSA).
+        let fields = line.strip_prefix(UTF8_BOM).unwrap_or(line);
         // Borrowed, not moved out: a record is a few hundred bytes, and
         // copying it for each line showed in profiles.
         let read = self.parser.read(fields, payload);
@@ -2365,6 +2390,55 @@ mod tests {
         // What it held when first opened was all read, and hashed.
         assert_eq!(live.lines, content.lines().count() as u64);
         assert_eq!(live.sha256, Some(content::hash_bytes(content.as_bytes())));
+    }
+
+    #[test]
+    fn a_utf16_log_cut_while_it_is_read_is_reported() {
+        /// Cuts the log once its first stored bytes are read.
+        struct CutsTheLog(std::path::PathBuf, std::sync::atomic::AtomicBool);
+        impl Progress for CutsTheLog {
+            fn advance(&self, _bytes: u64) {
+                if !self.1.swap(true, Ordering::SeqCst) {
+                    let log = std::fs::File::options().write(true).open(&self.0);
+                    log.unwrap().set_len(1000).unwrap();
+                }
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let line = "192.0.2.1 - - [01/Nov/2022:10:00:00 +0000] \"GET /a HTTP/1.1\" 200 1\r\n";
+        let text = line.repeat(30_000);
+        let units = std::iter::once(0xFEFF).chain(text.encode_utf16());
+        let stored: Vec<u8> = units.flat_map(u16::to_le_bytes).collect();
+        let live = dir.path().join("exported.log");
+        std::fs::write(&live, &stored).unwrap();
+        let config = ScanConfig::build(crate::config::ScanRequest {
+            exposed: vec!["/a".into()],
+            out: dir.path().join("out"),
+            inputs: vec![live.clone()],
+            ..Default::default()
+        })
+        .unwrap();
+        let discovery = crate::input::discover(&config.inputs, &[]);
+        let progress = CutsTheLog(live, Default::default());
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build();
+        let summary = pool
+            .unwrap()
+            .install(|| scan(&config, discovery, &progress));
+        let cut = &summary.files[0];
+        let error = cut
+            .error
+            .as_ref()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let want = format!(
+            "{}: cannot read: it was cut from {} to 1000 bytes during the scan; read up to byte ",
+            cut.input.display,
+            stored.len()
+        );
+        assert!(error.starts_with(&want), "{error}");
+        // What was read before the cut counts; the hash is of no whole file.
+        assert!(cut.lines > 0 && cut.lines < 30_000, "{}", cut.lines);
+        assert_eq!(cut.sha256, None);
     }
 
     #[test]

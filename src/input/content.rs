@@ -71,11 +71,34 @@ impl Compression {
             [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
             // UTF-32's little-endian mark starts as UTF-16's does.
             [0xff, 0xfe, 0, 0, ..] => Compression::None,
-            [0xff, 0xfe, ..] => Compression::Utf16Le,
-            [0xfe, 0xff, ..] => Compression::Utf16Be,
+            [0xff, 0xfe, text @ ..] if looks_like_utf16(text, false) => Compression::Utf16Le,
+            [0xfe, 0xff, text @ ..] if looks_like_utf16(text, true) => Compression::Utf16Be,
             _ => Compression::None,
         }
     }
+}
+
+/// Bytes of a file's head read to recognise how it is stored.
+const SNIFFED: usize = 64;
+
+/// Whether `text` (what follows a UTF-16 byte-order mark) reads as UTF-16:
+/// half its units or more are ASCII characters (a zero high byte), as a
+/// log's are (addresses, dates, methods). A plain log whose first line
+/// happens to start with the mark's two bytes is not.
+fn looks_like_utf16(text: &[u8], big_endian: bool) -> bool {
+    let units = text.chunks_exact(2);
+    let all = units.len();
+    let ascii = units
+        .filter(|unit| {
+            let (high, low) = if big_endian {
+                (unit[0], unit[1])
+            } else {
+                (unit[1], unit[0])
+            };
+            high == 0 && low != 0
+        })
+        .count();
+    all > 0 && 2 * ascii >= all
 }
 
 /// An opened input.
@@ -244,7 +267,7 @@ fn read_range_noting_length<T>(
 /// (`read_range`); close it once done.
 pub fn open(path: &Path) -> io::Result<(Content, Option<File>)> {
     let mut file = File::open(path)?;
-    let mut head = [0u8; 6];
+    let mut head = [0u8; SNIFFED];
     let n = read_up_to(&mut file, &mut head)?;
     match Compression::sniff(&head[..n]) {
         Compression::None if n == 0 => Ok((Content::Empty, None)),
@@ -292,8 +315,7 @@ impl Decoder {
         })
     }
 
-    /// The stored bytes read so far.
-    pub fn stored_bytes_read(&self) -> u64 {
+    fn stored(&self) -> &HashingReader<File> {
         let stored = match self {
             Decoder::Gzip(d) => d.get_ref(),
             Decoder::Bzip2(d) => d.get_ref(),
@@ -301,7 +323,17 @@ impl Decoder {
             Decoder::Zstd(d) => d.get_ref(),
             Decoder::Utf16(d) => d.get_ref(),
         };
-        stored.get_ref().bytes_read()
+        stored.get_ref()
+    }
+
+    /// The stored bytes read so far.
+    pub fn stored_bytes_read(&self) -> u64 {
+        self.stored().bytes_read()
+    }
+
+    /// The length of the file being read, now.
+    pub fn stored_length_now(&self) -> io::Result<u64> {
+        Ok(self.stored().inner.metadata()?.len())
     }
 
     /// The SHA-256 of every stored byte of the file: what the decoder read,
@@ -658,6 +690,10 @@ mod tests {
             (&[0xff, 0xfe, b'1', 0], Compression::Utf16Le),
             (&[0xfe, 0xff, 0, b'1'], Compression::Utf16Be),
             (&[0xff, 0xfe, 0, 0], Compression::None),
+            // A plain line that starts with the mark's bytes.
+            (b"\xff\xfeab 1.2.3.4", Compression::None),
+            (b"\xfe\xffab 1.2.3.4", Compression::None),
+            (&[0xff, 0xfe], Compression::None),
             (b"1.2.3.4 - -", Compression::None),
             (b"", Compression::None),
             (&[0x1f], Compression::None),

@@ -172,8 +172,12 @@ extern "C" fn on_sigbus(signal: libc::c_int, info: *mut libc::siginfo_t, context
     let code = unsafe { (*info).si_code };
     // A SIGBUS another process sent (a code of 0 or less) names no address,
     // and would not come again once handled: it ends the process, as it
-    // would by default.
+    // would by default, unless the run started with SIGBUS ignored.
     if code <= 0 {
+        let previous = INSTALLED.get().and_then(Option::as_ref);
+        if previous.is_some_and(|i| i.previous.sa_sigaction == libc::SIG_IGN) {
+            return;
+        }
         // SAFETY: valid arguments; the signal, blocked while it is handled,
         // is delivered with the default action once the handler returns.
         unsafe {

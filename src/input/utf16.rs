@@ -56,7 +56,10 @@ impl<R: BufRead> Utf16Decoder<R> {
     fn decode_more(&mut self) -> io::Result<bool> {
         let stored = self.inner.fill_buf()?;
         if stored.is_empty() {
-            if self.odd_byte.take().is_some() || self.high.take().is_some() {
+            if self.high.take().is_some() {
+                self.push(REPLACEMENT);
+            }
+            if self.odd_byte.take().is_some() {
                 self.push(REPLACEMENT);
             }
             return Ok(false);

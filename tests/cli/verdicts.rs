@@ -358,15 +358,18 @@ fn a_byte_order_mark_is_no_part_of_the_first_client() {
     // A log saved by a Windows tool opens with a UTF-8 byte-order mark,
     // which made the staff member on the first line an external accessor
     // named "\u{FEFF}10.1.2.3".
+    // A second file joined after it (cat, copy /b) carries its mark on.
     let mut b = b"\xEF\xBB\xBF".to_vec();
     b.extend(line(600, "10.1.2.3", "/case/a.pdf", 200).as_bytes());
-    b.extend(traffic(610, 1440, None).as_bytes());
+    b.extend(b"\xEF\xBB\xBF");
+    b.extend(line(610, "10.1.2.4", "/case/b.pdf", 200).as_bytes());
+    b.extend(traffic(620, 1440, None).as_bytes());
     let run = run_case(&[("a.log", ordered(&[traffic(0, 600, None)])), ("b.log", b)]);
     let w = window(&run);
     assert_eq!(w["verdict"], "no_evidence_of_access");
-    let request = &run.records("requests.csv")[0];
-    let place = [&request["client"], &request["line"], &request["offset"]];
-    assert_eq!(place, ["10.1.2.3", "1", "0"]);
+    let requests = run.records("requests.csv");
+    let place = |r: usize| [&requests[r]["client"], &requests[r]["line"]];
+    assert_eq!([place(0), place(1)], [["10.1.2.3", "1"], ["10.1.2.4", "2"]]);
     let file = &run.records("files.csv")[1];
     assert_eq!([&file["lines"], &file["parsed"]], ["84", "84"]);
 }
