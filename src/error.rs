@@ -118,14 +118,14 @@ pub enum InputError {
     },
     /// The decompressed stream broke off; lines before `offset` were kept.
     #[error(
-        "{path}: {compression} stream is corrupt or truncated after {offset} decompressed bytes (line {line}): {message}; the rest of the file was not read"
+        "{path}: {compression} stream is corrupt or truncated after {offset} decoded bytes (line {line}): {message}; the rest of the file was not read"
     )]
     Decompression {
         /// The file.
         path: String,
         /// The compression format.
         compression: String,
-        /// Decompressed bytes read before the failure.
+        /// Decoded (decompressed, or UTF-8) bytes read before the failure.
         offset: u64,
         /// The line the failure interrupted (1-based).
         line: u64,

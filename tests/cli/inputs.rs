@@ -211,7 +211,7 @@ fn a_corrupt_gzip_member_keeps_the_lines_before_it() {
         row["problem"]
     );
     assert!(
-        run.stderr.contains("broken.gz") && run.stderr.contains("decompressed bytes (line"),
+        run.stderr.contains("broken.gz") && run.stderr.contains("decoded bytes (line"),
         "{}",
         run.stderr
     );
