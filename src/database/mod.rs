@@ -46,8 +46,11 @@ pub const FILE_NAME: &str = "evidence.sqlite";
 /// the timeline and requests (`packed`) that a re-run reads; 3: the
 /// overlaps between files; 4: how sure detection is of each format; 5:
 /// the packed requests in parts, each bringing the strings it is the first
-/// to use, written as they are packed.
-const SCHEMA_VERSION: i64 = 5;
+/// to use, written as they are packed; 6: the unparsed reason for a line
+/// holding NUL bytes, the problem of a file that grew while it was read,
+/// and the `utf-16le` and `utf-16be` storage, which an older build would
+/// drop or misread (dropping a problem could turn a window's verdict).
+const SCHEMA_VERSION: i64 = 6;
 
 /// The largest piece of a packed copy kept in one row: SQLite refuses
 /// values over 1 GB, and a case can hold millions of requests.
