@@ -912,10 +912,8 @@ fn stream_changed(input: &InputFile, decoder: &Decoder) -> Option<(InputError, b
     let read = decoder.stored_bytes_read();
     let now = decoder.stored_length_now().ok()?;
     if now < input.size {
-        let e = io::Error::other(format!(
-            "it was cut from {} to {now} bytes during the scan; read up to byte {read}",
-            input.size
-        ));
+        let cut = content::cut_during_scan(input.size, now);
+        let e = io::Error::other(format!("{cut}; read up to byte {read}"));
         return Some((unreadable(input, e), true));
     }
     let grew = InputError::Grew {
@@ -1449,6 +1447,8 @@ impl<'c> LineScanner<'c> {
     fn block(&mut self, block: &[u8], offset: u64) {
         self.result.bytes += block.len() as u64;
         let mut start = 0;
+        // Whether the last line, if it has no line end, holds a NUL byte.
+        let mut last_holds_nul = false;
         // NUL bytes are looked for in the same pass as line ends.
         while let Some(found) = memchr::memchr2(b'\n', 0, &block[start..]) {
             let mut end = start + found;
@@ -1456,7 +1456,10 @@ impl<'c> LineScanner<'c> {
             if holds_nul {
                 match memchr::memchr(b'\n', &block[end..]) {
                     Some(rest) => end += rest,
-                    None => break,
+                    None => {
+                        last_holds_nul = true;
+                        break;
+                    }
                 }
             }
             self.line(&block[start..end], offset + start as u64, false, holds_nul);
@@ -1469,9 +1472,7 @@ impl<'c> LineScanner<'c> {
             // cut and written again past the cut reads as NUL lines, which
             // are damaged).
             self.result.unterminated_last_line = true;
-            let last = &block[start..];
-            let holds_nul = memchr::memchr(0, last).is_some();
-            self.line(last, offset + start as u64, true, holds_nul);
+            self.line(&block[start..], offset + start as u64, true, last_holds_nul);
         }
     }
 
@@ -1619,20 +1620,21 @@ impl LineScanner<'_> {
         } else {
             reason
         };
+        let holds_nul = memchr::memchr(0, line).is_some();
         self.unparsed.push(UnparsedLine {
             location,
             reason,
             excerpt: excerpt(line),
             unterminated: cut,
             mentions_exposed,
-            damaged: is_damaged(line, reason, cut),
+            damaged: is_damaged(reason, cut, holds_nul),
             // The time of a line read several ways may be any reading's,
             // and a region of NUL bytes in a line may have swallowed
             // requests of any time after the time its start bears: none is
             // taken, so the line bears on every window.
             time: match reason {
                 Unparsed::SeveralReadings => None,
-                _ if memchr::memchr(0, line).is_some() => None,
+                _ if holds_nul => None,
                 _ => self.parser.time_of_read(line),
             },
         });
@@ -1757,13 +1759,13 @@ struct PhysicalLine<'a> {
     holds_nul: bool,
 }
 
-/// Whether an unparsed line is damaged: a last line without line end (the
-/// content was cut short, perhaps inside the request), one holding NUL
-/// bytes, or a part of a line a container runtime split. A blank line is never damaged: nothing of a request is in it; nor
-/// is a W3C directive cut short (no request was in it), unless NUL bytes
-/// may have swallowed the lines after it.
-fn is_damaged(line: &[u8], reason: Unparsed, unterminated: bool) -> bool {
-    let nul = memchr::memchr(0, line).is_some();
+/// Whether an unparsed line read for `reason` is damaged: a last line
+/// without line end (`unterminated`: the content was cut short, perhaps
+/// inside the request), one holding NUL bytes (`nul`), or a part of a line
+/// a container runtime split. A blank line is never damaged: nothing of a
+/// request is in it; nor is a W3C directive cut short (no request was in
+/// it), unless NUL bytes may have swallowed the lines after it.
+fn is_damaged(reason: Unparsed, unterminated: bool, nul: bool) -> bool {
     match reason {
         Unparsed::Blank => false,
         Unparsed::Directive => nul,
@@ -2293,43 +2295,70 @@ mod tests {
         assert_eq!(c.sha256.as_deref(), Some("a's hash when it was whole"));
     }
 
-    #[test]
-    fn a_log_cut_while_a_chunk_of_it_is_mapped_is_reported_and_the_scan_goes_on() {
-        /// Cuts the log to 1,000 bytes once its first chunk is mapped: as
-        /// logrotate's copytruncate does to a live log.
-        struct CutsTheLog(std::path::PathBuf, std::sync::atomic::AtomicBool);
-        impl Progress for CutsTheLog {
-            fn advance(&self, _bytes: u64) {
-                if !self.1.swap(true, Ordering::SeqCst) {
-                    let log = std::fs::File::options().write(true).open(&self.0);
-                    log.unwrap().set_len(1000).unwrap();
-                }
+    /// Changes a log once the scan first reports progress (its first chunk
+    /// mapped, or its first stored bytes read), as another process does to
+    /// a live log.
+    struct ChangesTheLog {
+        log: std::path::PathBuf,
+        change: fn(&std::path::Path),
+        done: std::sync::atomic::AtomicBool,
+    }
+
+    impl Progress for ChangesTheLog {
+        fn advance(&self, _bytes: u64) {
+            if !self.done.swap(true, Ordering::SeqCst) {
+                (self.change)(&self.log);
             }
         }
+    }
+
+    /// Cuts `log` to 1,000 bytes, as logrotate's copytruncate does.
+    fn cut_to_1000_bytes(log: &std::path::Path) {
+        let log = std::fs::File::options().write(true).open(log);
+        log.unwrap().set_len(1000).unwrap();
+    }
+
+    /// Scans `inputs` (in `dir`) for `/a` on one thread, which reads the
+    /// units in order, making `change` to `log` as its first bytes are read.
+    fn scan_while_changing(
+        dir: &std::path::Path,
+        inputs: Vec<std::path::PathBuf>,
+        chunk_size: Option<usize>,
+        log: &std::path::Path,
+        change: fn(&std::path::Path),
+    ) -> Summary {
+        let config = ScanConfig::build(crate::config::ScanRequest {
+            exposed: vec!["/a".into()],
+            out: dir.join("out"),
+            chunk_size,
+            inputs,
+            ..Default::default()
+        })
+        .unwrap();
+        let discovery = crate::input::discover(&config.inputs, &[]);
+        let progress = ChangesTheLog {
+            log: log.to_path_buf(),
+            change,
+            done: Default::default(),
+        };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build();
+        pool.unwrap()
+            .install(|| scan(&config, discovery, &progress))
+    }
+
+    #[test]
+    fn a_log_cut_while_a_chunk_of_it_is_mapped_is_reported_and_the_scan_goes_on() {
         let dir = tempfile::tempdir().unwrap();
         let line = "192.0.2.1 - - [01/Nov/2022:10:00:00 +0000] \"GET /a HTTP/1.1\" 200 1\n";
         let cut = dir.path().join("cut.log");
         let other = dir.path().join("other.log");
         std::fs::write(&cut, line.repeat(3 << 20 >> 6)).unwrap();
         std::fs::write(&other, line.repeat(10)).unwrap();
-        let config = ScanConfig::build(crate::config::ScanRequest {
-            exposed: vec!["/a".into()],
-            windows: vec!["2022-11-01..2022-12-01".into()],
-            out: dir.path().join("out"),
-            // Chunks long enough to be mapped, not read.
-            chunk_size: Some(1 << 20),
-            inputs: vec![cut.clone(), other.clone()],
-            ..Default::default()
-        })
-        .unwrap();
-        let discovery = crate::input::discover(&config.inputs, &[]);
-        let progress = CutsTheLog(cut, Default::default());
-        // One thread reads the units in order: the whole log hashed, then
-        // its first chunk, which is cut under it.
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build();
-        let summary = pool
-            .unwrap()
-            .install(|| scan(&config, discovery, &progress));
+        // Chunks long enough to be mapped, not read. The whole log is
+        // hashed first, then its first chunk is read, and cut under it.
+        let inputs = vec![cut.clone(), other.clone()];
+        let chunk = Some(1 << 20);
+        let summary = scan_while_changing(dir.path(), inputs, chunk, &cut, cut_to_1000_bytes);
         let cut = &summary.files[0];
         let why = "its bytes could not all be read: it was cut, or its storage \
                    failed, during the scan; not read from byte 0 on";
@@ -2347,36 +2376,17 @@ mod tests {
 
     #[test]
     fn a_log_written_to_while_it_is_read_says_so() {
-        /// Appends a line to the log once its first chunk is read: a live
-        /// log, scanned in place.
-        struct WritesToTheLog(std::path::PathBuf, std::sync::atomic::AtomicBool);
-        impl Progress for WritesToTheLog {
-            fn advance(&self, _bytes: u64) {
-                if !self.1.swap(true, Ordering::SeqCst) {
-                    let mut log = std::fs::File::options().append(true).open(&self.0).unwrap();
-                    std::io::Write::write_all(&mut log, b"written during the scan\n").unwrap();
-                }
-            }
-        }
         let dir = tempfile::tempdir().unwrap();
         let line = "192.0.2.1 - - [01/Nov/2022:10:00:00 +0000] \"GET /a HTTP/1.1\" 200 1\n";
         let live = dir.path().join("live.log");
         let content = line.repeat(3 << 20 >> 6);
         std::fs::write(&live, &content).unwrap();
-        let config = ScanConfig::build(crate::config::ScanRequest {
-            exposed: vec!["/a".into()],
-            out: dir.path().join("out"),
-            chunk_size: Some(1 << 20),
-            inputs: vec![live.clone()],
-            ..Default::default()
-        })
-        .unwrap();
-        let discovery = crate::input::discover(&config.inputs, &[]);
-        let progress = WritesToTheLog(live, Default::default());
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build();
-        let summary = pool
-            .unwrap()
-            .install(|| scan(&config, discovery, &progress));
+        let append = |log: &std::path::Path| {
+            let mut log = std::fs::File::options().append(true).open(log).unwrap();
+            std::io::Write::write_all(&mut log, b"written during the scan\n").unwrap();
+        };
+        let inputs = vec![live.clone()];
+        let summary = scan_while_changing(dir.path(), inputs, Some(1 << 20), &live, append);
         let live = &summary.files[0];
         let (read, now) = (content.len(), content.len() + 24);
         assert_eq!(
@@ -2394,36 +2404,14 @@ mod tests {
 
     #[test]
     fn a_utf16_log_cut_while_it_is_read_is_reported() {
-        /// Cuts the log once its first stored bytes are read.
-        struct CutsTheLog(std::path::PathBuf, std::sync::atomic::AtomicBool);
-        impl Progress for CutsTheLog {
-            fn advance(&self, _bytes: u64) {
-                if !self.1.swap(true, Ordering::SeqCst) {
-                    let log = std::fs::File::options().write(true).open(&self.0);
-                    log.unwrap().set_len(1000).unwrap();
-                }
-            }
-        }
         let dir = tempfile::tempdir().unwrap();
         let line = "192.0.2.1 - - [01/Nov/2022:10:00:00 +0000] \"GET /a HTTP/1.1\" 200 1\r\n";
         let text = line.repeat(30_000);
-        let units = std::iter::once(0xFEFF).chain(text.encode_utf16());
-        let stored: Vec<u8> = units.flat_map(u16::to_le_bytes).collect();
+        let stored = crate::input::utf16::encode(&text, false);
         let live = dir.path().join("exported.log");
         std::fs::write(&live, &stored).unwrap();
-        let config = ScanConfig::build(crate::config::ScanRequest {
-            exposed: vec!["/a".into()],
-            out: dir.path().join("out"),
-            inputs: vec![live.clone()],
-            ..Default::default()
-        })
-        .unwrap();
-        let discovery = crate::input::discover(&config.inputs, &[]);
-        let progress = CutsTheLog(live, Default::default());
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build();
-        let summary = pool
-            .unwrap()
-            .install(|| scan(&config, discovery, &progress));
+        let inputs = vec![live.clone()];
+        let summary = scan_while_changing(dir.path(), inputs, None, &live, cut_to_1000_bytes);
         let cut = &summary.files[0];
         let error = cut
             .error
@@ -2468,7 +2456,7 @@ mod tests {
         ];
         for (line, reason, unterminated, want) in table {
             assert_eq!(
-                is_damaged(line, *reason, *unterminated),
+                is_damaged(*reason, *unterminated, line.contains(&0)),
                 *want,
                 "{}",
                 escape_bytes(line)

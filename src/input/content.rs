@@ -211,13 +211,16 @@ impl Plain {
             ));
         }
         if now.len < self.len {
-            return Err(io::Error::other(format!(
-                "it was cut from {} to {} bytes during the scan",
-                self.len, now.len
-            )));
+            return Err(io::Error::other(cut_during_scan(self.len, now.len)));
         }
         Ok((file, now.len))
     }
+}
+
+/// What is said of a file found `to` bytes long during the scan, where it
+/// was `from` when first found.
+pub fn cut_during_scan(from: u64, to: u64) -> String {
+    format!("it was cut from {from} to {to} bytes during the scan")
 }
 
 /// Ranges up to this long are read into memory rather than mapped: for a
@@ -488,6 +491,7 @@ fn fill(reader: &mut impl Read, buf: &mut [u8]) -> (usize, io::Result<()>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::utf16::encode;
 
     #[test]
     fn hashes_files_as_stored() {
@@ -538,14 +542,10 @@ mod tests {
     /// stored once, after its byte-order mark).
     fn compressed_twice(compression: Compression, text: &[u8]) -> Vec<u8> {
         use std::io::Write;
-        let utf16 = |to_bytes: fn(u16) -> [u8; 2]| -> Vec<u8> {
-            let text = std::str::from_utf8(text).unwrap();
-            let units = std::iter::once(0xFEFF).chain(text.encode_utf16());
-            units.flat_map(to_bytes).collect()
-        };
+        let utf16 = |big_endian| encode(std::str::from_utf8(text).unwrap(), big_endian);
         match compression {
-            Compression::Utf16Le => return utf16(u16::to_le_bytes),
-            Compression::Utf16Be => return utf16(u16::to_be_bytes),
+            Compression::Utf16Le => return utf16(false),
+            Compression::Utf16Be => return utf16(true),
             _ => {}
         }
         let once = |part: &[u8]| -> Vec<u8> {

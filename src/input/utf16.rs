@@ -139,6 +139,17 @@ impl<R: BufRead> Read for Utf16Decoder<R> {
     }
 }
 
+/// `text` stored as UTF-16 after its byte-order mark, for tests.
+#[cfg(test)]
+pub(crate) fn encode(text: &str, big_endian: bool) -> Vec<u8> {
+    let units = std::iter::once(0xFEFF).chain(text.encode_utf16());
+    let bytes = |u: u16| match big_endian {
+        true => u.to_be_bytes(),
+        false => u.to_le_bytes(),
+    };
+    units.flat_map(bytes).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,20 +165,11 @@ mod tests {
         out
     }
 
-    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
-        let units = std::iter::once(0xFEFF).chain(text.encode_utf16());
-        let bytes = |u: u16| match big_endian {
-            true => u.to_be_bytes(),
-            false => u.to_le_bytes(),
-        };
-        units.flat_map(bytes).collect()
-    }
-
     #[test]
     fn reads_either_byte_order_across_any_read_boundary() {
         let text = "203.0.113.9 - - [01/Mar/2024:10:00:00 +0000] \"GET /caf\u{e9}/\u{1F600} HTTP/1.1\" 200 1\r\n";
         for big_endian in [false, true] {
-            let stored = utf16(text, big_endian);
+            let stored = encode(text, big_endian);
             // Odd steps cut units, and the surrogate pair, across reads.
             for step in [1, 2, 3, 5, 64, 4096] {
                 assert_eq!(round_trip(&stored, big_endian, step), text, "{step}");
@@ -181,11 +183,11 @@ mod tests {
         let units: [u16; 6] = [0xFEFF, 0xD800, b'a'.into(), 0xDC00, b'b'.into(), 0xDBFF];
         let stored: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
         assert_eq!(round_trip(&stored, false, 3), "\u{FFFD}a\u{FFFD}b\u{FFFD}");
-        let mut odd = utf16("ab", false);
+        let mut odd = encode("ab", false);
         odd.push(b'c');
         assert_eq!(round_trip(&odd, false, 4), "ab\u{FFFD}");
         // A byte-order mark further on is text, kept.
-        let twice = [utf16("a", false), utf16("b", false)].concat();
+        let twice = [encode("a", false), encode("b", false)].concat();
         assert_eq!(round_trip(&twice, false, 7), "a\u{FEFF}b");
     }
 }
