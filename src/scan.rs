@@ -36,7 +36,7 @@ use crate::formats::w3c::plus_as_space;
 use crate::formats::{
     self, Confidence, Detection, FormatChoice, Parser, Record, RecordFlags, SampleFit, Unparsed,
 };
-use crate::input::content::{self, Compression, Content, Decoder};
+use crate::input::content::{self, Compression, Content, Decoder, Sha256Digest};
 use crate::input::{Discovery, InputFile};
 use crate::normalise::{Normaliser, SplitTarget, Transforms};
 use crate::overlap::{self, Head, HeadFound, Heads, LineDigest, LineReader, Overlap};
@@ -88,9 +88,9 @@ struct ChunkResult {
     first_time: Option<Timestamp>,
     last_time: Option<Timestamp>,
     unterminated_last_line: bool,
-    sha256: Option<String>,
+    sha256: Option<Sha256Digest>,
     /// SHA-256 of the decompressed content (compressed files only).
-    content_sha256: Option<String>,
+    content_sha256: Option<Sha256Digest>,
     /// Parsed lines per minute, as runs in line order.
     minutes: Vec<(i64, u64)>,
     /// Where the keeper keeps the unit's matched requests, in the parts
@@ -137,7 +137,7 @@ pub struct FileSummary {
     pub unterminated_last_line: bool,
     /// SHA-256 of the bytes as stored (the compressed bytes of a compressed
     /// file), when the file could be read.
-    pub sha256: Option<String>,
+    pub sha256: Option<Sha256Digest>,
     /// The earlier file whose (decompressed) content this file repeats.
     pub duplicate_of: Option<usize>,
     /// What went wrong reading it, if anything (boxed: most files have
@@ -247,14 +247,14 @@ impl Summary {
 
 /// An opened file and the units it is read in.
 struct Opened {
-    content: Result<Content, InputError>,
+    /// The content, or why it cannot be read (boxed: an `Opened` is kept
+    /// for every file through the scan).
+    content: Result<Content, Box<InputError>>,
     /// A plain file's chunks, planned while its bytes were at hand.
     chunks: Vec<PlannedChunk>,
     compression: Compression,
     detection: Detection,
     fit: SampleFit,
-    /// The first parsed line, when the start of the content holds one.
-    head: Option<Head>,
 }
 
 /// A range of a plain file that ends just after a line end (or where the
@@ -323,7 +323,7 @@ impl Progress for Silent {}
 pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) -> Summary {
     let files = discovery.files;
     progress.start(files.iter().map(|f| f.size).sum(), files.len());
-    let mut opened: Vec<Opened> = files
+    let (mut opened, heads): (Vec<Opened>, Vec<Option<Head>>) = files
         .par_iter()
         .enumerate()
         .map(|(id, f)| {
@@ -331,9 +331,9 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
             let chunk_size = Some(config.chunk_size);
             open_and_detect(id, f, config.format.clone(), config.zone, json, chunk_size)
         })
-        .collect();
+        .unzip();
     let shared = Shared {
-        heads: Heads::new(opened.iter_mut().filter_map(|o| o.head.take()).collect()),
+        heads: Heads::new(heads.into_iter().flatten().collect()),
         requests: Keeper::new(config.plain_requests_up_to),
         unparsed: Spill::new(Some(config.out.clone())),
     };
@@ -361,7 +361,7 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
     } = shared;
     // The units' chunks (a parser each) and counters are done with.
     drop((units, units_left));
-    let (mut summary, found) = merge(files, &opened, results, requests, discovery.problems);
+    let (mut summary, found) = merge(files, &mut opened, results, requests, discovery.problems);
     count_overlaps_once(&mut summary, &opened, &heads, found, config);
     summary
 }
@@ -414,7 +414,7 @@ pub fn detect_files<'a>(
     files
         .par_iter()
         .map(|input| {
-            let opened = open_and_detect(0, input, choice.clone(), zone, None, None);
+            let (opened, _) = open_and_detect(0, input, choice.clone(), zone, None, None);
             DetectedFile {
                 input,
                 compression: opened.compression,
@@ -428,7 +428,8 @@ pub fn detect_files<'a>(
 /// Opens a file and detects its format; `json` are the investigator's
 /// JSON paths, if any. A plain file is cut into chunks of about
 /// `chunk_size` bytes when one is given (for a scan); its bytes are let go
-/// before this returns.
+/// before this returns. Returns the file as opened, and its first parsed
+/// line when the start of its content holds one.
 fn open_and_detect(
     id: usize,
     file: &InputFile,
@@ -436,7 +437,7 @@ fn open_and_detect(
     zone: Tz,
     json: Option<&Arc<JsonFields>>,
     chunk_size: Option<usize>,
-) -> Opened {
+) -> (Opened, Option<Head>) {
     let detecting = Detecting {
         id,
         file,
@@ -447,7 +448,7 @@ fn open_and_detect(
     };
     let (content, opened) = match content::open(&file.path) {
         Ok(opened) => opened,
-        Err(e) => return detecting.detect(Err(unreadable(file, e)), None),
+        Err(e) => return detecting.unreadable(e),
     };
     let (Content::Plain(plain), Some(opened)) = (&content, opened) else {
         return detecting.detect(Ok(content), None);
@@ -465,7 +466,7 @@ fn open_and_detect(
         detecting.detect(Ok(content), Some(bytes))
     });
     // Chunks planned over bytes that could not all be read are not kept.
-    read.unwrap_or_else(|e| detecting.detect(Err(unreadable(file, e)), None))
+    read.unwrap_or_else(|e| detecting.unreadable(e))
 }
 
 /// How a file's format is detected and its chunks planned.
@@ -483,7 +484,11 @@ impl Detecting<'_> {
     /// Detects the format of the file opened as `content`, from `bytes`
     /// when it is plain (its head, or all of it when it is to be cut into
     /// chunks), and plans its chunks.
-    fn detect(&self, content: Result<Content, InputError>, bytes: Option<&[u8]>) -> Opened {
+    fn detect(
+        &self,
+        content: Result<Content, Box<InputError>>,
+        bytes: Option<&[u8]>,
+    ) -> (Opened, Option<Head>) {
         let Detecting {
             id,
             file,
@@ -553,14 +558,19 @@ impl Detecting<'_> {
             _ => Vec::new(),
         };
         let head = first_parsed_line(id, &sample, whole, parser);
-        Opened {
+        let opened = Opened {
             content,
             chunks,
             compression,
             detection,
             fit,
-            head,
-        }
+        };
+        (opened, head)
+    }
+
+    /// The file, which could not be opened or read: `e` says why.
+    fn unreadable(&self, e: io::Error) -> (Opened, Option<Head>) {
+        self.detect(Err(Box::new(unreadable(self.file, e))), None)
     }
 }
 
@@ -659,10 +669,10 @@ fn plan_chunks(len: u64, bytes: &[u8], chunk_size: usize, parser: &Parser) -> Ve
 }
 
 /// The parser a file is read with, from its start.
-fn file_parser(opened: &Opened, config: &ScanConfig) -> Parser {
-    Parser::for_file(config.format.clone(), opened.detection.format, config.zone)
+fn file_parser(detection: &Detection, config: &ScanConfig) -> Parser {
+    Parser::for_file(config.format.clone(), detection.format, config.zone)
         .with_json_fields(config.json_fields.as_ref())
-        .with_wrapper(opened.detection.wrapper)
+        .with_wrapper(detection.wrapper)
 }
 
 /// Cuts `data` into ranges of about `chunk_size` bytes that end just after a
@@ -764,7 +774,7 @@ fn scan_unit(
         }
         Unit::Nothing { file } => ChunkResult {
             file: *file,
-            error: opened[*file].content.as_ref().err().cloned().map(Box::new),
+            error: opened[*file].content.as_ref().err().cloned(),
             ..ChunkResult::default()
         },
     };
@@ -807,7 +817,7 @@ fn scan_stream(
         hash_content,
         parallel,
     } = stream;
-    let parser = file_parser(opened, config);
+    let parser = file_parser(&opened.detection, config);
     let format = opened.detection.format;
     let new_scanner = |parser| LineScanner::new(file, config, shared, parser, format);
     // The decompressed content's hash recognises a copy stored both plain
@@ -880,7 +890,7 @@ fn scan_stream(
         if end.cut.is_none() {
             hasher.update(&end.tail);
         }
-        content::hex(&hasher.finalize())
+        Sha256Digest::of_hasher(hasher)
     });
     if let Some(e) = end.broken {
         last.result.error = Some(Box::new(InputError::Decompression {
@@ -1791,13 +1801,15 @@ fn excerpt(line: &[u8]) -> String {
 /// but adds nothing else; a matched line repeated in another file is marked.
 fn merge(
     files: Vec<InputFile>,
-    opened: &[Opened],
+    opened: &mut [Opened],
     results: UnitResults,
     keeper: Keeper,
     problems: Vec<InputError>,
 ) -> (Summary, Vec<HeadFound>) {
     let cut_short = cut_short_files(opened.len(), &results);
     let duplicate_of = duplicate_files(opened, &results, &cut_short);
+    // Each file's detection moves to its summary (a copy took a reason's
+    // room again for every file).
     let mut summaries: Vec<FileSummary> = files
         .into_iter()
         .zip(opened)
@@ -1805,7 +1817,7 @@ fn merge(
         .map(|((input, o), duplicate_of)| FileSummary {
             input,
             compression: o.compression,
-            detection: o.detection.clone(),
+            detection: std::mem::take(&mut o.detection),
             fit: o.fit,
             lines: 0,
             parsed: 0,
@@ -1968,7 +1980,7 @@ fn parser_at(
     (file, _, offset): (usize, u64, u64),
     config: &ScanConfig,
 ) -> Option<Parser> {
-    let mut parser = file_parser(&opened[file], config);
+    let mut parser = file_parser(&summary.files[file].detection, config);
     if !parser.reads_directives() {
         return Some(parser);
     }
@@ -2092,7 +2104,7 @@ fn hash_contents_that_may_repeat(
         })
         .filter(|&(file, _)| !hashed[file] && shared[file])
         .collect();
-    let hashes: Vec<(usize, Option<String>)> = wanted
+    let hashes: Vec<(usize, Option<Sha256Digest>)> = wanted
         .into_par_iter()
         .map(|(file, compression)| {
             let hash = content::hash_decoded(&files[file].path, compression).ok();
@@ -2114,16 +2126,16 @@ fn duplicate_files(
     results: &UnitResults,
     cut_short: &[bool],
 ) -> Vec<Option<usize>> {
-    let mut content: Vec<Option<&str>> = vec![None; opened.len()];
+    let mut content: Vec<Option<Sha256Digest>> = vec![None; opened.len()];
     for r in results.iter().filter(|r| !cut_short[r.file]) {
         let hash = match opened[r.file].content {
-            Ok(Content::Plain(_)) => r.sha256.as_deref(),
-            Ok(Content::Stream(_)) => r.content_sha256.as_deref(),
+            Ok(Content::Plain(_)) => r.sha256,
+            Ok(Content::Stream(_)) => r.content_sha256,
             _ => None,
         };
         content[r.file] = content[r.file].or(hash);
     }
-    let mut first_with: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut first_with: BTreeMap<Sha256Digest, usize> = BTreeMap::new();
     content
         .iter()
         .enumerate()
@@ -2199,7 +2211,6 @@ mod tests {
                 wrapper: None,
             },
             fit: SampleFit::default(),
-            head: None,
         }
     }
 
@@ -2231,7 +2242,7 @@ mod tests {
         let files = vec![input("a.log"), input("b.log")];
         let (summary, _) = merge(
             files,
-            &[opened(), opened()],
+            &mut [opened(), opened()],
             UnitResults(vec![results]),
             Keeper::new(10),
             Vec::new(),
@@ -2250,9 +2261,10 @@ mod tests {
     #[test]
     fn a_chunk_not_read_again_leaves_the_rest_of_its_file_uncounted() {
         let e = io::Error::other("it was cut from 300 to 120 bytes during the scan");
+        let whole = content::hash_bytes(b"a when it was whole");
         let hashed = |file| ChunkResult {
             file,
-            sha256: Some("a's hash when it was whole".into()),
+            sha256: Some(whole),
             ..ChunkResult::default()
         };
         let results = vec![
@@ -2268,7 +2280,7 @@ mod tests {
         let files = vec![input("a.log"), input("b.log"), input("c.log")];
         let (summary, _) = merge(
             files,
-            &[opened(), opened(), opened()],
+            &mut [opened(), opened(), opened()],
             UnitResults(vec![results]),
             Keeper::new(10),
             Vec::new(),
@@ -2292,7 +2304,7 @@ mod tests {
         assert_eq!(a.sha256, None);
         let c = &summary.files[2];
         assert_eq!((c.lines, c.duplicate_of), (7, None));
-        assert_eq!(c.sha256.as_deref(), Some("a's hash when it was whole"));
+        assert_eq!(c.sha256, Some(whole));
     }
 
     /// Changes a log once the scan first reports progress (its first chunk

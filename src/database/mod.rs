@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender};
 
-use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
+use rusqlite::types::{ToSql, ToSqlOutput, Type, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Statement, Transaction, params};
 
 use crate::accessors::{Authorised, Outcome, TrustedProxies};
@@ -24,7 +24,7 @@ use crate::evidence::{Location, RequestView, Text};
 use crate::formats::custom::CustomFormat;
 use crate::formats::{Detection, Format, FormatChoice, SampleFit, Unparsed};
 use crate::input::InputFile;
-use crate::input::content::Compression;
+use crate::input::content::{Compression, Sha256Digest};
 use crate::overlap::Overlap;
 use crate::packed::{self, Damaged, RowParts};
 use crate::report::yes_no;
@@ -456,7 +456,7 @@ fn write_files(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<()> 
             f.input.display,
             real_path,
             f.input.size as i64,
-            f.sha256,
+            f.sha256.map(|digest| digest.to_string()),
             f.compression.name(),
             f.detection.format.map_or("unknown", Format::name),
             f.detection.reason,
@@ -1070,7 +1070,7 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
                 size: r.get::<_, i64>(2)? as u64,
                 real_path: real_path.as_ref().map(PathBuf::from),
             },
-            sha256: r.get(3)?,
+            sha256: digest(r, 3)?,
             compression: Compression::from_name(&compression).unwrap_or(Compression::None),
             detection: Detection {
                 format: Format::from_name(&format),
@@ -1101,6 +1101,18 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
         real_paths.push(real);
     }
     Ok((files, real_paths))
+}
+
+/// A stored SHA-256, as hex; a value that is none is a damaged database.
+fn digest(row: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<Option<Sha256Digest>> {
+    let Some(hex) = row.get::<_, Option<String>>(column)? else {
+        return Ok(None);
+    };
+    let digest = Sha256Digest::from_hex(&hex).ok_or_else(|| {
+        let why = format!("{hex:?} is no SHA-256");
+        rusqlite::Error::FromSqlConversionFailure(column, Type::Text, why.into())
+    })?;
+    Ok(Some(digest))
 }
 
 /// The unparsed lines, written out to a temporary file past a few, as the

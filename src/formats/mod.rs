@@ -1087,7 +1087,7 @@ impl Record<'_> {
 }
 
 /// The format chosen for a file, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Detection {
     /// The format, or `None` when no sample line parsed.
     pub format: Option<Format>,

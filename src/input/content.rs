@@ -2,6 +2,7 @@
 //! name), plain files memory-mapped a chunk at a time (or read, when
 //! small), compressed files (gzip, bzip2, xz, zstd) decoded as streams.
 
+use std::fmt;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::ops::Range;
@@ -177,7 +178,7 @@ impl Plain {
     /// unmapping a small window holds up the other threads' page faults far
     /// less than unmapping a whole large file), and the longest the file
     /// was seen to be while they were read.
-    pub fn hash(&self, path: &Path) -> io::Result<(String, u64)> {
+    pub fn hash(&self, path: &Path) -> io::Result<(Sha256Digest, u64)> {
         // 64 MiB windows took 3% longer than one map of a 1 GiB log; 256
         // MiB ones as long (alternating runs).
         const WINDOW: u64 = 256 << 20;
@@ -190,7 +191,7 @@ impl Plain {
             length = length.max(now);
             start = end;
         }
-        Ok((hex(&hasher.finalize()), length))
+        Ok((Sha256Digest::of_hasher(hasher), length))
     }
 
     /// `path` opened again, when it is still this file, no shorter, and
@@ -343,7 +344,7 @@ impl Decoder {
     /// and the rest of the file after where it stopped (corruption stops it
     /// early, but the manifest hashes the file as stored). `None` when the
     /// decoder was opened without hashing.
-    pub fn finish_hash(self) -> io::Result<Option<String>> {
+    pub fn finish_hash(self) -> io::Result<Option<Sha256Digest>> {
         let stored = match self {
             Decoder::Gzip(d) => d.into_inner(),
             Decoder::Bzip2(d) => d.into_inner(),
@@ -357,7 +358,7 @@ impl Decoder {
             return Ok(None);
         }
         io::copy(&mut rest, &mut io::sink())?;
-        Ok(rest.hex_digest())
+        Ok(rest.digest())
     }
 }
 
@@ -374,21 +375,20 @@ impl Read for Decoder {
 }
 
 /// The SHA-256 of a file, read as a stream.
-pub fn hash_file(path: &Path) -> io::Result<String> {
+pub fn hash_file(path: &Path) -> io::Result<Sha256Digest> {
     let mut hasher = Sha256::new();
     io::copy(&mut File::open(path)?, &mut hasher)?;
-    Ok(hex(&hasher.finalize()))
+    Ok(Sha256Digest::of_hasher(hasher))
 }
 
-/// The SHA-256 of a compressed file's decompressed content, as lower-case
-/// hex: the bytes a scan reads, up to any corruption (what decodes before
+/// The SHA-256 of a compressed file's decompressed content: the bytes a scan reads, up to any corruption (what decodes before
 /// it is hashed, as the scan keeps the lines before it).
-pub fn hash_decoded(path: &Path, compression: Compression) -> io::Result<String> {
+pub fn hash_decoded(path: &Path, compression: Compression) -> io::Result<Sha256Digest> {
     let mut decoder = Decoder::open(path, compression, false)?;
     let mut hasher = Sha256::new();
     // An error ends the content; every byte read before it was hashed.
     let _ = io::copy(&mut decoder, &mut hasher);
-    Ok(hex(&hasher.finalize()))
+    Ok(Sha256Digest::of_hasher(hasher))
 }
 
 /// The length of a gzip file's content modulo 2^32, from its trailer: the
@@ -403,14 +403,47 @@ pub fn gzip_length(path: &Path) -> Option<u32> {
     Some(u32::from_le_bytes(trailer))
 }
 
-/// The SHA-256 of bytes, as lower-case hex.
-pub fn hash_bytes(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
+/// The SHA-256 of bytes.
+pub fn hash_bytes(bytes: &[u8]) -> Sha256Digest {
+    Sha256Digest(Sha256::digest(bytes).into())
 }
 
-/// Bytes as lower-case hex.
-pub fn hex(digest: &[u8]) -> String {
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+/// A SHA-256 digest, kept as its 32 bytes and shown as lower-case hex.
+/// Kept for every input file: as hex text it took 88 bytes more a file.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sha256Digest([u8; 32]);
+
+impl Sha256Digest {
+    /// What `hasher` has taken in.
+    pub fn of_hasher(hasher: Sha256) -> Sha256Digest {
+        Sha256Digest(hasher.finalize().into())
+    }
+
+    /// Reads 64 hex digits (either case); `None` for anything else.
+    pub fn from_hex(text: &str) -> Option<Sha256Digest> {
+        let text = text.as_bytes();
+        if text.len() != 64 {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        for (byte, pair) in bytes.iter_mut().zip(text.chunks_exact(2)) {
+            let pair = std::str::from_utf8(pair).ok()?;
+            *byte = u8::from_str_radix(pair, 16).ok()?;
+        }
+        Some(Sha256Digest(bytes))
+    }
+}
+
+impl fmt::Display for Sha256Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl fmt::Debug for Sha256Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 /// A reader that hashes every byte that passes through it (when asked to).
@@ -434,8 +467,8 @@ impl<R> HashingReader<R> {
         self.bytes_read
     }
 
-    fn hex_digest(self) -> Option<String> {
-        self.hasher.map(|h| hex(&h.finalize()))
+    fn digest(self) -> Option<Sha256Digest> {
+        self.hasher.map(Sha256Digest::of_hasher)
     }
 }
 
@@ -499,8 +532,19 @@ mod tests {
         let path = dir.path().join("x");
         std::fs::write(&path, b"abc").unwrap();
         let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
-        assert_eq!(hash_file(&path).unwrap(), abc);
-        assert_eq!(hash_bytes(b"abc"), abc);
+        assert_eq!(hash_file(&path).unwrap().to_string(), abc);
+        assert_eq!(hash_bytes(b"abc").to_string(), abc);
+        assert_eq!(Sha256Digest::from_hex(abc), Some(hash_bytes(b"abc")));
+        let upper = abc.to_ascii_uppercase();
+        assert_eq!(Sha256Digest::from_hex(&upper), Some(hash_bytes(b"abc")));
+        for not_one in [
+            &abc[1..],
+            "",
+            &format!("{}g", &abc[1..]),
+            &format!("{abc}0"),
+        ] {
+            assert_eq!(Sha256Digest::from_hex(not_one), None, "{not_one}");
+        }
     }
 
     #[test]

@@ -250,11 +250,8 @@ fn write_header(out: &mut impl io::Write, columns: &[&str]) -> io::Result<()> {
     finish(&mut header)
 }
 
-fn opt(value: Option<&str>) -> String {
-    value.unwrap_or("-").to_string()
-}
-
-fn opt_num<T: ToString>(value: Option<T>) -> String {
+/// A value as text, or `-` for none.
+fn or_dash<T: ToString>(value: Option<T>) -> String {
     value.map_or_else(|| "-".to_string(), |v| v.to_string())
 }
 
@@ -657,7 +654,7 @@ fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) ->
             &[
                 f.input.display.clone(),
                 f.input.size.to_string(),
-                opt(f.sha256.as_deref()),
+                or_dash(f.sha256),
                 f.compression.name().to_string(),
                 f.detection
                     .format
@@ -671,8 +668,8 @@ fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) ->
                 f.parsed.to_string(),
                 f.unparsed.to_string(),
                 f.bytes.to_string(),
-                opt_num(f.first_time),
-                opt_num(f.last_time),
+                or_dash(f.first_time),
+                or_dash(f.last_time),
                 yes_no(f.ends_with_line_end()).into(),
                 yes_no(f.error.is_none()).into(),
                 f.error
@@ -738,7 +735,7 @@ fn write_unparsed<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>)
                 report.summary.files[u.location.file].input.display.clone(),
                 u.location.line.to_string(),
                 u.location.offset.to_string(),
-                opt_num(u.time),
+                or_dash(u.time),
                 u.reason.reason().to_string(),
                 yes_no(u.unterminated).into(),
                 yes_no(u.damaged).into(),

@@ -365,7 +365,8 @@ impl<'a> Findings<'a> {
                     .case_file
                     .as_ref()
                     .map(|p| escape_text(&p.to_string_lossy()).into_owned()),
-                file_sha256: config.case_text.as_ref().map(|t| hash_bytes(t.as_bytes())),
+                file_sha256: (config.case_text.as_ref())
+                    .map(|t| hash_bytes(t.as_bytes()).to_string()),
                 file_content: config.case_text.clone(),
                 time_zone: config.zone.name().to_string(),
                 exposed: config

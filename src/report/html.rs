@@ -391,8 +391,8 @@ fn write_files_table(out: &mut String, report: &Report<'_>) -> fmt::Result {
             "<tr><td><code>{}</code></td><td>{}</td><td class=\"hash\">{}</td><td>{}</td><td>{} ({})</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape_html(&file.input.display),
             file.input.size,
-            // Read back from evidence.sqlite by rewindow: escaped like the rest.
-            escape_html(file.sha256.as_deref().unwrap_or("-")),
+            file.sha256
+                .map_or_else(|| "-".to_string(), |digest| digest.to_string()),
             file.compression.name(),
             file.detection.format.map_or("unknown", |f| f.name()),
             file.confidence().name(),
