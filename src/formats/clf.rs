@@ -879,7 +879,7 @@ fn quoted(s: &[u8]) -> Option<(&[u8], &[u8])> {
 /// `METHOD target PROTOCOL`; a target may hold spaces when a client sent
 /// them raw. A request of one token that looks like a path is a target.
 pub(super) fn split_request(request: &[u8]) -> (&[u8], Option<&[u8]>, &[u8]) {
-    let Some(first_space) = first_space(request) else {
+    let Some((method_end, target_start)) = method_end(request) else {
         let looks_like_target =
             request.starts_with(b"/") || memchr::memmem::find(request, b"://").is_some();
         return if looks_like_target {
@@ -888,45 +888,61 @@ pub(super) fn split_request(request: &[u8]) -> (&[u8], Option<&[u8]>, &[u8]) {
             (request, None, &[])
         };
     };
-    let method = &request[..first_space];
-    if let Some(space) = protocol_space(request).filter(|&space| space > first_space) {
-        return (
-            method,
-            Some(&request[first_space + 1..space]),
-            &request[space + 1..],
-        );
+    let method = &request[..method_end];
+    if let Some(space) = protocol_space(request).filter(|&space| space >= target_start) {
+        let target = request[target_start..space].trim_ascii_end();
+        return (method, Some(target), &request[space + 1..]);
     }
-    split_at_spaces(request, first_space)
+    split_at_spaces(request, (method_end, target_start))
 }
 
-/// `split_request` by the request's first space (`first_space`) and its
-/// last, with a protocol after the last only when it starts `HTTP/`.
-fn split_at_spaces(request: &[u8], first_space: usize) -> (&[u8], Option<&[u8]>, &[u8]) {
-    let method = &request[..first_space];
-    let rest = &request[first_space + 1..];
-    let last_in_rest = memchr::memrchr(b' ', request)
-        .filter(|&last| last > first_space)
-        .map(|last| last - first_space - 1);
-    match last_in_rest {
+/// `split_request` by the end of the method and the start of the target
+/// (`method_end`) and the request's last blank, with a protocol after it
+/// only when it starts `HTTP/`.
+fn split_at_spaces(
+    request: &[u8],
+    (method_end, target_start): (usize, usize),
+) -> (&[u8], Option<&[u8]>, &[u8]) {
+    let method = &request[..method_end];
+    let rest = &request[target_start..];
+    let last = memchr::memrchr2(b' ', b'\t', request).filter(|&last| last > method_end);
+    match last {
         Some(last)
-            if rest[last + 1..].len() >= 5
-                && rest[last + 1..][..5].eq_ignore_ascii_case(b"HTTP/") =>
+            if request[last + 1..].len() >= 5
+                && request[last + 1..][..5].eq_ignore_ascii_case(b"HTTP/") =>
         {
-            (method, Some(&rest[..last]), &rest[last + 1..])
+            let target = request.get(target_start..last).unwrap_or_default();
+            (method, Some(target.trim_ascii_end()), &request[last + 1..])
         }
         _ => (method, Some(rest), &[]),
     }
 }
 
-/// The first space of a request: after the method, a short word, looked
-/// for byte by byte before a search.
-fn first_space(request: &[u8]) -> Option<usize> {
+/// Where a request's method ends, and where its target starts, past the
+/// blanks after the method: a client may send several spaces or a tab
+/// there, and nginx, HAProxy and Apache log the request as sent (HAProxy
+/// writes a tab as `#09`). Read byte by byte over a short method before a
+/// search. `None` for a request of one word.
+fn method_end(request: &[u8]) -> Option<(usize, usize)> {
     const METHOD_BYTES: usize = 16;
-    match request.iter().take(METHOD_BYTES).position(|&b| b == b' ') {
-        Some(i) => Some(i),
-        None if request.len() <= METHOD_BYTES => None,
-        None => memchr::memchr(b' ', &request[METHOD_BYTES..]).map(|i| i + METHOD_BYTES),
-    }
+    let ends_method = |i: usize| match request[i] {
+        b' ' | b'\t' => true,
+        b'#' => request[i + 1..].starts_with(b"09"),
+        _ => false,
+    };
+    let end = match (0..request.len().min(METHOD_BYTES)).find(|&i| ends_method(i)) {
+        Some(i) => i,
+        None if request.len() <= METHOD_BYTES => return None,
+        None => memchr::memchr3_iter(b' ', b'\t', b'#', &request[METHOD_BYTES..])
+            .map(|i| i + METHOD_BYTES)
+            .find(|&i| ends_method(i))?,
+    };
+    let after = end + if request[end] == b'#' { 3 } else { 1 };
+    let blanks = request[after..]
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
+    Some((end, after + blanks))
 }
 
 /// Where the space before a request's protocol is, when the request ends
@@ -941,7 +957,7 @@ fn protocol_space(request: &[u8]) -> Option<usize> {
         && t1.eq_ignore_ascii_case(&b't')
         && t2.eq_ignore_ascii_case(&b't')
         && p.eq_ignore_ascii_case(&b'p')
-        && ![v1, v2, v3].contains(&b' ');
+        && ![v1, v2, v3].iter().any(|&b| b == b' ' || b == b'\t');
     is_protocol.then(|| request.len() - 9)
 }
 
@@ -952,6 +968,49 @@ mod tests {
 
     fn utc() -> Tz {
         chrono_tz::UTC
+    }
+
+    /// Several spaces or a tab between the method and the target, as nginx
+    /// and HAProxy log a request as it was sent: the target is still the
+    /// target (read as part of the method or with a blank before it, it
+    /// matched no rule, and a served exposed file read as no evidence).
+    #[test]
+    fn blanks_after_the_method_are_no_part_of_the_target() {
+        let table: [(&[u8], (&str, &str, &str)); 8] = [
+            (
+                b"GET  /forms/a.pdf HTTP/1.1",
+                ("GET", "/forms/a.pdf", "HTTP/1.1"),
+            ),
+            (
+                b"GET\t/forms/a.pdf HTTP/1.1",
+                ("GET", "/forms/a.pdf", "HTTP/1.1"),
+            ),
+            (
+                b"GET \t /forms/a.pdf\tHTTP/1.1",
+                ("GET", "/forms/a.pdf", "HTTP/1.1"),
+            ),
+            (
+                b"GET#09/forms/a.pdf HTTP/1.1",
+                ("GET", "/forms/a.pdf", "HTTP/1.1"),
+            ),
+            (
+                b"GET /forms/a.pdf  HTTP/1.1",
+                ("GET", "/forms/a.pdf", "HTTP/1.1"),
+            ),
+            (b"GET   /forms/a.pdf", ("GET", "/forms/a.pdf", "")),
+            (b"GET /a b HTTP/1.1", ("GET", "/a b", "HTTP/1.1")),
+            (b"GET#1/a HTTP/1.1", ("GET#1/a", "HTTP/1.1", "")),
+        ];
+        let shown = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        for (request, (method, target, protocol)) in table {
+            let (m, t, p) = split_request(request);
+            let read = (shown(m), shown(t.unwrap_or_default()), shown(p));
+            assert_eq!(read, (method.into(), target.into(), protocol.into()));
+        }
+        let line = "203.0.113.7 - - [15/Nov/2022:10:03:00 +0000] \"GET  /forms/a.pdf HTTP/1.1\" \
+                    200 48213 \"-\" \"Mozilla/5.0\"";
+        let record = parse(line.as_bytes(), VhostRule::Infer, utc()).unwrap();
+        assert_eq!(record.target.as_deref(), Some(&b"/forms/a.pdf"[..]));
     }
 
     /// A raw quote followed by a status and a size after the request's
@@ -1188,7 +1247,7 @@ mod tests {
                 String::from_utf8_lossy(head)
             );
         }
-        let requests: [&[u8]; 22] = [
+        let requests: [&[u8]; 33] = [
             b"GET /a HTTP/1.1",
             b"GET /a http/1.0",
             b"GET /a HtTp/2.0",
@@ -1211,18 +1270,29 @@ mod tests {
             b"x HTTP/1.1",
             b"        HTTP/1.1",
             b"GET /a%20b HTTP/2.0",
+            b"GET  /a HTTP/1.1",
+            b"GET\t/a HTTP/1.1",
+            b"GET \t /a\tHTTP/1.1",
+            b"GET#09/a HTTP/1.1",
+            b"GET /a  HTTP/1.1",
+            b"GET /a HTTP/1\t1",
+            b"GET  ",
+            b"GET#0",
+            b"GET#",
+            b"A_VERY_LONG_METHOD#09/x HTTP/1.1",
+            b"A_VERY_LONG_METHOD#0#09/x HTTP/1.1",
         ];
         for request in requests {
             let text = String::from_utf8_lossy(request);
-            assert_eq!(
-                first_space(request),
-                memchr::memchr(b' ', request),
-                "{text}"
-            );
-            if let Some(first_space) = first_space(request) {
+            let searched = request.iter().position(|&b| b == b' ' || b == b'\t');
+            let searched = [searched, memchr::memmem::find(request, b"#09")];
+            let searched = searched.into_iter().flatten().min();
+            let method_end = method_end(request);
+            assert_eq!(method_end.map(|(end, _)| end), searched, "{text}");
+            if let Some(method_end) = method_end {
                 assert_eq!(
                     split_request(request),
-                    split_at_spaces(request, first_space),
+                    split_at_spaces(request, method_end),
                     "{text}"
                 );
             }

@@ -413,3 +413,41 @@ fn a_corrupt_gzip_member_is_inconclusive_for_windows_it_could_cover() {
     assert!(Path::new(&run.records("files.csv")[1]["file"]).ends_with("access.log.1.gz"));
     assert_eq!(run.records("files.csv")[1]["complete"], "no");
 }
+
+#[test]
+fn a_request_with_blanks_after_its_method_is_still_a_request_for_its_target() {
+    // nginx and HAProxy log a request as it was sent: two spaces or a tab
+    // after the method (HAProxy writes the tab as #09). Such a request was
+    // read with a target of " /case/a.pdf" or a method of "GET\t/case/a.pdf",
+    // matched no rule, and the served file read as no evidence of access.
+    let sent = [
+        (705, "GET  /case/a.pdf"),
+        (715, "GET\t/case/b.pdf"),
+        (725, "GET#09/case/c.pdf"),
+    ];
+    let mut parts = vec![traffic(0, 1440, None)];
+    for (minute, request) in sent {
+        let logged = line(minute, "198.51.100.9", "/x", 200);
+        parts.push(logged.replace("GET /x", request));
+    }
+    let run = run_case(&[("access.log", ordered(&parts))]);
+    assert_eq!(
+        window(&run)["verdict"],
+        "evidence_of_access",
+        "{}",
+        run.stderr
+    );
+    let requests = run.records("requests.csv");
+    let read: Vec<[&str; 3]> = requests
+        .iter()
+        .map(|r| [&r["method"][..], &r["target"][..], &r["line"][..]])
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ["GET", "/case/a.pdf", "72"],
+            ["GET", "/case/b.pdf", "74"],
+            ["GET", "/case/c.pdf", "76"]
+        ]
+    );
+}
