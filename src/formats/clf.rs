@@ -845,15 +845,20 @@ impl<'a> Tail<'a> {
 
 /// The X-Forwarded-For value of nginx's default `main` format, which logs
 /// `"$http_x_forwarded_for"` right after the user agent: a first extra
-/// field that is a quoted list of addresses. Anything else there (a
-/// response time, an upstream name) is not taken for one.
+/// field that is a quoted list of addresses, each maybe with a port (as
+/// Azure Application Gateway writes them), or `unknown` (a proxy that
+/// would not say). Anything else there (a response time, an upstream
+/// name) is not taken for one. A header not read leaves a request behind
+/// a trusted proxy attributed to the proxy, which a staff network may
+/// hold: the client it forwarded for was lost.
 fn forwarded_header(extra: &[u8]) -> Option<&[u8]> {
     let (value, _) = quoted(extra.strip_prefix(b" ")?)?;
-    let is_address = |item: &[u8]| {
-        std::str::from_utf8(item.trim_ascii())
-            .is_ok_and(|text| text.parse::<std::net::IpAddr>().is_ok())
+    let is_hop = |item: &[u8]| {
+        std::str::from_utf8(item.trim_ascii()).is_ok_and(|text| {
+            crate::accessors::client_address(text).is_some() || text.eq_ignore_ascii_case("unknown")
+        })
     };
-    value.split(|&b| b == b',').all(is_address).then_some(value)
+    value.split(|&b| b == b',').all(is_hop).then_some(value)
 }
 
 /// Reads a `"..."` string with `\"` escapes; returns its content and what
@@ -1388,6 +1393,28 @@ mod tests {
         // The client field's list comes first; the header is not read then.
         assert!(flags(list).contains(RecordFlags::FORWARDED_LIST));
         assert!(!flags(list).contains(RecordFlags::FORWARDED_HEADER));
+        // Hops with ports, and a proxy that would not say, are hops too.
+        let forwarded = |header: &str| {
+            let line = format!(
+                r#"10.0.0.1 - - [15/Nov/2022:10:03:00 +0000] "GET /s HTTP/1.1" 200 6 "-" "UA" "{header}""#
+            );
+            let record = parse(line.as_bytes(), VhostRule::Infer, utc()).unwrap();
+            record
+                .forwarded
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+        };
+        for header in [
+            "203.0.113.2:51234",
+            "[2001:db8::4]:443",
+            "203.0.113.11:80, 10.0.0.4:80",
+            "unknown, 10.0.0.4",
+            "::ffff:203.0.113.5",
+        ] {
+            assert_eq!(forwarded(header).as_deref(), Some(header));
+        }
+        for not_a_chain in ["-", "0.042", "backend-1:8080", "203.0.113.2 x"] {
+            assert_eq!(forwarded(not_a_chain), None, "{not_a_chain}");
+        }
     }
 
     #[test]

@@ -82,6 +82,13 @@ fn the_client_behind_trusted_proxies_is_the_first_hop_they_do_not_cover() {
                 "forwarded_header"
             ]),
             row(["10.0.0.5", "-", "10.0.0.5", "authorised", ""]),
+            row([
+                "10.0.0.5",
+                "203.0.113.2:51234",
+                "10.0.0.5",
+                "authorised",
+                "forwarded_header"
+            ]),
         ]
     );
     assert_eq!(
@@ -112,6 +119,16 @@ fn the_client_behind_trusted_proxies_is_the_first_hop_they_do_not_cover() {
                 "forwarded_header"
             ]),
             row(["10.0.0.5", "-", "10.0.0.5", "authorised", ""]),
+            // A hop with its port (Azure Application Gateway) is a hop: the
+            // header was not read, and the request the proxy forwarded for
+            // 203.0.113.2 looked like the proxy's own, authorised.
+            row([
+                "203.0.113.2:51234",
+                "203.0.113.2:51234",
+                "10.0.0.5",
+                "external",
+                "forwarded_header;client_from_forwarded",
+            ]),
         ]
     );
 }
@@ -133,7 +150,13 @@ fn trusted_proxies_can_come_from_the_case_file_and_are_recorded() {
         .collect();
     assert_eq!(
         clients,
-        ["203.0.113.9", "10.0.0.6", "192.0.2.44", "10.0.0.5"]
+        [
+            "203.0.113.9",
+            "10.0.0.6",
+            "192.0.2.44",
+            "10.0.0.5",
+            "203.0.113.2:51234"
+        ]
     );
     assert_eq!(
         run.findings_json()["case"]["trusted_proxies"],
