@@ -122,12 +122,23 @@ fn parse_finding<'a>(
 }
 
 /// The timestamp of a line that is not a whole record (cut short, or
-/// missing a field), when one can be read.
+/// missing a field), when one can be read and the line holds no other
+/// that reads another instant. A user name is whatever a client sent in
+/// its Authorization header, and nginx logs it unescaped: a client that
+/// sent a timestamp there could place its request's line, kept unparsed,
+/// at a time of its choosing, outside every window. With no time, the
+/// line bears on every window.
 pub fn salvage_time(line: &[u8], zone: Tz) -> Option<Timestamp> {
     let mut flags = RecordFlags::empty();
-    find_timestamp(line, zone, &mut flags)
-        .ok()
-        .map(|(_, time, _)| time)
+    let (_, time, close) = find_timestamp(line, zone, &mut flags).ok()?;
+    let mut rest = &line[close + 1..];
+    while let Ok((_, other, close)) = find_timestamp(rest, zone, &mut flags) {
+        if other != time {
+            return None;
+        }
+        rest = &rest[close + 1..];
+    }
+    Some(time)
 }
 
 /// The head and time of the commonest line, `client - user [timestamp]`
@@ -1910,6 +1921,12 @@ mod tests {
         assert_eq!(at(cut).as_deref(), Some("2023-03-09T23:09:59Z"));
         assert_eq!(at("[31/Feb/2023:00:00:00 +0000] x"), None);
         assert_eq!(at("\0\0\0"), None);
+        // A client's own timestamp in the user field: the line's time is
+        // not known.
+        let placed = r#"203.0.113.5 - [01/Jan/2020:00:00:00 +0000] [15/Nov/2022:10:03:00 +0000] "GET /forms/a.pdf HTTP/1.1" 200 5"#;
+        assert_eq!(at(placed), None);
+        let same = r#"203.0.113.5 - x [15/Nov/2022:10:03:00 +0000] "GET /a HTTP/1.1" 200 5 "[15/Nov/2022:10:03:00 +0000]""#;
+        assert_eq!(at(same).as_deref(), Some("2022-11-15T10:03:00Z"));
     }
 
     #[test]

@@ -451,3 +451,20 @@ fn a_request_with_blanks_after_its_method_is_still_a_request_for_its_target() {
         ]
     );
 }
+
+#[test]
+fn a_timestamp_sent_as_a_user_name_does_not_place_the_line() {
+    // nginx logs $remote_user, decoded from any Authorization header,
+    // unescaped: a client that sends a timestamp there breaks its line's
+    // fields, and the line, kept unparsed, was placed at the client's time,
+    // outside the window, which then read as no evidence of access.
+    let sent = line(700, "198.51.100.9", "/case/a.pdf", 200);
+    let sent = sent.replace("- - [", "- [01/Jan/2020:00:00:00 +0000] [");
+    let run = run_case(&[("access.log", ordered(&[traffic(0, 1440, None), sent]))]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive", "{}", run.stderr);
+    assert_eq!(caveat_kinds(&w), ["unparsed_mentions_exposed"]);
+    // Sorted by its first bracket, the line comes first.
+    let unparsed = &run.records("unparsed.csv")[0];
+    assert_eq!([&unparsed["line"], &unparsed["time"]], ["1", "-"]);
+}
