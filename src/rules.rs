@@ -377,11 +377,39 @@ impl RuleSet {
     /// resource: some token of it, read as a request target, matches a
     /// rule, or some rule's literal text occurs in it, as written or
     /// percent-decoded, in any case. It over-matches on purpose.
+    ///
+    /// Tokens are cut at white space and quotes, and again at the other
+    /// bytes that part fields in logs of other shapes (`path=/a` in logfmt,
+    /// `,/a,` in CSV, `(/a)`): a path written with dot segments or doubled
+    /// slashes has no rule's literal text in it, and is found only as a
+    /// token.
     pub fn mentioned_in(&self, line: &[u8], normaliser: &mut Normaliser) -> bool {
-        let tokens = line
-            .split(|b| b.is_ascii_whitespace() || *b == b'"')
-            .filter(|t| t.contains(&b'/') || t.contains(&b'\\'));
-        for token in tokens {
+        let cut_at = |parts: fn(&u8) -> bool| {
+            line.split(parts)
+                .filter(|t| t.contains(&b'/') || t.contains(&b'\\'))
+        };
+        let words = cut_at(|&b| b.is_ascii_whitespace() || b == b'"');
+        let fields = cut_at(|&b| {
+            b.is_ascii_whitespace()
+                || matches!(
+                    b,
+                    b'"' | b'\''
+                        | b','
+                        | b';'
+                        | b'='
+                        | b'|'
+                        | b'`'
+                        | b'<'
+                        | b'>'
+                        | b'('
+                        | b')'
+                        | b'['
+                        | b']'
+                        | b'{'
+                        | b'}'
+                )
+        });
+        for token in words.chain(fields) {
             if self
                 .match_target(&split_target(token), normaliser)
                 .is_some()
@@ -642,6 +670,22 @@ mod tests {
             ),
             ("GET /forms/submit", false),
             ("", false),
+            // Fields parted by other bytes than spaces and quotes.
+            (
+                "heroku[router]: at=info method=GET path=/forms//submissions/17.pdf status=200",
+                true,
+            ),
+            (
+                "2022-11-15T03:02:00Z,203.0.113.9,GET,/forms/./submissions/17.pdf,200",
+                true,
+            ),
+            ("x|/forms/submissions;v=1/a|y", true),
+            ("{'path':'/x/../forms/submissions/a'}", true),
+            ("(/case-12/a)", true),
+            (
+                "2022-11-15T03:02:00Z,203.0.113.9,GET,/forms/submit,200",
+                false,
+            ),
         ];
         for (line, want) in table {
             let got = set.mentioned_in(line.as_bytes(), &mut Normaliser::new(false));
