@@ -166,6 +166,17 @@ pub enum InputError {
         /// The longest it was seen to be while it was read.
         now: u64,
     },
+    /// A file under the output folder that the scan did not write there:
+    /// never read, as what the scan writes there holds log lines too.
+    #[error(
+        "{path}: inside the output folder {out}; not read (move the logs out of it, or write the outputs elsewhere)"
+    )]
+    InOutputFolder {
+        /// The file.
+        path: String,
+        /// The output folder.
+        out: String,
+    },
     /// A named pipe, socket or device: reading it could block for ever or
     /// never end, and it is not a stored log.
     #[error("{path}: not a regular file ({kind}); not read")]

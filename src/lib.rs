@@ -47,9 +47,16 @@ pub use error::{ConfigError, InputError};
 /// Runs a scan with a validated configuration on the current rayon pool,
 /// telling `progress` how it advances.
 pub fn scan(config: &ScanConfig, progress: &dyn scan::Progress) -> scan::Summary {
-    let mut exclude: Vec<&Path> = vec![&config.out];
-    exclude.extend(config.case_file.as_deref());
-    let discovery = input::discover(&config.inputs, &exclude);
+    let partial = database::partial_file_name();
+    let mut writes: Vec<&str> = vec![database::FILE_NAME, &partial];
+    writes.extend(report::csv::OUTPUT_FILES);
+    writes.extend(report::FINDINGS_FILES);
+    let out = input::OutputFolder {
+        path: &config.out,
+        writes: &writes,
+    };
+    let exclude: Vec<&Path> = config.case_file.as_deref().into_iter().collect();
+    let discovery = input::discover(&config.inputs, Some(out), &exclude);
     scan::scan(config, discovery, progress)
 }
 

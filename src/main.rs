@@ -260,7 +260,7 @@ fn run_detect(args: DetectArgs) -> anyhow::Result<ExitCode> {
         )),
         None => logwitness::formats::FormatChoice::Auto,
     };
-    let discovery = logwitness::input::discover(&args.inputs, &[]);
+    let discovery = logwitness::input::discover(&args.inputs, None, &[]);
     let mut stdout = io::stdout().lock();
     let mut unknown = false;
     for problem in &discovery.problems {

@@ -2347,7 +2347,7 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        let discovery = crate::input::discover(&config.inputs, &[]);
+        let discovery = crate::input::discover(&config.inputs, None, &[]);
         let progress = ChangesTheLog {
             log: log.to_path_buf(),
             change,

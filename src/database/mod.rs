@@ -50,7 +50,7 @@ pub const FILE_NAME: &str = "evidence.sqlite";
 /// holding NUL bytes, the problem of a file that grew while it was read,
 /// and the `utf-16le` and `utf-16be` storage, which an older build would
 /// drop or misread (dropping a problem could turn a window's verdict).
-const SCHEMA_VERSION: i64 = 6;
+const SCHEMA_VERSION: i64 = 7;
 
 /// The largest piece of a packed copy kept in one row: SQLite refuses
 /// values over 1 GB, and a case can hold millions of requests.
@@ -137,6 +137,11 @@ CREATE TABLE unparsed (
 CREATE TABLE timeline (minute INTEGER PRIMARY KEY, time TEXT NOT NULL, lines INTEGER NOT NULL);
 CREATE TABLE packed (id INTEGER PRIMARY KEY, name TEXT NOT NULL, data BLOB NOT NULL);
 ";
+
+/// The name the database is written under until it is complete.
+pub fn partial_file_name() -> String {
+    format!("{FILE_NAME}.partial")
+}
 
 /// Indexes for investigators' queries, built once the rows are in (faster
 /// than keeping them up to date row by row).
@@ -245,7 +250,7 @@ fn write_with(scan: Scan<'_>, dir: &Path, copies: Copies) -> Result<(), Database
         source,
     };
     // A new file each time: the database is part of one run's outputs.
-    let fresh = dir.join(format!("{FILE_NAME}.partial"));
+    let fresh = dir.join(partial_file_name());
     let _ = std::fs::remove_file(&fresh);
     let mut db = Connection::open(&fresh).map_err(sqlite)?;
     // No journal and no syncs while writing: the file is new, and only a
@@ -1062,7 +1067,7 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
         let real_path: Option<String> = r.get(1)?;
         let compression: String = r.get(4)?;
         let format: String = r.get(5)?;
-        let problem: Option<String> = r.get(14)?;
+        let stored_problem: Option<String> = r.get(14)?;
         let summary = FileSummary {
             input: InputFile {
                 path: PathBuf::from(&display),
@@ -1088,7 +1093,7 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
             first_time: r.get::<_, Option<i64>>(11)?.map(Timestamp),
             last_time: r.get::<_, Option<i64>>(12)?.map(Timestamp),
             unterminated_last_line: r.get::<_, String>(13)? == "no",
-            error: problem.and_then(|json| serde_json::from_str(&json).ok()),
+            error: (stored_problem.map(|json| problem(&json, 14)).transpose()?).map(Box::new),
             duplicate_of: r.get::<_, Option<i64>>(15)?.map(|d| d as usize),
         };
         Ok((summary, real_path.map(PathBuf::from)))
@@ -1149,10 +1154,14 @@ fn load_unparsed(db: &Connection, out: &Path) -> rusqlite::Result<UnparsedLines>
 
 fn load_problems(db: &Connection) -> rusqlite::Result<Vec<InputError>> {
     let json: Vec<String> = column(db, "SELECT problem_json FROM problems ORDER BY id")?;
-    Ok(json
-        .iter()
-        .filter_map(|j| serde_json::from_str(j).ok())
-        .collect())
+    json.iter().map(|json| problem(json, 0)).collect()
+}
+
+/// A stored problem; one that cannot be read is a damaged database (a
+/// problem dropped could turn a window's verdict).
+fn problem(json: &str, column: usize) -> rusqlite::Result<InputError> {
+    serde_json::from_str(json)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(column, Type::Text, Box::new(e)))
 }
 
 fn load_overlaps(db: &Connection) -> rusqlite::Result<Vec<Overlap>> {

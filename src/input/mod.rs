@@ -40,25 +40,52 @@ pub struct Discovery {
     pub problems: Vec<InputError>,
 }
 
-/// Expands `paths` into a sorted list of files. Anything under `exclude`
-/// (the output folder, the case file) is left out: a scan never reads its
-/// own output or configuration as evidence.
-pub fn discover(paths: &[PathBuf], exclude: &[&Path]) -> Discovery {
+/// The output folder of a scan, and the names of the files it writes
+/// there.
+#[derive(Debug, Clone, Copy)]
+pub struct OutputFolder<'a> {
+    /// The folder.
+    pub path: &'a Path,
+    /// The names of the files a scan writes in it.
+    pub writes: &'a [&'a str],
+}
+
+/// Expands `paths` into a sorted list of files. The files a scan writes in
+/// its output folder `out`, and the files in `exclude` (the case file), are
+/// left out: a scan never reads its own output or configuration as
+/// evidence. Any other file under the output folder is not read either,
+/// and is named among the problems: a log there, even one named on the
+/// command line, was left out without a word.
+pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Path]) -> Discovery {
     let exclude = exclude
         .iter()
         .filter_map(|p| fs::canonicalize(p).ok())
         .collect();
+    let out = out.and_then(|out| {
+        let real = fs::canonicalize(out.path).ok()?;
+        let display = escape_text(&out.path.to_string_lossy()).into_owned();
+        Some((real, display, out.writes))
+    });
     let mut walk = Walk {
         exclude,
+        out,
         seen_dirs: BTreeSet::new(),
         seen_files: BTreeSet::new(),
         found: Vec::new(),
         problems: Vec::new(),
     };
     for path in paths {
-        let found_before = walk.found.len();
+        let (found_before, problems_before) = (walk.found.len(), walk.problems.len());
         walk.visit(path);
-        if path.is_dir() && walk.found.len() == found_before {
+        // A directory seen before, or holding only files left in the output
+        // folder, has said so.
+        let said = walk.problems[problems_before..].iter().any(|p| {
+            matches!(
+                p,
+                InputError::SymlinkLoop { .. } | InputError::InOutputFolder { .. }
+            )
+        });
+        if path.is_dir() && walk.found.len() == found_before && !said {
             walk.problems.push(InputError::EmptyDirectory {
                 path: escape_text(&path.to_string_lossy()).into_owned(),
             });
@@ -71,15 +98,18 @@ pub fn discover(paths: &[PathBuf], exclude: &[&Path]) -> Discovery {
     }
 }
 
-struct Walk {
+struct Walk<'a> {
     exclude: Vec<PathBuf>,
+    /// The output folder's real path, its path as shown, and the names of
+    /// the files a scan writes in it.
+    out: Option<(PathBuf, String, &'a [&'a str])>,
     seen_dirs: BTreeSet<PathBuf>,
     seen_files: BTreeSet<PathBuf>,
     found: Vec<InputFile>,
     problems: Vec<InputError>,
 }
 
-impl Walk {
+impl Walk<'_> {
     fn visit(&mut self, path: &Path) {
         let real = match fs::canonicalize(path) {
             Ok(real) => real,
@@ -101,7 +131,14 @@ impl Walk {
         if self.exclude.iter().any(|ex| real.starts_with(ex)) {
             return;
         }
+        let in_output_folder = self
+            .out
+            .as_ref()
+            .is_some_and(|(out, ..)| real.starts_with(out));
         match fs::metadata(&real) {
+            Ok(meta) if meta.is_file() && in_output_folder => {
+                self.left_in_output_folder(real, display)
+            }
             Ok(meta) if meta.is_dir() => self.visit_dir(path, real, display),
             Ok(meta) if !meta.is_file() => self.problems.push(InputError::NotRegularFile {
                 path: display,
@@ -123,6 +160,24 @@ impl Walk {
                 path: display,
                 message: e.to_string(),
             }),
+        }
+    }
+
+    /// A file under the output folder: left out, and named unless the
+    /// scan writes it.
+    fn left_in_output_folder(&mut self, real: PathBuf, display: String) {
+        let Some((out, out_display, writes)) = &self.out else {
+            return;
+        };
+        let written = real.parent() == Some(out.as_path())
+            && real
+                .file_name()
+                .is_some_and(|name| writes.iter().any(|w| name == *w));
+        if !written && self.seen_files.insert(real) {
+            self.problems.push(InputError::InOutputFolder {
+                path: display,
+                out: out_display.clone(),
+            });
         }
     }
 
@@ -198,15 +253,28 @@ mod tests {
         fs::write(root.join("a.log"), "a").unwrap();
         fs::create_dir_all(root.join("out")).unwrap();
         fs::write(root.join("out/requests.csv"), "x").unwrap();
+        // Logs put inside the output folder, and a file named like an
+        // output that the scan does not write there.
+        fs::create_dir_all(root.join("out/logs")).unwrap();
+        fs::write(root.join("out/logs/www2.log"), "w").unwrap();
+        fs::write(root.join("out/logs/requests.csv"), "x").unwrap();
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink(root, root.join("b/inner/loop")).unwrap();
             std::os::unix::fs::symlink(root.join("a.log"), root.join("b/alias.log")).unwrap();
         }
         fs::write(root.join("case.toml"), "[case]").unwrap();
+        let out = root.join("out");
+        let out = OutputFolder {
+            path: &out,
+            writes: &["requests.csv"],
+        };
+        // The log inside the output folder is named on the command line too.
+        let named = root.join("out/logs/www2.log");
         let found = discover(
-            &[root.to_path_buf()],
-            &[&root.join("out"), &root.join("case.toml")],
+            &[root.to_path_buf(), named],
+            Some(out),
+            &[&root.join("case.toml")],
         );
         let names: Vec<String> = found
             .files
@@ -214,11 +282,21 @@ mod tests {
             .map(|f| f.path.strip_prefix(root).unwrap().display().to_string())
             .collect();
         assert_eq!(names, ["a.log", "b/inner/z.log"]);
+        let problems: Vec<String> = found
+            .problems
+            .iter()
+            .filter(|p| !matches!(p, InputError::SymlinkLoop { .. }))
+            .map(|p| p.to_string().replace(&root.display().to_string(), "ROOT"))
+            .collect();
+        let not_read = |file: &str| {
+            format!(
+                "ROOT/out/logs/{file}: inside the output folder ROOT/out; not read \
+                 (move the logs out of it, or write the outputs elsewhere)"
+            )
+        };
+        assert_eq!(problems, [not_read("requests.csv"), not_read("www2.log")]);
         #[cfg(unix)]
-        assert!(matches!(
-            found.problems.as_slice(),
-            [InputError::SymlinkLoop { .. }]
-        ));
+        assert_eq!(found.problems.len(), 3);
     }
 
     #[test]
@@ -231,7 +309,7 @@ mod tests {
             return;
         }
         // Opening the pipe would block for ever: discovery must not.
-        let found = discover(&[dir.path().to_path_buf()], &[]);
+        let found = discover(&[dir.path().to_path_buf()], None, &[]);
         assert!(found.files.is_empty());
         assert_eq!(
             found
@@ -251,7 +329,7 @@ mod tests {
 
     #[test]
     fn missing_paths_are_problems_not_panics() {
-        let found = discover(&[PathBuf::from("/no/such/logwitness/input")], &[]);
+        let found = discover(&[PathBuf::from("/no/such/logwitness/input")], None, &[]);
         assert!(found.files.is_empty());
         assert_eq!(found.problems.len(), 1);
     }

@@ -892,3 +892,56 @@ fn a_compressed_log_cut_short_is_detected_from_the_lines_before_the_cut() {
     assert!(lines_read > 0 && parsed + unparsed == lines_read);
     assert!(parsed + 1 >= lines_read, "{parsed} of {lines_read}");
 }
+
+#[test]
+fn a_log_inside_the_output_folder_is_named_as_not_read() {
+    // A log kept under the output folder was left out without a word, even
+    // when named on the command line: one server's served request went
+    // unread, and the run said no evidence of access with exit code 0.
+    let out = tempfile::tempdir().unwrap();
+    let logs = out.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(logs.join("www2.log"), lines(3, 0)).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let www1 = elsewhere.path().join("www1.log");
+    std::fs::write(&www1, lines(3, 10).replace("/exposed/", "/public/")).unwrap();
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+    let mut cmd = crate::harness::logwitness();
+    cmd.args(["scan", "--exposed", "/exposed/", "--window"])
+        .arg("w=2024-03-02T10:00Z..2024-03-02T11:00Z")
+        .args(["--out", &path(out.path()), &path(&www1), &path(&logs)]);
+    let output = cmd.output().unwrap();
+    let run = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        out,
+    };
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let not_read = format!(
+        "{}/www2.log: inside the output folder {}; not read",
+        path(&logs),
+        path(run.out.path())
+    );
+    assert!(run.stderr.contains(&not_read), "{}", run.stderr);
+    let w = &run.findings_json()["windows"][0];
+    assert_eq!(w["verdict"], "inconclusive");
+    let files = run.records("files.csv");
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(files[1]["problem"].contains(&not_read), "{files:?}");
+    // What the scan itself wrote there is not read, nor named, next time.
+    let again = crate::harness::logwitness()
+        .args([
+            "scan",
+            "--exposed",
+            "/exposed/",
+            "--out",
+            &path(run.out.path()),
+        ])
+        .arg(path(run.out.path()))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains(&not_read), "{stderr}");
+    assert!(!stderr.contains("requests.csv"), "{stderr}");
+}
