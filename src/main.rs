@@ -41,10 +41,19 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("logwitness: {e:#}");
+            eprintln!("logwitness: {}", printable(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error's text with its control characters escaped, line by line (a
+/// file name from a shell's glob is anyone's, and may hold a terminal's
+/// escape sequences); its line ends are kept (a case file's parse error
+/// points at the line in a few lines of its own).
+fn printable(text: &str) -> String {
+    let lines: Vec<_> = text.split('\n').map(logwitness::sanitise::escape_text).collect();
+    lines.join("\n")
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
