@@ -52,7 +52,10 @@ fn main() -> ExitCode {
 /// escape sequences); its line ends are kept (a case file's parse error
 /// points at the line in a few lines of its own).
 fn printable(text: &str) -> String {
-    let lines: Vec<_> = text.split('\n').map(logwitness::sanitise::escape_text).collect();
+    let lines: Vec<_> = text
+        .split('\n')
+        .map(logwitness::sanitise::escape_text)
+        .collect();
     lines.join("\n")
 }
 

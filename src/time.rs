@@ -155,6 +155,19 @@ pub fn parse_zone(name: &str) -> Result<Tz, ConfigError> {
         .map_err(|_| ConfigError::UnknownTimeZone(name.to_string()))
 }
 
+/// The later instant of a local time the clocks of `zone` showed twice
+/// (the autumn overlap), when `time` is the earlier, as a log's local time
+/// without offset is read (flag `ambiguous_time`); `None` for any other.
+pub fn later_reading(time: Timestamp, zone: Tz) -> Option<Timestamp> {
+    let local = zone.timestamp_opt(time.0, 0).single()?.naive_local();
+    match zone.from_local_datetime(&local) {
+        LocalResult::Ambiguous(earlier, later) if earlier.timestamp() == time.0 => {
+            Some(Timestamp(later.timestamp()))
+        }
+        _ => None,
+    }
+}
+
 /// Which end of a period a time written as a date alone stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateEnd {
@@ -393,5 +406,19 @@ mod tests {
             }
         }
         assert_eq!(calls, 420);
+    }
+
+    #[test]
+    fn a_local_time_shown_twice_has_a_later_reading() {
+        let london: Tz = "Europe/London".parse().unwrap();
+        // 01:45 on 30 Oct 2022 in London: 00:45Z (summer time) or 01:45Z.
+        let earlier = Timestamp(1_667_090_700);
+        assert_eq!(earlier.to_rfc3339(), "2022-10-30T00:45:00Z");
+        let later = later_reading(earlier, london).map(Timestamp::to_rfc3339);
+        assert_eq!(later.as_deref(), Some("2022-10-30T01:45:00Z"));
+        // The later reading has none after it; nor has a time shown once.
+        assert_eq!(later_reading(Timestamp(1_667_094_300), london), None);
+        assert_eq!(later_reading(Timestamp(1_667_080_000), london), None);
+        assert_eq!(later_reading(earlier, chrono_tz::UTC), None);
     }
 }

@@ -58,6 +58,11 @@ pub enum CaveatKind {
     /// request-received lines, or a code outside 2xx to 5xx): it may have
     /// been served.
     UnknownOutcome,
+    /// An external request to an exposed resource, served or of unknown
+    /// outcome, was logged at a local time the clocks showed twice (the
+    /// autumn change), and only one of its two instants is inside the
+    /// window: it may have been inside it.
+    AmbiguousTime,
 }
 
 impl CaveatKind {
@@ -72,6 +77,7 @@ impl CaveatKind {
             CaveatKind::UnparsedMentionsExposed => "unparsed_mentions_exposed",
             CaveatKind::DamagedLines => "damaged_lines",
             CaveatKind::UnknownOutcome => "unknown_outcome",
+            CaveatKind::AmbiguousTime => "ambiguous_time",
         }
     }
 }
@@ -116,6 +122,25 @@ impl PlacedLine {
     }
 }
 
+/// A request logged at a local time the clocks showed twice: it is placed
+/// at the earlier instant, and could be at the later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TwoReadings {
+    /// `file:line`.
+    pub place: String,
+    /// The instant it is placed at.
+    pub earlier: Timestamp,
+    /// The instant it could be at too, an hour (or the zone's change) on.
+    pub later: Timestamp,
+}
+
+impl TwoReadings {
+    /// Whether one reading is inside the window and the other is not.
+    fn splits(&self, window: &Window) -> bool {
+        window.contains(self.earlier) != window.contains(self.later)
+    }
+}
+
 /// Facts of the whole scan that bear on every window.
 #[derive(Debug, Clone, Default)]
 pub struct ScanFacts {
@@ -125,6 +150,9 @@ pub struct ScanFacts {
     pub mentioning_lines: Vec<PlacedLine>,
     /// Unparsed lines that are damaged (cut short, NUL bytes).
     pub damaged_lines: Vec<PlacedLine>,
+    /// External requests to exposed resources, served or of unknown
+    /// outcome, logged at a local time the clocks showed twice.
+    pub two_readings: Vec<TwoReadings>,
     /// The gap threshold, in seconds.
     pub max_gap: i64,
 }
@@ -266,6 +294,21 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
                 &damaged,
                 "is damaged (cut short, or holding NUL bytes) and could have been any request",
                 "are damaged (cut short, or holding NUL bytes) and could have been any requests",
+            ),
+        );
+    }
+    let split: Vec<&str> = (facts.two_readings.iter())
+        .filter(|r| r.splits(window))
+        .map(|r| r.place.as_str())
+        .collect();
+    if let Some(first) = split.first() {
+        let n = split.len();
+        add(
+            CaveatKind::AmbiguousTime,
+            format!(
+                "{n} external {} to exposed resources, served or of unknown outcome, {} logged at a local time the clocks showed twice (the autumn change), and only one of its two instants is inside the window; the first: {first}",
+                plural(n as u64, "request", "requests"),
+                plural(n as u64, "was", "were"),
             ),
         );
     }
@@ -531,6 +574,14 @@ mod tests {
         };
         facts.mentioning_lines = vec![placed("a.log:7", None), placed("a.log:9", Some(2001))];
         facts.damaged_lines = vec![placed("b.log:1", Some(2000)), placed("b.log:4", Some(999))];
+        // A request placed before the window whose later reading is in it,
+        // and one with both readings after it.
+        let two = |place: &str, earlier: i64| TwoReadings {
+            place: place.into(),
+            earlier: Timestamp(earlier),
+            later: Timestamp(earlier + 3600),
+        };
+        facts.two_readings = vec![two("c.log:3", -2000), two("c.log:5", 2500)];
         let f = judge(&window(), &[], &coverage(1100, 9000, vec![gap]), &facts);
         assert_eq!(f.verdict, Verdict::Inconclusive);
         assert_eq!(
@@ -540,8 +591,13 @@ mod tests {
                 CaveatKind::Gap,
                 CaveatKind::InputIncomplete,
                 CaveatKind::UnparsedMentionsExposed,
-                CaveatKind::DamagedLines
+                CaveatKind::DamagedLines,
+                CaveatKind::AmbiguousTime
             ]
+        );
+        assert_eq!(
+            f.caveats[5].detail,
+            "1 external request to exposed resources, served or of unknown outcome, was logged at a local time the clocks showed twice (the autumn change), and only one of its two instants is inside the window; the first: c.log:3"
         );
         assert_eq!(f.caveats[2].detail, "a.gz: corrupt");
         // A line with a readable time bears only on windows that hold it.

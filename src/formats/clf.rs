@@ -936,29 +936,41 @@ fn split_at_spaces(
 
 /// Where a request's method ends, and where its target starts, past the
 /// blanks after the method: a client may send several spaces or a tab
-/// there, and nginx, HAProxy and Apache log the request as sent (HAProxy
-/// writes a tab as `#09`). Read byte by byte over a short method before a
-/// search. `None` for a request of one word.
+/// there, and nginx, HAProxy and Apache log the request as sent, a tab
+/// raw or escaped (`\t` by Apache, `\x09` by nginx, `#09` by HAProxy).
+/// Read byte by byte over a short method before a search. `None` for a
+/// request of one word.
 fn method_end(request: &[u8]) -> Option<(usize, usize)> {
     const METHOD_BYTES: usize = 16;
-    let ends_method = |i: usize| match request[i] {
-        b' ' | b'\t' => true,
-        b'#' => request[i + 1..].starts_with(b"09"),
-        _ => false,
-    };
-    let end = match (0..request.len().min(METHOD_BYTES)).find(|&i| ends_method(i)) {
+    let end = match (0..request.len().min(METHOD_BYTES)).find(|&i| blank_at(request, i) > 0) {
         Some(i) => i,
         None if request.len() <= METHOD_BYTES => return None,
         None => memchr::memchr3_iter(b' ', b'\t', b'#', &request[METHOD_BYTES..])
+            .chain(memchr::memchr_iter(b'\\', &request[METHOD_BYTES..]))
             .map(|i| i + METHOD_BYTES)
-            .find(|&i| ends_method(i))?,
+            .filter(|&i| blank_at(request, i) > 0)
+            .min()?,
     };
-    let after = end + if request[end] == b'#' { 3 } else { 1 };
-    let blanks = request[after..]
-        .iter()
-        .take_while(|&&b| b == b' ' || b == b'\t')
-        .count();
-    Some((end, after + blanks))
+    let mut start = end;
+    loop {
+        match blank_at(request, start) {
+            0 => return Some((end, start)),
+            len => start += len,
+        }
+    }
+}
+
+/// The length of the blank at `i` of a request: a space, a tab, or a tab
+/// as a log escapes it; 0 for none.
+fn blank_at(request: &[u8], i: usize) -> usize {
+    let rest = &request[i..];
+    match rest.first() {
+        Some(b' ' | b'\t') => 1,
+        Some(b'#') if rest[1..].starts_with(b"09") => 3,
+        Some(b'\\') if rest[1..].starts_with(b"t") => 2,
+        Some(b'\\') if rest[1..].starts_with(b"x09") => 4,
+        _ => 0,
+    }
 }
 
 /// Where the space before a request's protocol is, when the request ends
@@ -992,7 +1004,7 @@ mod tests {
     /// matched no rule, and a served exposed file read as no evidence).
     #[test]
     fn blanks_after_the_method_are_no_part_of_the_target() {
-        let table: [(&[u8], (&str, &str, &str)); 8] = [
+        let table: [(&[u8], (&str, &str, &str)); 10] = [
             (
                 b"GET  /forms/a.pdf HTTP/1.1",
                 ("GET", "/forms/a.pdf", "HTTP/1.1"),
@@ -1007,6 +1019,14 @@ mod tests {
             ),
             (
                 b"GET#09/forms/a.pdf HTTP/1.1",
+                ("GET", "/forms/a.pdf", "HTTP/1.1"),
+            ),
+            (
+                b"GET\\t/forms/a.pdf HTTP/1.1",
+                ("GET", "/forms/a.pdf", "HTTP/1.1"),
+            ),
+            (
+                b"GET\\x09 /forms/a.pdf HTTP/1.1",
                 ("GET", "/forms/a.pdf", "HTTP/1.1"),
             ),
             (
@@ -1263,7 +1283,7 @@ mod tests {
                 String::from_utf8_lossy(head)
             );
         }
-        let requests: [&[u8]; 33] = [
+        let requests: [&[u8]; 38] = [
             b"GET /a HTTP/1.1",
             b"GET /a http/1.0",
             b"GET /a HtTp/2.0",
@@ -1297,11 +1317,18 @@ mod tests {
             b"GET#",
             b"A_VERY_LONG_METHOD#09/x HTTP/1.1",
             b"A_VERY_LONG_METHOD#0#09/x HTTP/1.1",
+            b"GET\\t/a HTTP/1.1",
+            b"GET\\x09/a HTTP/1.1",
+            b"GET\\x0/a HTTP/1.1",
+            b"A_VERY_LONG_METHOD\\x09/x HTTP/1.1",
+            b"A_VERY_LONG_METHOD\\\\#09 /x HTTP/1.1",
         ];
         for request in requests {
             let text = String::from_utf8_lossy(request);
             let searched = request.iter().position(|&b| b == b' ' || b == b'\t');
-            let searched = [searched, memchr::memmem::find(request, b"#09")];
+            let escapes =
+                ["#09", "\\t", "\\x09"].map(|e| memchr::memmem::find(request, e.as_bytes()));
+            let searched = [[searched].as_slice(), &escapes].concat();
             let searched = searched.into_iter().flatten().min();
             let method_end = method_end(request);
             assert_eq!(method_end.map(|(end, _)| end), searched, "{text}");

@@ -15,10 +15,11 @@ use crate::accessors::{AccessorRow, Class, Outcome, summarise_window};
 use crate::config::ScanConfig;
 use crate::coverage::{Gap, WindowCoverage};
 use crate::error::InputError;
+use crate::formats::RecordFlags;
 use crate::scan::Summary;
 use crate::time::Timestamp;
 use crate::unparsed_lines::NotableLine;
-use crate::verdict::{IncompleteInput, PlacedLine, ScanFacts, WindowFinding, judge};
+use crate::verdict::{IncompleteInput, PlacedLine, ScanFacts, TwoReadings, WindowFinding, judge};
 use crate::window::Window;
 
 /// The name of the window used when the case gives none.
@@ -90,7 +91,7 @@ impl<'a> Report<'a> {
             .iter()
             .map(|w| WindowCoverage::of(w, &summary.timeline, first, last, &gaps))
             .collect();
-        let facts = scan_facts(summary, config.max_gap);
+        let facts = scan_facts(summary, config);
         let findings = windows
             .iter()
             .zip(&accessors)
@@ -252,7 +253,7 @@ pub fn yes_no(value: bool) -> &'static str {
 }
 
 /// The facts of the scan that bear on every window's verdict.
-fn scan_facts(summary: &Summary, max_gap: i64) -> ScanFacts {
+fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
     let mut incomplete: Vec<IncompleteInput> = summary
         .problems
         .iter()
@@ -292,8 +293,34 @@ fn scan_facts(summary: &Summary, max_gap: i64) -> ScanFacts {
         incomplete,
         mentioning_lines: placed(|u| u.mentions_exposed),
         damaged_lines: placed(|u| u.damaged),
-        max_gap,
+        two_readings: two_readings(summary, config),
+        max_gap: config.max_gap,
     }
+}
+
+/// The external requests that may have been served, logged at a local
+/// time the clocks showed twice, with both their instants: placed at the
+/// earlier, one may have been inside a window that only the later is in.
+fn two_readings(summary: &Summary, config: &ScanConfig) -> Vec<TwoReadings> {
+    summary
+        .requests
+        .iter()
+        .filter(|r| r.flags.contains(RecordFlags::AMBIGUOUS_TIME))
+        .filter(|r| config.authorised.classify_request(r) == Class::External)
+        .filter(|r| {
+            matches!(
+                Outcome::of_status(r.status),
+                Outcome::Served | Outcome::Unknown
+            )
+        })
+        .filter_map(|r| {
+            Some(TwoReadings {
+                place: summary.place(r.location),
+                earlier: r.time,
+                later: crate::time::later_reading(r.time, config.zone)?,
+            })
+        })
+        .collect()
 }
 
 /// The windows reported on: the case's, or one over the whole timeline.

@@ -463,7 +463,11 @@ fn bad_arguments_and_case_files_exit_2_before_reading() {
     let hostile = scan(&["--exposed", "/a/", "no/b\x1b[2J\x1b]0;OWNED\x07.log"]);
     assert_eq!(hostile.code, 2);
     assert!(!hostile.stderr.contains('\x1b'), "{:?}", hostile.stderr);
-    assert!(hostile.stderr.contains("does not exist"), "{}", hostile.stderr);
+    assert!(
+        hostile.stderr.contains("does not exist"),
+        "{}",
+        hostile.stderr
+    );
 }
 
 #[test]

@@ -416,14 +416,17 @@ fn a_corrupt_gzip_member_is_inconclusive_for_windows_it_could_cover() {
 
 #[test]
 fn a_request_with_blanks_after_its_method_is_still_a_request_for_its_target() {
-    // nginx and HAProxy log a request as it was sent: two spaces or a tab
-    // after the method (HAProxy writes the tab as #09). Such a request was
+    // nginx, HAProxy and Apache log a request as it was sent: two spaces
+    // or a tab after the method, the tab raw or escaped. Such a request was
     // read with a target of " /case/a.pdf" or a method of "GET\t/case/a.pdf",
     // matched no rule, and the served file read as no evidence of access.
     let sent = [
         (705, "GET  /case/a.pdf"),
         (715, "GET\t/case/b.pdf"),
         (725, "GET#09/case/c.pdf"),
+        // Apache escapes the tab as \t, nginx as \x09.
+        (735, r"GET\t/case/d.pdf"),
+        (745, r"GET\x09/case/e.pdf"),
     ];
     let mut parts = vec![traffic(0, 1440, None)];
     for (minute, request) in sent {
@@ -447,7 +450,9 @@ fn a_request_with_blanks_after_its_method_is_still_a_request_for_its_target() {
         [
             ["GET", "/case/a.pdf", "72"],
             ["GET", "/case/b.pdf", "74"],
-            ["GET", "/case/c.pdf", "76"]
+            ["GET", "/case/c.pdf", "76"],
+            ["GET", "/case/d.pdf", "78"],
+            ["GET", "/case/e.pdf", "80"]
         ]
     );
 }
@@ -467,4 +472,46 @@ fn a_timestamp_sent_as_a_user_name_does_not_place_the_line() {
     // Sorted by its first bracket, the line comes first.
     let unparsed = &run.records("unparsed.csv")[0];
     assert_eq!([&unparsed["line"], &unparsed["time"]], ["1", "-"]);
+}
+
+#[test]
+fn a_local_time_the_clocks_showed_twice_is_inconclusive_for_its_later_instant() {
+    // A log in local time without offset (HAProxy's, or Apache's with a
+    // format that drops %z): 01:45 on 30 October 2022 in London is 00:45Z
+    // or 01:45Z. It was placed at 00:45Z, before a window opening at
+    // 01:00Z, which read as no evidence of access.
+    let dir = tempfile::tempdir().unwrap();
+    let naive =
+        "203.0.113.5 - - [30/Oct/2022:01:45:00] \"GET /case/a.pdf HTTP/1.1\" 200 5 \"-\" \"UA\"\n";
+    std::fs::write(dir.path().join("a.log"), naive).unwrap();
+    let around: String = (0..61)
+        .map(|i| {
+            let t = chrono::DateTime::from_timestamp(1_667_084_400 + i * 300, 0).unwrap();
+            let stamp = t.format("%d/%b/%Y:%H:%M:%S +0000");
+            format!("10.9.9.9 - - [{stamp}] \"GET /index.html HTTP/1.1\" 200 5 \"-\" \"UA\"\n")
+        })
+        .collect();
+    std::fs::write(dir.path().join("b.log"), around).unwrap();
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--tz",
+        "Europe/London",
+        "--window",
+        "after=2022-10-30T01:00Z..2022-10-30T03:00Z",
+        "--window",
+        "both=2022-10-30T00:30Z..2022-10-30T03:00Z",
+        dir.path().to_str().unwrap(),
+    ]);
+    let windows = run.findings_json()["windows"].clone();
+    assert_eq!(windows[0]["verdict"], "inconclusive", "{}", run.stderr);
+    assert_eq!(caveat_kinds(&windows[0]), ["ambiguous_time"]);
+    let detail = windows[0]["caveats"][0]["detail"].as_str().unwrap();
+    assert!(detail.ends_with("/a.log:1"), "{detail}");
+    // Both instants inside: the request is in the window either way.
+    assert_eq!(windows[1]["verdict"], "evidence_of_access");
+    assert_eq!(caveat_kinds(&windows[1]), Vec::<String>::new());
+    let request = &run.records("requests.csv")[0];
+    assert_eq!(request["time"], "2022-10-30T00:45:00Z");
+    assert_eq!(request["flags"], "naive_time;ambiguous_time");
 }
