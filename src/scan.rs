@@ -26,7 +26,7 @@ use chrono_tz::Tz;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::accessors::TrustedProxies;
+use crate::accessors::{Outcome, TrustedProxies};
 use crate::config::ScanConfig;
 use crate::coverage::{Timeline, minute_of};
 use crate::error::InputError;
@@ -1573,6 +1573,15 @@ impl<'c> LineScanner<'c> {
                 self.keep_unparsed(location, line, &decoded, reason, unterminated);
                 return;
             }
+        }
+        // A last line without line end was cut: a request it reads as may
+        // have been another, with the status and the end the cut took (a
+        // raw quote in the request read as its end, with the refusal status
+        // written inside it). Served, it is evidence whichever it was.
+        let outcome = Outcome::of_status(record.status);
+        if unterminated && found.is_some() && outcome != Outcome::Served {
+            self.keep_unparsed(location, line, payload, Unparsed::CutRequest, unterminated);
+            return;
         }
         self.count_minute(record.time);
         let shared = self.shared;

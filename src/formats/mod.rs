@@ -497,10 +497,16 @@ pub enum Unparsed {
     /// may have swallowed the end of one request and the lines after it,
     /// so its fields cannot be trusted; it is taken as damaged.
     HoldsNul,
+    /// A file's last line, without line end, that reads as a request for
+    /// an exposed resource that was not served: what the cut took could
+    /// change its reading (a status read from a raw quote inside the
+    /// request, whose real end and status came after the cut), so it is
+    /// not read as a record, and is taken as damaged.
+    CutRequest,
 }
 
 impl Unparsed {
-    pub(crate) const ALL: [Unparsed; 47] = [
+    pub(crate) const ALL: [Unparsed; 48] = [
         Unparsed::Blank,
         Unparsed::Comment,
         Unparsed::NoTimestamp,
@@ -548,6 +554,7 @@ impl Unparsed {
         Unparsed::SeveralReadings,
         Unparsed::LineTooLong,
         Unparsed::HoldsNul,
+        Unparsed::CutRequest,
     ];
 
     /// A number for the reason, one byte (for a compact copy of a line).
@@ -712,6 +719,9 @@ impl Unparsed {
             }
             Unparsed::HoldsNul => {
                 "holds NUL bytes, which no server writes: a region never written (a crash, or a copy taken while the log was written) may have joined a cut request to the lines after it, so it is not read as a record and is taken as damaged (it could have been any request)"
+            }
+            Unparsed::CutRequest => {
+                "the last line, without line end, reads as a request for an exposed resource that was not served; what the cut took could change how it reads (its status, or where its request ends), so it is not read as a record and is taken as damaged"
             }
         }
     }

@@ -515,3 +515,36 @@ fn a_local_time_the_clocks_showed_twice_is_inconclusive_for_its_later_instant() 
     assert_eq!(request["time"], "2022-10-30T00:45:00Z");
     assert_eq!(request["flags"], "naive_time;ambiguous_time");
 }
+
+#[test]
+fn a_cut_last_line_read_as_a_refused_exposed_request_is_damaged() {
+    // A server that logs a client's raw quote wrote `"GET /case/a.pdf?"
+    // 404 0 "-" "x HTTP/1.1" 200 5120 ...` for a request it served; a copy
+    // cut just after the real status read as a refused request, the second
+    // reading that would flag it gone with the cut: no evidence of access.
+    let served = line(700, "198.51.100.9", "/x", 200);
+    let raw_quote = served.replace(
+        "\"GET /x HTTP/1.1\" 200 100 \"-\" \"UA\"\n",
+        "\"GET /case/a.pdf?\" 404 0 \"-\" \"x HTTP/1.1\" 200",
+    );
+    let mut cut = ordered(&[traffic(0, 700, None), traffic(710, 1440, None)]);
+    cut.extend(raw_quote.as_bytes());
+    let run = run_case(&[("access.log", cut)]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive", "{}", run.stderr);
+    assert_eq!(
+        caveat_kinds(&w),
+        ["unparsed_mentions_exposed", "damaged_lines"]
+    );
+    assert!(run.records("requests.csv").is_empty());
+    let unparsed = &run.records("unparsed.csv")[0];
+    assert_eq!(
+        [
+            &unparsed["line"],
+            &unparsed["unterminated"],
+            &unparsed["damaged"]
+        ],
+        ["144", "yes", "yes"]
+    );
+    assert!(unparsed["reason"].starts_with("the last line, without line end"));
+}
