@@ -95,6 +95,9 @@ fn parse_finding<'a>(
     if head.forwarded.is_some() {
         flags.insert(RecordFlags::FORWARDED_LIST);
     }
+    if head.several_readings {
+        flags.insert(RecordFlags::SEVERAL_READINGS);
+    }
     let forwarded = head.forwarded.or_else(|| {
         let header = forwarded_header(extra)?;
         flags.insert(RecordFlags::FORWARDED_HEADER);
@@ -176,6 +179,7 @@ fn common_head<'a>(
         client,
         forwarded: None,
         user,
+        several_readings: false,
     };
     Some((head, time, open + 1 + len))
 }
@@ -516,6 +520,12 @@ struct Head<'a> {
     client: &'a [u8],
     forwarded: Option<&'a [u8]>,
     user: &'a [u8],
+    /// Whether the fields before the timestamp read more than one way: a
+    /// client logged as `-`, or a forwarded list holding what is no
+    /// address. A user name is whatever the client sent (nginx logs it
+    /// unescaped), and one with spaces (`x 10.1.2.3 - y`) shifted the
+    /// fields: the staff address in it became the client.
+    several_readings: bool,
 }
 
 impl<'a> Head<'a> {
@@ -546,6 +556,7 @@ impl<'a> Head<'a> {
             client,
             forwarded: None,
             user,
+            several_readings: false,
         })
     }
 
@@ -596,13 +607,31 @@ impl<'a> Head<'a> {
             let start = span_start(head, first);
             trim_quotes(head[start..end].trim_ascii())
         });
+        let several_readings = client == b"-" || forwarded.is_some_and(|f| !is_address_list(f));
         Ok(Head {
             vhost,
             client,
             forwarded,
             user,
+            several_readings,
         })
     }
+}
+
+/// Whether `list` is addresses (each maybe with a port, or `unknown`)
+/// parted by commas or spaces, as proxies write a forwarded chain.
+fn is_address_list(list: &[u8]) -> bool {
+    list.split(|&b| b == b',' || b == b' ')
+        .filter(|hop| !hop.is_empty())
+        .all(is_hop)
+}
+
+/// Whether `hop` is an address (maybe with a port) or `unknown`, as a
+/// proxy writes a hop of a forwarded chain.
+fn is_hop(hop: &[u8]) -> bool {
+    std::str::from_utf8(hop.trim_ascii()).is_ok_and(|text| {
+        crate::accessors::client_address(text).is_some() || text.eq_ignore_ascii_case("unknown")
+    })
 }
 
 /// What stands before the identity fields of `head` (trimmed at its end),
@@ -864,11 +893,6 @@ impl<'a> Tail<'a> {
 /// hold: the client it forwarded for was lost.
 fn forwarded_header(extra: &[u8]) -> Option<&[u8]> {
     let (value, _) = quoted(extra.strip_prefix(b" ")?)?;
-    let is_hop = |item: &[u8]| {
-        std::str::from_utf8(item.trim_ascii()).is_ok_and(|text| {
-            crate::accessors::client_address(text).is_some() || text.eq_ignore_ascii_case("unknown")
-        })
-    };
     value.split(|&b| b == b',').all(is_hop).then_some(value)
 }
 
@@ -1954,6 +1978,27 @@ mod tests {
         assert_eq!(at(placed), None);
         let same = r#"203.0.113.5 - x [15/Nov/2022:10:03:00 +0000] "GET /a HTTP/1.1" 200 5 "[15/Nov/2022:10:03:00 +0000]""#;
         assert_eq!(at(same).as_deref(), Some("2022-11-15T10:03:00Z"));
+    }
+
+    /// A user name with spaces, as nginx logs whatever Basic credentials a
+    /// client sent: the fields shift, and the line reads more than one way.
+    #[test]
+    fn a_user_name_with_spaces_gives_the_line_several_readings() {
+        let stamp = r#"[15/Nov/2022:10:03:00 +0000] "GET /forms/a.pdf HTTP/1.1" 200 5 "-" "UA""#;
+        let several = |head: &str| {
+            let line = format!("{head} {stamp}");
+            let record = parse(line.as_bytes(), VhostRule::Infer, utc()).unwrap();
+            record.flags.contains(RecordFlags::SEVERAL_READINGS)
+        };
+        assert!(several("203.0.113.5 - x 10.1.2.3 - y"));
+        assert!(several("203.0.113.5 - John Smith"));
+        assert!(!several("shop.example 203.0.113.7, 10.0.0.1 - -"));
+        assert!(!several("shop.example:443 203.0.113.7 - -"));
+        assert!(!several("203.0.113.7, unknown, 10.0.0.1:80 - frank"));
+        assert!(!several("- - -"));
+        let never = format!("203.0.113.5 - x 10.1.2.3 - y {stamp}");
+        let record = parse(never.as_bytes(), VhostRule::Never, utc()).unwrap();
+        assert!(record.flags.contains(RecordFlags::SEVERAL_READINGS));
     }
 
     #[test]

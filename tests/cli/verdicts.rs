@@ -548,3 +548,20 @@ fn a_cut_last_line_read_as_a_refused_exposed_request_is_damaged() {
     );
     assert!(unparsed["reason"].starts_with("the last line, without line end"));
 }
+
+#[test]
+fn a_user_name_with_spaces_makes_no_staff_member_of_its_sender() {
+    // nginx logs $remote_user, decoded from any Authorization header the
+    // client sends, unescaped: `x 10.1.2.3 - y` shifted the fields, the
+    // staff address became the client, and a request served to 203.0.113.5
+    // was authorised: no evidence of access.
+    let sent = line(700, "203.0.113.5", "/case/a.pdf", 200);
+    let sent = sent.replace("203.0.113.5 - - [", "203.0.113.5 - x 10.1.2.3 - y [");
+    let run = run_case(&[("access.log", ordered(&[traffic(0, 1440, None), sent]))]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive", "{}", run.stderr);
+    assert_eq!(caveat_kinds(&w), ["unparsed_mentions_exposed"]);
+    assert!(run.records("requests.csv").is_empty());
+    let unparsed = &run.records("unparsed.csv")[0];
+    assert_eq!([&unparsed["line"], &unparsed["time"]], ["71", "-"]);
+}
