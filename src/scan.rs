@@ -1936,6 +1936,16 @@ fn count_overlaps_once(
         } else {
             (head_at, found_at)
         };
+        // Two files that open alike hold each other's head: the same run is
+        // found from both, and was told twice (once with its lines, once
+        // with none left to count).
+        let told = summary.overlaps.iter().any(|o| {
+            (o.file, o.first_line, o.of_file, o.of_first_line)
+                == (copy.0, copy.1, original.0, original.1)
+        });
+        if told {
+            continue;
+        }
         let (Some(mut a), Some(mut b), Some(mut parser)) = (
             line_reader(opened, summary, original),
             line_reader(opened, summary, copy),

@@ -279,3 +279,32 @@ fn gzip(text: &str, level: u32) -> Vec<u8> {
     gz.write_all(text.as_bytes()).unwrap();
     gz.finish().unwrap()
 }
+
+#[test]
+fn two_files_that_open_alike_are_told_as_one_overlap() {
+    // Each file's first line is the other's: the run was found from both
+    // ends and told twice, once counting 5 lines and once none.
+    let dir = tempfile::tempdir().unwrap();
+    let shared: String = (0..5)
+        .map(|s| line(s, "203.0.113.1", "/index.html"))
+        .collect();
+    let a = shared.clone() + &line(10, "203.0.113.2", "/exposed/a.pdf");
+    let b = shared + &line(11, "203.0.113.3", "/b.html");
+    std::fs::write(dir.path().join("a.log"), a).unwrap();
+    std::fs::write(dir.path().join("b.log"), b).unwrap();
+    let run = scan(&["--exposed", "/exposed/", dir.path().to_str().unwrap()]);
+    let overlaps: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("overlap:"))
+        .collect();
+    assert_eq!(overlaps.len(), 1, "{}", run.stdout);
+    let told = overlaps[0].contains("/b.log lines 1-5 repeat ")
+        && overlaps[0].ends_with("/a.log lines 1-5 (counted once)");
+    assert!(told, "{}", overlaps[0]);
+    let db = rusqlite::Connection::open(run.out.path().join("evidence.sqlite")).unwrap();
+    let stored: i64 = db
+        .query_row("SELECT count(*) FROM overlaps", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, 1);
+}
