@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::ops::Range;
 use std::os::unix::fs::{FileExt, MetadataExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
@@ -285,7 +285,21 @@ type Stored = BufReader<HashingReader<File>>;
 
 /// A compressed file's content, decoded as it is read. Every member,
 /// stream or frame is decoded in turn, as the tools that wrote them do.
-pub enum Decoder {
+pub struct Decoder {
+    stream: Stream,
+    /// Where the content is, and how it is stored: to decode it again up to
+    /// an error (see `salvage`).
+    path: PathBuf,
+    compression: Compression,
+    /// Decoded bytes handed out so far.
+    delivered: u64,
+    /// After an error: what the read that met it had decoded, recovered,
+    /// and then the error.
+    salvaged: Option<(io::Cursor<Vec<u8>>, Option<io::Error>)>,
+}
+
+/// The decoder of each way of storing.
+enum Stream {
     /// gzip.
     Gzip(flate2::bufread::MultiGzDecoder<Stored>),
     /// bzip2.
@@ -298,18 +312,16 @@ pub enum Decoder {
     Utf16(Utf16Decoder<Stored>),
 }
 
-impl Decoder {
-    /// Decodes `path` as `compression`, hashing the stored bytes as they
-    /// are read when `hash` is set. `None` for content not compressed.
-    pub fn open(path: &Path, compression: Compression, hash: bool) -> io::Result<Decoder> {
+impl Stream {
+    fn open(path: &Path, compression: Compression, hash: bool) -> io::Result<Stream> {
         let stored = BufReader::with_capacity(1 << 16, HashingReader::new(File::open(path)?, hash));
         Ok(match compression {
-            Compression::Gzip => Decoder::Gzip(flate2::bufread::MultiGzDecoder::new(stored)),
-            Compression::Bzip2 => Decoder::Bzip2(bzip2::bufread::MultiBzDecoder::new(stored)),
-            Compression::Xz => Decoder::Xz(liblzma::bufread::XzDecoder::new_multi_decoder(stored)),
-            Compression::Zstd => Decoder::Zstd(zstd::stream::read::Decoder::with_buffer(stored)?),
-            Compression::Utf16Le => Decoder::Utf16(Utf16Decoder::new(stored, false)),
-            Compression::Utf16Be => Decoder::Utf16(Utf16Decoder::new(stored, true)),
+            Compression::Gzip => Stream::Gzip(flate2::bufread::MultiGzDecoder::new(stored)),
+            Compression::Bzip2 => Stream::Bzip2(bzip2::bufread::MultiBzDecoder::new(stored)),
+            Compression::Xz => Stream::Xz(liblzma::bufread::XzDecoder::new_multi_decoder(stored)),
+            Compression::Zstd => Stream::Zstd(zstd::stream::read::Decoder::with_buffer(stored)?),
+            Compression::Utf16Le => Stream::Utf16(Utf16Decoder::new(stored, false)),
+            Compression::Utf16Be => Stream::Utf16(Utf16Decoder::new(stored, true)),
             Compression::None => {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidInput,
@@ -319,13 +331,53 @@ impl Decoder {
         })
     }
 
+    /// How many bytes the decoder has produced, when it counts them.
+    fn produced(&self) -> Option<u64> {
+        match self {
+            Stream::Xz(d) => Some(d.total_out()),
+            _ => None,
+        }
+    }
+
+    /// Whether a read that meets an error drops what it decoded before it
+    /// (the bzip2, xz and zstd decoders do; gzip's hands it out first).
+    fn drops_on_error(&self) -> bool {
+        matches!(self, Stream::Bzip2(_) | Stream::Xz(_) | Stream::Zstd(_))
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Gzip(d) => d.read(buf),
+            Stream::Bzip2(d) => d.read(buf),
+            Stream::Xz(d) => d.read(buf),
+            Stream::Zstd(d) => d.read(buf),
+            Stream::Utf16(d) => d.read(buf),
+        }
+    }
+}
+
+impl Decoder {
+    /// Decodes `path` as `compression`, hashing the stored bytes as they
+    /// are read when `hash` is set. `None` for content not compressed.
+    pub fn open(path: &Path, compression: Compression, hash: bool) -> io::Result<Decoder> {
+        Ok(Decoder {
+            stream: Stream::open(path, compression, hash)?,
+            path: path.to_path_buf(),
+            compression,
+            delivered: 0,
+            salvaged: None,
+        })
+    }
+
     fn stored(&self) -> &HashingReader<File> {
-        let stored = match self {
-            Decoder::Gzip(d) => d.get_ref(),
-            Decoder::Bzip2(d) => d.get_ref(),
-            Decoder::Xz(d) => d.get_ref(),
-            Decoder::Zstd(d) => d.get_ref(),
-            Decoder::Utf16(d) => d.get_ref(),
+        let stored = match &self.stream {
+            Stream::Gzip(d) => d.get_ref(),
+            Stream::Bzip2(d) => d.get_ref(),
+            Stream::Xz(d) => d.get_ref(),
+            Stream::Zstd(d) => d.get_ref(),
+            Stream::Utf16(d) => d.get_ref(),
         };
         stored.get_ref()
     }
@@ -345,12 +397,12 @@ impl Decoder {
     /// early, but the manifest hashes the file as stored). `None` when the
     /// decoder was opened without hashing.
     pub fn finish_hash(self) -> io::Result<Option<Sha256Digest>> {
-        let stored = match self {
-            Decoder::Gzip(d) => d.into_inner(),
-            Decoder::Bzip2(d) => d.into_inner(),
-            Decoder::Xz(d) => d.into_inner(),
-            Decoder::Zstd(d) => d.finish(),
-            Decoder::Utf16(d) => d.into_inner(),
+        let stored = match self.stream {
+            Stream::Gzip(d) => d.into_inner(),
+            Stream::Bzip2(d) => d.into_inner(),
+            Stream::Xz(d) => d.into_inner(),
+            Stream::Zstd(d) => d.finish(),
+            Stream::Utf16(d) => d.into_inner(),
         };
         // Bytes in the BufReader's buffer were hashed when they were read.
         let mut rest = stored.into_inner();
@@ -360,17 +412,66 @@ impl Decoder {
         io::copy(&mut rest, &mut io::sink())?;
         Ok(rest.digest())
     }
+
+    /// What a read that met an error had decoded before it, at most `up_to`
+    /// bytes: the content decoded again from its start, past what was
+    /// handed out, a byte at a time up to the error (only a corrupt file
+    /// pays for it). Up to a megabyte of lines before the corruption,
+    /// among them requests for exposed resources, was lost without it.
+    fn salvage(&self, up_to: usize) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        let Ok(mut again) = Stream::open(&self.path, self.compression, false) else {
+            return bytes;
+        };
+        let skipped = io::copy(&mut (&mut again).take(self.delivered), &mut io::sink());
+        if skipped.ok() != Some(self.delivered) {
+            return bytes;
+        }
+        let mut one = [0u8; 1];
+        while bytes.len() < up_to {
+            match again.read(&mut one) {
+                Ok(1) => bytes.push(one[0]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    // xz writes the stream's last byte in the call that
+                    // then reads past its end: its count shows it.
+                    let made = self.delivered + bytes.len() as u64;
+                    if again.produced().is_some_and(|produced| produced > made) {
+                        bytes.push(one[0]);
+                    }
+                    break;
+                }
+                Ok(_) => break,
+            }
+        }
+        bytes
+    }
 }
 
 impl Read for Decoder {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Decoder::Gzip(d) => d.read(buf),
-            Decoder::Bzip2(d) => d.read(buf),
-            Decoder::Xz(d) => d.read(buf),
-            Decoder::Zstd(d) => d.read(buf),
-            Decoder::Utf16(d) => d.read(buf),
+        let read = match &mut self.salvaged {
+            Some((bytes, error)) => match bytes.read(buf)? {
+                0 if !buf.is_empty() => Err(error
+                    .take()
+                    .unwrap_or_else(|| io::Error::other("the content ended in an error"))),
+                n => Ok(n),
+            },
+            None => match self.stream.read(buf) {
+                Err(e)
+                    if e.kind() != io::ErrorKind::Interrupted && self.stream.drops_on_error() =>
+                {
+                    let bytes = self.salvage(buf.len());
+                    self.salvaged = Some((io::Cursor::new(bytes), Some(e)));
+                    return self.read(buf);
+                }
+                read => read,
+            },
+        };
+        if let Ok(n) = read {
+            self.delivered += n as u64;
         }
+        read
     }
 }
 
@@ -381,8 +482,9 @@ pub fn hash_file(path: &Path) -> io::Result<Sha256Digest> {
     Ok(Sha256Digest::of_hasher(hasher))
 }
 
-/// The SHA-256 of a compressed file's decompressed content: the bytes a scan reads, up to any corruption (what decodes before
-/// it is hashed, as the scan keeps the lines before it).
+/// The SHA-256 of a compressed file's decompressed content: the bytes a
+/// scan reads, up to any corruption (what decodes before it is hashed, as
+/// the scan keeps the lines before it).
 pub fn hash_decoded(path: &Path, compression: Compression) -> io::Result<Sha256Digest> {
     let mut decoder = Decoder::open(path, compression, false)?;
     let mut hasher = Sha256::new();
@@ -642,6 +744,42 @@ mod tests {
             assert_eq!(decoder.finish_hash().unwrap(), Some(hash_bytes(&stored)));
             let head = decoded_head(&path, compression, 12).unwrap();
             assert_eq!(head, &text[..12]);
+        }
+    }
+
+    /// Garbage between two streams: every byte decoded before it is handed
+    /// out, then the error. The bzip2, xz and zstd decoders dropped what
+    /// the read that met the error had decoded: all of a small file.
+    #[test]
+    fn what_was_decoded_before_an_error_is_handed_out() {
+        let text: Vec<u8> = (0..3000)
+            .flat_map(|i| format!("203.0.113.9 line {i} of the first stream\n").into_bytes())
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        for compression in [
+            Compression::Gzip,
+            Compression::Bzip2,
+            Compression::Xz,
+            Compression::Zstd,
+        ] {
+            // Two identical halves: the first is one stream of `text`.
+            let twice = compressed_twice(compression, &[&text[..], &text[..]].concat());
+            let one = &twice[..twice.len() / 2];
+            let stored = [one, b"not a stream at all", one].concat();
+            let path = dir.path().join(compression.name());
+            std::fs::write(&path, &stored).unwrap();
+            let mut decoder = Decoder::open(&path, compression, true).unwrap();
+            let mut out = Vec::new();
+            let read = decoder.read_to_end(&mut out);
+            let name = compression.name();
+            assert!(read.is_err(), "{name}");
+            assert!(
+                out.starts_with(&text),
+                "{name}: {} of {}",
+                out.len(),
+                text.len()
+            );
+            assert_eq!(decoder.finish_hash().unwrap(), Some(hash_bytes(&stored)));
         }
     }
 
