@@ -845,6 +845,12 @@ impl<'a> Tail<'a> {
         if tail.trim_ascii().is_empty() {
             return only(None, Shape::Common);
         }
+        // A carriage return inside a line (its line end's is gone) is none
+        // a server writes: a file with old Mac line ends, or records joined
+        // by one, reads as one record whose extra fields are the others.
+        if memchr::memchr(b'\r', tail).is_some() {
+            flags.insert(RecordFlags::SEVERAL_READINGS);
+        }
         let Some((referer, rest)) = quoted(tail) else {
             return only(None, Shape::CommonExtra);
         };
@@ -1999,6 +2005,26 @@ mod tests {
         let never = format!("203.0.113.5 - x 10.1.2.3 - y {stamp}");
         let record = parse(never.as_bytes(), VhostRule::Never, utc()).unwrap();
         assert!(record.flags.contains(RecordFlags::SEVERAL_READINGS));
+    }
+
+    #[test]
+    fn records_joined_by_carriage_returns_read_several_ways() {
+        let record = |i| {
+            format!(
+                r#"203.0.113.9 - - [15/Nov/2022:03:0{i}:00 +0000] "GET /forms/{i}.pdf HTTP/1.1" 200 5 "-" "UA""#
+            )
+        };
+        for tail in ["", r#" "-" "UA""#] {
+            let joined = format!("{}{tail}\r{}\r{}", record(1), record(2), record(3));
+            let read = parse(joined.as_bytes(), VhostRule::Infer, utc()).unwrap();
+            assert!(
+                read.flags.contains(RecordFlags::SEVERAL_READINGS),
+                "{joined:?}"
+            );
+        }
+        let one = record(1);
+        let one = parse(one.as_bytes(), VhostRule::Infer, utc()).unwrap();
+        assert!(!one.flags.contains(RecordFlags::SEVERAL_READINGS));
     }
 
     #[test]
