@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use crate::error::ConfigError;
 use crate::evidence::{RequestView, Text};
+use crate::formats::RecordFlags;
 use crate::requests::{self, Requests};
 use crate::time::Timestamp;
 use crate::window::Window;
@@ -113,9 +114,13 @@ impl Authorised {
         self.class_of(client_address(client), user)
     }
 
-    /// The class of a matched request.
+    /// The class of a matched request. One a trusted proxy forwarded with
+    /// no client named is authorised by its user alone: the proxy's own
+    /// address says nothing of who asked.
     pub fn classify_request(&self, request: &RequestView<'_>) -> Class {
-        self.class_of(request.client_ip, request.user.map(|user| &**user))
+        let not_forwarded = request.flags.contains(RecordFlags::CLIENT_NOT_FORWARDED);
+        let ip = request.client_ip.filter(|_| !not_forwarded);
+        self.class_of(ip, request.user.map(|user| &**user))
     }
 
     fn class_of(&self, ip: Option<IpAddr>, user: Option<&str>) -> Class {
@@ -143,6 +148,9 @@ pub struct Attribution<'a> {
     pub client: &'a str,
     /// Whether it was taken from the X-Forwarded-For chain.
     pub from_chain: bool,
+    /// Whether a trusted proxy sent the request with no chain: the client
+    /// is then not known, and the proxy stands for it.
+    pub not_forwarded: bool,
 }
 
 impl TrustedProxies {
@@ -179,16 +187,21 @@ impl TrustedProxies {
         let connecting_only = Attribution {
             client: connecting,
             from_chain: false,
+            not_forwarded: false,
         };
         if !self.trusts(connecting) {
             return connecting_only;
         }
         let hops = forwarded.into_iter().flat_map(|chain| chain.rsplit(','));
-        let mut client = connecting_only;
+        let mut client = Attribution {
+            not_forwarded: true,
+            ..connecting_only
+        };
         for hop in hops.map(str::trim).filter(|h| !h.is_empty()) {
             client = Attribution {
                 client: hop,
                 from_chain: true,
+                not_forwarded: false,
             };
             if !self.trusts(hop) {
                 break;
@@ -594,6 +607,11 @@ mod tests {
                 (*client, *from_chain),
                 "{connecting} {chain:?}"
             );
+            // Only a trusted proxy that forwarded no one stands for its
+            // client.
+            let nothing = chain.is_none_or(|c| c.split(',').all(|h| h.trim().is_empty()));
+            let not_forwarded = nothing && proxies.trusts(connecting);
+            assert_eq!(got.not_forwarded, not_forwarded, "{connecting} {chain:?}");
         }
     }
 

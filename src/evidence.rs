@@ -152,6 +152,9 @@ impl MatchedRequest {
     /// the connecting client is kept.
     pub fn attribute(mut self, proxies: &TrustedProxies) -> MatchedRequest {
         let chosen = proxies.attribute(&self.client, self.forwarded.as_deref());
+        if chosen.not_forwarded {
+            self.flags.insert(RecordFlags::CLIENT_NOT_FORWARDED);
+        }
         if chosen.from_chain {
             let client = Text::from(chosen.client);
             self.client_ip = client_address(&client);

@@ -228,7 +228,7 @@ pub enum AgentEncoding {
 
 /// Irregularities of a parsed record that an investigator should see.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct RecordFlags(u16);
+pub struct RecordFlags(u32);
 
 impl RecordFlags {
     /// The line began with a virtual host.
@@ -284,8 +284,13 @@ impl RecordFlags {
     /// one reading to another. One that mentions an exposed resource is
     /// kept as unparsed (its window inconclusive), never attributed.
     pub const SEVERAL_READINGS: RecordFlags = RecordFlags(1 << 15);
+    /// The request came from a trusted proxy that logged no client it
+    /// forwarded for (no X-Forwarded-For): who asked is not known, so the
+    /// proxy's own address, which a staff network may hold, does not make
+    /// it authorised.
+    pub const CLIENT_NOT_FORWARDED: RecordFlags = RecordFlags(1 << 16);
 
-    const NAMES: [(RecordFlags, &'static str); 16] = [
+    const NAMES: [(RecordFlags, &'static str); 17] = [
         (Self::VHOST, "vhost"),
         (Self::FORWARDED_LIST, "forwarded_list"),
         (Self::NAIVE_TIME, "naive_time"),
@@ -302,6 +307,7 @@ impl RecordFlags {
         (Self::LOCALISED_MONTH, "localised_month"),
         (Self::WRAPPER_TIME, "wrapper_time"),
         (Self::SEVERAL_READINGS, "several_readings"),
+        (Self::CLIENT_NOT_FORWARDED, "client_not_forwarded"),
     ];
 
     /// No flag.
@@ -310,12 +316,12 @@ impl RecordFlags {
     }
 
     /// The flags as bits, for storage.
-    pub fn bits(self) -> u16 {
+    pub fn bits(self) -> u32 {
         self.0
     }
 
     /// Flags from stored bits.
-    pub fn from_bits(bits: u16) -> RecordFlags {
+    pub fn from_bits(bits: u32) -> RecordFlags {
         RecordFlags(bits)
     }
 

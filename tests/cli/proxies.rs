@@ -118,7 +118,16 @@ fn the_client_behind_trusted_proxies_is_the_first_hop_they_do_not_cover() {
                 "external",
                 "forwarded_header"
             ]),
-            row(["10.0.0.5", "-", "10.0.0.5", "authorised", ""]),
+            // A trusted proxy that named no client: who asked is not known,
+            // and the proxy's address in the staff network does not make it
+            // authorised.
+            row([
+                "10.0.0.5",
+                "-",
+                "10.0.0.5",
+                "external",
+                "client_not_forwarded"
+            ]),
             // A hop with its port (Azure Application Gateway) is a hop: the
             // header was not read, and the request the proxy forwarded for
             // 203.0.113.2 looked like the proxy's own, authorised.
