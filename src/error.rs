@@ -166,6 +166,18 @@ pub enum InputError {
         /// The longest it was seen to be while it was read.
         now: u64,
     },
+    /// A file whose content is no text logwitness reads: an archive, a
+    /// compression it does not decode, or binary data. Its lines are
+    /// counted, never read as records.
+    #[error(
+        "{path}: {what}, no text logwitness reads: its lines were counted, none read (extract or decode it, and scan what it holds)"
+    )]
+    NotText {
+        /// The file.
+        path: String,
+        /// What it looks like (`a zip archive`, `binary data`).
+        what: String,
+    },
     /// A file under the output folder that the scan did not write there:
     /// never read, as what the scan writes there holds log lines too.
     #[error(

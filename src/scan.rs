@@ -255,6 +255,9 @@ struct Opened {
     compression: Compression,
     detection: Detection,
     fit: SampleFit,
+    /// Why no line of it will read, when its content is no text a log
+    /// could be (an archive, a compression not decoded, binary data).
+    not_text: Option<Box<InputError>>,
 }
 
 /// A range of a plain file that ends just after a line end (or where the
@@ -558,12 +561,26 @@ impl Detecting<'_> {
             _ => Vec::new(),
         };
         let head = first_parsed_line(id, &sample, whole, parser);
+        // A file that holds no text a log could be: what it holds was not
+        // read (a zip of logs, or a compression not decoded, made every
+        // window "no evidence" when its bytes held no NUL).
+        let not_text = match (&content, format) {
+            (Ok(_), FormatChoice::Auto) => content::not_text(&sample, detection.format.is_some()),
+            _ => None,
+        };
+        let not_text = not_text.map(|what| {
+            Box::new(InputError::NotText {
+                path: file.display.clone(),
+                what: what.to_string(),
+            })
+        });
         let opened = Opened {
             content,
             chunks,
             compression,
             detection,
             fit,
+            not_text,
         };
         (opened, head)
     }
@@ -1821,7 +1838,7 @@ fn merge(
     // room again for every file).
     let mut summaries: Vec<FileSummary> = files
         .into_iter()
-        .zip(opened)
+        .zip(opened.iter_mut())
         .zip(duplicate_of)
         .map(|((input, o), duplicate_of)| FileSummary {
             input,
@@ -1887,6 +1904,10 @@ fn merge(
         if cut_short {
             file.sha256 = None;
         }
+    }
+    // A file of no text was counted, not read.
+    for (file, o) in summaries.iter_mut().zip(opened.iter_mut()) {
+        file.error = file.error.take().or_else(|| o.not_text.take());
     }
     // A file that grew was read and hashed as it was first opened; what was
     // written to it since was not read.
@@ -2230,6 +2251,7 @@ mod tests {
                 wrapper: None,
             },
             fit: SampleFit::default(),
+            not_text: None,
         }
     }
 

@@ -79,6 +79,50 @@ impl Compression {
     }
 }
 
+/// What a file's content is, judged by its head, when it is no text a log
+/// could be: an archive or a compression logwitness does not read (by its
+/// magic bytes: fragments of text a compressor left whole may still parse
+/// as lines, so it is said whether or not `read_as_log`), or, when no line
+/// of it was read as a log's, a tar archive or binary data (a tenth or more
+/// of its bytes control characters or not UTF-8). `None` for text, and for
+/// a head too short to judge.
+pub fn not_text(head: &[u8], read_as_log: bool) -> Option<&'static str> {
+    // (magic, where it stands, what it is, whether a log read from it is
+    // read from compressed bytes)
+    const MAGIC: [(&[u8], usize, &str, bool); 11] = [
+        (b"PK\x03\x04", 0, "a zip archive", true),
+        (b"PK\x05\x06", 0, "a zip archive", true),
+        (b"7z\xbc\xaf\x27\x1c", 0, "a 7-Zip archive", true),
+        (b"Rar!\x1a\x07", 0, "a RAR archive", true),
+        (b"MSCF", 0, "a cabinet archive", true),
+        (b"\x04\x22\x4d\x18", 0, "LZ4-compressed", true),
+        (b"\x02\x21\x4c\x18", 0, "LZ4-compressed", true),
+        (b"LZIP", 0, "lzip-compressed", true),
+        (b"\x1f\x9d", 0, "compress-compressed (.Z)", true),
+        (b"\x5d\x00\x00", 0, "LZMA-compressed", true),
+        (b"ustar", 257, "a tar archive", false),
+    ];
+    let magic = MAGIC
+        .iter()
+        .find(|(magic, at, ..)| head.get(*at..).is_some_and(|rest| rest.starts_with(magic)));
+    if let Some(&(_, _, what, compressed)) = magic {
+        return (compressed || !read_as_log).then_some(what);
+    }
+    if read_as_log || head.len() < 32 {
+        return None;
+    }
+    let odd: usize = head
+        .utf8_chunks()
+        .map(|chunk| {
+            let controls = chunk.valid().bytes().filter(|&b| {
+                b.is_ascii_control() && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)
+            });
+            controls.count() + chunk.invalid().len()
+        })
+        .sum();
+    (odd * 10 >= head.len()).then_some("binary data")
+}
+
 /// Bytes of a file's head read to recognise how it is stored.
 const SNIFFED: usize = 64;
 
@@ -780,6 +824,39 @@ mod tests {
                 text.len()
             );
             assert_eq!(decoder.finish_hash().unwrap(), Some(hash_bytes(&stored)));
+        }
+    }
+
+    #[test]
+    fn content_that_is_no_text_is_named() {
+        let log = b"203.0.113.9 - - [15/Nov/2022:03:02:00 +0000] \"GET /a HTTP/1.1\" 200 5\n";
+        let mut tar = vec![0u8; 512];
+        tar[..7].copy_from_slice(b"a.log\0\0");
+        tar[257..262].copy_from_slice(b"ustar");
+        tar.extend_from_slice(log);
+        let binary: Vec<u8> = (0..=255u8).cycle().take(600).collect();
+        let french = "journal d'accès: requête refusée à l'hôte\n".repeat(3);
+        let table: [(&[u8], bool, Option<&str>); 9] = [
+            (log, false, None),
+            (log, true, None),
+            (
+                b"PK\x03\x04\x14\x00rest of a zip",
+                true,
+                Some("a zip archive"),
+            ),
+            (b"\x04\x22\x4d\x18 frame", true, Some("LZ4-compressed")),
+            // A tar of logs whose lines read is read; one whose lines do
+            // not is named.
+            (&tar, true, None),
+            (&tar, false, Some("a tar archive")),
+            (&binary, false, Some("binary data")),
+            (&binary, true, None),
+            // Text in another language, or a few stray bytes, is text.
+            (french.as_bytes(), false, None),
+        ];
+        for (head, read_as_log, want) in table {
+            let shown = String::from_utf8_lossy(&head[..head.len().min(20)]).into_owned();
+            assert_eq!(not_text(head, read_as_log), want, "{shown:?} {read_as_log}");
         }
     }
 

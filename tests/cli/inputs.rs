@@ -955,3 +955,31 @@ fn a_log_inside_the_output_folder_is_named_as_not_read() {
     assert!(stderr.contains(&not_read), "{stderr}");
     assert!(!stderr.contains("requests.csv"), "{stderr}");
 }
+
+#[test]
+fn an_archive_or_binary_file_is_named_as_not_read() {
+    // A zip of logs, or a compression not decoded (brotli has no magic
+    // bytes), holds requests that were never read; with no NUL byte in it
+    // by chance, nothing said so, and the run said no evidence of access.
+    let dir = tempfile::tempdir().unwrap();
+    let public = lines(3, 0).replace("/exposed/", "/public/");
+    std::fs::write(dir.path().join("access.log"), public).unwrap();
+    let mut zip = b"PK\x03\x04\x14\x00\x00\x00\x08\x00".to_vec();
+    zip.extend((0..2000u32).map(|i| (i * 7 % 251) as u8 | 0x80));
+    std::fs::write(dir.path().join("logs.zip"), &zip).unwrap();
+    let run = scan_dir(dir.path());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let row = run.file_row("logs.zip");
+    assert!(
+        row["problem"].ends_with(
+            "logs.zip: a zip archive, no text logwitness reads: its lines were counted, none read (extract or decode it, and scan what it holds)"
+        ),
+        "{row:?}"
+    );
+    let w = &run.findings_json()["windows"][0];
+    assert_eq!(w["verdict"], "inconclusive");
+    let kinds: Vec<&str> = (w["caveats"].as_array().unwrap().iter())
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"input_incomplete"), "{kinds:?}");
+}
