@@ -447,10 +447,18 @@ fn build_rules(case: &CaseFile, flags: &[String], ci: bool) -> Result<RuleSet, C
     Ok(RuleSet::new(rules))
 }
 
+/// The windows given with `--window`, read in `zone`, or else the case
+/// file's, read in the case file's own time zone when it names one: a
+/// `--tz` given to read the logs' local times moved the case's windows
+/// with them, without a word.
 fn build_windows(case: &CaseFile, flags: &[String], zone: Tz) -> Result<Vec<Window>, ConfigError> {
     if !flags.is_empty() {
         return parse_windows(flags, zone);
     }
+    let zone = match &case.case.time_zone {
+        Some(name) => parse_zone(name)?,
+        None => zone,
+    };
     let windows = case
         .window
         .iter()
@@ -533,6 +541,24 @@ users = ["j.smith"]
         // Read in Europe/London (summer time): midnight is 23:00 UTC.
         assert_eq!(config.windows[0].from.to_rfc3339(), "2023-06-30T23:00:00Z");
         assert_eq!(config.authorised.networks().len(), 3);
+    }
+
+    #[test]
+    fn the_case_files_windows_are_read_in_its_own_zone_whatever_tz_says() {
+        let (_dir, path) = write_case(
+            "[case]\ntime_zone = \"Europe/London\"\n[[exposed]]\nprefix = \"/a/\"\n\
+             [[window]]\nfrom = \"2022-07-15 10:00\"\nto = \"2022-07-15 11:00\"\n",
+        );
+        let mut with_tz = request(Some(path));
+        with_tz.time_zone = Some("America/New_York".into());
+        let config = ScanConfig::build(with_tz.clone()).unwrap();
+        // 10:00 in London's summer time; the logs' local times in New York.
+        assert_eq!(config.windows[0].from.to_rfc3339(), "2022-07-15T09:00:00Z");
+        assert_eq!(config.zone.name(), "America/New_York");
+        // A window given with --window is read in --tz.
+        with_tz.windows = vec!["2022-07-15T10:00..2022-07-15T11:00".into()];
+        let config = ScanConfig::build(with_tz).unwrap();
+        assert_eq!(config.windows[0].from.to_rfc3339(), "2022-07-15T14:00:00Z");
     }
 
     #[test]
