@@ -1594,10 +1594,20 @@ impl<'c> LineScanner<'c> {
         // A last line without line end was cut: a request it reads as may
         // have been another, with the status and the end the cut took (a
         // raw quote in the request read as its end, with the refusal status
-        // written inside it). Served, it is evidence whichever it was.
-        let outcome = Outcome::of_status(record.status);
-        if unterminated && found.is_some() && outcome != Outcome::Served {
-            self.keep_unparsed(location, line, payload, Unparsed::CutRequest, unterminated);
+        // written inside it, or with an exposed path in the part after the
+        // quote). Served exposed, it is evidence whichever it was.
+        let served = Outcome::of_status(record.status) == Outcome::Served;
+        let cut = unterminated
+            && match &found {
+                Some(_) => !served,
+                None => {
+                    let decoded = self.parser.decoded_payload(line).unwrap_or_default();
+                    self.mentions_exposed_in(line, &decoded)
+                }
+            };
+        if cut {
+            let decoded = self.parser.decoded_payload(line).unwrap_or_default();
+            self.keep_unparsed(location, line, &decoded, Unparsed::CutRequest, unterminated);
             return;
         }
         self.count_minute(record.time);
@@ -1668,10 +1678,13 @@ impl LineScanner<'_> {
             // and a region of NUL bytes in a line may have swallowed
             // requests of any time after the time its start bears: none is
             // taken, so the line bears on every window.
+            // A local time the clocks showed twice could be either instant:
+            // none is taken, as for a line read several ways.
             time: match reason {
                 Unparsed::SeveralReadings => None,
                 _ if holds_nul => None,
-                _ => self.parser.time_of_read(line),
+                _ => (self.parser.time_of_read(line))
+                    .filter(|&t| crate::time::later_reading(t, self.parser.zone()).is_none()),
             },
         });
     }

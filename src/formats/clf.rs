@@ -845,28 +845,31 @@ impl<'a> Tail<'a> {
         if tail.trim_ascii().is_empty() {
             return only(None, Shape::Common);
         }
-        // A carriage return inside a line (its line end's is gone) is none
-        // a server writes: a file with old Mac line ends, or records joined
-        // by one, reads as one record whose extra fields are the others.
-        if memchr::memchr(b'\r', tail).is_some() {
-            flags.insert(RecordFlags::SEVERAL_READINGS);
-        }
         let Some((referer, rest)) = quoted(tail) else {
+            flag_carriage_return(tail, flags);
             return only(None, Shape::CommonExtra);
         };
         let Some(rest) = rest.strip_prefix(b" ") else {
+            flag_carriage_return(rest, flags);
             return only(Some(referer), Shape::CommonExtra);
         };
         let (user_agent, shape, extra) = match quoted(rest) {
             Some((agent, extra)) if extra.trim_ascii().is_empty() => {
                 (agent, Shape::Combined, &[][..])
             }
-            Some((agent, extra)) => (agent, Shape::CombinedExtra, extra),
+            Some((agent, extra)) => {
+                flag_carriage_return(extra, flags);
+                (agent, Shape::CombinedExtra, extra)
+            }
             None if rest.starts_with(b"\"") => {
                 flags.insert(RecordFlags::UNTERMINATED_QUOTE);
+                flag_carriage_return(rest, flags);
                 (&rest[1..], Shape::Combined, &[][..])
             }
-            None => return only(Some(referer), Shape::CommonExtra),
+            None => {
+                flag_carriage_return(rest, flags);
+                return only(Some(referer), Shape::CommonExtra);
+            }
         };
         // `"referer" "agent"`, and nothing after it but spaces.
         let closed = !flags.contains(RecordFlags::UNTERMINATED_QUOTE);
@@ -886,6 +889,18 @@ impl<'a> Tail<'a> {
             extra,
             quotes,
         }
+    }
+}
+
+/// Flags `several_readings` when `text`, a part of a line after its
+/// fields, holds a carriage return: none a server writes inside a line
+/// (its line end's is gone), so a file with old Mac line ends, or records
+/// joined by one, reads as one record whose extra fields are the others.
+/// Only the parts where such records land are searched: a quoted agent
+/// ends before the next record's quotes.
+fn flag_carriage_return(text: &[u8], flags: &mut RecordFlags) {
+    if memchr::memchr(b'\r', text).is_some() {
+        flags.insert(RecordFlags::SEVERAL_READINGS);
     }
 }
 
@@ -972,7 +987,15 @@ fn split_at_spaces(
 /// request of one word.
 fn method_end(request: &[u8]) -> Option<(usize, usize)> {
     const METHOD_BYTES: usize = 16;
-    let end = match (0..request.len().min(METHOD_BYTES)).find(|&i| blank_at(request, i) > 0) {
+    let may_end = |&b: &u8| matches!(b, b' ' | b'\t' | b'#' | b'\\');
+    let head = &request[..request.len().min(METHOD_BYTES)];
+    let in_head = match head.iter().position(may_end) {
+        Some(i) if blank_at(request, i) > 0 => Some(i),
+        // A `#` or `\` that is no escaped tab: the rest is looked at too.
+        Some(_) => (0..head.len()).find(|&i| blank_at(request, i) > 0),
+        None => None,
+    };
+    let end = match in_head {
         Some(i) => i,
         None if request.len() <= METHOD_BYTES => return None,
         None => memchr::memchr3_iter(b' ', b'\t', b'#', &request[METHOD_BYTES..])

@@ -932,6 +932,11 @@ impl Parser {
         }
     }
 
+    /// The zone local times without offset are read in.
+    pub fn zone(&self) -> Tz {
+        self.zone
+    }
+
     /// The time of a physical line that did not parse (see `read`): the
     /// time its payload holds, else its wrapper's full time.
     pub fn time_of_read(&mut self, line: &[u8]) -> Option<Timestamp> {

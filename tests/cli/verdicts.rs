@@ -565,3 +565,62 @@ fn a_user_name_with_spaces_makes_no_staff_member_of_its_sender() {
     let unparsed = &run.records("unparsed.csv")[0];
     assert_eq!([&unparsed["line"], &unparsed["time"]], ["71", "-"]);
 }
+
+#[test]
+fn a_cut_last_line_that_names_an_exposed_path_past_a_raw_quote_is_damaged() {
+    // The first reading asks for /x and is refused; the exposed path, and
+    // the real status, stood after the client's raw quote, where the cut
+    // fell: read as a refused request for /x, the line said nothing.
+    let sent = line(700, "198.51.100.9", "/x", 200);
+    let raw_quote = sent.replace(
+        "\"GET /x HTTP/1.1\" 200 100 \"-\" \"UA\"\n",
+        "\"GET /x\" 404 0 \"-\" \"/../case/a.pdf HTTP/1.1\" 20",
+    );
+    let mut cut = ordered(&[traffic(0, 700, None), traffic(710, 1440, None)]);
+    cut.extend(raw_quote.as_bytes());
+    let run = run_case(&[("access.log", cut)]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive", "{}", run.stderr);
+    let unparsed = &run.records("unparsed.csv")[0];
+    assert_eq!(
+        [
+            &unparsed["line"],
+            &unparsed["damaged"],
+            &unparsed["mentions_exposed"]
+        ],
+        ["144", "yes", "yes"]
+    );
+}
+
+#[test]
+fn an_unparsed_line_at_a_local_time_the_clocks_showed_twice_has_no_time() {
+    // A line with no size (unparsed, but naming an exposed file) at 01:45
+    // London time on 30 October 2022: 00:45Z or 01:45Z. Placed at 00:45Z,
+    // it bore only on windows holding that instant.
+    let dir = tempfile::tempdir().unwrap();
+    let naive = "203.0.113.5 - - [30/Oct/2022:01:45:00] \"GET /case/a.pdf HTTP/1.1\" 200\n";
+    std::fs::write(dir.path().join("a.log"), naive).unwrap();
+    let around: String = (0..61)
+        .map(|i| {
+            let t = chrono::DateTime::from_timestamp(1_667_084_400 + i * 300, 0).unwrap();
+            let stamp = t.format("%d/%b/%Y:%H:%M:%S +0000");
+            format!("10.9.9.9 - - [{stamp}] \"GET /index.html HTTP/1.1\" 200 5 \"-\" \"UA\"\n")
+        })
+        .collect();
+    std::fs::write(dir.path().join("b.log"), around).unwrap();
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--tz",
+        "Europe/London",
+        "--max-gap",
+        "2h",
+        "--window",
+        "after=2022-10-30T01:00Z..2022-10-30T03:00Z",
+        dir.path().to_str().unwrap(),
+    ]);
+    let w = &run.findings_json()["windows"][0];
+    assert_eq!(w["verdict"], "inconclusive", "{}", run.stderr);
+    assert_eq!(caveat_kinds(w), ["unparsed_mentions_exposed"]);
+    assert_eq!(run.records("unparsed.csv")[0]["time"], "-");
+}
