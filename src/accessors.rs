@@ -148,8 +148,9 @@ pub struct Attribution<'a> {
     pub client: &'a str,
     /// Whether it was taken from the X-Forwarded-For chain.
     pub from_chain: bool,
-    /// Whether a trusted proxy sent the request with no chain: the client
-    /// is then not known, and the proxy stands for it.
+    /// Whether no hop the proxies vouch for is outside them (no chain, or
+    /// every hop a trusted proxy): who asked is then not known, and a
+    /// proxy stands for it.
     pub not_forwarded: bool,
 }
 
@@ -198,12 +199,13 @@ impl TrustedProxies {
             ..connecting_only
         };
         for hop in hops.map(str::trim).filter(|h| !h.is_empty()) {
+            let trusted = self.trusts(hop);
             client = Attribution {
                 client: hop,
                 from_chain: true,
-                not_forwarded: false,
+                not_forwarded: trusted,
             };
-            if !self.trusts(hop) {
+            if !trusted {
                 break;
             }
         }
@@ -607,10 +609,9 @@ mod tests {
                 (*client, *from_chain),
                 "{connecting} {chain:?}"
             );
-            // Only a trusted proxy that forwarded no one stands for its
-            // client.
-            let nothing = chain.is_none_or(|c| c.split(',').all(|h| h.trim().is_empty()));
-            let not_forwarded = nothing && proxies.trusts(connecting);
+            // A trusted proxy stands for a client not named: with no chain,
+            // or one of trusted proxies alone.
+            let not_forwarded = proxies.trusts(connecting) && proxies.trusts(got.client);
             assert_eq!(got.not_forwarded, not_forwarded, "{connecting} {chain:?}");
         }
     }

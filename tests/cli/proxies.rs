@@ -102,13 +102,14 @@ fn the_client_behind_trusted_proxies_is_the_first_hop_they_do_not_cover() {
                 "external",
                 "forwarded_header;client_from_forwarded",
             ]),
-            // Every hop trusted: the request came from inside.
+            // Every hop a trusted proxy: none named who asked, and a proxy's
+            // address in the staff network does not make it authorised.
             row([
                 "10.20.30.40",
                 "10.20.30.40",
                 "10.0.0.6",
-                "authorised",
-                "forwarded_header;client_from_forwarded",
+                "external",
+                "forwarded_header;client_not_forwarded;client_from_forwarded",
             ]),
             // Not through a trusted proxy: its X-Forwarded-For is noise.
             row([
