@@ -167,10 +167,10 @@ pub enum InputError {
         now: u64,
     },
     /// A file whose content is no text logwitness reads: an archive, a
-    /// compression it does not decode, or binary data. Its lines are
-    /// counted, never read as records.
+    /// compression it does not decode, or binary data. Its bytes as stored
+    /// are read line by line, not what they hold.
     #[error(
-        "{path}: {what}, no text logwitness reads: its lines were counted, none read (extract or decode it, and scan what it holds)"
+        "{path}: {what}, not read for what it holds: only its bytes as stored were, line by line (extract or decode it, and scan what it holds)"
     )]
     NotText {
         /// The file.

@@ -564,9 +564,9 @@ impl Detecting<'_> {
         // A file that holds no text a log could be: what it holds was not
         // read (a zip of logs, or a compression not decoded, made every
         // window "no evidence" when its bytes held no NUL).
-        let not_text = match (&content, format) {
-            (Ok(_), FormatChoice::Auto) => content::not_text(&sample, detection.format.is_some()),
-            _ => None,
+        let not_text = match &content {
+            Ok(_) => content::not_text(&sample, fit.parsed > 0),
+            Err(_) => None,
         };
         let not_text = not_text.map(|what| {
             Box::new(InputError::NotText {

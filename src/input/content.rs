@@ -81,11 +81,11 @@ impl Compression {
 
 /// What a file's content is, judged by its head, when it is no text a log
 /// could be: an archive or a compression logwitness does not read (by its
-/// magic bytes: fragments of text a compressor left whole may still parse
-/// as lines, so it is said whether or not `read_as_log`), or, when no line
-/// of it was read as a log's, a tar archive or binary data (a tenth or more
-/// of its bytes control characters or not UTF-8). `None` for text, and for
-/// a head too short to judge.
+/// magic bytes: fragments of text a compressor left whole, or a zip's
+/// stored members, may still parse as lines, so it is said whether or not
+/// `read_as_log`), or, when no line of its head was read as a log's, a tar
+/// archive or binary data (a tenth or more of its bytes control characters
+/// or not UTF-8). `None` for text, and for a head too short to judge.
 pub fn not_text(head: &[u8], read_as_log: bool) -> Option<&'static str> {
     // (magic, where it stands, what it is, whether a log read from it is
     // read from compressed bytes)

@@ -972,7 +972,7 @@ fn an_archive_or_binary_file_is_named_as_not_read() {
     let row = run.file_row("logs.zip");
     assert!(
         row["problem"].ends_with(
-            "logs.zip: a zip archive, no text logwitness reads: its lines were counted, none read (extract or decode it, and scan what it holds)"
+            "logs.zip: a zip archive, not read for what it holds: only its bytes as stored were, line by line (extract or decode it, and scan what it holds)"
         ),
         "{row:?}"
     );
@@ -982,4 +982,8 @@ fn an_archive_or_binary_file_is_named_as_not_read() {
         .map(|c| c["kind"].as_str().unwrap())
         .collect();
     assert!(kinds.contains(&"input_incomplete"), "{kinds:?}");
+    // Whatever format is given.
+    let dir_arg = dir.path().to_str().unwrap();
+    let given = scan(&["--exposed", "/exposed/", "--format", "combined", dir_arg]);
+    assert!(given.file_row("logs.zip")["problem"].contains("a zip archive"));
 }
