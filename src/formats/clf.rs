@@ -965,18 +965,42 @@ fn split_at_spaces(
     (method_end, target_start): (usize, usize),
 ) -> (&[u8], Option<&[u8]>, &[u8]) {
     let method = &request[..method_end];
-    let rest = &request[target_start..];
-    let last = memchr::memrchr2(b' ', b'\t', request).filter(|&last| last > method_end);
-    match last {
-        Some(last)
-            if request[last + 1..].len() >= 5
-                && request[last + 1..][..5].eq_ignore_ascii_case(b"HTTP/") =>
-        {
-            let target = request.get(target_start..last).unwrap_or_default();
-            (method, Some(target.trim_ascii_end()), &request[last + 1..])
+    match protocol_after_blank(request, method_end) {
+        Some((target_end, protocol_start)) => {
+            let target = request.get(target_start..target_end).unwrap_or_default();
+            (
+                method,
+                Some(target.trim_ascii_end()),
+                &request[protocol_start..],
+            )
         }
-        _ => (method, Some(rest), &[]),
+        None => (method, Some(&request[target_start..]), &[]),
     }
+}
+
+/// Where the target of a request ends and its protocol starts, when it
+/// ends with a blank after the method's (the last space or tab, or a tab
+/// as a log escapes it) and a protocol starting `HTTP/`.
+fn protocol_after_blank(request: &[u8], method_end: usize) -> Option<(usize, usize)> {
+    let is_protocol = |at: usize| {
+        request
+            .get(at..at + 5)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"HTTP/"))
+    };
+    let last = memchr::memrchr2(b' ', b'\t', request).filter(|&last| last > method_end);
+    if let Some(last) = last.filter(|&last| is_protocol(last + 1)) {
+        return Some((last, last + 1));
+    }
+    // An escaped tab before `HTTP/`, among the last bytes.
+    let at = (method_end + 1..request.len().saturating_sub(4))
+        .rev()
+        .take(16)
+        .find(|&at| is_protocol(at))?;
+    [&b"\\t"[..], b"\\x09", b"\\u0009", b"#09"]
+        .iter()
+        .find(|escape| request[..at].ends_with(escape))
+        .map(|escape| (at - escape.len(), at))
+        .filter(|&(end, _)| end > method_end)
 }
 
 /// Where a request's method ends, and where its target starts, past the
@@ -1014,7 +1038,7 @@ fn method_end(request: &[u8]) -> Option<(usize, usize)> {
 }
 
 /// The length of the blank at `i` of a request: a space, a tab, or a tab
-/// as a log escapes it; 0 for none.
+/// as a log escapes it (JSON too); 0 for none.
 fn blank_at(request: &[u8], i: usize) -> usize {
     let rest = &request[i..];
     match rest.first() {
@@ -1022,6 +1046,7 @@ fn blank_at(request: &[u8], i: usize) -> usize {
         Some(b'#') if rest[1..].starts_with(b"09") => 3,
         Some(b'\\') if rest[1..].starts_with(b"t") => 2,
         Some(b'\\') if rest[1..].starts_with(b"x09") => 4,
+        Some(b'\\') if rest[1..].starts_with(b"u0009") => 6,
         _ => 0,
     }
 }
@@ -1057,7 +1082,7 @@ mod tests {
     /// matched no rule, and a served exposed file read as no evidence).
     #[test]
     fn blanks_after_the_method_are_no_part_of_the_target() {
-        let table: [(&[u8], (&str, &str, &str)); 10] = [
+        let table: [(&[u8], (&str, &str, &str)); 13] = [
             (
                 b"GET  /forms/a.pdf HTTP/1.1",
                 ("GET", "/forms/a.pdf", "HTTP/1.1"),
@@ -1080,6 +1105,18 @@ mod tests {
             ),
             (
                 b"GET\\x09 /forms/a.pdf HTTP/1.1",
+                ("GET", "/forms/a.pdf", "HTTP/1.1"),
+            ),
+            (
+                b"GET /forms/a.pdf\\x09HTTP/1.1",
+                ("GET", "/forms/a.pdf", "HTTP/1.1"),
+            ),
+            (
+                b"GET /forms/a.pdf\\tHTTP/1.1",
+                ("GET", "/forms/a.pdf", "HTTP/1.1"),
+            ),
+            (
+                b"GET\\u0009/forms/a.pdf#09HTTP/1.1",
                 ("GET", "/forms/a.pdf", "HTTP/1.1"),
             ),
             (

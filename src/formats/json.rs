@@ -470,10 +470,12 @@ pub(crate) fn time_value(raw: &RawValue) -> Option<Timestamp> {
 type RequestLine<'a> = (&'a [u8], Option<Cow<'a, [u8]>>, &'a [u8]);
 
 /// A target value cut as a request line (`GET /x HTTP/1.1`, as nginx's
-/// `$request` logs it) when it holds a space; a URI never holds a raw one.
-/// The target is unescaped when the JSON text escapes anything.
+/// `$request` logs it) when it holds a space or a tab (escaped, in JSON); a
+/// URI never holds either raw. The target is unescaped when the JSON text
+/// escapes anything.
 fn split_request_line(text: &str) -> RequestLine<'_> {
-    let (method, target, protocol) = match text.contains(' ') {
+    let blank = text.contains(' ') || text.contains("\\t") || text.contains("\\u0009");
+    let (method, target, protocol) = match blank {
         true => clf::split_request(text.as_bytes()),
         false => (&b""[..], Some(text.as_bytes()), &b""[..]),
     };
@@ -754,6 +756,11 @@ mod tests {
                 Ok(
                     "2000-10-10T20:55:36Z 192.0.2.1 - GET /forms/b.pdf 304 Mozilla/5.0 - - [] bytes=0",
                 ),
+            ),
+            // A tab after the method and before the protocol, escaped.
+            (
+                r#"{"remote_addr":"192.0.2.1","time_local":"10/Oct/2000:13:55:36 -0700","request":"GET\t/forms/b.pdf\u0009HTTP/1.1","status":"200"}"#,
+                Ok("2000-10-10T20:55:36Z 192.0.2.1 - GET /forms/b.pdf 200 - - - [] bytes=-"),
             ),
             // nginx with $msec and $request_uri.
             (
