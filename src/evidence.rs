@@ -156,7 +156,13 @@ impl MatchedRequest {
             self.flags.insert(RecordFlags::CLIENT_NOT_FORWARDED);
         }
         if chosen.from_chain {
-            let client = Text::from(chosen.client);
+            // A hop's port (Azure Application Gateway writes a new one for
+            // each connection) would make one client many accessors; the
+            // chain keeps it.
+            let client = match chosen.client.parse::<std::net::SocketAddr>() {
+                Ok(socket) => Text::from(socket.ip().to_canonical().to_string()),
+                Err(_) => Text::from(chosen.client),
+            };
             self.client_ip = client_address(&client);
             self.connecting = Some(std::mem::replace(&mut self.client, client));
         }
