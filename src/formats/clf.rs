@@ -1013,7 +1013,14 @@ fn method_end(request: &[u8]) -> Option<(usize, usize)> {
     const METHOD_BYTES: usize = 16;
     let may_end = |&b: &u8| matches!(b, b' ' | b'\t' | b'#' | b'\\');
     let head = &request[..request.len().min(METHOD_BYTES)];
-    let in_head = match head.iter().position(may_end) {
+    let first = head.iter().position(may_end);
+    // Nearly always one space, and a target that starts with no blank.
+    if let Some(i) = first.filter(|&i| request[i] == b' ') {
+        if !request.get(i + 1).is_some_and(may_end) {
+            return Some((i, i + 1));
+        }
+    }
+    let in_head = match first {
         Some(i) if blank_at(request, i) > 0 => Some(i),
         // A `#` or `\` that is no escaped tab: the rest is looked at too.
         Some(_) => (0..head.len()).find(|&i| blank_at(request, i) > 0),
