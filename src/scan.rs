@@ -1596,10 +1596,9 @@ impl<'c> LineScanner<'c> {
         // raw quote in the request read as its end, with the refusal status
         // written inside it, or with an exposed path in the part after the
         // quote). Served exposed, it is evidence whichever it was.
-        let served = Outcome::of_status(record.status) == Outcome::Served;
         let cut = unterminated
             && match &found {
-                Some(_) => !served,
+                Some(_) => Outcome::of_status(record.status) != Outcome::Served,
                 None => {
                     let decoded = self.parser.decoded_payload(line).unwrap_or_default();
                     self.mentions_exposed_in(line, &decoded)
