@@ -1954,6 +1954,11 @@ fn count_overlaps_once(
     config: &ScanConfig,
 ) {
     let mut claimed: Vec<(usize, Range<u64>)> = Vec::new();
+    // Every line that parses and was kept unparsed bears on verdicts.
+    let kept_unparsed: std::collections::HashSet<(usize, u64)> = (summary.unparsed.notable())
+        .iter()
+        .map(|u| (u.location.file, u.location.line))
+        .collect();
     for f in overlap::worth_following(found) {
         let Some(head) = heads.of(f.head_of) else {
             continue;
@@ -2009,7 +2014,11 @@ fn count_overlaps_once(
             }
             run.uncounted_lines += 1;
             let mut payload = Vec::new();
-            if let Ok(record) = parser.read(y.strip_suffix(b"\r").unwrap_or(y), &mut payload) {
+            let read = parser.read(y.strip_suffix(b"\r").unwrap_or(y), &mut payload);
+            // A line that parses but that the scan kept unparsed (NUL bytes,
+            // several readings, a cut last line) was never counted as parsed
+            // nor put on the timeline.
+            if let (Ok(record), false) = (read, kept_unparsed.contains(&(copy.0, line))) {
                 run.uncounted_parsed += 1;
                 summary.timeline.remove(minute_of(record.time), 1);
             }

@@ -308,3 +308,46 @@ fn two_files_that_open_alike_are_told_as_one_overlap() {
         .unwrap();
     assert_eq!(stored, 1);
 }
+
+#[test]
+fn a_repeated_line_kept_unparsed_is_not_counted_as_parsed_once_more() {
+    // The shared run holds a line with a NUL byte: both scans kept it
+    // unparsed, but following the overlap counted it as parsed, and took a
+    // line of its minute off the timeline, which never had it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = |s| {
+        if s == 2 {
+            "/in\0dex.html"
+        } else {
+            "/index.html"
+        }
+    };
+    let shared: String = (0..5).map(|s| line(s, "203.0.113.1", path(s))).collect();
+    let a = shared.clone() + &line(10, "203.0.113.2", "/a.html");
+    let b = shared + &line(11, "203.0.113.3", "/b.html");
+    std::fs::write(dir.path().join("a.log"), a).unwrap();
+    std::fs::write(dir.path().join("b.log"), b).unwrap();
+    let run = scan(&["--exposed", "/exposed/", dir.path().to_str().unwrap()]);
+    let db = rusqlite::Connection::open(run.out.path().join("evidence.sqlite")).unwrap();
+    let counts: (i64, i64) = db
+        .query_row(
+            "SELECT uncounted_lines, uncounted_parsed FROM overlaps",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(counts, (5, 4));
+    // Each minute of the run keeps its line from a.log.
+    let minutes: Vec<(i64, i64)> = db
+        .prepare("SELECT minute, lines FROM timeline ORDER BY minute")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        minutes.iter().map(|(_, n)| n).sum::<i64>(),
+        6,
+        "{minutes:?}"
+    );
+}
