@@ -1089,7 +1089,9 @@ mod tests {
     /// matched no rule, and a served exposed file read as no evidence).
     #[test]
     fn blanks_after_the_method_are_no_part_of_the_target() {
-        let table: [(&[u8], (&str, &str, &str)); 13] = [
+        // (request, (method, target, protocol))
+        type Split<'a> = (&'a str, &'a str, &'a str);
+        let table: [(&[u8], Split); 13] = [
             (
                 b"GET  /forms/a.pdf HTTP/1.1",
                 ("GET", "/forms/a.pdf", "HTTP/1.1"),
