@@ -516,20 +516,24 @@ fn a_local_time_the_clocks_showed_twice_is_inconclusive_for_its_later_instant() 
     assert_eq!(request["flags"], "naive_time;ambiguous_time");
 }
 
+/// A day's traffic, then a last line without line end (line 144): a request
+/// by 198.51.100.9 at minute 700, whose request and what follows it are
+/// `from_request`, where the cut fell.
+fn ending_cut(from_request: &str) -> Run {
+    let sent = line(700, "198.51.100.9", "/x", 200);
+    let cut = sent.replace("\"GET /x HTTP/1.1\" 200 100 \"-\" \"UA\"\n", from_request);
+    let mut log = ordered(&[traffic(0, 700, None), traffic(710, 1440, None)]);
+    log.extend(cut.as_bytes());
+    run_case(&[("access.log", log)])
+}
+
 #[test]
 fn a_cut_last_line_read_as_a_refused_exposed_request_is_damaged() {
     // A server that logs a client's raw quote wrote `"GET /case/a.pdf?"
     // 404 0 "-" "x HTTP/1.1" 200 5120 ...` for a request it served; a copy
     // cut just after the real status read as a refused request, the second
     // reading that would flag it gone with the cut: no evidence of access.
-    let served = line(700, "198.51.100.9", "/x", 200);
-    let raw_quote = served.replace(
-        "\"GET /x HTTP/1.1\" 200 100 \"-\" \"UA\"\n",
-        "\"GET /case/a.pdf?\" 404 0 \"-\" \"x HTTP/1.1\" 200",
-    );
-    let mut cut = ordered(&[traffic(0, 700, None), traffic(710, 1440, None)]);
-    cut.extend(raw_quote.as_bytes());
-    let run = run_case(&[("access.log", cut)]);
+    let run = ending_cut("\"GET /case/a.pdf?\" 404 0 \"-\" \"x HTTP/1.1\" 200");
     let w = window(&run);
     assert_eq!(w["verdict"], "inconclusive", "{}", run.stderr);
     assert_eq!(
@@ -571,14 +575,7 @@ fn a_cut_last_line_that_names_an_exposed_path_past_a_raw_quote_is_damaged() {
     // The first reading asks for /x and is refused; the exposed path, and
     // the real status, stood after the client's raw quote, where the cut
     // fell: read as a refused request for /x, the line said nothing.
-    let sent = line(700, "198.51.100.9", "/x", 200);
-    let raw_quote = sent.replace(
-        "\"GET /x HTTP/1.1\" 200 100 \"-\" \"UA\"\n",
-        "\"GET /x\" 404 0 \"-\" \"/../case/a.pdf HTTP/1.1\" 20",
-    );
-    let mut cut = ordered(&[traffic(0, 700, None), traffic(710, 1440, None)]);
-    cut.extend(raw_quote.as_bytes());
-    let run = run_case(&[("access.log", cut)]);
+    let run = ending_cut("\"GET /x\" 404 0 \"-\" \"/../case/a.pdf HTTP/1.1\" 20");
     let w = window(&run);
     assert_eq!(w["verdict"], "inconclusive", "{}", run.stderr);
     let unparsed = &run.records("unparsed.csv")[0];
