@@ -156,12 +156,13 @@ impl MatchedRequest {
             self.flags.insert(RecordFlags::CLIENT_NOT_FORWARDED);
         }
         if chosen.from_chain {
-            // A hop's port (Azure Application Gateway writes a new one for
-            // each connection) would make one client many accessors; the
-            // chain keeps it.
-            let client = match chosen.client.parse::<std::net::SocketAddr>() {
-                Ok(socket) => Text::from(socket.ip().to_canonical().to_string()),
-                Err(_) => Text::from(chosen.client),
+            // One client, whatever its hop's port (Azure Application Gateway
+            // writes a new one for each connection), case or IPv4-mapped
+            // form: each made it another accessor. The chain keeps the hop
+            // as logged.
+            let client = match client_address(chosen.client) {
+                Some(address) => Text::from(address.to_string()),
+                None => Text::from(chosen.client),
             };
             self.client_ip = client_address(&client);
             self.connecting = Some(std::mem::replace(&mut self.client, client));

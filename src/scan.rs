@@ -1917,9 +1917,15 @@ fn merge(
             file.sha256 = None;
         }
     }
-    // A file of no text was counted, not read.
+    // A file of no text was read only as stored; said beside any other
+    // problem it has (which may bear on later windows alone).
+    let mut not_text = Vec::new();
     for (file, o) in summaries.iter_mut().zip(opened.iter_mut()) {
-        file.error = file.error.take().or_else(|| o.not_text.take());
+        match (&file.error, o.not_text.take()) {
+            (None, problem) => file.error = problem,
+            (Some(_), Some(problem)) => not_text.push(*problem),
+            (Some(_), None) => {}
+        }
     }
     // A file that grew was read and hashed as it was first opened; what was
     // written to it since was not read.
@@ -1936,7 +1942,7 @@ fn merge(
         files: summaries,
         requests: Requests::merge(requests, keeper),
         unparsed,
-        problems,
+        problems: [problems, not_text].concat(),
         timeline: Timeline::from_counts(minutes),
         overlaps: Vec::new(),
     };
@@ -1954,12 +1960,15 @@ fn count_overlaps_once(
     config: &ScanConfig,
 ) {
     let mut claimed: Vec<(usize, Range<u64>)> = Vec::new();
+    let following = overlap::worth_following(found);
     // Every line that parses and was kept unparsed bears on verdicts.
-    let kept_unparsed: std::collections::HashSet<(usize, u64)> = (summary.unparsed.notable())
-        .iter()
-        .map(|u| (u.location.file, u.location.line))
-        .collect();
-    for f in overlap::worth_following(found) {
+    let kept_unparsed: std::collections::HashSet<(usize, u64)> = match following.is_empty() {
+        true => Default::default(),
+        false => (summary.unparsed.notable().iter())
+            .map(|u| (u.location.file, u.location.line))
+            .collect(),
+    };
+    for f in following {
         let Some(head) = heads.of(f.head_of) else {
             continue;
         };

@@ -1000,7 +1000,7 @@ fn protocol_after_blank(request: &[u8], method_end: usize) -> Option<(usize, usi
         .iter()
         .find(|escape| request[..at].ends_with(escape))
         .map(|escape| (at - escape.len(), at))
-        .filter(|&(end, _)| end > method_end)
+        .filter(|&(end, _)| end > method_end && blank_at(request, end) > 0)
 }
 
 /// Where a request's method ends, and where its target starts, past the
@@ -1048,14 +1048,21 @@ fn method_end(request: &[u8]) -> Option<(usize, usize)> {
 /// as a log escapes it (JSON too); 0 for none.
 fn blank_at(request: &[u8], i: usize) -> usize {
     let rest = &request[i..];
+    let escape = || starts_an_escape(request, i);
     match rest.first() {
         Some(b' ' | b'\t') => 1,
         Some(b'#') if rest[1..].starts_with(b"09") => 3,
-        Some(b'\\') if rest[1..].starts_with(b"t") => 2,
-        Some(b'\\') if rest[1..].starts_with(b"x09") => 4,
-        Some(b'\\') if rest[1..].starts_with(b"u0009") => 6,
+        Some(b'\\') if rest[1..].starts_with(b"t") && escape() => 2,
+        Some(b'\\') if rest[1..].starts_with(b"x09") && escape() => 4,
+        Some(b'\\') if rest[1..].starts_with(b"u0009") && escape() => 6,
         _ => 0,
     }
+}
+
+/// Whether the `\` at `i` starts an escape: an even number of `\` stand
+/// before it (`C:\\temp`, as logs write a backslash, holds no tab).
+fn starts_an_escape(text: &[u8], i: usize) -> bool {
+    text[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0
 }
 
 /// Where the space before a request's protocol is, when the request ends
@@ -1091,7 +1098,7 @@ mod tests {
     fn blanks_after_the_method_are_no_part_of_the_target() {
         // (request, (method, target, protocol))
         type Split<'a> = (&'a str, &'a str, &'a str);
-        let table: [(&[u8], Split); 13] = [
+        let table: [(&[u8], Split); 15] = [
             (
                 b"GET  /forms/a.pdf HTTP/1.1",
                 ("GET", "/forms/a.pdf", "HTTP/1.1"),
@@ -1135,6 +1142,12 @@ mod tests {
             (b"GET   /forms/a.pdf", ("GET", "/forms/a.pdf", "")),
             (b"GET /a b HTTP/1.1", ("GET", "/a b", "HTTP/1.1")),
             (b"GET#1/a HTTP/1.1", ("GET#1/a", "HTTP/1.1", "")),
+            // A backslash written as logs write one, before a `t`.
+            (
+                b"GET /forms/a.pdf?p=C:\\\\temp HTTP/1.1",
+                ("GET", "/forms/a.pdf?p=C:\\\\temp", "HTTP/1.1"),
+            ),
+            (b"GET /f/C:\\\\tHTTP/1.1", ("GET", "/f/C:\\\\tHTTP/1.1", "")),
         ];
         let shown = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
         for (request, (method, target, protocol)) in table {

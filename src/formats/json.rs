@@ -470,12 +470,12 @@ pub(crate) fn time_value(raw: &RawValue) -> Option<Timestamp> {
 type RequestLine<'a> = (&'a [u8], Option<Cow<'a, [u8]>>, &'a [u8]);
 
 /// A target value cut as a request line (`GET /x HTTP/1.1`, as nginx's
-/// `$request` logs it) when it holds a space or a tab (escaped, in JSON); a
-/// URI never holds either raw. The target is unescaped when the JSON text
-/// escapes anything.
+/// `$request` logs it) when it holds a space or a tab (escaped, in JSON)
+/// and does not start as a path does; a URI never holds either raw. The
+/// target is unescaped when the JSON text escapes anything.
 fn split_request_line(text: &str) -> RequestLine<'_> {
     let blank = text.contains(' ') || text.contains("\\t") || text.contains("\\u0009");
-    let (method, target, protocol) = match blank {
+    let (method, target, protocol) = match blank && !text.starts_with('/') {
         true => clf::split_request(text.as_bytes()),
         false => (&b""[..], Some(text.as_bytes()), &b""[..]),
     };

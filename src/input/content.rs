@@ -84,8 +84,8 @@ impl Compression {
 /// magic bytes: fragments of text a compressor left whole, or a zip's
 /// stored members, may still parse as lines, so it is said whether or not
 /// `read_as_log`), or, when no line of its head was read as a log's, a tar
-/// archive or binary data (a tenth or more of its bytes control characters
-/// or not UTF-8). `None` for text, and for a head too short to judge.
+/// archive or binary data (a twentieth or more of its bytes control
+/// characters). `None` for text, and for a head too short to judge.
 pub fn not_text(head: &[u8], read_as_log: bool) -> Option<&'static str> {
     // (magic, where it stands, what it is, whether a log read from it is
     // read from compressed bytes)
@@ -94,10 +94,10 @@ pub fn not_text(head: &[u8], read_as_log: bool) -> Option<&'static str> {
         (b"PK\x05\x06", 0, "a zip archive", true),
         (b"7z\xbc\xaf\x27\x1c", 0, "a 7-Zip archive", true),
         (b"Rar!\x1a\x07", 0, "a RAR archive", true),
-        (b"MSCF", 0, "a cabinet archive", true),
+        (b"MSCF\0\0\0\0", 0, "a cabinet archive", true),
         (b"\x04\x22\x4d\x18", 0, "LZ4-compressed", true),
         (b"\x02\x21\x4c\x18", 0, "LZ4-compressed", true),
-        (b"LZIP", 0, "lzip-compressed", true),
+        (b"LZIP\x01", 0, "lzip-compressed", true),
         (b"\x1f\x9d", 0, "compress-compressed (.Z)", true),
         (b"\x5d\x00\x00", 0, "LZMA-compressed", true),
         (b"ustar", 257, "a tar archive", false),
@@ -111,16 +111,15 @@ pub fn not_text(head: &[u8], read_as_log: bool) -> Option<&'static str> {
     if read_as_log || head.len() < 32 {
         return None;
     }
-    let odd: usize = head
-        .utf8_chunks()
-        .map(|chunk| {
-            let controls = chunk.valid().bytes().filter(|&b| {
-                b.is_ascii_control() && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)
-            });
-            controls.count() + chunk.invalid().len()
-        })
-        .sum();
-    (odd * 10 >= head.len()).then_some("binary data")
+    // Compressed or random bytes are a tenth control characters; text,
+    // in any encoding (Windows-1252, Shift-JIS), next to none: bytes that
+    // are not UTF-8 say nothing. Terminals' bell, backspace and escape are
+    // text's.
+    let controls = head
+        .iter()
+        .filter(|&&b| b.is_ascii_control() && !matches!(b, 0x07..=0x0d | 0x1b))
+        .count();
+    (controls * 20 >= head.len()).then_some("binary data")
 }
 
 /// Bytes of a file's head read to recognise how it is stored.
@@ -836,7 +835,8 @@ mod tests {
         tar.extend_from_slice(log);
         let binary: Vec<u8> = (0..=255u8).cycle().take(600).collect();
         let french = "journal d'accès: requête refusée à l'hôte\n".repeat(3);
-        let table: [(&[u8], bool, Option<&str>); 9] = [
+        let latin1: Vec<u8> = french.chars().map(|c| c as u32 as u8).collect();
+        let table: [(&[u8], bool, Option<&str>); 11] = [
             (log, false, None),
             (log, true, None),
             (
@@ -851,8 +851,15 @@ mod tests {
             (&tar, false, Some("a tar archive")),
             (&binary, false, Some("binary data")),
             (&binary, true, None),
-            // Text in another language, or a few stray bytes, is text.
+            // Text in another language or encoding, or a few stray bytes,
+            // is text; a host named like a signature too.
             (french.as_bytes(), false, None),
+            (&latin1, false, None),
+            (
+                b"MSCF-WEB01:80 203.0.113.9 - - [15/Nov/2022:03:02:00 +0000]",
+                true,
+                None,
+            ),
         ];
         for (head, read_as_log, want) in table {
             let shown = String::from_utf8_lossy(&head[..head.len().min(20)]).into_owned();

@@ -98,12 +98,15 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
         }
     }
     writeln!(out)?;
+    // A re-run into another folder writes no database there.
+    let database = report.config.out.join(crate::database::FILE_NAME).exists();
     writeln!(
         out,
-        "Written to {}: {}, {}, evidence.sqlite",
+        "Written to {}: {}, {}{}",
         escape_text(&report.config.out.to_string_lossy()),
         OUTPUT_FILES.join(", "),
-        FINDINGS_FILES.join(", ")
+        FINDINGS_FILES.join(", "),
+        if database { ", evidence.sqlite" } else { "" }
     )?;
     Ok(())
 }
