@@ -14,6 +14,7 @@
 //! log line (three timers, no request) is a connection, not a request, and
 //! is unparsed with that reason; so are the proxy's own messages.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use chrono_tz::Tz;
@@ -48,7 +49,7 @@ pub fn parse(line: &[u8], zone: Tz) -> Result<Record<'_>, Unparsed> {
         user: None,
         request,
         method,
-        target: target.map(Into::into),
+        target: target.map(unescape_hashes),
         query: None,
         protocol,
         status,
@@ -59,6 +60,35 @@ pub fn parse(line: &[u8], zone: Tz) -> Result<Record<'_>, Unparsed> {
         shape: Shape::Combined,
         flags,
     })
+}
+
+/// A target as HAProxy logs it, its `#XX` escapes undone: HAProxy writes
+/// `"`, `#`, control characters and every byte past ASCII so (a UTF-8 path
+/// `/données/` as `/donn#C3#A9es/`), and a `#` left as it was read as the
+/// start of a fragment, which hid the path after it from every rule.
+fn unescape_hashes(target: &[u8]) -> Cow<'_, [u8]> {
+    if !target.contains(&b'#') {
+        return Cow::Borrowed(target);
+    }
+    let hex = |b: u8| char::from(b).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(target.len());
+    let mut i = 0;
+    while i < target.len() {
+        let escaped = (target[i] == b'#')
+            .then(|| Some(hex(*target.get(i + 1)?)? * 16 + hex(*target.get(i + 2)?)?))
+            .flatten();
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(target[i]);
+                i += 1;
+            }
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// The time of a line that did not parse, when its accept date is there.
@@ -263,6 +293,14 @@ mod tests {
                 Some(503),
                 Some(213),
                 "/foo",
+            ),
+            // A UTF-8 path, a quote and a `#` escaped as HAProxy writes them.
+            (
+                r#"10.0.0.1:43738 [10/Dec/2018:15:46:49.497] fe be/s 0/0/0/0/0 200 5 - - ---- 1/1/0/0/0 0/0 "GET /donn#C3#A9es/a#22b#23c.pdf#zz HTTP/1.1""#,
+                "10.0.0.1",
+                Some(200),
+                Some(5),
+                "/données/a\"b#c.pdf#zz",
             ),
             // An IPv6 client, logged without brackets.
             (
