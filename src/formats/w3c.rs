@@ -106,13 +106,23 @@ impl Layout {
             .split(u8::is_ascii_whitespace)
             .filter(|n| !n.is_empty())
             .collect();
-        let local_time = names.iter().any(|n| {
-            n.eq_ignore_ascii_case(b"date-local") || n.eq_ignore_ascii_case(b"time-local")
+        // IIS Advanced Logging may log both: the UTC fields are read, and
+        // the local ones only in their absence (read in whichever order,
+        // the UTC time was taken for a local one when it came last).
+        let named = |name: &[u8]| names.iter().any(|n| n.eq_ignore_ascii_case(name));
+        let (utc_date, utc_time) = (named(b"date"), named(b"time"));
+        let read = |name: &&[u8]| {
+            let local_shadowed = (name.eq_ignore_ascii_case(b"date-local") && utc_date)
+                || (name.eq_ignore_ascii_case(b"time-local") && utc_time);
+            (!local_shadowed).then(|| slot_of(name)).flatten()
+        };
+        let slots: Vec<Option<Slot>> = names.iter().map(read).collect();
+        let local_time = (names.iter().zip(&slots)).any(|(name, slot)| {
+            slot.is_some()
+                && (name.eq_ignore_ascii_case(b"date-local")
+                    || name.eq_ignore_ascii_case(b"time-local"))
         });
-        Layout {
-            slots: names.into_iter().map(slot_of).collect(),
-            local_time,
-        }
+        Layout { slots, local_time }
     }
 
     fn has(&self, slot: Slot) -> bool {
@@ -791,6 +801,25 @@ pub(super) mod tests {
             last_line(State::w3c(), text, london).as_deref(),
             Ok("2012-08-15T17:00:00Z 1.2.3.4 - GET /p 200 - - - []")
         );
+        // Both, in either order: the UTC fields are read.
+        for fields in [
+            "date-local time-local s-computername date time",
+            "date time s-computername date-local time-local",
+        ] {
+            let local_first = fields.starts_with("date-local");
+            let (first, second) = match local_first {
+                true => ("2012-08-15 18:00:00", "2012-08-15 17:00:00"),
+                false => ("2012-08-15 17:00:00", "2012-08-15 18:00:00"),
+            };
+            let text = format!(
+                "#Fields: {fields} c-ip cs-method cs-uri-stem sc-status\n{first} WEB1 {second} 1.2.3.4 GET /p 200\n"
+            );
+            assert_eq!(
+                last_line(State::w3c(), &text, london).as_deref(),
+                Ok("2012-08-15T17:00:00Z 1.2.3.4 - GET /p 200 - - - []"),
+                "{fields}"
+            );
+        }
     }
 
     #[test]
