@@ -227,14 +227,34 @@ impl Normaliser {
         if !self.literal {
             self.resolve_as_servers_do(&mut done);
         }
-        if self.case_insensitive && self.out.iter().any(u8::is_ascii_uppercase) {
-            self.out.make_ascii_lowercase();
-            done.insert(Transforms::CASE);
+        if self.case_insensitive {
+            self.fold_case(&mut done);
         }
         if std::str::from_utf8(&self.out).is_err() {
             done.insert(Transforms::NOT_UTF8);
         }
         (&self.out, done)
+    }
+
+    /// Letters in lower case: ASCII ones, and, in a path that is UTF-8,
+    /// every letter (IIS serves `/DONNÉES/` for `/données/`; folded as
+    /// ASCII alone, `É` stayed apart and a case-insensitive rule missed it).
+    fn fold_case(&mut self, done: &mut Transforms) {
+        if self.out.is_ascii() {
+            if self.out.iter().any(u8::is_ascii_uppercase) {
+                self.out.make_ascii_lowercase();
+                done.insert(Transforms::CASE);
+            }
+            return;
+        }
+        let folded = match std::str::from_utf8(&self.out) {
+            Ok(text) => text.to_lowercase().into_bytes(),
+            Err(_) => self.out.to_ascii_lowercase(),
+        };
+        if folded != self.out {
+            self.out = folded;
+            done.insert(Transforms::CASE);
+        }
     }
 
     /// Backslashes, path parameters, repeated slashes and dot segments, as

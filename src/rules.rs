@@ -647,6 +647,24 @@ mod tests {
         // Invalid UTF-8 after decoding is compared byte for byte.
         let got = match_target(&["prefix:/f/"], "/%66/%ff%fe", false);
         assert_eq!(got, Some((0, "decoded+not_utf8".into())));
+        // Case-insensitive rules fold every letter of a UTF-8 path, not
+        // ASCII ones alone (IIS serves `/DONNÉES/` for `/données/`).
+        for rule in [
+            "prefix:/formulaires/données/",
+            "exact:/formulaires/données/x.pdf",
+        ] {
+            for path in [
+                "/FORMULAIRES/DONNÉES/x.pdf",
+                "/Formulaires/Donn%C3%89es/x.pdf",
+            ] {
+                let got = match_target(&[rule], path, true).map(|(rule, _)| rule);
+                assert_eq!(got, Some(0), "{rule} {path}");
+            }
+            assert_eq!(
+                match_target(&[rule], "/FORMULAIRES/DONNÉES/x.pdf", false),
+                None
+            );
+        }
     }
 
     #[test]
