@@ -1704,6 +1704,30 @@ impl LineScanner<'_> {
     ) -> Option<(RuleMatch, Vec<u8>)> {
         self.match_split(split)
             .or_else(|| self.match_marks_in_path(record, split))
+            .or_else(|| self.match_as_latin1(split))
+    }
+
+    /// Matches a path that is not UTF-8 once decoded as Latin-1 text: a
+    /// server logging in a Windows code page (IIS before version 7) wrote
+    /// `/donn\xE9es/` for `/données/`, which no rule written in UTF-8
+    /// matched byte for byte.
+    fn match_as_latin1(&mut self, split: &SplitTarget<'_>) -> Option<(RuleMatch, Vec<u8>)> {
+        let decoded: Vec<u8> = percent_encoding::percent_decode(split.path).collect();
+        if std::str::from_utf8(&decoded).is_ok() {
+            return None;
+        }
+        let was_encoded = decoded.len() != split.path.len();
+        let text: String = decoded.iter().map(|&b| char::from(b)).collect();
+        let split = SplitTarget {
+            path: text.as_bytes(),
+            ..*split
+        };
+        let (mut found, canonical) = self.match_split(&split)?;
+        found.via.insert(Transforms::LATIN1);
+        if was_encoded {
+            found.via.insert(Transforms::DECODED);
+        }
+        Some((found, canonical))
     }
 
     /// Matches a target whose path was cut at a `?` or `#` once more, with

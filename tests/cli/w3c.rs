@@ -207,6 +207,29 @@ fn a_plus_in_an_iis_path_is_read_as_the_space_it_stands_for() {
     );
 }
 
+#[test]
+fn an_iis_path_logged_in_latin1_is_matched_as_its_letters() {
+    // IIS before version 7 wrote paths in the system's code page: `é` is
+    // the byte E9, and a rule written in UTF-8 never matched it. Upper case
+    // too, as IIS resolves it.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("ex240312.log");
+    let mut text = b"#Fields: date time c-ip cs-method cs-uri-stem sc-status\r\n".to_vec();
+    text.extend(b"2024-03-12 10:00:00 203.0.113.5 GET /formulaires/donn\xE9es/1.pdf 200\r\n");
+    text.extend(b"2024-03-12 10:00:01 203.0.113.5 GET /FORMULAIRES/DONN\xC9ES/2.pdf 200\r\n");
+    text.extend(b"2024-03-12 10:00:02 203.0.113.5 GET /formulaires/donn%E9es/3.pdf 200\r\n");
+    std::fs::write(&log, text).unwrap();
+    let run = scan(&["--exposed", "/formulaires/données/", log.to_str().unwrap()]);
+    assert_eq!(
+        run.columns("requests.csv", &["line", "path", "matched_via"]),
+        [
+            ["2", "/formulaires/données/1.pdf", "latin1"],
+            ["3", "/formulaires/données/2.pdf", "case+latin1"],
+            ["4", "/formulaires/données/3.pdf", "decoded+latin1"]
+        ]
+    );
+}
+
 /// `bytes` as one gzip member.
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
