@@ -193,6 +193,8 @@ pub struct Normaliser {
     case_insensitive: bool,
     /// Only decode and fold case (see `Normaliser::literal`).
     literal: bool,
+    /// Decode percent-encoding one round only (see `canonicalise_decoding_once`).
+    once: bool,
     out: Vec<u8>,
     scratch: Vec<u8>,
 }
@@ -203,6 +205,7 @@ impl Normaliser {
         Normaliser {
             case_insensitive,
             literal: false,
+            once: false,
             out: Vec::with_capacity(256),
             scratch: Vec::with_capacity(256),
         }
@@ -318,8 +321,20 @@ impl Normaliser {
         changed
     }
 
+    /// `canonicalise`, with percent-encoding decoded one round only, as a
+    /// server decodes it: `/a/%252e%252e/../x` is `/a/x` to it (`%2e%2e`
+    /// is a name, which `..` takes away), where decoding until nothing is
+    /// left makes it `/x`.
+    pub fn canonicalise_decoding_once(&mut self, path: &[u8]) -> (&[u8], Transforms) {
+        self.once = true;
+        let (_, done) = self.canonicalise(path);
+        self.once = false;
+        (&self.out, done)
+    }
+
     fn percent_decode(&mut self, done: &mut Transforms) {
-        for round in 0..MAX_DECODE_ROUNDS {
+        let rounds = if self.once { 1 } else { MAX_DECODE_ROUNDS };
+        for round in 0..rounds {
             if !self.out.contains(&b'%') {
                 return;
             }

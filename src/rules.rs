@@ -468,12 +468,25 @@ impl RuleSet {
         } else {
             Some(target.path)
         };
-        let (canonical, mut transforms) = normaliser.canonicalise(target.path);
-        if target.absolute_form {
-            transforms.insert(Transforms::ABSOLUTE_FORM);
+        let absolute = |mut transforms: Transforms| {
+            if target.absolute_form {
+                transforms.insert(Transforms::ABSOLUTE_FORM);
+            }
+            transforms
+        };
+        let (canonical, transforms) = normaliser.canonicalise(target.path);
+        let transforms = absolute(transforms);
+        if let Some(found) = self.find(raw, canonical, transforms) {
+            return Some((found, canonical.to_vec()));
         }
-        self.find(raw, canonical, transforms)
-            .map(|m| (m, canonical.to_vec()))
+        if !transforms.contains(Transforms::DOUBLE_DECODED) {
+            return None;
+        }
+        // Decoded as a server decodes it, once, a segment that more rounds
+        // made `..` is a name, which a `..` after it takes away.
+        let (once, transforms) = normaliser.canonicalise_decoding_once(target.path);
+        self.find(raw, once, absolute(transforms))
+            .map(|m| (m, once.to_vec()))
     }
 
     /// The first rule the canonical path matches. `matched_via` is empty
@@ -647,6 +660,15 @@ mod tests {
         // Invalid UTF-8 after decoding is compared byte for byte.
         let got = match_target(&["prefix:/f/"], "/%66/%ff%fe", false);
         assert_eq!(got, Some((0, "decoded+not_utf8".into())));
+        // Decoded once, as servers decode: `%252e%252e` is the name
+        // `%2e%2e`, which the `..` after it takes away.
+        for path in [
+            "/forms/submissions/%252e%252e/../1.pdf",
+            "/forms/submissions/x%252F..%252F..%252Fy/../1.pdf",
+        ] {
+            let got = match_target(&["prefix:/forms/submissions/"], path, false);
+            assert_eq!(got.map(|(rule, _)| rule), Some(0), "{path}");
+        }
         // Case-insensitive rules fold every letter of a UTF-8 path, not
         // ASCII ones alone (IIS serves `/DONNÉES/` for `/données/`).
         for rule in [
