@@ -361,7 +361,7 @@ impl Reader {
             .string(&self.fields, Role::Forwarded)
             .map(str::as_bytes)
             .filter(|f| *f != client);
-        Ok(Record {
+        let mut record = Record {
             time,
             vhost: object.string(&self.fields, Role::Host).map(str::as_bytes),
             client,
@@ -391,7 +391,11 @@ impl Reader {
             agent_encoding: AgentEncoding::AsLogged,
             shape: Shape::Fields,
             flags,
-        })
+        };
+        if object.repeated {
+            record.flags.insert(RecordFlags::SEVERAL_READINGS);
+        }
+        Ok(record)
     }
 
     /// The time of a line that did not parse, when its object (after a
@@ -501,6 +505,10 @@ fn unescape(content: &[u8]) -> Cow<'_, [u8]> {
 struct Lookup<'a> {
     top: Object<'a>,
     opened: Vec<(*const u8, Object<'a>)>,
+    /// Whether a key read was written twice with other values: readers
+    /// disagree on which counts (jq and Go take the last), so the line
+    /// reads more than one way.
+    repeated: bool,
 }
 
 impl<'a> Lookup<'a> {
@@ -524,6 +532,7 @@ impl<'a> Lookup<'a> {
         Ok(Lookup {
             top,
             opened: Vec::new(),
+            repeated: false,
         })
     }
 
@@ -566,18 +575,15 @@ impl<'a> Lookup<'a> {
     fn at(&mut self, path: &[String]) -> Option<&'a RawValue> {
         let (last, parents) = path.split_last()?;
         let mut object: Option<&'a RawValue> = None;
-        for key in parents {
-            let found = match object {
-                None => self.top.get(key),
-                Some(raw) => self.open(raw)?.get(key),
+        for key in parents.iter().chain([last]) {
+            let (found, repeated) = match object {
+                None => self.top.get_noting_repeats(key),
+                Some(raw) => self.open(raw)?.get_noting_repeats(key),
             };
+            self.repeated |= repeated;
             object = Some(found?);
         }
-        let value = match object {
-            None => self.top.get(last)?,
-            Some(raw) => self.open(raw)?.get(last)?,
-        };
-        Some(first_of_array(value))
+        Some(first_of_array(object?))
     }
 
     /// The fields of a nested object, parsed once per line.
@@ -619,6 +625,18 @@ struct Object<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
 impl<'a> Object<'a> {
     fn get(&self, key: &str) -> Option<&'a RawValue> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+
+    /// The first value of `key`, and whether the key is written again
+    /// with another value.
+    fn get_noting_repeats(&self, key: &str) -> (Option<&'a RawValue>, bool) {
+        let Some(at) = self.0.iter().position(|(k, _)| k == key) else {
+            return (None, false);
+        };
+        let first = self.0[at].1;
+        let rest = &self.0[at + 1..];
+        let repeated = rest.iter().any(|(k, v)| k == key && v.get() != first.get());
+        (Some(first), repeated)
     }
 }
 
@@ -756,6 +774,18 @@ mod tests {
                 Ok(
                     "2000-10-10T20:55:36Z 192.0.2.1 - GET /forms/b.pdf 304 Mozilla/5.0 - - [] bytes=0",
                 ),
+            ),
+            // A key written twice with other values: readers disagree on
+            // which counts (jq takes the last), so it reads several ways.
+            (
+                r#"{"remote_addr":"192.0.2.1","time_local":"10/Oct/2000:13:55:36 -0700","request":"GET /index.html HTTP/1.1","request":"GET /forms/b.pdf HTTP/1.1","status":"200"}"#,
+                Ok(
+                    "2000-10-10T20:55:36Z 192.0.2.1 - GET /index.html 200 - - - [several_readings] bytes=-",
+                ),
+            ),
+            (
+                r#"{"remote_addr":"192.0.2.1","time_local":"10/Oct/2000:13:55:36 -0700","request":"GET /a HTTP/1.1","status":"200","status":"200"}"#,
+                Ok("2000-10-10T20:55:36Z 192.0.2.1 - GET /a 200 - - - [] bytes=-"),
             ),
             // A tab after the method and before the protocol, escaped.
             (
