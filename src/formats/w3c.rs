@@ -388,8 +388,11 @@ impl<'a> Values<'a> {
 
     /// The request target and, when logged apart, its query.
     fn target(&self, layout: &Layout) -> Result<TargetAndQuery<'a>, Unparsed> {
-        if layout.has(Slot::Stem) {
-            return Ok((self.get(Slot::Stem), self.get(Slot::Query)));
+        // A stem not logged (`-`) leaves the `cs-uri` of the same line, if
+        // any, to say what was requested.
+        let stem = self.get(Slot::Stem);
+        if stem.is_some() || (layout.has(Slot::Stem) && !layout.has(Slot::Uri)) {
+            return Ok((stem, self.get(Slot::Query)));
         }
         if !layout.has(Slot::Uri) {
             // Lines that cannot show what was requested must not count as
@@ -779,6 +782,13 @@ pub(super) mod tests {
             (
                 "#Fields: date time c-ip sc-status\n2021-04-01 00:00:21 1.2.3.4 200\n",
                 Err(Unparsed::NoTargetField),
+            ),
+            // A stem not logged leaves the cs-uri to say what was asked.
+            (
+                "#Fields: date time c-ip cs-method cs-uri-stem cs-uri sc-status\n2024-03-11 09:30:30 203.0.113.45 GET - http://www.example.org/forms/1.pdf 200\n",
+                Ok(
+                    "2024-03-11T09:30:30Z 203.0.113.45 - GET http://www.example.org/forms/1.pdf 200 - - - []",
+                ),
             ),
         ];
         for (text, want) in table {
