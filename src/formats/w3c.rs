@@ -138,6 +138,10 @@ pub struct State {
     /// The date of the last `#Date:`/`#Start-Date:`, for lines that log a
     /// time without a date (IIS FTP logs, `time` without `date`).
     date: Option<(i32, u32, u32)>,
+    /// The time of day of that directive, in seconds: a line's time before
+    /// it is on the next day (a log started at 23:00 writes 00:30 after
+    /// midnight).
+    date_clock: u32,
     /// Seconds east of UTC, from `#GMT-Offset:` (Oracle Web Cache).
     gmt_offset: i64,
 }
@@ -149,6 +153,7 @@ impl State {
             separator: Separator::Whitespace,
             layout: None,
             date: None,
+            date_clock: 0,
             gmt_offset: 0,
         }
     }
@@ -170,6 +175,7 @@ impl State {
             separator: Separator::Tab,
             layout: Some(Layout::parse(CLOUDFRONT_FIELDS.as_bytes())),
             date: None,
+            date_clock: 0,
             gmt_offset: 0,
         }
     }
@@ -214,6 +220,10 @@ impl State {
             self.layout = Some(Layout::parse(value));
         } else if name.eq_ignore_ascii_case(b"Date") || name.eq_ignore_ascii_case(b"Start-Date") {
             self.date = parse_date(first).ok();
+            let clock = value.split(u8::is_ascii_whitespace).nth(1);
+            self.date_clock = clock
+                .and_then(|clock| parse_clock(clock).ok())
+                .map_or(0, |(h, m, s)| h * 3600 + m * 60 + s);
         } else if name.eq_ignore_ascii_case(b"GMT-Offset") {
             self.gmt_offset = clf::offset_seconds(first).unwrap_or(0);
         }
@@ -296,13 +306,20 @@ impl State {
         flags: &mut RecordFlags,
     ) -> Result<Timestamp, Unparsed> {
         let time = time.ok_or(Unparsed::NoW3cTime)?;
-        let (year, month, day) = match date {
-            Some(date) => parse_date(date)?,
-            None => self.date.ok_or(Unparsed::NoW3cTime)?,
-        };
         let (hour, minute, second) = parse_clock(time)?;
+        let ((year, month, day), next_day) = match date {
+            Some(date) => (parse_date(date)?, false),
+            None => {
+                let started = self.date.ok_or(Unparsed::NoW3cTime)?;
+                (
+                    started,
+                    hour * 3600 + minute * 60 + second < self.date_clock,
+                )
+            }
+        };
         let utc = Timestamp::from_utc_fields(year, month, day, hour, minute, second)
             .ok_or(Unparsed::ImpossibleTime)?;
+        let utc = Timestamp(utc.0 + if next_day { 86_400 } else { 0 });
         if local {
             flags.insert(RecordFlags::NAIVE_TIME);
             return clf::naive_to_utc(utc, zone, flags).ok_or(Unparsed::ImpossibleTime);
@@ -746,6 +763,11 @@ pub(super) mod tests {
             (
                 "#Date: 2000-10-09 16:44:49\n#Fields: time c-ip cs-method cs-uri-stem sc-status\n#Date: 2000-10-10 16:44:49\n16:48:35 1.1.1.1 [3]sent /user/test.c 226\n",
                 Ok("2000-10-10T16:48:35Z 1.1.1.1 - [3]sent /user/test.c 226 - - - []"),
+            ),
+            // Past midnight after a log started late in the day: the next day.
+            (
+                "#Date: 2024-03-10 23:00:00\n#Fields: time c-ip cs-method cs-uri-stem sc-status\n00:30:00 203.0.113.45 GET /forms/1.pdf 200\n",
+                Ok("2024-03-11T00:30:00Z 203.0.113.45 - GET /forms/1.pdf 200 - - - []"),
             ),
             (
                 "#Fields: time c-ip cs-method cs-uri-stem sc-status\n16:48:35 1.1.1.1 GET /a 226\n",
