@@ -337,6 +337,9 @@ pub struct RuleSet {
     needles: Vec<Vec<u8>>,
     /// `None`: every path is canonicalised.
     prefilter: Option<Prefilter>,
+    /// The same rules with each `+` of a prefix or exact rule read as a
+    /// space, when one has a `+` (see `spaced`).
+    spaced: Option<Box<RuleSet>>,
 }
 
 impl RuleSet {
@@ -344,11 +347,34 @@ impl RuleSet {
     pub fn new(rules: Vec<Rule>) -> RuleSet {
         let needles = rules.iter().filter_map(Rule::needle).collect();
         let prefilter = Prefilter::new(&rules);
+        let literal_plus = |r: &Rule| {
+            matches!(r.kind, RuleKind::Prefix | RuleKind::Exact) && r.canonical.contains(&b'+')
+        };
+        let spaced = rules.iter().any(literal_plus).then(|| {
+            let spaced = rules.iter().cloned().map(|mut rule| {
+                if literal_plus(&rule) {
+                    let space = |b: &mut u8| *b = if *b == b'+' { b' ' } else { *b };
+                    rule.canonical.iter_mut().for_each(space);
+                    rule.raw.iter_mut().for_each(space);
+                }
+                rule
+            });
+            Box::new(RuleSet::new(spaced.collect()))
+        });
         RuleSet {
             rules,
             needles,
             prefilter,
+            spaced,
         }
+    }
+
+    /// The rules with each `+` of their paths read as a space, for logs
+    /// that write a space as `+` (IIS): a path logged `/Team+A+B+Files/`,
+    /// read with spaces, is `/Team A B Files/`, which the rule `/Team
+    /// A+B Files/` matches only so. `None` when no rule has a `+`.
+    pub fn spaced(&self) -> Option<&RuleSet> {
+        self.spaced.as_deref()
     }
 
     /// The same rules, with every path canonicalised in full: for checking

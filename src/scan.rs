@@ -1773,7 +1773,11 @@ impl LineScanner<'_> {
             path: &spaced,
             ..*split
         };
-        let (mut found, canonical) = self.rules.match_target(&split, &mut self.normaliser)?;
+        // A path with a `+` and a space both (`/Team+A+B+Files/` for
+        // `/Team A+B Files/`) matches only rules read with spaces too.
+        let rules = self.rules;
+        let (mut found, canonical) = (rules.match_target(&split, &mut self.normaliser))
+            .or_else(|| rules.spaced()?.match_target(&split, &mut self.normaliser))?;
         found.via.insert(Transforms::PLUS_AS_SPACE);
         Some((found, canonical))
     }

@@ -204,7 +204,21 @@ fn a_plus_in_an_iis_path_is_read_as_the_space_it_stands_for() {
     assert_eq!(
         run.columns("unparsed.csv", &["line", "mentions_exposed"]),
         [["1", "no"], ["3", "yes"]]
-    );
+    ); // A path with a `+` and a space both: read with spaces, it matches
+    // the rule read with spaces too.
+    std::fs::write(
+        &log,
+        "#Fields: date time c-ip cs-method cs-uri-stem sc-status\r\n\
+         2024-03-12 10:00:00 203.0.113.5 GET /Team+A+B+Files/budget.xlsx 200\r\n",
+    )
+    .unwrap();
+    for rule in ["/Team A+B Files/", "/Team%20A%2BB%20Files/"] {
+        let run = scan(&["--exposed", rule, log.to_str().unwrap()]);
+        let rows = run.columns("requests.csv", &["line", "matched_via"]);
+        assert_eq!(rows.len(), 1, "{rule}");
+        assert_eq!(rows[0][0], "2");
+        assert!(rows[0][1].starts_with("plus_as_space"), "{rule}: {rows:?}");
+    }
 }
 
 #[test]
