@@ -474,6 +474,18 @@ fn a_timestamp_sent_as_a_user_name_does_not_place_the_line() {
     assert_eq!([&unparsed["line"], &unparsed["time"]], ["1", "-"]);
 }
 
+/// Another server's lines, with offsets, every 5 minutes from 23:00Z on 29
+/// October 2022 to 04:00Z on the 30th, around London's autumn change.
+fn around_the_autumn_change() -> String {
+    (0..61)
+        .map(|i| {
+            let t = chrono::DateTime::from_timestamp(1_667_084_400 + i * 300, 0).unwrap();
+            let stamp = t.format("%d/%b/%Y:%H:%M:%S +0000");
+            format!("10.9.9.9 - - [{stamp}] \"GET /index.html HTTP/1.1\" 200 5 \"-\" \"UA\"\n")
+        })
+        .collect()
+}
+
 #[test]
 fn a_local_time_the_clocks_showed_twice_is_inconclusive_for_its_later_instant() {
     // A log in local time without offset (HAProxy's, or Apache's with a
@@ -484,14 +496,7 @@ fn a_local_time_the_clocks_showed_twice_is_inconclusive_for_its_later_instant() 
     let naive =
         "203.0.113.5 - - [30/Oct/2022:01:45:00] \"GET /case/a.pdf HTTP/1.1\" 200 5 \"-\" \"UA\"\n";
     std::fs::write(dir.path().join("a.log"), naive).unwrap();
-    let around: String = (0..61)
-        .map(|i| {
-            let t = chrono::DateTime::from_timestamp(1_667_084_400 + i * 300, 0).unwrap();
-            let stamp = t.format("%d/%b/%Y:%H:%M:%S +0000");
-            format!("10.9.9.9 - - [{stamp}] \"GET /index.html HTTP/1.1\" 200 5 \"-\" \"UA\"\n")
-        })
-        .collect();
-    std::fs::write(dir.path().join("b.log"), around).unwrap();
+    std::fs::write(dir.path().join("b.log"), around_the_autumn_change()).unwrap();
     let run = scan(&[
         "--exposed",
         "/case/",
@@ -597,14 +602,7 @@ fn an_unparsed_line_at_a_local_time_the_clocks_showed_twice_has_no_time() {
     let dir = tempfile::tempdir().unwrap();
     let naive = "203.0.113.5 - - [30/Oct/2022:01:45:00] \"GET /case/a.pdf HTTP/1.1\" 200\n";
     std::fs::write(dir.path().join("a.log"), naive).unwrap();
-    let around: String = (0..61)
-        .map(|i| {
-            let t = chrono::DateTime::from_timestamp(1_667_084_400 + i * 300, 0).unwrap();
-            let stamp = t.format("%d/%b/%Y:%H:%M:%S +0000");
-            format!("10.9.9.9 - - [{stamp}] \"GET /index.html HTTP/1.1\" 200 5 \"-\" \"UA\"\n")
-        })
-        .collect();
-    std::fs::write(dir.path().join("b.log"), around).unwrap();
+    std::fs::write(dir.path().join("b.log"), around_the_autumn_change()).unwrap();
     let run = scan(&[
         "--exposed",
         "/case/",
