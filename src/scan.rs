@@ -166,7 +166,9 @@ pub struct Summary {
     pub requests: Requests,
     /// Unparsed lines, sorted by file and line.
     pub unparsed: UnparsedLines,
-    /// Problems met finding inputs (unlistable directories, loops).
+    /// Problems met finding inputs (unlistable directories, loops, files
+    /// left in the output folder), and a file's content that is no text
+    /// when the file has another problem of its own.
     pub problems: Vec<InputError>,
     /// Parsed lines per minute, across all files.
     pub timeline: Timeline,
