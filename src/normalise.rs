@@ -186,6 +186,28 @@ fn strip_scheme_and_authority(target: &[u8]) -> Option<&[u8]> {
     Some(&rest[path_start..])
 }
 
+/// `text` with its letters in lower case, into `out`: each character of
+/// its UTF-8 parts that has one lower-case character (`É` as `é`; `Σ` and
+/// a final `ς` as `σ`, as a server comparing without case sees them), the
+/// rest as it is (`İ`, whose lower case is two characters, which the
+/// regular expressions' own folding would not find again); bytes that are
+/// not UTF-8 with ASCII letters folded.
+pub fn fold_case_into(text: &[u8], out: &mut Vec<u8>) {
+    for chunk in text.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            let mut lower = c.to_lowercase();
+            let folded = match (lower.next(), lower.next()) {
+                (Some('ς'), None) => 'σ',
+                (Some(one), None) => one,
+                _ => c,
+            };
+            let mut buffer = [0u8; 4];
+            out.extend_from_slice(folded.encode_utf8(&mut buffer).as_bytes());
+        }
+        out.extend(chunk.invalid().iter().map(u8::to_ascii_lowercase));
+    }
+}
+
 /// Turns logged paths into canonical paths, reusing its buffers so the hot
 /// loop does not allocate per line.
 #[derive(Debug, Default)]
@@ -255,12 +277,10 @@ impl Normaliser {
             }
             return;
         }
-        let folded = match std::str::from_utf8(&self.out) {
-            Ok(text) => text.to_lowercase().into_bytes(),
-            Err(_) => self.out.to_ascii_lowercase(),
-        };
-        if folded != self.out {
-            self.out = folded;
+        self.scratch.clear();
+        fold_case_into(&self.out, &mut self.scratch);
+        if self.scratch != self.out {
+            std::mem::swap(&mut self.out, &mut self.scratch);
             done.insert(Transforms::CASE);
         }
     }

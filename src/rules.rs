@@ -112,7 +112,9 @@ impl Rule {
             RuleKind::Regex(_) => return None,
         };
         let literal = literal.strip_suffix(b"/").unwrap_or(literal);
-        (literal.len() > 1).then(|| literal.to_ascii_lowercase())
+        let mut folded = Vec::with_capacity(literal.len());
+        crate::normalise::fold_case_into(literal, &mut folded);
+        (literal.len() > 1).then_some(folded)
     }
 
     /// Text that every path this rule matches holds, as a whole or inside
@@ -443,14 +445,18 @@ impl RuleSet {
                 return true;
             }
         }
-        let mut folded = line.to_ascii_lowercase();
+        // Folded as the rules' needles were (every letter of UTF-8 text).
+        let fold = |text: &[u8]| {
+            let mut folded = Vec::with_capacity(text.len());
+            crate::normalise::fold_case_into(text, &mut folded);
+            folded
+        };
+        let folded = fold(line);
         if self.contains_needle(&folded) {
             return true;
         }
-        folded = percent_decode(&folded)
-            .collect::<Vec<u8>>()
-            .to_ascii_lowercase();
-        self.contains_needle(&folded)
+        let decoded: Vec<u8> = percent_decode(&folded).collect();
+        self.contains_needle(&fold(&decoded))
     }
 
     fn contains_needle(&self, haystack: &[u8]) -> bool {
@@ -713,6 +719,21 @@ mod tests {
                 None
             );
         }
+        // `İ` lowers to two characters, which the regular expressions'
+        // folding does not find again: it is kept. A final `ς` is a `σ`.
+        for (rule, path) in [
+            ("glob:/belgeler/İSTANBUL/**", "/belgeler/İSTANBUL/a.pdf"),
+            ("regex:^/belgeler/İstanbul/", "/belgeler/İSTANBUL/a.pdf"),
+            ("prefix:/docs/ΟΔΟΣ/", "/docs/οδοσ/a.pdf"),
+            ("prefix:/docs/ΟΔΟΣ/", "/docs/οδος/a.pdf"),
+        ] {
+            let got = match_target(&[rule], path, true).map(|(rule, _)| rule);
+            assert_eq!(got, Some(0), "{rule} {path}");
+        }
+        // An unparsed line naming the folder in capitals outside ASCII.
+        let set = RuleSet::new(vec![Rule::parse("/DONNÉES/", true).unwrap()]);
+        let line = "2024-03-12 10:00:00 203.0.113.5 GET /x 200 file:/DONNÉES/a.pdf".as_bytes();
+        assert!(set.mentioned_in(line, &mut Normaliser::new(true)));
     }
 
     #[test]

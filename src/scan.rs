@@ -1803,12 +1803,20 @@ impl LineScanner<'_> {
     /// Whether an unparsed line could be a request to an exposed resource,
     /// reading a `+` as a space too where the log writes spaces so.
     fn mentions_exposed(&mut self, line: &[u8]) -> bool {
-        self.rules.mentioned_in(line, &mut self.normaliser)
-            || (self.parser.writes_plus_for_space()
-                && line.contains(&b'+')
-                && self
-                    .rules
-                    .mentioned_in(&plus_as_space(line), &mut self.normaliser))
+        if self.rules.mentioned_in(line, &mut self.normaliser) {
+            return true;
+        }
+        if !self.parser.writes_plus_for_space() || !line.contains(&b'+') {
+            return false;
+        }
+        // Read with spaces for `+`, against the rules read so too (see
+        // `RuleSet::spaced`).
+        let spaced = plus_as_space(line);
+        let rules = self.rules;
+        rules.mentioned_in(&spaced, &mut self.normaliser)
+            || rules.spaced().is_some_and(|spaced_rules| {
+                spaced_rules.mentioned_in(&spaced, &mut self.normaliser)
+            })
     }
 }
 

@@ -549,7 +549,9 @@ impl<'a> Lookup<'a> {
     /// logs have a `path` that names no request.
     fn envoy_path(&mut self) -> Option<&'a str> {
         self.top.get("response_code")?;
-        let content = self.top.get("path")?.get();
+        let (path, repeated) = self.top.get_noting_repeats("path");
+        self.repeated |= repeated;
+        let content = path?.get();
         let content = content.strip_prefix('"')?.strip_suffix('"')?;
         (!content.is_empty()).then_some(content)
     }

@@ -310,11 +310,12 @@ impl State {
         let ((year, month, day), next_day) = match date {
             Some(date) => (parse_date(date)?, false),
             None => {
+                // Well before the directive's clock only: HTTP.sys writes
+                // lines out of order by seconds, and a header again after
+                // idle minutes.
                 let started = self.date.ok_or(Unparsed::NoW3cTime)?;
-                (
-                    started,
-                    hour * 3600 + minute * 60 + second < self.date_clock,
-                )
+                let clock = hour * 3600 + minute * 60 + second;
+                (started, clock + 12 * 3600 < self.date_clock)
             }
         };
         let utc = Timestamp::from_utc_fields(year, month, day, hour, minute, second)
@@ -763,6 +764,12 @@ pub(super) mod tests {
             (
                 "#Date: 2000-10-09 16:44:49\n#Fields: time c-ip cs-method cs-uri-stem sc-status\n#Date: 2000-10-10 16:44:49\n16:48:35 1.1.1.1 [3]sent /user/test.c 226\n",
                 Ok("2000-10-10T16:48:35Z 1.1.1.1 - [3]sent /user/test.c 226 - - - []"),
+            ),
+            // A second before the directive's clock (HTTP.sys writes lines
+            // out of order by seconds): the same day.
+            (
+                "#Date: 2024-03-12 10:00:05\n#Fields: time c-ip cs-method cs-uri-stem sc-status\n10:00:04 203.0.113.45 GET /forms/1.pdf 200\n",
+                Ok("2024-03-12T10:00:04Z 203.0.113.45 - GET /forms/1.pdf 200 - - - []"),
             ),
             // Past midnight after a log started late in the day: the next day.
             (

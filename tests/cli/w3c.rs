@@ -219,6 +219,18 @@ fn a_plus_in_an_iis_path_is_read_as_the_space_it_stands_for() {
         assert_eq!(rows[0][0], "2");
         assert!(rows[0][1].starts_with("plus_as_space"), "{rule}: {rows:?}");
     }
+    // So is a line short of a value, searched for exposed resources.
+    std::fs::write(
+        &log,
+        "#Fields: date time c-ip cs-method cs-uri-stem sc-status\r\n\
+         2024-03-12 10:00:00 203.0.113.5 GET /Team+A+B+Files/budget.xlsx\r\n",
+    )
+    .unwrap();
+    let run = scan(&["--exposed", "/Team A+B Files/", log.to_str().unwrap()]);
+    assert_eq!(
+        run.columns("unparsed.csv", &["line", "mentions_exposed"]),
+        [["1", "no"], ["2", "yes"]]
+    );
 }
 
 #[test]
