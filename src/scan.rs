@@ -1557,7 +1557,14 @@ impl<'c> LineScanner<'c> {
             Err(reason) => {
                 let reason = *reason;
                 drop(read);
-                self.keep_unparsed(location, line, payload, reason, unterminated);
+                // A line no wrapper carried may still hold escapes its
+                // format undoes (HAProxy's `#XX`): searched undone too.
+                let undone = match payload.is_empty() {
+                    true => self.parser.decoded_payload(line),
+                    false => None,
+                };
+                let decoded = undone.as_deref().unwrap_or(payload);
+                self.keep_unparsed(location, line, decoded, reason, unterminated);
                 return;
             }
         };

@@ -66,7 +66,7 @@ pub fn parse(line: &[u8], zone: Tz) -> Result<Record<'_>, Unparsed> {
 /// `"`, `#`, control characters and every byte past ASCII so (a UTF-8 path
 /// `/données/` as `/donn#C3#A9es/`), and a `#` left as it was read as the
 /// start of a fragment, which hid the path after it from every rule.
-fn unescape_hashes(target: &[u8]) -> Cow<'_, [u8]> {
+pub(super) fn unescape_hashes(target: &[u8]) -> Cow<'_, [u8]> {
     if !target.contains(&b'#') {
         return Cow::Borrowed(target);
     }

@@ -959,6 +959,12 @@ impl Parser {
     /// decoded (JSON escapes): a search of the physical line would not see
     /// what the escapes hide. `None` for a line carried as it is.
     pub fn decoded_payload(&self, line: &[u8]) -> Option<Vec<u8>> {
+        // HAProxy writes every byte past ASCII, `"` and `#` as `#XX`: an
+        // unparsed line (one syslog cut short) is searched undone too.
+        if matches!(self.family, Family::Haproxy) && self.wrapper.is_none() {
+            let undone = haproxy::unescape_hashes(line);
+            return matches!(undone, Cow::Owned(_)).then(|| undone.into_owned());
+        }
         let mut buf = Vec::new();
         let text = self
             .wrapper_of(line)?
@@ -1669,6 +1675,20 @@ pub(crate) fn plain_files_under(dir: &std::path::Path) -> Vec<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unparsed_haproxy_line_is_searched_with_its_escapes_undone() {
+        let parser = Parser::for_file(FormatChoice::Auto, Some(Format::Haproxy), Tz::UTC);
+        // Cut short by syslog: no closing quote, so it does not parse.
+        let line = br#"10.0.0.1:4373 [10/Dec/2018:15:46:49.497] fe be/s 0/0/0/0/0 200 5 - - ---- 1/1/0/0/0 0/0 "GET /donn#C3#A9es/a.pdf?aaa"#;
+        let undone = parser.decoded_payload(line).unwrap();
+        assert!(
+            String::from_utf8(undone)
+                .unwrap()
+                .contains("/données/a.pdf")
+        );
+        assert_eq!(parser.decoded_payload(b"no escape here"), None);
+    }
 
     /// Every reason is read back from its text (as a re-run reads its
     /// database), and a reworded one from its former text too.
