@@ -55,10 +55,10 @@ impl Transforms {
     /// that log an already-decoded path (IIS `cs-uri-stem`, nginx `$uri`)
     /// write `%3F` and `%23` as the characters.
     pub const MARK_IN_PATH: Transforms = Transforms(1 << 12);
-    /// The path, not UTF-8 once decoded, was read as Latin-1 (as IIS before
-    /// version 7 and other servers logging in a Windows code page wrote
-    /// it), and its letters compared as such.
-    pub const LATIN1: Transforms = Transforms(1 << 14);
+    /// The path, not UTF-8 once decoded, was read as Windows-1252 (as IIS
+    /// before version 7 and other servers logging in the Western Windows
+    /// code page wrote it), and its letters compared as such.
+    pub const CP1252: Transforms = Transforms(1 << 14);
 
     const NAMES: [(Transforms, &'static str); 15] = [
         (Self::ABSOLUTE_FORM, "absolute_form"),
@@ -75,7 +75,7 @@ impl Transforms {
         (Self::CASE, "case"),
         (Self::BAD_PERCENT, "bad_percent"),
         (Self::NOT_UTF8, "not_utf8"),
-        (Self::LATIN1, "latin1"),
+        (Self::CP1252, "cp1252"),
     ];
 
     /// The empty set.

@@ -1713,26 +1713,29 @@ impl LineScanner<'_> {
     ) -> Option<(RuleMatch, Vec<u8>)> {
         self.match_split(split)
             .or_else(|| self.match_marks_in_path(record, split))
-            .or_else(|| self.match_as_latin1(split))
+            .or_else(|| self.match_as_cp1252(split))
     }
 
-    /// Matches a path that is not UTF-8 once decoded as Latin-1 text: a
-    /// server logging in a Windows code page (IIS before version 7) wrote
-    /// `/donn\xE9es/` for `/données/`, which no rule written in UTF-8
-    /// matched byte for byte.
-    fn match_as_latin1(&mut self, split: &SplitTarget<'_>) -> Option<(RuleMatch, Vec<u8>)> {
+    /// Matches a path that is not UTF-8 once decoded as Windows-1252 text:
+    /// a server logging in the Western Windows code page (IIS before
+    /// version 7) wrote `/donn\xE9es/` for `/données/`, which no rule
+    /// written in UTF-8 matched byte for byte.
+    fn match_as_cp1252(&mut self, split: &SplitTarget<'_>) -> Option<(RuleMatch, Vec<u8>)> {
+        if split.path.is_ascii() && !split.path.contains(&b'%') {
+            return None;
+        }
         let decoded: Vec<u8> = percent_encoding::percent_decode(split.path).collect();
         if std::str::from_utf8(&decoded).is_ok() {
             return None;
         }
         let was_encoded = decoded.len() != split.path.len();
-        let text: String = decoded.iter().map(|&b| char::from(b)).collect();
+        let text: String = decoded.iter().map(|&b| cp1252(b)).collect();
         let split = SplitTarget {
             path: text.as_bytes(),
             ..*split
         };
         let (mut found, canonical) = self.match_split(&split)?;
-        found.via.insert(Transforms::LATIN1);
+        found.via.insert(Transforms::CP1252);
         if was_encoded {
             found.via.insert(Transforms::DECODED);
         }
@@ -1834,6 +1837,21 @@ fn is_read_one_way_of_several(record: &Record<'_>) -> bool {
     record.flags.contains(RecordFlags::RAW_QUOTE)
         || record.flags.contains(RecordFlags::RAW_SPACE)
         || record.flags.contains(RecordFlags::SEVERAL_READINGS)
+}
+
+/// A byte of Windows-1252 text as the character it stands for: Latin-1,
+/// but for the typographic characters the code page puts at 0x80 to 0x9F
+/// (the five it leaves out stay the control characters Latin-1 has there).
+fn cp1252(byte: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž',
+        '\u{8F}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}',
+        'ž', 'Ÿ',
+    ];
+    match byte {
+        0x80..=0x9F => HIGH[usize::from(byte - 0x80)],
+        _ => char::from(byte),
+    }
 }
 
 /// The UTF-8 byte-order mark.

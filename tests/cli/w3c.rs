@@ -234,7 +234,7 @@ fn a_plus_in_an_iis_path_is_read_as_the_space_it_stands_for() {
 }
 
 #[test]
-fn an_iis_path_logged_in_latin1_is_matched_as_its_letters() {
+fn an_iis_path_logged_in_a_windows_code_page_is_matched_as_its_letters() {
     // IIS before version 7 wrote paths in the system's code page: `é` is
     // the byte E9, and a rule written in UTF-8 never matched it. Upper case
     // too, as IIS resolves it.
@@ -244,14 +244,22 @@ fn an_iis_path_logged_in_latin1_is_matched_as_its_letters() {
     text.extend(b"2024-03-12 10:00:00 203.0.113.5 GET /formulaires/donn\xE9es/1.pdf 200\r\n");
     text.extend(b"2024-03-12 10:00:01 203.0.113.5 GET /FORMULAIRES/DONN\xC9ES/2.pdf 200\r\n");
     text.extend(b"2024-03-12 10:00:02 203.0.113.5 GET /formulaires/donn%E9es/3.pdf 200\r\n");
+    text.extend(b"2024-03-12 10:00:03 203.0.113.5 GET /docs/l\x92\xE9t\xE9/x.pdf 200\r\n");
     std::fs::write(&log, text).unwrap();
-    let run = scan(&["--exposed", "/formulaires/données/", log.to_str().unwrap()]);
+    let run = scan(&[
+        "--exposed",
+        "/formulaires/données/",
+        "--exposed",
+        "/docs/l’été/",
+        log.to_str().unwrap(),
+    ]);
     assert_eq!(
         run.columns("requests.csv", &["line", "path", "matched_via"]),
         [
-            ["2", "/formulaires/données/1.pdf", "latin1"],
-            ["3", "/formulaires/données/2.pdf", "case+latin1"],
-            ["4", "/formulaires/données/3.pdf", "decoded+latin1"]
+            ["2", "/formulaires/données/1.pdf", "cp1252"],
+            ["3", "/formulaires/données/2.pdf", "case+cp1252"],
+            ["4", "/formulaires/données/3.pdf", "decoded+cp1252"],
+            ["5", "/docs/l’été/x.pdf", "cp1252"]
         ]
     );
 }
