@@ -91,7 +91,7 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     outputs?;
     database?;
     warn_about_inputs(&summary);
-    let code = print_summary(&report);
+    let code = print_summary(&report, true);
     // Left to the operating system, which takes back a process's memory at
     // once: freeing hundreds of thousands of requests one by one took a
     // tenth of a re-run's time (measured on the rewindow bench).
@@ -143,10 +143,11 @@ fn write_scan_outputs<'a>(
     (report, outputs, database)
 }
 
-/// Prints the summary; exit code 1 when the run has caveats.
-fn print_summary(report: &Report<'_>) -> anyhow::Result<ExitCode> {
+/// Prints the summary, `database` saying whether evidence.sqlite is in
+/// the output folder; exit code 1 when the run has caveats.
+fn print_summary(report: &Report<'_>, database: bool) -> anyhow::Result<ExitCode> {
     let mut stdout = io::stdout().lock();
-    report::terminal::write_summary(report, &mut stdout)?;
+    report::terminal::write_summary(report, database, &mut stdout)?;
     stdout.flush()?;
     Ok(if report.has_caveats() {
         ExitCode::from(1)
@@ -180,7 +181,11 @@ fn run_rewindow(args: RewindowArgs) -> anyhow::Result<ExitCode> {
     }
     let report = Report::new(&loaded.config, &loaded.summary).with_row_parts(&loaded.row_parts);
     write_outputs(&report, started_at)?;
-    let code = print_summary(&report);
+    // The database stays where the scan wrote it: in the output folder
+    // only when the re-run writes into the scan's own.
+    let same = |a: &std::path::Path| std::fs::canonicalize(a).ok();
+    let database = same(&scan_out).is_some_and(|scan| Some(scan) == same(&loaded.config.out));
+    let code = print_summary(&report, database);
     // Left to the operating system, as after a scan.
     std::mem::forget(report);
     std::mem::forget(loaded);

@@ -383,6 +383,9 @@ impl RuleSet {
     /// that the pre-filter changes nothing.
     pub fn without_prefilter(mut self) -> RuleSet {
         self.prefilter = None;
+        self.spaced = self
+            .spaced
+            .map(|spaced| Box::new(spaced.without_prefilter()));
         self
     }
 

@@ -20,8 +20,10 @@ const ACCESSORS_LISTED: usize = 10;
 /// files.csv lists in full.
 pub const FILES_LISTED: usize = 50;
 
-/// Writes the summary of `report` to `out`.
-pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
+/// Writes the summary of `report` to `out`; `database` says whether
+/// evidence.sqlite is in the output folder (a re-run into another folder
+/// writes none).
+pub fn write_summary(report: &Report<'_>, database: bool, out: &mut impl Write) -> io::Result<()> {
     let summary = report.summary;
     if let Some(name) = &report.config.case_name {
         writeln!(out, "Case: {}", escape_text(name))?;
@@ -98,8 +100,6 @@ pub fn write_summary(report: &Report<'_>, out: &mut impl Write) -> io::Result<()
         }
     }
     writeln!(out)?;
-    // A re-run into another folder writes no database there.
-    let database = report.config.out.join(crate::database::FILE_NAME).exists();
     writeln!(
         out,
         "Written to {}: {}, {}{}",

@@ -109,6 +109,24 @@ fn rewindow_gives_what_a_full_scan_gives() {
         let full = scan(&scan_args);
         assert_same_as_scan(&rerun, &full, &format!("{args:?}"));
     }
+    // Into the scan's own folder, where the database stays, it says so; a
+    // database left in another folder is none of this run's.
+    let own = logwitness()
+        .arg("rewindow")
+        .arg(first.out.path())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&own.stdout).contains(", evidence.sqlite\n"));
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join("evidence.sqlite"), "old").unwrap();
+    let other = logwitness()
+        .arg("rewindow")
+        .arg(first.out.path())
+        .arg("--out")
+        .arg(elsewhere.path())
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&other.stdout).contains("evidence.sqlite"));
 }
 
 #[test]
