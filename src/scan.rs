@@ -257,8 +257,9 @@ struct Opened {
     compression: Compression,
     detection: Detection,
     fit: SampleFit,
-    /// Why no line of it will read, when its content is no text a log
-    /// could be (an archive, a compression not decoded, binary data).
+    /// Why what it holds is not read, when its content is no text a log
+    /// could be (an archive, a compression not decoded, binary data): only
+    /// its bytes as stored are.
     not_text: Option<Box<InputError>>,
 }
 
