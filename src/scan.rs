@@ -1606,18 +1606,16 @@ impl<'c> LineScanner<'c> {
         // raw quote in the request read as its end, with the refusal status
         // written inside it, or with an exposed path in the part after the
         // quote). Served exposed, it is evidence whichever it was.
-        let cut = unterminated
-            && match &found {
-                Some(_) => Outcome::of_status(record.status) != Outcome::Served,
-                None => {
-                    let decoded = self.parser.decoded_payload(line).unwrap_or_default();
-                    self.mentions_exposed_in(line, &decoded)
-                }
-            };
-        if cut {
+        if unterminated {
             let decoded = self.parser.decoded_payload(line).unwrap_or_default();
-            self.keep_unparsed(location, line, &decoded, Unparsed::CutRequest, unterminated);
-            return;
+            let cut = match &found {
+                Some(_) => Outcome::of_status(record.status) != Outcome::Served,
+                None => self.mentions_exposed_in(line, &decoded),
+            };
+            if cut {
+                self.keep_unparsed(location, line, &decoded, Unparsed::CutRequest, true);
+                return;
+            }
         }
         self.count_minute(record.time);
         let shared = self.shared;

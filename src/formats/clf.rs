@@ -991,16 +991,15 @@ fn protocol_after_blank(request: &[u8], method_end: usize) -> Option<(usize, usi
     if let Some(last) = last.filter(|&last| is_protocol(last + 1)) {
         return Some((last, last + 1));
     }
-    // An escaped tab before `HTTP/`, among the last bytes.
+    // An escaped tab (as `blank_at` reads one: longer than a raw blank's
+    // byte) right before `HTTP/`, among the last bytes.
     let at = (method_end + 1..request.len().saturating_sub(4))
         .rev()
         .take(16)
         .find(|&at| is_protocol(at))?;
-    [&b"\\t"[..], b"\\x09", b"\\u0009", b"#09"]
-        .iter()
-        .find(|escape| request[..at].ends_with(escape))
-        .map(|escape| (at - escape.len(), at))
-        .filter(|&(end, _)| end > method_end && blank_at(request, end) > 0)
+    (at.saturating_sub(6).max(method_end + 1)..at.saturating_sub(1))
+        .find(|&end| blank_at(request, end) == at - end)
+        .map(|end| (end, at))
 }
 
 /// Where a request's method ends, and where its target starts, past the
