@@ -762,18 +762,20 @@ mod tests {
         [once(a), once(b)].concat()
     }
 
+    /// The compressions decoded as streams.
+    const COMPRESSED: [Compression; 4] = [
+        Compression::Gzip,
+        Compression::Bzip2,
+        Compression::Xz,
+        Compression::Zstd,
+    ];
+
     #[test]
     fn every_compression_is_decoded_to_its_end_and_hashed_as_stored() {
         let text = b"first line\nsecond line\nthird line\n";
         let dir = tempfile::tempdir().unwrap();
-        for compression in [
-            Compression::Gzip,
-            Compression::Bzip2,
-            Compression::Xz,
-            Compression::Zstd,
-            Compression::Utf16Le,
-            Compression::Utf16Be,
-        ] {
+        let utf16 = [Compression::Utf16Le, Compression::Utf16Be];
+        for compression in COMPRESSED.into_iter().chain(utf16) {
             let stored = compressed_twice(compression, text);
             assert_eq!(Compression::sniff(&stored), compression);
             let path = dir.path().join(compression.name());
@@ -799,12 +801,7 @@ mod tests {
             .flat_map(|i| format!("203.0.113.9 line {i} of the first stream\n").into_bytes())
             .collect();
         let dir = tempfile::tempdir().unwrap();
-        for compression in [
-            Compression::Gzip,
-            Compression::Bzip2,
-            Compression::Xz,
-            Compression::Zstd,
-        ] {
+        for compression in COMPRESSED {
             // Two identical halves: the first is one stream of `text`.
             let twice = compressed_twice(compression, &[&text[..], &text[..]].concat());
             let one = &twice[..twice.len() / 2];

@@ -463,15 +463,25 @@ fn a_timestamp_sent_as_a_user_name_does_not_place_the_line() {
     // unescaped: a client that sends a timestamp there breaks its line's
     // fields, and the line, kept unparsed, was placed at the client's time,
     // outside the window, which then read as no evidence of access.
-    let sent = line(700, "198.51.100.9", "/case/a.pdf", 200);
-    let sent = sent.replace("- - [", "- [01/Jan/2020:00:00:00 +0000] [");
+    let run = sent_with_user_field("198.51.100.9", "[01/Jan/2020:00:00:00 +0000]");
+    // Sorted by its first bracket, the line comes first.
+    let unparsed = &run.records("unparsed.csv")[0];
+    assert_eq!([&unparsed["line"], &unparsed["time"]], ["1", "-"]);
+}
+
+/// A day's traffic and a request for /case/a.pdf served at minute 700 to
+/// `client`, who filled the user field with `user` (nginx logs it as sent):
+/// the line is kept unparsed, naming the exposed file, and the window is
+/// inconclusive for it.
+fn sent_with_user_field(client: &str, user: &str) -> Run {
+    let sent = line(700, client, "/case/a.pdf", 200);
+    let sent = sent.replace(&format!("{client} - - ["), &format!("{client} - {user} ["));
     let run = run_case(&[("access.log", ordered(&[traffic(0, 1440, None), sent]))]);
     let w = window(&run);
     assert_eq!(w["verdict"], "inconclusive", "{}", run.stderr);
     assert_eq!(caveat_kinds(&w), ["unparsed_mentions_exposed"]);
-    // Sorted by its first bracket, the line comes first.
-    let unparsed = &run.records("unparsed.csv")[0];
-    assert_eq!([&unparsed["line"], &unparsed["time"]], ["1", "-"]);
+    assert!(run.records("requests.csv").is_empty());
+    run
 }
 
 /// Another server's lines, with offsets, every 5 minutes from 23:00Z on 29
@@ -564,13 +574,7 @@ fn a_user_name_with_spaces_makes_no_staff_member_of_its_sender() {
     // client sends, unescaped: `x 10.1.2.3 - y` shifted the fields, the
     // staff address became the client, and a request served to 203.0.113.5
     // was authorised: no evidence of access.
-    let sent = line(700, "203.0.113.5", "/case/a.pdf", 200);
-    let sent = sent.replace("203.0.113.5 - - [", "203.0.113.5 - x 10.1.2.3 - y [");
-    let run = run_case(&[("access.log", ordered(&[traffic(0, 1440, None), sent]))]);
-    let w = window(&run);
-    assert_eq!(w["verdict"], "inconclusive", "{}", run.stderr);
-    assert_eq!(caveat_kinds(&w), ["unparsed_mentions_exposed"]);
-    assert!(run.records("requests.csv").is_empty());
+    let run = sent_with_user_field("203.0.113.5", "x 10.1.2.3 - y");
     let unparsed = &run.records("unparsed.csv")[0];
     assert_eq!([&unparsed["line"], &unparsed["time"]], ["71", "-"]);
 }
