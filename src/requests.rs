@@ -286,7 +286,14 @@ impl Keeper {
             true => {
                 PartRequests::Packed(self.pack(file, requests.iter().map(MatchedRequest::view)))
             }
-            false => PartRequests::Plain(requests),
+            false => {
+                // Kept until the scan ends: without the room it grew into
+                // (most units of small files hand over one to four requests
+                // in room for four or eight).
+                let mut requests = requests;
+                requests.shrink_to_fit();
+                PartRequests::Plain(requests)
+            }
         };
         let ticket = {
             let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());

@@ -338,6 +338,7 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
             open_and_detect(id, f, config.format.clone(), config.zone, json, chunk_size)
         })
         .unzip();
+    give_back_freed_memory();
     let shared = Shared {
         heads: Heads::new(heads.into_iter().flatten().collect()),
         requests: Keeper::new(config.plain_requests_up_to),
@@ -348,12 +349,18 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
     for unit in &units {
         *units_left[unit.file()].get_mut() += 1;
     }
+    let files_done = AtomicUsize::new(0);
     let per_unit = units
         .par_iter()
         .map(|unit| {
             let results = scan_unit(unit, &files, &opened, config, &shared, progress);
             if units_left[unit.file()].fetch_sub(1, Ordering::Relaxed) == 1 {
                 progress.file_done();
+                if files_done.fetch_add(1, Ordering::Relaxed) % TRIM_EVERY_FILES
+                    == TRIM_EVERY_FILES - 1
+                {
+                    give_back_freed_memory();
+                }
             }
             results
         })
@@ -370,6 +377,27 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
     let (mut summary, found) = merge(files, &mut opened, results, requests, discovery.problems);
     count_overlaps_once(&mut summary, &opened, &heads, found, config);
     summary
+}
+
+/// How many files are scanned between two calls of
+/// `give_back_freed_memory`.
+const TRIM_EVERY_FILES: usize = 1024;
+
+/// Hands the memory freed inside the heap back to the system, where the
+/// allocator is glibc's. Each small file's decoder (47 KB of state) and
+/// detection buffer (64 KB) are freed between the lasting results of the
+/// files before them, and glibc gives back on its own only the free memory
+/// at its heap's top: 10,533 gzip files of 20 KB held 180 to 230 MB
+/// resident for a heap that peaked at 51 MB. Trimming once the files are
+/// detected and every 1,024 files scanned held them to 73 to 82 MB, in the
+/// same time.
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns the allocator's free pages to the
+    // system; it is safe to call at any time from any thread.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Every unit's results, in the order of the units (a compressed file's
