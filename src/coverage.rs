@@ -118,8 +118,18 @@ impl Gap {
         self.end.0 - self.start.0
     }
 
-    /// Whether the gap and the window share any second.
+    /// Whether the gap may share a second with the window. The lines
+    /// around it are placed by the minute: the silence may begin anywhere
+    /// in the minute before `start` and end anywhere in the minute from
+    /// `end` (a window after a line at 10:00:05 and before 10:01, with the
+    /// next line at 12:00:50, was judged covered).
     pub fn overlaps(&self, window: &Window) -> bool {
+        self.start.0 - 60 < window.to.0 && window.from.0 < self.end.0 + 60
+    }
+
+    /// Whether the seconds certainly without a line (`start` to `end`)
+    /// include one of the window's.
+    pub fn certainly_overlaps(&self, window: &Window) -> bool {
         self.start <= window.to && window.from < self.end
     }
 }
@@ -267,6 +277,26 @@ mod tests {
         assert!(!c.starts_before(&early));
         assert!(c.gaps.is_empty());
         assert_eq!(c.lines_in_window, 2);
+    }
+
+    #[test]
+    fn a_gap_may_reach_into_the_minutes_of_the_lines_around_it() {
+        // Lines in minutes 1 and 100: the silence may run from anywhere in
+        // minute 1 to anywhere in minute 100.
+        let gap = timeline(&[0, 1, 100, 101]).gaps(3600)[0];
+        let window = |from: i64, to: i64| Window {
+            name: "w".into(),
+            from: Timestamp(from),
+            to: Timestamp(to),
+        };
+        for (from, to) in [(70, 110), (100 * 60 + 10, 100 * 60 + 50), (0, 61)] {
+            assert!(gap.overlaps(&window(from, to)), "{from}..{to}");
+            assert!(!gap.certainly_overlaps(&window(from, to)));
+        }
+        // Before minute 1 ends or after minute 100 starts, no silence of it.
+        assert!(!gap.overlaps(&window(0, 60)));
+        assert!(!gap.overlaps(&window(101 * 60, 102 * 60)));
+        assert!(gap.certainly_overlaps(&window(50 * 60, 50 * 60)));
     }
 
     #[test]

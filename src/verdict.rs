@@ -270,7 +270,7 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
         _ => add(CaveatKind::NoLogs, "no line of any input was parsed".into()),
     }
     if !coverage.gaps.is_empty() {
-        add(CaveatKind::Gap, describe_gaps(coverage, facts.max_gap));
+        add(CaveatKind::Gap, describe_gaps(window, coverage, facts.max_gap));
     }
     for input in facts.incomplete.iter().filter(|i| i.could_cover(window)) {
         add(CaveatKind::InputIncomplete, input.problem.clone());
@@ -372,7 +372,7 @@ fn describe_lines(places: &[&str], one: &str, many: &str) -> String {
 }
 
 /// One sentence for all the gaps in a window: how many, and the longest.
-fn describe_gaps(coverage: &WindowCoverage, max_gap: i64) -> String {
+fn describe_gaps(window: &Window, coverage: &WindowCoverage, max_gap: i64) -> String {
     let mut longest = coverage.gaps.clone();
     longest.sort_by_key(|g| (std::cmp::Reverse(g.seconds()), g.start));
     let named: Vec<String> = longest
@@ -388,8 +388,17 @@ fn describe_gaps(coverage: &WindowCoverage, max_gap: i64) -> String {
         })
         .collect();
     let n = coverage.gaps.len();
+    // A window that meets a stretch only in the minutes of the lines
+    // around it is told why it counts.
+    let by_the_minute = if coverage.gaps.iter().all(|g| g.certainly_overlaps(window)) {
+        ""
+    } else {
+        " (lines are placed by the minute: each stretch may begin up to a minute \
+         before and end up to a minute after the times given, and the window \
+         falls there)"
+    };
     format!(
-        "{n} {} without a parsed line over the {} threshold{}: {}{}",
+        "{n} {} without a parsed line over the {} threshold{}: {}{}{by_the_minute}",
         plural(n as u64, "stretch", "stretches"),
         describe_seconds(max_gap),
         if n > 1 { ", longest first" } else { "" },

@@ -185,6 +185,52 @@ fn a_gap_inside_the_window_is_inconclusive() {
 }
 
 #[test]
+fn a_window_in_the_minute_of_a_line_beside_a_gap_is_inconclusive() {
+    // Lines at 10:00:05 and 12:00:50: two hours of silence, whose first and
+    // last minutes hold a line each. Windows inside those minutes were
+    // judged covered.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    let at = |clock: &str| {
+        format!("198.51.100.1 - - [10/Oct/2023:{clock} +0000] \"GET /index.html HTTP/1.1\" 200 512 \"-\" \"UA\"\n")
+    };
+    std::fs::write(&log, at("10:00:05") + &at("12:00:50")).unwrap();
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--window",
+        "a=2023-10-10T10:00:10Z..2023-10-10T10:00:50Z",
+        "--window",
+        "b=2023-10-10T12:00:10Z..2023-10-10T12:00:40Z",
+        "--window",
+        "c=2023-10-10T10:30Z..2023-10-10T10:31Z",
+        "--window",
+        "before=2023-10-10T09:00Z..2023-10-10T10:00:00Z",
+        log.to_str().unwrap(),
+    ]);
+    let windows = run.findings_json()["windows"].clone();
+    let verdict = |i: usize| windows[i]["verdict"].as_str().unwrap().to_string();
+    assert_eq!(
+        (0..3).map(verdict).collect::<Vec<_>>(),
+        ["inconclusive", "inconclusive", "inconclusive"]
+    );
+    let edge = "1 stretch without a parsed line over the 1h threshold: \
+        2023-10-10T10:01:00Z to 2023-10-10T12:00:00Z (1h59m) (lines are placed by the minute: \
+        each stretch may begin up to a minute before and end up to a minute after the times \
+        given, and the window falls there)";
+    assert_eq!(windows[0]["caveats"][0]["detail"], edge);
+    assert_eq!(windows[1]["caveats"][0]["detail"], edge);
+    assert_eq!(
+        windows[2]["caveats"][0]["detail"],
+        "1 stretch without a parsed line over the 1h threshold: \
+         2023-10-10T10:01:00Z to 2023-10-10T12:00:00Z (1h59m)"
+    );
+    // A window that ends at the start of the first line's minute is before
+    // any silence after it: it starts before the logs, and no gap is named.
+    assert_eq!(caveat_kinds(&windows[3]), ["logs_start_late"]);
+}
+
+#[test]
 fn a_larger_gap_threshold_accepts_the_same_silence() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("access.log");
