@@ -222,14 +222,28 @@ fn parse_network(text: &str) -> Result<IpNet, ConfigError> {
                 reason: format!("host bits are set; did you mean {}?", net.trunc()),
             });
         }
-        return Ok(net);
+        return Ok(as_ipv4_when_mapped(net));
     }
     text.parse::<IpAddr>()
-        .map(IpNet::from)
+        .map(|ip| IpNet::from(ip.to_canonical()))
         .map_err(|e| ConfigError::InvalidNetwork {
             network: text.to_string(),
             reason: e.to_string(),
         })
+}
+
+/// A network of IPv4-mapped IPv6 addresses (`::ffff:10.0.0.0/104`) as the
+/// IPv4 network it is: clients are compared as IPv4 (see
+/// `client_address`), and a proxy copied as a dual-stack server logged it
+/// (`::ffff:10.0.0.5`) was never trusted, nor staff written so authorised.
+fn as_ipv4_when_mapped(net: IpNet) -> IpNet {
+    match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96).map_or(net, IpNet::V4),
+            None => net,
+        },
+        _ => net,
+    }
 }
 
 /// The address of a logged client (`1.2.3.4`, `::1`, `[::1]:80`,
@@ -759,6 +773,25 @@ mod tests {
         for status in statuses {
             assert_eq!(StatusText::of(status).status(), status);
         }
+    }
+
+    #[test]
+    fn ipv4_mapped_networks_hold_the_ipv4_clients_they_name() {
+        // Clients are compared as IPv4, however the server logged them.
+        let proxies = TrustedProxies::new(&["::ffff:10.0.0.5".into()]).unwrap();
+        assert!(proxies.trusts("10.0.0.5") && proxies.trusts("::ffff:10.0.0.5"));
+        assert!(!proxies.trusts("10.0.0.6"));
+        let staff = Authorised::new(&["::ffff:192.0.2.0/120".into()], &[]).unwrap();
+        assert_eq!(staff.networks(), ["192.0.2.0/24".parse::<IpNet>().unwrap()]);
+        // Other IPv6 networks stay as they are.
+        let v6 = Authorised::new(&["2001:db8::/32".into(), "::/0".into()], &[]).unwrap();
+        assert_eq!(
+            v6.networks(),
+            [
+                "2001:db8::/32".parse::<IpNet>().unwrap(),
+                "::/0".parse().unwrap()
+            ]
+        );
     }
 
     #[test]

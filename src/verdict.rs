@@ -270,7 +270,10 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
         _ => add(CaveatKind::NoLogs, "no line of any input was parsed".into()),
     }
     if !coverage.gaps.is_empty() {
-        add(CaveatKind::Gap, describe_gaps(window, coverage, facts.max_gap));
+        add(
+            CaveatKind::Gap,
+            describe_gaps(window, coverage, facts.max_gap),
+        );
     }
     for input in facts.incomplete.iter().filter(|i| i.could_cover(window)) {
         add(CaveatKind::InputIncomplete, input.problem.clone());

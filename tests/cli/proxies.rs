@@ -178,3 +178,45 @@ fn trusted_proxies_can_come_from_the_case_file_and_are_recorded() {
             .contains("- Trusted proxies (X-Forwarded-For believed from them): `10.0.0.5/32`")
     );
 }
+
+// A proxy copied as a dual-stack server logged it (IPv4-mapped) is trusted:
+// it was not, and the outsider behind it counted as staff.
+#[test]
+fn a_trusted_proxy_written_ipv4_mapped_is_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    let line = |time: &str, path: &str, forwarded: &str| {
+        format!(
+            "::ffff:10.0.0.5 - - [02/Mar/2024:{time} +0000] \"GET {path} HTTP/1.1\" 200 10 \"-\" \"UA\" \"{forwarded}\"\n"
+        )
+    };
+    let text = line("09:00:00", "/index.html", "-")
+        + &line("10:00:00", "/forms/submissions/1", "203.0.113.9")
+        + &line("12:00:00", "/index.html", "-");
+    std::fs::write(&log, text).unwrap();
+    for proxy in ["::ffff:10.0.0.5", "::ffff:10.0.0.0/104", "10.0.0.5"] {
+        let run = scan(&[
+            "--exposed",
+            "/forms/submissions/",
+            "--allow",
+            "10.0.0.0/8",
+            "--trusted-proxy",
+            proxy,
+            "--window",
+            "w=2024-03-02T09:30Z..2024-03-02T11:00Z",
+            "--max-gap",
+            "4h",
+            log.to_str().unwrap(),
+        ]);
+        let rows = run.records("requests.csv");
+        assert_eq!(
+            [&rows[0]["client"], &rows[0]["class"]],
+            ["203.0.113.9", "external"],
+            "{proxy}"
+        );
+        assert_eq!(
+            run.findings_json()["windows"][0]["verdict"],
+            "evidence_of_access"
+        );
+    }
+}

@@ -192,7 +192,9 @@ fn a_window_in_the_minute_of_a_line_beside_a_gap_is_inconclusive() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("access.log");
     let at = |clock: &str| {
-        format!("198.51.100.1 - - [10/Oct/2023:{clock} +0000] \"GET /index.html HTTP/1.1\" 200 512 \"-\" \"UA\"\n")
+        format!(
+            "198.51.100.1 - - [10/Oct/2023:{clock} +0000] \"GET /index.html HTTP/1.1\" 200 512 \"-\" \"UA\"\n"
+        )
     };
     std::fs::write(&log, at("10:00:05") + &at("12:00:50")).unwrap();
     let run = scan(&[
