@@ -198,7 +198,9 @@ impl TrustedProxies {
             not_forwarded: true,
             ..connecting_only
         };
-        for hop in hops.map(str::trim).filter(|h| !h.is_empty()) {
+        // A header logged as a JSON list keeps its items' quotes.
+        let hops = hops.map(|hop| hop.trim().trim_matches('"').trim());
+        for hop in hops.filter(|h| !h.is_empty()) {
             let trusted = self.trusts(hop);
             client = Attribution {
                 client: hop,
@@ -773,6 +775,16 @@ mod tests {
         for status in statuses {
             assert_eq!(StatusText::of(status).status(), status);
         }
+    }
+
+    #[test]
+    fn a_chain_logged_as_a_json_list_is_walked_from_its_right() {
+        let proxies = TrustedProxies::new(&["10.0.0.0/8".into()]).unwrap();
+        let a = proxies.attribute(
+            "10.0.0.5",
+            Some(r#""192.0.2.5", "203.0.113.9", "10.0.0.7""#),
+        );
+        assert_eq!((a.client, a.from_chain), ("203.0.113.9", true));
     }
 
     #[test]

@@ -225,11 +225,15 @@ const KNOWN_PATHS: [(Role, &[&str]); ROLES] = [
     (
         Role::Forwarded,
         &[
-            "request.client_ip",
+            // Caddy logs the header as it came; its `client_ip` is by
+            // default the header's left-most address, the one a client
+            // writes itself, so it is read only without the header.
+            "request.headers.X-Forwarded-For",
             "http_x_forwarded_for",
             // Envoy (Istio's default JSON, Envoy Gateway's).
             "x_forwarded_for",
             "x-forwarded-for",
+            "request.client_ip",
         ],
     ),
 ];
@@ -358,7 +362,7 @@ impl Reader {
             });
         // A forwarded address that is the client itself says nothing more.
         let forwarded = object
-            .string(&self.fields, Role::Forwarded)
+            .forwarded_chain(&self.fields)
             .map(str::as_bytes)
             .filter(|f| *f != client);
         let mut record = Record {
@@ -566,6 +570,25 @@ impl<'a> Lookup<'a> {
         })
     }
 
+    /// The forwarded chain: the first forwarded path holding a string, or
+    /// a list of them (a header sent on several lines, as Caddy logs
+    /// headers), whose every item is kept (`"a", "b"`): the right-most
+    /// hops are the ones proxies wrote.
+    fn forwarded_chain(&mut self, fields: &JsonFields) -> Option<&'a str> {
+        fields.paths[Role::Forwarded as usize]
+            .iter()
+            .find_map(|path| {
+                let raw = self.at_value(path)?.get();
+                let content = match raw.strip_prefix('[') {
+                    Some(list) => list.strip_suffix(']')?.trim(),
+                    None => raw.strip_prefix('"')?.strip_suffix('"')?,
+                };
+                let one = content.strip_prefix('"').and_then(|c| c.strip_suffix('"'));
+                let content = one.filter(|c| !c.contains('"')).unwrap_or(content);
+                (!content.is_empty()).then_some(content)
+            })
+    }
+
     /// The first path of `role` holding a string, dotted.
     fn path_of(&mut self, fields: &JsonFields, role: Role) -> Option<String> {
         fields.paths[role as usize]
@@ -574,7 +597,13 @@ impl<'a> Lookup<'a> {
             .map(|path| path.join("."))
     }
 
+    /// The value at `path`; the first item of a list.
     fn at(&mut self, path: &[String]) -> Option<&'a RawValue> {
+        self.at_value(path).map(first_of_array)
+    }
+
+    /// The value at `path`, lists whole.
+    fn at_value(&mut self, path: &[String]) -> Option<&'a RawValue> {
         let (last, parents) = path.split_last()?;
         let mut object: Option<&'a RawValue> = None;
         for key in parents.iter().chain([last]) {
@@ -585,7 +614,7 @@ impl<'a> Lookup<'a> {
             self.repeated |= repeated;
             object = Some(found?);
         }
-        Some(first_of_array(object?))
+        object
     }
 
     /// The fields of a nested object, parsed once per line.
@@ -750,6 +779,21 @@ mod tests {
                 r#"{"level":"info","ts":1646861401.5241024,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"127.0.0.1","remote_port":"41342","client_ip":"203.0.113.9","proto":"HTTP/2.0","method":"GET","host":"localhost","uri":"/forms/a.pdf?x=1\u0026y=2","headers":{"User-Agent":["curl/7.82.0"],"Accept":["*/*"]}},"bytes_read":0,"user_id":"","duration":0.000929675,"size":10900,"status":200,"resp_headers":{"Server":["Caddy"]}}"#,
                 Ok(
                     "2022-03-09T21:30:01Z 127.0.0.1 - GET /forms/a.pdf?x=1&y=2 200 curl/7.82.0 203.0.113.9 localhost [] bytes=10900",
+                ),
+            ),
+            // With the X-Forwarded-For header logged, it is the chain, not
+            // `client_ip` (by default the header's left-most address, which
+            // a client writes); a header sent on two lines keeps both.
+            (
+                r#"{"ts":1646861401,"request":{"remote_ip":"10.0.0.5","client_ip":"192.0.2.5","method":"GET","uri":"/f","headers":{"X-Forwarded-For":["192.0.2.5, 203.0.113.9"]}},"status":200}"#,
+                Ok(
+                    "2022-03-09T21:30:01Z 10.0.0.5 - GET /f 200 - 192.0.2.5, 203.0.113.9 - [] bytes=-",
+                ),
+            ),
+            (
+                r#"{"ts":1646861401,"request":{"remote_ip":"10.0.0.5","client_ip":"192.0.2.5","method":"GET","uri":"/f","headers":{"X-Forwarded-For":["192.0.2.5", "203.0.113.9"]}},"status":200}"#,
+                Ok(
+                    r#"2022-03-09T21:30:01Z 10.0.0.5 - GET /f 200 - "192.0.2.5", "203.0.113.9" - [] bytes=-"#,
                 ),
             ),
             // An escaped slash and a \u-escaped letter are what they stand

@@ -220,3 +220,54 @@ fn a_trusted_proxy_written_ipv4_mapped_is_trusted() {
         );
     }
 }
+
+// Caddy's `client_ip` is by default the left-most X-Forwarded-For address,
+// which a client writes itself: behind a trusted proxy, the logged header
+// is walked from its right instead. Reading `client_ip` made the spoofed
+// staff address the client.
+#[test]
+fn behind_a_trusted_proxy_caddys_logged_header_is_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("caddy.log");
+    let line = |ts: u64, client_ip: &str, uri: &str, forwarded: &str| {
+        format!(
+            "{{\"ts\":{ts}.1,\"request\":{{\"remote_ip\":\"10.0.0.5\",\"client_ip\":\"{client_ip}\",\"method\":\"GET\",\"host\":\"e\",\"uri\":\"{uri}\",\"headers\":{{\"User-Agent\":[\"UA\"]{forwarded}}}}},\"user_id\":\"\",\"size\":100,\"status\":200}}\n"
+        )
+    };
+    let text = line(1709370000, "10.0.0.5", "/index.html", "")
+        + &line(
+            1709373600,
+            "192.0.2.5",
+            "/forms/submissions/1",
+            ",\"X-Forwarded-For\":[\"192.0.2.5, 203.0.113.9\"]",
+        )
+        + &line(1709380800, "10.0.0.5", "/index.html", "");
+    std::fs::write(&log, text).unwrap();
+    let run = scan(&[
+        "--exposed",
+        "/forms/submissions/",
+        "--allow",
+        "192.0.2.0/24",
+        "--trusted-proxy",
+        "10.0.0.5",
+        "--window",
+        "w=2024-03-02T09:30Z..2024-03-02T10:30Z",
+        "--max-gap",
+        "4h",
+        log.to_str().unwrap(),
+    ]);
+    let rows = run.records("requests.csv");
+    assert_eq!(
+        ["client", "forwarded_for", "class", "flags"].map(|k| rows[0][k].as_str()),
+        [
+            "203.0.113.9",
+            "192.0.2.5, 203.0.113.9",
+            "external",
+            "client_from_forwarded"
+        ]
+    );
+    assert_eq!(
+        run.findings_json()["windows"][0]["verdict"],
+        "evidence_of_access"
+    );
+}
