@@ -914,7 +914,7 @@ fn write_window(md: &mut String, w: &WindowReport<'_>) {
     let _ = writeln!(md, "## Window {}: {} to {}\n", Code(&w.name), w.from, w.to);
     let _ = writeln!(md, "**Verdict: {}**\n", w.verdict.replace('_', " "));
     for reason in &w.reasons {
-        let _ = writeln!(md, "{reason}\n");
+        let _ = writeln!(md, "{}\n", Prose(reason));
     }
     write_accessors(md, "External accessors served", &w.external_served);
     write_accessors(md, "Attempts (external, never served)", &w.attempts);
@@ -924,7 +924,7 @@ fn write_window(md: &mut String, w: &WindowReport<'_>) {
     } else {
         let _ = writeln!(md, "### Caveats\n");
         for c in &w.caveats {
-            let _ = writeln!(md, "- {}: {}", c.kind, c.detail);
+            let _ = writeln!(md, "- {}: {}", c.kind, Prose(&c.detail));
         }
         md.push('\n');
     }
@@ -1010,6 +1010,40 @@ impl fmt::Display for Code<'_> {
     }
 }
 
+/// A sentence that names what logs hold (clients, file names), for
+/// Markdown: every character Markdown or HTML could act on is escaped with a
+/// backslash, so that a client logged as `[text](http://x)` or `<img ...>`
+/// reads as written, never as a link or markup.
+struct Prose<'a>(&'a str);
+
+impl fmt::Display for Prose<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if matches!(
+                c,
+                '\\' | '`'
+                    | '*'
+                    | '_'
+                    | '['
+                    | ']'
+                    | '<'
+                    | '>'
+                    | '!'
+                    | '#'
+                    | '|'
+                    | '~'
+                    | '&'
+                    | '{'
+                    | '}'
+            ) {
+                f.write_char('\\')?;
+            }
+            f.write_char(c)?;
+        }
+        Ok(())
+    }
+}
+
 /// A status code, or `-` when none was logged.
 struct Status(Option<u16>);
 
@@ -1051,6 +1085,18 @@ fn list(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prose_escapes_what_markdown_could_act_on() {
+        assert_eq!(
+            Prose("the first accessor, [x](http://e/) <img src=x>, at 10:00").to_string(),
+            r"the first accessor, \[x\](http://e/) \<img src=x\>, at 10:00"
+        );
+        assert_eq!(
+            Prose(r"a\b *c* `d` _e_").to_string(),
+            r"a\\b \*c\* \`d\` \_e\_"
+        );
+    }
 
     #[test]
     fn code_spans_hold_any_text() {

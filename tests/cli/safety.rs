@@ -131,3 +131,54 @@ fn a_raw_quote_that_could_hide_a_served_request_leaves_the_window_inconclusive()
         [["w", "inconclusive"]]
     );
 }
+
+// Clients named in findings.md's sentences (the first accessor, requests of
+// unknown outcome) were written raw: a client logged as a Markdown link or
+// an HTML tag became one.
+#[test]
+fn no_log_text_becomes_a_link_or_markup_in_findings_md() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("a.log");
+    let line = |client: &str, time: &str, path: &str, status: u16| {
+        format!(
+            "{client} - - [02/Mar/2024:{time} +0000] \"GET {path} HTTP/1.1\" {status} 10 \"-\" \"UA\"\n"
+        )
+    };
+    let text = line("192.0.2.1", "09:00:00", "/index.html", 200)
+        + &line(
+            "<img/src=x/onerror=alert(1)>",
+            "10:00:00",
+            "/exposed/a",
+            200,
+        )
+        + &line(
+            "[Download_the_report](http://evil.example/)",
+            "10:00:05",
+            "/exposed/b",
+            999,
+        )
+        + &line("192.0.2.1", "12:00:00", "/index.html", 200);
+    std::fs::write(&log, text).unwrap();
+    let run = crate::harness::scan(&[
+        "--exposed",
+        "/exposed/",
+        "--window",
+        "w=2024-03-02T09:30Z..2024-03-02T11:00Z",
+        "--max-gap",
+        "4h",
+        log.to_str().unwrap(),
+    ]);
+    let md = run.output("findings.md");
+    let lines = |needle: &str| -> Vec<&str> { md.lines().filter(|l| l.contains(needle)).collect() };
+    // Every mention is in a code span or escaped.
+    for l in lines("img/src") {
+        assert!(l.contains("`<img/src") || l.contains(r"\<img/src"), "{l}");
+    }
+    for l in lines("evil.example") {
+        assert!(
+            l.contains("`[Download") || l.contains(r"\[Download\_the\_report\]"),
+            "{l}"
+        );
+    }
+    assert!(md.contains(r"the first accessor, \<img/src=x/onerror=alert(1)\>, was first seen"));
+}
