@@ -248,23 +248,33 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
     let mut add = |kind, detail: String| caveats.push(Caveat { kind, detail });
     match (coverage.first, coverage.last) {
         (Some(first), Some(last)) => {
+            // The window `all` opens and closes on the logs' own first and
+            // last lines: said as such, not as a time "not before" itself.
             if !coverage.starts_before(window) {
-                add(
-                    CaveatKind::LogsStartLate,
+                let detail = if first == window.from {
+                    format!(
+                        "the first parsed line is at {first}, the second the window opens, not before it"
+                    )
+                } else {
                     format!(
                         "the first parsed line is at {first}, not before the window opens at {}",
                         window.from
-                    ),
-                );
+                    )
+                };
+                add(CaveatKind::LogsStartLate, detail);
             }
             if !coverage.ends_after(window) {
-                add(
-                    CaveatKind::LogsEndEarly,
+                let detail = if last == window.to {
+                    format!(
+                        "the last parsed line is at {last}, the second the window closes, not after it"
+                    )
+                } else {
                     format!(
                         "the last parsed line is at {last}, not after the window closes at {}",
                         window.to
-                    ),
-                );
+                    )
+                };
+                add(CaveatKind::LogsEndEarly, detail);
             }
         }
         _ => add(CaveatKind::NoLogs, "no line of any input was parsed".into()),

@@ -292,6 +292,34 @@ fn a_directory_with_no_logs_is_named() {
 }
 
 #[test]
+fn the_window_all_is_the_logs_own_span_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("access.log"), lines(3, 0)).unwrap();
+    let run = scan_dir(dir.path());
+    let w = &run.findings_json()["windows"][0];
+    assert_eq!(
+        [&w["name"], &w["from"], &w["to"]],
+        ["all", "2024-03-02T10:00:00Z", "2024-03-02T10:00:02Z"]
+    );
+    // Its lines are served exposed requests: evidence, with the caveats.
+    assert_eq!(w["verdict"], "evidence_of_access");
+    let details: Vec<&str> = w["caveats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        details,
+        [
+            "the first parsed line is at 2024-03-02T10:00:00Z, the second the window opens, not before it",
+            "the last parsed line is at 2024-03-02T10:00:02Z, the second the window closes, not after it"
+        ]
+    );
+    assert_eq!(run.code, 1);
+}
+
+#[test]
 fn an_unreadable_file_is_named_and_skipped() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
