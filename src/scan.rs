@@ -1645,7 +1645,12 @@ impl<'c> LineScanner<'c> {
                 return;
             }
         }
-        self.count_minute(record.time);
+        // A local time the clocks showed twice places its line at neither
+        // instant: counted at the earlier, a log holding the repeated hour
+        // once covered the first pass whichever pass it was.
+        if !record.flags.contains(RecordFlags::AMBIGUOUS_TIME) {
+            self.count_minute(record.time);
+        }
         let shared = self.shared;
         let result = &mut self.result;
         for head_of in shared.heads.found_in(result.file, record.time, raw) {

@@ -545,6 +545,47 @@ fn around_the_autumn_change() -> String {
 }
 
 #[test]
+fn lines_at_a_local_time_the_clocks_showed_twice_cover_neither_instant() {
+    // A log in local time without offset holding 01:10 to 01:50 on 29
+    // October 2023 in London once: the first pass (00:10Z..) or the second
+    // (01:10Z..). Counted at the first, a window then was judged covered,
+    // though if they were the second pass nothing was logged from 23:50Z
+    // to 01:10Z.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    let text: String = ["00:50", "01:10", "01:30", "01:50", "02:10"]
+        .iter()
+        .map(|t| {
+            format!("198.51.100.1 - - [29/Oct/2023:{t}:00] \"GET /index.html HTTP/1.1\" 200 5 \"-\" \"UA\"\n")
+        })
+        .collect();
+    std::fs::write(&log, text).unwrap();
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--tz",
+        "Europe/London",
+        "--window",
+        "first=2023-10-29T00:05Z..2023-10-29T00:50Z",
+        "--window",
+        "second=2023-10-29T01:05Z..2023-10-29T01:50Z",
+        log.to_str().unwrap(),
+    ]);
+    let windows = run.findings_json()["windows"].clone();
+    for w in windows.as_array().unwrap() {
+        assert_eq!(w["verdict"], "inconclusive", "{}", w["name"]);
+        assert_eq!(caveat_kinds(w), ["gap"]);
+        assert_eq!(
+            w["caveats"][0]["detail"],
+            "1 stretch without a parsed line over the 1h threshold: \
+             2023-10-28T23:51:00Z to 2023-10-29T02:10:00Z (2h19m)"
+        );
+    }
+    // Every line is still read and parsed.
+    assert_eq!(run.file_row("access.log")["parsed"], "5");
+}
+
+#[test]
 fn a_local_time_the_clocks_showed_twice_is_inconclusive_for_its_later_instant() {
     // A log in local time without offset (HAProxy's, or Apache's with a
     // format that drops %z): 01:45 on 30 October 2022 in London is 00:45Z
