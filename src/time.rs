@@ -189,7 +189,10 @@ pub fn parse_time(text: &str, zone: Tz, end: DateEnd) -> Result<Timestamp, Confi
     if let Some(t) = parse_with_offset(text) {
         return Ok(t);
     }
-    let naive = parse_naive(text, end).ok_or_else(|| {
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return day_end(date, zone, end).ok_or_else(|| invalid("not a date in this zone"));
+    }
+    let naive = parse_naive(text).ok_or_else(|| {
         invalid("expected RFC 3339 (2023-02-23T10:05:00Z) or a local time (2023-02-23T10:05:00, 2023-02-23)")
     })?;
     match zone.from_local_datetime(&naive) {
@@ -227,24 +230,42 @@ fn parse_with_offset(text: &str) -> Option<Timestamp> {
         .map(|t| Timestamp(t.timestamp()))
 }
 
-fn parse_naive(text: &str, end: DateEnd) -> Option<NaiveDateTime> {
+/// The first or last instant of `date` in `zone`. Where midnight never
+/// came (clocks went forward at it, as in Santiago) the day starts when the
+/// clocks did; where 23:59:59 came twice (clocks went back at midnight) it
+/// ends at the later; a day's first second shown twice starts it at the
+/// earlier. A date alone was refused on such days.
+fn day_end(date: NaiveDate, zone: Tz, end: DateEnd) -> Option<Timestamp> {
+    // Clocks skip at most a few hours: a minute at a time finds the edge.
+    const MINUTES_TRIED: i64 = 24 * 60;
+    let (clock, step) = match end {
+        DateEnd::Start => (date.and_hms_opt(0, 0, 0)?, chrono::Duration::minutes(1)),
+        DateEnd::End => (date.and_hms_opt(23, 59, 59)?, chrono::Duration::minutes(-1)),
+    };
+    (0..MINUTES_TRIED)
+        .map(|i| clock + step * i as i32)
+        .take_while(|local| local.date() == date)
+        .find_map(|local| match (zone.from_local_datetime(&local), end) {
+            (LocalResult::Single(t), _) => Some(Timestamp(t.timestamp())),
+            (LocalResult::Ambiguous(earlier, _), DateEnd::Start) => {
+                Some(Timestamp(earlier.timestamp()))
+            }
+            (LocalResult::Ambiguous(_, later), DateEnd::End) => Some(Timestamp(later.timestamp())),
+            (LocalResult::None, _) => None,
+        })
+}
+
+/// A local date and time, without offset.
+fn parse_naive(text: &str) -> Option<NaiveDateTime> {
     const FORMATS: [&str; 4] = [
         "%Y-%m-%dT%H:%M:%S",
         "%Y-%m-%d %H:%M:%S",
         "%Y-%m-%dT%H:%M",
         "%Y-%m-%d %H:%M",
     ];
-    if let Some(t) = FORMATS
+    FORMATS
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-    {
-        return Some(t);
-    }
-    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
-    Some(match end {
-        DateEnd::Start => date.and_hms_opt(0, 0, 0)?,
-        DateEnd::End => date.and_hms_opt(23, 59, 59)?,
-    })
 }
 
 #[cfg(test)]
@@ -314,6 +335,14 @@ mod tests {
     #[test]
     fn refuses_local_times_that_do_not_exist_or_repeat() {
         let london = parse_zone("Europe/London").unwrap();
+        // A date alone is its first and last instants, on days where
+        // midnight never came or 23:59:59 came twice (Santiago).
+        let santiago: Tz = "America/Santiago".parse().unwrap();
+        let day = |date, end| parse_time(date, santiago, end).unwrap().to_rfc3339();
+        assert_eq!(day("2023-09-03", DateEnd::Start), "2023-09-03T04:00:00Z");
+        assert_eq!(day("2023-09-02", DateEnd::End), "2023-09-03T03:59:59Z");
+        assert_eq!(day("2023-04-01", DateEnd::End), "2023-04-02T03:59:59Z");
+        assert_eq!(day("2023-04-02", DateEnd::Start), "2023-04-02T04:00:00Z");
         let gap = parse_time("2023-03-26T01:30:00", london, DateEnd::Start).unwrap_err();
         assert!(gap.to_string().contains("does not exist"), "{gap}");
         let overlap = parse_time("2023-10-29T01:30:00", london, DateEnd::Start).unwrap_err();
