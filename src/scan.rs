@@ -2361,6 +2361,7 @@ mod tests {
             display: name.into(),
             size: 300,
             real_path: None,
+            source: ".".into(),
         }
     }
 

@@ -44,6 +44,12 @@ pub enum CaveatKind {
     LogsStartLate,
     /// The last parsed line comes before the window closes.
     LogsEndEarly,
+    /// The logs of one source (a directory given) start after the window
+    /// opens, while others' start before it.
+    SourceStartsLate,
+    /// The logs of one source end before the window closes, while others'
+    /// run past it.
+    SourceEndsEarly,
     /// A stretch without parsed lines, over the threshold, inside the window.
     Gap,
     /// An input could not be read, or not to its end.
@@ -72,6 +78,8 @@ impl CaveatKind {
             CaveatKind::NoLogs => "no_logs",
             CaveatKind::LogsStartLate => "logs_start_late",
             CaveatKind::LogsEndEarly => "logs_end_early",
+            CaveatKind::SourceStartsLate => "source_starts_late",
+            CaveatKind::SourceEndsEarly => "source_ends_early",
             CaveatKind::Gap => "gap",
             CaveatKind::InputIncomplete => "input_incomplete",
             CaveatKind::UnparsedMentionsExposed => "unparsed_mentions_exposed",
@@ -155,6 +163,21 @@ pub struct ScanFacts {
     pub two_readings: Vec<TwoReadings>,
     /// The gap threshold, in seconds.
     pub max_gap: i64,
+    /// The first and last parsed lines of each source, when the logs come
+    /// from more than one.
+    pub sources: Vec<SourceSpan>,
+}
+
+/// The first and last parsed lines of one source's logs (see
+/// `InputFile::source`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceSpan {
+    /// The source, as given.
+    pub source: String,
+    /// Its earliest parsed line.
+    pub first: Timestamp,
+    /// Its latest parsed line.
+    pub last: Timestamp,
 }
 
 /// The finding for one window.
@@ -276,6 +299,42 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
                 };
                 add(CaveatKind::LogsEndEarly, detail);
             }
+            // One server's missing log was hidden by another's lines: each
+            // source must reach the window's edges that the logs reach.
+            if coverage.starts_before(window) {
+                let late: Vec<String> = facts
+                    .sources
+                    .iter()
+                    .filter(|s| s.first >= window.from)
+                    .map(|s| format!("{} (first at {})", s.source, s.first))
+                    .collect();
+                if !late.is_empty() {
+                    add(
+                        CaveatKind::SourceStartsLate,
+                        describe_sources(
+                            &late,
+                            "start after the window opens, while other sources' start before it",
+                        ),
+                    );
+                }
+            }
+            if coverage.ends_after(window) {
+                let early: Vec<String> = facts
+                    .sources
+                    .iter()
+                    .filter(|s| s.last <= window.to)
+                    .map(|s| format!("{} (last at {})", s.source, s.last))
+                    .collect();
+                if !early.is_empty() {
+                    add(
+                        CaveatKind::SourceEndsEarly,
+                        describe_sources(
+                            &early,
+                            "end before the window closes, while other sources' run past it",
+                        ),
+                    );
+                }
+            }
         }
         _ => add(CaveatKind::NoLogs, "no line of any input was parsed".into()),
     }
@@ -381,6 +440,16 @@ fn describe_lines(places: &[&str], one: &str, many: &str) -> String {
         } else {
             String::new()
         }
+    )
+}
+
+/// One sentence for the sources whose logs fall short of a window.
+fn describe_sources(sources: &[String], what: &str) -> String {
+    let n = sources.len();
+    format!(
+        "the parsed lines of {n} {} {what}: {}",
+        plural(n as u64, "source", "sources"),
+        sources.join("; ")
     )
 }
 

@@ -14,6 +14,7 @@ pub mod utf16;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::InputError;
 use crate::sanitise::escape_text;
@@ -29,6 +30,11 @@ pub struct InputFile {
     pub size: u64,
     /// The real path (links resolved) the file was found at, when known.
     pub real_path: Option<PathBuf>,
+    /// Where its logs come from, as given: the directory named on the
+    /// command line it was found in, or the directory of a file named
+    /// there. Each source's logs must cover a window on their own (one
+    /// server's missing log was hidden by another's lines).
+    pub source: Arc<str>,
 }
 
 /// The files found, and the problems met while looking.
@@ -69,6 +75,7 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
     let mut walk = Walk {
         exclude,
         out,
+        source: Arc::from(""),
         seen_dirs: BTreeSet::new(),
         seen_files: BTreeSet::new(),
         found: Vec::new(),
@@ -76,6 +83,7 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
     };
     for path in paths {
         let (found_before, problems_before) = (walk.found.len(), walk.problems.len());
+        walk.source = source_of(path);
         walk.visit(path);
         // A directory seen before, or holding only files left in the output
         // folder, has said so.
@@ -98,8 +106,23 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
     }
 }
 
+/// The source of the files found from `path`, given on the command line:
+/// a directory is one, a file is its directory's.
+fn source_of(path: &Path) -> Arc<str> {
+    let dir = match path.is_dir() {
+        true => path,
+        false => path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+    };
+    Arc::from(escape_text(&dir.to_string_lossy()).as_ref())
+}
+
 struct Walk<'a> {
     exclude: Vec<PathBuf>,
+    /// The source of the files found now.
+    source: Arc<str>,
     /// The output folder's real path, its path as shown, and the names of
     /// the files a scan writes in it.
     out: Option<(PathBuf, String, &'a [&'a str])>,
@@ -153,6 +176,7 @@ impl Walk<'_> {
                         display,
                         size: meta.len(),
                         real_path: Some(real),
+                        source: self.source.clone(),
                     });
                 }
             }

@@ -622,7 +622,7 @@ fn accessor_row<W: io::Write>(cells: &mut Cells<W>, row: &AccessorRow) -> io::Re
 }
 
 /// The columns of files.csv.
-pub const FILE_COLUMNS: [&str; 20] = [
+pub const FILE_COLUMNS: [&str; 21] = [
     "file",
     "size",
     "sha256",
@@ -643,6 +643,7 @@ pub const FILE_COLUMNS: [&str; 20] = [
     "problem",
     "duplicate_of",
     "copied_lines",
+    "source",
 ];
 
 fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) -> io::Result<()> {
@@ -680,6 +681,7 @@ fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) ->
                     .map(|d| report.summary.files[d].input.display.clone())
                     .unwrap_or_default(),
                 copied,
+                f.input.source.to_string(),
             ],
         )?;
     }

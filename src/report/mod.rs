@@ -11,6 +11,8 @@ pub mod findings;
 pub mod html;
 pub mod terminal;
 
+use std::collections::BTreeMap;
+
 use crate::accessors::{AccessorRow, Class, Outcome, summarise_window};
 use crate::config::ScanConfig;
 use crate::coverage::{Gap, WindowCoverage};
@@ -19,7 +21,9 @@ use crate::formats::RecordFlags;
 use crate::scan::Summary;
 use crate::time::Timestamp;
 use crate::unparsed_lines::NotableLine;
-use crate::verdict::{IncompleteInput, PlacedLine, ScanFacts, TwoReadings, WindowFinding, judge};
+use crate::verdict::{
+    IncompleteInput, PlacedLine, ScanFacts, SourceSpan, TwoReadings, WindowFinding, judge,
+};
 use crate::window::Window;
 
 /// The name of the window used when the case gives none.
@@ -295,7 +299,35 @@ fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
         damaged_lines: placed(|u| u.damaged),
         two_readings: two_readings(summary, config),
         max_gap: config.max_gap,
+        sources: source_spans(summary),
     }
+}
+
+/// The first and last parsed lines of each source, when the files come
+/// from more than one (see `InputFile::source`); sources with no parsed
+/// line are left out.
+fn source_spans(summary: &Summary) -> Vec<SourceSpan> {
+    let mut spans: BTreeMap<&str, Option<(Timestamp, Timestamp)>> = BTreeMap::new();
+    for file in &summary.files {
+        let span = spans.entry(&file.input.source).or_default();
+        if let (Some(first), Some(last)) = (file.first_time, file.last_time) {
+            *span = Some(span.map_or((first, last), |(a, b)| (a.min(first), b.max(last))));
+        }
+    }
+    if spans.len() < 2 {
+        return Vec::new();
+    }
+    spans
+        .into_iter()
+        .filter_map(|(source, span)| {
+            let (first, last) = span?;
+            Some(SourceSpan {
+                source: source.to_string(),
+                first,
+                last,
+            })
+        })
+        .collect()
 }
 
 /// The external requests that may have been served, logged at a local

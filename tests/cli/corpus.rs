@@ -360,7 +360,9 @@ fn damaged_files_are_reported_and_the_scan_goes_on() {
         .iter()
         .map(|c| c["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["unparsed_mentions_exposed"]);
+    // The two logs are two sources, and lnav's three lines are from
+    // another day: they do not reach the hour that NASA's cover.
+    assert_eq!(kinds, ["source_starts_late", "unparsed_mentions_exposed"]);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use crate::harness::{OUTPUTS, Run, html_without_run, logwitness, scan};
 
 const SAMPLE: [&str; 3] = ["--case", "sample-logs/case.toml", "sample-logs"];
 
-fn rewindow(scan_out: &std::path::Path, args: &[&str]) -> Run {
+pub(crate) fn rewindow(scan_out: &std::path::Path, args: &[&str]) -> Run {
     let out = tempfile::tempdir().unwrap();
     let output = logwitness()
         .arg("rewindow")
@@ -457,7 +457,7 @@ fn a_damaged_or_older_database_is_refused_with_a_reason() {
     );
     refused_after(
         "UPDATE case_run SET value = '1' WHERE key = 'schema_version'",
-        "schema version 1, this build reads 7",
+        "schema version 1, this build reads 8",
     );
 }
 

@@ -712,3 +712,88 @@ fn an_unparsed_line_at_a_local_time_the_clocks_showed_twice_has_no_time() {
     assert_eq!(caveat_kinds(w), ["unparsed_mentions_exposed"]);
     assert_eq!(run.records("unparsed.csv")[0]["time"], "-");
 }
+
+/// Two servers' logs in `www1` and `www2`, one line every 10 minutes from
+/// 2024-03-01T00:00Z: www1's for a day, www2's for `www2_hours`.
+fn two_servers(www2_hours: i64) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (server, minutes) in [("www1", 1440), ("www2", www2_hours * 60)] {
+        std::fs::create_dir(dir.path().join(server)).unwrap();
+        std::fs::write(
+            dir.path().join(server).join("access.log"),
+            traffic(0, minutes, None),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_server_whose_logs_end_before_the_window_closes_leaves_it_inconclusive() {
+    // www2's log ends at 02:50Z: its requests in the window were not
+    // logged, or not given. www1's lines hid that: no evidence of access.
+    let dir = two_servers(3);
+    let path = |server: &str| dir.path().join(server).to_str().unwrap().to_string();
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--window",
+        "w=2024-03-01T10:00Z..2024-03-01T14:00Z",
+        "--window",
+        "early=2024-03-01T01:00Z..2024-03-01T02:00Z",
+        &path("www1"),
+        &path("www2"),
+    ]);
+    let windows = run.findings_json()["windows"].clone();
+    assert_eq!(windows[0]["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&windows[0]), ["source_ends_early"]);
+    assert_eq!(
+        windows[0]["caveats"][0]["detail"],
+        format!(
+            "the parsed lines of 1 source end before the window closes, while other sources' \
+             run past it: {} (last at 2024-03-01T02:50:00Z)",
+            path("www2")
+        )
+    );
+    assert_eq!(windows[1]["verdict"], "no_evidence_of_access");
+    let sources: Vec<String> = run
+        .records("files.csv")
+        .iter()
+        .map(|f| f["source"].clone())
+        .collect();
+    assert_eq!(sources, [path("www1"), path("www2")]);
+    // A re-run from evidence.sqlite judges the same.
+    let again = crate::rewindow::rewindow(run.out.path(), &[]);
+    assert_eq!(
+        again.findings_json()["windows"][0]["caveats"],
+        windows[0]["caveats"]
+    );
+    // Given as one directory, the two are one source, as before.
+    let one = scan(&[
+        "--exposed",
+        "/case/",
+        "--window",
+        "w=2024-03-01T10:00Z..2024-03-01T14:00Z",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(window(&one)["verdict"], "no_evidence_of_access");
+}
+
+#[test]
+fn files_named_in_one_directory_are_one_source() {
+    // `scan logs/access.log*`: rotated files, each its own span, one source.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("access.log.1"), traffic(0, 720, None)).unwrap();
+    std::fs::write(dir.path().join("access.log"), traffic(720, 1440, None)).unwrap();
+    let file = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--window",
+        "w=2024-03-01T10:00Z..2024-03-01T14:00Z",
+        &file("access.log.1"),
+        &file("access.log"),
+    ]);
+    assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
+    assert_eq!(run.code, 0);
+}
