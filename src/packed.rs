@@ -50,6 +50,12 @@ pub fn pack_timeline(timeline: &Timeline) -> Vec<u8> {
 /// Reads what `pack_timeline` wrote.
 pub fn unpack_timeline(data: &[u8]) -> Result<Timeline, Damaged> {
     let mut input = Unpacker::new(data, "timeline");
+    let timeline = read_timeline(&mut input)?;
+    input.end()?;
+    Ok(timeline)
+}
+
+fn read_timeline(input: &mut Unpacker<'_>) -> Result<Timeline, Damaged> {
     let count = input.count()?;
     let mut minutes = Vec::with_capacity(count);
     let mut minute = 0i64;
@@ -57,8 +63,31 @@ pub fn unpack_timeline(data: &[u8]) -> Result<Timeline, Damaged> {
         minute = minute.wrapping_add(input.int()?);
         minutes.push((minute, input.uint()?));
     }
-    input.end()?;
     Ok(Timeline::from_counts(minutes))
+}
+
+/// Each source's timeline, with its name.
+pub fn pack_source_timelines(sources: &[(String, Timeline)]) -> Vec<u8> {
+    let mut out = Packer::default();
+    out.uint(sources.len() as u64);
+    for (source, timeline) in sources {
+        out.text(source);
+        out.bytes.extend(pack_timeline(timeline));
+    }
+    out.bytes
+}
+
+/// Reads what `pack_source_timelines` wrote.
+pub fn unpack_source_timelines(data: &[u8]) -> Result<Vec<(String, Timeline)>, Damaged> {
+    let mut input = Unpacker::new(data, "source timelines");
+    let count = input.count()?;
+    let mut sources = Vec::with_capacity(count);
+    for _ in 0..count {
+        let source = input.text()?.to_string();
+        sources.push((source, read_timeline(&mut input)?));
+    }
+    input.end()?;
+    Ok(sources)
 }
 
 /// Which optional numbers a packed request holds.

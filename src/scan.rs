@@ -172,6 +172,9 @@ pub struct Summary {
     pub problems: Vec<InputError>,
     /// Parsed lines per minute, across all files.
     pub timeline: Timeline,
+    /// Parsed lines per minute of each source (see `InputFile::source`),
+    /// by name, when the files come from more than one.
+    pub source_timelines: Vec<(String, Timeline)>,
     /// Runs of lines that repeat another file's, in the order of the file
     /// holding the copy.
     pub overlaps: Vec<Overlap>,
@@ -1966,6 +1969,10 @@ fn merge(
         .collect();
     let mut unparsed = UnparsedLines::default();
     let mut minutes = Vec::with_capacity(results.iter().map(|r| r.minutes.len()).sum());
+    let several_sources = summaries
+        .windows(2)
+        .any(|pair| pair[0].input.source != pair[1].input.source);
+    let mut source_minutes: BTreeMap<Arc<str>, Vec<(i64, u64)>> = BTreeMap::new();
     let mut requests = Vec::new();
     let mut heads_found = Vec::new();
     // Once a file's unit was cut short, its later units are skipped.
@@ -1990,6 +1997,10 @@ fn merge(
         grew_to[result.file] = grew_to[result.file].max(result.grew_to);
         if file.duplicate_of.is_some() {
             continue;
+        }
+        if several_sources {
+            let source = source_minutes.entry(file.input.source.clone()).or_default();
+            source.extend_from_slice(&result.minutes);
         }
         minutes.append(&mut result.minutes);
         for ticket in std::mem::take(&mut result.requests) {
@@ -2039,6 +2050,10 @@ fn merge(
         unparsed,
         problems: [problems, not_text].concat(),
         timeline: Timeline::from_counts(minutes),
+        source_timelines: source_minutes
+            .into_iter()
+            .map(|(source, minutes)| (source.to_string(), Timeline::from_counts(minutes)))
+            .collect(),
         overlaps: Vec::new(),
     };
     (summary, heads_found)

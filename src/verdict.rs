@@ -9,7 +9,7 @@
 //! `inconclusive`, with every failing condition named. No I/O happens here.
 
 use crate::accessors::{AccessorRow, Class, Outcome};
-use crate::coverage::WindowCoverage;
+use crate::coverage::{Gap, WindowCoverage};
 use crate::time::Timestamp;
 use crate::window::Window;
 
@@ -50,6 +50,9 @@ pub enum CaveatKind {
     /// The logs of one source end before the window closes, while others'
     /// run past it.
     SourceEndsEarly,
+    /// The logs of one source stop, over the threshold, inside the window,
+    /// while others' run on.
+    SourceGap,
     /// A stretch without parsed lines, over the threshold, inside the window.
     Gap,
     /// An input could not be read, or not to its end.
@@ -80,6 +83,7 @@ impl CaveatKind {
             CaveatKind::LogsEndEarly => "logs_end_early",
             CaveatKind::SourceStartsLate => "source_starts_late",
             CaveatKind::SourceEndsEarly => "source_ends_early",
+            CaveatKind::SourceGap => "source_gap",
             CaveatKind::Gap => "gap",
             CaveatKind::InputIncomplete => "input_incomplete",
             CaveatKind::UnparsedMentionsExposed => "unparsed_mentions_exposed",
@@ -166,6 +170,19 @@ pub struct ScanFacts {
     /// The first and last parsed lines of each source, when the logs come
     /// from more than one.
     pub sources: Vec<SourceSpan>,
+    /// The stretches over the threshold without a parsed line of one source
+    /// while others' run on, when the logs come from more than one.
+    pub source_gaps: Vec<SourceGap>,
+}
+
+/// A stretch over the threshold without a parsed line of one source, while
+/// other sources' lines run on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceGap {
+    /// The source, as given.
+    pub source: String,
+    /// The stretch.
+    pub gap: Gap,
 }
 
 /// The first and last parsed lines of one source's logs (see
@@ -338,6 +355,17 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
         }
         _ => add(CaveatKind::NoLogs, "no line of any input was parsed".into()),
     }
+    let source_gaps: Vec<&SourceGap> = facts
+        .source_gaps
+        .iter()
+        .filter(|g| g.gap.overlaps(window))
+        .collect();
+    if !source_gaps.is_empty() {
+        add(
+            CaveatKind::SourceGap,
+            describe_source_gaps(&source_gaps, facts.max_gap),
+        );
+    }
     if !coverage.gaps.is_empty() {
         add(
             CaveatKind::Gap,
@@ -437,6 +465,35 @@ fn describe_lines(places: &[&str], one: &str, many: &str) -> String {
         places[..n.min(PLACES_NAMED)].join(", "),
         if more > 0 {
             format!(" and {more} more (see unparsed.csv)")
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// One sentence for the sources whose lines stop inside a window.
+fn describe_source_gaps(gaps: &[&SourceGap], max_gap: i64) -> String {
+    let named: Vec<String> = gaps
+        .iter()
+        .take(PLACES_NAMED)
+        .map(|g| {
+            format!(
+                "{}, {} to {} ({})",
+                g.source,
+                g.gap.start,
+                g.gap.end,
+                describe_seconds(g.gap.seconds())
+            )
+        })
+        .collect();
+    let n = gaps.len();
+    format!(
+        "{n} {} without a parsed line of one source over the {} threshold, while other sources' run on: {}{}",
+        plural(n as u64, "stretch", "stretches"),
+        describe_seconds(max_gap),
+        named.join("; "),
+        if n > PLACES_NAMED {
+            format!("; {} more", n - PLACES_NAMED)
         } else {
             String::new()
         }

@@ -299,6 +299,8 @@ impl From<rusqlite::Error> for FillError {
 fn fill(tx: &Transaction<'_>, scan: Scan<'_>, copies: Copies) -> Result<(), FillError> {
     let summary = scan.summary;
     write_packed(tx, "timeline", &packed::pack_timeline(&summary.timeline))?;
+    let sources = packed::pack_source_timelines(&summary.source_timelines);
+    write_packed(tx, "source_timelines", &sources)?;
     write_case(tx, scan.config, scan.started_at)?;
     write_files(tx, summary)?;
     match copies {
@@ -851,6 +853,8 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
         .map_err(not_loaded)?,
     };
     let timeline = packed::unpack_timeline(&load_packed(&db, "timeline").map_err(sqlite)?);
+    let sources = load_packed(&db, "source_timelines").map_err(sqlite)?;
+    let source_timelines = packed::unpack_source_timelines(&sources);
     let row_parts = match rows_reader
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
@@ -875,6 +879,7 @@ pub fn load(dir: &Path, request: RewindowRequest) -> Result<Loaded, DatabaseErro
         unparsed: load_unparsed(&db, &config.out).map_err(sqlite)?,
         problems: load_problems(&db).map_err(sqlite)?,
         timeline: timeline.map_err(damaged)?,
+        source_timelines: source_timelines.map_err(damaged)?,
         overlaps: load_overlaps(&db).map_err(sqlite)?,
         files,
     };

@@ -22,7 +22,8 @@ use crate::scan::Summary;
 use crate::time::Timestamp;
 use crate::unparsed_lines::NotableLine;
 use crate::verdict::{
-    IncompleteInput, PlacedLine, ScanFacts, SourceSpan, TwoReadings, WindowFinding, judge,
+    IncompleteInput, PlacedLine, ScanFacts, SourceGap, SourceSpan, TwoReadings, WindowFinding,
+    judge,
 };
 use crate::window::Window;
 
@@ -300,7 +301,29 @@ fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
         two_readings: two_readings(summary, config),
         max_gap: config.max_gap,
         sources: source_spans(summary),
+        source_gaps: source_gaps(summary, config.max_gap),
     }
+}
+
+/// The gaps of each source's timeline that the timeline of all sources
+/// does not have: there, other sources' lines run on.
+fn source_gaps(summary: &Summary, max_gap: i64) -> Vec<SourceGap> {
+    let all = summary.timeline.gaps(max_gap);
+    let within_a_gap_of_all = |g: &Gap| all.iter().any(|a| a.start <= g.start && g.end <= a.end);
+    summary
+        .source_timelines
+        .iter()
+        .flat_map(|(source, timeline)| {
+            timeline
+                .gaps(max_gap)
+                .into_iter()
+                .filter(|g| !within_a_gap_of_all(g))
+                .map(|gap| SourceGap {
+                    source: source.clone(),
+                    gap,
+                })
+        })
+        .collect()
 }
 
 /// The first and last parsed lines of each source, when the files come

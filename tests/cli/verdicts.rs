@@ -780,6 +780,52 @@ fn a_server_whose_logs_end_before_the_window_closes_leaves_it_inconclusive() {
 }
 
 #[test]
+fn a_server_whose_logs_stop_inside_the_window_leaves_it_inconclusive() {
+    // www2's log has nothing from 10:30Z to 13:30Z (a rotated file lost),
+    // while www1's runs on: the silence was hidden by www1's lines.
+    let dir = tempfile::tempdir().unwrap();
+    for (server, silent) in [("www1", None), ("www2", Some((630, 810)))] {
+        std::fs::create_dir(dir.path().join(server)).unwrap();
+        let log = dir.path().join(server).join("access.log");
+        std::fs::write(log, traffic(0, 1440, silent)).unwrap();
+    }
+    let path = |server: &str| dir.path().join(server).to_str().unwrap().to_string();
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--window",
+        "w=2024-03-01T10:00Z..2024-03-01T14:00Z",
+        "--window",
+        "before=2024-03-01T05:00Z..2024-03-01T09:00Z",
+        &path("www1"),
+        &path("www2"),
+    ]);
+    let windows = run.findings_json()["windows"].clone();
+    assert_eq!(windows[0]["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&windows[0]), ["source_gap"]);
+    assert_eq!(
+        windows[0]["caveats"][0]["detail"],
+        format!(
+            "1 stretch without a parsed line of one source over the 1h threshold, while other \
+             sources' run on: {}, 2024-03-01T10:21:00Z to 2024-03-01T13:30:00Z (3h9m)",
+            path("www2")
+        )
+    );
+    assert_eq!(windows[1]["verdict"], "no_evidence_of_access");
+    let again = crate::rewindow::rewindow(run.out.path(), &[]);
+    assert_eq!(
+        again.findings_json()["windows"][0]["caveats"],
+        windows[0]["caveats"]
+    );
+    // A threshold over the silence accepts it.
+    let again = crate::rewindow::rewindow(run.out.path(), &["--max-gap", "4h"]);
+    assert_eq!(
+        again.findings_json()["windows"][0]["verdict"],
+        "no_evidence_of_access"
+    );
+}
+
+#[test]
 fn files_named_in_one_directory_are_one_source() {
     // `scan logs/access.log*`: rotated files, each its own span, one source.
     let dir = tempfile::tempdir().unwrap();
