@@ -84,6 +84,9 @@ impl Outcome {
 pub struct Authorised {
     networks: Vec<IpNet>,
     users: BTreeSet<String>,
+    /// Whether the investigator knows the server authenticated every user
+    /// name it logged for the exposed resources (`--users-authenticated`).
+    users_authenticated: bool,
 }
 
 impl Authorised {
@@ -96,7 +99,33 @@ impl Authorised {
         Ok(Authorised {
             networks,
             users: users.iter().cloned().collect(),
+            users_authenticated: false,
         })
+    }
+
+    /// The same, with the user names logged known to be authenticated, or
+    /// not.
+    pub fn with_users_authenticated(self, users_authenticated: bool) -> Authorised {
+        Authorised {
+            users_authenticated,
+            ..self
+        }
+    }
+
+    /// Whether the user names logged are known to be authenticated.
+    pub fn users_authenticated(&self) -> bool {
+        self.users_authenticated
+    }
+
+    /// Whether a matched request is authorised by its user name alone, from
+    /// an address outside the authorised networks: nginx logs whatever user
+    /// name a client sends with Basic credentials, even where none is asked
+    /// for, so such a request may be anyone's.
+    pub fn by_name_alone(&self, request: &RequestView<'_>) -> bool {
+        let not_forwarded = request.flags.contains(RecordFlags::CLIENT_NOT_FORWARDED);
+        let ip = request.client_ip.filter(|_| !not_forwarded);
+        self.class_of(ip, request.user.map(|user| &**user)) == Class::Authorised
+            && self.class_of(ip, None) == Class::External
     }
 
     /// The networks, as given.

@@ -37,6 +37,10 @@ pub struct RewindowArgs {
     /// Authorised user name, added to the scan's.
     #[arg(long, value_name = "NAME")]
     pub allow_user: Vec<String>,
+    /// The server authenticated every user name it logged for the exposed
+    /// resources (else a request authorised by name alone is a caveat).
+    #[arg(long)]
+    pub users_authenticated: bool,
     /// Longest silence in the logs that is not a caveat; replaces the scan's.
     #[arg(long, value_name = "DURATION")]
     pub max_gap: Option<String>,
@@ -58,6 +62,7 @@ impl RewindowArgs {
             windows: self.window,
             allow: self.allow,
             allow_users: self.allow_user,
+            users_authenticated: self.users_authenticated,
             max_gap: self.max_gap,
             out: self.out.unwrap_or_else(|| self.scan_out.clone()),
             command_line: command_line(),
@@ -92,6 +97,10 @@ pub struct ScanArgs {
     /// Authorised user name (as logged by the server).
     #[arg(long, value_name = "NAME")]
     pub allow_user: Vec<String>,
+    /// The server authenticated every user name it logged for the exposed
+    /// resources (else a request authorised by name alone is a caveat).
+    #[arg(long)]
+    pub users_authenticated: bool,
     /// Proxy or CDN network trusted to report the client in X-Forwarded-For.
     #[arg(long, value_name = "CIDR")]
     pub trusted_proxy: Vec<String>,
@@ -174,6 +183,7 @@ impl ScanArgs {
             time_zone: self.tz,
             allow: self.allow,
             allow_users: self.allow_user,
+            users_authenticated: self.users_authenticated,
             trusted_proxies: self.trusted_proxy,
             format: self.format,
             json_fields: self.json_fields,

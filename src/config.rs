@@ -91,6 +91,10 @@ pub struct AuthorisedSection {
     /// Authenticated user names.
     #[serde(default)]
     pub users: Vec<String>,
+    /// Whether the server authenticated every user name it logged for the
+    /// exposed resources (as `--users-authenticated`).
+    #[serde(default)]
+    pub users_authenticated: bool,
 }
 
 /// `[server]`.
@@ -167,6 +171,8 @@ pub struct ScanRequest {
     pub allow: Vec<String>,
     /// `--allow-user` names (added).
     pub allow_users: Vec<String>,
+    /// `--users-authenticated`.
+    pub users_authenticated: bool,
     /// `--trusted-proxy` networks (added).
     pub trusted_proxies: Vec<String>,
     /// `--format` (replaces the case file's).
@@ -299,7 +305,10 @@ impl ScanConfig {
         let authorised = Authorised::new(
             &both(&case.authorised.networks, &request.allow),
             &both(&case.authorised.users, &request.allow_users),
-        )?;
+        )?
+        .with_users_authenticated(
+            case.authorised.users_authenticated || request.users_authenticated,
+        );
         let trusted_proxies = TrustedProxies::new(&both(
             &case.server.trusted_proxies,
             &request.trusted_proxies,

@@ -72,6 +72,11 @@ pub enum CaveatKind {
     /// autumn change), and only one of its two instants is inside the
     /// window: it may have been inside it.
     AmbiguousTime,
+    /// A request to an exposed resource, served or of unknown outcome, was
+    /// authorised by its user name alone, from an address outside the
+    /// authorised networks, and the user names are not known to be
+    /// authenticated: nginx logs the name a client sends.
+    AuthorisedByName,
 }
 
 impl CaveatKind {
@@ -90,6 +95,7 @@ impl CaveatKind {
             CaveatKind::DamagedLines => "damaged_lines",
             CaveatKind::UnknownOutcome => "unknown_outcome",
             CaveatKind::AmbiguousTime => "ambiguous_time",
+            CaveatKind::AuthorisedByName => "authorised_by_name",
         }
     }
 }
@@ -134,6 +140,19 @@ impl PlacedLine {
     }
 }
 
+/// A request to an exposed resource authorised by its user name alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedAlone {
+    /// `file:line`.
+    pub place: String,
+    /// When.
+    pub time: Timestamp,
+    /// The client, as logged.
+    pub client: String,
+    /// The user name, as logged.
+    pub user: String,
+}
+
 /// A request logged at a local time the clocks showed twice: it is placed
 /// at the earlier instant, and could be at the later.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,6 +184,10 @@ pub struct ScanFacts {
     /// External requests to exposed resources, served or of unknown
     /// outcome, logged at a local time the clocks showed twice.
     pub two_readings: Vec<TwoReadings>,
+    /// Requests to exposed resources, served or of unknown outcome,
+    /// authorised by their user names alone, when the user names are not
+    /// known to be authenticated.
+    pub named_alone: Vec<NamedAlone>,
     /// The gap threshold, in seconds.
     pub max_gap: i64,
     /// The first and last parsed lines of each source, when the logs come
@@ -409,6 +432,23 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
                 "{n} external {} to exposed resources, served or of unknown outcome, {} logged at a local time the clocks showed twice (the autumn change), and only one of its two instants is inside the window; the first: {first}",
                 plural(n as u64, "request", "requests"),
                 plural(n as u64, "was", "were"),
+            ),
+        );
+    }
+    let named: Vec<&NamedAlone> = (facts.named_alone.iter())
+        .filter(|r| window.contains(r.time))
+        .collect();
+    if let Some(first) = named.first() {
+        let n = named.len();
+        add(
+            CaveatKind::AuthorisedByName,
+            format!(
+                "{n} {} to exposed resources, served or of unknown outcome, {} authorised by user name alone, from addresses outside the authorised networks; a server may log the name a client sends (nginx does, even where none is asked for): give --users-authenticated once the server is known to have authenticated them; the first: {} as {} at {}",
+                plural(n as u64, "request", "requests"),
+                plural(n as u64, "was", "were"),
+                first.client,
+                first.user,
+                first.place,
             ),
         );
     }

@@ -438,6 +438,9 @@ fn write_case(
     for user in config.authorised.users() {
         authorised.execute(params!["user", user])?;
     }
+    if config.authorised.users_authenticated() {
+        authorised.execute(params!["users_authenticated", "yes"])?;
+    }
     for proxy in config.trusted_proxies.networks() {
         authorised.execute(params!["trusted_proxy", proxy.to_string()])?;
     }
@@ -758,6 +761,8 @@ pub struct RewindowRequest {
     pub allow: Vec<String>,
     /// `--allow-user` names, added to the scan's.
     pub allow_users: Vec<String>,
+    /// `--users-authenticated`, added to the scan's.
+    pub users_authenticated: bool,
     /// `--max-gap`, replacing the scan's.
     pub max_gap: Option<String>,
     /// Where the outputs go.
@@ -1023,7 +1028,14 @@ fn load_config(db: &Connection, request: RewindowRequest) -> Result<ScanConfig, 
         zone,
         rules: RuleSet::new(rules),
         windows,
-        authorised: Authorised::new(&networks, &users)?,
+        authorised: Authorised::new(&networks, &users)?.with_users_authenticated(
+            request.users_authenticated
+                || !column(
+                    db,
+                    "SELECT value FROM authorised WHERE kind = 'users_authenticated'",
+                )?
+                .is_empty(),
+        ),
         trusted_proxies: TrustedProxies::new(&column(
             db,
             "SELECT value FROM authorised WHERE kind = 'trusted_proxy'",

@@ -22,8 +22,8 @@ use crate::scan::Summary;
 use crate::time::Timestamp;
 use crate::unparsed_lines::NotableLine;
 use crate::verdict::{
-    IncompleteInput, PlacedLine, ScanFacts, SourceGap, SourceSpan, TwoReadings, WindowFinding,
-    judge,
+    IncompleteInput, NamedAlone, PlacedLine, ScanFacts, SourceGap, SourceSpan, TwoReadings,
+    WindowFinding, judge,
 };
 use crate::window::Window;
 
@@ -299,6 +299,7 @@ fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
         mentioning_lines: placed(|u| u.mentions_exposed),
         damaged_lines: placed(|u| u.damaged),
         two_readings: two_readings(summary, config),
+        named_alone: named_alone(summary, config),
         max_gap: config.max_gap,
         sources: source_spans(summary),
         source_gaps: source_gaps(summary, config.max_gap),
@@ -349,6 +350,31 @@ fn source_spans(summary: &Summary) -> Vec<SourceSpan> {
                 first,
                 last,
             })
+        })
+        .collect()
+}
+
+/// The requests that may have been served, authorised by their user names
+/// alone, unless the user names are known to be authenticated.
+fn named_alone(summary: &Summary, config: &ScanConfig) -> Vec<NamedAlone> {
+    if config.authorised.users_authenticated() {
+        return Vec::new();
+    }
+    summary
+        .requests
+        .iter()
+        .filter(|r| config.authorised.by_name_alone(r))
+        .filter(|r| {
+            matches!(
+                Outcome::of_status(r.status),
+                Outcome::Served | Outcome::Unknown
+            )
+        })
+        .map(|r| NamedAlone {
+            place: summary.place(r.location),
+            time: r.time,
+            client: r.client.to_string(),
+            user: r.user.map_or_else(String::new, |u| u.to_string()),
         })
         .collect()
 }

@@ -843,3 +843,59 @@ fn files_named_in_one_directory_are_one_source() {
     assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
     assert_eq!(run.code, 0);
 }
+
+#[test]
+fn a_request_authorised_by_user_name_alone_is_a_caveat_until_names_are_known_authenticated() {
+    // nginx logs the name a client sends with Basic credentials, even where
+    // no login is asked for: an outsider sending a staff member's name was
+    // authorised, and the window read no evidence of access.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    let text = traffic(0, 1440, None)
+        + &line(700, "203.0.113.66", "/case/a.pdf", 200).replace(" - - ", " - j.smith ")
+        + &line(710, "10.1.1.1", "/case/a.pdf", 200).replace(" - - ", " - j.smith ");
+    std::fs::write(&log, ordered(&[text])).unwrap();
+    let args = |extra: &[&str]| {
+        let mut args = vec![
+            "--exposed",
+            "/case/",
+            "--allow",
+            "10.0.0.0/8",
+            "--allow-user",
+            "j.smith",
+            "--window",
+            "w=2024-03-01T10:00Z..2024-03-01T14:00Z",
+        ];
+        args.extend_from_slice(extra);
+        args.push(log.to_str().unwrap());
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = scan(&args(&[]).iter().map(String::as_str).collect::<Vec<_>>());
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["authorised_by_name"]);
+    let detail = w["caveats"][0]["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("1 request to exposed resources, served or of unknown outcome, was authorised by user name alone"),
+        "{detail}"
+    );
+    assert!(
+        detail.ends_with(&format!(
+            "the first: 203.0.113.66 as j.smith at {}:71",
+            log.display()
+        )),
+        "{detail}"
+    );
+    // Known to be authenticated: no evidence, on a scan and on a re-run.
+    let known = scan(
+        &args(&["--users-authenticated"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(window(&known)["verdict"], "no_evidence_of_access");
+    let again = crate::rewindow::rewindow(run.out.path(), &["--users-authenticated"]);
+    assert_eq!(window(&again)["verdict"], "no_evidence_of_access");
+    let kept = crate::rewindow::rewindow(known.out.path(), &[]);
+    assert_eq!(window(&kept)["verdict"], "no_evidence_of_access");
+}
