@@ -1649,8 +1649,8 @@ impl<'c> LineScanner<'c> {
             }
         }
         // A local time the clocks showed twice places its line at neither
-        // instant: counted at the earlier, a log holding the repeated hour
-        // once covered the first pass whichever pass it was.
+        // instant on the timeline: counted at the earlier, a log holding the
+        // repeated hour once covered the first pass whichever pass it was.
         if !record.flags.contains(RecordFlags::AMBIGUOUS_TIME) {
             self.count_minute(record.time);
         }
@@ -1665,12 +1665,8 @@ impl<'c> LineScanner<'c> {
             });
         }
         result.parsed += 1;
-        result.first_time = Some(
-            result
-                .first_time
-                .map_or(record.time, |t| t.min(record.time)),
-        );
-        result.last_time = Some(result.last_time.map_or(record.time, |t| t.max(record.time)));
+        result.first_time = earliest(result.first_time, Some(record.time));
+        result.last_time = latest(result.last_time, Some(record.time));
         if let (Some((found, canonical)), Some(split)) = (found, split) {
             let request = MatchedRequest::new(
                 location,
@@ -1995,12 +1991,14 @@ fn merge(
         file.sha256 = file.sha256.take().or(result.sha256);
         file.error = file.error.take().or(result.error);
         grew_to[result.file] = grew_to[result.file].max(result.grew_to);
-        if file.duplicate_of.is_some() {
-            continue;
-        }
+        // A copy of another source's file still shows what its own source
+        // logged.
         if several_sources {
             let source = source_minutes.entry(file.input.source.clone()).or_default();
             source.extend_from_slice(&result.minutes);
+        }
+        if file.duplicate_of.is_some() {
+            continue;
         }
         minutes.append(&mut result.minutes);
         for ticket in std::mem::take(&mut result.requests) {
@@ -2139,7 +2137,11 @@ fn count_overlaps_once(
             // nor put on the timeline.
             if let (Ok(record), false) = (read, kept_unparsed.contains(&(copy.0, line))) {
                 run.uncounted_parsed += 1;
-                summary.timeline.remove(minute_of(record.time), 1);
+                // A line at a local time the clocks showed twice was never
+                // on the timeline: another file's line of that minute is.
+                if !record.flags.contains(RecordFlags::AMBIGUOUS_TIME) {
+                    summary.timeline.remove(minute_of(record.time), 1);
+                }
             }
         }
         if run.lines > 0 {

@@ -206,6 +206,9 @@ pub struct SourceGap {
     pub source: String,
     /// The stretch.
     pub gap: Gap,
+    /// Its parts where other sources' lines run on (outside the gaps of
+    /// all sources): only a window these may reach is told of it.
+    pub others_run: Vec<Gap>,
 }
 
 /// The first and last parsed lines of one source's logs (see
@@ -381,7 +384,7 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
     let source_gaps: Vec<&SourceGap> = facts
         .source_gaps
         .iter()
-        .filter(|g| g.gap.overlaps(window))
+        .filter(|g| g.others_run.iter().any(|part| part.overlaps(window)))
         .collect();
     if !source_gaps.is_empty() {
         add(

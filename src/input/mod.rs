@@ -11,7 +11,7 @@ pub mod content;
 pub mod mapping;
 pub mod utf16;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -76,6 +76,7 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
         exclude,
         out,
         source: Arc::from(""),
+        sources: BTreeMap::new(),
         seen_dirs: BTreeSet::new(),
         seen_files: BTreeSet::new(),
         found: Vec::new(),
@@ -83,7 +84,7 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
     };
     for path in paths {
         let (found_before, problems_before) = (walk.found.len(), walk.problems.len());
-        walk.source = source_of(path);
+        walk.source = walk.source_of(path);
         walk.visit(path);
         // A directory seen before, or holding only files left in the output
         // folder, has said so.
@@ -106,23 +107,13 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
     }
 }
 
-/// The source of the files found from `path`, given on the command line:
-/// a directory is one, a file is its directory's.
-fn source_of(path: &Path) -> Arc<str> {
-    let dir = match path.is_dir() {
-        true => path,
-        false => path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new(".")),
-    };
-    Arc::from(escape_text(&dir.to_string_lossy()).as_ref())
-}
-
 struct Walk<'a> {
     exclude: Vec<PathBuf>,
     /// The source of the files found now.
     source: Arc<str>,
+    /// Each source's directory (its real path), and the source as first
+    /// given: `www1`, `www1/` and `./www1` are one.
+    sources: BTreeMap<PathBuf, Arc<str>>,
     /// The output folder's real path, its path as shown, and the names of
     /// the files a scan writes in it.
     out: Option<(PathBuf, String, &'a [&'a str])>,
@@ -133,6 +124,21 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
+    /// The source of the files found from `path`, given on the command
+    /// line: a directory is one, a file is its directory's.
+    fn source_of(&mut self, path: &Path) -> Arc<str> {
+        let dir = match path.is_dir() {
+            true => path,
+            false => path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+        };
+        let real = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let shown = || Arc::from(escape_text(&dir.to_string_lossy()).as_ref());
+        self.sources.entry(real).or_insert_with(shown).clone()
+    }
+
     fn visit(&mut self, path: &Path) {
         let real = match fs::canonicalize(path) {
             Ok(real) => real,

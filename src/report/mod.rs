@@ -13,9 +13,11 @@ pub mod terminal;
 
 use std::collections::BTreeMap;
 
+use chrono_tz::Tz;
+
 use crate::accessors::{AccessorRow, Class, Outcome, summarise_window};
 use crate::config::ScanConfig;
-use crate::coverage::{Gap, WindowCoverage};
+use crate::coverage::{Gap, Timeline, WindowCoverage};
 use crate::error::InputError;
 use crate::formats::RecordFlags;
 use crate::scan::Summary;
@@ -91,7 +93,11 @@ impl<'a> Report<'a> {
             .map(|w| summarise_window(w, &summary.requests, &config.authorised))
             .collect();
         let gaps = summary.timeline.gaps(config.max_gap);
-        let (first, last) = (summary.first_time(), summary.last_time());
+        let (first, last) = certain_edges(
+            (summary.first_time(), summary.last_time()),
+            &summary.timeline,
+            config.zone,
+        );
         let coverage: Vec<WindowCoverage> = windows
             .iter()
             .map(|w| WindowCoverage::of(w, &summary.timeline, first, last, &gaps))
@@ -301,7 +307,7 @@ fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
         two_readings: two_readings(summary, config),
         named_alone: named_alone(summary, config),
         max_gap: config.max_gap,
-        sources: source_spans(summary),
+        sources: source_spans(summary, config.zone),
         source_gaps: source_gaps(summary, config.max_gap),
     }
 }
@@ -310,27 +316,80 @@ fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
 /// does not have: there, other sources' lines run on.
 fn source_gaps(summary: &Summary, max_gap: i64) -> Vec<SourceGap> {
     let all = summary.timeline.gaps(max_gap);
-    let within_a_gap_of_all = |g: &Gap| all.iter().any(|a| a.start <= g.start && g.end <= a.end);
     summary
         .source_timelines
         .iter()
         .flat_map(|(source, timeline)| {
-            timeline
-                .gaps(max_gap)
-                .into_iter()
-                .filter(|g| !within_a_gap_of_all(g))
-                .map(|gap| SourceGap {
+            timeline.gaps(max_gap).into_iter().filter_map(|gap| {
+                let others_run = outside_of(gap, &all);
+                (!others_run.is_empty()).then(|| SourceGap {
                     source: source.clone(),
                     gap,
+                    others_run,
                 })
+            })
         })
         .collect()
+}
+
+/// The parts of `gap` outside every gap of `all` (sorted by start).
+fn outside_of(gap: Gap, all: &[Gap]) -> Vec<Gap> {
+    let mut parts = Vec::new();
+    let mut start = gap.start;
+    for a in all
+        .iter()
+        .filter(|a| a.end > gap.start && a.start < gap.end)
+    {
+        if a.start > start {
+            parts.push(Gap {
+                start,
+                end: a.start,
+            });
+        }
+        start = start.max(a.end);
+    }
+    if start < gap.end {
+        parts.push(Gap {
+            start,
+            end: gap.end,
+        });
+    }
+    parts
+}
+
+/// Where logs whose first and last lines are at `edges` certainly start
+/// and end, given their `timeline`. A line at a local time the clocks
+/// showed twice may be at either instant and is on no timeline: logs that
+/// start or end with such lines certainly cover only from or to their
+/// timeline's edge, to the minute (a log starting in the repeated hour read
+/// as covering a window before its second pass, and one ending there a
+/// window after its first). With no line on the timeline, the later
+/// instant of the first line and the earlier of the last.
+fn certain_edges(
+    (first, last): (Option<Timestamp>, Option<Timestamp>),
+    timeline: &Timeline,
+    zone: Tz,
+) -> (Option<Timestamp>, Option<Timestamp>) {
+    let two_readings = |t: &Timestamp| crate::time::later_reading(*t, zone).is_some();
+    let mut minutes = timeline.minutes();
+    let (first_minute, last_minute) = (minutes.next(), minutes.last());
+    let first = first.map(|t| match (two_readings(&t), first_minute) {
+        (false, _) => t,
+        (true, Some((m, _))) => Timestamp(m * 60 + 59).max(t),
+        (true, None) => crate::time::later_reading(t, zone).unwrap_or(t),
+    });
+    let last = last.map(|t| match (two_readings(&t), last_minute.or(first_minute)) {
+        (false, _) => t,
+        (true, Some((m, _))) => Timestamp(m * 60).min(t),
+        (true, None) => t,
+    });
+    (first, last)
 }
 
 /// The first and last parsed lines of each source, when the files come
 /// from more than one (see `InputFile::source`); sources with no parsed
 /// line are left out.
-fn source_spans(summary: &Summary) -> Vec<SourceSpan> {
+fn source_spans(summary: &Summary, zone: Tz) -> Vec<SourceSpan> {
     let mut spans: BTreeMap<&str, Option<(Timestamp, Timestamp)>> = BTreeMap::new();
     for file in &summary.files {
         let span = spans.entry(&file.input.source).or_default();
@@ -345,10 +404,16 @@ fn source_spans(summary: &Summary) -> Vec<SourceSpan> {
         .into_iter()
         .filter_map(|(source, span)| {
             let (first, last) = span?;
+            let timeline = summary
+                .source_timelines
+                .iter()
+                .find(|(name, _)| name == source)
+                .map(|(_, timeline)| timeline)?;
+            let (first, last) = certain_edges((Some(first), Some(last)), timeline, zone);
             Some(SourceSpan {
                 source: source.to_string(),
-                first,
-                last,
+                first: first?,
+                last: last?,
             })
         })
         .collect()
@@ -426,6 +491,22 @@ fn whole_timeline(summary: &Summary) -> Window {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_source_gap_counts_only_where_other_sources_run_on() {
+        let gap = |a: i64, b: i64| Gap {
+            start: Timestamp(a),
+            end: Timestamp(b),
+        };
+        let all = [gap(20, 30), gap(40, 50)];
+        assert_eq!(
+            outside_of(gap(10, 60), &all),
+            [gap(10, 20), gap(30, 40), gap(50, 60)]
+        );
+        assert_eq!(outside_of(gap(22, 28), &all), []);
+        assert_eq!(outside_of(gap(25, 45), &all), [gap(30, 40)]);
+        assert_eq!(outside_of(gap(0, 5), &all), [gap(0, 5)]);
+    }
 
     /// Every output but evidence.sqlite, file by file.
     fn outputs(report: &Report<'_>) -> Vec<(String, Vec<u8>)> {

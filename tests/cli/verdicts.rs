@@ -899,3 +899,97 @@ fn a_request_authorised_by_user_name_alone_is_a_caveat_until_names_are_known_aut
     let kept = crate::rewindow::rewindow(known.out.path(), &[]);
     assert_eq!(window(&kept)["verdict"], "no_evidence_of_access");
 }
+
+/// A line of `ip` at `clock` (local, no offset) on 29 October 2023.
+fn naive_at(ip: &str, clock: &str) -> String {
+    format!("{ip} - - [29/Oct/2023:{clock}:00] \"GET /index.html HTTP/1.1\" 200 5 \"-\" \"UA\"\n")
+}
+
+#[test]
+fn logs_that_start_or_end_in_the_repeated_hour_cover_only_their_certain_lines() {
+    // Local times without offset in London: 01:30 to 01:59 on 29 October
+    // 2023 came twice (00:30Z and 01:30Z). A log starting there, placed at
+    // the first pass, read as covering a window at 01:00Z; one ending there
+    // a window at 00:20Z.
+    let dir = tempfile::tempdir().unwrap();
+    let minutes = |from: u32, to: u32| -> String {
+        (from..=to)
+            .map(|m| naive_at("10.4.4.4", &format!("{:02}:{:02}", m / 60, m % 60)))
+            .collect()
+    };
+    std::fs::write(dir.path().join("starts.log"), minutes(90, 180)).unwrap();
+    std::fs::write(dir.path().join("ends.log"), minutes(0, 119)).unwrap();
+    let judge = |file: &str, spec: &str| {
+        let run = scan(&[
+            "--exposed",
+            "/case/",
+            "--tz",
+            "Europe/London",
+            "--window",
+            spec,
+            dir.path().join(file).to_str().unwrap(),
+        ]);
+        let w = window(&run);
+        (w["verdict"].as_str().unwrap().to_string(), caveat_kinds(&w))
+    };
+    let inconclusive = |kind: &str| ("inconclusive".to_string(), vec![kind.to_string()]);
+    assert_eq!(
+        judge("starts.log", "w=2023-10-29T01:00Z..2023-10-29T01:10Z"),
+        inconclusive("logs_start_late")
+    );
+    assert_eq!(
+        judge("ends.log", "w=2023-10-29T00:20Z..2023-10-29T00:30Z"),
+        inconclusive("logs_end_early")
+    );
+}
+
+#[test]
+fn a_source_is_one_however_its_directory_is_spelled() {
+    let dir = two_servers(24);
+    let www1 = dir.path().join("www1");
+    std::fs::rename(www1.join("access.log"), www1.join("access.log.1")).unwrap();
+    std::fs::write(www1.join("access.log"), "").unwrap();
+    let file = www1.join("access.log.1");
+    let spelled = format!("{}/", www1.display());
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--window",
+        "w=2024-03-01T10:00Z..2024-03-01T14:00Z",
+        file.to_str().unwrap(),
+        &spelled,
+        dir.path().join("www2").to_str().unwrap(),
+    ]);
+    assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
+    let sources: Vec<String> = run
+        .records("files.csv")
+        .iter()
+        .map(|f| f["source"].clone())
+        .collect();
+    assert_eq!(sources[0], sources[1]);
+}
+
+#[test]
+fn a_source_gap_is_told_only_where_other_sources_run_on() {
+    // www1 is silent from 08:00Z, www2 from 09:00Z, both until 12:00Z.
+    let dir = tempfile::tempdir().unwrap();
+    for (server, silent) in [("www1", (480, 720)), ("www2", (540, 720))] {
+        std::fs::create_dir(dir.path().join(server)).unwrap();
+        let log = dir.path().join(server).join("access.log");
+        std::fs::write(log, traffic(0, 1440, Some(silent))).unwrap();
+    }
+    let path = |server: &str| dir.path().join(server).to_str().unwrap().to_string();
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--window",
+        "hidden=2024-03-01T08:15Z..2024-03-01T08:45Z",
+        "--window",
+        "none_ran=2024-03-01T10:00Z..2024-03-01T10:30Z",
+        &path("www1"),
+        &path("www2"),
+    ]);
+    let windows = run.findings_json()["windows"].clone();
+    assert_eq!(caveat_kinds(&windows[0]), ["source_gap"]);
+    assert_eq!(caveat_kinds(&windows[1]), ["gap"]);
+}
