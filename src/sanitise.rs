@@ -25,6 +25,14 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// `escape_bytes` for a path: its bytes, so that a name that is not UTF-8
+/// (an old archive's Latin-1 names) keeps every byte, as `\xHH`, and two
+/// such names never read alike.
+pub fn escape_path(path: &std::path::Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    escape_bytes(path.as_os_str().as_bytes())
+}
+
 /// `escape_bytes` for text that is already a string.
 pub fn escape_text(text: &str) -> Cow<'_, str> {
     // Nearly every text is printable ASCII, which holds nothing to escape:

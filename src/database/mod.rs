@@ -460,7 +460,7 @@ fn write_files(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<()> 
             ?21, ?22, ?23, ?24, ?25)",
     )?;
     for (id, f) in summary.files.iter().enumerate() {
-        let real_path = f.input.real_path.as_ref().map(|p| p.to_string_lossy());
+        let real_path = f.input.real_path.as_deref().map(stored_path);
         insert.execute(params![
             id as i64,
             f.input.display,
@@ -1065,6 +1065,28 @@ fn load_config(db: &Connection, request: RewindowRequest) -> Result<ScanConfig, 
     })
 }
 
+/// A path as stored: text when it is UTF-8, else its bytes (a blob), so
+/// that `--verify` finds a file whose name is not UTF-8.
+fn stored_path(path: &Path) -> rusqlite::types::Value {
+    use std::os::unix::ffi::OsStrExt;
+    match path.to_str() {
+        Some(text) => rusqlite::types::Value::Text(text.to_string()),
+        None => rusqlite::types::Value::Blob(path.as_os_str().as_bytes().to_vec()),
+    }
+}
+
+/// What `stored_path` stored.
+fn loaded_path(value: rusqlite::types::Value) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    match value {
+        rusqlite::types::Value::Text(text) => Some(PathBuf::from(text)),
+        rusqlite::types::Value::Blob(bytes) => {
+            Some(PathBuf::from(std::ffi::OsStr::from_bytes(&bytes)))
+        }
+        _ => None,
+    }
+}
+
 fn column(db: &Connection, sql: &str) -> rusqlite::Result<Vec<String>> {
     let mut stmt = db.prepare(sql)?;
     let rows = stmt.query_map([], |r| r.get(0))?;
@@ -1082,7 +1104,7 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
     )?;
     let rows = stmt.query_map([], |r| {
         let display: String = r.get(0)?;
-        let real_path: Option<String> = r.get(1)?;
+        let real_path = loaded_path(r.get(1)?);
         let compression: String = r.get(4)?;
         let format: String = r.get(5)?;
         let stored_problem: Option<String> = r.get(14)?;
@@ -1091,7 +1113,7 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
                 path: PathBuf::from(&display),
                 display,
                 size: r.get::<_, i64>(2)? as u64,
-                real_path: real_path.as_ref().map(PathBuf::from),
+                real_path: real_path.clone(),
                 source: r.get::<_, String>(18)?.into(),
             },
             sha256: digest(r, 3)?,
@@ -1115,7 +1137,7 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
             error: (stored_problem.map(|json| problem(&json, 14)).transpose()?).map(Box::new),
             duplicate_of: r.get::<_, Option<i64>>(15)?.map(|d| d as usize),
         };
-        Ok((summary, real_path.map(PathBuf::from)))
+        Ok((summary, real_path))
     })?;
     let mut files = Vec::new();
     let mut real_paths = Vec::new();

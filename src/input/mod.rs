@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::InputError;
-use crate::sanitise::escape_text;
+use crate::sanitise::escape_path;
 
 /// One log file to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +69,7 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
         .collect();
     let out = out.and_then(|out| {
         let real = fs::canonicalize(out.path).ok()?;
-        let display = escape_text(&out.path.to_string_lossy()).into_owned();
+        let display = escape_path(out.path);
         Some((real, display, out.writes))
     });
     let mut walk = Walk {
@@ -96,7 +96,7 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
         });
         if path.is_dir() && walk.found.len() == found_before && !said {
             walk.problems.push(InputError::EmptyDirectory {
-                path: escape_text(&path.to_string_lossy()).into_owned(),
+                path: escape_path(path),
             });
         }
     }
@@ -135,7 +135,7 @@ impl Walk<'_> {
                 .unwrap_or(Path::new(".")),
         };
         let real = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        let shown = || Arc::from(escape_text(&dir.to_string_lossy()).as_ref());
+        let shown = || Arc::from(escape_path(dir));
         self.sources.entry(real).or_insert_with(shown).clone()
     }
 
@@ -144,7 +144,7 @@ impl Walk<'_> {
             Ok(real) => real,
             Err(e) => {
                 self.problems.push(InputError::Unreadable {
-                    path: escape_text(&path.to_string_lossy()).into_owned(),
+                    path: escape_path(path),
                     message: e.to_string(),
                 });
                 return;
@@ -156,7 +156,7 @@ impl Walk<'_> {
     /// Visits `path`, whose real path (no link, no `.` or `..` in it) is
     /// `real`.
     fn visit_real(&mut self, path: &Path, real: PathBuf) {
-        let display = escape_text(&path.to_string_lossy()).into_owned();
+        let display = escape_path(path);
         if self.exclude.iter().any(|ex| real.starts_with(ex)) {
             return;
         }

@@ -22,7 +22,7 @@ use crate::formats::{Confidence, Format};
 use crate::input::content::hash_bytes;
 use crate::overlap::Overlap;
 use crate::report::{NearestServed, Report};
-use crate::sanitise::escape_text;
+use crate::sanitise::{escape_path, escape_text};
 use crate::scan::Summary;
 use crate::time::Timestamp;
 use crate::verdict::describe_seconds;
@@ -361,10 +361,7 @@ impl<'a> Findings<'a> {
             },
             case: Case {
                 name: config.case_name.clone(),
-                file: config
-                    .case_file
-                    .as_ref()
-                    .map(|p| escape_text(&p.to_string_lossy()).into_owned()),
+                file: config.case_file.as_ref().map(|p| escape_path(p)),
                 file_sha256: (config.case_text.as_ref())
                     .map(|t| hash_bytes(t.as_bytes()).to_string()),
                 file_content: config.case_text.clone(),

@@ -9,7 +9,7 @@ use crate::accessors::{AccessorRow, Class};
 use crate::formats::Confidence;
 use crate::report::csv::OUTPUT_FILES;
 use crate::report::{FINDINGS_FILES, Report, count};
-use crate::sanitise::escape_text;
+use crate::sanitise::{escape_path, escape_text};
 use crate::scan::{FileSummary, Summary};
 
 /// How many served external accessors are named per window.
@@ -103,7 +103,7 @@ pub fn write_summary(report: &Report<'_>, database: bool, out: &mut impl Write) 
     writeln!(
         out,
         "Written to {}: {}, {}{}",
-        escape_text(&report.config.out.to_string_lossy()),
+        escape_path(&report.config.out),
         OUTPUT_FILES.join(", "),
         FINDINGS_FILES.join(", "),
         if database { ", evidence.sqlite" } else { "" }

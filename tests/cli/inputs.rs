@@ -1015,3 +1015,26 @@ fn an_archive_or_binary_file_is_named_as_not_read() {
     let given = scan(&["--exposed", "/exposed/", "--format", "combined", dir_arg]);
     assert!(given.file_row("logs.zip")["problem"].contains("a zip archive"));
 }
+
+// File names that are not UTF-8 (an old archive's Latin-1 names) were shown
+// with U+FFFD: two files read alike, and `rewindow --verify` could not find
+// them again.
+#[test]
+fn file_names_that_are_not_utf8_keep_every_byte() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    for byte in [0x9b, 0x9c] {
+        let name = [b'a', byte, b'.', b'l', b'o', b'g'];
+        let path = dir.path().join(std::ffi::OsStr::from_bytes(&name));
+        std::fs::write(path, lines(1, byte as usize)).unwrap();
+    }
+    let run = scan_dir(dir.path());
+    let names: Vec<String> = run
+        .records("files.csv")
+        .iter()
+        .map(|f| f["file"].rsplit('/').next().unwrap().to_string())
+        .collect();
+    assert_eq!(names, [r"a\x9B.log", r"a\x9C.log"]);
+    let verified = crate::rewindow::rewindow(run.out.path(), &["--verify"]);
+    assert_eq!(verified.code, run.code, "{}", verified.stderr);
+}
