@@ -211,6 +211,14 @@ pub struct SourceGap {
     pub others_run: Vec<Gap>,
 }
 
+impl SourceGap {
+    /// Whether it bears on `window`: a part where other sources' lines run
+    /// on may reach it.
+    pub fn bears_on(&self, window: &Window) -> bool {
+        self.others_run.iter().any(|part| part.overlaps(window))
+    }
+}
+
 /// The first and last parsed lines of one source's logs (see
 /// `InputFile::source`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -384,7 +392,7 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
     let source_gaps: Vec<&SourceGap> = facts
         .source_gaps
         .iter()
-        .filter(|g| g.others_run.iter().any(|part| part.overlaps(window)))
+        .filter(|g| g.bears_on(window))
         .collect();
     if !source_gaps.is_empty() {
         add(

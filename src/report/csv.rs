@@ -809,6 +809,54 @@ fn write_coverage<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>)
                 ],
             )?;
         }
+        for source in &report.facts.sources {
+            let note = format!(
+                "{}; {}; {}",
+                source.source,
+                if source.first < window.from {
+                    "starts before the window opens"
+                } else {
+                    "starts after the window opens"
+                },
+                if source.last > window.to {
+                    "ends after it closes"
+                } else {
+                    "ends before it closes"
+                },
+            );
+            write_row(
+                out,
+                &[
+                    name.clone(),
+                    "source".into(),
+                    source.first.to_rfc3339(),
+                    source.last.to_rfc3339(),
+                    span(source.first, source.last),
+                    note,
+                ],
+            )?;
+        }
+        for g in report
+            .facts
+            .source_gaps
+            .iter()
+            .filter(|g| g.bears_on(window))
+        {
+            write_row(
+                out,
+                &[
+                    name.clone(),
+                    "source_gap".into(),
+                    g.gap.start.to_rfc3339(),
+                    g.gap.end.to_rfc3339(),
+                    g.gap.seconds().to_string(),
+                    format!(
+                        "no parsed line of {}, while other sources' run on; over the {threshold} threshold",
+                        g.source
+                    ),
+                ],
+            )?;
+        }
     }
     finish(out)
 }

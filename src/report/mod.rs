@@ -50,6 +50,9 @@ pub struct Report<'a> {
     pub coverage: Vec<WindowCoverage>,
     /// Per window, the finding.
     pub findings: Vec<WindowFinding>,
+    /// The facts of the scan that bear on every window (each source's
+    /// span and gaps among them).
+    pub facts: ScanFacts,
     /// Per window, its line of the comparison table.
     pub comparison: Vec<WindowComparison>,
     /// On a re-run, the scan's requests.csv row parts that the re-run does
@@ -124,6 +127,7 @@ impl<'a> Report<'a> {
             gaps,
             coverage,
             findings,
+            facts,
             comparison,
             row_parts: None,
         }
@@ -397,9 +401,7 @@ fn source_spans(summary: &Summary, zone: Tz) -> Vec<SourceSpan> {
             *span = Some(span.map_or((first, last), |(a, b)| (a.min(first), b.max(last))));
         }
     }
-    if spans.len() < 2 {
-        return Vec::new();
-    }
+    // Only a scan of several sources has their timelines (see `merge`).
     spans
         .into_iter()
         .filter_map(|(source, span)| {

@@ -992,4 +992,56 @@ fn a_source_gap_is_told_only_where_other_sources_run_on() {
     let windows = run.findings_json()["windows"].clone();
     assert_eq!(caveat_kinds(&windows[0]), ["source_gap"]);
     assert_eq!(caveat_kinds(&windows[1]), ["gap"]);
+    // coverage.csv names each source, and the source gap where it counts.
+    let rows: Vec<Vec<String>> = run
+        .records("coverage.csv")
+        .into_iter()
+        .filter(|r| r["kind"].starts_with("source"))
+        .map(|r| {
+            ["window", "kind", "start", "note"]
+                .map(|k| r[k].clone())
+                .to_vec()
+        })
+        .collect();
+    let row = |window: &str, kind: &str, start: &str, note: String| {
+        [window, kind, start]
+            .map(String::from)
+            .into_iter()
+            .chain([note])
+            .collect::<Vec<_>>()
+    };
+    let spans = |window: &str| {
+        [
+            row(
+                window,
+                "source",
+                "2024-03-01T00:00:00Z",
+                format!(
+                    "{}; starts before the window opens; ends after it closes",
+                    path("www1")
+                ),
+            ),
+            row(
+                window,
+                "source",
+                "2024-03-01T00:00:00Z",
+                format!(
+                    "{}; starts before the window opens; ends after it closes",
+                    path("www2")
+                ),
+            ),
+        ]
+    };
+    let mut want: Vec<Vec<String>> = spans("hidden").to_vec();
+    want.push(row(
+        "hidden",
+        "source_gap",
+        "2024-03-01T07:51:00Z",
+        format!(
+            "no parsed line of {}, while other sources' run on; over the 1h threshold",
+            path("www1")
+        ),
+    ));
+    want.extend(spans("none_ran"));
+    assert_eq!(rows, want);
 }
