@@ -524,31 +524,39 @@ fn describe_lines(places: &[&str], one: &str, many: &str) -> String {
 
 /// One sentence for the sources whose lines stop inside a window.
 fn describe_source_gaps(gaps: &[&SourceGap], max_gap: i64) -> String {
-    let named: Vec<String> = gaps
-        .iter()
-        .take(PLACES_NAMED)
-        .map(|g| {
-            format!(
-                "{}, {} to {} ({})",
-                g.source,
-                g.gap.start,
-                g.gap.end,
-                describe_seconds(g.gap.seconds())
-            )
-        })
-        .collect();
     let n = gaps.len();
+    let named = gaps
+        .iter()
+        .map(|g| format!("{}, {}", g.source, stretch(&g.gap)));
     format!(
-        "{n} {} without a parsed line of one source over the {} threshold, while other sources' run on: {}{}",
+        "{n} {} without a parsed line of one source over the {} threshold, while other sources' run on: {}",
         plural(n as u64, "stretch", "stretches"),
         describe_seconds(max_gap),
-        named.join("; "),
-        if n > PLACES_NAMED {
-            format!("; {} more", n - PLACES_NAMED)
-        } else {
-            String::new()
-        }
+        first_named(named, n),
     )
+}
+
+/// `start to end (length)`.
+fn stretch(gap: &Gap) -> String {
+    format!(
+        "{} to {} ({})",
+        gap.start,
+        gap.end,
+        describe_seconds(gap.seconds())
+    )
+}
+
+/// The first of `named` (of `n`), and how many more coverage.csv lists.
+fn first_named(named: impl Iterator<Item = String>, n: usize) -> String {
+    let listed: Vec<String> = named.take(PLACES_NAMED).collect();
+    match n > PLACES_NAMED {
+        true => format!(
+            "{}; {} more in coverage.csv",
+            listed.join("; "),
+            n - PLACES_NAMED
+        ),
+        false => listed.join("; "),
+    }
 }
 
 /// One sentence for the sources whose logs fall short of a window.
@@ -565,18 +573,6 @@ fn describe_sources(sources: &[String], what: &str) -> String {
 fn describe_gaps(window: &Window, coverage: &WindowCoverage, max_gap: i64) -> String {
     let mut longest = coverage.gaps.clone();
     longest.sort_by_key(|g| (std::cmp::Reverse(g.seconds()), g.start));
-    let named: Vec<String> = longest
-        .iter()
-        .take(PLACES_NAMED)
-        .map(|g| {
-            format!(
-                "{} to {} ({})",
-                g.start,
-                g.end,
-                describe_seconds(g.seconds())
-            )
-        })
-        .collect();
     let n = coverage.gaps.len();
     // A window that meets a stretch only in the minutes of the lines
     // around it is told why it counts.
@@ -588,16 +584,11 @@ fn describe_gaps(window: &Window, coverage: &WindowCoverage, max_gap: i64) -> St
          falls there)"
     };
     format!(
-        "{n} {} without a parsed line over the {} threshold{}: {}{}{by_the_minute}",
+        "{n} {} without a parsed line over the {} threshold{}: {}{by_the_minute}",
         plural(n as u64, "stretch", "stretches"),
         describe_seconds(max_gap),
         if n > 1 { ", longest first" } else { "" },
-        named.join("; "),
-        if n > PLACES_NAMED {
-            format!("; {} more in coverage.csv", n - PLACES_NAMED)
-        } else {
-            String::new()
-        }
+        first_named(longest.iter().map(stretch), n),
     )
 }
 

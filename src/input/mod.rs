@@ -77,13 +77,14 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
         out,
         source: Arc::from(""),
         sources: BTreeMap::new(),
+        files_met: 0,
         seen_dirs: BTreeSet::new(),
         seen_files: BTreeSet::new(),
         found: Vec::new(),
         problems: Vec::new(),
     };
     for path in paths {
-        let (found_before, problems_before) = (walk.found.len(), walk.problems.len());
+        let (met_before, problems_before) = (walk.files_met, walk.problems.len());
         walk.source = walk.source_of(path);
         walk.visit(path);
         // A directory seen before, or holding only files left in the output
@@ -94,7 +95,7 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
                 InputError::SymlinkLoop { .. } | InputError::InOutputFolder { .. }
             )
         });
-        if path.is_dir() && walk.found.len() == found_before && !said {
+        if path.is_dir() && walk.files_met == met_before && !said {
             walk.problems.push(InputError::EmptyDirectory {
                 path: escape_path(path),
             });
@@ -114,6 +115,9 @@ struct Walk<'a> {
     /// Each source's directory (its real path), and the source as first
     /// given: `www1`, `www1/` and `./www1` are one.
     sources: BTreeMap<PathBuf, Arc<str>>,
+    /// Regular files met, found before or not: a directory whose files were
+    /// all named before holds logs all the same.
+    files_met: usize,
     /// The output folder's real path, its path as shown, and the names of
     /// the files a scan writes in it.
     out: Option<(PathBuf, String, &'a [&'a str])>,
@@ -174,6 +178,7 @@ impl Walk<'_> {
                 kind: special_kind(&meta.file_type()).to_string(),
             }),
             Ok(meta) => {
+                self.files_met += 1;
                 // A file reached twice (through a link, or named twice) is
                 // one file: reading it twice would count its requests twice.
                 if self.seen_files.insert(real.clone()) {

@@ -1038,3 +1038,20 @@ fn file_names_that_are_not_utf8_keep_every_byte() {
     let verified = crate::rewindow::rewindow(run.out.path(), &["--verify"]);
     assert_eq!(verified.code, run.code, "{}", verified.stderr);
 }
+
+// A directory whose files were all named before it holds logs all the same:
+// it was said to hold none, a problem that made every window inconclusive.
+#[test]
+fn a_directory_whose_files_were_named_before_is_not_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    std::fs::write(&log, lines(2, 0)).unwrap();
+    let run = scan(&[
+        "--exposed",
+        "/exposed/",
+        log.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(!run.stderr.contains("no log file"), "{}", run.stderr);
+    assert_eq!(run.records("files.csv").len(), 1);
+}
