@@ -716,16 +716,28 @@ fn an_unparsed_line_at_a_local_time_the_clocks_showed_twice_has_no_time() {
 /// Two servers' logs in `www1` and `www2`, one line every 10 minutes from
 /// 2024-03-01T00:00Z: www1's for a day, www2's for `www2_hours`.
 fn two_servers(www2_hours: i64) -> tempfile::TempDir {
+    servers([traffic(0, 1440, None), traffic(0, www2_hours * 60, None)])
+}
+
+/// `www1/access.log` and `www2/access.log` holding `logs`.
+fn servers(logs: [String; 2]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for (server, minutes) in [("www1", 1440), ("www2", www2_hours * 60)] {
+    for (server, log) in ["www1", "www2"].into_iter().zip(logs) {
         std::fs::create_dir(dir.path().join(server)).unwrap();
-        std::fs::write(
-            dir.path().join(server).join("access.log"),
-            traffic(0, minutes, None),
-        )
-        .unwrap();
+        std::fs::write(dir.path().join(server).join("access.log"), log).unwrap();
     }
     dir
+}
+
+/// `www1` and `www2` in `dir`, scanned as two sources with `windows`.
+fn scan_servers(dir: &tempfile::TempDir, windows: &[&str]) -> Run {
+    let path = |server: &str| dir.path().join(server).to_str().unwrap().to_string();
+    let mut args = vec!["--exposed".to_string(), "/case/".to_string()];
+    for w in windows {
+        args.extend(["--window".to_string(), w.to_string()]);
+    }
+    args.extend([path("www1"), path("www2")]);
+    scan(&args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 #[test]
@@ -734,16 +746,13 @@ fn a_server_whose_logs_end_before_the_window_closes_leaves_it_inconclusive() {
     // logged, or not given. www1's lines hid that: no evidence of access.
     let dir = two_servers(3);
     let path = |server: &str| dir.path().join(server).to_str().unwrap().to_string();
-    let run = scan(&[
-        "--exposed",
-        "/case/",
-        "--window",
-        "w=2024-03-01T10:00Z..2024-03-01T14:00Z",
-        "--window",
-        "early=2024-03-01T01:00Z..2024-03-01T02:00Z",
-        &path("www1"),
-        &path("www2"),
-    ]);
+    let run = scan_servers(
+        &dir,
+        &[
+            "w=2024-03-01T10:00Z..2024-03-01T14:00Z",
+            "early=2024-03-01T01:00Z..2024-03-01T02:00Z",
+        ],
+    );
     let windows = run.findings_json()["windows"].clone();
     assert_eq!(windows[0]["verdict"], "inconclusive");
     assert_eq!(caveat_kinds(&windows[0]), ["source_ends_early"]);
@@ -783,23 +792,15 @@ fn a_server_whose_logs_end_before_the_window_closes_leaves_it_inconclusive() {
 fn a_server_whose_logs_stop_inside_the_window_leaves_it_inconclusive() {
     // www2's log has nothing from 10:30Z to 13:30Z (a rotated file lost),
     // while www1's runs on: the silence was hidden by www1's lines.
-    let dir = tempfile::tempdir().unwrap();
-    for (server, silent) in [("www1", None), ("www2", Some((630, 810)))] {
-        std::fs::create_dir(dir.path().join(server)).unwrap();
-        let log = dir.path().join(server).join("access.log");
-        std::fs::write(log, traffic(0, 1440, silent)).unwrap();
-    }
+    let dir = servers([traffic(0, 1440, None), traffic(0, 1440, Some((630, 810)))]);
     let path = |server: &str| dir.path().join(server).to_str().unwrap().to_string();
-    let run = scan(&[
-        "--exposed",
-        "/case/",
-        "--window",
-        "w=2024-03-01T10:00Z..2024-03-01T14:00Z",
-        "--window",
-        "before=2024-03-01T05:00Z..2024-03-01T09:00Z",
-        &path("www1"),
-        &path("www2"),
-    ]);
+    let run = scan_servers(
+        &dir,
+        &[
+            "w=2024-03-01T10:00Z..2024-03-01T14:00Z",
+            "before=2024-03-01T05:00Z..2024-03-01T09:00Z",
+        ],
+    );
     let windows = run.findings_json()["windows"].clone();
     assert_eq!(windows[0]["verdict"], "inconclusive");
     assert_eq!(caveat_kinds(&windows[0]), ["source_gap"]);
@@ -972,23 +973,18 @@ fn a_source_is_one_however_its_directory_is_spelled() {
 #[test]
 fn a_source_gap_is_told_only_where_other_sources_run_on() {
     // www1 is silent from 08:00Z, www2 from 09:00Z, both until 12:00Z.
-    let dir = tempfile::tempdir().unwrap();
-    for (server, silent) in [("www1", (480, 720)), ("www2", (540, 720))] {
-        std::fs::create_dir(dir.path().join(server)).unwrap();
-        let log = dir.path().join(server).join("access.log");
-        std::fs::write(log, traffic(0, 1440, Some(silent))).unwrap();
-    }
-    let path = |server: &str| dir.path().join(server).to_str().unwrap().to_string();
-    let run = scan(&[
-        "--exposed",
-        "/case/",
-        "--window",
-        "hidden=2024-03-01T08:15Z..2024-03-01T08:45Z",
-        "--window",
-        "none_ran=2024-03-01T10:00Z..2024-03-01T10:30Z",
-        &path("www1"),
-        &path("www2"),
+    let dir = servers([
+        traffic(0, 1440, Some((480, 720))),
+        traffic(0, 1440, Some((540, 720))),
     ]);
+    let path = |server: &str| dir.path().join(server).to_str().unwrap().to_string();
+    let run = scan_servers(
+        &dir,
+        &[
+            "hidden=2024-03-01T08:15Z..2024-03-01T08:45Z",
+            "none_ran=2024-03-01T10:00Z..2024-03-01T10:30Z",
+        ],
+    );
     let windows = run.findings_json()["windows"].clone();
     assert_eq!(caveat_kinds(&windows[0]), ["source_gap"]);
     assert_eq!(caveat_kinds(&windows[1]), ["gap"]);
