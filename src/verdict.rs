@@ -147,6 +147,9 @@ pub struct NamedAlone {
     pub place: String,
     /// When.
     pub time: Timestamp,
+    /// The later instant it may be at, when logged at a local time the
+    /// clocks showed twice.
+    pub later: Option<Timestamp>,
     /// The client, as logged.
     pub client: String,
     /// The user name, as logged.
@@ -229,6 +232,28 @@ pub struct SourceSpan {
     pub first: Timestamp,
     /// Its latest parsed line.
     pub last: Timestamp,
+}
+
+impl SourceSpan {
+    /// Whether its lines start after `window` opens, while another
+    /// source's start before it and run on beside them for longer than
+    /// `max_gap`. Sources that follow one another (a directory a day, as
+    /// load balancers store their logs) are not told of.
+    fn starts_late(&self, window: &Window, sources: &[SourceSpan], max_gap: i64) -> bool {
+        self.first >= window.from
+            && sources
+                .iter()
+                .any(|o| o.first < window.from && o.last.0 > self.first.0.saturating_add(max_gap))
+    }
+
+    /// Whether its lines end before `window` closes, while another
+    /// source's run past it and ran beside them for longer than `max_gap`.
+    fn ends_early(&self, window: &Window, sources: &[SourceSpan], max_gap: i64) -> bool {
+        self.last <= window.to
+            && sources
+                .iter()
+                .any(|o| o.last > window.to && o.first.0.saturating_add(max_gap) < self.last.0)
+    }
 }
 
 /// The finding for one window.
@@ -351,40 +376,33 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
                 add(CaveatKind::LogsEndEarly, detail);
             }
             // One server's missing log was hidden by another's lines: each
-            // source must reach the window's edges that the logs reach.
-            if coverage.starts_before(window) {
-                let late: Vec<String> = facts
-                    .sources
-                    .iter()
-                    .filter(|s| s.first >= window.from)
-                    .map(|s| format!("{} (first at {})", s.source, s.first))
-                    .collect();
-                if !late.is_empty() {
-                    add(
-                        CaveatKind::SourceStartsLate,
-                        describe_sources(
-                            &late,
-                            "start after the window opens, while other sources' start before it",
-                        ),
-                    );
-                }
+            // source must reach the window's edges that others reach while
+            // running beside it.
+            let late: Vec<String> = (facts.sources.iter())
+                .filter(|s| s.starts_late(window, &facts.sources, facts.max_gap))
+                .map(|s| format!("{} (first at {})", s.source, s.first))
+                .collect();
+            if !late.is_empty() {
+                add(
+                    CaveatKind::SourceStartsLate,
+                    describe_sources(
+                        &late,
+                        "start after the window opens, while other sources' start before it",
+                    ),
+                );
             }
-            if coverage.ends_after(window) {
-                let early: Vec<String> = facts
-                    .sources
-                    .iter()
-                    .filter(|s| s.last <= window.to)
-                    .map(|s| format!("{} (last at {})", s.source, s.last))
-                    .collect();
-                if !early.is_empty() {
-                    add(
-                        CaveatKind::SourceEndsEarly,
-                        describe_sources(
-                            &early,
-                            "end before the window closes, while other sources' run past it",
-                        ),
-                    );
-                }
+            let early: Vec<String> = (facts.sources.iter())
+                .filter(|s| s.ends_early(window, &facts.sources, facts.max_gap))
+                .map(|s| format!("{} (last at {})", s.source, s.last))
+                .collect();
+            if !early.is_empty() {
+                add(
+                    CaveatKind::SourceEndsEarly,
+                    describe_sources(
+                        &early,
+                        "end before the window closes, while other sources' run past it",
+                    ),
+                );
             }
         }
         _ => add(CaveatKind::NoLogs, "no line of any input was parsed".into()),
@@ -447,7 +465,7 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
         );
     }
     let named: Vec<&NamedAlone> = (facts.named_alone.iter())
-        .filter(|r| window.contains(r.time))
+        .filter(|r| window.contains(r.time) || r.later.is_some_and(|t| window.contains(t)))
         .collect();
     if let Some(first) = named.first() {
         let n = named.len();

@@ -129,18 +129,32 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     /// The source of the files found from `path`, given on the command
-    /// line: a directory is one, a file is its directory's.
+    /// line: a directory is one, a file is its real directory's (two
+    /// servers' logs linked into one folder are two sources).
     fn source_of(&mut self, path: &Path) -> Arc<str> {
-        let dir = match path.is_dir() {
+        let given = match path.is_dir() {
             true => path,
             false => path
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new(".")),
         };
-        let real = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        let shown = || Arc::from(escape_path(dir));
-        self.sources.entry(real).or_insert_with(shown).clone()
+        let linked_file = !path.is_dir() && path.is_symlink();
+        let real = match linked_file {
+            true => fs::canonicalize(path)
+                .ok()
+                .and_then(|file| file.parent().map(Path::to_path_buf)),
+            false => fs::canonicalize(given).ok(),
+        };
+        let real = real.unwrap_or_else(|| given.to_path_buf());
+        let shown = match linked_file {
+            true => escape_path(&real),
+            false => escape_path(given),
+        };
+        self.sources
+            .entry(real)
+            .or_insert_with(|| Arc::from(shown))
+            .clone()
     }
 
     fn visit(&mut self, path: &Path) {

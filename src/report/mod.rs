@@ -11,7 +11,7 @@ pub mod findings;
 pub mod html;
 pub mod terminal;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono_tz::Tz;
 
@@ -269,9 +269,12 @@ pub fn yes_no(value: bool) -> &'static str {
 
 /// The facts of the scan that bear on every window's verdict.
 fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
+    // A directory met again (a loop, or given twice) was read when first
+    // met: nothing of it is missing.
     let mut incomplete: Vec<IncompleteInput> = summary
         .problems
         .iter()
+        .filter(|p| !matches!(p, InputError::SymlinkLoop { .. }))
         .map(|p| IncompleteInput {
             problem: p.to_string(),
             read_from: None,
@@ -316,13 +319,35 @@ fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
     }
 }
 
+/// The sources every file of which has the same content as another file
+/// (a backup or archive folder of another's logs): they say nothing of a
+/// server of their own, and are left out of the sources' checks.
+fn sources_of_copies(summary: &Summary) -> BTreeSet<&str> {
+    let mut copied = vec![false; summary.files.len()];
+    for (id, file) in summary.files.iter().enumerate() {
+        if let Some(original) = file.duplicate_of {
+            copied[id] = true;
+            copied[original] = true;
+        }
+    }
+    let mut all_copied: BTreeMap<&str, bool> = BTreeMap::new();
+    for (file, copied) in summary.files.iter().zip(copied) {
+        *all_copied.entry(&file.input.source).or_insert(true) &= copied;
+    }
+    (all_copied.into_iter())
+        .filter_map(|(source, all)| all.then_some(source))
+        .collect()
+}
+
 /// The gaps of each source's timeline that the timeline of all sources
 /// does not have: there, other sources' lines run on.
 fn source_gaps(summary: &Summary, max_gap: i64) -> Vec<SourceGap> {
     let all = summary.timeline.gaps(max_gap);
+    let copies_only = sources_of_copies(summary);
     summary
         .source_timelines
         .iter()
+        .filter(|(source, _)| !copies_only.contains(source.as_str()))
         .flat_map(|(source, timeline)| {
             timeline.gaps(max_gap).into_iter().filter_map(|gap| {
                 let others_run = outside_of(gap, &all);
@@ -394,8 +419,13 @@ fn certain_edges(
 /// from more than one (see `InputFile::source`); sources with no parsed
 /// line are left out.
 fn source_spans(summary: &Summary, zone: Tz) -> Vec<SourceSpan> {
+    let copies_only = sources_of_copies(summary);
     let mut spans: BTreeMap<&str, Option<(Timestamp, Timestamp)>> = BTreeMap::new();
-    for file in &summary.files {
+    for file in summary
+        .files
+        .iter()
+        .filter(|f| !copies_only.contains(&*f.input.source))
+    {
         let span = spans.entry(&file.input.source).or_default();
         if let (Some(first), Some(last)) = (file.first_time, file.last_time) {
             *span = Some(span.map_or((first, last), |(a, b)| (a.min(first), b.max(last))));
@@ -428,8 +458,7 @@ fn named_alone(summary: &Summary, config: &ScanConfig) -> Vec<NamedAlone> {
         return Vec::new();
     }
     summary
-        .requests
-        .iter()
+        .counted_requests()
         .filter(|r| config.authorised.by_name_alone(r))
         .filter(|r| {
             matches!(
@@ -440,6 +469,11 @@ fn named_alone(summary: &Summary, config: &ScanConfig) -> Vec<NamedAlone> {
         .map(|r| NamedAlone {
             place: summary.place(r.location),
             time: r.time,
+            later: r
+                .flags
+                .contains(RecordFlags::AMBIGUOUS_TIME)
+                .then(|| crate::time::later_reading(r.time, config.zone))
+                .flatten(),
             client: r.client.to_string(),
             user: r.user.map_or_else(String::new, |u| u.to_string()),
         })
@@ -451,8 +485,7 @@ fn named_alone(summary: &Summary, config: &ScanConfig) -> Vec<NamedAlone> {
 /// earlier, one may have been inside a window that only the later is in.
 fn two_readings(summary: &Summary, config: &ScanConfig) -> Vec<TwoReadings> {
     summary
-        .requests
-        .iter()
+        .counted_requests()
         .filter(|r| r.flags.contains(RecordFlags::AMBIGUOUS_TIME))
         .filter(|r| config.authorised.classify_request(r) == Class::External)
         .filter(|r| {

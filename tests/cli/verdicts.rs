@@ -1041,3 +1041,108 @@ fn a_source_gap_is_told_only_where_other_sources_run_on() {
     want.extend(spans("none_ran"));
     assert_eq!(rows, want);
 }
+
+#[test]
+fn sources_that_follow_one_another_are_no_missing_server() {
+    // A directory a day, as load balancers store their logs, each given as
+    // a path: each ends before the next day's windows, and none ran beside
+    // another, so none is a server whose logs are missing.
+    let dir = servers([traffic(0, 720, None), traffic(720, 1440, None)]);
+    let run = scan_servers(
+        &dir,
+        &[
+            "morning=2024-03-01T02:00Z..2024-03-01T03:00Z",
+            "evening=2024-03-01T20:00Z..2024-03-01T21:00Z",
+        ],
+    );
+    let windows = run.findings_json()["windows"].clone();
+    for w in windows.as_array().unwrap() {
+        assert_eq!(w["verdict"], "no_evidence_of_access", "{}", w["name"]);
+    }
+}
+
+#[test]
+fn a_request_authorised_by_name_at_a_time_shown_twice_bears_on_its_later_instant() {
+    // 01:30 on 27 October 2024 in London is 00:30Z or 01:30Z: allowed by
+    // name alone, the request was placed at 00:30Z and told of nowhere.
+    let dir = tempfile::tempdir().unwrap();
+    let around: String = (0..85)
+        .map(|i| {
+            let t = chrono::DateTime::from_timestamp(1_729_980_000 + i * 300, 0).unwrap();
+            let stamp = t.format("%d/%b/%Y:%H:%M:%S +0000");
+            format!("10.9.9.9 - - [{stamp}] \"GET /index.html HTTP/1.1\" 200 5 \"-\" \"UA\"\n")
+        })
+        .collect();
+    std::fs::write(dir.path().join("a.log"), around).unwrap();
+    let named =
+        "203.0.113.5 - alice [27/Oct/2024:01:30:00] \"GET /case/a HTTP/1.1\" 200 5 \"-\" \"UA\"\n";
+    std::fs::write(dir.path().join("b.log"), named).unwrap();
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--tz",
+        "Europe/London",
+        "--allow-user",
+        "alice",
+        "--window",
+        "x=2024-10-27T01:15Z..2024-10-27T01:45Z",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(caveat_kinds(&window(&run)), ["authorised_by_name"]);
+}
+
+#[test]
+fn copies_and_links_make_sources_as_their_servers_are() {
+    let dir = servers([traffic(0, 1440, None), traffic(0, 600, None)]);
+    // A backup folder holding only a copy of www1's log is no server.
+    let backup = dir.path().join("backup");
+    std::fs::create_dir(&backup).unwrap();
+    std::fs::copy(
+        dir.path().join("www1/access.log"),
+        backup.join("access.log"),
+    )
+    .unwrap();
+    let day = "w=2024-03-01T12:00Z..2024-03-01T13:00Z";
+    let path = |p: &str| dir.path().join(p).to_str().unwrap().to_string();
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--window",
+        day,
+        &path("www1"),
+        &path("backup"),
+    ]);
+    assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
+    // Servers' logs linked into one folder are two sources: www2's ends at
+    // 09:50Z.
+    let links = dir.path().join("links");
+    std::fs::create_dir(&links).unwrap();
+    for server in ["www1", "www2"] {
+        let log = dir.path().join(server).join("access.log");
+        std::os::unix::fs::symlink(log, links.join(format!("{server}.log"))).unwrap();
+    }
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--window",
+        day,
+        &path("links/www1.log"),
+        &path("links/www2.log"),
+    ]);
+    assert_eq!(caveat_kinds(&window(&run)), ["source_ends_early"]);
+    // A folder given with its parent was read once: no problem.
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--window",
+        day,
+        &path("www1"),
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(
+        window(&run)["verdict"],
+        "no_evidence_of_access",
+        "{}",
+        run.stderr
+    );
+}
