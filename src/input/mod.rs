@@ -30,10 +30,11 @@ pub struct InputFile {
     pub size: u64,
     /// The real path (links resolved) the file was found at, when known.
     pub real_path: Option<PathBuf>,
-    /// Where its logs come from, as given: the directory named on the
-    /// command line it was found in, or the directory of a file named
-    /// there. Each source's logs must cover a window on their own (one
-    /// server's missing log was hidden by another's lines).
+    /// Where its logs come from: the directory named on the command line
+    /// it was found in, or the (real) directory of a file named there, as
+    /// first given. Each source's logs must reach the windows that sources
+    /// beside it reach (one server's missing log was hidden by another's
+    /// lines).
     pub source: Arc<str>,
 }
 

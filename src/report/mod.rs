@@ -269,6 +269,7 @@ pub fn yes_no(value: bool) -> &'static str {
 
 /// The facts of the scan that bear on every window's verdict.
 fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
+    let copies_only = sources_of_copies(summary);
     // A directory met again (a loop, or given twice) was read when first
     // met: nothing of it is missing.
     let mut incomplete: Vec<IncompleteInput> = summary
@@ -314,8 +315,8 @@ fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
         two_readings: two_readings(summary, config),
         named_alone: named_alone(summary, config),
         max_gap: config.max_gap,
-        sources: source_spans(summary, config.zone),
-        source_gaps: source_gaps(summary, config.max_gap),
+        sources: source_spans(summary, &copies_only, config.zone),
+        source_gaps: source_gaps(summary, &copies_only, config.max_gap),
     }
 }
 
@@ -341,9 +342,8 @@ fn sources_of_copies(summary: &Summary) -> BTreeSet<&str> {
 
 /// The gaps of each source's timeline that the timeline of all sources
 /// does not have: there, other sources' lines run on.
-fn source_gaps(summary: &Summary, max_gap: i64) -> Vec<SourceGap> {
+fn source_gaps(summary: &Summary, copies_only: &BTreeSet<&str>, max_gap: i64) -> Vec<SourceGap> {
     let all = summary.timeline.gaps(max_gap);
-    let copies_only = sources_of_copies(summary);
     summary
         .source_timelines
         .iter()
@@ -417,9 +417,8 @@ fn certain_edges(
 
 /// The first and last parsed lines of each source, when the files come
 /// from more than one (see `InputFile::source`); sources with no parsed
-/// line are left out.
-fn source_spans(summary: &Summary, zone: Tz) -> Vec<SourceSpan> {
-    let copies_only = sources_of_copies(summary);
+/// line, and those in `copies_only`, are left out.
+fn source_spans(summary: &Summary, copies_only: &BTreeSet<&str>, zone: Tz) -> Vec<SourceSpan> {
     let mut spans: BTreeMap<&str, Option<(Timestamp, Timestamp)>> = BTreeMap::new();
     for file in summary
         .files
