@@ -138,10 +138,13 @@ pub struct State {
     /// The date of the last `#Date:`/`#Start-Date:`, for lines that log a
     /// time without a date (IIS FTP logs, `time` without `date`).
     date: Option<(i32, u32, u32)>,
-    /// The time of day of that directive, in seconds: a line's time before
+    /// The time of day of the last time-only line since that directive (at
+    /// first, the directive's own), in seconds: a line's time well before
     /// it is on the next day (a log started at 23:00 writes 00:30 after
     /// midnight).
     date_clock: u32,
+    /// The midnights passed since that directive, by time-only lines.
+    days_after: u32,
     /// Seconds east of UTC, from `#GMT-Offset:` (Oracle Web Cache).
     gmt_offset: i64,
 }
@@ -154,6 +157,7 @@ impl State {
             layout: None,
             date: None,
             date_clock: 0,
+            days_after: 0,
             gmt_offset: 0,
         }
     }
@@ -176,6 +180,7 @@ impl State {
             layout: Some(Layout::parse(CLOUDFRONT_FIELDS.as_bytes())),
             date: None,
             date_clock: 0,
+            days_after: 0,
             gmt_offset: 0,
         }
     }
@@ -185,6 +190,9 @@ impl State {
     /// lines starting with `#` are looked at, found with one pass of
     /// `memchr`, so the cost is a scan of the file, not a parse.
     pub fn at_offsets(&self, data: &[u8], offsets: &[usize]) -> Vec<State> {
+        if self.may_log_time_only(data) {
+            return self.at_offsets_following_clocks(data, offsets);
+        }
         let mut state = self.clone();
         let mut directives = directive_starts(data).peekable();
         let mut states = Vec::with_capacity(offsets.len());
@@ -200,6 +208,51 @@ impl State {
             }
             states.push(state.clone());
         }
+        states
+    }
+
+    /// Whether some layout in force in `data` logs a time without a date:
+    /// its lines' clocks then say which day the next lines are on.
+    fn may_log_time_only(&self, data: &[u8]) -> bool {
+        let time_only = |layout: &Layout| layout.has(Slot::Time) && !layout.has(Slot::Date);
+        let mut state = State::w3c();
+        self.layout.as_ref().is_some_and(time_only)
+            || directive_starts(data).any(|start| {
+                let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+                state.directive(data[start..end].strip_suffix(b"\r").unwrap_or(&data[start..end]));
+                state.layout.as_ref().is_some_and(time_only)
+            })
+    }
+
+    /// `at_offsets` for a file whose lines may log a time without a date:
+    /// every line is read, its clock followed (`follow_clock`).
+    fn at_offsets_following_clocks(&self, data: &[u8], offsets: &[usize]) -> Vec<State> {
+        let mut state = self.clone();
+        let mut states = Vec::with_capacity(offsets.len());
+        let mut offsets = offsets.iter().peekable();
+        let mut start = 0;
+        for raw in data.split_inclusive(|&b| b == b'\n') {
+            while offsets.next_if(|&&offset| offset <= start).is_some() {
+                states.push(state.clone());
+            }
+            start += raw.len();
+            let line = raw.strip_suffix(b"\n").unwrap_or(raw);
+            let line = without_bom(line.strip_suffix(b"\r").unwrap_or(line));
+            if line.starts_with(b"#") {
+                state.directive(line);
+                continue;
+            }
+            let Some(layout) = &state.layout else {
+                continue;
+            };
+            let mut flags = RecordFlags::empty();
+            let time_only = match Values::split(line, state.separator, layout, &mut flags) {
+                Ok(values) if values.get(Slot::Date).is_none() => values.get(Slot::Time),
+                _ => None,
+            };
+            state.follow_clock(time_only);
+        }
+        states.extend(offsets.map(|_| state.clone()));
         states
     }
 
@@ -224,6 +277,7 @@ impl State {
             self.date_clock = clock
                 .and_then(|clock| parse_clock(clock).ok())
                 .map_or(0, |(h, m, s)| h * 3600 + m * 60 + s);
+            self.days_after = 0;
         } else if name.eq_ignore_ascii_case(b"GMT-Offset") {
             self.gmt_offset = clf::offset_seconds(first).unwrap_or(0);
         }
@@ -240,6 +294,24 @@ impl State {
         let layout = self.layout.as_ref().ok_or(Unparsed::NoFieldsDirective)?;
         let mut flags = RecordFlags::empty();
         let values = Values::split(line, self.separator, layout, &mut flags)?;
+        let time_only = match values.get(Slot::Date) {
+            None => values.get(Slot::Time),
+            Some(_) => None,
+        };
+        let record = self.record(&values, layout, zone, flags);
+        // Read or not, a time-only line's clock says which day follows.
+        self.follow_clock(time_only);
+        record
+    }
+
+    /// The record of a line's `values`.
+    fn record<'a>(
+        &self,
+        values: &Values<'a>,
+        layout: &Layout,
+        zone: Tz,
+        mut flags: RecordFlags,
+    ) -> Result<Record<'a>, Unparsed> {
         let time = self.time(
             values.get(Slot::Date),
             values.get(Slot::Time),
@@ -307,25 +379,44 @@ impl State {
     ) -> Result<Timestamp, Unparsed> {
         let time = time.ok_or(Unparsed::NoW3cTime)?;
         let (hour, minute, second) = parse_clock(time)?;
-        let ((year, month, day), next_day) = match date {
-            Some(date) => (parse_date(date)?, false),
+        let ((year, month, day), days_after) = match date {
+            Some(date) => (parse_date(date)?, 0),
             None => {
-                // Well before the directive's clock only: HTTP.sys writes
-                // lines out of order by seconds, and a header again after
-                // idle minutes.
                 let started = self.date.ok_or(Unparsed::NoW3cTime)?;
                 let clock = hour * 3600 + minute * 60 + second;
-                (started, clock + 12 * 3600 < self.date_clock)
+                (started, self.days_after + u32::from(self.past_midnight(clock)))
             }
         };
         let utc = Timestamp::from_utc_fields(year, month, day, hour, minute, second)
             .ok_or(Unparsed::ImpossibleTime)?;
-        let utc = Timestamp(utc.0 + if next_day { 86_400 } else { 0 });
+        let utc = Timestamp(utc.0 + i64::from(days_after) * 86_400);
         if local {
             flags.insert(RecordFlags::NAIVE_TIME);
             return clf::naive_to_utc(utc, zone, flags).ok_or(Unparsed::ImpossibleTime);
         }
         Ok(Timestamp(utc.0 - self.gmt_offset))
+    }
+
+    /// Whether a time-only line at `clock` (seconds) is past a midnight
+    /// since the last: well before its clock only, as HTTP.sys writes lines
+    /// out of order by seconds, and a header again after idle minutes.
+    fn past_midnight(&self, clock: u32) -> bool {
+        clock + 12 * 3600 < self.date_clock
+    }
+
+    /// Follows the clock of a time-only line that was read: the midnights
+    /// it passed count for the lines after it (a log running for days
+    /// without a new `#Date:` was dated a day early from its second
+    /// midnight on).
+    fn follow_clock(&mut self, time: Option<&[u8]>) {
+        let Some((h, m, s)) = time.and_then(|t| parse_clock(t).ok()) else {
+            return;
+        };
+        let clock = h * 3600 + m * 60 + s;
+        if self.past_midnight(clock) {
+            self.days_after += 1;
+        }
+        self.date_clock = clock;
     }
 
     /// The time of a line that did not parse, when its first two values are
@@ -883,6 +974,41 @@ pub(super) mod tests {
         assert_eq!(
             last_line(State::cloudfront(), &short.join("\t"), chrono_tz::UTC),
             Err(Unparsed::FewerValues)
+        );
+    }
+
+    #[test]
+    fn a_time_only_log_follows_its_clock_past_every_midnight() {
+        // IIS FTP without a date field, and no new #Date: for days. From
+        // its second midnight on, lines were dated a day early.
+        let data = "#Date: 2024-03-10 23:00:00\n#Fields: time c-ip cs-method cs-uri-stem sc-status\n23:30:00 1.1.1.1 GET /a 200\n00:30:00 1.1.1.1 GET /a 200\n23:50:00 1.1.1.1 GET /a 200\n23:49:58 1.1.1.1 GET /a 200\n00:10:00 1.1.1.1 GET /a x\n00:20:00 1.1.1.1 GET /a 200\n";
+        let data = data.as_bytes();
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', data).map(|i| i + 1))
+            .filter(|&i| i < data.len())
+            .collect();
+        // Every chunk starts with the day its line is on, as read in order.
+        let states = State::w3c().at_offsets(data, &starts);
+        let mut sequential = State::w3c();
+        let mut times = Vec::new();
+        for (&start, state) in starts.iter().zip(&states) {
+            assert_eq!(*state, sequential, "at {start}");
+            let end = start + memchr::memchr(b'\n', &data[start..]).unwrap();
+            if let Ok(r) = sequential.parse(&data[start..end], chrono_tz::UTC) {
+                times.push(r.time.to_rfc3339());
+            }
+        }
+        // A line a second early is the same day; one whose status does not
+        // parse still passes its midnight.
+        assert_eq!(
+            times,
+            [
+                "2024-03-10T23:30:00Z",
+                "2024-03-11T00:30:00Z",
+                "2024-03-11T23:50:00Z",
+                "2024-03-11T23:49:58Z",
+                "2024-03-12T00:20:00Z"
+            ]
         );
     }
 
