@@ -219,7 +219,8 @@ impl State {
         self.layout.as_ref().is_some_and(time_only)
             || directive_starts(data).any(|start| {
                 let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
-                state.directive(data[start..end].strip_suffix(b"\r").unwrap_or(&data[start..end]));
+                let line = &data[start..end];
+                state.directive(line.strip_suffix(b"\r").unwrap_or(line));
                 state.layout.as_ref().is_some_and(time_only)
             })
     }
@@ -384,7 +385,10 @@ impl State {
             None => {
                 let started = self.date.ok_or(Unparsed::NoW3cTime)?;
                 let clock = hour * 3600 + minute * 60 + second;
-                (started, self.days_after + u32::from(self.past_midnight(clock)))
+                (
+                    started,
+                    self.days_after + u32::from(self.past_midnight(clock)),
+                )
             }
         };
         let utc = Timestamp::from_utc_fields(year, month, day, hour, minute, second)
