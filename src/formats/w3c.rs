@@ -986,22 +986,8 @@ pub(super) mod tests {
         // IIS FTP without a date field, and no new #Date: for days. From
         // its second midnight on, lines were dated a day early.
         let data = "#Date: 2024-03-10 23:00:00\n#Fields: time c-ip cs-method cs-uri-stem sc-status\n23:30:00 1.1.1.1 GET /a 200\n00:30:00 1.1.1.1 GET /a 200\n23:50:00 1.1.1.1 GET /a 200\n23:49:58 1.1.1.1 GET /a 200\n00:10:00 1.1.1.1 GET /a x\n00:20:00 1.1.1.1 GET /a 200\n";
-        let data = data.as_bytes();
-        let starts: Vec<usize> = std::iter::once(0)
-            .chain(memchr::memchr_iter(b'\n', data).map(|i| i + 1))
-            .filter(|&i| i < data.len())
-            .collect();
         // Every chunk starts with the day its line is on, as read in order.
-        let states = State::w3c().at_offsets(data, &starts);
-        let mut sequential = State::w3c();
-        let mut times = Vec::new();
-        for (&start, state) in starts.iter().zip(&states) {
-            assert_eq!(*state, sequential, "at {start}");
-            let end = start + memchr::memchr(b'\n', &data[start..]).unwrap();
-            if let Ok(r) = sequential.parse(&data[start..end], chrono_tz::UTC) {
-                times.push(r.time.to_rfc3339());
-            }
-        }
+        let (times, _) = read_in_chunks_of_a_line(data.as_bytes());
         // A line a second early is the same day; one whose status does not
         // parse still passes its midnight.
         assert_eq!(
@@ -1023,20 +1009,31 @@ pub(super) mod tests {
         // before a later one (files joined into one).
         let joined = log.replace("\n#Date", "\n\u{feff}#Date");
         for data in [log.to_string(), format!("\u{feff}{log}"), joined] {
-            let data = data.as_bytes();
-            let starts: Vec<usize> = std::iter::once(0)
-                .chain(memchr::memchr_iter(b'\n', data).map(|i| i + 1))
-                .filter(|&i| i < data.len())
-                .collect();
-            let states = State::w3c().at_offsets(data, &starts);
-            let mut sequential = State::w3c();
-            for (&start, state) in starts.iter().zip(&states) {
-                assert_eq!(*state, sequential, "at {start}");
-                let end = start + memchr::memchr(b'\n', &data[start..]).unwrap();
-                let _ = sequential.parse(&data[start..end], chrono_tz::UTC);
-            }
-            assert!(sequential.layout.is_some());
+            let (_, last) = read_in_chunks_of_a_line(data.as_bytes());
+            assert!(last.layout.is_some());
         }
+    }
+
+    /// Reads `data` (lines each ending in a line end) in order, checking
+    /// that the state `at_offsets` gives each line's start is the state
+    /// reading in order reached there; returns the times of the lines read,
+    /// and the state at the end.
+    fn read_in_chunks_of_a_line(data: &[u8]) -> (Vec<String>, State) {
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', data).map(|i| i + 1))
+            .filter(|&i| i < data.len())
+            .collect();
+        let states = State::w3c().at_offsets(data, &starts);
+        let mut sequential = State::w3c();
+        let mut times = Vec::new();
+        for (&start, state) in starts.iter().zip(&states) {
+            assert_eq!(*state, sequential, "at {start}");
+            let end = start + memchr::memchr(b'\n', &data[start..]).unwrap();
+            if let Ok(r) = sequential.parse(&data[start..end], chrono_tz::UTC) {
+                times.push(r.time.to_rfc3339());
+            }
+        }
+        (times, sequential)
     }
 
     #[test]
