@@ -1146,3 +1146,45 @@ fn copies_and_links_make_sources_as_their_servers_are() {
         run.stderr
     );
 }
+
+#[test]
+fn a_copied_line_at_a_time_shown_twice_takes_no_other_line_off_the_timeline() {
+    // z.log, with offsets, has a line every minute around London's autumn
+    // change; y.log repeats x.log's lines of the repeated hour, local times
+    // without offset. Those lines were never on the timeline, and counting
+    // the copy once took z.log's lines of 00:00Z to 00:59Z off it: a gap.
+    let dir = tempfile::tempdir().unwrap();
+    let minutes = |from: i64, to: i64, stamp: &dyn Fn(i64) -> String| -> String {
+        (from..=to)
+            .map(|m| {
+                format!(
+                    "10.4.4.4 - - [{}] \"GET /index.html HTTP/1.1\" 200 5 \"-\" \"UA\"\n",
+                    stamp(m)
+                )
+            })
+            .collect()
+    };
+    let utc = |m: i64| {
+        let t = chrono::DateTime::from_timestamp(1_698_530_400 + m * 60, 0).unwrap();
+        t.format("%d/%b/%Y:%H:%M:%S +0000").to_string()
+    };
+    let local = |m: i64| format!("29/Oct/2023:{:02}:{:02}:00", m / 60, m % 60);
+    std::fs::write(dir.path().join("z.log"), minutes(0, 360, &utc)).unwrap();
+    std::fs::write(dir.path().join("x.log"), minutes(0, 119, &local)).unwrap();
+    std::fs::write(dir.path().join("y.log"), minutes(60, 180, &local)).unwrap();
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--tz",
+        "Europe/London",
+        "--window",
+        "w=2023-10-29T00:10Z..2023-10-29T00:20Z",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(
+        window(&run)["verdict"],
+        "no_evidence_of_access",
+        "{}",
+        run.stdout
+    );
+}
