@@ -756,106 +756,61 @@ fn write_coverage<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>)
     write_row(out, &COVERAGE_COLUMNS.map(String::from))?;
     let threshold = describe_seconds(report.config.max_gap);
     for (window, coverage) in report.windows.iter().zip(&report.coverage) {
-        let span = |start: Timestamp, end: Timestamp| (end.0 - start.0).to_string();
-        let name = window.name.clone();
-        write_row(
-            out,
-            &[
-                name.clone(),
-                "window".into(),
-                window.from.to_rfc3339(),
-                window.to.to_rfc3339(),
-                span(window.from, window.to),
-                String::new(),
-            ],
-        )?;
-        if let (Some(first), Some(last)) = (coverage.first, coverage.last) {
-            let note = format!(
-                "{}; {}; {} parsed lines in the window's minutes",
-                if coverage.starts_before(window) {
+        // Every row is a stretch of time, its length in seconds, and a note.
+        let mut row = |kind: &str, start: Timestamp, end: Timestamp, note: String| {
+            let cells = [
+                window.name.clone(),
+                kind.to_string(),
+                start.to_rfc3339(),
+                end.to_rfc3339(),
+                (end.0 - start.0).to_string(),
+                note,
+            ];
+            write_row(out, &cells)
+        };
+        // How a span of lines reaches the window's edges.
+        let reach = |starts_before: bool, ends_after: bool| {
+            format!(
+                "{}; {}",
+                if starts_before {
                     "starts before the window opens"
                 } else {
                     "starts after the window opens"
                 },
-                if coverage.ends_after(window) {
+                if ends_after {
                     "ends after it closes"
                 } else {
                     "ends before it closes"
                 },
+            )
+        };
+        row("window", window.from, window.to, String::new())?;
+        if let (Some(first), Some(last)) = (coverage.first, coverage.last) {
+            let note = format!(
+                "{}; {} parsed lines in the window's minutes",
+                reach(coverage.starts_before(window), coverage.ends_after(window)),
                 coverage.lines_in_window
             );
-            write_row(
-                out,
-                &[
-                    name.clone(),
-                    "logs".into(),
-                    first.to_rfc3339(),
-                    last.to_rfc3339(),
-                    span(first, last),
-                    note,
-                ],
-            )?;
+            row("logs", first, last, note)?;
         }
         for gap in &coverage.gaps {
-            write_row(
-                out,
-                &[
-                    name.clone(),
-                    "gap".into(),
-                    gap.start.to_rfc3339(),
-                    gap.end.to_rfc3339(),
-                    gap.seconds().to_string(),
-                    format!("no parsed line; over the {threshold} threshold"),
-                ],
-            )?;
+            let note = format!("no parsed line; over the {threshold} threshold");
+            row("gap", gap.start, gap.end, note)?;
         }
         for source in &report.facts.sources {
             let note = format!(
-                "{}; {}; {}",
+                "{}; {}",
                 source.source,
-                if source.first < window.from {
-                    "starts before the window opens"
-                } else {
-                    "starts after the window opens"
-                },
-                if source.last > window.to {
-                    "ends after it closes"
-                } else {
-                    "ends before it closes"
-                },
+                reach(source.first < window.from, source.last > window.to)
             );
-            write_row(
-                out,
-                &[
-                    name.clone(),
-                    "source".into(),
-                    source.first.to_rfc3339(),
-                    source.last.to_rfc3339(),
-                    span(source.first, source.last),
-                    note,
-                ],
-            )?;
+            row("source", source.first, source.last, note)?;
         }
-        for g in report
-            .facts
-            .source_gaps
-            .iter()
-            .filter(|g| g.bears_on(window))
-        {
-            write_row(
-                out,
-                &[
-                    name.clone(),
-                    "source_gap".into(),
-                    g.gap.start.to_rfc3339(),
-                    g.gap.end.to_rfc3339(),
-                    g.gap.seconds().to_string(),
-                    format!(
-                        "no parsed line of {}, while other sources' run on; over the {threshold} threshold",
-                        g.source
-                    ),
-                ],
-            )?;
+        for g in (report.facts.source_gaps.iter()).filter(|g| g.bears_on(window)) {
+            let note = format!(
+                "no parsed line of {}, while other sources' run on; over the {threshold} threshold",
+                g.source
+            );
+            row("source_gap", g.gap.start, g.gap.end, note)?;
         }
     }
     finish(out)
