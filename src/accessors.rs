@@ -67,6 +67,12 @@ impl Outcome {
         }
     }
 
+    /// Whether a request with this outcome may have been served: it was,
+    /// or the log does not say.
+    pub fn may_be_served(self) -> bool {
+        matches!(self, Outcome::Served | Outcome::Unknown)
+    }
+
     /// The name written in reports.
     pub fn name(self) -> &'static str {
         match self {

@@ -19,6 +19,7 @@ use crate::accessors::{AccessorRow, Class, Outcome, summarise_window};
 use crate::config::ScanConfig;
 use crate::coverage::{Gap, Timeline, WindowCoverage};
 use crate::error::InputError;
+use crate::evidence::RequestView;
 use crate::formats::RecordFlags;
 use crate::scan::Summary;
 use crate::time::Timestamp;
@@ -459,20 +460,11 @@ fn named_alone(summary: &Summary, config: &ScanConfig) -> Vec<NamedAlone> {
     summary
         .counted_requests()
         .filter(|r| config.authorised.by_name_alone(r))
-        .filter(|r| {
-            matches!(
-                Outcome::of_status(r.status),
-                Outcome::Served | Outcome::Unknown
-            )
-        })
+        .filter(|r| Outcome::of_status(r.status).may_be_served())
         .map(|r| NamedAlone {
             place: summary.place(r.location),
             time: r.time,
-            later: r
-                .flags
-                .contains(RecordFlags::AMBIGUOUS_TIME)
-                .then(|| crate::time::later_reading(r.time, config.zone))
-                .flatten(),
+            later: later_instant(&r, config.zone),
             client: r.client.to_string(),
             user: r.user.map_or_else(String::new, |u| u.to_string()),
         })
@@ -485,22 +477,24 @@ fn named_alone(summary: &Summary, config: &ScanConfig) -> Vec<NamedAlone> {
 fn two_readings(summary: &Summary, config: &ScanConfig) -> Vec<TwoReadings> {
     summary
         .counted_requests()
-        .filter(|r| r.flags.contains(RecordFlags::AMBIGUOUS_TIME))
         .filter(|r| config.authorised.classify_request(r) == Class::External)
-        .filter(|r| {
-            matches!(
-                Outcome::of_status(r.status),
-                Outcome::Served | Outcome::Unknown
-            )
-        })
+        .filter(|r| Outcome::of_status(r.status).may_be_served())
         .filter_map(|r| {
             Some(TwoReadings {
                 place: summary.place(r.location),
                 earlier: r.time,
-                later: crate::time::later_reading(r.time, config.zone)?,
+                later: later_instant(&r, config.zone)?,
             })
         })
         .collect()
+}
+
+/// The later instant of a request logged at a local time the clocks
+/// showed twice (placed at the earlier); `None` for any other.
+fn later_instant(request: &RequestView<'_>, zone: Tz) -> Option<Timestamp> {
+    let two = request.flags.contains(RecordFlags::AMBIGUOUS_TIME);
+    two.then(|| crate::time::later_reading(request.time, zone))
+        .flatten()
 }
 
 /// The windows reported on: the case's, or one over the whole timeline.
