@@ -173,7 +173,7 @@ pub struct Summary {
     /// Parsed lines per minute, across all files.
     pub timeline: Timeline,
     /// Parsed lines per minute of each source (see `InputFile::source`),
-    /// by name, when the files come from more than one.
+    /// sorted by name, when the files come from more than one.
     pub source_timelines: Vec<(String, Timeline)>,
     /// Runs of lines that repeat another file's, in the order of the file
     /// holding the copy.

@@ -400,18 +400,17 @@ fn certain_edges(
     timeline: &Timeline,
     zone: Tz,
 ) -> (Option<Timestamp>, Option<Timestamp>) {
-    let two_readings = |t: &Timestamp| crate::time::later_reading(*t, zone).is_some();
+    let later = |t: Timestamp| crate::time::later_reading(t, zone);
     let mut minutes = timeline.minutes();
     let (first_minute, last_minute) = (minutes.next(), minutes.last());
-    let first = first.map(|t| match (two_readings(&t), first_minute) {
-        (false, _) => t,
-        (true, Some((m, _))) => Timestamp(m * 60 + 59).max(t),
-        (true, None) => crate::time::later_reading(t, zone).unwrap_or(t),
+    let first = first.map(|t| match (later(t), first_minute) {
+        (None, _) => t,
+        (Some(_), Some((m, _))) => Timestamp(m * 60 + 59).max(t),
+        (Some(later), None) => later,
     });
-    let last = last.map(|t| match (two_readings(&t), last_minute.or(first_minute)) {
-        (false, _) => t,
-        (true, Some((m, _))) => Timestamp(m * 60).min(t),
-        (true, None) => t,
+    let last = last.map(|t| match (later(t), last_minute.or(first_minute)) {
+        (Some(_), Some((m, _))) => Timestamp(m * 60).min(t),
+        _ => t,
     });
     (first, last)
 }
@@ -436,11 +435,10 @@ fn source_spans(summary: &Summary, copies_only: &BTreeSet<&str>, zone: Tz) -> Ve
         .into_iter()
         .filter_map(|(source, span)| {
             let (first, last) = span?;
-            let timeline = summary
-                .source_timelines
-                .iter()
-                .find(|(name, _)| name == source)
-                .map(|(_, timeline)| timeline)?;
+            // Kept sorted by name (see `merge`).
+            let timelines = &summary.source_timelines;
+            let at = timelines.binary_search_by(|(name, _)| name.as_str().cmp(source));
+            let (_, timeline) = &timelines[at.ok()?];
             let (first, last) = certain_edges((Some(first), Some(last)), timeline, zone);
             Some(SourceSpan {
                 source: source.to_string(),
