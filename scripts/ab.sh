@@ -7,6 +7,7 @@
 #
 #   scripts/ab.sh OLD_BINARY NEW_BINARY LOG [RUNS] [-- SCAN_ARGS...]
 #
+# LOG may be a directory (of small files, say).
 # Each run is the comparison's scan (the rule and window of compare.sh,
 # every output written) of LOG, with the page cache filled before it;
 # SCAN_ARGS replace the rule and window (say, `--no-hash --exposed
@@ -45,7 +46,7 @@ for _ in $(seq "$runs"); do
     for build in old new; do
         binary=$old
         [ "$build" = new ] && binary=$new
-        cat "$log" >/dev/null
+        find "$log" -type f -print0 | xargs -0 cat >/dev/null
         # logwitness exits 1 when a window has caveats: that is no failure.
         /usr/bin/time -o "$work/time" -f "$build %e %U %S" \
             "$binary" scan --quiet "${scan_args[@]}" --out "$work/out-$build" "$log" \

@@ -15,7 +15,6 @@
 //! The per-line work borrows fields from the input, normalises into a reused
 //! buffer, and allocates only for lines that match a rule or do not parse.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read, Seek};
 use std::ops::Range;
@@ -487,8 +486,15 @@ fn open_and_detect(
         Ok(opened) => opened,
         Err(e) => return detecting.unreadable(e),
     };
-    let (Content::Plain(plain), Some(opened)) = (&content, opened) else {
-        return detecting.detect(Ok(content), None);
+    let (plain, opened) = match (&content, opened) {
+        (Content::Plain(plain), Some(opened)) => (plain, opened),
+        (&Content::Stream(compression), Some(opened)) => {
+            let head = (opened, file.path.as_path());
+            return content::with_decoded_head(head, compression, DETECTION_BYTES, |head| {
+                detecting.detect(Ok(content), Some(head))
+            });
+        }
+        _ => return detecting.detect(Ok(content), None),
     };
     // A plain file is read whole only when it is cut into several chunks,
     // whose ends are line ends (and, in W3C, whose parsers follow the
@@ -519,8 +525,8 @@ struct Detecting<'a> {
 
 impl Detecting<'_> {
     /// Detects the format of the file opened as `content`, from `bytes`
-    /// when it is plain (its head, or all of it when it is to be cut into
-    /// chunks), and plans its chunks.
+    /// (of a plain file, its head, or all of it when it is to be cut into
+    /// chunks; of a compressed one, its decoded head), and plans its chunks.
     fn detect(
         &self,
         content: Result<Content, Box<InputError>>,
@@ -534,18 +540,13 @@ impl Detecting<'_> {
             json,
             chunk_size,
         } = *self;
-        let (compression, sample): (Compression, Cow<[u8]>) = match (&content, bytes) {
+        let (compression, sample): (Compression, &[u8]) = match (&content, bytes) {
             (Ok(Content::Plain(_)), Some(bytes)) => (
                 Compression::None,
-                Cow::Borrowed(&bytes[..bytes.len().min(DETECTION_BYTES)]),
+                &bytes[..bytes.len().min(DETECTION_BYTES)],
             ),
-            (Ok(Content::Stream(compression)), _) => (
-                *compression,
-                content::decoded_head(&file.path, *compression, DETECTION_BYTES)
-                    .unwrap_or_default()
-                    .into(),
-            ),
-            _ => (Compression::None, Cow::Borrowed(&[])),
+            (Ok(Content::Stream(compression)), bytes) => (*compression, bytes.unwrap_or_default()),
+            _ => (Compression::None, &[]),
         };
         let whole = sample.len() < DETECTION_BYTES;
         let (mut detection, counted_fit) = match (&content, format) {

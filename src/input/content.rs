@@ -2,9 +2,10 @@
 //! name), plain files memory-mapped a chunk at a time (or read, when
 //! small), compressed files (gzip, bzip2, xz, zstd) decoded as streams.
 
+use std::cell::Cell;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Seek};
 use std::ops::Range;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
@@ -319,7 +320,7 @@ pub fn open(path: &Path) -> io::Result<(Content, Option<File>)> {
     match Compression::sniff(&head[..n]) {
         Compression::None if n == 0 => Ok((Content::Empty, None)),
         Compression::None => Ok((Content::Plain(Plain::of(&file.metadata()?)), Some(file))),
-        compressed => Ok((Content::Stream(compressed), None)),
+        compressed => Ok((Content::Stream(compressed), Some(file))),
     }
 }
 
@@ -357,7 +358,13 @@ enum Stream {
 
 impl Stream {
     fn open(path: &Path, compression: Compression, hash: bool) -> io::Result<Stream> {
-        let stored = BufReader::with_capacity(1 << 16, HashingReader::new(File::open(path)?, hash));
+        Stream::of_file(File::open(path)?, compression, hash)
+    }
+
+    /// `open` for a file opened already, read from its start.
+    fn of_file(mut file: File, compression: Compression, hash: bool) -> io::Result<Stream> {
+        file.rewind()?;
+        let stored = BufReader::with_capacity(1 << 16, HashingReader::new(file, hash));
         Ok(match compression {
             Compression::Gzip => Stream::Gzip(flate2::bufread::MultiGzDecoder::new(stored)),
             Compression::Bzip2 => Stream::Bzip2(bzip2::bufread::MultiBzDecoder::new(stored)),
@@ -405,8 +412,18 @@ impl Decoder {
     /// Decodes `path` as `compression`, hashing the stored bytes as they
     /// are read when `hash` is set. `None` for content not compressed.
     pub fn open(path: &Path, compression: Compression, hash: bool) -> io::Result<Decoder> {
+        Decoder::of_file(File::open(path)?, path, compression, hash)
+    }
+
+    /// `open` for `path` opened already as `file` (read from its start).
+    fn of_file(
+        file: File,
+        path: &Path,
+        compression: Compression,
+        hash: bool,
+    ) -> io::Result<Decoder> {
         Ok(Decoder {
-            stream: Stream::open(path, compression, hash)?,
+            stream: Stream::of_file(file, compression, hash)?,
             path: path.to_path_buf(),
             compression,
             delivered: 0,
@@ -634,15 +651,34 @@ impl<R: Read> Read for HashingReader<R> {
 /// it) gives its lines up to the last line end before the damage, which
 /// the scan reads too: it used to give nothing, and the format of such a
 /// file went undetected.
-pub fn decoded_head(path: &Path, compression: Compression, limit: usize) -> io::Result<Vec<u8>> {
-    let mut out = vec![0u8; limit];
-    let mut decoder = Decoder::open(path, compression, false)?;
-    let (mut filled, end) = fill(&mut decoder, &mut out);
+///
+/// `file` is `path` opened (by `open`); `use_head` is given the head, or
+/// nothing when the file cannot be decoded at all. The head is decoded
+/// into a buffer this thread keeps: made and zeroed for each file, it cost
+/// more than decoding a small file's few kilobytes.
+pub fn with_decoded_head<T>(
+    (file, path): (File, &Path),
+    compression: Compression,
+    limit: usize,
+    use_head: impl FnOnce(&[u8]) -> T,
+) -> T {
+    thread_local! {
+        static HEAD: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    }
+    let Ok(mut decoder) = Decoder::of_file(file, path, compression, false) else {
+        return use_head(&[]);
+    };
+    let mut out = HEAD.take();
+    if out.len() < limit {
+        out.resize(limit, 0);
+    }
+    let (mut filled, end) = fill(&mut decoder, &mut out[..limit]);
     if end.is_err() {
         filled = memchr::memrchr(b'\n', &out[..filled]).map_or(0, |end| end + 1);
     }
-    out.truncate(filled);
-    Ok(out)
+    let value = use_head(&out[..filled]);
+    HEAD.set(out);
+    value
 }
 
 /// Reads until `buf` is full or the reader ends.
@@ -780,14 +816,15 @@ mod tests {
             assert_eq!(Compression::sniff(&stored), compression);
             let path = dir.path().join(compression.name());
             std::fs::write(&path, &stored).unwrap();
-            assert!(matches!(open(&path).unwrap(), (Content::Stream(c), None) if c == compression));
+            let (content, file) = open(&path).unwrap();
+            assert!(matches!(content, Content::Stream(c) if c == compression));
             let mut decoder = Decoder::open(&path, compression, true).unwrap();
             let mut out = Vec::new();
             decoder.read_to_end(&mut out).unwrap();
             assert_eq!(out, text, "{}", compression.name());
             assert_eq!(decoder.stored_bytes_read(), stored.len() as u64);
             assert_eq!(decoder.finish_hash().unwrap(), Some(hash_bytes(&stored)));
-            let head = decoded_head(&path, compression, 12).unwrap();
+            let head = with_decoded_head((file.unwrap(), &path), compression, 12, <[u8]>::to_vec);
             assert_eq!(head, &text[..12]);
         }
     }
