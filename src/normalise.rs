@@ -19,7 +19,7 @@ const MAX_DECODE_ROUNDS: usize = 3;
 /// A set of transformations that were needed to reach the canonical path,
 /// and of irregularities seen on the way.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Transforms(u16);
+pub struct Transforms(u32);
 
 impl Transforms {
     /// The target was in absolute form (`http://host/path`).
@@ -59,23 +59,42 @@ impl Transforms {
     /// before version 7 and other servers logging in the Western Windows
     /// code page wrote it), and its letters compared as such.
     pub const CP1252: Transforms = Transforms(1 << 14);
+    /// An exact rule naming a file (a script) matched a path that goes on
+    /// past it (`/admin.php/x`): servers run the script for it, the rest
+    /// handed to it as extra path information (Apache's `PATH_INFO`).
+    pub const PATH_INFO: Transforms = Transforms(1 << 15);
+    /// `%uHHHH` escapes (the character U+HHHH, a form IIS decodes) were
+    /// read as the characters they name.
+    pub const PERCENT_U: Transforms = Transforms(1 << 16);
+    /// Backslashes were read as slashes, none as the start of a `\xHH`
+    /// log escape: a log that does not escape backslashes (HAProxy, W3C,
+    /// JSON) wrote `/uploads\xfer\a.pdf` for the folder `xfer`.
+    pub const BACKSLASH_NOT_ESCAPE: Transforms = Transforms(1 << 17);
+    /// A segment's trailing dots and spaces, or an NTFS stream name after
+    /// it (`::$DATA`), were taken away, as Windows takes them from a file
+    /// name (on a server that folds case: IIS).
+    pub const WINDOWS_NAME: Transforms = Transforms(1 << 18);
 
-    const NAMES: [(Transforms, &'static str); 15] = [
+    const NAMES: [(Transforms, &'static str); 19] = [
         (Self::ABSOLUTE_FORM, "absolute_form"),
         (Self::LITERAL_KEY, "literal_key"),
         (Self::MARK_IN_PATH, "mark_in_path"),
         (Self::PLUS_AS_SPACE, "plus_as_space"),
+        (Self::BACKSLASH_NOT_ESCAPE, "backslash_not_escape"),
         (Self::LOG_ESCAPES, "log_escapes"),
+        (Self::PERCENT_U, "percent_u"),
         (Self::DECODED, "decoded"),
         (Self::DOUBLE_DECODED, "double_decoded"),
         (Self::BACKSLASH, "backslash"),
         (Self::PATH_PARAMS, "path_params"),
+        (Self::WINDOWS_NAME, "windows_name"),
         (Self::SLASHES, "slashes"),
         (Self::DOT_SEGMENTS, "dot_segments"),
         (Self::CASE, "case"),
         (Self::BAD_PERCENT, "bad_percent"),
         (Self::NOT_UTF8, "not_utf8"),
         (Self::CP1252, "cp1252"),
+        (Self::PATH_INFO, "path_info"),
     ];
 
     /// The empty set.
@@ -84,12 +103,12 @@ impl Transforms {
     }
 
     /// The set as bits, for storage.
-    pub fn bits(self) -> u16 {
+    pub fn bits(self) -> u32 {
         self.0
     }
 
     /// A set from stored bits.
-    pub fn from_bits(bits: u16) -> Transforms {
+    pub fn from_bits(bits: u32) -> Transforms {
         Transforms(bits)
     }
 
@@ -168,6 +187,8 @@ pub fn split_target(target: &[u8]) -> SplitTarget<'_> {
 
 /// For `scheme://authority/path...`, returns `/path...` (or an empty slice
 /// when there is no path); `None` when the target is not in absolute form.
+/// A scheme followed by one slash (`http:/path`) has no authority: Apache
+/// reads the rest as the path, and serves it.
 fn strip_scheme_and_authority(target: &[u8]) -> Option<&[u8]> {
     let colon = memchr::memchr(b':', target)?;
     let scheme = &target[..colon];
@@ -175,10 +196,13 @@ fn strip_scheme_and_authority(target: &[u8]) -> Option<&[u8]> {
         && scheme
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
-    let rest = target[colon..].strip_prefix(b"://")?;
     if !scheme_ok {
         return None;
     }
+    let after_scheme = &target[colon + 1..];
+    let Some(rest) = after_scheme.strip_prefix(b"//") else {
+        return after_scheme.starts_with(b"/").then_some(after_scheme);
+    };
     let path_start = rest
         .iter()
         .position(|b| matches!(b, b'/' | b'?' | b'#'))
@@ -217,6 +241,8 @@ pub struct Normaliser {
     literal: bool,
     /// Decode percent-encoding one round only (see `canonicalise_decoding_once`).
     once: bool,
+    /// Read names as Windows does (see `read_windows_names`).
+    windows_names: bool,
     out: Vec<u8>,
     scratch: Vec<u8>,
 }
@@ -228,6 +254,7 @@ impl Normaliser {
             case_insensitive,
             literal: false,
             once: false,
+            windows_names: false,
             out: Vec::with_capacity(256),
             scratch: Vec::with_capacity(256),
         }
@@ -241,6 +268,19 @@ impl Normaliser {
             literal: true,
             ..Normaliser::new(case_insensitive)
         }
+    }
+
+    /// Whether letters are folded (the server ignores case).
+    pub fn folds_case(&self) -> bool {
+        self.case_insensitive
+    }
+
+    /// From now on (`true`) or no more, canonical paths lose each
+    /// segment's trailing dots and spaces and any NTFS stream name after
+    /// it, as Windows resolves a file name: `/forms/submissions./a.pdf` and
+    /// `/a.pdf::$DATA` name `/forms/submissions/a.pdf` and `/a.pdf` there.
+    pub fn read_windows_names(&mut self, on: bool) {
+        self.windows_names = on;
     }
 
     /// The canonical form of `path` (a path as logged, without query), and
@@ -298,6 +338,9 @@ impl Normaliser {
         }
         if self.strip_path_params() {
             done.insert(Transforms::PATH_PARAMS);
+        }
+        if self.windows_names && self.trim_windows_names() {
+            done.insert(Transforms::WINDOWS_NAME);
         }
         if self.merge_slashes() {
             done.insert(Transforms::SLASHES);
@@ -397,6 +440,37 @@ impl Normaliser {
         true
     }
 
+    /// Takes from each segment an NTFS stream name (from its first `:`,
+    /// when a `:$` follows: `a.pdf::$DATA`, `a.pdf:s:$DATA`) and then its
+    /// trailing dots and spaces; `.`, `..` and a segment left empty stay.
+    fn trim_windows_names(&mut self) -> bool {
+        self.scratch.clear();
+        let mut changed = false;
+        for (i, segment) in self.out.split(|&b| b == b'/').enumerate() {
+            if i > 0 {
+                self.scratch.push(b'/');
+            }
+            let named = match memchr::memmem::find(segment, b":$") {
+                Some(_) => &segment[..memchr::memchr(b':', segment).unwrap_or(segment.len())],
+                None => segment,
+            };
+            let trimmed = match named {
+                b"." | b".." => named,
+                _ => {
+                    let end = named.iter().rposition(|&b| b != b'.' && b != b' ');
+                    &named[..end.map_or(0, |e| e + 1)]
+                }
+            };
+            let kept = if trimmed.is_empty() { segment } else { trimmed };
+            changed |= kept.len() != segment.len();
+            self.scratch.extend_from_slice(kept);
+        }
+        if changed {
+            std::mem::swap(&mut self.out, &mut self.scratch);
+        }
+        changed
+    }
+
     fn merge_slashes(&mut self) -> bool {
         let before = self.out.len();
         self.out.dedup_by(|a, b| *a == b'/' && *b == b'/');
@@ -436,6 +510,38 @@ impl Normaliser {
         std::mem::swap(&mut self.out, &mut self.scratch);
         true
     }
+}
+
+/// `path` with each `%uHHHH` (the character U+HHHH, a form IIS decodes)
+/// written as the percent-encoded UTF-8 of the character, which the
+/// canonicalising decodes as any other; `None` when there is none.
+pub fn decode_percent_u(path: &[u8]) -> Option<Vec<u8>> {
+    let named = |at: usize| -> Option<char> {
+        let [b'%', b'u' | b'U', hex @ ..] = path.get(at..at + 6)? else {
+            return None;
+        };
+        let digits = hex.iter().all(u8::is_ascii_hexdigit);
+        let code = u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
+        digits.then(|| char::from_u32(code)).flatten()
+    };
+    memchr::memchr_iter(b'%', path).find(|&at| named(at).is_some())?;
+    let mut out = Vec::with_capacity(path.len());
+    let mut at = 0;
+    while at < path.len() {
+        match named(at) {
+            Some(c) => {
+                for b in c.encode_utf8(&mut [0; 4]).bytes() {
+                    out.extend_from_slice(format!("%{b:02X}").as_bytes());
+                }
+                at += 6;
+            }
+            None => {
+                out.push(path[at]);
+                at += 1;
+            }
+        }
+    }
+    Some(out)
 }
 
 /// Parses `xHH` (the part after a backslash) into the byte it stands for.
@@ -576,6 +682,40 @@ mod tests {
     }
 
     #[test]
+    fn windows_names_lose_trailing_dots_spaces_and_streams() {
+        let table: &[(&str, &str)] = &[
+            ("/forms/submissions./a.pdf", "/forms/submissions/a.pdf"),
+            ("/forms/submissions%20%2e/a.pdf", "/forms/submissions/a.pdf"),
+            ("/a.pdf::$DATA", "/a.pdf"),
+            ("/a.pdf:hidden:$DATA", "/a.pdf"),
+            (
+                "/forms/submissions::$INDEX_ALLOCATION/a.pdf",
+                "/forms/submissions/a.pdf",
+            ),
+            ("/forms/../a.pdf", "/a.pdf"),
+            ("/a:b/c", "/a:b/c"),
+            ("/.../x", "/.../x"),
+        ];
+        let mut normaliser = Normaliser::new(true);
+        normaliser.read_windows_names(true);
+        for (path, want) in table {
+            let (got, _) = normaliser.canonicalise(path.as_bytes());
+            assert_eq!(String::from_utf8_lossy(got), *want, "{path}");
+        }
+        normaliser.read_windows_names(false);
+        let (got, _) = normaliser.canonicalise(b"/forms/submissions./a.pdf");
+        assert_eq!(got, b"/forms/submissions./a.pdf");
+    }
+
+    #[test]
+    fn decodes_percent_u() {
+        assert_eq!(decode_percent_u(b"/a/%u0073b"), Some(b"/a/%73b".to_vec()));
+        assert_eq!(decode_percent_u(b"/%U00E9"), Some(b"/%C3%A9".to_vec()));
+        assert_eq!(decode_percent_u(b"/%u+073/%uD800/%u00"), None);
+        assert_eq!(decode_percent_u(b"/plain"), None);
+    }
+
+    #[test]
     fn splits_targets() {
         let table: &[(&str, &str, Option<&str>, bool)] = &[
             ("/a/b?x=1", "/a/b", Some("x=1"), false),
@@ -593,6 +733,10 @@ mod tests {
                 false,
             ),
             ("/a:b/c", "/a:b/c", None, false),
+            // A scheme and no authority: Apache serves the path.
+            ("http:/forms/a", "/forms/a", None, true),
+            ("HTTPS:/forms/a?q", "/forms/a", Some("q"), true),
+            ("http:forms/a", "http:forms/a", None, false),
             ("*", "*", None, false),
         ];
         for (input, path, query, absolute) in table {

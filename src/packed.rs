@@ -596,7 +596,7 @@ fn unpack_request<'s>(
     let status = input.uint()?;
     let bytes = input.uint()?;
     let rule = input.uint()? as usize;
-    let via = Transforms::from_bits(input.narrow(u16::MAX.into())? as u16);
+    let via = Transforms::from_bits(input.narrow(u32::MAX.into())? as u32);
     let flags = RecordFlags::from_bits(input.narrow(u32::MAX.into())? as u32);
     let line_sha256 = input.digest()?;
     let duplicate_of = match has & HAS_DUPLICATE {

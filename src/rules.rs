@@ -23,12 +23,25 @@ pub enum RuleKind {
     /// A folder (text ends in `/`) or a path and everything below it, on
     /// whole segments.
     Prefix,
-    /// One resource (a trailing slash is ignored).
+    /// One resource (a trailing slash is ignored); one named as a file
+    /// (its last segment has a `.`: a script) also with a path after it
+    /// (`/admin.php/x`, see `Transforms::PATH_INFO`).
     Exact,
     /// A glob: `*` and `?` within a segment, `**` across segments.
-    Glob(Regex),
+    Glob(Glob),
     /// A regular expression over the path (unanchored unless it says so).
     Regex(Regex),
+}
+
+/// A glob rule's pattern, compiled from the rule as written (compared
+/// with paths as logged) and from the rule canonicalised as paths are
+/// (compared with canonical paths): compiled as written alone, a rule
+/// `glob:/my%20files/*.pdf` never matched the canonical `/my files/x.pdf`,
+/// where the prefix rule `/my%20files/` did.
+#[derive(Debug, Clone)]
+pub struct Glob {
+    raw: Regex,
+    canonical: Regex,
 }
 
 /// One exposed-resource rule.
@@ -72,20 +85,25 @@ impl Rule {
         if needs_slash && !value.starts_with('/') {
             return Err(invalid("a path rule must start with '/'".into()));
         }
-        let kind = match kind {
-            "prefix" => RuleKind::Prefix,
-            "exact" => RuleKind::Exact,
-            "glob" => {
-                RuleKind::Glob(compile(&glob_to_regex(value), case_insensitive).map_err(invalid)?)
-            }
-            "regex" => RuleKind::Regex(compile(value, case_insensitive).map_err(invalid)?),
-            other => return Err(invalid(format!("unknown rule kind '{other}'"))),
-        };
         let raw = value.as_bytes().to_vec();
         let canonical = Normaliser::new(case_insensitive)
             .canonicalise(value.as_bytes())
             .0
             .to_vec();
+        let glob = |text: &[u8]| {
+            let text = String::from_utf8_lossy(text);
+            compile(&glob_to_regex(&text), case_insensitive).map_err(&invalid)
+        };
+        let kind = match kind {
+            "prefix" => RuleKind::Prefix,
+            "exact" => RuleKind::Exact,
+            "glob" => RuleKind::Glob(Glob {
+                raw: glob(&raw)?,
+                canonical: glob(&canonical)?,
+            }),
+            "regex" => RuleKind::Regex(compile(value, case_insensitive).map_err(invalid)?),
+            other => return Err(invalid(format!("unknown rule kind '{other}'"))),
+        };
         Ok(Rule {
             spec,
             kind,
@@ -101,14 +119,7 @@ impl Rule {
     fn needle(&self) -> Option<Vec<u8>> {
         let literal: &[u8] = match self.kind {
             RuleKind::Prefix | RuleKind::Exact => &self.canonical,
-            RuleKind::Glob(_) => {
-                let end = self
-                    .canonical
-                    .iter()
-                    .position(|b| matches!(b, b'*' | b'?'))
-                    .unwrap_or(self.canonical.len());
-                &self.canonical[..end]
-            }
+            RuleKind::Glob(_) => before_wildcard(&self.canonical),
             RuleKind::Regex(_) => return None,
         };
         let literal = literal.strip_suffix(b"/").unwrap_or(literal);
@@ -124,18 +135,10 @@ impl Rule {
         match &self.kind {
             // Both forms are compared: the piece must be in each.
             RuleKind::Prefix | RuleKind::Exact => longest_shared_piece(&self.canonical, &self.raw),
-            // The glob's pattern is compiled from the rule as written and
-            // is compared with both forms; its text before the first
-            // wildcard is literal.
+            // The glob's text before its first wildcard is literal, in
+            // each of its two forms.
             RuleKind::Glob(_) => {
-                let end = self
-                    .raw
-                    .iter()
-                    .position(|b| matches!(b, b'*' | b'?'))
-                    .unwrap_or(self.raw.len());
-                self.raw[..end]
-                    .split(|&b| b == b'/')
-                    .max_by_key(|piece| piece.len())
+                longest_shared_piece(before_wildcard(&self.canonical), before_wildcard(&self.raw))
             }
             RuleKind::Regex(_) => None,
         }
@@ -144,24 +147,59 @@ impl Rule {
     }
 
     fn matches_raw(&self, path: &[u8]) -> bool {
-        self.matches_with(path, &self.raw)
+        match &self.kind {
+            RuleKind::Glob(glob) => glob.raw.is_match(path),
+            _ => self.matches_with(path, &self.raw),
+        }
     }
 
     fn matches_canonical(&self, path: &[u8]) -> bool {
-        self.matches_with(path, &self.canonical)
+        match &self.kind {
+            RuleKind::Glob(glob) => glob.canonical.is_match(path),
+            _ => self.matches_with(path, &self.canonical),
+        }
     }
 
+    /// Whether `path`, which matches this rule, does so only as a path
+    /// after the script an exact rule names (`rule_path` is the rule's path
+    /// in the form `path` is in).
+    fn by_path_info(&self, path: &[u8], rule_path: &[u8]) -> bool {
+        matches!(self.kind, RuleKind::Exact) && !exact_matches(rule_path, path)
+    }
+
+    /// Whether `path` matches the rule whose path is `rule_path` (its
+    /// raw or canonical form); a glob's own form is chosen by the caller.
     fn matches_with(&self, path: &[u8], rule_path: &[u8]) -> bool {
         match &self.kind {
             RuleKind::Prefix => prefix_matches(rule_path, path),
             RuleKind::Exact => {
-                path == rule_path
-                    || path.strip_suffix(b"/") == Some(rule_path)
-                    || rule_path.strip_suffix(b"/") == Some(path)
+                exact_matches(rule_path, path) || runs_with_path_info(rule_path, path)
             }
-            RuleKind::Glob(re) | RuleKind::Regex(re) => re.is_match(path),
+            RuleKind::Glob(Glob { canonical: re, .. }) | RuleKind::Regex(re) => re.is_match(path),
         }
     }
+}
+
+/// The path is the rule's, up to a trailing slash.
+fn exact_matches(rule: &[u8], path: &[u8]) -> bool {
+    path == rule || path.strip_suffix(b"/") == Some(rule) || rule.strip_suffix(b"/") == Some(path)
+}
+
+/// The path runs the file the rule names, with extra path information
+/// after it: Apache (PHP and CGI scripts), IIS (ASP.NET) and nginx (with
+/// `fastcgi_split_path_info`) run `/forms/admin.php` for
+/// `/forms/admin.php/x`. Only a rule whose last segment has a `.` names a
+/// file; a static file so requested is refused, which its status shows.
+fn runs_with_path_info(rule: &[u8], path: &[u8]) -> bool {
+    let rule = rule.strip_suffix(b"/").unwrap_or(rule);
+    let names_file = rule
+        .rsplit(|&b| b == b'/')
+        .next()
+        .is_some_and(|last| last.contains(&b'.') && last.iter().any(|&b| b != b'.'));
+    names_file
+        && path
+            .strip_prefix(rule)
+            .is_some_and(|rest| rest.len() > 1 && rest[0] == b'/')
 }
 
 /// A folder rule (`/a/`) matches the folder itself (`/a`) and all below it;
@@ -171,6 +209,13 @@ fn prefix_matches(rule: &[u8], path: &[u8]) -> bool {
         Some(folder) => path.starts_with(rule) || path == folder,
         None => path.starts_with(rule) && matches!(path.get(rule.len()), None | Some(b'/')),
     }
+}
+
+/// The part of `word` from `skip` bytes after its first byte that is
+/// `mark`, when that is a part and not the whole word.
+fn word_from(word: &[u8], mark: impl Fn(u8) -> bool, skip: usize) -> Option<&[u8]> {
+    let at = word.iter().position(|&b| mark(b))? + skip;
+    (at > 0).then(|| &word[at..])
 }
 
 /// The longest slash-free text of `canonical` that `raw` holds too, in
@@ -203,20 +248,40 @@ fn compile(pattern: &str, case_insensitive: bool) -> Result<Regex, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Translates a glob into an anchored regular expression.
+/// A glob's text before its first wildcard.
+fn before_wildcard(glob: &[u8]) -> &[u8] {
+    let end = glob
+        .iter()
+        .position(|b| matches!(b, b'*' | b'?'))
+        .unwrap_or(glob.len());
+    &glob[..end]
+}
+
+/// Translates a glob into an anchored regular expression. `/**/` is any
+/// run of folders, none too, as in gitignore and bash's globstar:
+/// `/uploads/**/*.pdf` is every PDF under `/uploads/`, those right in it
+/// among them (it used to need a folder between them).
 fn glob_to_regex(glob: &str) -> String {
     let mut re = String::from("^");
     let mut chars = glob.chars().peekable();
+    let mut after_slash = false;
     while let Some(c) = chars.next() {
+        let slash = c == '/';
         match c {
             '*' if chars.peek() == Some(&'*') => {
                 chars.next();
-                re.push_str(".*");
+                if after_slash && chars.peek() == Some(&'/') {
+                    chars.next();
+                    re.push_str("(?:.*/)?");
+                } else {
+                    re.push_str(".*");
+                }
             }
             '*' => re.push_str("[^/]*"),
             '?' => re.push_str("[^/]"),
             _ => re.push_str(&regex::escape(c.encode_utf8(&mut [0; 4]))),
         }
+        after_slash = slash;
     }
     re.push('$');
     re
@@ -239,7 +304,8 @@ pub struct RuleMatch {
 /// where it holds `%` (percent-encoding) or `\` (log escapes such as
 /// `\x41`; backslashes). Without them it only cuts path parameters (from
 /// `;` to the end of a segment), merges slashes, drops `.` and `..`
-/// segments (whole segments, the others kept in order) and folds case. So
+/// segments (whole segments, the others kept in order), folds case and,
+/// read as Windows names, cuts trailing dots, spaces and stream names. So
 /// each segment of the canonical path is text of one segment of the logged
 /// path, up to case. Every rule has a slash-free piece of text that any path it
 /// matches holds (`Rule::prefilter_piece`); a path with none of those bytes
@@ -413,13 +479,22 @@ impl RuleSet {
     /// bytes that part fields in logs of other shapes (`path=/a` in logfmt,
     /// `,/a,` in CSV, `(/a)`): a path written with dot segments or doubled
     /// slashes has no rule's literal text in it, and is found only as a
-    /// token.
+    /// token. A word is also read from its first `/`, and from after its
+    /// first `=` or `:`: cut at `;`, `path=/forms;x/submissions/a` lost the
+    /// path parameter's segment, and `uri:/forms//submissions/a` was never
+    /// cut from its key.
     pub fn mentioned_in(&self, line: &[u8], normaliser: &mut Normaliser) -> bool {
         let cut_at = |parts: fn(&u8) -> bool| {
             line.split(parts)
                 .filter(|t| t.contains(&b'/') || t.contains(&b'\\'))
         };
-        let words = cut_at(|&b| b.is_ascii_whitespace() || b == b'"');
+        let blank_or_quote = |b: &u8| b.is_ascii_whitespace() || *b == b'"';
+        let words = cut_at(blank_or_quote);
+        let word_parts = cut_at(blank_or_quote).flat_map(|word| {
+            let from_slash = word_from(word, |b| b == b'/', 0);
+            let after_key = word_from(word, |b| b == b'=' || b == b':', 1);
+            from_slash.into_iter().chain(after_key)
+        });
         let fields = cut_at(|&b| {
             b.is_ascii_whitespace()
                 || matches!(
@@ -440,7 +515,7 @@ impl RuleSet {
                         | b'}'
                 )
         });
-        for token in words.chain(fields) {
+        for token in words.chain(word_parts).chain(fields) {
             if self
                 .match_target(&split_target(token), normaliser)
                 .is_some()
@@ -540,11 +615,15 @@ impl RuleSet {
             .iter()
             .position(|r| r.matches_canonical(canonical))
         {
-            let via = if raw_matches(&self.rules[rule]) {
+            let found = &self.rules[rule];
+            let mut via = if raw_matches(found) {
                 Transforms::empty()
             } else {
                 transforms
             };
+            if found.by_path_info(canonical, &found.canonical) {
+                via.insert(Transforms::PATH_INFO);
+            }
             return Some(RuleMatch { rule, via });
         }
         let irregular = transforms.contains(Transforms::BAD_PERCENT)
@@ -552,13 +631,13 @@ impl RuleSet {
         if !irregular {
             return None;
         }
-        self.rules
-            .iter()
-            .position(raw_matches)
-            .map(|rule| RuleMatch {
-                rule,
-                via: transforms,
-            })
+        let rule = self.rules.iter().position(raw_matches)?;
+        let mut via = transforms;
+        let found = &self.rules[rule];
+        if raw.is_some_and(|raw| found.by_path_info(raw, &found.raw)) {
+            via.insert(Transforms::PATH_INFO);
+        }
+        Some(RuleMatch { rule, via })
     }
 }
 
@@ -667,11 +746,33 @@ mod tests {
             ("exact:/admin", "/admin", true),
             ("exact:/admin", "/admin/", true),
             ("exact:/admin", "/admin/users", false),
+            // A script runs with a path after it (PATH_INFO).
+            ("exact:/forms/admin.php", "/forms/admin.php/x", true),
+            ("exact:/forms/admin.php", "/forms/admin.php/", true),
+            ("exact:/forms/admin.php", "/forms/admin.phpx", false),
+            ("exact:/forms/admin.php", "/forms/admin.php.bak", false),
+            ("exact:/forms/", "/forms/x", false),
+            ("exact:/forms/..", "/forms/x", false),
             ("exact:/admin", "/%61dmin", true),
             ("exact:/admin/", "/admin", true),
             ("glob:/cases/*/file.pdf", "/cases/42/file.pdf", true),
             ("glob:/cases/*/file.pdf", "/cases/4/2/file.pdf", false),
             ("glob:/cases/**/file.pdf", "/cases/4/2/file.pdf", true),
+            // `/**/` is no folder too, as in gitignore and globstar.
+            ("glob:/cases/**/file.pdf", "/cases/file.pdf", true),
+            ("glob:/uploads/**/*.pdf", "/uploads/x.pdf", true),
+            ("glob:/**/secret.pdf", "/secret.pdf", true),
+            ("glob:/cases/**/file.pdf", "/casesfile.pdf", false),
+            ("glob:/cases/**/file.pdf", "/cases/xfile.pdf", false),
+            ("glob:/cases/a**/file.pdf", "/cases/a/file.pdf", true),
+            ("glob:/cases/a**/file.pdf", "/cases/file.pdf", false),
+            // A glob is canonicalised as paths are, and also compared as
+            // written with the path as logged.
+            ("glob:/my%20files/*.pdf", "/my%20files/x.pdf", true),
+            ("glob:/my%20files/*.pdf", "/my files/x.pdf", true),
+            ("glob:/my files/*.pdf", "/my%20files/x.pdf", true),
+            ("glob:/forms//sub/*", "/forms//sub/a", true),
+            ("glob:/forms//sub/*", "/forms/sub/a", true),
             ("glob:/cases/?.pdf", "/cases/7.pdf", true),
             ("glob:/cases/?.pdf", "/cases/77.pdf", false),
             ("glob:/a.b/*", "/aXb/c", false),
@@ -685,6 +786,13 @@ mod tests {
             let got = match_target(&[rule], target, false).is_some();
             assert_eq!(got, *want, "rule {rule} on {target}");
         }
+        let script = ["exact:/forms/admin.php"];
+        let got = match_target(&script, "/forms/admin.php/x", false);
+        assert_eq!(got, Some((0, "path_info".into())));
+        let got = match_target(&script, "/forms/%61dmin.php/x", false);
+        assert_eq!(got, Some((0, "decoded+path_info".into())));
+        let got = match_target(&script, "/forms/admin.php", false);
+        assert_eq!(got, Some((0, "raw".into())));
     }
 
     #[test]
@@ -760,6 +868,17 @@ mod tests {
             ),
             ("GET /forms/submit", false),
             ("", false),
+            // A word read from its first `/`, or after its key: a path
+            // parameter's `;` and a `:` after a key are no field ends.
+            (
+                "time=2022-10-02T10:00:00Z method=GET path=/forms;x/submissions/a.pdf status=200",
+                true,
+            ),
+            ("method=GET uri:/forms//submissions/a.pdf status:200", true),
+            ("GET:/forms/./submissions/a.pdf", true),
+            ("GET&/forms/./submissions/a.pdf", true),
+            ("url=http://host/forms/%2e/submissions/a", true),
+            ("path=/forms;x/submissions-old/a.pdf", false),
             // Fields parted by other bytes than spaces and quotes.
             (
                 "heroku[router]: at=info method=GET path=/forms//submissions/17.pdf status=200",

@@ -1746,6 +1746,71 @@ impl LineScanner<'_> {
         self.match_split(split)
             .or_else(|| self.match_marks_in_path(record, split))
             .or_else(|| self.match_as_cp1252(split))
+            .or_else(|| self.match_percent_u(split))
+            .or_else(|| self.match_backslashes_as_slashes(split))
+            .or_else(|| self.match_windows_names(split))
+    }
+
+    /// On a server that ignores case (IIS), matches a path whose segments
+    /// end in dots or spaces or name an NTFS stream, read as Windows reads
+    /// file names (see `Normaliser::read_windows_names`).
+    fn match_windows_names(&mut self, split: &SplitTarget<'_>) -> Option<(RuleMatch, Vec<u8>)> {
+        let windows_tail = |segment: &[u8]| {
+            matches!(segment.last(), Some(b'.' | b' ' | b'+'))
+                && segment != b"."
+                && segment != b".."
+        };
+        let worth = self.normaliser.folds_case()
+            && (split.path.contains(&b':')
+                || split.path.contains(&b'%')
+                || split.path.split(|&b| b == b'/').any(windows_tail));
+        if !worth {
+            return None;
+        }
+        self.normaliser.read_windows_names(true);
+        let found = self.match_split(split);
+        self.normaliser.read_windows_names(false);
+        let (mut found, canonical) = found?;
+        found.via.insert(Transforms::WINDOWS_NAME);
+        Some((found, canonical))
+    }
+
+    /// Matches a path with `%uHHHH` escapes read as the characters they
+    /// name (IIS decodes them; a proxy in front of it logs them as sent):
+    /// `/forms/%u0073ubmissions/` is `/forms/submissions/`.
+    fn match_percent_u(&mut self, split: &SplitTarget<'_>) -> Option<(RuleMatch, Vec<u8>)> {
+        let path = crate::normalise::decode_percent_u(split.path)?;
+        let split = SplitTarget {
+            path: &path,
+            ..*split
+        };
+        let (mut found, canonical) = self.match_split(&split)?;
+        found.via.insert(Transforms::PERCENT_U);
+        Some((found, canonical))
+    }
+
+    /// Matches a path with its backslashes read as slashes before any
+    /// `\xHH` in it is read as a log escape: logs that do not escape
+    /// backslashes (HAProxy, W3C, JSON) write `/uploads\xfer\a.pdf` for
+    /// a request of the folder `xfer`, which the escape made `/uploads` and
+    /// the byte 0xFE.
+    fn match_backslashes_as_slashes(
+        &mut self,
+        split: &SplitTarget<'_>,
+    ) -> Option<(RuleMatch, Vec<u8>)> {
+        if !split.path.contains(&b'\\') {
+            return None;
+        }
+        let slashed: Vec<u8> = (split.path.iter())
+            .map(|&b| if b == b'\\' { b'/' } else { b })
+            .collect();
+        let split = SplitTarget {
+            path: &slashed,
+            ..*split
+        };
+        let (mut found, canonical) = self.match_split(&split)?;
+        found.via.insert(Transforms::BACKSLASH_NOT_ESCAPE);
+        Some((found, canonical))
     }
 
     /// Matches a path that is not UTF-8 once decoded as Windows-1252 text:

@@ -554,7 +554,7 @@ fn write_requests(
 }
 
 /// The descriptions of the ways rules matched, by their bits.
-type ViaNames = HashMap<u16, String, foldhash::fast::FixedState>;
+type ViaNames = HashMap<u32, String, foldhash::fast::FixedState>;
 
 /// How often `write_requests` lets other work in: a few milliseconds of
 /// inserts.

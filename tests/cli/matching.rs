@@ -154,3 +154,83 @@ fn the_prefilter_changes_no_output() {
         assert_same_outputs(&on, &off, &format!("pre-filter on and off: {args:?}"));
     }
 }
+
+/// Requests that servers were seen to serve for an exposed resource, each
+/// once missed: Apache's `http:/path` (a scheme, no authority), a script
+/// run with a path after it (PATH_INFO), a file right inside a glob's
+/// `/**/`, a glob written encoded, IIS's `%uHHHH`, a backslash before `x`
+/// and two hex digits in a log that does not escape backslashes, and on
+/// IIS names with trailing dots or spaces or an NTFS stream.
+#[test]
+fn what_servers_serve_for_an_exposed_resource_is_matched() {
+    let dir = tempfile::tempdir().unwrap();
+    let combined: String = [
+        ("198.51.100.1", "http:/forms/submissions/a.pdf"),
+        ("198.51.100.2", "/forms/admin.php/x"),
+        ("198.51.100.3", "/uploads/x.pdf"),
+        ("198.51.100.4", "/my%20fi%6Ces/x.pdf"),
+        ("198.51.100.5", "/forms/%u0073ubmissions/a.pdf"),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (client, target))| {
+        format!("{client} - - [10/Oct/2022:13:55:3{i} +0000] \"GET {target} HTTP/1.1\" 200 7 \"-\" \"c\"\n")
+    })
+    .collect();
+    std::fs::write(dir.path().join("access.log"), combined).unwrap();
+    let w3c = "#Fields: date time cs-method cs-uri-stem c-ip sc-status\n\
+               2022-10-10 13:55:40 GET /uploads\\xfer\\a.pdf 198.51.100.6 200\n\
+               2022-10-10 13:55:41 GET /forms/submissions./a.pdf 198.51.100.7 200\n\
+               2022-10-10 13:55:42 GET /forms/submissions::$INDEX_ALLOCATION/a.pdf 198.51.100.8 200\n\
+               2022-10-10 13:55:43 GET /forms/submissions+/a.pdf 198.51.100.9 200\n";
+    std::fs::write(dir.path().join("u_ex221010.log"), w3c).unwrap();
+    let run = scan(&[
+        "--exposed",
+        "/forms/submissions/",
+        "--exposed",
+        "exact:/forms/admin.php",
+        "--exposed",
+        "glob:/uploads/**/*.pdf",
+        "--exposed",
+        "glob:/my%20files/*.pdf",
+        "--exposed",
+        "/uploads/xfer/",
+        "--window",
+        "2022-10-10..2022-10-10",
+        dir.path().to_str().unwrap(),
+    ]);
+    let got = run.columns("requests.csv", &["client", "rule", "matched_via"]);
+    let want = [
+        [
+            "198.51.100.1",
+            "prefix:/forms/submissions/",
+            "absolute_form",
+        ],
+        ["198.51.100.2", "exact:/forms/admin.php", "path_info"],
+        ["198.51.100.3", "glob:/uploads/**/*.pdf", "raw"],
+        ["198.51.100.4", "glob:/my%20files/*.pdf", "decoded"],
+        [
+            "198.51.100.5",
+            "prefix:/forms/submissions/",
+            "percent_u+decoded",
+        ],
+        [
+            "198.51.100.6",
+            "glob:/uploads/**/*.pdf",
+            "backslash_not_escape",
+        ],
+        ["198.51.100.7", "prefix:/forms/submissions/", "windows_name"],
+        ["198.51.100.8", "prefix:/forms/submissions/", "windows_name"],
+        [
+            "198.51.100.9",
+            "prefix:/forms/submissions/",
+            "plus_as_space+windows_name",
+        ],
+    ];
+    assert_eq!(got, want.map(|row| row.map(String::from)).to_vec());
+    assert!(
+        run.stdout.contains("verdict: evidence_of_access"),
+        "{}",
+        run.stdout
+    );
+}
