@@ -1637,12 +1637,18 @@ impl<'c> LineScanner<'c> {
         // have been another, with the status and the end the cut took (a
         // raw quote in the request read as its end, with the refusal status
         // written inside it, or with an exposed path in the part after the
-        // quote). Served exposed, it is evidence whichever it was.
+        // quote), and a target that ends the line (its last field, in W3C
+        // and custom formats) may have been cut itself: `/forms/subm` was
+        // read as a request of its own. Served exposed, it is evidence
+        // whichever it was.
         if unterminated {
             let decoded = self.parser.decoded_payload(line).unwrap_or_default();
+            let target_ends_line = (record.target.as_deref()).is_some_and(|target| {
+                !target.is_empty() && line.trim_ascii_end().ends_with(target)
+            });
             let cut = match &found {
                 Some(_) => Outcome::of_status(record.status) != Outcome::Served,
-                None => self.mentions_exposed_in(line, &decoded),
+                None => target_ends_line || self.mentions_exposed_in(line, &decoded),
             };
             if cut {
                 self.keep_unparsed(location, line, &decoded, Unparsed::CutRequest, true);
@@ -1713,7 +1719,7 @@ impl LineScanner<'_> {
             excerpt: excerpt(line),
             unterminated: cut,
             mentions_exposed,
-            damaged: is_damaged(reason, cut, holds_nul),
+            damaged: is_damaged(reason, line, cut),
             // The time of a line read several ways may be any reading's,
             // and a region of NUL bytes in a line may have swallowed
             // requests of any time after the time its start bears: none is
@@ -1967,21 +1973,48 @@ struct PhysicalLine<'a> {
     holds_nul: bool,
 }
 
-/// Whether an unparsed line read for `reason` is damaged: a last line
+/// Whether an unparsed `line` read for `reason` is damaged: a last line
 /// without line end (`unterminated`: the content was cut short, perhaps
-/// inside the request), one holding NUL bytes (`nul`), or a part of a line
-/// a container runtime split. A blank line is never damaged: nothing of a
-/// request is in it; nor is a W3C directive cut short (no request was in
-/// it), unless NUL bytes may have swallowed the lines after it.
-fn is_damaged(reason: Unparsed, unterminated: bool, nul: bool) -> bool {
+/// inside the request), one holding NUL bytes, one whose quoted request
+/// never closes (see `request_cut_short`), or a part of a line a container
+/// runtime split. A blank line is never damaged: nothing of a request is
+/// in it; nor is a W3C directive cut short (no request was in it), unless
+/// NUL bytes may have swallowed the lines after it.
+fn is_damaged(reason: Unparsed, line: &[u8], unterminated: bool) -> bool {
+    let nul = memchr::memchr(0, line).is_some();
     match reason {
         Unparsed::Blank => false,
         Unparsed::Directive => nul,
         // A part of a line a container runtime or docker split: the request
         // it belongs to is cut, and a rule's text may be cut across parts.
         Unparsed::PartialLine => true,
-        _ => unterminated || nul,
+        _ => unterminated || nul || request_cut_short(line),
     }
+}
+
+/// Whether a line holds the start of a quoted request (`"GET /...`) and
+/// no quote after it: a line cut inside its request by a limit on line
+/// length (HAProxy and syslog cut at 1,024 bytes by default) anywhere in a
+/// file. The request target went on past the cut, perhaps to an exposed
+/// resource (`/aaa…/../forms/x`): it was served and logged so by HAProxy
+/// in front of nginx, and read as no request at all.
+fn request_cut_short(line: &[u8]) -> bool {
+    let quotes = || memchr::memchr_iter(b'"', line);
+    let Some(opening) = quotes().find(|&at| starts_request(&line[at + 1..])) else {
+        return false;
+    };
+    // A quote escaped inside the target (`\"`) does not close it.
+    !quotes().any(|at| at > opening && line[at - 1] != b'\\')
+}
+
+/// Whether `text` starts as a request line does: a method (capital
+/// letters, `-` or `_`) and a blank.
+fn starts_request(text: &[u8]) -> bool {
+    let method = text
+        .iter()
+        .take_while(|b| b.is_ascii_uppercase() || matches!(b, b'-' | b'_'))
+        .count();
+    (3..=20).contains(&method) && matches!(text.get(method), Some(b' ' | b'\t'))
 }
 
 /// The start of a line, escaped, with `…` when cut.
@@ -2703,7 +2736,25 @@ mod tests {
         let cut = b"81.2.69.160 - - [10/Mar/2023:00:09:59 +0000] \"GET /forms/con";
         let table: &[(&[u8], Unparsed, bool, bool)] = &[
             (cut, Unparsed::NoRequest, true, true),
-            (cut, Unparsed::NoRequest, false, false),
+            // Cut inside its request anywhere in a file, by a limit on
+            // line length.
+            (cut, Unparsed::NoRequest, false, true),
+            (
+                b"127.0.0.1:51472 [07/Dec/2026:14:34:53.605] web be/s1 0/0/0/0/0 200 205 - - ---- 1/1/0/0/0 0/0 \"GET /aaaa",
+                Unparsed::HaproxyNoRequest,
+                false,
+                true,
+            ),
+            (b"1.2.3.4 - - [x] \"GET /a\\\"b", Unparsed::NoTimestamp, false, true),
+            // A request that closes is whole, whatever else is missing.
+            (
+                b"1.2.3.4 - - [10/Mar/2023:00:09:59 +0000] \"GET /forms/x HTTP/1.1\" 200",
+                Unparsed::NoBytes,
+                false,
+                false,
+            ),
+            (b"1.2.3.4 \"-\" \"Mozilla/5.0", Unparsed::NoRequest, false, false),
+            (b"said \"get lost", Unparsed::NoTimestamp, false, false),
             (b"\0\0\0\0", Unparsed::NoTimestamp, false, true),
             (b"x\0y", Unparsed::NoTimestamp, true, true),
             (b"  ", Unparsed::Blank, true, false),
@@ -2718,7 +2769,7 @@ mod tests {
         ];
         for (line, reason, unterminated, want) in table {
             assert_eq!(
-                is_damaged(*reason, *unterminated, line.contains(&0)),
+                is_damaged(*reason, line, *unterminated),
                 *want,
                 "{}",
                 escape_bytes(line)

@@ -506,8 +506,10 @@ pub enum Unparsed {
     /// A file's last line, without line end, that reads as a request for
     /// an exposed resource that was not served: what the cut took could
     /// change its reading (a status read from a raw quote inside the
-    /// request, whose real end and status came after the cut), so it is
-    /// not read as a record, and is taken as damaged.
+    /// request, whose real end and status came after the cut); or that
+    /// ends with its request target, where the cut may have fallen inside
+    /// it (`/forms/subm` of `/forms/submissions/`). It is not read as a
+    /// record, and is taken as damaged.
     CutRequest,
 }
 
@@ -727,7 +729,7 @@ impl Unparsed {
                 "holds NUL bytes, which no server writes: a region never written (a crash, or a copy taken while the log was written) may have joined a cut request to the lines after it, so it is not read as a record and is taken as damaged (it could have been any request)"
             }
             Unparsed::CutRequest => {
-                "the last line, without line end, reads as a request for an exposed resource that was not served; what the cut took could change how it reads (its status, or where its request ends), so it is not read as a record and is taken as damaged"
+                "the last line, without line end, reads as a request for an exposed resource that was not served, or ends with its request target; what the cut took could change how it reads (its status, where its request ends, or the target itself), so it is not read as a record and is taken as damaged"
             }
         }
     }

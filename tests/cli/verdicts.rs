@@ -338,6 +338,49 @@ fn a_damaged_line_bears_only_on_the_windows_its_time_could_fall_in() {
     assert_eq!(run.records("unparsed.csv")[0]["time"], "-");
 }
 
+/// Traffic with, at `minute`, a request for `/aaa…/../case/a.pdf` (served
+/// so by nginx) cut at 1,024 bytes, as HAProxy and syslog cut long lines,
+/// in the middle of the log.
+fn cut_by_length_limit_at(minute: i64) -> Vec<u8> {
+    let long = format!("/{}/../case/a.pdf", "a".repeat(1100));
+    let whole = line(minute, "198.51.100.9", &long, 200);
+    let cut = format!("{}\n", &whole[..1024]);
+    let mut log = ordered(&[traffic(0, minute, None)]);
+    log.extend(cut.as_bytes());
+    log.extend(ordered(&[traffic(minute + 1, 1440, None)]));
+    log
+}
+
+#[test]
+fn a_request_cut_by_a_line_length_limit_inside_a_file_is_damaged() {
+    let run = run_case(&[("access.log", cut_by_length_limit_at(700))]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["damaged_lines"]);
+    let path = run.records("files.csv")[0]["file"].clone();
+    assert_eq!(
+        w["caveats"][0]["detail"],
+        format!(
+            "1 unparsed line is damaged (cut short, or holding NUL bytes) and could have been any request: {path}:71"
+        )
+    );
+    let unparsed = &run.records("unparsed.csv")[0];
+    assert_eq!(
+        [
+            unparsed["line"].as_str(),
+            &unparsed["time"],
+            &unparsed["unterminated"],
+            &unparsed["damaged"],
+            &unparsed["mentions_exposed"]
+        ],
+        ["71", "2024-03-01T11:40:00Z", "no", "yes", "no"]
+    );
+    // Its time is outside the window: the window is covered.
+    let run = run_case(&[("access.log", cut_by_length_limit_at(1000))]);
+    assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
+    assert_eq!(run.records("unparsed.csv")[0]["damaged"], "yes");
+}
+
 /// Background traffic with NUL bytes from a place in line `index` (where
 /// `keep` says, of the line) through the two lines after it, as a crash
 /// leaves them; and the offset of that line.
@@ -655,6 +698,44 @@ fn a_cut_last_line_read_as_a_refused_exposed_request_is_damaged() {
         ["144", "yes", "yes"]
     );
     assert!(unparsed["reason"].starts_with("the last line, without line end"));
+}
+
+#[test]
+fn a_cut_last_line_that_ends_with_its_target_is_damaged() {
+    // W3C ends its lines with the target when `cs-uri-stem` is the last
+    // field: a log cut inside it read `/ca` (of `/case/a.pdf`) as a request
+    // of its own, and the window as covered, with no caveat.
+    let cut_at = |minute: i64| {
+        let w3c = |minute: i64, target: &str| {
+            let t = chrono::DateTime::from_timestamp(1_709_251_200 + minute * 60, 0).unwrap();
+            format!(
+                "{} 198.51.100.9 200 GET {target}\n",
+                t.format("%Y-%m-%d %H:%M:%S")
+            )
+        };
+        let mut log = String::from("#Fields: date time c-ip sc-status cs-method cs-uri-stem\n");
+        log.extend((0..minute).step_by(10).map(|m| w3c(m, "/index.html")));
+        let whole = w3c(minute, "/case/a.pdf");
+        log.push_str(&whole[..whole.find("/ca").unwrap() + 3]);
+        run_case(&[("u_ex240301.log", log.into_bytes())])
+    };
+    let run = cut_at(1440);
+    let damaged: Vec<_> = (run.records("unparsed.csv").into_iter())
+        .filter(|u| u["damaged"] == "yes")
+        .collect();
+    let places: Vec<_> = damaged
+        .iter()
+        .map(|u| [u["line"].as_str(), &u["time"]])
+        .collect();
+    assert_eq!(places, [["146", "2024-03-02T00:00:00Z"]]);
+    assert!(damaged[0]["reason"].starts_with("the last line, without line end"));
+    assert!(run.records("requests.csv").is_empty());
+    // Its time is after the window: the window is covered.
+    assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
+    // Cut inside the window, it leaves it inconclusive.
+    let w = window(&cut_at(700));
+    assert_eq!(w["verdict"], "inconclusive");
+    assert!(caveat_kinds(&w).contains(&"damaged_lines".to_string()));
 }
 
 #[test]
