@@ -235,24 +235,34 @@ pub struct SourceSpan {
 }
 
 impl SourceSpan {
-    /// Whether its lines start after `window` opens, while another
-    /// source's start before it and run on beside them for longer than
-    /// `max_gap`. Sources that follow one another (a directory a day, as
-    /// load balancers store their logs) are not told of.
+    /// Whether its lines start after `window` opens, while those of another
+    /// source that ran beside it start before it. Sources that follow one
+    /// another (a directory a day, as load balancers store their logs) are
+    /// not told of.
     fn starts_late(&self, window: &Window, sources: &[SourceSpan], max_gap: i64) -> bool {
         self.first >= window.from
-            && sources
-                .iter()
-                .any(|o| o.first < window.from && o.last.0 > self.first.0.saturating_add(max_gap))
+            && (sources.iter()).any(|o| o.first < window.from && o.ran_beside(self, max_gap))
     }
 
-    /// Whether its lines end before `window` closes, while another
-    /// source's run past it and ran beside them for longer than `max_gap`.
+    /// Whether its lines end before `window` closes, while those of another
+    /// source that ran beside it run past it.
     fn ends_early(&self, window: &Window, sources: &[SourceSpan], max_gap: i64) -> bool {
         self.last <= window.to
-            && sources
-                .iter()
-                .any(|o| o.last > window.to && o.first.0.saturating_add(max_gap) < self.last.0)
+            && (sources.iter()).any(|o| o.last > window.to && o.ran_beside(self, max_gap))
+    }
+
+    /// Whether the two ran beside each other: their lines overlap for
+    /// longer than `max_gap`, or overlap at all while one's span lies
+    /// within the other's (to `max_gap` at each end). A server whose logs
+    /// hold only its last 50 minutes, inside another's ten days, ran
+    /// beside it, though for less than the threshold: it was not told of.
+    fn ran_beside(&self, other: &SourceSpan, max_gap: i64) -> bool {
+        let overlap = self.last.0.min(other.last.0) - self.first.0.max(other.first.0);
+        let within = |inner: &SourceSpan, outer: &SourceSpan| {
+            inner.first.0 >= outer.first.0.saturating_sub(max_gap)
+                && inner.last.0 <= outer.last.0.saturating_add(max_gap)
+        };
+        overlap > max_gap || (overlap > 0 && (within(self, other) || within(other, self)))
     }
 }
 

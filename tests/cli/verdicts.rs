@@ -908,6 +908,37 @@ fn a_server_whose_logs_stop_inside_the_window_leaves_it_inconclusive() {
 }
 
 #[test]
+fn a_server_whose_logs_hold_only_their_last_minutes_leaves_earlier_windows_inconclusive() {
+    // www2 gave only its live log, its last 50 minutes, inside www1's day:
+    // the two ran beside each other for less than the threshold, and the
+    // window read no evidence of access.
+    let dir = servers([traffic(0, 1440, None), traffic(1380, 1430, None)]);
+    let path = |server: &str| dir.path().join(server).to_str().unwrap().to_string();
+    let run = scan_servers(&dir, &["w=2024-03-01T10:00Z..2024-03-01T14:00Z"]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["source_starts_late"]);
+    assert_eq!(
+        w["caveats"][0]["detail"],
+        format!(
+            "the parsed lines of 1 source start after the window opens, while other sources' \
+             start before it: {} (first at 2024-03-01T23:00:00Z)",
+            path("www2")
+        )
+    );
+    // Nor does a higher threshold hide it.
+    let again = crate::rewindow::rewindow(run.out.path(), &["--max-gap", "6h"]);
+    assert_eq!(
+        again.findings_json()["windows"][0]["verdict"],
+        "inconclusive"
+    );
+    // Servers whose logs follow one another are not told of.
+    let dir = servers([traffic(0, 720, None), traffic(720, 1440, None)]);
+    let run = scan_servers(&dir, &["w=2024-03-01T10:00Z..2024-03-01T14:00Z"]);
+    assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
+}
+
+#[test]
 fn files_named_in_one_directory_are_one_source() {
     // `scan logs/access.log*`: rotated files, each its own span, one source.
     let dir = tempfile::tempdir().unwrap();
