@@ -431,7 +431,7 @@ impl AccessorRow {
     fn add(&mut self, request: &RequestView<'_>) {
         self.requests += 1;
         self.claimed_crawler |= request.claimed_crawler;
-        match Outcome::of_status(request.status) {
+        match request.outcome() {
             Outcome::Served => {
                 self.served += 1;
                 if !request.is_head() {

@@ -118,7 +118,8 @@ pub enum InputError {
     },
     /// The decompressed stream broke off; lines before `offset` were kept.
     #[error(
-        "{path}: {compression} stream is corrupt or truncated after {offset} decoded bytes (line {line}): {message}; the rest of the file was not read"
+        "{path}: {compression} stream is corrupt or truncated after {offset} decoded bytes (line {line}): {message}; the rest of the file was not read{}",
+        suspect_note(*.suspect_from)
     )]
     Decompression {
         /// The file.
@@ -131,6 +132,11 @@ pub enum InputError {
         line: u64,
         /// The decoder's message.
         message: String,
+        /// Where in the content the bytes that failed the check start (a
+        /// gzip member's start): what was decoded from there may not be
+        /// what was written. `None` when the stream was only cut short.
+        #[serde(default)]
+        suspect_from: Option<u64>,
     },
     /// A directory entry that could not be listed.
     #[error("{path}: cannot list directory: {message}")]
@@ -198,4 +204,31 @@ pub enum InputError {
         /// `named pipe`, `socket`, `block device` or `character device`.
         kind: String,
     },
+}
+
+/// What a corrupt stream's message adds when the bytes decoded before the
+/// failure failed their check too.
+fn suspect_note(suspect_from: Option<u64>) -> String {
+    suspect_from.map_or(String::new(), |from| {
+        format!(
+            "; what was decoded from byte {from} of its content on failed the check (it may not be what was written): its requests are flagged corrupt_data and none is taken as served"
+        )
+    })
+}
+
+impl InputError {
+    /// The path it is about, as shown.
+    pub fn path(&self) -> &str {
+        match self {
+            InputError::Unreadable { path, .. }
+            | InputError::Decompression { path, .. }
+            | InputError::UnlistableDirectory { path, .. }
+            | InputError::EmptyDirectory { path }
+            | InputError::SymlinkLoop { path }
+            | InputError::Grew { path, .. }
+            | InputError::NotText { path, .. }
+            | InputError::InOutputFolder { path, .. }
+            | InputError::NotRegularFile { path, .. } => path,
+        }
+    }
 }

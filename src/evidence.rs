@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use crate::accessors::{TrustedProxies, claims_crawler, client_address};
+use crate::accessors::{Outcome, TrustedProxies, claims_crawler, client_address};
 use crate::formats::{Record, RecordFlags};
 use crate::normalise::Transforms;
 use crate::rules::RuleMatch;
@@ -175,6 +175,16 @@ impl<T: Borrow<Text>> MatchedRequest<T> {
     /// The address the server saw the request come from.
     pub fn connecting_client(&self) -> &str {
         self.connecting.as_ref().unwrap_or(&self.client).borrow()
+    }
+
+    /// What the request got, by its status; unknown when its line was
+    /// decoded from data that failed its check (`corrupt_data`): the status
+    /// read may not be the one logged, nor the request one that was made.
+    pub fn outcome(&self) -> Outcome {
+        match self.flags.contains(RecordFlags::CORRUPT_DATA) {
+            true => Outcome::Unknown,
+            false => Outcome::of_status(self.status),
+        }
     }
 
     /// Whether the request was a HEAD (served without a body).

@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::slice::ParallelSliceMut;
 
 use crate::evidence::{Location, MatchedRequest, RequestView, Text};
+use crate::formats::RecordFlags;
 use crate::packed::{self, Base, Strings};
 
 /// The matched requests, sorted by time, then file, then line.
@@ -516,6 +517,27 @@ impl PartRequests {
         self.len() == 0
     }
 
+    /// The file the requests are of, when there are any.
+    pub fn file(&self) -> Option<usize> {
+        match self {
+            PartRequests::Plain(requests) => requests.first().map(|r| r.location.file),
+            PartRequests::Packed(unit) => Some(unit.file),
+        }
+    }
+
+    /// Sets `flags` on the requests whose lines start at or after byte
+    /// `from` of their file's content.
+    pub fn flag_from(&mut self, from: u64, flags: RecordFlags) {
+        match self {
+            PartRequests::Plain(requests) => {
+                for r in requests.iter_mut().filter(|r| r.location.offset >= from) {
+                    r.flags.insert(flags);
+                }
+            }
+            PartRequests::Packed(unit) => unit.flagged_from = Some((from, flags)),
+        }
+    }
+
     /// Counts the requests' lines from `lines_before` (a part counts its
     /// own from the start of the part).
     pub fn count_lines_from(&mut self, lines_before: u64) {
@@ -587,6 +609,7 @@ impl UnitRequests {
         PackedUnit {
             file,
             lines_before: 0,
+            flagged_from: None,
             base: self.base.unwrap_or_default(),
             len: keys.len(),
             records: records.into_boxed_slice(),
@@ -600,6 +623,9 @@ pub struct PackedUnit {
     file: usize,
     /// What to add to the line numbers packed.
     lines_before: u64,
+    /// Flags for the requests from a byte offset on (see
+    /// `PartRequests::flag_from`).
+    flagged_from: Option<(u64, RecordFlags)>,
     /// What the times and offsets packed are differences from.
     base: Base,
     len: usize,
@@ -614,6 +640,11 @@ impl PackedUnit {
                 .expect("requests packed by this scan read back");
         debug_assert_eq!(request.location.file, self.file);
         request.location.line += self.lines_before;
+        if let Some((from, flags)) = self.flagged_from {
+            if request.location.offset >= from {
+                request.flags.insert(flags);
+            }
+        }
         (request, next)
     }
 

@@ -39,7 +39,7 @@ use crate::input::content::{self, Compression, Content, Decoder, Sha256Digest};
 use crate::input::{Discovery, InputFile};
 use crate::normalise::{Normaliser, SplitTarget, Transforms};
 use crate::overlap::{self, Head, HeadFound, Heads, LineDigest, LineReader, Overlap};
-use crate::requests::{Keeper, Requests, Ticket};
+use crate::requests::{Keeper, PartRequests, Requests, Ticket};
 use crate::rules::RuleMatch;
 use crate::rules::RuleSet;
 use crate::sanitise::escape_bytes;
@@ -945,12 +945,14 @@ fn scan_stream(
         Sha256Digest::of_hasher(hasher)
     });
     if let Some(e) = end.broken {
+        let suspect_from = (end.decoder.suspect_from(&e)).filter(|&from| from < tail_end);
         last.result.error = Some(Box::new(InputError::Decompression {
             path: input.display.clone(),
             compression: compression.name().to_string(),
             offset: tail_end,
             line: lines_before + 1,
             message: e.to_string(),
+            suspect_from,
         }));
     } else if let Some((e, cut)) = stream_changed(input, &end.decoder) {
         last.result.error = Some(Box::new(e));
@@ -2027,6 +2029,28 @@ fn excerpt(line: &[u8]) -> String {
     text
 }
 
+/// Flags the requests read from compressed data that failed its check (a
+/// gzip member whose CRC did not match): the bytes were handed out before
+/// the check, and one such member made up a served request for an exposed
+/// path by a client that never asked for it.
+fn flag_requests_from_data_that_failed_its_check(
+    files: &[FileSummary],
+    requests: &mut [PartRequests],
+) {
+    let suspect_from = |file: usize| match files[file].error.as_deref() {
+        Some(InputError::Decompression {
+            suspect_from: Some(from),
+            ..
+        }) => Some(*from),
+        _ => None,
+    };
+    for part in requests {
+        if let Some(from) = part.file().and_then(suspect_from) {
+            part.flag_from(from, RecordFlags::CORRUPT_DATA);
+        }
+    }
+}
+
 /// Joins unit results in order: line numbers become absolute, counters add.
 /// A file whose content repeats an earlier file's keeps its own accounting
 /// but adds nothing else; a matched line repeated in another file is marked.
@@ -2141,6 +2165,7 @@ fn merge(
             }));
         }
     }
+    flag_requests_from_data_that_failed_its_check(&summaries, &mut requests);
     let summary = Summary {
         files: summaries,
         requests: Requests::merge(requests, keeper),

@@ -17,7 +17,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use rusqlite::types::{ToSql, ToSqlOutput, Type, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Statement, Transaction, params};
 
-use crate::accessors::{Authorised, Outcome, TrustedProxies};
+use crate::accessors::{Authorised, TrustedProxies};
 use crate::config::{DEFAULT_MAX_GAP, ScanConfig};
 use crate::error::{ConfigError, InputError};
 use crate::evidence::{Location, RequestView, Text};
@@ -600,7 +600,7 @@ fn bind_request<'v>(
     }
     insert.set(23, int(i64::from(via)))?;
     insert.set(24, text(config.authorised.classify_request(&r).name()))?;
-    insert.set(25, text(Outcome::of_status(r.status).name()))?;
+    insert.set(25, text(r.outcome().name()))?;
     insert.set(26, int(i64::from(r.flags.bits())))?;
     insert.set(27, int(i64::from(r.claimed_crawler)))?;
     // Different on every row.

@@ -289,8 +289,13 @@ impl RecordFlags {
     /// proxy's own address, which a staff network may hold, does not make
     /// it authorised.
     pub const CLIENT_NOT_FORWARDED: RecordFlags = RecordFlags(1 << 16);
+    /// The line was decoded from compressed data that failed its check (a
+    /// gzip member whose CRC did not match): it may not be what was
+    /// written (its client, path or status garbled), so its request is
+    /// never taken as served (its outcome is unknown).
+    pub const CORRUPT_DATA: RecordFlags = RecordFlags(1 << 17);
 
-    const NAMES: [(RecordFlags, &'static str); 17] = [
+    const NAMES: [(RecordFlags, &'static str); 18] = [
         (Self::VHOST, "vhost"),
         (Self::FORWARDED_LIST, "forwarded_list"),
         (Self::NAIVE_TIME, "naive_time"),
@@ -308,6 +313,7 @@ impl RecordFlags {
         (Self::WRAPPER_TIME, "wrapper_time"),
         (Self::SEVERAL_READINGS, "several_readings"),
         (Self::CLIENT_NOT_FORWARDED, "client_not_forwarded"),
+        (Self::CORRUPT_DATA, "corrupt_data"),
     ];
 
     /// No flag.

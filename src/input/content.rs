@@ -5,7 +5,7 @@
 use std::cell::Cell;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek};
+use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::ops::Range;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
@@ -71,6 +71,9 @@ impl Compression {
             [b'B', b'Z', b'h', ..] => Compression::Bzip2,
             [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Compression::Xz,
             [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
+            // A skippable frame (pzstd writes one first), which zstd reads
+            // past to the frames after it.
+            [0x50..=0x5f, 0x2a, 0x4d, 0x18, ..] => Compression::Zstd,
             // UTF-32's little-endian mark starts as UTF-16's does.
             [0xff, 0xfe, 0, 0, ..] => Compression::None,
             [0xff, 0xfe, text @ ..] if looks_like_utf16(text, false) => Compression::Utf16Le,
@@ -340,12 +343,69 @@ pub struct Decoder {
     /// After an error: what the read that met it had decoded, recovered,
     /// and then the error.
     salvaged: Option<(io::Cursor<Vec<u8>>, Option<io::Error>)>,
+    /// Where in the content the recovered bytes start.
+    salvaged_from: Option<u64>,
+}
+
+/// gzip members read in turn, as `gzip -d` reads them, knowing where in
+/// the content each starts: what a member that fails its check decoded
+/// was handed out before the check (see `Decoder::suspect_from`).
+struct GzMembers {
+    /// The member being read (`None` only while the next is set up).
+    member: Option<flate2::bufread::GzDecoder<Stored>>,
+    /// Decoded bytes before the member being read.
+    member_start: u64,
+    /// Decoded bytes handed out.
+    decoded: u64,
+}
+
+impl GzMembers {
+    fn new(stored: Stored) -> GzMembers {
+        GzMembers {
+            member: Some(flate2::bufread::GzDecoder::new(stored)),
+            member_start: 0,
+            decoded: 0,
+        }
+    }
+
+    fn member(&mut self) -> &mut flate2::bufread::GzDecoder<Stored> {
+        self.member.as_mut().expect("a member is set up")
+    }
+
+    fn get_ref(&self) -> &Stored {
+        self.member.as_ref().expect("a member is set up").get_ref()
+    }
+
+    fn into_inner(self) -> Stored {
+        self.member.expect("a member is set up").into_inner()
+    }
+}
+
+impl Read for GzMembers {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let n = self.member().read(buf)?;
+            if n > 0 || buf.is_empty() {
+                self.decoded += n as u64;
+                return Ok(n);
+            }
+            // The member ended, checked: another may follow. Anything else
+            // after it (zero bytes too: where a crash left blocks of a
+            // file written in members unwritten) is an error, as a header.
+            if self.member().get_mut().fill_buf()?.is_empty() {
+                return Ok(0);
+            }
+            let stored = self.member.take().expect("a member is set up").into_inner();
+            self.member = Some(flate2::bufread::GzDecoder::new(stored));
+            self.member_start = self.decoded;
+        }
+    }
 }
 
 /// The decoder of each way of storing.
 enum Stream {
     /// gzip.
-    Gzip(flate2::bufread::MultiGzDecoder<Stored>),
+    Gzip(GzMembers),
     /// bzip2.
     Bzip2(bzip2::bufread::MultiBzDecoder<Stored>),
     /// xz.
@@ -366,7 +426,7 @@ impl Stream {
         file.rewind()?;
         let stored = BufReader::with_capacity(1 << 16, HashingReader::new(file, hash));
         Ok(match compression {
-            Compression::Gzip => Stream::Gzip(flate2::bufread::MultiGzDecoder::new(stored)),
+            Compression::Gzip => Stream::Gzip(GzMembers::new(stored)),
             Compression::Bzip2 => Stream::Bzip2(bzip2::bufread::MultiBzDecoder::new(stored)),
             Compression::Xz => Stream::Xz(liblzma::bufread::XzDecoder::new_multi_decoder(stored)),
             Compression::Zstd => Stream::Zstd(zstd::stream::read::Decoder::with_buffer(stored)?),
@@ -428,6 +488,7 @@ impl Decoder {
             compression,
             delivered: 0,
             salvaged: None,
+            salvaged_from: None,
         })
     }
 
@@ -440,6 +501,26 @@ impl Decoder {
             Stream::Utf16(d) => d.get_ref(),
         };
         stored.get_ref()
+    }
+
+    /// Where in the content what was handed out may not be what was
+    /// written, once a read met `error`: a gzip member that failed its
+    /// check (a CRC or length that does not match, or data no deflate
+    /// stream holds) handed its bytes out before the check, from the
+    /// member's start; of the bzip2, xz and zstd decoders, the bytes
+    /// recovered from the read that met the error (see `salvage`), where
+    /// what they handed out before it is taken as written (their blocks
+    /// are not followed here). `None` when the content was only cut short:
+    /// what was decoded before the cut is what was written.
+    pub fn suspect_from(&self, error: &io::Error) -> Option<u64> {
+        if error.kind() == io::ErrorKind::UnexpectedEof {
+            return None;
+        }
+        match &self.stream {
+            Stream::Gzip(members) => Some(members.member_start),
+            Stream::Utf16(_) => None,
+            _ => self.salvaged_from,
+        }
     }
 
     /// The stored bytes read so far.
@@ -523,6 +604,7 @@ impl Read for Decoder {
                 {
                     let bytes = self.salvage(buf.len());
                     self.salvaged = Some((io::Cursor::new(bytes), Some(e)));
+                    self.salvaged_from = Some(self.delivered);
                     return self.read(buf);
                 }
                 read => read,
@@ -827,6 +909,54 @@ mod tests {
             let head = with_decoded_head((file.unwrap(), &path), compression, 12, <[u8]>::to_vec);
             assert_eq!(head, &text[..12]);
         }
+    }
+
+    #[test]
+    fn a_zstd_file_that_starts_with_a_skippable_frame_is_read() {
+        let text = b"a line\nanother line\n";
+        let skippable = [&[0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0][..], b"meta"].concat();
+        let stored = [skippable, zstd::encode_all(&text[..], 3).unwrap()].concat();
+        assert_eq!(Compression::sniff(&stored), Compression::Zstd);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.zst");
+        std::fs::write(&path, &stored).unwrap();
+        let mut out = Vec::new();
+        let mut decoder = Decoder::open(&path, Compression::Zstd, false).unwrap();
+        decoder.read_to_end(&mut out).unwrap();
+        assert_eq!(out, text);
+    }
+
+    #[test]
+    fn a_gzip_member_that_fails_its_check_is_suspect_from_its_start() {
+        use std::io::Write;
+        let gzip = |text: &[u8]| {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            enc.write_all(text).unwrap();
+            enc.finish().unwrap()
+        };
+        let (first, second) = (
+            b"first member\n".repeat(100),
+            b"second member\n".repeat(100),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let read_to_error = |stored: &[u8]| {
+            let path = dir.path().join("x.gz");
+            std::fs::write(&path, stored).unwrap();
+            let mut decoder = Decoder::open(&path, Compression::Gzip, false).unwrap();
+            let mut out = Vec::new();
+            let error = decoder.read_to_end(&mut out).unwrap_err();
+            (out.len(), decoder.suspect_from(&error))
+        };
+        // The second member's CRC changed: its bytes were handed out, all.
+        let mut failing = gzip(&second);
+        let crc = failing.len() - 8;
+        failing[crc] ^= 1;
+        let stored = [gzip(&first), failing].concat();
+        let whole = first.len() + second.len();
+        assert_eq!(read_to_error(&stored), (whole, Some(first.len() as u64)));
+        // Cut short: what was decoded is what was written.
+        let cut = &stored[..stored.len() - 30];
+        assert_eq!(read_to_error(cut).1, None);
     }
 
     /// Garbage between two streams: every byte decoded before it is handed

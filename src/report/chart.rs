@@ -172,7 +172,7 @@ impl Histogram {
         let mut bars: BTreeMap<i64, Counts> = BTreeMap::new();
         for r in summary.counted_requests() {
             let class = report.config.authorised.classify_request(&r);
-            let series = Series::of(class, Outcome::of_status(r.status));
+            let series = Series::of(class, r.outcome());
             let index = (r.time.0 - start).div_euclid(size);
             bars.entry(index).or_default().add(series);
         }

@@ -532,7 +532,7 @@ fn changing_cells<W: io::Write>(
     table: &RequestTable<'_>,
     r: &RequestView<'_>,
 ) {
-    let outcome = Outcome::of_status(r.status);
+    let outcome = r.outcome();
     cells.raw(
         table
             .config
@@ -548,7 +548,7 @@ fn changing_cells<W: io::Write>(
 
 /// The cells of a request's row after `windows`.
 fn row_tail<W: io::Write>(cells: &mut Cells<W>, summary: &Summary, r: &RequestView<'_>) {
-    let outcome = Outcome::of_status(r.status);
+    let outcome = r.outcome();
     cells.joined(request_flags(r, outcome), ';');
     match r.duplicate_of {
         Some(at) => cells.text(&summary.place(at)),
@@ -688,6 +688,7 @@ fn write_files<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>) ->
     for problem in &report.summary.problems {
         let column = |name: &str| FILE_COLUMNS.iter().position(|c| *c == name);
         let mut row = vec![String::new(); FILE_COLUMNS.len()];
+        row[column("file").unwrap_or(0)] = problem.path().to_string();
         row[column("complete").unwrap_or(0)] = yes_no(false).into();
         row[column("problem").unwrap_or(0)] = problem.to_string();
         write_row(out, &row)?;

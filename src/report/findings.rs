@@ -15,7 +15,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::accessors::{AccessorRow, Class, Outcome};
+use crate::accessors::{AccessorRow, Class};
 use crate::config::ScanConfig;
 use crate::evidence::{RequestView, Text};
 use crate::formats::{Confidence, Format};
@@ -589,7 +589,7 @@ fn accessor_report<'a>(
             method: Text::clone(r.method),
             target: Text::clone(r.target),
             status: r.status,
-            outcome: Outcome::of_status(r.status).name(),
+            outcome: r.outcome().name(),
             user_agent: r.user_agent.cloned(),
             file: &report.summary.files[r.location.file].input.display,
             line: r.location.line,

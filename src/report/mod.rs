@@ -180,7 +180,7 @@ fn nearest_served(summary: &Summary, config: &ScanConfig, windows: &[Window]) ->
     let mut nearest: Vec<Nearest> = vec![(None, None); windows.len()];
     let served = summary.requests.iter().enumerate().filter(|(_, r)| {
         r.duplicate_of.is_none()
-            && Outcome::of_status(r.status) == Outcome::Served
+            && r.outcome() == Outcome::Served
             && config.authorised.classify_request(r) == Class::External
     });
     for (request, r) in served {
@@ -458,7 +458,7 @@ fn named_alone(summary: &Summary, config: &ScanConfig) -> Vec<NamedAlone> {
     summary
         .counted_requests()
         .filter(|r| config.authorised.by_name_alone(r))
-        .filter(|r| Outcome::of_status(r.status).may_be_served())
+        .filter(|r| r.outcome().may_be_served())
         .map(|r| NamedAlone {
             place: summary.place(r.location),
             time: r.time,
@@ -476,7 +476,7 @@ fn two_readings(summary: &Summary, config: &ScanConfig) -> Vec<TwoReadings> {
     summary
         .counted_requests()
         .filter(|r| config.authorised.classify_request(r) == Class::External)
-        .filter(|r| Outcome::of_status(r.status).may_be_served())
+        .filter(|r| r.outcome().may_be_served())
         .filter_map(|r| {
             Some(TwoReadings {
                 place: summary.place(r.location),

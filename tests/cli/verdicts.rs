@@ -506,6 +506,58 @@ fn a_corrupt_gzip_member_is_inconclusive_for_windows_it_could_cover() {
 }
 
 #[test]
+fn requests_from_a_gzip_member_that_fails_its_check_are_never_taken_as_served() {
+    // A byte changed inside a member's data can decode without error into
+    // other text (a client or path made up), which only the member's CRC
+    // shows; its lines were scanned before the check. A served request read
+    // from it accused a client that never asked.
+    let gzip = |text: &[u8]| {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(text).unwrap();
+        enc.finish().unwrap()
+    };
+    let first = ordered(&[traffic(0, 600, None) + &line(590, "198.51.100.1", "/case/a.pdf", 200)]);
+    let second =
+        ordered(&[traffic(600, 1440, None) + &line(700, "198.51.100.2", "/case/b.pdf", 200)]);
+    let mut data = gzip(&first);
+    let mut failing = gzip(&second);
+    let crc = failing.len() - 8;
+    failing[crc] ^= 0xFF;
+    data.extend(failing);
+    let run = run_case(&[("access.log.1.gz", data)]);
+    let rows = run.columns("requests.csv", &["client", "outcome", "flags"]);
+    assert_eq!(
+        rows,
+        [
+            ["198.51.100.1", "served", ""],
+            ["198.51.100.2", "unknown", "corrupt_data"],
+        ]
+    );
+    // A re-run reads the flag from evidence.sqlite.
+    let again = crate::rewindow::rewindow(run.out.path(), &[]);
+    assert_eq!(
+        again.columns("requests.csv", &["client", "outcome", "flags"]),
+        rows
+    );
+    // The window holds only the request read from the failing member.
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    let kinds = caveat_kinds(&w);
+    assert!(kinds.contains(&"input_incomplete".to_string()), "{kinds:?}");
+    let file = &run.records("files.csv")[0];
+    assert!(
+        file["problem"].ends_with(&format!(
+            "the rest of the file was not read; what was decoded from byte {} of its content on \
+             failed the check (it may not be what was written): its requests are flagged \
+             corrupt_data and none is taken as served",
+            first.len()
+        )),
+        "{}",
+        file["problem"]
+    );
+}
+
+#[test]
 fn a_request_with_blanks_after_its_method_is_still_a_request_for_its_target() {
     // nginx, HAProxy and Apache log a request as it was sent: two spaces
     // or a tab after the method, the tab raw or escaped. Such a request was
