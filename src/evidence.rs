@@ -179,11 +179,16 @@ impl<T: Borrow<Text>> MatchedRequest<T> {
 
     /// What the request got, by its status; unknown when its line was
     /// decoded from data that failed its check (`corrupt_data`): the status
-    /// read may not be the one logged, nor the request one that was made.
+    /// read may not be the one logged, nor the request one that was made;
+    /// and unknown when it was served for a case variant of an exposed path
+    /// (`case_variant`): the resource served may not be the exposed one.
     pub fn outcome(&self) -> Outcome {
-        match self.flags.contains(RecordFlags::CORRUPT_DATA) {
+        let by_status = Outcome::of_status(self.status);
+        let variant_served =
+            self.flags.contains(RecordFlags::CASE_VARIANT) && by_status == Outcome::Served;
+        match self.flags.contains(RecordFlags::CORRUPT_DATA) || variant_served {
             true => Outcome::Unknown,
-            false => Outcome::of_status(self.status),
+            false => by_status,
         }
     }
 

@@ -567,13 +567,13 @@ impl Detecting<'_> {
                 (detection, None)
             }
             (_, FormatChoice::Custom(custom)) => {
-                let detection = formats::detect_custom(custom, &sample, whole, zone);
+                let detection = formats::detect_custom(custom, sample, whole, zone);
                 (detection, None)
             }
-            (_, FormatChoice::Auto) => formats::detect_and_fit(&sample, whole, zone),
+            (_, FormatChoice::Auto) => formats::detect_and_fit(sample, whole, zone),
         };
         if let (FormatChoice::Fixed(format), Ok(_)) = (format, &content) {
-            if let Some((wrapper, why)) = formats::detect_wrapper(*format, &sample, whole) {
+            if let Some((wrapper, why)) = formats::detect_wrapper(*format, sample, whole) {
                 detection.wrapper = Some(wrapper);
                 detection.reason.push_str(&why);
             }
@@ -588,19 +588,19 @@ impl Detecting<'_> {
             .with_json_fields(json)
             .with_wrapper(detection.wrapper);
         // Detection may have counted the fit already, with this very parser.
-        let fit = counted_fit.unwrap_or_else(|| SampleFit::of(parser.clone(), &sample, whole));
+        let fit = counted_fit.unwrap_or_else(|| SampleFit::of(parser.clone(), sample, whole));
         let chunks = match (&content, bytes, chunk_size) {
             (Ok(Content::Plain(plain)), Some(bytes), Some(size)) => {
                 plan_chunks(plain.len, bytes, size, &parser)
             }
             _ => Vec::new(),
         };
-        let head = first_parsed_line(id, &sample, whole, parser);
+        let head = first_parsed_line(id, sample, whole, parser);
         // A file that holds no text a log could be: what it holds was not
         // read (a zip of logs, or a compression not decoded, made every
         // window "no evidence" when its bytes held no NUL).
         let not_text = match &content {
-            Ok(_) => content::not_text(&sample, fit.parsed > 0),
+            Ok(_) => content::not_text(sample, fit.parsed > 0),
             Err(_) => None,
         };
         let not_text = not_text.map(|what| {
@@ -1389,6 +1389,10 @@ struct LineScanner<'c> {
     /// For logs of literal names (S3 keys): their paths are also compared
     /// as they are, unresolved.
     literal: Option<Normaliser>,
+    /// Where the server is not known to ignore case, nor to tell it apart:
+    /// the rules and a normaliser that fold case, to find requests for a
+    /// case variant of an exposed path (see `match_case_variant`).
+    case_variants: Option<(&'c RuleSet, Normaliser)>,
     /// The current run of parsed lines in one minute.
     minute_run: Option<(i64, u64)>,
     /// Where a wrapped line's decoded payload is written, reused from line
@@ -1415,6 +1419,9 @@ impl<'c> LineScanner<'c> {
         format: Option<formats::Format>,
     ) -> LineScanner<'c> {
         let literal_names = parser.names_are_literal();
+        // S3 keys are told apart by case, as the case file may say of the
+        // server.
+        let case_unknown = !config.folds_case(format) && !config.case_sensitive && !literal_names;
         LineScanner {
             parser,
             rules: config.rules_for(format),
@@ -1422,6 +1429,7 @@ impl<'c> LineScanner<'c> {
             shared,
             normaliser: Normaliser::new(config.folds_case(format)),
             literal: literal_names.then(|| Normaliser::literal(config.folds_case(format))),
+            case_variants: case_unknown.then(|| (&config.folded_rules, Normaliser::new(true))),
             minute_run: None,
             payload: Vec::new(),
             texts: Texts::default(),
@@ -1677,7 +1685,7 @@ impl<'c> LineScanner<'c> {
         result.first_time = earliest(result.first_time, Some(record.time));
         result.last_time = latest(result.last_time, Some(record.time));
         if let (Some((found, canonical)), Some(split)) = (found, split) {
-            let request = MatchedRequest::new(
+            let mut request = MatchedRequest::new(
                 location,
                 line,
                 record,
@@ -1686,6 +1694,11 @@ impl<'c> LineScanner<'c> {
                 found,
                 &mut self.texts,
             );
+            // Letters are folded only to find a case variant where the
+            // server is not known to ignore case.
+            if found.via.contains(Transforms::CASE) && !self.normaliser.folds_case() {
+                request.flags.insert(RecordFlags::CASE_VARIANT);
+            }
             self.requests.push(request.attribute(self.trusted_proxies));
             if self.requests.len() >= self.requests_per_part {
                 self.hand_over_requests();
@@ -1757,6 +1770,21 @@ impl LineScanner<'_> {
             .or_else(|| self.match_percent_u(split))
             .or_else(|| self.match_backslashes_as_slashes(split))
             .or_else(|| self.match_windows_names(split))
+            .or_else(|| self.match_case_variant(split))
+    }
+
+    /// Matches a path that names an exposed resource once its letters are
+    /// folded (`/ADMIN` for `/admin`), where the server is not known to
+    /// ignore case: Express, ASP.NET Core and any server on a Windows or
+    /// macOS file system serve the exposed resource for it, one on Linux
+    /// another or none. The match says `case`; the request is flagged
+    /// `case_variant` (see `read_line`).
+    fn match_case_variant(&mut self, split: &SplitTarget<'_>) -> Option<(RuleMatch, Vec<u8>)> {
+        let (rules, folding) = self.case_variants.as_mut()?;
+        // A rule with capitals (`/Admin`) folds too: `/admin` is a variant.
+        let (mut found, canonical) = rules.match_target(split, folding)?;
+        found.via.insert(Transforms::CASE);
+        Some((found, canonical))
     }
 
     /// On a server that ignores case (IIS), matches a path whose segments

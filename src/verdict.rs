@@ -77,6 +77,11 @@ pub enum CaveatKind {
     /// authorised networks, and the user names are not known to be
     /// authenticated: nginx logs the name a client sends.
     AuthorisedByName,
+    /// An external request for a case variant of an exposed path (`/ADMIN`
+    /// for `/admin`) was served, where the server is not known to ignore
+    /// case nor to tell it apart: if it ignores case, the exposed resource
+    /// was served.
+    CaseVariant,
 }
 
 impl CaveatKind {
@@ -96,6 +101,7 @@ impl CaveatKind {
             CaveatKind::UnknownOutcome => "unknown_outcome",
             CaveatKind::AmbiguousTime => "ambiguous_time",
             CaveatKind::AuthorisedByName => "authorised_by_name",
+            CaveatKind::CaseVariant => "case_variant",
         }
     }
 }
@@ -191,6 +197,9 @@ pub struct ScanFacts {
     /// authorised by their user names alone, when the user names are not
     /// known to be authenticated.
     pub named_alone: Vec<NamedAlone>,
+    /// External requests served for a case variant of an exposed path,
+    /// where the server is not known to ignore case nor to tell it apart.
+    pub case_variants: Vec<PlacedLine>,
     /// The gap threshold, in seconds.
     pub max_gap: i64,
     /// The first and last parsed lines of each source, when the logs come
@@ -488,6 +497,19 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
                 first.client,
                 first.user,
                 first.place,
+            ),
+        );
+    }
+    let variants = lines_in(&facts.case_variants, window);
+    if let Some(first) = variants.first() {
+        let n = variants.len();
+        add(
+            CaveatKind::CaseVariant,
+            format!(
+                "{n} external {} for a case variant of an exposed path {} served (`/ADMIN` for `/admin`); a server that ignores case (Express, ASP.NET Core, any on a Windows or macOS file system) served the exposed resource for {}, one that tells case apart served another: give --case-insensitive if this server ignores case, or `case_insensitive = false` under `[server]` in the case file if it does not; the first: {first}",
+                plural(n as u64, "request", "requests"),
+                plural(n as u64, "was", "were"),
+                plural(n as u64, "it", "them"),
             ),
         );
     }

@@ -294,8 +294,14 @@ impl RecordFlags {
     /// written (its client, path or status garbled), so its request is
     /// never taken as served (its outcome is unknown).
     pub const CORRUPT_DATA: RecordFlags = RecordFlags(1 << 17);
+    /// The request names an exposed resource only once letters are folded
+    /// (`/ADMIN` for `/admin`), on a server not known to ignore case nor to
+    /// tell it apart: if it ignores case, the request was for the exposed
+    /// resource. Served so, its outcome is unknown (see the caveat
+    /// `case_variant`).
+    pub const CASE_VARIANT: RecordFlags = RecordFlags(1 << 18);
 
-    const NAMES: [(RecordFlags, &'static str); 18] = [
+    const NAMES: [(RecordFlags, &'static str); 19] = [
         (Self::VHOST, "vhost"),
         (Self::FORWARDED_LIST, "forwarded_list"),
         (Self::NAIVE_TIME, "naive_time"),
@@ -314,6 +320,7 @@ impl RecordFlags {
         (Self::SEVERAL_READINGS, "several_readings"),
         (Self::CLIENT_NOT_FORWARDED, "client_not_forwarded"),
         (Self::CORRUPT_DATA, "corrupt_data"),
+        (Self::CASE_VARIANT, "case_variant"),
     ];
 
     /// No flag.

@@ -315,6 +315,7 @@ fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
         damaged_lines: placed(|u| u.damaged),
         two_readings: two_readings(summary, config),
         named_alone: named_alone(summary, config),
+        case_variants: case_variants(summary, config),
         max_gap: config.max_gap,
         sources: source_spans(summary, &copies_only, config.zone),
         source_gaps: source_gaps(summary, &copies_only, config.max_gap),
@@ -465,6 +466,21 @@ fn named_alone(summary: &Summary, config: &ScanConfig) -> Vec<NamedAlone> {
             later: later_instant(&r, config.zone),
             client: r.client.to_string(),
             user: r.user.map_or_else(String::new, |u| u.to_string()),
+        })
+        .collect()
+}
+
+/// The external requests served for a case variant of an exposed path
+/// (see `RecordFlags::CASE_VARIANT`).
+fn case_variants(summary: &Summary, config: &ScanConfig) -> Vec<PlacedLine> {
+    summary
+        .counted_requests()
+        .filter(|r| r.flags.contains(RecordFlags::CASE_VARIANT))
+        .filter(|r| Outcome::of_status(r.status) == Outcome::Served)
+        .filter(|r| config.authorised.classify_request(r) == Class::External)
+        .map(|r| PlacedLine {
+            place: summary.place(r.location),
+            time: Some(r.time),
         })
         .collect()
 }

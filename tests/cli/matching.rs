@@ -52,6 +52,8 @@ fn each_trick_matches_and_says_how() {
         ("198.51.100.13", "raw"),
         ("198.51.100.14", "raw"),
         ("198.51.100.15", "raw"),
+        // `/CASES/FILES/`, refused: a case variant (see below).
+        ("198.51.100.16", "case"),
         ("10.1.2.3", "raw"),
         ("staff-laptop.example.org", "raw"),
         ("198.51.100.1", "raw"),
@@ -72,10 +74,25 @@ fn look_alikes_never_match() {
         .iter()
         .map(|r| r["client"].clone())
         .collect();
-    for look_alike in 16..=22 {
+    for look_alike in 17..=22 {
         let client = format!("198.51.100.{look_alike}");
         assert!(!clients.contains(&client), "{client} must not match");
     }
+    // A case variant matches, flagged: the case file says nothing of how
+    // the server treats case.
+    let variant = run
+        .records("requests.csv")
+        .into_iter()
+        .find(|r| r["client"] == "198.51.100.16")
+        .expect("/CASES/FILES/ is a case variant");
+    assert_eq!(
+        [
+            &variant["matched_via"],
+            &variant["outcome"],
+            &variant["flags"]
+        ],
+        ["case", "denied", "case_variant"]
+    );
 }
 
 #[test]

@@ -991,6 +991,62 @@ fn a_server_whose_logs_hold_only_their_last_minutes_leaves_earlier_windows_incon
 }
 
 #[test]
+fn a_served_case_variant_is_a_caveat_until_the_server_is_known() {
+    // Express serves `/CASE/a.pdf` for a route `/case/a.pdf` (its router
+    // ignores case); nginx on Linux refuses it. Compared by case, the
+    // window read no evidence of access.
+    let dir = tempfile::tempdir().unwrap();
+    let log = ordered(&[traffic(0, 1440, None)
+        + &line(700, "198.51.100.5", "/Case/A.pdf", 200)
+        + &line(710, "198.51.100.6", "/CASE/b.pdf", 404)]);
+    std::fs::write(dir.path().join("access.log"), log).unwrap();
+    let case = dir.path().join("case.toml");
+    std::fs::write(&case, "[server]\ncase_insensitive = false\n").unwrap();
+    let logs = dir.path().join("access.log");
+    let scan_with = |extra: &[&str]| {
+        let mut args = vec![
+            "--exposed",
+            "/case/",
+            "--window",
+            "w=2024-03-01T10:00Z..2024-03-01T14:00Z",
+        ];
+        args.extend_from_slice(extra);
+        args.push(logs.to_str().unwrap());
+        scan(&args)
+    };
+    let run = scan_with(&[]);
+    let rows = run.columns(
+        "requests.csv",
+        &["client", "matched_via", "outcome", "flags"],
+    );
+    assert_eq!(
+        rows,
+        [
+            ["198.51.100.5", "case", "unknown", "case_variant"],
+            ["198.51.100.6", "case", "denied", "case_variant"],
+        ]
+    );
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["case_variant"]);
+    let detail = w["caveats"][0]["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("1 external request for a case variant of an exposed path was served")
+            && detail.ends_with(&format!("the first: {}:71", logs.display())),
+        "{detail}"
+    );
+    // The server ignores case: the request was for the exposed resource.
+    let run = scan_with(&["--case-insensitive"]);
+    assert_eq!(window(&run)["verdict"], "evidence_of_access");
+    let flags = run.columns("requests.csv", &["flags"]);
+    assert_eq!(flags, [[""], [""]]);
+    // The server tells case apart: neither was.
+    let run = scan_with(&["--case", case.to_str().unwrap()]);
+    assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
+    assert!(run.records("requests.csv").is_empty());
+}
+
+#[test]
 fn files_named_in_one_directory_are_one_source() {
     // `scan logs/access.log*`: rotated files, each its own span, one source.
     let dir = tempfile::tempdir().unwrap();

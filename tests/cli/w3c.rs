@@ -339,8 +339,8 @@ fn iis_lines_copied_into_another_log_are_counted_once() {
 fn cloudfront_cache_hits_are_accesses_and_paths_keep_their_case() {
     let run = scan(&["--exposed", RULE, CLOUDFRONT_LOG]);
     // Line 4 asks for /Forms/Submissions/2.pdf: S3 origins resolve paths
-    // by case, so it is no request for the folder. Offsets worked out from
-    // the fixture's line lengths.
+    // by case, other origins may not, so it is a case variant (refused,
+    // an attempt). Offsets worked out from the fixture's line lengths.
     assert_eq!(
         run.columns(
             "requests.csv",
@@ -364,6 +364,16 @@ fn cloudfront_cache_hits_are_accesses_and_paths_keep_their_case() {
                 "served",
                 "edge_hit",
                 "/forms/submissions/1.pdf",
+                "-"
+            ],
+            [
+                "4",
+                "910",
+                "192.0.2.100",
+                "404",
+                "denied",
+                "case_variant",
+                "/Forms/Submissions/2.pdf",
                 "-"
             ],
             [
