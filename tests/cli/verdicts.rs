@@ -1035,6 +1035,9 @@ fn a_served_case_variant_is_a_caveat_until_the_server_is_known() {
             && detail.ends_with(&format!("the first: {}:71", logs.display())),
         "{detail}"
     );
+    // A re-run from evidence.sqlite judges the same.
+    let again = crate::rewindow::rewindow(run.out.path(), &[]);
+    assert_eq!(window(&again)["caveats"], w["caveats"]);
     // The server ignores case: the request was for the exposed resource.
     let run = scan_with(&["--case-insensitive"]);
     assert_eq!(window(&run)["verdict"], "evidence_of_access");
