@@ -149,6 +149,9 @@ impl Rule {
     fn matches_raw(&self, path: &[u8]) -> bool {
         match &self.kind {
             RuleKind::Glob(glob) => glob.raw.is_match(path),
+            // A path after a script is looked for in canonical paths alone:
+            // as logged, `/admin.php/../news.html` is no request for it.
+            RuleKind::Exact => exact_matches(&self.raw, path),
             _ => self.matches_with(path, &self.raw),
         }
     }
@@ -185,22 +188,34 @@ fn exact_matches(rule: &[u8], path: &[u8]) -> bool {
     path == rule || path.strip_suffix(b"/") == Some(rule) || rule.strip_suffix(b"/") == Some(path)
 }
 
-/// The path runs the file the rule names, with extra path information
+/// The path runs the script the rule names, with extra path information
 /// after it: Apache (PHP and CGI scripts), IIS (ASP.NET) and nginx (with
 /// `fastcgi_split_path_info`) run `/forms/admin.php` for
-/// `/forms/admin.php/x`. Only a rule whose last segment has a `.` names a
-/// file; a static file so requested is refused, which its status shows.
+/// `/forms/admin.php/x`. A script is named by its extension
+/// (`SCRIPT_EXTENSIONS`): `exact:/api/v1.2` is no script, and
+/// `/api/v1.2/status` another resource.
 fn runs_with_path_info(rule: &[u8], path: &[u8]) -> bool {
     let rule = rule.strip_suffix(b"/").unwrap_or(rule);
-    let names_file = rule
-        .rsplit(|&b| b == b'/')
-        .next()
-        .is_some_and(|last| last.contains(&b'.') && last.iter().any(|&b| b != b'.'));
-    names_file
+    let last = rule.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    let names_script = last
+        .iter()
+        .rposition(|&b| b == b'.')
+        .filter(|&dot| dot > 0)
+        .is_some_and(|dot| {
+            let extension = &last[dot + 1..];
+            (SCRIPT_EXTENSIONS.iter()).any(|e| e.as_bytes().eq_ignore_ascii_case(extension))
+        });
+    names_script
         && path
             .strip_prefix(rule)
             .is_some_and(|rest| rest.len() > 1 && rest[0] == b'/')
 }
+
+/// The extensions of scripts that servers run with a path after them.
+const SCRIPT_EXTENSIONS: [&str; 22] = [
+    "php", "php3", "php4", "php5", "php7", "php8", "phtml", "cgi", "pl", "py", "rb", "asp", "aspx",
+    "ashx", "asmx", "axd", "svc", "jsp", "jspx", "do", "action", "cfm",
+];
 
 /// A folder rule (`/a/`) matches the folder itself (`/a`) and all below it;
 /// a rule without a trailing slash matches whole segments only.
@@ -632,12 +647,10 @@ impl RuleSet {
             return None;
         }
         let rule = self.rules.iter().position(raw_matches)?;
-        let mut via = transforms;
-        let found = &self.rules[rule];
-        if raw.is_some_and(|raw| found.by_path_info(raw, &found.raw)) {
-            via.insert(Transforms::PATH_INFO);
-        }
-        Some(RuleMatch { rule, via })
+        Some(RuleMatch {
+            rule,
+            via: transforms,
+        })
     }
 }
 
@@ -753,6 +766,22 @@ mod tests {
             ("exact:/forms/admin.php", "/forms/admin.php.bak", false),
             ("exact:/forms/", "/forms/x", false),
             ("exact:/forms/..", "/forms/x", false),
+            ("exact:/Forms/Run.ASPX", "/Forms/Run.ASPX/x", true),
+            // No script: a version, a dot folder, a document.
+            ("exact:/api/v1.2", "/api/v1.2/status", false),
+            ("exact:/.well-known", "/.well-known/x", false),
+            ("exact:/forms/report.pdf", "/forms/report.pdf/x", false),
+            // As logged, a path that leaves the script is no request for it.
+            (
+                "exact:/forms/admin.php",
+                "/forms/admin.php/../../news%zz.html",
+                false,
+            ),
+            (
+                "exact:/forms/admin.php",
+                "/forms/admin.php/../x.html?q=%zz",
+                false,
+            ),
             ("exact:/admin", "/%61dmin", true),
             ("exact:/admin/", "/admin", true),
             ("glob:/cases/*/file.pdf", "/cases/42/file.pdf", true),

@@ -1834,7 +1834,9 @@ impl LineScanner<'_> {
         &mut self,
         split: &SplitTarget<'_>,
     ) -> Option<(RuleMatch, Vec<u8>)> {
-        if !split.path.contains(&b'\\') {
+        // Apache and nginx write a byte outside ASCII as `\xHH`: read as
+        // slashes, `/2023\xe2\x80\x93report.pdf` was `/2023/xe2/...`.
+        if self.parser.escapes_backslashes() || !split.path.contains(&b'\\') {
             return None;
         }
         let slashed: Vec<u8> = (split.path.iter())
@@ -2033,8 +2035,13 @@ fn request_cut_short(line: &[u8]) -> bool {
     let Some(opening) = quotes().find(|&at| starts_request(&line[at + 1..])) else {
         return false;
     };
-    // A quote escaped inside the target (`\"`) does not close it.
-    !quotes().any(|at| at > opening && line[at - 1] != b'\\')
+    // A quote escaped inside the target (`\"`) does not close it; one
+    // after an escaped backslash (`\\"`) does.
+    let escaped = |at: usize| {
+        let backslashes = line[..at].iter().rev().take_while(|&&b| b == b'\\').count();
+        backslashes % 2 == 1
+    };
+    !quotes().any(|at| at > opening && !escaped(at))
 }
 
 /// Whether `text` starts as a request line does: a method (capital
@@ -2799,6 +2806,7 @@ mod tests {
                 true,
             ),
             (b"1.2.3.4 - - [x] \"GET /a\\\"b", Unparsed::NoTimestamp, false, true),
+            (b"1.2.3.4 - - [x] \"GET /c\\\\\" 400", Unparsed::NoTimestamp, false, false),
             // A request that closes is whole, whatever else is missing.
             (
                 b"1.2.3.4 - - [10/Mar/2023:00:09:59 +0000] \"GET /forms/x HTTP/1.1\" 200",

@@ -261,17 +261,17 @@ impl SourceSpan {
     }
 
     /// Whether the two ran beside each other: their lines overlap for
-    /// longer than `max_gap`, or overlap at all while one's span lies
-    /// within the other's (to `max_gap` at each end). A server whose logs
-    /// hold only its last 50 minutes, inside another's ten days, ran
+    /// longer than `max_gap`, or for nine tenths or more of the shorter
+    /// one's span (a single line inside the other's too). A server whose
+    /// logs hold only their last 50 minutes, inside another's ten days, ran
     /// beside it, though for less than the threshold: it was not told of.
+    /// Sources that follow one another overlap by the seconds lines are
+    /// logged out of order around a rotation, a sliver of either span.
     fn ran_beside(&self, other: &SourceSpan, max_gap: i64) -> bool {
         let overlap = self.last.0.min(other.last.0) - self.first.0.max(other.first.0);
-        let within = |inner: &SourceSpan, outer: &SourceSpan| {
-            inner.first.0 >= outer.first.0.saturating_sub(max_gap)
-                && inner.last.0 <= outer.last.0.saturating_add(max_gap)
-        };
-        overlap > max_gap || (overlap > 0 && (within(self, other) || within(other, self)))
+        let shorter = (self.last.0 - self.first.0).min(other.last.0 - other.first.0);
+        overlap > max_gap
+            || (overlap >= 0 && overlap.saturating_mul(10) >= shorter.saturating_mul(9))
     }
 }
 

@@ -50,7 +50,7 @@ pub const FILE_NAME: &str = "evidence.sqlite";
 /// holding NUL bytes, the problem of a file that grew while it was read,
 /// and the `utf-16le` and `utf-16be` storage, which an older build would
 /// drop or misread (dropping a problem could turn a window's verdict).
-const SCHEMA_VERSION: i64 = 8;
+const SCHEMA_VERSION: i64 = 9;
 
 /// The largest piece of a packed copy kept in one row: SQLite refuses
 /// values over 1 GB, and a case can hold millions of requests.

@@ -1038,6 +1038,16 @@ impl Parser {
         matches!(self.family, Family::Aws(aws::Log::S3))
     }
 
+    /// Whether the log writes a backslash escaped (`\\` or `\x5C`), so that
+    /// a `\x` in a target always starts an escaped byte (Apache, nginx, and
+    /// the formats their format strings write).
+    pub fn escapes_backslashes(&self) -> bool {
+        matches!(
+            self.family,
+            Family::Ncsa(_) | Family::Custom(_) | Family::ProxyManager
+        )
+    }
+
     /// Whether the log writes `+` for a space (IIS W3C), so that a `+` in
     /// a path may stand for a space.
     pub fn writes_plus_for_space(&self) -> bool {

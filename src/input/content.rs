@@ -353,10 +353,13 @@ pub struct Decoder {
 struct GzMembers {
     /// The member being read (`None` only while the next is set up).
     member: Option<flate2::bufread::GzDecoder<Stored>>,
-    /// Decoded bytes before the member being read.
+    /// Where the line the member being read starts in starts, in the
+    /// content: a member may start inside a line another began.
     member_start: u64,
     /// Decoded bytes handed out.
     decoded: u64,
+    /// Where the last line handed out starts.
+    line_start: u64,
 }
 
 impl GzMembers {
@@ -365,6 +368,7 @@ impl GzMembers {
             member: Some(flate2::bufread::GzDecoder::new(stored)),
             member_start: 0,
             decoded: 0,
+            line_start: 0,
         }
     }
 
@@ -386,6 +390,9 @@ impl Read for GzMembers {
         loop {
             let n = self.member().read(buf)?;
             if n > 0 || buf.is_empty() {
+                if let Some(end) = memchr::memrchr(b'\n', &buf[..n]) {
+                    self.line_start = self.decoded + end as u64 + 1;
+                }
                 self.decoded += n as u64;
                 return Ok(n);
             }
@@ -397,7 +404,7 @@ impl Read for GzMembers {
             }
             let stored = self.member.take().expect("a member is set up").into_inner();
             self.member = Some(flate2::bufread::GzDecoder::new(stored));
-            self.member_start = self.decoded;
+            self.member_start = self.line_start;
         }
     }
 }
@@ -954,6 +961,13 @@ mod tests {
         let stored = [gzip(&first), failing].concat();
         let whole = first.len() + second.len();
         assert_eq!(read_to_error(&stored), (whole, Some(first.len() as u64)));
+        // A member that starts inside a line: from that line's start.
+        let mut failing = gzip(&[&b"er\n"[..], &second].concat());
+        let crc = failing.len() - 8;
+        failing[crc] ^= 1;
+        let stored = [gzip(&first[..first.len() - 3]), failing].concat();
+        let line = first.len() - b"first member\n".len();
+        assert_eq!(read_to_error(&stored).1, Some(line as u64));
         // Cut short: what was decoded is what was written.
         let cut = &stored[..stored.len() - 30];
         assert_eq!(read_to_error(cut).1, None);

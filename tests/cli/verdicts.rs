@@ -984,9 +984,23 @@ fn a_server_whose_logs_hold_only_their_last_minutes_leaves_earlier_windows_incon
         again.findings_json()["windows"][0]["verdict"],
         "inconclusive"
     );
-    // Servers whose logs follow one another are not told of.
+    // Nor a server with a single line.
+    let one = line(720, "203.0.113.1", "/index.html", 200);
+    let dir = servers([traffic(0, 1440, None), one]);
+    let run = scan_servers(&dir, &["w=2024-03-01T10:00Z..2024-03-01T14:00Z"]);
+    let kinds = caveat_kinds(&window(&run));
+    assert_eq!(kinds, ["source_starts_late", "source_ends_early"]);
+    // Servers whose logs follow one another are not told of, though lines
+    // are logged out of order around a rotation.
     let dir = servers([traffic(0, 720, None), traffic(720, 1440, None)]);
     let run = scan_servers(&dir, &["w=2024-03-01T10:00Z..2024-03-01T14:00Z"]);
+    assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
+    let before_rotation = line(715, "203.0.113.1", "/index.html", 200);
+    let dir = servers([
+        traffic(690, 730, None),
+        before_rotation + &traffic(730, 1440, None),
+    ]);
+    let run = scan_servers(&dir, &["w=2024-03-01T13:00Z..2024-03-01T14:00Z"]);
     assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
 }
 
