@@ -72,8 +72,15 @@ impl Compression {
             [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Compression::Xz,
             [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
             // A skippable frame (pzstd writes one first), which zstd reads
-            // past to the frames after it.
-            [0x50..=0x5f, 0x2a, 0x4d, 0x18, ..] => Compression::Zstd,
+            // past to the frames after it; LZ4 writes the same frames, so
+            // the frame after it, when in sight, must be zstd's.
+            [0x50..=0x5f, 0x2a, 0x4d, 0x18, s0, s1, s2, s3, rest @ ..] => {
+                let size = u32::from_le_bytes([*s0, *s1, *s2, *s3]) as usize;
+                match rest.get(size..size + 4) {
+                    Some(next) if next != [0x28, 0xb5, 0x2f, 0xfd] => Compression::None,
+                    _ => Compression::Zstd,
+                }
+            }
             // UTF-32's little-endian mark starts as UTF-16's does.
             [0xff, 0xfe, 0, 0, ..] => Compression::None,
             [0xff, 0xfe, text @ ..] if looks_like_utf16(text, false) => Compression::Utf16Le,
@@ -924,6 +931,14 @@ mod tests {
         let skippable = [&[0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0][..], b"meta"].concat();
         let stored = [skippable, zstd::encode_all(&text[..], 3).unwrap()].concat();
         assert_eq!(Compression::sniff(&stored), Compression::Zstd);
+        // LZ4 writes the same skippable frames: it is no zstd.
+        let lz4 = [
+            &[0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0][..],
+            b"meta",
+            b"\x04\x22\x4d\x18",
+        ]
+        .concat();
+        assert_eq!(Compression::sniff(&lz4), Compression::None);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.zst");
         std::fs::write(&path, &stored).unwrap();
