@@ -1391,8 +1391,9 @@ struct LineScanner<'c> {
     literal: Option<Normaliser>,
     /// Where the server is not known to ignore case, nor to tell it apart:
     /// the rules and a normaliser that fold case, to find requests for a
-    /// case variant of an exposed path (see `match_case_variant`).
-    case_variants: Option<(&'c RuleSet, Normaliser)>,
+    /// case variant of an exposed path (see `match_case_variant`), and
+    /// whether some rule has a letter that folds.
+    case_variants: Option<(&'c RuleSet, Normaliser, bool)>,
     /// The current run of parsed lines in one minute.
     minute_run: Option<(i64, u64)>,
     /// Where a wrapped line's decoded payload is written, reused from line
@@ -1429,7 +1430,11 @@ impl<'c> LineScanner<'c> {
             shared,
             normaliser: Normaliser::new(config.folds_case(format)),
             literal: literal_names.then(|| Normaliser::literal(config.folds_case(format))),
-            case_variants: case_unknown.then(|| (&config.folded_rules, Normaliser::new(true))),
+            case_variants: case_unknown.then(|| {
+                let rules_fold = (config.rules.rules().iter())
+                    .any(|r| r.spec.chars().any(|c| c.to_lowercase().ne([c])));
+                (&config.folded_rules, Normaliser::new(true), rules_fold)
+            }),
             minute_run: None,
             payload: Vec::new(),
             texts: Texts::default(),
@@ -1780,8 +1785,16 @@ impl LineScanner<'_> {
     /// another or none. The match says `case`; the request is flagged
     /// `case_variant` (see `read_line`).
     fn match_case_variant(&mut self, split: &SplitTarget<'_>) -> Option<(RuleMatch, Vec<u8>)> {
-        let (rules, folding) = self.case_variants.as_mut()?;
-        // A rule with capitals (`/Admin`) folds too: `/admin` is a variant.
+        let (rules, folding, rules_fold) = self.case_variants.as_mut()?;
+        // A path in lower-case ASCII, with nothing decoded into capitals,
+        // folds to itself, and matched no rule already, unless a rule folds
+        // (`/Admin`, whose variant `/admin` is).
+        let path = split.path;
+        let folds = !path.is_ascii()
+            || path.iter().any(|&b| b.is_ascii_uppercase() || b == b'%' || b == b'\\');
+        if !folds && !*rules_fold {
+            return None;
+        }
         let (mut found, canonical) = rules.match_target(split, folding)?;
         found.via.insert(Transforms::CASE);
         Some((found, canonical))
