@@ -1791,7 +1791,9 @@ impl LineScanner<'_> {
         // (`/Admin`, whose variant `/admin` is).
         let path = split.path;
         let folds = !path.is_ascii()
-            || path.iter().any(|&b| b.is_ascii_uppercase() || b == b'%' || b == b'\\');
+            || path
+                .iter()
+                .any(|&b| b.is_ascii_uppercase() || b == b'%' || b == b'\\');
         if !folds && !*rules_fold {
             return None;
         }
