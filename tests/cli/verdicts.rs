@@ -60,6 +60,13 @@ fn caveat_kinds(w: &Value) -> Vec<String> {
         .collect()
 }
 
+/// `text` in one gzip member.
+fn gzip(text: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(text).unwrap();
+    enc.finish().unwrap()
+}
+
 fn ordered(parts: &[String]) -> Vec<u8> {
     let mut lines: Vec<&str> = parts.iter().flat_map(|p| p.lines()).collect();
     lines.sort_by_key(|l| l[l.find('[').unwrap()..].to_string());
@@ -297,25 +304,33 @@ fn a_line_cut_short_inside_the_window_is_inconclusive() {
     let mut log = ordered(&[traffic(0, 1440, None)]);
     log.extend(cut_line(700).as_bytes());
     let run = run_case(&[("access.log", log)]);
-    let w = window(&run);
+    assert_damaged_alone(&run, "145", "2024-03-01T11:40:00Z", "yes");
+}
+
+/// The window is inconclusive for one damaged line alone, line `line` of
+/// the one file, and unparsed.csv says so: its time, whether it ends
+/// without line end (`unterminated`), and that it mentions nothing.
+fn assert_damaged_alone(run: &Run, line: &str, time: &str, unterminated: &str) {
+    let w = window(run);
     assert_eq!(w["verdict"], "inconclusive");
     assert_eq!(caveat_kinds(&w), ["damaged_lines"]);
     let path = run.records("files.csv")[0]["file"].clone();
     assert_eq!(
         w["caveats"][0]["detail"],
         format!(
-            "1 unparsed line is damaged (cut short, or holding NUL bytes) and could have been any request: {path}:145"
+            "1 unparsed line is damaged (cut short, or holding NUL bytes) and could have been any request: {path}:{line}"
         )
     );
     let unparsed = &run.records("unparsed.csv")[0];
     assert_eq!(
         [
-            unparsed["time"].as_str(),
+            unparsed["line"].as_str(),
+            &unparsed["time"],
             &unparsed["unterminated"],
             &unparsed["damaged"],
             &unparsed["mentions_exposed"]
         ],
-        ["2024-03-01T11:40:00Z", "yes", "yes", "no"]
+        [line, time, unterminated, "yes", "no"]
     );
 }
 
@@ -354,27 +369,7 @@ fn cut_by_length_limit_at(minute: i64) -> Vec<u8> {
 #[test]
 fn a_request_cut_by_a_line_length_limit_inside_a_file_is_damaged() {
     let run = run_case(&[("access.log", cut_by_length_limit_at(700))]);
-    let w = window(&run);
-    assert_eq!(w["verdict"], "inconclusive");
-    assert_eq!(caveat_kinds(&w), ["damaged_lines"]);
-    let path = run.records("files.csv")[0]["file"].clone();
-    assert_eq!(
-        w["caveats"][0]["detail"],
-        format!(
-            "1 unparsed line is damaged (cut short, or holding NUL bytes) and could have been any request: {path}:71"
-        )
-    );
-    let unparsed = &run.records("unparsed.csv")[0];
-    assert_eq!(
-        [
-            unparsed["line"].as_str(),
-            &unparsed["time"],
-            &unparsed["unterminated"],
-            &unparsed["damaged"],
-            &unparsed["mentions_exposed"]
-        ],
-        ["71", "2024-03-01T11:40:00Z", "no", "yes", "no"]
-    );
+    assert_damaged_alone(&run, "71", "2024-03-01T11:40:00Z", "no");
     // Its time is outside the window: the window is covered.
     let run = run_case(&[("access.log", cut_by_length_limit_at(1000))]);
     assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
@@ -467,13 +462,8 @@ fn a_byte_order_mark_is_no_part_of_the_first_client() {
 
 #[test]
 fn a_corrupt_gzip_member_is_inconclusive_for_windows_it_could_cover() {
-    let gzip = |text: &str| {
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        enc.write_all(text.as_bytes()).unwrap();
-        enc.finish().unwrap()
-    };
-    let mut data = gzip(&traffic(0, 600, None));
-    let mut broken = gzip(&traffic(600, 1440, None));
+    let mut data = gzip(traffic(0, 600, None).as_bytes());
+    let mut broken = gzip(traffic(600, 1440, None).as_bytes());
     let end = broken.len() - 20;
     for b in &mut broken[20..end] {
         *b = b.wrapping_mul(31).wrapping_add(7);
@@ -511,11 +501,6 @@ fn requests_from_a_gzip_member_that_fails_its_check_are_never_taken_as_served() 
     // other text (a client or path made up), which only the member's CRC
     // shows; its lines were scanned before the check. A served request read
     // from it accused a client that never asked.
-    let gzip = |text: &[u8]| {
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        enc.write_all(text).unwrap();
-        enc.finish().unwrap()
-    };
     let first = ordered(&[traffic(0, 600, None) + &line(590, "198.51.100.1", "/case/a.pdf", 200)]);
     let second =
         ordered(&[traffic(600, 1440, None) + &line(700, "198.51.100.2", "/case/b.pdf", 200)]);
