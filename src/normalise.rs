@@ -544,6 +544,30 @@ pub fn decode_percent_u(path: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Whether the `\xHH` escapes of `path`, undone, give UTF-8 text (as
+/// Apache and nginx escape a path's bytes outside ASCII: `\xe2\x80\x93` is
+/// a dash); `false` when some escape gives a byte no UTF-8 text holds
+/// there (`/uploads\xfer\a.pdf`: a lone 0xFE), or there is none.
+pub fn log_escapes_read_as_utf8(path: &[u8]) -> bool {
+    let mut bytes = Vec::with_capacity(path.len());
+    let mut escaped = false;
+    let mut i = 0;
+    while i < path.len() {
+        match (path[i], hex_escape(&path[i + 1..])) {
+            (b'\\', Some(byte)) => {
+                bytes.push(byte);
+                escaped = true;
+                i += 4;
+            }
+            (b, _) => {
+                bytes.push(b);
+                i += 1;
+            }
+        }
+    }
+    escaped && std::str::from_utf8(&bytes).is_ok()
+}
+
 /// Parses `xHH` (the part after a backslash) into the byte it stands for.
 fn hex_escape(rest: &[u8]) -> Option<u8> {
     match rest {
@@ -705,6 +729,16 @@ mod tests {
         normaliser.read_windows_names(false);
         let (got, _) = normaliser.canonicalise(b"/forms/submissions./a.pdf");
         assert_eq!(got, b"/forms/submissions./a.pdf");
+    }
+
+    #[test]
+    fn log_escapes_of_utf8_text_are_told_from_backslashes() {
+        assert!(log_escapes_read_as_utf8(
+            br"/cases/2023\xe2\x80\x93report.pdf"
+        ));
+        assert!(log_escapes_read_as_utf8(br"/forms/sub\xC3\xA9/index.html"));
+        assert!(!log_escapes_read_as_utf8(br"/uploads\xfer\a.pdf"));
+        assert!(!log_escapes_read_as_utf8(br"/a\b"));
     }
 
     #[test]

@@ -212,9 +212,10 @@ fn runs_with_path_info(rule: &[u8], path: &[u8]) -> bool {
 }
 
 /// The extensions of scripts that servers run with a path after them.
-const SCRIPT_EXTENSIONS: [&str; 22] = [
-    "php", "php3", "php4", "php5", "php7", "php8", "phtml", "cgi", "pl", "py", "rb", "asp", "aspx",
-    "ashx", "asmx", "axd", "svc", "jsp", "jspx", "do", "action", "cfm",
+const SCRIPT_EXTENSIONS: [&str; 31] = [
+    "php", "php3", "php4", "php5", "php7", "php8", "phtml", "cgi", "fcgi", "pl", "py", "rb", "asp",
+    "aspx", "ashx", "asmx", "axd", "svc", "cshtml", "vbhtml", "dll", "exe", "jsp", "jspx", "jspa",
+    "do", "action", "cfm", "cfc", "nsf", "shtml",
 ];
 
 /// A folder rule (`/a/`) matches the folder itself (`/a`) and all below it;
@@ -767,6 +768,8 @@ mod tests {
             ("exact:/forms/", "/forms/x", false),
             ("exact:/forms/..", "/forms/x", false),
             ("exact:/Forms/Run.ASPX", "/Forms/Run.ASPX/x", true),
+            ("exact:/scripts/app.dll", "/scripts/app.dll/export/1", true),
+            ("exact:/mail/names.nsf", "/mail/names.nsf/export/1", true),
             // No script: a version, a dot folder, a document.
             ("exact:/api/v1.2", "/api/v1.2/status", false),
             ("exact:/.well-known", "/.well-known/x", false),

@@ -1769,35 +1769,57 @@ impl LineScanner<'_> {
         record: &Record<'_>,
         split: &SplitTarget<'_>,
     ) -> Option<(RuleMatch, Vec<u8>)> {
+        self.match_any_reading(record, split)
+            .or_else(|| self.match_case_variant(record, split))
+    }
+
+    /// The first rule a record's target matches, by every reading of it,
+    /// with the scanner's rules and normaliser.
+    fn match_any_reading(
+        &mut self,
+        record: &Record<'_>,
+        split: &SplitTarget<'_>,
+    ) -> Option<(RuleMatch, Vec<u8>)> {
         self.match_split(split)
             .or_else(|| self.match_marks_in_path(record, split))
             .or_else(|| self.match_as_cp1252(split))
             .or_else(|| self.match_percent_u(split))
             .or_else(|| self.match_backslashes_as_slashes(split))
             .or_else(|| self.match_windows_names(split))
-            .or_else(|| self.match_case_variant(split))
     }
 
     /// Matches a path that names an exposed resource once its letters are
     /// folded (`/ADMIN` for `/admin`), where the server is not known to
     /// ignore case: Express, ASP.NET Core and any server on a Windows or
     /// macOS file system serve the exposed resource for it, one on Linux
-    /// another or none. The match says `case`; the request is flagged
-    /// `case_variant` (see `read_line`).
-    fn match_case_variant(&mut self, split: &SplitTarget<'_>) -> Option<(RuleMatch, Vec<u8>)> {
-        let (rules, folding, rules_fold) = self.case_variants.as_mut()?;
-        // A path in lower-case ASCII, with nothing decoded into capitals,
+    /// another or none. Every reading is tried, with the rules and paths
+    /// folded. The match says `case`; the request is flagged `case_variant`
+    /// (see `read_line`).
+    fn match_case_variant(
+        &mut self,
+        record: &Record<'_>,
+        split: &SplitTarget<'_>,
+    ) -> Option<(RuleMatch, Vec<u8>)> {
+        // A target in lower-case ASCII, with nothing decoded into capitals,
         // folds to itself, and matched no rule already, unless a rule folds
         // (`/Admin`, whose variant `/admin` is).
-        let path = split.path;
-        let folds = !path.is_ascii()
-            || path
-                .iter()
-                .any(|&b| b.is_ascii_uppercase() || b == b'%' || b == b'\\');
-        if !folds && !*rules_fold {
-            return None;
-        }
-        let (mut found, canonical) = rules.match_target(split, folding)?;
+        let target = record.target.as_deref().unwrap_or(split.path);
+        let folds = !target.is_ascii()
+            || (target.iter()).any(|&b| b.is_ascii_uppercase() || b == b'%' || b == b'\\');
+        let (folded_rules, mut folding, rules_fold) = self.case_variants.take()?;
+        let found = match folds || rules_fold {
+            true => {
+                let own_rules = std::mem::replace(&mut self.rules, folded_rules);
+                std::mem::swap(&mut self.normaliser, &mut folding);
+                let found = self.match_any_reading(record, split);
+                std::mem::swap(&mut self.normaliser, &mut folding);
+                self.rules = own_rules;
+                found
+            }
+            false => None,
+        };
+        self.case_variants = Some((folded_rules, folding, rules_fold));
+        let (mut found, canonical) = found?;
         found.via.insert(Transforms::CASE);
         Some((found, canonical))
     }
@@ -1842,16 +1864,19 @@ impl LineScanner<'_> {
 
     /// Matches a path with its backslashes read as slashes before any
     /// `\xHH` in it is read as a log escape: logs that do not escape
-    /// backslashes (HAProxy, W3C, JSON) write `/uploads\xfer\a.pdf` for
-    /// a request of the folder `xfer`, which the escape made `/uploads` and
-    /// the byte 0xFE.
+    /// backslashes (HAProxy, W3C, JSON, Node's morgan) write
+    /// `/uploads\xfer\a.pdf` for a request of the folder `xfer`, which the
+    /// escape made `/uploads` and the byte 0xFE.
     fn match_backslashes_as_slashes(
         &mut self,
         split: &SplitTarget<'_>,
     ) -> Option<(RuleMatch, Vec<u8>)> {
         // Apache and nginx write a byte outside ASCII as `\xHH`: read as
-        // slashes, `/2023\xe2\x80\x93report.pdf` was `/2023/xe2/...`.
-        if self.parser.escapes_backslashes() || !split.path.contains(&b'\\') {
+        // slashes, `/2023\xe2\x80\x93report.pdf` was `/2023/xe2/...`. Where
+        // the escapes give no UTF-8 text, the log may be one that writes
+        // backslashes as sent in the same format (Node's morgan).
+        let escapes_text = || crate::normalise::log_escapes_read_as_utf8(split.path);
+        if !split.path.contains(&b'\\') || (self.parser.escapes_backslashes() && escapes_text()) {
             return None;
         }
         let slashed: Vec<u8> = (split.path.iter())

@@ -231,6 +231,10 @@ impl SourceGap {
     }
 }
 
+/// Seconds at each end of a source's lines where another's may be logged
+/// out of order around a rotation (see `SourceSpan::ran_beside`).
+const ROTATION_JITTER: i64 = 60;
+
 /// The first and last parsed lines of one source's logs (see
 /// `InputFile::source`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -261,17 +265,29 @@ impl SourceSpan {
     }
 
     /// Whether the two ran beside each other: their lines overlap for
-    /// longer than `max_gap`, or for nine tenths or more of the shorter
-    /// one's span (a single line inside the other's too). A server whose
-    /// logs hold only their last 50 minutes, inside another's ten days, ran
-    /// beside it, though for less than the threshold: it was not told of.
-    /// Sources that follow one another overlap by the seconds lines are
-    /// logged out of order around a rotation, a sliver of either span.
+    /// longer than `max_gap`, or for half or more of the shorter one's span
+    /// (a single line inside the other's too), leaving out the first and
+    /// last minute of the longer one's, where lines are logged out of order
+    /// around a rotation. A server whose logs hold only their last 50
+    /// minutes, or a few minutes from a clock ten minutes slow, inside
+    /// another's ten days, ran beside it, though for less than the
+    /// threshold. Sources that follow one another overlap by a sliver.
     fn ran_beside(&self, other: &SourceSpan, max_gap: i64) -> bool {
         let overlap = self.last.0.min(other.last.0) - self.first.0.max(other.first.0);
-        let shorter = (self.last.0 - self.first.0).min(other.last.0 - other.first.0);
-        overlap > max_gap
-            || (overlap >= 0 && overlap.saturating_mul(10) >= shorter.saturating_mul(9))
+        if overlap > max_gap {
+            return true;
+        }
+        let span = |s: &SourceSpan| s.last.0 - s.first.0;
+        let (short, long) = match span(self) <= span(other) {
+            true => (self, other),
+            false => (other, self),
+        };
+        let (long_first, long_last) = (
+            long.first.0 + ROTATION_JITTER,
+            long.last.0 - ROTATION_JITTER,
+        );
+        let inside = short.last.0.min(long_last) - short.first.0.max(long_first);
+        inside >= 0 && inside.saturating_mul(2) >= span(short)
     }
 }
 
@@ -506,7 +522,7 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
         add(
             CaveatKind::CaseVariant,
             format!(
-                "{n} external {} for a case variant of an exposed path {} served (`/ADMIN` for `/admin`); a server that ignores case (Express, ASP.NET Core, any on a Windows or macOS file system) served the exposed resource for {}, one that tells case apart served another: give --case-insensitive if this server ignores case, or `case_insensitive = false` under `[server]` in the case file if it does not; the first: {first}",
+                "{n} external {} for a case variant of an exposed path {} served (a path that differs from one in case alone, as `/ADMIN` from `/admin`); a server that ignores case (Express, ASP.NET Core, any on a Windows or macOS file system) served the exposed resource for {}, one that tells case apart served another: give --case-insensitive if this server ignores case, or `case_insensitive = false` under `[server]` in the case file if it does not; the first: {first}",
                 plural(n as u64, "request", "requests"),
                 plural(n as u64, "was", "were"),
                 plural(n as u64, "it", "them"),
@@ -863,6 +879,33 @@ mod tests {
             kinds(&judge(&window(), &[], &empty, &ScanFacts::default())),
             [CaveatKind::NoLogs]
         );
+    }
+
+    #[test]
+    fn sources_run_beside_each_other_unless_one_follows_the_other() {
+        let span = |first: i64, last: i64| SourceSpan {
+            source: String::new(),
+            first: Timestamp(first),
+            last: Timestamp(last),
+        };
+        let (day, hour) = (86_400, 3_600);
+        let table = [
+            // Beside another's days: a single line, the last 50 minutes,
+            // a few minutes from a clock ten minutes slow.
+            (span(0, 3 * day), span(day, day), true),
+            (span(0, day), span(day - 3000, day + 10), true),
+            (span(600, 10 * day), span(0, 3000), true),
+            (span(0, day), span(0, day), true),
+            // Following one another, lines out of order at the rotation.
+            (span(0, day + 3), span(day - 2, 2 * day), false),
+            (span(day - 1800, day + 3), span(day - 2, 2 * day), false),
+            (span(0, day + 7), span(day + 5, day + 5), false),
+            (span(0, day), span(day + hour, 2 * day), false),
+        ];
+        for (a, b, want) in table {
+            assert_eq!(a.ran_beside(&b, hour), want, "{a:?} {b:?}");
+            assert_eq!(b.ran_beside(&a, hour), want, "{b:?} {a:?}");
+        }
     }
 
     #[test]

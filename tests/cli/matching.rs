@@ -271,4 +271,17 @@ fn escaped_bytes_in_apache_and_nginx_logs_are_no_folders() {
         dir.path().to_str().unwrap(),
     ]);
     assert!(run.records("requests.csv").is_empty());
+    // Escapes that give no UTF-8 text are backslashes a log in Apache's
+    // format wrote as sent (Node's morgan does): `xfer` is a folder.
+    let morgan = "203.0.113.52 - - [10/Oct/2022:13:55:32 +0000] \"GET /uploads\\xfer\\a.pdf HTTP/1.1\" 200 7 \"-\" \"c\"\n";
+    std::fs::write(dir.path().join("access.log"), morgan).unwrap();
+    let run = scan(&[
+        "--exposed",
+        "/uploads/xfer/",
+        "--window",
+        "2022-10-10..2022-10-10",
+        dir.path().to_str().unwrap(),
+    ]);
+    let got = run.columns("requests.csv", &["client", "matched_via"]);
+    assert_eq!(got, [["203.0.113.52", "backslash_not_escape"]]);
 }

@@ -969,6 +969,14 @@ fn a_server_whose_logs_hold_only_their_last_minutes_leaves_earlier_windows_incon
         again.findings_json()["windows"][0]["verdict"],
         "inconclusive"
     );
+    // Nor a server with two lines, minutes apart, its clock a few minutes
+    // behind another's start.
+    let dir = servers([
+        traffic(0, 1440, None),
+        line(-1, "203.0.113.1", "/index.html", 200) + &line(5, "203.0.113.1", "/", 200),
+    ]);
+    let run = scan_servers(&dir, &["w=2024-03-01T10:00Z..2024-03-01T14:00Z"]);
+    assert_eq!(caveat_kinds(&window(&run)), ["source_ends_early"]);
     // Nor a server with a single line.
     let one = line(720, "203.0.113.1", "/index.html", 200);
     let dir = servers([traffic(0, 1440, None), one]);
@@ -997,7 +1005,8 @@ fn a_served_case_variant_is_a_caveat_until_the_server_is_known() {
     let dir = tempfile::tempdir().unwrap();
     let log = ordered(&[traffic(0, 1440, None)
         + &line(700, "198.51.100.5", "/Case/A.pdf", 200)
-        + &line(710, "198.51.100.6", "/CASE/b.pdf", 404)]);
+        + &line(710, "198.51.100.6", "/CASE/b.pdf", 404)
+        + &line(720, "198.51.100.7", "/CASE%u002fc.pdf", 404)]);
     std::fs::write(dir.path().join("access.log"), log).unwrap();
     let case = dir.path().join("case.toml");
     std::fs::write(&case, "[server]\ncase_insensitive = false\n").unwrap();
@@ -1023,6 +1032,13 @@ fn a_served_case_variant_is_a_caveat_until_the_server_is_known() {
         [
             ["198.51.100.5", "case", "unknown", "case_variant"],
             ["198.51.100.6", "case", "denied", "case_variant"],
+            // Every reading is tried with letters folded.
+            [
+                "198.51.100.7",
+                "percent_u+decoded+case",
+                "denied",
+                "case_variant"
+            ],
         ]
     );
     let w = window(&run);
@@ -1041,7 +1057,7 @@ fn a_served_case_variant_is_a_caveat_until_the_server_is_known() {
     let run = scan_with(&["--case-insensitive"]);
     assert_eq!(window(&run)["verdict"], "evidence_of_access");
     let flags = run.columns("requests.csv", &["flags"]);
-    assert_eq!(flags, [[""], [""]]);
+    assert_eq!(flags, [[""], [""], [""]]);
     // The server tells case apart: neither was.
     let run = scan_with(&["--case", case.to_str().unwrap()]);
     assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
