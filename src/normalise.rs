@@ -544,28 +544,17 @@ pub fn decode_percent_u(path: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Whether the `\xHH` escapes of `path`, undone, give UTF-8 text (as
-/// Apache and nginx escape a path's bytes outside ASCII: `\xe2\x80\x93` is
-/// a dash); `false` when some escape gives a byte no UTF-8 text holds
-/// there (`/uploads\xfer\a.pdf`: a lone 0xFE), or there is none.
-pub fn log_escapes_read_as_utf8(path: &[u8]) -> bool {
-    let mut bytes = Vec::with_capacity(path.len());
-    let mut escaped = false;
-    let mut i = 0;
-    while i < path.len() {
-        match (path[i], hex_escape(&path[i + 1..])) {
-            (b'\\', Some(byte)) => {
-                bytes.push(byte);
-                escaped = true;
-                i += 4;
-            }
-            (b, _) => {
-                bytes.push(b);
-                i += 1;
-            }
-        }
-    }
-    escaped && std::str::from_utf8(&bytes).is_ok()
+/// Whether some `\xHH` of `path` is no escape Apache or nginx writes: they
+/// escape bytes outside printable ASCII, and `"` and `\` (nginx as `\x22`
+/// and `\x5C`), so `\x64` (`d`) was written as sent, a backslash before a
+/// name (`/downloads\x64\secret.pdf`, the folder `x64`). Where every such
+/// escape is one they write, the path may be theirs (`\xe9`, an `é`) or
+/// another server's that writes backslashes as sent: it is not told.
+pub fn has_escape_no_server_writes(path: &[u8]) -> bool {
+    memchr::memchr_iter(b'\\', path).any(|at| {
+        hex_escape(&path[at + 1..])
+            .is_some_and(|byte| (b' '..=b'~').contains(&byte) && byte != b'"' && byte != b'\\')
+    })
 }
 
 /// Parses `xHH` (the part after a backslash) into the byte it stands for.
@@ -732,13 +721,15 @@ mod tests {
     }
 
     #[test]
-    fn log_escapes_of_utf8_text_are_told_from_backslashes() {
-        assert!(log_escapes_read_as_utf8(
+    fn escapes_no_server_writes_are_backslashes() {
+        assert!(has_escape_no_server_writes(br"/downloads\x64\secret.pdf"));
+        assert!(has_escape_no_server_writes(br"/FORMS\x41"));
+        assert!(!has_escape_no_server_writes(
             br"/cases/2023\xe2\x80\x93report.pdf"
         ));
-        assert!(log_escapes_read_as_utf8(br"/forms/sub\xC3\xA9/index.html"));
-        assert!(!log_escapes_read_as_utf8(br"/uploads\xfer\a.pdf"));
-        assert!(!log_escapes_read_as_utf8(br"/a\b"));
+        assert!(!has_escape_no_server_writes(br"/cases/2023\xe9t\xe9/"));
+        assert!(!has_escape_no_server_writes(br"/q\x22\x5C"));
+        assert!(!has_escape_no_server_writes(br"/a\b"));
     }
 
     #[test]

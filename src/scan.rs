@@ -1394,6 +1394,9 @@ struct LineScanner<'c> {
     /// case variant of an exposed path (see `match_case_variant`), and
     /// whether some rule has a letter that folds.
     case_variants: Option<(&'c RuleSet, Normaliser, bool)>,
+    /// Whether the rules and normaliser are the folded ones, for a case
+    /// variant.
+    seeking_case_variant: bool,
     /// The current run of parsed lines in one minute.
     minute_run: Option<(i64, u64)>,
     /// Where a wrapped line's decoded payload is written, reused from line
@@ -1435,6 +1438,7 @@ impl<'c> LineScanner<'c> {
                     .any(|r| r.spec.chars().any(|c| c.to_lowercase().ne([c])));
                 (&config.folded_rules, Normaliser::new(true), rules_fold)
             }),
+            seeking_case_variant: false,
             minute_run: None,
             payload: Vec::new(),
             texts: Texts::default(),
@@ -1811,7 +1815,9 @@ impl LineScanner<'_> {
             true => {
                 let own_rules = std::mem::replace(&mut self.rules, folded_rules);
                 std::mem::swap(&mut self.normaliser, &mut folding);
+                self.seeking_case_variant = true;
                 let found = self.match_any_reading(record, split);
+                self.seeking_case_variant = false;
                 std::mem::swap(&mut self.normaliser, &mut folding);
                 self.rules = own_rules;
                 found
@@ -1833,7 +1839,10 @@ impl LineScanner<'_> {
                 && segment != b"."
                 && segment != b".."
         };
+        // Only where the server is known to ignore case: in the search for
+        // a case variant, a name so read is no variant of case.
         let worth = self.normaliser.folds_case()
+            && !self.seeking_case_variant
             && (split.path.contains(&b':')
                 || split.path.contains(&b'%')
                 || split.path.split(|&b| b == b'/').any(windows_tail));
@@ -1872,11 +1881,13 @@ impl LineScanner<'_> {
         split: &SplitTarget<'_>,
     ) -> Option<(RuleMatch, Vec<u8>)> {
         // Apache and nginx write a byte outside ASCII as `\xHH`: read as
-        // slashes, `/2023\xe2\x80\x93report.pdf` was `/2023/xe2/...`. Where
-        // the escapes give no UTF-8 text, the log may be one that writes
-        // backslashes as sent in the same format (Node's morgan).
-        let escapes_text = || crate::normalise::log_escapes_read_as_utf8(split.path);
-        if !split.path.contains(&b'\\') || (self.parser.escapes_backslashes() && escapes_text()) {
+        // slashes, `/2023\xe2\x80\x93report.pdf` was `/2023/xe2/...`, and
+        // `/2023\xe9t\xe9/` (Latin-1) named a client that never asked. In
+        // their formats a backslash is taken as written only where an
+        // escape is one they never write (`\x64`: `d`), as a log in their
+        // format written by another server (Node's morgan) may hold.
+        let sent_as_is = || crate::normalise::has_escape_no_server_writes(split.path);
+        if !split.path.contains(&b'\\') || (self.parser.escapes_backslashes() && !sent_as_is()) {
             return None;
         }
         let slashed: Vec<u8> = (split.path.iter())

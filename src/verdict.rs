@@ -266,9 +266,9 @@ impl SourceSpan {
 
     /// Whether the two ran beside each other: their lines overlap for
     /// longer than `max_gap`, or for half or more of the shorter one's span
-    /// (a single line inside the other's too), leaving out the first and
-    /// last minute of the longer one's, where lines are logged out of order
-    /// around a rotation. A server whose logs hold only their last 50
+    /// (a single line inside the other's too); when the shorter reaches
+    /// past an end of the longer, leaving out the longer one's first and
+    /// last minute, where lines are logged out of order around a rotation. A server whose logs hold only their last 50
     /// minutes, or a few minutes from a clock ten minutes slow, inside
     /// another's ten days, ran beside it, though for less than the
     /// threshold. Sources that follow one another overlap by a sliver.
@@ -282,6 +282,9 @@ impl SourceSpan {
             true => (self, other),
             false => (other, self),
         };
+        if short.first >= long.first && short.last <= long.last {
+            return true;
+        }
         let (long_first, long_last) = (
             long.first.0 + ROTATION_JITTER,
             long.last.0 - ROTATION_JITTER,
@@ -899,7 +902,11 @@ mod tests {
             // Following one another, lines out of order at the rotation.
             (span(0, day + 3), span(day - 2, 2 * day), false),
             (span(day - 1800, day + 3), span(day - 2, 2 * day), false),
-            (span(0, day + 7), span(day + 5, day + 5), false),
+            // Inside another's last or first minute: beside it (its older
+            // or later logs lost), though a quiet day's single line at a
+            // rotation looks the same.
+            (span(0, day + 7), span(day + 5, day + 5), true),
+            (span(0, 2 * day), span(5, 50), true),
             (span(0, day), span(day + hour, 2 * day), false),
         ];
         for (a, b, want) in table {

@@ -254,12 +254,14 @@ fn what_servers_serve_for_an_exposed_resource_is_matched() {
 
 /// Apache and nginx write a byte outside ASCII as `\xHH`: such a path is
 /// never read with its backslashes as slashes (`/2023\xe2\x80\x93report.pdf`
-/// is the file `2023–report.pdf`, not the folder `/2023/`).
+/// is the file `2023–report.pdf`, not the folder `/2023/`; `\xe9t\xe9` is
+/// `été` in Latin-1).
 #[test]
 fn escaped_bytes_in_apache_and_nginx_logs_are_no_folders() {
     let dir = tempfile::tempdir().unwrap();
     let log = "203.0.113.50 - - [10/Oct/2022:13:55:30 +0000] \"GET /cases/2023\\xe2\\x80\\x93report.pdf HTTP/1.1\" 200 7 \"-\" \"c\"\n\
-               203.0.113.51 - - [10/Oct/2022:13:55:31 +0000] \"GET /forms/sub\\xC3\\xA9/index.html HTTP/1.1\" 200 7 \"-\" \"c\"\n";
+               203.0.113.51 - - [10/Oct/2022:13:55:31 +0000] \"GET /forms/sub\\xC3\\xA9/index.html HTTP/1.1\" 200 7 \"-\" \"c\"\n\
+               203.0.113.53 - - [10/Oct/2022:13:55:33 +0000] \"GET /cases/2023\\xe9t\\xe9/index.html HTTP/1.1\" 200 7 \"-\" \"c\"\n";
     std::fs::write(dir.path().join("access.log"), log).unwrap();
     let run = scan(&[
         "--exposed",
@@ -271,13 +273,14 @@ fn escaped_bytes_in_apache_and_nginx_logs_are_no_folders() {
         dir.path().to_str().unwrap(),
     ]);
     assert!(run.records("requests.csv").is_empty());
-    // Escapes that give no UTF-8 text are backslashes a log in Apache's
-    // format wrote as sent (Node's morgan does): `xfer` is a folder.
-    let morgan = "203.0.113.52 - - [10/Oct/2022:13:55:32 +0000] \"GET /uploads\\xfer\\a.pdf HTTP/1.1\" 200 7 \"-\" \"c\"\n";
+    // An escape Apache and nginx never write (`\x64`, a `d`) is a
+    // backslash a log in their format wrote as sent (Node's morgan does):
+    // `x64` is a folder.
+    let morgan = "203.0.113.52 - - [10/Oct/2022:13:55:32 +0000] \"GET /downloads\\x64\\secret.pdf HTTP/1.1\" 200 7 \"-\" \"c\"\n";
     std::fs::write(dir.path().join("access.log"), morgan).unwrap();
     let run = scan(&[
         "--exposed",
-        "/uploads/xfer/",
+        "/downloads/x64/",
         "--window",
         "2022-10-10..2022-10-10",
         dir.path().to_str().unwrap(),
