@@ -544,17 +544,33 @@ pub fn decode_percent_u(path: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Whether some `\xHH` of `path` is no escape Apache or nginx writes: they
-/// escape bytes outside printable ASCII, and `"` and `\` (nginx as `\x22`
-/// and `\x5C`), so `\x64` (`d`) was written as sent, a backslash before a
-/// name (`/downloads\x64\secret.pdf`, the folder `x64`). Where every such
-/// escape is one they write, the path may be theirs (`\xe9`, an `é`) or
-/// another server's that writes backslashes as sent: it is not told.
+/// Whether some backslash of `path` starts no escape Apache or nginx
+/// writes, so that the path was written as sent by another server in
+/// their format (Node's morgan): they write a backslash itself as `\\`
+/// (nginx `\x5C`), `"` as `\"` (`\x22`), Apache white space as `\b`, `\n`,
+/// `\r`, `\t`, `\v`, and other bytes outside printable ASCII as `\xHH`. So
+/// `\x64` (a `d`: the folder `x64` of `/downloads\x64\secret.pdf`) and `\a`
+/// (of `/uploads\xfer\a.pdf`) are backslashes as sent. Where every one is
+/// an escape they write, the path may be theirs (`\xe9`, an `é`) or
+/// another server's: it is not told.
 pub fn has_escape_no_server_writes(path: &[u8]) -> bool {
-    memchr::memchr_iter(b'\\', path).any(|at| {
-        hex_escape(&path[at + 1..])
-            .is_some_and(|byte| (b' '..=b'~').contains(&byte) && byte != b'"' && byte != b'\\')
-    })
+    let mut at = 0;
+    while let Some(found) = memchr::memchr(b'\\', &path[at..]) {
+        let escape = at + found;
+        let written = match path.get(escape + 1) {
+            Some(b'\\' | b'"' | b'b' | b'n' | b'r' | b't' | b'v') => 2,
+            Some(b'x') => match hex_escape(&path[escape + 1..]) {
+                Some(byte) if (b' '..=b'~').contains(&byte) && byte != b'"' && byte != b'\\' => {
+                    return true;
+                }
+                Some(_) => 4,
+                None => return true,
+            },
+            _ => return true,
+        };
+        at = escape + written;
+    }
+    false
 }
 
 /// Parses `xHH` (the part after a backslash) into the byte it stands for.
@@ -728,8 +744,11 @@ mod tests {
             br"/cases/2023\xe2\x80\x93report.pdf"
         ));
         assert!(!has_escape_no_server_writes(br"/cases/2023\xe9t\xe9/"));
-        assert!(!has_escape_no_server_writes(br"/q\x22\x5C"));
-        assert!(!has_escape_no_server_writes(br"/a\b"));
+        assert!(!has_escape_no_server_writes(br#"/q\x22\x5C\\\"\t"#));
+        assert!(has_escape_no_server_writes(br"/uploads\xfer\a.pdf"));
+        assert!(has_escape_no_server_writes(br"/a\c"));
+        assert!(has_escape_no_server_writes(br"/a\"));
+        assert!(has_escape_no_server_writes(br"/a\xzz"));
     }
 
     #[test]

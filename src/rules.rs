@@ -23,8 +23,8 @@ pub enum RuleKind {
     /// A folder (text ends in `/`) or a path and everything below it, on
     /// whole segments.
     Prefix,
-    /// One resource (a trailing slash is ignored); one named as a file
-    /// (its last segment has a `.`: a script) also with a path after it
+    /// One resource (a trailing slash is ignored); a script (named by its
+    /// extension, see `SCRIPT_EXTENSIONS`) also with a path after it
     /// (`/admin.php/x`, see `Transforms::PATH_INFO`).
     Exact,
     /// A glob: `*` and `?` within a segment, `**` across segments.
@@ -158,7 +158,12 @@ impl Rule {
 
     fn matches_canonical(&self, path: &[u8]) -> bool {
         match &self.kind {
-            RuleKind::Glob(glob) => glob.canonical.is_match(path),
+            // A glob of scripts (`/forms/*.php`) matches one run with a path
+            // after it, as an exact rule does.
+            RuleKind::Glob(glob) => {
+                glob.canonical.is_match(path)
+                    || scripts_before_path_info(path).any(|script| glob.canonical.is_match(script))
+            }
             _ => self.matches_with(path, &self.canonical),
         }
     }
@@ -167,7 +172,11 @@ impl Rule {
     /// after the script an exact rule names (`rule_path` is the rule's path
     /// in the form `path` is in).
     fn by_path_info(&self, path: &[u8], rule_path: &[u8]) -> bool {
-        matches!(self.kind, RuleKind::Exact) && !exact_matches(rule_path, path)
+        match &self.kind {
+            RuleKind::Exact => !exact_matches(rule_path, path),
+            RuleKind::Glob(glob) => !glob.canonical.is_match(path),
+            _ => false,
+        }
     }
 
     /// Whether `path` matches the rule whose path is `rule_path` (its
@@ -197,18 +206,34 @@ fn exact_matches(rule: &[u8], path: &[u8]) -> bool {
 fn runs_with_path_info(rule: &[u8], path: &[u8]) -> bool {
     let rule = rule.strip_suffix(b"/").unwrap_or(rule);
     let last = rule.rsplit(|&b| b == b'/').next().unwrap_or_default();
-    let names_script = last
+    names_script(last)
+        && path
+            .strip_prefix(rule)
+            .is_some_and(|rest| rest.len() > 1 && rest[0] == b'/')
+}
+
+/// Each start of `path` that ends with a script's name and is followed by
+/// more path, a slash at least (`/forms/admin.php` of `/forms/admin.php/x`).
+fn scripts_before_path_info(path: &[u8]) -> impl Iterator<Item = &[u8]> {
+    memchr::memchr_iter(b'/', path)
+        .filter(|&end| end > 0)
+        .map(move |end| &path[..end])
+        .filter(|start| {
+            let last = start.rsplit(|&b| b == b'/').next().unwrap_or_default();
+            names_script(last)
+        })
+}
+
+/// Whether a path's segment names a script, by its extension.
+fn names_script(segment: &[u8]) -> bool {
+    segment
         .iter()
         .rposition(|&b| b == b'.')
         .filter(|&dot| dot > 0)
         .is_some_and(|dot| {
-            let extension = &last[dot + 1..];
+            let extension = &segment[dot + 1..];
             (SCRIPT_EXTENSIONS.iter()).any(|e| e.as_bytes().eq_ignore_ascii_case(extension))
-        });
-    names_script
-        && path
-            .strip_prefix(rule)
-            .is_some_and(|rest| rest.len() > 1 && rest[0] == b'/')
+        })
 }
 
 /// The extensions of scripts that servers run with a path after them.
@@ -769,6 +794,10 @@ mod tests {
             ("exact:/forms/..", "/forms/x", false),
             ("exact:/Forms/Run.ASPX", "/Forms/Run.ASPX/x", true),
             ("exact:/scripts/app.dll", "/scripts/app.dll/export/1", true),
+            ("glob:/forms/*.php", "/forms/admin.php/x", true),
+            ("glob:/forms/*.php", "/forms/admin.php/", true),
+            ("glob:/forms/*.pdf", "/forms/report.pdf/x", false),
+            ("glob:/forms/*.php", "/other/admin.php/x", false),
             ("exact:/mail/names.nsf", "/mail/names.nsf/export/1", true),
             // No script: a version, a dot folder, a document.
             ("exact:/api/v1.2", "/api/v1.2/status", false),
@@ -825,6 +854,8 @@ mod tests {
         assert_eq!(got, Some((0, "decoded+path_info".into())));
         let got = match_target(&script, "/forms/admin.php", false);
         assert_eq!(got, Some((0, "raw".into())));
+        let got = match_target(&["glob:/forms/*.php"], "/forms/admin.php/x", false);
+        assert_eq!(got, Some((0, "path_info".into())));
     }
 
     #[test]

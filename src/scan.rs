@@ -2002,6 +2002,31 @@ impl LineScanner<'_> {
         if self.rules.mentioned_in(line, &mut self.normaliser) {
             return true;
         }
+        // The readings a parsed line's target gets, of the whole line:
+        // `%uHHHH` as characters, backslashes as slashes, bytes that are
+        // not UTF-8 as Windows-1252 text (a line one field short hid
+        // `/forms/%u0073ubmissions/` and `/uploads\xfer\a.pdf`).
+        let slashed = || {
+            (line.iter())
+                .map(|&b| if b == b'\\' { b'/' } else { b })
+                .collect()
+        };
+        let as_cp1252 = || {
+            line.iter()
+                .map(|&b| cp1252(b))
+                .collect::<String>()
+                .into_bytes()
+        };
+        let readings: [Option<Vec<u8>>; 3] = [
+            crate::normalise::decode_percent_u(line),
+            line.contains(&b'\\').then(slashed),
+            std::str::from_utf8(line).is_err().then(as_cp1252),
+        ];
+        for reading in readings.into_iter().flatten() {
+            if self.rules.mentioned_in(&reading, &mut self.normaliser) {
+                return true;
+            }
+        }
         if !self.parser.writes_plus_for_space() || !line.contains(&b'+') {
             return false;
         }

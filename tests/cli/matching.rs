@@ -287,4 +287,52 @@ fn escaped_bytes_in_apache_and_nginx_logs_are_no_folders() {
     ]);
     let got = run.columns("requests.csv", &["client", "matched_via"]);
     assert_eq!(got, [["203.0.113.52", "backslash_not_escape"]]);
+    // So is a backslash that starts no escape they write (`\a`).
+    let morgan = "203.0.113.54 - - [10/Oct/2022:13:55:34 +0000] \"GET /uploads\\xfer\\a.pdf HTTP/1.1\" 200 7 \"-\" \"c\"\n";
+    std::fs::write(dir.path().join("access.log"), morgan).unwrap();
+    let run = scan(&[
+        "--exposed",
+        "/uploads/xfer/",
+        "--window",
+        "2022-10-10..2022-10-10",
+        dir.path().to_str().unwrap(),
+    ]);
+    let got = run.columns("requests.csv", &["client", "matched_via"]);
+    assert_eq!(got, [["203.0.113.54", "backslash_not_escape"]]);
+}
+
+/// A line one field short is read for exposed resources as a parsed line's
+/// target is: `%uHHHH`, backslashes written as sent, Windows-1252 bytes.
+#[test]
+fn an_unparsed_line_is_searched_with_every_reading_of_a_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w3c =
+        b"#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query c-ip sc-status\n".to_vec();
+    for (second, target) in [
+        (1, &b"/uploads\\xfer\\a.pdf"[..]),
+        (2, b"/forms/%u0073ubmissions/a.pdf"),
+        (3, b"/donn\xE9es/a.pdf"),
+    ] {
+        w3c.extend(format!("2024-01-01 03:00:0{second} 10.0.0.1 GET ").as_bytes());
+        w3c.extend(target);
+        // No query field: one value short.
+        w3c.extend(b" 203.0.113.5 200\n");
+    }
+    std::fs::write(dir.path().join("u_ex240101.log"), w3c).unwrap();
+    let run = scan(&[
+        "--exposed",
+        "/uploads/xfer/",
+        "--exposed",
+        "/forms/submissions/",
+        "--exposed",
+        "/données/",
+        "--window",
+        "2024-01-01..2024-01-01",
+        dir.path().to_str().unwrap(),
+    ]);
+    let mentions = run.columns("unparsed.csv", &["line", "mentions_exposed"]);
+    assert_eq!(
+        mentions,
+        [["1", "no"], ["2", "yes"], ["3", "yes"], ["4", "yes"]]
+    );
 }
