@@ -273,32 +273,33 @@ fn escaped_bytes_in_apache_and_nginx_logs_are_no_folders() {
         dir.path().to_str().unwrap(),
     ]);
     assert!(run.records("requests.csv").is_empty());
-    // An escape Apache and nginx never write (`\x64`, a `d`) is a
-    // backslash a log in their format wrote as sent (Node's morgan does):
-    // `x64` is a folder.
-    let morgan = "203.0.113.52 - - [10/Oct/2022:13:55:32 +0000] \"GET /downloads\\x64\\secret.pdf HTTP/1.1\" 200 7 \"-\" \"c\"\n";
-    std::fs::write(dir.path().join("access.log"), morgan).unwrap();
-    let run = scan(&[
-        "--exposed",
-        "/downloads/x64/",
-        "--window",
-        "2022-10-10..2022-10-10",
-        dir.path().to_str().unwrap(),
-    ]);
-    let got = run.columns("requests.csv", &["client", "matched_via"]);
-    assert_eq!(got, [["203.0.113.52", "backslash_not_escape"]]);
-    // So is a backslash that starts no escape they write (`\a`).
-    let morgan = "203.0.113.54 - - [10/Oct/2022:13:55:34 +0000] \"GET /uploads\\xfer\\a.pdf HTTP/1.1\" 200 7 \"-\" \"c\"\n";
-    std::fs::write(dir.path().join("access.log"), morgan).unwrap();
-    let run = scan(&[
-        "--exposed",
-        "/uploads/xfer/",
-        "--window",
-        "2022-10-10..2022-10-10",
-        dir.path().to_str().unwrap(),
-    ]);
-    let got = run.columns("requests.csv", &["client", "matched_via"]);
-    assert_eq!(got, [["203.0.113.54", "backslash_not_escape"]]);
+    // A backslash that starts no escape Apache and nginx write (`\x64`, a
+    // `d`; `\a`) was written as sent by another server writing their
+    // format (Node's morgan does): `x64` and `xfer` are folders.
+    for (client, target, rule) in [
+        (
+            "203.0.113.52",
+            r"/downloads\x64\secret.pdf",
+            "/downloads/x64/",
+        ),
+        ("203.0.113.54", r"/uploads\xfer\a.pdf", "/uploads/xfer/"),
+    ] {
+        let line = format!(
+            "{client} - - [10/Oct/2022:13:55:32 +0000] \"GET {target} HTTP/1.1\" 200 7 \"-\" \"c\"\n"
+        );
+        std::fs::write(dir.path().join("access.log"), line).unwrap();
+        let window = ["--window", "2022-10-10..2022-10-10"];
+        let run = scan(
+            &[
+                &["--exposed", rule][..],
+                &window,
+                &[dir.path().to_str().unwrap()],
+            ]
+            .concat(),
+        );
+        let got = run.columns("requests.csv", &["client", "matched_via"]);
+        assert_eq!(got, [[client, "backslash_not_escape"]]);
+    }
 }
 
 /// A line one field short is read for exposed resources as a parsed line's
