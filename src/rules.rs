@@ -148,46 +148,33 @@ impl Rule {
 
     fn matches_raw(&self, path: &[u8]) -> bool {
         match &self.kind {
-            RuleKind::Glob(glob) => glob.raw.is_match(path),
+            RuleKind::Prefix => prefix_matches(&self.raw, path),
             // A path after a script is looked for in canonical paths alone:
             // as logged, `/admin.php/../news.html` is no request for it.
             RuleKind::Exact => exact_matches(&self.raw, path),
-            _ => self.matches_with(path, &self.raw),
+            RuleKind::Glob(glob) => glob.raw.is_match(path),
+            RuleKind::Regex(re) => re.is_match(path),
         }
     }
 
     fn matches_canonical(&self, path: &[u8]) -> bool {
         match &self.kind {
-            // A glob of scripts (`/forms/*.php`) matches one run with a path
-            // after it, as an exact rule does.
-            RuleKind::Glob(glob) => {
-                glob.canonical.is_match(path)
-                    || scripts_before_path_info(path).any(|script| glob.canonical.is_match(script))
-            }
-            _ => self.matches_with(path, &self.canonical),
+            RuleKind::Prefix => prefix_matches(&self.canonical, path),
+            // A script an exact rule names, or a glob matches
+            // (`/forms/*.php`), also run with a path after it.
+            RuleKind::Exact => runs_as_matched(path, |p| exact_matches(&self.canonical, p)),
+            RuleKind::Glob(glob) => runs_as_matched(path, |p| glob.canonical.is_match(p)),
+            RuleKind::Regex(re) => re.is_match(path),
         }
     }
 
-    /// Whether `path`, which matches this rule, does so only as a path
-    /// after the script an exact rule names (`rule_path` is the rule's path
-    /// in the form `path` is in).
-    fn by_path_info(&self, path: &[u8], rule_path: &[u8]) -> bool {
+    /// Whether a canonical `path`, which matches this rule, does so only as
+    /// a path after a script (see `runs_as_matched`).
+    fn by_path_info(&self, path: &[u8]) -> bool {
         match &self.kind {
-            RuleKind::Exact => !exact_matches(rule_path, path),
+            RuleKind::Exact => !exact_matches(&self.canonical, path),
             RuleKind::Glob(glob) => !glob.canonical.is_match(path),
             _ => false,
-        }
-    }
-
-    /// Whether `path` matches the rule whose path is `rule_path` (its
-    /// raw or canonical form); a glob's own form is chosen by the caller.
-    fn matches_with(&self, path: &[u8], rule_path: &[u8]) -> bool {
-        match &self.kind {
-            RuleKind::Prefix => prefix_matches(rule_path, path),
-            RuleKind::Exact => {
-                exact_matches(rule_path, path) || runs_with_path_info(rule_path, path)
-            }
-            RuleKind::Glob(Glob { canonical: re, .. }) | RuleKind::Regex(re) => re.is_match(path),
         }
     }
 }
@@ -197,19 +184,14 @@ fn exact_matches(rule: &[u8], path: &[u8]) -> bool {
     path == rule || path.strip_suffix(b"/") == Some(rule) || rule.strip_suffix(b"/") == Some(path)
 }
 
-/// The path runs the script the rule names, with extra path information
-/// after it: Apache (PHP and CGI scripts), IIS (ASP.NET) and nginx (with
-/// `fastcgi_split_path_info`) run `/forms/admin.php` for
+/// Whether `path` is one `matches` accepts, or runs one with extra path
+/// information after it: Apache (PHP and CGI scripts), IIS (ASP.NET) and
+/// nginx (with `fastcgi_split_path_info`) run `/forms/admin.php` for
 /// `/forms/admin.php/x`. A script is named by its extension
 /// (`SCRIPT_EXTENSIONS`): `exact:/api/v1.2` is no script, and
 /// `/api/v1.2/status` another resource.
-fn runs_with_path_info(rule: &[u8], path: &[u8]) -> bool {
-    let rule = rule.strip_suffix(b"/").unwrap_or(rule);
-    let last = rule.rsplit(|&b| b == b'/').next().unwrap_or_default();
-    names_script(last)
-        && path
-            .strip_prefix(rule)
-            .is_some_and(|rest| rest.len() > 1 && rest[0] == b'/')
+fn runs_as_matched(path: &[u8], matches: impl Fn(&[u8]) -> bool) -> bool {
+    matches(path) || scripts_before_path_info(path).any(matches)
 }
 
 /// Each start of `path` that ends with a script's name and is followed by
@@ -662,7 +644,7 @@ impl RuleSet {
             } else {
                 transforms
             };
-            if found.by_path_info(canonical, &found.canonical) {
+            if found.by_path_info(canonical) {
                 via.insert(Transforms::PATH_INFO);
             }
             return Some(RuleMatch { rule, via });
