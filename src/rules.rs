@@ -431,6 +431,9 @@ pub struct RuleSet {
     /// The same rules with each `+` of a prefix or exact rule read as a
     /// space, when one has a `+` (see `spaced`).
     spaced: Option<Box<RuleSet>>,
+    /// Whether some rule has a letter that folds to another (see
+    /// `has_letters_that_fold`).
+    letters_fold: bool,
 }
 
 impl RuleSet {
@@ -452,12 +455,20 @@ impl RuleSet {
             });
             Box::new(RuleSet::new(spaced.collect()))
         });
+        let letters_fold = (rules.iter()).any(|r| r.spec.chars().any(|c| c.to_lowercase().ne([c])));
         RuleSet {
             rules,
             needles,
             prefilter,
             spaced,
+            letters_fold,
         }
+    }
+
+    /// Whether some rule has a letter that folds to another (`/Admin`):
+    /// its variant `/admin` is a variant of case.
+    pub fn has_letters_that_fold(&self) -> bool {
+        self.letters_fold
     }
 
     /// The rules with each `+` of their paths read as a space, for logs

@@ -1434,8 +1434,7 @@ impl<'c> LineScanner<'c> {
             normaliser: Normaliser::new(config.folds_case(format)),
             literal: literal_names.then(|| Normaliser::literal(config.folds_case(format))),
             case_variants: case_unknown.then(|| {
-                let rules_fold = (config.rules.rules().iter())
-                    .any(|r| r.spec.chars().any(|c| c.to_lowercase().ne([c])));
+                let rules_fold = config.rules.has_letters_that_fold();
                 (&config.folded_rules, Normaliser::new(true), rules_fold)
             }),
             seeking_case_variant: false,
@@ -1890,9 +1889,7 @@ impl LineScanner<'_> {
         if !split.path.contains(&b'\\') || (self.parser.escapes_backslashes() && !sent_as_is()) {
             return None;
         }
-        let slashed: Vec<u8> = (split.path.iter())
-            .map(|&b| if b == b'\\' { b'/' } else { b })
-            .collect();
+        let slashed = backslashes_as_slashes(split.path);
         let split = SplitTarget {
             path: &slashed,
             ..*split
@@ -1915,7 +1912,7 @@ impl LineScanner<'_> {
             return None;
         }
         let was_encoded = decoded.len() != split.path.len();
-        let text: String = decoded.iter().map(|&b| cp1252(b)).collect();
+        let text = cp1252_text(&decoded);
         let split = SplitTarget {
             path: text.as_bytes(),
             ..*split
@@ -2006,21 +2003,12 @@ impl LineScanner<'_> {
         // `%uHHHH` as characters, backslashes as slashes, bytes that are
         // not UTF-8 as Windows-1252 text (a line one field short hid
         // `/forms/%u0073ubmissions/` and `/uploads\xfer\a.pdf`).
-        let slashed = || {
-            (line.iter())
-                .map(|&b| if b == b'\\' { b'/' } else { b })
-                .collect()
-        };
-        let as_cp1252 = || {
-            line.iter()
-                .map(|&b| cp1252(b))
-                .collect::<String>()
-                .into_bytes()
-        };
         let readings: [Option<Vec<u8>>; 3] = [
             crate::normalise::decode_percent_u(line),
-            line.contains(&b'\\').then(slashed),
-            std::str::from_utf8(line).is_err().then(as_cp1252),
+            line.contains(&b'\\').then(|| backslashes_as_slashes(line)),
+            std::str::from_utf8(line)
+                .is_err()
+                .then(|| cp1252_text(line).into_bytes()),
         ];
         for reading in readings.into_iter().flatten() {
             if self.rules.mentioned_in(&reading, &mut self.normaliser) {
@@ -2048,6 +2036,17 @@ fn is_read_one_way_of_several(record: &Record<'_>) -> bool {
     record.flags.contains(RecordFlags::RAW_QUOTE)
         || record.flags.contains(RecordFlags::RAW_SPACE)
         || record.flags.contains(RecordFlags::SEVERAL_READINGS)
+}
+
+/// `bytes` with every backslash a slash.
+fn backslashes_as_slashes(bytes: &[u8]) -> Vec<u8> {
+    let slash = |&b: &u8| if b == b'\\' { b'/' } else { b };
+    bytes.iter().map(slash).collect()
+}
+
+/// `bytes` read as Windows-1252 text (see `cp1252`).
+fn cp1252_text(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| cp1252(b)).collect()
 }
 
 /// A byte of Windows-1252 text as the character it stands for: Latin-1,
