@@ -858,6 +858,22 @@ fn scan_servers(dir: &tempfile::TempDir, windows: &[&str]) -> Run {
     scan(&args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
+/// The run's first window is inconclusive for one caveat alone, `kind`,
+/// saying `detail`; its second has no evidence; a re-run from
+/// evidence.sqlite judges the same.
+fn assert_one_source_caveat(run: &Run, kind: &str, detail: String) {
+    let windows = run.findings_json()["windows"].clone();
+    assert_eq!(windows[0]["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&windows[0]), [kind]);
+    assert_eq!(windows[0]["caveats"][0]["detail"], detail);
+    assert_eq!(windows[1]["verdict"], "no_evidence_of_access");
+    let again = crate::rewindow::rewindow(run.out.path(), &[]);
+    assert_eq!(
+        again.findings_json()["windows"][0]["caveats"],
+        windows[0]["caveats"]
+    );
+}
+
 #[test]
 fn a_server_whose_logs_end_before_the_window_closes_leaves_it_inconclusive() {
     // www2's log ends at 02:50Z: its requests in the window were not
@@ -871,30 +887,18 @@ fn a_server_whose_logs_end_before_the_window_closes_leaves_it_inconclusive() {
             "early=2024-03-01T01:00Z..2024-03-01T02:00Z",
         ],
     );
-    let windows = run.findings_json()["windows"].clone();
-    assert_eq!(windows[0]["verdict"], "inconclusive");
-    assert_eq!(caveat_kinds(&windows[0]), ["source_ends_early"]);
-    assert_eq!(
-        windows[0]["caveats"][0]["detail"],
-        format!(
-            "the parsed lines of 1 source end before the window closes, while other sources' \
-             run past it: {} (last at 2024-03-01T02:50:00Z)",
-            path("www2")
-        )
+    let detail = format!(
+        "the parsed lines of 1 source end before the window closes, while other sources' \
+         run past it: {} (last at 2024-03-01T02:50:00Z)",
+        path("www2")
     );
-    assert_eq!(windows[1]["verdict"], "no_evidence_of_access");
+    assert_one_source_caveat(&run, "source_ends_early", detail);
     let sources: Vec<String> = run
         .records("files.csv")
         .iter()
         .map(|f| f["source"].clone())
         .collect();
     assert_eq!(sources, [path("www1"), path("www2")]);
-    // A re-run from evidence.sqlite judges the same.
-    let again = crate::rewindow::rewindow(run.out.path(), &[]);
-    assert_eq!(
-        again.findings_json()["windows"][0]["caveats"],
-        windows[0]["caveats"]
-    );
     // Given as one directory, the two are one source, as before.
     let one = scan(&[
         "--exposed",
@@ -919,23 +923,12 @@ fn a_server_whose_logs_stop_inside_the_window_leaves_it_inconclusive() {
             "before=2024-03-01T05:00Z..2024-03-01T09:00Z",
         ],
     );
-    let windows = run.findings_json()["windows"].clone();
-    assert_eq!(windows[0]["verdict"], "inconclusive");
-    assert_eq!(caveat_kinds(&windows[0]), ["source_gap"]);
-    assert_eq!(
-        windows[0]["caveats"][0]["detail"],
-        format!(
-            "1 stretch without a parsed line of one source over the 1h threshold, while other \
-             sources' run on: {}, 2024-03-01T10:21:00Z to 2024-03-01T13:30:00Z (3h9m)",
-            path("www2")
-        )
+    let detail = format!(
+        "1 stretch without a parsed line of one source over the 1h threshold, while other \
+         sources' run on: {}, 2024-03-01T10:21:00Z to 2024-03-01T13:30:00Z (3h9m)",
+        path("www2")
     );
-    assert_eq!(windows[1]["verdict"], "no_evidence_of_access");
-    let again = crate::rewindow::rewindow(run.out.path(), &[]);
-    assert_eq!(
-        again.findings_json()["windows"][0]["caveats"],
-        windows[0]["caveats"]
-    );
+    assert_one_source_caveat(&run, "source_gap", detail);
     // A threshold over the silence accepts it.
     let again = crate::rewindow::rewindow(run.out.path(), &["--max-gap", "4h"]);
     assert_eq!(
