@@ -357,7 +357,9 @@ pub struct AccessorRow {
     pub served: u64,
     /// Of those, denied.
     pub denied: u64,
-    /// Of those, redirected, errors and unknown.
+    /// Of those, of unknown outcome: they may have been served.
+    pub unknown: u64,
+    /// Of those, redirected and errors.
     pub other: u64,
     /// The first request's time.
     pub first_seen: Timestamp,
@@ -406,7 +408,31 @@ impl StatusText {
     }
 }
 
+/// Where an accessor of a window is listed in the findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// External, with a served request.
+    ExternalServed,
+    /// External, with none served but some of unknown outcome: it may
+    /// have been served, so it is neither access shown nor an attempt.
+    ExternalUnknown,
+    /// External, each request denied, redirected or failed: attempts.
+    Attempts,
+    /// Authorised.
+    Authorised,
+}
+
 impl AccessorRow {
+    /// The list the accessor belongs in.
+    pub fn listing(&self) -> Listing {
+        match self.class {
+            Class::Authorised => Listing::Authorised,
+            Class::External if self.served > 0 => Listing::ExternalServed,
+            Class::External if self.unknown > 0 => Listing::ExternalUnknown,
+            Class::External => Listing::Attempts,
+        }
+    }
+
     fn new(window: &Text, class: Class, request: &RequestView<'_>) -> AccessorRow {
         AccessorRow {
             window: window.clone(),
@@ -418,6 +444,7 @@ impl AccessorRow {
             requests: 0,
             served: 0,
             denied: 0,
+            unknown: 0,
             other: 0,
             first_seen: request.time,
             last_seen: request.time,
@@ -439,7 +466,8 @@ impl AccessorRow {
                 }
             }
             Outcome::Denied => self.denied += 1,
-            Outcome::Redirected | Outcome::Error | Outcome::Unknown => self.other += 1,
+            Outcome::Unknown => self.unknown += 1,
+            Outcome::Redirected | Outcome::Error => self.other += 1,
         }
         self.first_seen = self.first_seen.min(request.time);
         self.last_seen = self.last_seen.max(request.time);
@@ -456,6 +484,7 @@ impl AccessorRow {
         self.requests += other.requests;
         self.served += other.served;
         self.denied += other.denied;
+        self.unknown += other.unknown;
         self.other += other.other;
         self.bytes_served += other.bytes_served;
         self.claimed_crawler |= other.claimed_crawler;
@@ -589,12 +618,14 @@ fn merge_parts<'a>(mut into: RowMap<'a>, mut from: RowMap<'a>) -> RowMap<'a> {
     into
 }
 
-/// Where a row goes: external first, most served, most requests; ties by
-/// address (numerically), host names after.
+/// Where a row goes: external first, most served, most of unknown outcome
+/// (they may have been served), most requests; ties by address
+/// (numerically), host names after.
 fn order(r: &AccessorRow) -> impl Ord + '_ {
     (
         r.class,
         std::cmp::Reverse(r.served),
+        std::cmp::Reverse(r.unknown),
         std::cmp::Reverse(r.requests),
         r.address.is_none(),
         r.address,
@@ -606,6 +637,7 @@ fn order(r: &AccessorRow) -> impl Ord + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence::MatchedRequest;
 
     #[test]
     fn the_client_is_the_first_untrusted_hop_from_the_right() {
@@ -687,6 +719,44 @@ mod tests {
         ];
         for (status, want) in table {
             assert_eq!(Outcome::of_status(*status), *want, "{status:?}");
+        }
+    }
+
+    #[test]
+    fn an_accessor_none_shown_served_but_some_of_unknown_outcome_is_no_attempt() {
+        let request = |status| MatchedRequest {
+            status,
+            ..crate::packed::tests::request(0, "203.0.113.9", None)
+        };
+        let row = |statuses: &[Option<u16>], class| {
+            let requests: Vec<MatchedRequest> = statuses.iter().map(|s| request(*s)).collect();
+            let mut row = AccessorRow::new(&"w".into(), class, &requests[0].view());
+            for r in &requests {
+                row.add(&r.view());
+            }
+            row.listing()
+        };
+        let table: &[(&[Option<u16>], Class, Listing)] = &[
+            (
+                &[Some(404), Some(200)],
+                Class::External,
+                Listing::ExternalServed,
+            ),
+            (
+                &[Some(404), None],
+                Class::External,
+                Listing::ExternalUnknown,
+            ),
+            (&[Some(101)], Class::External, Listing::ExternalUnknown),
+            (
+                &[Some(404), Some(302), Some(500)],
+                Class::External,
+                Listing::Attempts,
+            ),
+            (&[None], Class::Authorised, Listing::Authorised),
+        ];
+        for (statuses, class, want) in table {
+            assert_eq!(row(statuses, *class), *want, "{statuses:?}");
         }
     }
 

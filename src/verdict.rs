@@ -716,6 +716,7 @@ mod tests {
             requests: served + denied,
             served,
             denied,
+            unknown: 0,
             other: 0,
             first_seen: Timestamp(1500),
             last_seen: Timestamp(1500),
@@ -778,7 +779,7 @@ mod tests {
     fn an_external_request_of_unknown_outcome_is_inconclusive() {
         let mut unknown = accessor(Class::External, 0, 0);
         unknown.requests = 1;
-        unknown.other = 1;
+        unknown.unknown = 1;
         unknown.statuses.push(StatusText::of(None));
         let mut denied = accessor(Class::External, 0, 1);
         denied.statuses.push(StatusText::of(Some(404)));

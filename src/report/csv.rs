@@ -570,7 +570,7 @@ fn request_flags(r: &RequestView<'_>, outcome: Outcome) -> impl Iterator<Item = 
 }
 
 /// The columns of accessors.csv.
-pub const ACCESSOR_COLUMNS: [&str; 15] = [
+pub const ACCESSOR_COLUMNS: [&str; 16] = [
     "window",
     "class",
     "client",
@@ -578,6 +578,7 @@ pub const ACCESSOR_COLUMNS: [&str; 15] = [
     "requests",
     "served",
     "denied",
+    "unknown",
     "other",
     "first_seen",
     "last_seen",
@@ -603,7 +604,7 @@ fn accessor_row<W: io::Write>(cells: &mut Cells<W>, row: &AccessorRow) -> io::Re
     cells.raw(row.class.name().as_bytes());
     cells.text(&row.client);
     cells.opt(row.user.as_deref());
-    for count in [row.requests, row.served, row.denied, row.other] {
+    for count in [row.requests, row.served, row.denied, row.unknown, row.other] {
         cells.number(count);
     }
     cells.time(row.first_seen);

@@ -15,7 +15,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::accessors::{AccessorRow, Class};
+use crate::accessors::{AccessorRow, Listing};
 use crate::config::ScanConfig;
 use crate::evidence::{RequestView, Text};
 use crate::formats::{Confidence, Format};
@@ -206,6 +206,9 @@ pub struct WindowReport<'a> {
     pub caveats: Vec<CaveatReport>,
     /// External accessors with at least one served request.
     pub external_served: AccessorList<'a>,
+    /// External accessors with none served but some request of unknown
+    /// outcome: they may have been served.
+    pub external_unknown: AccessorList<'a>,
     /// External accessors never served (attempts).
     pub attempts: AccessorList<'a>,
     /// Authorised accessors.
@@ -251,6 +254,8 @@ pub struct AccessorReport<'a> {
     pub served: u64,
     /// Denied.
     pub denied: u64,
+    /// Of unknown outcome.
+    pub unknown: u64,
     /// First request.
     #[serde(serialize_with = "rfc3339")]
     pub first_seen: Timestamp,
@@ -489,13 +494,15 @@ fn window_reports<'a>(report: &'a Report<'_>) -> Vec<WindowReport<'a>> {
         .zip(&report.findings);
     windows
         .map(|((window, rows), finding)| {
-            let lists: [&dyn Fn(&AccessorRow) -> bool; 3] = [
-                &|r| r.class == Class::External && r.served > 0,
-                &|r| r.class == Class::External && r.served == 0,
-                &|r| r.class == Class::Authorised,
+            let lists = [
+                Listing::ExternalServed,
+                Listing::ExternalUnknown,
+                Listing::Attempts,
+                Listing::Authorised,
             ];
-            let listed = lists.map(|keep| {
-                let rows: Vec<&AccessorRow> = rows.iter().filter(|r| keep(r)).collect();
+            let listed = lists.map(|listing| {
+                let rows: Vec<&AccessorRow> =
+                    rows.iter().filter(|r| r.listing() == listing).collect();
                 (
                     rows.len(),
                     rows.into_iter().take(ACCESSORS_LISTED).collect::<Vec<_>>(),
@@ -507,16 +514,17 @@ fn window_reports<'a>(report: &'a Report<'_>) -> Vec<WindowReport<'a>> {
                 keys.entry((&*r.client, r.user.as_deref())).or_insert(next);
             }
             let evidence = gather_evidence(report, window, &keys);
-            let [external_served, attempts, authorised] = listed.map(|(count, rows)| {
-                let listed = rows
-                    .into_iter()
-                    .map(|r| {
-                        let key = (&*r.client, r.user.as_deref());
-                        accessor_report(report, r, &evidence[keys[&key]])
-                    })
-                    .collect();
-                AccessorList { count, listed }
-            });
+            let [external_served, external_unknown, attempts, authorised] =
+                listed.map(|(count, rows)| {
+                    let listed = rows
+                        .into_iter()
+                        .map(|r| {
+                            let key = (&*r.client, r.user.as_deref());
+                            accessor_report(report, r, &evidence[keys[&key]])
+                        })
+                        .collect();
+                    AccessorList { count, listed }
+                });
             WindowReport {
                 name: window.name.clone(),
                 from: window.from.to_rfc3339(),
@@ -532,6 +540,7 @@ fn window_reports<'a>(report: &'a Report<'_>) -> Vec<WindowReport<'a>> {
                     })
                     .collect(),
                 external_served,
+                external_unknown,
                 attempts,
                 authorised,
             }
@@ -602,6 +611,7 @@ fn accessor_report<'a>(
         requests: row.requests,
         served: row.served,
         denied: row.denied,
+        unknown: row.unknown,
         first_seen: row.first_seen,
         last_seen: row.last_seen,
         bytes_served: row.bytes_served,
@@ -914,6 +924,9 @@ fn write_window(md: &mut String, w: &WindowReport<'_>) {
         let _ = writeln!(md, "{}\n", Prose(reason));
     }
     write_accessors(md, "External accessors served", &w.external_served);
+    if w.external_unknown.count > 0 {
+        write_accessors(md, UNKNOWN_HEADING, &w.external_unknown);
+    }
     write_accessors(md, "Attempts (external, never served)", &w.attempts);
     write_accessors(md, "Authorised access", &w.authorised);
     if w.caveats.is_empty() {
@@ -927,6 +940,10 @@ fn write_window(md: &mut String, w: &WindowReport<'_>) {
     }
 }
 
+/// The heading of the external accessors that may have been served.
+pub const UNKNOWN_HEADING: &str =
+    "External accessors that may have been served (none shown served, some of unknown outcome)";
+
 fn write_accessors(md: &mut String, heading: &str, accessors: &AccessorList<'_>) {
     let _ = writeln!(md, "### {heading}: {}\n", accessors.count);
     for a in &accessors.listed {
@@ -939,10 +956,14 @@ fn write_accessors(md: &mut String, heading: &str, accessors: &AccessorList<'_>)
         };
         let _ = writeln!(
             md,
-            "- {who}: {} {requests}, {} served, {} denied, {} bytes served, {} to {}{}",
+            "- {who}: {} {requests}, {} served, {} denied{}, {} bytes served, {} to {}{}",
             a.requests,
             a.served,
             a.denied,
+            match a.unknown {
+                0 => String::new(),
+                n => format!(", {n} of unknown outcome"),
+            },
             a.bytes_served,
             a.first_seen,
             a.last_seen,

@@ -17,7 +17,8 @@ use std::path::Path;
 
 use crate::report::chart::{self, Histogram, Series};
 use crate::report::findings::{
-    AccessorList, AccessorReport, ComparisonRow, Findings, NearbyRequest, WindowReport,
+    AccessorList, AccessorReport, ComparisonRow, Findings, NearbyRequest, UNKNOWN_HEADING,
+    WindowReport,
 };
 use crate::report::{Report, count};
 use crate::sanitise::escape_html;
@@ -196,6 +197,9 @@ fn write_window(out: &mut String, w: &WindowReport) -> fmt::Result {
         w.from, w.to
     )?;
     write_accessors(out, "External accessors served", &w.external_served)?;
+    if w.external_unknown.count > 0 {
+        write_accessors(out, UNKNOWN_HEADING, &w.external_unknown)?;
+    }
     write_accessors(out, "Attempts (external, never served)", &w.attempts)?;
     write_accessors(out, "Authorised access", &w.authorised)?;
     writeln!(out, "</section>")

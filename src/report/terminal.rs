@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use crate::accessors::{AccessorRow, Class};
+use crate::accessors::{AccessorRow, Listing};
 use crate::formats::Confidence;
 use crate::report::csv::OUTPUT_FILES;
 use crate::report::{FINDINGS_FILES, Report, count};
@@ -172,21 +172,13 @@ fn write_files(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
 }
 
 fn write_window_lines(rows: &[AccessorRow], out: &mut impl Write) -> io::Result<()> {
-    let external = |r: &&AccessorRow| r.class == Class::External;
-    let served: Vec<&AccessorRow> = rows
-        .iter()
-        .filter(external)
-        .filter(|r| r.served > 0)
-        .collect();
-    let unserved: Vec<&AccessorRow> = rows
-        .iter()
-        .filter(external)
-        .filter(|r| r.served == 0)
-        .collect();
-    let authorised: Vec<&AccessorRow> = rows
-        .iter()
-        .filter(|r| r.class == Class::Authorised)
-        .collect();
+    let listed = |listing: Listing| -> Vec<&AccessorRow> {
+        rows.iter().filter(|r| r.listing() == listing).collect()
+    };
+    let served = listed(Listing::ExternalServed);
+    let unknown = listed(Listing::ExternalUnknown);
+    let unserved = listed(Listing::Attempts);
+    let authorised = listed(Listing::Authorised);
     writeln!(
         out,
         "  external accessors with a served request: {} ({} served requests)",
@@ -212,6 +204,14 @@ fn write_window_lines(rows: &[AccessorRow], out: &mut impl Write) -> io::Result<
             out,
             "    ... and {} more in accessors.csv",
             served.len() - ACCESSORS_LISTED
+        )?;
+    }
+    if !unknown.is_empty() {
+        writeln!(
+            out,
+            "  external accessors that may have been served (outcome unknown): {} ({} requests)",
+            unknown.len(),
+            unknown.iter().map(|r| r.requests).sum::<u64>()
         )?;
     }
     writeln!(

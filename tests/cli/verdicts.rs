@@ -1040,6 +1040,28 @@ fn a_served_case_variant_is_a_caveat_until_the_server_is_known() {
     let w = window(&run);
     assert_eq!(w["verdict"], "inconclusive");
     assert_eq!(caveat_kinds(&w), ["case_variant"]);
+    // Served for a case variant, it may have been served the exposed
+    // resource: listed apart, neither access shown nor an attempt.
+    assert_eq!(
+        run.columns(
+            "accessors.csv",
+            &["client", "served", "denied", "unknown", "other"]
+        ),
+        [
+            ["198.51.100.5", "0", "0", "1", "0"],
+            ["198.51.100.6", "0", "1", "0", "0"],
+            ["198.51.100.7", "0", "1", "0", "0"],
+        ]
+    );
+    assert_eq!(w["external_unknown"]["count"], 1);
+    assert_eq!(w["external_unknown"]["listed"][0]["client"], "198.51.100.5");
+    assert_eq!(w["attempts"]["count"], 2);
+    assert!(run.stdout.contains(
+        "  external accessors that may have been served (outcome unknown): 1 (1 requests)\n  external accessors never served: 2 (2 requests)\n"
+    ));
+    assert!(run.output("findings.md").contains(
+        "### External accessors that may have been served (none shown served, some of unknown outcome): 1\n\n- `198.51.100.5`: 1 request, 0 served, 0 denied, 1 of unknown outcome,"
+    ));
     let detail = w["caveats"][0]["detail"].as_str().unwrap();
     assert!(
         detail.starts_with("1 external request for a case variant of an exposed path was served")
