@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::InputError;
@@ -152,9 +152,14 @@ impl Walk<'_> {
             false => fs::canonicalize(given).ok(),
         };
         let real = real.unwrap_or_else(|| given.to_path_buf());
-        let shown = match linked_file {
-            true => escape_path(&real),
-            false => escape_path(given),
+        // A directory named for a day (or month, or hour) is that day of
+        // the logs of the directory above it: as days, one server's lost
+        // day was no source's gap.
+        let dated = time_parts_at_end(&real);
+        let real = real.ancestors().nth(dated).unwrap_or(&real).to_path_buf();
+        let shown = match strip_parts(given, dated) {
+            Some(given) if !linked_file => escape_path(given),
+            _ => escape_path(&real),
         };
         self.sources
             .entry(real)
@@ -283,6 +288,78 @@ impl Walk<'_> {
 }
 
 /// What a file that is neither a regular file nor a directory is.
+/// How many of the last parts of `dir` name a time, not a place: a day
+/// (`2023-05-03`, `20230503`, `dt=2023-05-03`), a month or a year, and
+/// the months, days and hours under one (`2023/05/03/14`, as AWS stores
+/// load balancers' logs).
+fn time_parts_at_end(dir: &Path) -> usize {
+    let parts: Vec<Option<&str>> = dir
+        .components()
+        .map(|part| match part {
+            Component::Normal(name) => name.to_str(),
+            _ => None,
+        })
+        .collect();
+    (0..parts.len())
+        .rev()
+        .take_while(|&i| names_time(&parts[..=i]))
+        .count()
+}
+
+/// Whether the last of `parts` names a time (see `time_parts_at_end`).
+fn names_time(parts: &[Option<&str>]) -> bool {
+    let Some((Some(name), above)) = parts.split_last() else {
+        return false;
+    };
+    // Partitions as Hive and Athena name them: `dt=2023-05-03`, `day=03`.
+    let value = match name.split_once('=') {
+        Some((key, value)) if key.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_') => value,
+        _ => name,
+    };
+    let small_number = (1..=2).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit());
+    is_date(value) || (small_number && names_time(above))
+}
+
+/// Whether `text` is a year, with a month, day and hour after it if
+/// given, digits alone or parted by `-`, `_` or `.`.
+fn is_date(text: &str) -> bool {
+    let groups: Vec<&str> = match text.contains(['-', '_', '.']) {
+        true => text.split(['-', '_', '.']).collect(),
+        false if text.len() % 2 == 0 && text.len() >= 4 => {
+            let (year, rest) = text.split_at(4);
+            std::iter::once(year)
+                .chain(
+                    rest.as_bytes()
+                        .chunks(2)
+                        .filter_map(|c| std::str::from_utf8(c).ok()),
+                )
+                .collect()
+        }
+        false => return false,
+    };
+    let widths_fit = groups[0].len() == 4 && groups[1..].iter().all(|g| g.len() == 2);
+    let numbers: Option<Vec<u32>> = groups.iter().map(|g| g.parse().ok()).collect();
+    let ranges = [1970..=2100, 1..=12, 1..=31, 0..=23];
+    widths_fit
+        && groups.len() <= ranges.len()
+        && numbers.is_some_and(|numbers| numbers.iter().zip(ranges).all(|(n, r)| r.contains(n)))
+}
+
+/// `path` without its last `count` parts, when each of them is a name.
+fn strip_parts(path: &Path, count: usize) -> Option<&Path> {
+    let named = path
+        .components()
+        .rev()
+        .take(count)
+        .all(|part| matches!(part, Component::Normal(_)));
+    let stripped = path.ancestors().nth(count)?;
+    match (named, stripped.as_os_str().is_empty()) {
+        (false, _) => None,
+        (true, true) => Some(Path::new(".")),
+        (true, false) => Some(stripped),
+    }
+}
+
 fn special_kind(file_type: &fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     if file_type.is_fifo() {
@@ -301,6 +378,39 @@ fn special_kind(file_type: &fs::FileType) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn directories_named_for_a_time_are_found() {
+        let table: &[(&str, usize)] = &[
+            ("/logs/www1", 0),
+            ("/logs/2023-05-03", 1),
+            ("/logs/20230503", 1),
+            ("/logs/2023_05", 1),
+            ("/logs/2023.05.03", 1),
+            ("/logs/2023-05-03-14", 1),
+            ("/AWSLogs/1234/elasticloadbalancing/eu-west-1/2023/05/03", 3),
+            ("/logs/2023/05/03/14", 4),
+            ("/logs/dt=2023-05-03", 1),
+            ("/logs/year=2023/month=05/day=03", 3),
+            // Numbers that are no time: servers, or no date.
+            ("/logs/www/1", 0),
+            ("/logs/05/03", 0),
+            ("/logs/2023-13-01", 0),
+            ("/logs/2023-05-32", 0),
+            ("/logs/12345", 0),
+            ("/logs/1234", 0),
+            ("/logs/2023-05-03x", 0),
+            ("/logs/host=2023-05-03/x", 0),
+            ("2023/05", 2),
+        ];
+        for (dir, want) in table {
+            assert_eq!(time_parts_at_end(Path::new(dir)), *want, "{dir}");
+        }
+        assert_eq!(strip_parts(Path::new("a/2023/05"), 2), Some(Path::new("a")));
+        assert_eq!(strip_parts(Path::new("2023"), 1), Some(Path::new(".")));
+        assert_eq!(strip_parts(Path::new("."), 1), None);
+        assert_eq!(strip_parts(Path::new("a/.."), 1), None);
+    }
 
     #[test]
     fn walks_sorted_and_survives_loops() {

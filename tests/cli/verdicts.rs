@@ -1229,6 +1229,53 @@ fn a_source_is_one_however_its_directory_is_spelled() {
 }
 
 #[test]
+fn a_day_lost_from_one_server_of_directories_a_day_is_a_source_gap() {
+    // As load balancers store their logs: a directory a day for each
+    // server, given by a glob (`www1/2024-* www2/2024-*`). Each day was a
+    // source, so www1's lost day was no source's gap, and the window read
+    // no evidence of access.
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec![
+        "--exposed".to_string(),
+        "/case/".into(),
+        "--window".into(),
+        "w=2024-03-02T10:00Z..2024-03-02T14:00Z".into(),
+    ];
+    for server in ["www1", "www2"] {
+        for day in 0..3 {
+            if server == "www1" && day == 1 {
+                continue;
+            }
+            let day_dir = dir
+                .path()
+                .join(server)
+                .join(format!("2024-03-0{}", day + 1));
+            std::fs::create_dir_all(&day_dir).unwrap();
+            // Each server's lines its own: a copy is another matter.
+            let log = traffic(day * 1440, (day + 1) * 1440, None);
+            let log = log.replace("203.0.113.1", &format!("203.0.113.{}", &server[3..]));
+            std::fs::write(day_dir.join("access.log"), log).unwrap();
+            args.push(day_dir.to_str().unwrap().to_string());
+        }
+    }
+    let run = scan(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["source_gap"]);
+    let www1 = dir.path().join("www1").to_str().unwrap().to_string();
+    let sources: Vec<String> = run
+        .records("files.csv")
+        .iter()
+        .map(|f| f["source"].clone())
+        .collect();
+    assert_eq!(sources[..2], [www1.clone(), www1]);
+    assert!(
+        sources[2..].iter().all(|s| s.ends_with("www2")),
+        "{sources:?}"
+    );
+}
+
+#[test]
 fn a_source_gap_is_told_only_where_other_sources_run_on() {
     // www1 is silent from 08:00Z, www2 from 09:00Z, both until 12:00Z.
     let dir = servers([
