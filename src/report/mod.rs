@@ -11,7 +11,7 @@ pub mod findings;
 pub mod html;
 pub mod terminal;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono_tz::Tz;
 
@@ -322,24 +322,34 @@ fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
     }
 }
 
-/// The sources every file of which has the same content as another file
-/// (a backup or archive folder of another's logs): they say nothing of a
-/// server of their own, and are left out of the sources' checks.
+/// The sources every file of which has the same content as a file of a
+/// source kept (a backup or archive folder of another's logs): they say
+/// nothing of a server of their own, and are left out of the sources'
+/// checks. Of sources that copy each other, the one with the most files
+/// (the first, of equals) is kept: leaving both out, or a server's own
+/// folder for a copy kept beside a log in it (`access.log.bak`), left no
+/// source to tell another server's missing logs by.
 fn sources_of_copies(summary: &Summary) -> BTreeSet<&str> {
-    let mut copied = vec![false; summary.files.len()];
+    let content = |id: usize| summary.files[id].duplicate_of.unwrap_or(id);
+    let mut holders: HashMap<usize, BTreeSet<&str>> = HashMap::new();
+    let mut sources: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (id, file) in summary.files.iter().enumerate() {
-        if let Some(original) = file.duplicate_of {
-            copied[id] = true;
-            copied[original] = true;
-        }
+        let source = &*file.input.source;
+        holders.entry(content(id)).or_default().insert(source);
+        sources.entry(source).or_default().push(id);
     }
-    let mut all_copied: BTreeMap<&str, bool> = BTreeMap::new();
-    for (file, copied) in summary.files.iter().zip(copied) {
-        *all_copied.entry(&file.input.source).or_insert(true) &= copied;
+    let mut by_size: Vec<(&str, Vec<usize>)> = sources.into_iter().collect();
+    by_size.sort_by_key(|(_, files)| (std::cmp::Reverse(files.len()), files[0]));
+    let mut kept: BTreeSet<&str> = BTreeSet::new();
+    let mut copies = BTreeSet::new();
+    for (source, files) in by_size {
+        let copied = |id: &usize| holders[&content(*id)].iter().any(|s| kept.contains(s));
+        match files.iter().all(copied) {
+            true => copies.insert(source),
+            false => kept.insert(source),
+        };
     }
-    (all_copied.into_iter())
-        .filter_map(|(source, all)| all.then_some(source))
-        .collect()
+    copies
 }
 
 /// The gaps of each source's timeline that the timeline of all sources

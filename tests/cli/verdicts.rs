@@ -1450,6 +1450,25 @@ fn copies_and_links_make_sources_as_their_servers_are() {
         "{}",
         run.stderr
     );
+    // A copy kept beside a server's log, and a backup of all of it, leave
+    // that server a source: they took it off, with no source left to tell
+    // www2's end by, and the window read no evidence of access.
+    std::fs::copy(
+        dir.path().join("www1/access.log"),
+        dir.path().join("www1/access.log.bak"),
+    )
+    .unwrap();
+    for given in [&["www1", "www2"][..], &["www1", "www2", "backup"]] {
+        let mut args = vec!["--exposed".to_string(), "/case/".into(), "--window".into()];
+        args.push(day.into());
+        args.extend(given.iter().map(|p| path(p)));
+        let run = scan(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(
+            caveat_kinds(&window(&run)),
+            ["source_ends_early"],
+            "{given:?}"
+        );
+    }
 }
 
 #[test]
