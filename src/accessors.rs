@@ -67,6 +67,17 @@ impl Outcome {
         }
     }
 
+    /// The outcome of a response, by its status and the body bytes logged:
+    /// nginx logs 499 when the client closed the connection before the
+    /// response was done, and bytes sent with it were part of a response
+    /// that may hold the data.
+    pub fn of_response(status: Option<u16>, bytes: Option<u64>) -> Outcome {
+        match (status, bytes) {
+            (Some(499), Some(1..)) => Outcome::Unknown,
+            _ => Outcome::of_status(status),
+        }
+    }
+
     /// Whether a request with this outcome may have been served: it was,
     /// or the log does not say.
     pub fn may_be_served(self) -> bool {
@@ -359,6 +370,9 @@ pub struct AccessorRow {
     pub denied: u64,
     /// Of those, of unknown outcome: they may have been served.
     pub unknown: u64,
+    /// Of those, of unknown outcome by what the response logged (no
+    /// status, or one that says nothing of it: see `Outcome::of_response`).
+    pub unknown_response: u64,
     /// Of those, redirected and errors.
     pub other: u64,
     /// The first request's time.
@@ -445,6 +459,7 @@ impl AccessorRow {
             served: 0,
             denied: 0,
             unknown: 0,
+            unknown_response: 0,
             other: 0,
             first_seen: request.time,
             last_seen: request.time,
@@ -469,6 +484,9 @@ impl AccessorRow {
             Outcome::Unknown => self.unknown += 1,
             Outcome::Redirected | Outcome::Error => self.other += 1,
         }
+        if Outcome::of_response(request.status, request.bytes) == Outcome::Unknown {
+            self.unknown_response += 1;
+        }
         self.first_seen = self.first_seen.min(request.time);
         self.last_seen = self.last_seen.max(request.time);
         gather(&mut self.statuses, StatusText::of(request.status));
@@ -485,6 +503,7 @@ impl AccessorRow {
         self.served += other.served;
         self.denied += other.denied;
         self.unknown += other.unknown;
+        self.unknown_response += other.unknown_response;
         self.other += other.other;
         self.bytes_served += other.bytes_served;
         self.claimed_crawler |= other.claimed_crawler;
@@ -719,6 +738,22 @@ mod tests {
         ];
         for (status, want) in table {
             assert_eq!(Outcome::of_status(*status), *want, "{status:?}");
+        }
+        // nginx's 499, the client gone during the response: bytes sent
+        // were part of the response.
+        let table: &[(Option<u16>, Option<u64>, Outcome)] = &[
+            (Some(499), Some(4_718_592), Outcome::Unknown),
+            (Some(499), Some(0), Outcome::Denied),
+            (Some(499), None, Outcome::Denied),
+            (Some(404), Some(512), Outcome::Denied),
+            (Some(200), Some(0), Outcome::Served),
+        ];
+        for (status, bytes, want) in table {
+            assert_eq!(
+                Outcome::of_response(*status, *bytes),
+                *want,
+                "{status:?} {bytes:?}"
+            );
         }
     }
 

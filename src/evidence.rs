@@ -183,7 +183,7 @@ impl<T: Borrow<Text>> MatchedRequest<T> {
     /// and unknown when it was served for a case variant of an exposed path
     /// (`case_variant`): the resource served may not be the exposed one.
     pub fn outcome(&self) -> Outcome {
-        let by_status = Outcome::of_status(self.status);
+        let by_status = Outcome::of_response(self.status, self.bytes);
         let variant_served =
             self.flags.contains(RecordFlags::CASE_VARIANT) && by_status == Outcome::Served;
         match self.flags.contains(RecordFlags::CORRUPT_DATA) || variant_served {

@@ -1665,7 +1665,7 @@ impl<'c> LineScanner<'c> {
                 !target.is_empty() && line.trim_ascii_end().ends_with(target)
             });
             let cut = match &found {
-                Some(_) => Outcome::of_status(record.status) != Outcome::Served,
+                Some(_) => Outcome::of_response(record.status, record.bytes) != Outcome::Served,
                 None => target_ends_line || self.mentions_exposed_in(line, &decoded),
             };
             if cut {

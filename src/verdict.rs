@@ -8,7 +8,7 @@
 //! to one whose outcome is unknown (no status logged). Anything less is
 //! `inconclusive`, with every failing condition named. No I/O happens here.
 
-use crate::accessors::{AccessorRow, Class, Outcome};
+use crate::accessors::{AccessorRow, Class};
 use crate::coverage::{Gap, WindowCoverage};
 use crate::time::Timestamp;
 use crate::window::Window;
@@ -542,18 +542,14 @@ fn unknown_outcomes(accessors: &[AccessorRow]) -> Option<Caveat> {
     let unknown: Vec<&str> = accessors
         .iter()
         .filter(|a| a.class == Class::External)
-        .filter(|a| {
-            a.statuses
-                .iter()
-                .any(|s| Outcome::of_status(s.status()) == Outcome::Unknown)
-        })
+        .filter(|a| a.unknown_response > 0)
         .map(|a| a.client.as_ref())
         .collect();
     let n = unknown.len();
     (n > 0).then(|| Caveat {
         kind: CaveatKind::UnknownOutcome,
         detail: format!(
-            "{n} external {} requested exposed resources with no known outcome (no status logged, or none from 200 to 599), and may have been served: {}{}",
+            "{n} external {} requested exposed resources with no known outcome (no status logged, none from 200 to 599, or 499 with bytes sent: the client closed the connection during a response), and may have been served: {}{}",
             plural(n as u64, "accessor", "accessors"),
             unknown[..n.min(PLACES_NAMED)].join(", "),
             if n > PLACES_NAMED {
@@ -717,6 +713,7 @@ mod tests {
             served,
             denied,
             unknown: 0,
+            unknown_response: 0,
             other: 0,
             first_seen: Timestamp(1500),
             last_seen: Timestamp(1500),
@@ -780,6 +777,7 @@ mod tests {
         let mut unknown = accessor(Class::External, 0, 0);
         unknown.requests = 1;
         unknown.unknown = 1;
+        unknown.unknown_response = 1;
         unknown.statuses.push(StatusText::of(None));
         let mut denied = accessor(Class::External, 0, 1);
         denied.statuses.push(StatusText::of(Some(404)));
@@ -793,14 +791,10 @@ mod tests {
         assert_eq!(kinds(&f), [CaveatKind::UnknownOutcome]);
         assert_eq!(
             f.caveats[0].detail,
-            "1 external accessor requested exposed resources with no known outcome (no status logged, or none from 200 to 599), and may have been served: 198.51.100.7"
+            "1 external accessor requested exposed resources with no known outcome (no status logged, none from 200 to 599, or 499 with bytes sent: the client closed the connection during a response), and may have been served: 198.51.100.7"
         );
-        // A code outside 200..=599 is no outcome either; an authorised
-        // accessor's unknown request is no caveat; a denied one is none.
-        let mut odd = accessor(Class::External, 0, 0);
-        odd.statuses.push(StatusText::of(Some(0)));
-        let f = judge(&window(), &[odd], &coverage(0, 3000, vec![]), &facts());
-        assert_eq!(f.verdict, Verdict::Inconclusive);
+        // An authorised accessor's unknown request is no caveat; a denied
+        // one is none.
         unknown.class = Class::Authorised;
         let f = judge(
             &window(),

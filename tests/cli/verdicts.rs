@@ -991,6 +991,29 @@ fn a_server_whose_logs_hold_only_their_last_minutes_leaves_earlier_windows_incon
 }
 
 #[test]
+fn a_client_gone_during_a_response_with_bytes_sent_may_have_been_served() {
+    // nginx logs 499 when the client closed the connection before the
+    // response was done: 4.7 MB of it had been sent. Read as a refusal,
+    // the window read no evidence of access.
+    let with_bytes = |bytes: u64| {
+        let line = line(700, "203.0.113.99", "/case/all.pdf", 499);
+        let line = line.replace("499 100", &format!("499 {bytes}"));
+        ordered(&[traffic(0, 1440, None) + &line])
+    };
+    let run = run_case(&[("access.log", with_bytes(4_718_592))]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["unknown_outcome"]);
+    let rows = run.columns("requests.csv", &["status", "bytes", "outcome"]);
+    assert_eq!(rows, [["499", "4718592", "unknown"]]);
+    assert_eq!(w["external_unknown"]["count"], 1);
+    // Nothing sent: nothing of it reached the client.
+    let run = run_case(&[("access.log", with_bytes(0))]);
+    assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
+    assert_eq!(run.columns("requests.csv", &["outcome"]), [["denied"]]);
+}
+
+#[test]
 fn a_served_case_variant_is_a_caveat_until_the_server_is_known() {
     // Express serves `/CASE/a.pdf` for a route `/case/a.pdf` (its router
     // ignores case); nginx on Linux refuses it. Compared by case, the
