@@ -235,6 +235,16 @@ impl CustomFormat {
         let mut record = search.record(self.time_field(), zone)?;
         if raw_quotes(line) > self.quotes {
             record.flags.insert(RecordFlags::RAW_QUOTE);
+            // A quote written inside a field may have been taken for its
+            // end: `"GET /forms/a.pdf?" 404 0 "-" "x HTTP/1.1" 200 5120`
+            // read as a refusal. Another split that gives the line another
+            // client, time, request or status, or a search that ran out
+            // before finding one, makes it one reading of several.
+            let mut another = Search::new();
+            another.other_than = Some(search.values);
+            if self.split(0, line, 0, &mut another) || another.budget == 0 {
+                record.flags.insert(RecordFlags::SEVERAL_READINGS);
+            }
         }
         Ok(record)
     }
@@ -279,7 +289,7 @@ impl CustomFormat {
     /// success, `search.values` holds the value of every field.
     fn split<'a>(&self, token: usize, line: &'a [u8], pos: usize, search: &mut Search<'a>) -> bool {
         let Some(current) = self.tokens.get(token) else {
-            return pos == line.len();
+            return pos == line.len() && search.complete();
         };
         search.reached(token, pos);
         match current {
@@ -293,7 +303,9 @@ impl CustomFormat {
             Token::Field(field) => match self.tokens.get(token + 1) {
                 None => {
                     let value = &line[pos..];
-                    search.accepts(field, value) && search.keep(field.slot, value)
+                    search.accepts(field, value)
+                        && search.keep(field.slot, value)
+                        && search.complete()
                 }
                 Some(Token::Literal(next)) => {
                     self.split_field(token, field, next, line, pos, search)
@@ -496,6 +508,9 @@ struct Search<'a> {
     /// wants next never comes.
     short: bool,
     impossible_time: bool,
+    /// When looking for another reading of a line: the values of the one
+    /// found, which a split must differ from to count.
+    other_than: Option<[Option<&'a [u8]>; SLOTS]>,
 }
 
 impl<'a> Search<'a> {
@@ -507,6 +522,7 @@ impl<'a> Search<'a> {
             furthest: (0, 0),
             short: false,
             impossible_time: false,
+            other_than: None,
         }
     }
 
@@ -545,6 +561,19 @@ impl<'a> Search<'a> {
     /// Notes that the line has no more of what token `token` wants.
     fn ran_out(&mut self, token: usize) {
         self.short |= token == self.furthest.0;
+    }
+
+    /// Whether a split of the whole line is the one looked for: any, or
+    /// one whose request, client, time, status or size differs from the
+    /// reading found (the referer and user agent decide nothing).
+    fn complete(&self) -> bool {
+        let Some(found) = &self.other_than else {
+            return true;
+        };
+        let undeciding = [Slot::Referer, Slot::Agent, Slot::Other].map(|slot| slot as usize);
+        (0..SLOTS)
+            .filter(|slot| !undeciding.contains(slot))
+            .any(|slot| found[slot] != self.values[slot])
     }
 
     /// Takes one split from the budget; false when none is left.
@@ -1435,6 +1464,15 @@ mod tests {
                 r#"1.2.3.4 - - [25/Apr/2021:06:15:33 +0000] "GET /a?t=<s>alert("x") </s>" HTTP/1.0" 404 11 "-" "a" b""#,
                 Ok(
                     r#"2021-04-25T06:15:33Z 1.2.3.4 - GET /a?t=<s>alert("x") </s>" 404 a" b - - [raw_quote]"#,
+                ),
+            ),
+            // A raw quote that lets the line be read with another request
+            // and status: one reading of several.
+            (
+                COMBINED,
+                r#"1.2.3.4 - - [25/Apr/2021:06:15:33 +0000] "GET /f?" 404 0 "-" "x HTTP/1.1" 200 51 "-" "ua""#,
+                Ok(
+                    r#"2021-04-25T06:15:33Z 1.2.3.4 - GET /f? 404 x HTTP/1.1" 200 51 "-" "ua - - [raw_quote;several_readings]"#,
                 ),
             ),
             // An escaped quote never ends a field.
