@@ -179,9 +179,28 @@ pub enum DateEnd {
 
 /// Reads a time written by a person: RFC 3339 with an offset, or a local
 /// date and time (`2023-02-23T10:05`, `2023-02-23 10:05:00`, `2023-02-23`)
-/// read in `zone`.
+/// read in `zone`. As an end, a time written to the minute means the
+/// minute's last second, as a date alone means the day's: "fixed at 10:05"
+/// left out a request served at 10:05:30.
 pub fn parse_time(text: &str, zone: Tz, end: DateEnd) -> Result<Timestamp, ConfigError> {
     let text = text.trim();
+    let instant = parse_instant(text, zone, end)?;
+    match end {
+        DateEnd::End if to_the_minute(text) => Ok(Timestamp(instant.0 + 59)),
+        _ => Ok(instant),
+    }
+}
+
+/// Whether a date and time is written without seconds (`2023-02-23T10:05`,
+/// `2023-02-23 10:05+01:00`).
+fn to_the_minute(text: &str) -> bool {
+    let clock = text.get(11..).unwrap_or_default();
+    let clock = clock.split(['Z', 'z', '+', '-']).next().unwrap_or_default();
+    clock.len() == "10:05".len()
+}
+
+/// `parse_time`, a time written to the minute read as its first second.
+fn parse_instant(text: &str, zone: Tz, end: DateEnd) -> Result<Timestamp, ConfigError> {
     let invalid = |reason: &str| ConfigError::InvalidTime {
         time: text.to_string(),
         reason: reason.to_string(),
@@ -326,6 +345,21 @@ mod tests {
             ),
             ("2023-03-26", DateEnd::Start, "2023-03-26T00:00:00Z"),
             ("2023-03-26", DateEnd::End, "2023-03-26T22:59:59Z"),
+            // An end written to the minute is its last second.
+            ("2023-02-23T10:05", DateEnd::Start, "2023-02-23T10:05:00Z"),
+            ("2023-02-23T10:05", DateEnd::End, "2023-02-23T10:05:59Z"),
+            ("2023-02-23 10:05Z", DateEnd::End, "2023-02-23T10:05:59Z"),
+            (
+                "2023-02-23T10:05-01:00",
+                DateEnd::End,
+                "2023-02-23T11:05:59Z",
+            ),
+            ("2023-02-23T10:05:00Z", DateEnd::End, "2023-02-23T10:05:00Z"),
+            (
+                "2023-02-23T10:05:00.5+00:00",
+                DateEnd::End,
+                "2023-02-23T10:05:00Z",
+            ),
         ];
         for (text, end, want) in table {
             assert_eq!(parse_time(text, london, *end).unwrap(), utc(want), "{text}");

@@ -90,8 +90,9 @@ mod tests {
         let w = Window::parse("main=2023-03-25T12:00..2023-03-26T12:00", "w1", london).unwrap();
         assert_eq!(w.name, "main");
         assert_eq!(w.from.to_rfc3339(), "2023-03-25T12:00:00Z");
-        // After the spring change, noon in London is 11:00 UTC.
-        assert_eq!(w.to.to_rfc3339(), "2023-03-26T11:00:00Z");
+        // After the spring change, noon in London is 11:00 UTC; an end
+        // written to the minute holds the whole minute.
+        assert_eq!(w.to.to_rfc3339(), "2023-03-26T11:00:59Z");
         let w = Window::parse("2022-11-11T14:20:00Z..2023-02-23", "w2", london).unwrap();
         assert_eq!(w.name, "w2");
         assert_eq!(w.to.to_rfc3339(), "2023-02-23T23:59:59Z");

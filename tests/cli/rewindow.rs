@@ -168,7 +168,9 @@ fn windows_are_compared_with_their_margins() {
     let run = scan(
         &[
             &["--window", "after-fix=2023-02-24..2023-03-09"][..],
-            &["--window", "main=2022-11-11T14:20Z..2023-02-23T10:05Z"][..],
+            &["--window", "main=2022-11-11T14:20Z..2023-02-23T10:05:00Z"][..],
+            // Written to the minute, an end holds the whole minute.
+            &["--window", "minute=2022-11-11T14:20Z..2023-02-23T10:05Z"][..],
             &SAMPLE[..],
         ]
         .concat(),
@@ -198,6 +200,11 @@ fn windows_are_compared_with_their_margins() {
         rows[1]["nearest_served_after"],
         "2023-02-23T10:05:01Z 198.51.100.150 sample-logs/www2/access_log:1336"
     );
+    assert_eq!(
+        cells(&rows[2], &keys),
+        ["minute", "6", "evidence_of_access", "-", "-"]
+    );
+    assert_eq!(rows[2]["to"], "2023-02-23T10:05:59Z");
     let json = run.findings_json();
     assert_eq!(
         json["comparison"][1]["nearest_served_after"]["margin_seconds"],
