@@ -212,17 +212,21 @@ fn strip_scheme_and_authority(target: &[u8]) -> Option<&[u8]> {
 
 /// `text` with its letters in lower case, into `out`: each character of
 /// its UTF-8 parts that has one lower-case character (`É` as `é`; `Σ` and
-/// a final `ς` as `σ`, as a server comparing without case sees them), the
-/// rest as it is (`İ`, whose lower case is two characters, which the
-/// regular expressions' own folding would not find again); bytes that are
-/// not UTF-8 with ASCII letters folded.
+/// a final `ς` as `σ`, as a server comparing without case sees them), and
+/// the long `ſ`, whose upper case is `S`, as `s` (a server that compares
+/// upper cases, as Windows does, takes `/ſecret` for `/secret`, and the
+/// regular expressions' folding finds `ſ` in `s`); the rest as it is
+/// (`İ`, whose lower case is two characters, and the dotless `ı`, which
+/// the regular expressions' folding would not find again); bytes that
+/// are not UTF-8 with ASCII letters folded.
 pub fn fold_case_into(text: &[u8], out: &mut Vec<u8>) {
     for chunk in text.utf8_chunks() {
         for c in chunk.valid().chars() {
             let mut lower = c.to_lowercase();
-            let folded = match (lower.next(), lower.next()) {
-                (Some('ς'), None) => 'σ',
-                (Some(one), None) => one,
+            let folded = match (c, lower.next(), lower.next()) {
+                ('ſ', ..) => 's',
+                (_, Some('ς'), None) => 'σ',
+                (_, Some(one), None) => one,
                 _ => c,
             };
             let mut buffer = [0u8; 4];

@@ -893,6 +893,11 @@ mod tests {
             ("regex:^/belgeler/İstanbul/", "/belgeler/İSTANBUL/a.pdf"),
             ("prefix:/docs/ΟΔΟΣ/", "/docs/οδοσ/a.pdf"),
             ("prefix:/docs/ΟΔΟΣ/", "/docs/οδος/a.pdf"),
+            // Windows compares upper cases: the long `ſ` is an `S`.
+            ("prefix:/forms/submissions/", "/forms/ſubmiſſions/a.pdf"),
+            ("exact:/forms/secret.pdf", "/forms/%C5%BFecret.pdf"),
+            ("glob:/forms/s*.pdf", "/forms/ſecret.pdf"),
+            ("regex:^/forms/secret", "/forms/ſecret.pdf"),
         ] {
             let got = match_target(&[rule], path, true).map(|(rule, _)| rule);
             assert_eq!(got, Some(0), "{rule} {path}");
