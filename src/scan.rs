@@ -1644,10 +1644,11 @@ impl<'c> LineScanner<'c> {
                 Unparsed::AmbiguousSpaces
             };
             // What a wrapper's escapes hid is looked for too (rare: a
-            // wrapped line read one way of several).
+            // wrapped line read one way of several). A reading that matched
+            // a rule mentions it, whatever a search of the text finds.
             let decoded = self.parser.decoded_payload(line).unwrap_or_default();
-            if self.mentions_exposed_in(line, &decoded) {
-                self.keep_unparsed(location, line, &decoded, reason, unterminated);
+            if found.is_some() || self.mentions_exposed_in(line, &decoded) {
+                self.keep_unparsed_as(location, line, reason, unterminated, true);
                 return;
             }
         }
@@ -1729,6 +1730,19 @@ impl LineScanner<'_> {
         cut: bool,
     ) {
         let mentions_exposed = self.mentions_exposed_in(line, decoded);
+        self.keep_unparsed_as(location, line, reason, cut, mentions_exposed);
+    }
+
+    /// `keep_unparsed` for a line known to mention an exposed resource or
+    /// not.
+    fn keep_unparsed_as(
+        &mut self,
+        location: Location,
+        line: &[u8],
+        reason: Unparsed,
+        cut: bool,
+        mentions_exposed: bool,
+    ) {
         // A line that mentions an exposed resource is never mere structure.
         let reason = if mentions_exposed {
             reason.as_caveat()

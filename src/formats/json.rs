@@ -31,6 +31,7 @@ use serde_json::value::RawValue;
 
 use super::{AgentEncoding, Record, RecordFlags, Shape, Unparsed, aws, clf};
 use crate::time::Timestamp;
+use chrono_tz::Tz;
 
 /// What a record is built from, each looked up by its paths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,9 +141,12 @@ const KNOWN_PATHS: [(Role, &[&str]); ROLES] = [
             // Envoy's default format names (`%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%`).
             "x-envoy-origin-path",
             "x-envoy-original-path",
+            // The request line before nginx's `$uri`: that is the path
+            // after rewrites and `try_files`, `/index.php` for every route
+            // behind a front controller, and hid what the client asked for.
+            "request",
             "uri",
             // Not `path`: too many application logs have one.
-            "request",
         ],
     ),
     (
@@ -321,17 +325,19 @@ impl Reader {
     }
 
     /// Parses one line (without its line end, not blank).
-    pub fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, Unparsed> {
-        self.parse_or_at(line, None)
+    pub fn parse<'a>(&self, line: &'a [u8], zone: Tz) -> Result<Record<'a>, Unparsed> {
+        self.parse_or_at(line, None, zone)
     }
 
     /// Parses one line; a record without a time of its own takes
     /// `wrapper_time` (a container runtime's or docker's, which wrapped
-    /// the line), flagged `wrapper_time`.
+    /// the line), flagged `wrapper_time`. Times without an offset are read
+    /// in `zone`, flagged `naive_time`.
     pub fn parse_or_at<'a>(
         &self,
         line: &'a [u8],
         wrapper_time: Option<Timestamp>,
+        zone: Tz,
     ) -> Result<Record<'a>, Unparsed> {
         let mut object = Lookup::of_line(line)?;
         let target_text = object
@@ -339,7 +345,8 @@ impl Reader {
             .or_else(|| object.envoy_path())
             .ok_or(Unparsed::JsonNoTarget)?;
         let mut flags = RecordFlags::empty();
-        let time = match object.first(&self.fields, Role::Time).and_then(parse_time) {
+        let read_time = |raw: &RawValue| parse_time(raw, zone, &mut flags);
+        let time = match object.first_read(&self.fields, Role::Time, read_time) {
             Some(time) => time,
             None => {
                 flags.insert(RecordFlags::WRAPPER_TIME);
@@ -404,7 +411,7 @@ impl Reader {
 
     /// The time of a line that did not parse, when its object (after a
     /// prefix, if any) has one: it places the line among the windows.
-    pub fn time_of(&self, line: &[u8]) -> Option<Timestamp> {
+    pub fn time_of(&self, line: &[u8], zone: Tz) -> Option<Timestamp> {
         let mut object = match Lookup::of_line(line) {
             Ok(object) => object,
             Err(Unparsed::JsonPrefix) => {
@@ -412,7 +419,10 @@ impl Reader {
             }
             Err(_) => return None,
         };
-        object.first(&self.fields, Role::Time).and_then(parse_time)
+        let mut flags = RecordFlags::empty();
+        object.first_read(&self.fields, Role::Time, |raw| {
+            parse_time(raw, zone, &mut flags)
+        })
     }
 }
 
@@ -471,7 +481,41 @@ pub fn detect(lines: &[&[u8]]) -> Option<String> {
 /// A JSON value as a time (epoch numbers, RFC 3339, `dd/Mon/yyyy:...`), as
 /// a record's time is read: for wrappers' times.
 pub(crate) fn time_value(raw: &RawValue) -> Option<Timestamp> {
-    parse_time(raw)
+    parse_time(raw, chrono_tz::UTC, &mut RecordFlags::empty())
+}
+
+/// `line` with the escapes of each of its JSON strings undone (`\u00e9`
+/// as `é`, `\/` as `/`), when it holds any escape: an unparsed line is
+/// searched so as well, as the server read what it names. A string that
+/// does not decode (cut short, or no JSON) is kept as written.
+pub fn unescaped(line: &[u8]) -> Option<Vec<u8>> {
+    memchr::memchr(b'\\', line)?;
+    let mut out = Vec::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(open) = memchr::memchr(b'"', rest) {
+        out.extend_from_slice(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = memchr::memchr_iter(b'"', after).find(|&at| {
+            let backslashes = after[..at].iter().rev().take_while(|&&b| b == b'\\');
+            backslashes.count() % 2 == 0
+        });
+        let Some(close) = close else {
+            out.extend_from_slice(&rest[open..]);
+            return Some(out);
+        };
+        let string = &rest[open..open + close + 2];
+        match serde_json::from_slice::<String>(string) {
+            Ok(text) => {
+                out.push(b'"');
+                out.extend_from_slice(text.as_bytes());
+                out.push(b'"');
+            }
+            Err(_) => out.extend_from_slice(string),
+        }
+        rest = &rest[open + close + 2..];
+    }
+    out.extend_from_slice(rest);
+    Some(out)
 }
 
 /// A method, a target and a protocol.
@@ -546,6 +590,20 @@ impl<'a> Lookup<'a> {
         fields.paths[role as usize]
             .iter()
             .find_map(|path| self.at(path))
+    }
+
+    /// What `read` makes of the first present path of `role` it can read:
+    /// nginx's `"time":"$request_time"` holds no time, and a log with it
+    /// beside `@timestamp` was placed in 1970.
+    fn first_read<T>(
+        &mut self,
+        fields: &JsonFields,
+        role: Role,
+        mut read: impl FnMut(&RawValue) -> Option<T>,
+    ) -> Option<T> {
+        fields.paths[role as usize]
+            .iter()
+            .find_map(|path| self.at(path).and_then(&mut read))
     }
 
     /// Envoy's `path` (Istio's default JSON access log names the target so):
@@ -723,10 +781,15 @@ fn parse_status(raw: &RawValue) -> Result<Option<u16>, Unparsed> {
 /// nanoseconds (told apart by magnitude: seconds stay below 10^11 until
 /// the year 5138), RFC 3339, or `[dd/Mon/yyyy:HH:MM:SS zone]` text as
 /// nginx's `$time_local`.
-fn parse_time(raw: &RawValue) -> Option<Timestamp> {
+fn parse_time(raw: &RawValue, zone: Tz, flags: &mut RecordFlags) -> Option<Timestamp> {
     let text = number_text(raw);
-    // A time past the last one a report can write is no time at all.
-    let in_range = |t: Timestamp| (t <= Timestamp::LATEST).then_some(t);
+    // A time past the last one a report can write is no time at all, nor
+    // one before the web was: a small number is a duration (`$request_time`).
+    let in_range = |t: Timestamp| {
+        (FIRST_WEB_LOG..=Timestamp::LATEST)
+            .contains(&t)
+            .then_some(t)
+    };
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         let n: u128 = text.parse().ok()?;
         return i64::try_from(n / epoch_unit(n as f64) as u128)
@@ -737,12 +800,38 @@ fn parse_time(raw: &RawValue) -> Option<Timestamp> {
     if let Ok(n) = text.parse::<f64>() {
         let seconds = n / epoch_unit(n);
         let known = seconds.is_finite() && (0.0..=Timestamp::LATEST.0 as f64).contains(&seconds);
-        return known.then(|| Timestamp(seconds.floor() as i64));
+        return known
+            .then(|| Timestamp(seconds.floor() as i64))
+            .and_then(in_range);
     }
+    if let Some(time) = iso_time(text, zone, flags) {
+        return Some(time);
+    }
+    // `dd/Mon/yyyy:HH:MM:SS` alone has no offset.
+    if text.len() == "11/Jan/2023:02:00:00".len() {
+        flags.insert(RecordFlags::NAIVE_TIME);
+    }
+    clf::salvage_time(format!("[{text}]").as_bytes(), zone)
+}
+
+/// The first second a web server could have logged: 1990-01-01T00:00:00Z.
+const FIRST_WEB_LOG: Timestamp = Timestamp(631_152_000);
+
+/// An ISO 8601 time: RFC 3339, an offset without its colon (`+0000`, as
+/// `%z` writes it), or none (read in `zone`, flagged `naive_time`).
+fn iso_time(text: &str, zone: Tz, flags: &mut RecordFlags) -> Option<Timestamp> {
     if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
         return Some(Timestamp(time.timestamp()));
     }
-    clf::salvage_time(format!("[{text}]").as_bytes(), chrono_tz::UTC)
+    for format in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"] {
+        if let Ok(time) = chrono::DateTime::parse_from_str(text, format) {
+            return Some(Timestamp(time.timestamp()));
+        }
+    }
+    let naive = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .find_map(|format| chrono::NaiveDateTime::parse_from_str(text, format).ok())?;
+    clf::local_time(Ok(Timestamp(naive.and_utc().timestamp())), zone, flags).ok()
 }
 
 /// How many of an epoch number's units make a second, by its magnitude:
@@ -764,7 +853,7 @@ mod tests {
 
     fn check(reader: &Reader, table: &[(&str, Result<&str, Unparsed>)]) {
         for (line, want) in table {
-            let got = reader.parse(line.as_bytes()).map(|r| summary(&r));
+            let got = (reader.parse(line.as_bytes(), chrono_tz::UTC)).map(|r| summary(&r));
             assert_eq!(got.as_deref(), want.as_deref(), "{line}");
         }
     }
@@ -973,9 +1062,88 @@ mod tests {
     }
 
     #[test]
+    fn reads_times_in_the_zone_and_passes_over_durations() {
+        let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
+        let read = |time: &str| {
+            let line = format!(
+                r#"{{"remote_addr":"203.0.113.5","request":"GET /a HTTP/1.1","status":200,{time}}}"#
+            );
+            let record = Reader::default().parse(line.as_bytes(), tokyo).ok()?;
+            let naive = record.flags.contains(RecordFlags::NAIVE_TIME);
+            Some((record.time.to_rfc3339(), naive))
+        };
+        let table: &[(&str, Option<(&str, bool)>)] = &[
+            (
+                r#""time_local":"12/Jan/2023:00:30:00 +0000""#,
+                Some(("2023-01-12T00:30:00Z", false)),
+            ),
+            // No offset: the time is local, in the zone given.
+            (
+                r#""time_local":"12/Jan/2023:00:30:00""#,
+                Some(("2023-01-11T15:30:00Z", true)),
+            ),
+            (
+                r#""time":"2023-01-12T00:30:00""#,
+                Some(("2023-01-11T15:30:00Z", true)),
+            ),
+            (
+                r#""time":"2023-01-12 00:30:00.125""#,
+                Some(("2023-01-11T15:30:00Z", true)),
+            ),
+            // An offset without its colon, as `%z` writes it.
+            (
+                r#""time":"2023-01-12T00:30:00+0000""#,
+                Some(("2023-01-12T00:30:00Z", false)),
+            ),
+            (
+                r#""time":"2023-01-12T00:30:00.5-0100""#,
+                Some(("2023-01-12T01:30:00Z", false)),
+            ),
+            // nginx's `$request_time` beside the time: a duration, passed over.
+            (
+                r#""time":"0.004","@timestamp":"2023-01-11T02:00:00+00:00""#,
+                Some(("2023-01-11T02:00:00Z", false)),
+            ),
+            (r#""time":0.004"#, None),
+            (r#""time":"12""#, None),
+            (r#""ts":1673398800"#, Some(("2023-01-11T01:00:00Z", false))),
+        ];
+        for (time, want) in table {
+            let got = read(time);
+            let want = want.map(|(t, naive)| (t.to_string(), naive));
+            assert_eq!(got, want, "{time}");
+        }
+    }
+
+    #[test]
+    fn undoes_the_escapes_of_a_lines_strings() {
+        let table: &[(&str, Option<&str>)] = &[
+            (
+                r#"{"uri":"/donn\u00e9es/a.pdf","path":"\/forms\/x"}"#,
+                Some(r#"{"uri":"/données/a.pdf","path":"/forms/x"}"#),
+            ),
+            (
+                r#"{"a":"say \"hi\"","b":"\ud83d\ude00"}"#,
+                Some(r#"{"a":"say "hi"","b":"😀"}"#),
+            ),
+            // Cut short, or no JSON escape: kept as written.
+            (
+                r#"{"uri":"/donn\u00e9es/a.p"#,
+                Some(r#"{"uri":"/donn\u00e9es/a.p"#),
+            ),
+            (r#"{"uri":"\q"}"#, Some(r#"{"uri":"\q"}"#)),
+            (r#"{"uri":"/a"}"#, None),
+        ];
+        for (line, want) in table {
+            let got = unescaped(line.as_bytes()).map(|b| String::from_utf8(b).unwrap());
+            assert_eq!(got.as_deref(), *want, "{line}");
+        }
+    }
+
+    #[test]
     fn salvages_times_and_names_what_it_detects() {
         let reader = Reader::default();
-        let at = |s: &str| reader.time_of(s.as_bytes()).map(|t| t.to_rfc3339());
+        let at = |s: &str| (reader.time_of(s.as_bytes(), chrono_tz::UTC)).map(|t| t.to_rfc3339());
         assert_eq!(
             at(r#"caddy  | {"level":"info","ts":1761019822.3152757,"msg":"x"}"#).as_deref(),
             Some("2025-10-21T04:10:22Z")

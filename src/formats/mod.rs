@@ -940,7 +940,7 @@ impl Parser {
                 Err(Unparsed::SyslogNoYear)
             }
             Err(Unparsed::JsonNoTime) if payload.time.is_some() => match &self.family {
-                Family::Json(reader) => reader.parse_or_at(payload.text, payload.time),
+                Family::Json(reader) => reader.parse_or_at(payload.text, payload.time, self.zone),
                 _ => Err(Unparsed::JsonNoTime),
             },
             read => read,
@@ -980,13 +980,16 @@ impl Parser {
             let undone = haproxy::unescape_hashes(line);
             return matches!(undone, Cow::Owned(_)).then(|| undone.into_owned());
         }
+        // A JSON line's own strings hide text in escapes too
+        // (`/donn\u00e9es/`, as Python's and PHP's encoders write `é`).
+        let Some(wrapper) = self.wrapper_of(line) else {
+            return match self.family {
+                Family::Json(_) => json::unescaped(line),
+                _ => None,
+            };
+        };
         let mut buf = Vec::new();
-        let text = self
-            .wrapper_of(line)?
-            .unwrap(line, &mut buf)?
-            .ok()?
-            .text
-            .to_vec();
+        let text = wrapper.unwrap(line, &mut buf)?.ok()?.text.to_vec();
         (!buf.is_empty()).then_some(text)
     }
 
@@ -1010,7 +1013,7 @@ impl Parser {
             Family::IisEvent(_) => Err(Unparsed::NotIisEvent),
             Family::W3c(state) => state.parse(line, self.zone),
             Family::Aws(log) => log.parse(line),
-            Family::Json(reader) => reader.parse(line),
+            Family::Json(reader) => reader.parse(line, self.zone),
             Family::Haproxy => haproxy::parse(line, self.zone),
             Family::ProxyManager => proxy_manager::parse(line, self.zone),
             Family::Line(format) => parse_line(*format, line, self.zone),
@@ -1070,7 +1073,7 @@ impl Parser {
             Family::Ncsa(_) => clf::salvage_time(line, self.zone),
             Family::W3c(state) => state.time_of(line, self.zone),
             Family::Aws(log) => log.time_of(line),
-            Family::Json(reader) => reader.time_of(line),
+            Family::Json(reader) => reader.time_of(line, self.zone),
             Family::Haproxy => haproxy::time_of(line, self.zone),
             Family::ProxyManager => proxy_manager::time_of(line, self.zone),
             Family::Custom(format) => format.time_of(line, self.zone),

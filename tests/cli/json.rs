@@ -229,3 +229,56 @@ fn unusable_json_fields_are_refused_before_any_log_is_read() {
         "{stderr}"
     );
 }
+
+#[test]
+fn nginx_json_reads_the_request_line_local_times_and_passes_over_durations() {
+    // Four ways an nginx or application JSON log hid a served request:
+    // `$uri` (`/index.php` behind a front controller) taken for the
+    // target before `$request`; `"time":"$request_time"` taken for an
+    // epoch (1970); a time without offset read as UTC, not in --tz; and
+    // `\u00e9`, as Python's and PHP's encoders write `é`, unseen in a
+    // line that could not be parsed.
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        r#"{"time_local":"11/Jan/2023:09:00:00","remote_addr":"203.0.113.1","request":"GET /index.html HTTP/1.1","uri":"/index.html","status":200}"#,
+        r#"{"time_local":"11/Jan/2023:10:00:00","remote_addr":"203.0.113.5","request":"GET /forms/submissions/a.pdf HTTP/1.1","uri":"/index.php","status":200}"#,
+        r#"{"time":"0.004","@timestamp":"2023-01-11T02:00:00+0000","remote_addr":"203.0.113.6","request":"GET /forms/submissions/b.pdf HTTP/1.1","status":200}"#,
+        r#"{"time_local":"11/Jan/2023:10:30:00","remote_addr":"203.0.113.7","request_uri":"/donn\u00e9es/x.pdf","status":"OK"}"#,
+        r#"{"time_local":"11/Jan/2023:11:00:00","remote_addr":"203.0.113.1","request":"GET /index.html HTTP/1.1","status":200}"#,
+    ];
+    let log = dir.path().join("access.json");
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let run = scan(&[
+        "--exposed",
+        "prefix:/données/",
+        "--exposed",
+        RULE,
+        "--tz",
+        "Asia/Tokyo",
+        "--window",
+        "w=2023-01-11T00:30Z..2023-01-11T01:30Z",
+        log.to_str().unwrap(),
+    ]);
+    let rows = run.columns("requests.csv", &["time", "client", "target", "flags"]);
+    assert_eq!(
+        rows,
+        [
+            [
+                "2023-01-11T01:00:00Z",
+                "203.0.113.5",
+                "/forms/submissions/a.pdf",
+                "naive_time"
+            ],
+            [
+                "2023-01-11T02:00:00Z",
+                "203.0.113.6",
+                "/forms/submissions/b.pdf",
+                ""
+            ],
+        ]
+    );
+    let unparsed = run.columns("unparsed.csv", &["line", "time", "mentions_exposed"]);
+    assert_eq!(unparsed, [["4", "2023-01-11T01:30:00Z", "yes"]]);
+    let window = &run.findings_json()["windows"][0];
+    assert_eq!(window["verdict"], "evidence_of_access");
+}
