@@ -143,8 +143,11 @@ pub struct State {
     /// it is on the next day (a log started at 23:00 writes 00:30 after
     /// midnight).
     date_clock: u32,
-    /// The midnights passed since that directive, by time-only lines.
-    days_after: u32,
+    /// Whether `date_clock` is a line's, not the directive's.
+    clock_of_line: bool,
+    /// The midnights passed since that directive, by time-only lines (one
+    /// back: a first line logged before it).
+    days_after: i32,
     /// Seconds east of UTC, from `#GMT-Offset:` (Oracle Web Cache).
     gmt_offset: i64,
 }
@@ -157,6 +160,7 @@ impl State {
             layout: None,
             date: None,
             date_clock: 0,
+            clock_of_line: false,
             days_after: 0,
             gmt_offset: 0,
         }
@@ -180,6 +184,7 @@ impl State {
             layout: Some(Layout::parse(CLOUDFRONT_FIELDS.as_bytes())),
             date: None,
             date_clock: 0,
+            clock_of_line: false,
             days_after: 0,
             gmt_offset: 0,
         }
@@ -278,6 +283,7 @@ impl State {
             self.date_clock = clock
                 .and_then(|clock| parse_clock(clock).ok())
                 .map_or(0, |(h, m, s)| h * 3600 + m * 60 + s);
+            self.clock_of_line = false;
             self.days_after = 0;
         } else if name.eq_ignore_ascii_case(b"GMT-Offset") {
             self.gmt_offset = clf::offset_seconds(first).unwrap_or(0);
@@ -385,10 +391,7 @@ impl State {
             None => {
                 let started = self.date.ok_or(Unparsed::NoW3cTime)?;
                 let clock = hour * 3600 + minute * 60 + second;
-                (
-                    started,
-                    self.days_after + u32::from(self.past_midnight(clock)),
-                )
+                (started, self.days_after + self.midnights_to(clock))
             }
         };
         let utc = Timestamp::from_utc_fields(year, month, day, hour, minute, second)
@@ -401,11 +404,21 @@ impl State {
         Ok(Timestamp(utc.0 - self.gmt_offset))
     }
 
-    /// Whether a time-only line at `clock` (seconds) is past a midnight
-    /// since the last: well before its clock only, as HTTP.sys writes lines
-    /// out of order by seconds, and a header again after idle minutes.
-    fn past_midnight(&self, clock: u32) -> bool {
-        clock + 12 * 3600 < self.date_clock
+    /// The midnights between the last clock read (or `#Date:`'s) and a
+    /// time-only line's `clock` (seconds): one past it when the clock is
+    /// well before the last, none otherwise, as HTTP.sys writes lines out
+    /// of order by seconds, and a header again after idle minutes; and one
+    /// back for a first line well after the header's clock: a request
+    /// received just before midnight, written under the header of the file
+    /// opened at it. Such a line (23:59:58 under `#Date: ... 00:00:00`) was
+    /// dated that day, and the lines after it a day late.
+    fn midnights_to(&self, clock: u32) -> i32 {
+        const HALF_DAY: u32 = 12 * 3600;
+        match clock {
+            _ if clock + HALF_DAY < self.date_clock => 1,
+            _ if clock > self.date_clock + HALF_DAY && !self.clock_of_line => -1,
+            _ => 0,
+        }
     }
 
     /// Follows the clock of a time-only line that was read: the midnights
@@ -417,10 +430,9 @@ impl State {
             return;
         };
         let clock = h * 3600 + m * 60 + s;
-        if self.past_midnight(clock) {
-            self.days_after += 1;
-        }
+        self.days_after += self.midnights_to(clock);
         self.date_clock = clock;
+        self.clock_of_line = true;
     }
 
     /// The time of a line that did not parse, when its first two values are
@@ -998,6 +1010,23 @@ pub(super) mod tests {
                 "2024-03-11T23:50:00Z",
                 "2024-03-11T23:49:58Z",
                 "2024-03-12T00:20:00Z"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_time_only_line_logged_just_before_its_date_header_is_on_the_day_before() {
+        // A request received at 23:59:58, written after the header of the
+        // file opened at midnight: it was dated that day, and every line
+        // after it a day late.
+        let data = "#Date: 2023-01-11 00:00:00\n#Fields: time c-ip cs-method cs-uri-stem sc-status\n23:59:58 1.1.1.1 GET /a 200\n00:00:10 1.1.1.1 GET /a 200\n02:00:30 1.1.1.1 GET /a 226\n";
+        let (times, _) = read_in_chunks_of_a_line(data.as_bytes());
+        assert_eq!(
+            times,
+            [
+                "2023-01-10T23:59:58Z",
+                "2023-01-11T00:00:10Z",
+                "2023-01-11T02:00:30Z"
             ]
         );
     }
