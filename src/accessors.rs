@@ -769,6 +769,8 @@ mod tests {
             for r in &requests {
                 row.add(&r.view());
             }
+            // What the response logged leaves the outcome unknown too.
+            assert_eq!(row.unknown_response, row.unknown, "{statuses:?}");
             row.listing()
         };
         let table: &[(&[Option<u16>], Class, Listing)] = &[

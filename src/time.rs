@@ -184,38 +184,32 @@ pub enum DateEnd {
 /// left out a request served at 10:05:30.
 pub fn parse_time(text: &str, zone: Tz, end: DateEnd) -> Result<Timestamp, ConfigError> {
     let text = text.trim();
-    let instant = parse_instant(text, zone, end)?;
+    let (instant, seconds_written) = parse_instant(text, zone, end)?;
     match end {
-        DateEnd::End if to_the_minute(text) => Ok(Timestamp(instant.0 + 59)),
+        DateEnd::End if !seconds_written => Ok(Timestamp(instant.0 + 59)),
         _ => Ok(instant),
     }
 }
 
-/// Whether a date and time is written without seconds (`2023-02-23T10:05`,
-/// `2023-02-23 10:05+01:00`).
-fn to_the_minute(text: &str) -> bool {
-    let clock = text.get(11..).unwrap_or_default();
-    let clock = clock.split(['Z', 'z', '+', '-']).next().unwrap_or_default();
-    clock.len() == "10:05".len()
-}
-
-/// `parse_time`, a time written to the minute read as its first second.
-fn parse_instant(text: &str, zone: Tz, end: DateEnd) -> Result<Timestamp, ConfigError> {
+/// `parse_time`, a time written to the minute read as its first second;
+/// with whether seconds were written (a date alone counts as written).
+fn parse_instant(text: &str, zone: Tz, end: DateEnd) -> Result<(Timestamp, bool), ConfigError> {
     let invalid = |reason: &str| ConfigError::InvalidTime {
         time: text.to_string(),
         reason: reason.to_string(),
     };
-    if let Some(t) = parse_with_offset(text) {
-        return Ok(t);
+    if let Some(read) = parse_with_offset(text) {
+        return Ok(read);
     }
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return day_end(date, zone, end).ok_or_else(|| invalid("not a date in this zone"));
+        let day_end = day_end(date, zone, end).ok_or_else(|| invalid("not a date in this zone"));
+        return day_end.map(|t| (t, true));
     }
-    let naive = parse_naive(text).ok_or_else(|| {
+    let (naive, seconds_written) = parse_naive(text).ok_or_else(|| {
         invalid("expected RFC 3339 (2023-02-23T10:05:00Z) or a local time (2023-02-23T10:05:00, 2023-02-23)")
     })?;
     match zone.from_local_datetime(&naive) {
-        LocalResult::Single(t) => Ok(Timestamp(t.timestamp())),
+        LocalResult::Single(t) => Ok((Timestamp(t.timestamp()), seconds_written)),
         LocalResult::None => Err(invalid(&format!(
             "this local time does not exist in {zone} (clocks went forward); give an offset"
         ))),
@@ -228,10 +222,11 @@ fn parse_instant(text: &str, zone: Tz, end: DateEnd) -> Result<Timestamp, Config
 }
 
 /// RFC 3339, and the same without seconds or with a space for `T`
-/// (`2023-01-20T03:00Z`, `2023-01-20 03:00+01:00`).
-fn parse_with_offset(text: &str) -> Option<Timestamp> {
+/// (`2023-01-20T03:00Z`, `2023-01-20 03:00+01:00`), with whether its
+/// seconds were written.
+fn parse_with_offset(text: &str) -> Option<(Timestamp, bool)> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(Timestamp(t.timestamp()));
+        return Some((Timestamp(t.timestamp()), true));
     }
     let text = match text.strip_suffix(['Z', 'z']) {
         Some(rest) => format!("{rest}+00:00"),
@@ -243,10 +238,10 @@ fn parse_with_offset(text: &str) -> Option<Timestamp> {
         "%Y-%m-%dT%H:%M%:z",
         "%Y-%m-%d %H:%M%:z",
     ];
-    FORMATS
-        .iter()
-        .find_map(|f| DateTime::parse_from_str(&text, f).ok())
-        .map(|t| Timestamp(t.timestamp()))
+    FORMATS.iter().find_map(|f| {
+        let t = DateTime::parse_from_str(&text, f).ok()?;
+        Some((Timestamp(t.timestamp()), f.contains("%S")))
+    })
 }
 
 /// The first or last instant of `date` in `zone`. Where midnight never
@@ -275,16 +270,17 @@ fn day_end(date: NaiveDate, zone: Tz, end: DateEnd) -> Option<Timestamp> {
 }
 
 /// A local date and time, without offset.
-fn parse_naive(text: &str) -> Option<NaiveDateTime> {
+fn parse_naive(text: &str) -> Option<(NaiveDateTime, bool)> {
     const FORMATS: [&str; 4] = [
         "%Y-%m-%dT%H:%M:%S",
         "%Y-%m-%d %H:%M:%S",
         "%Y-%m-%dT%H:%M",
         "%Y-%m-%d %H:%M",
     ];
-    FORMATS
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    FORMATS.iter().find_map(|f| {
+        let naive = NaiveDateTime::parse_from_str(text, f).ok()?;
+        Some((naive, f.contains("%S")))
+    })
 }
 
 #[cfg(test)]
@@ -360,6 +356,14 @@ mod tests {
                 DateEnd::End,
                 "2023-02-23T10:05:00Z",
             ),
+            // As chrono reads them: one digit, or a space before the offset.
+            ("2023-02-23T9:05Z", DateEnd::End, "2023-02-23T09:05:59Z"),
+            (
+                "2023-2-23T10:05 +00:00",
+                DateEnd::End,
+                "2023-02-23T10:05:59Z",
+            ),
+            ("2023-2-3T9:05:00Z", DateEnd::End, "2023-02-03T09:05:00Z"),
         ];
         for (text, end, want) in table {
             assert_eq!(parse_time(text, london, *end).unwrap(), utc(want), "{text}");

@@ -793,8 +793,14 @@ mod tests {
             f.caveats[0].detail,
             "1 external accessor requested exposed resources with no known outcome (no status logged, none from 200 to 599, or 499 with bytes sent: the client closed the connection during a response), and may have been served: 198.51.100.7"
         );
-        // An authorised accessor's unknown request is no caveat; a denied
-        // one is none.
+        // A code outside 200..=599 is no outcome either (counted so by the
+        // accessor's row); an authorised accessor's unknown request is no
+        // caveat; a denied one is none.
+        let mut odd = accessor(Class::External, 0, 0);
+        odd.statuses.push(StatusText::of(Some(0)));
+        odd.unknown_response = 1;
+        let f = judge(&window(), &[odd], &coverage(0, 3000, vec![]), &facts());
+        assert_eq!(f.verdict, Verdict::Inconclusive);
         unknown.class = Class::Authorised;
         let f = judge(
             &window(),

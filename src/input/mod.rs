@@ -156,8 +156,9 @@ impl Walk<'_> {
         // the logs of the directory above it: as days, one server's lost
         // day was no source's gap.
         let dated = time_parts_at_end(&real);
+        let unstripped = real.clone();
         let real = real.ancestors().nth(dated).unwrap_or(&real).to_path_buf();
-        let shown = match strip_parts(given, dated) {
+        let shown = match strip_parts(given, &unstripped, dated) {
             Some(given) if !linked_file => escape_path(given),
             _ => escape_path(&real),
         };
@@ -287,11 +288,13 @@ impl Walk<'_> {
     }
 }
 
-/// What a file that is neither a regular file nor a directory is.
 /// How many of the last parts of `dir` name a time, not a place: a day
-/// (`2023-05-03`, `20230503`, `dt=2023-05-03`), a month or a year, and
-/// the months, days and hours under one (`2023/05/03/14`, as AWS stores
-/// load balancers' logs).
+/// (`2023-05-03`, `20230503`, `dt=2023-05-03`), a month (`2023-05`), an
+/// hour, and a year with the months, days and hours under it
+/// (`2023/05/03/14`, as AWS stores load balancers' logs). A year alone
+/// (`2001`), or a month written as six digits, is no time: servers and
+/// stores are numbered so, and two servers taken for two years were one
+/// source, whose lines hid either's loss.
 fn time_parts_at_end(dir: &Path) -> usize {
     let parts: Vec<Option<&str>> = dir
         .components()
@@ -300,66 +303,118 @@ fn time_parts_at_end(dir: &Path) -> usize {
             _ => None,
         })
         .collect();
-    (0..parts.len())
-        .rev()
-        .take_while(|&i| names_time(&parts[..=i]))
-        .count()
+    let mut count = 0;
+    while count < parts.len() && names_time(&parts[..parts.len() - count], count > 0) {
+        count += 1;
+    }
+    count
 }
 
-/// Whether the last of `parts` names a time (see `time_parts_at_end`).
-fn names_time(parts: &[Option<&str>]) -> bool {
+/// Whether the last of `parts` names a time (see `time_parts_at_end`);
+/// `time_below` says whether the part below it does.
+fn names_time(parts: &[Option<&str>], time_below: bool) -> bool {
     let Some((Some(name), above)) = parts.split_last() else {
         return false;
     };
-    // Partitions as Hive and Athena name them: `dt=2023-05-03`, `day=03`.
-    let value = match name.split_once('=') {
-        Some((key, value)) if key.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_') => value,
-        _ => name,
-    };
-    let small_number = (1..=2).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit());
-    is_date(value) || (small_number && names_time(above))
-}
-
-/// Whether `text` is a year, with a month, day and hour after it if
-/// given, digits alone or parted by `-`, `_` or `.`.
-fn is_date(text: &str) -> bool {
-    let groups: Vec<&str> = match text.contains(['-', '_', '.']) {
-        true => text.split(['-', '_', '.']).collect(),
-        false if text.len() % 2 == 0 && text.len() >= 4 => {
-            let (year, rest) = text.split_at(4);
-            std::iter::once(year)
-                .chain(
-                    rest.as_bytes()
-                        .chunks(2)
-                        .filter_map(|c| std::str::from_utf8(c).ok()),
-                )
-                .collect()
-        }
-        false => return false,
-    };
-    let widths_fit = groups[0].len() == 4 && groups[1..].iter().all(|g| g.len() == 2);
-    let numbers: Option<Vec<u32>> = groups.iter().map(|g| g.parse().ok()).collect();
-    let ranges = [1970..=2100, 1..=12, 1..=31, 0..=23];
-    widths_fit
-        && groups.len() <= ranges.len()
-        && numbers.is_some_and(|numbers| numbers.iter().zip(ranges).all(|(n, r)| r.contains(n)))
-}
-
-/// `path` without its last `count` parts, when each of them is a name.
-fn strip_parts(path: &Path, count: usize) -> Option<&Path> {
-    let named = path
-        .components()
-        .rev()
-        .take(count)
-        .all(|part| matches!(part, Component::Normal(_)));
-    let stripped = path.ancestors().nth(count)?;
-    match (named, stripped.as_os_str().is_empty()) {
-        (false, _) => None,
-        (true, true) => Some(Path::new(".")),
-        (true, false) => Some(stripped),
+    match TimeName::of(name) {
+        Some(TimeName::Time) => true,
+        Some(TimeName::Year) => time_below,
+        Some(TimeName::Under) => names_time(above, true),
+        None => false,
     }
 }
 
+/// How a directory's name names a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TimeName {
+    /// A day, a month or an hour, or a partition named for one.
+    Time,
+    /// A year (or `YYYYMM`): a time only with times under it.
+    Year,
+    /// One or two digits: a month, day or hour under a time.
+    Under,
+}
+
+impl TimeName {
+    fn of(name: &str) -> Option<TimeName> {
+        // Partitions as Hive and Athena name them: `dt=2023-05-03`.
+        if let Some((key, value)) = name.split_once('=') {
+            const KEYS: [&str; 9] = ["dt", "date", "ds", "day", "month", "year", "hour", "d", "h"];
+            let time = KEYS.iter().any(|k| key.eq_ignore_ascii_case(k))
+                && !value.is_empty()
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b"-_.".contains(&b));
+            return time.then_some(TimeName::Time);
+        }
+        if (1..=2).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_digit()) {
+            return Some(TimeName::Under);
+        }
+        let groups = date_groups(name)?;
+        let ranges = [1970..=2100, 1..=12, 1..=31, 0..=23];
+        let in_range = groups.len() <= ranges.len()
+            && groups
+                .iter()
+                .zip(ranges)
+                .all(|(group, range)| range.contains(group));
+        match (in_range, groups.len(), name.contains(['-', '_', '.'])) {
+            (false, ..) => None,
+            (true, 1, _) | (true, 2, false) => Some(TimeName::Year),
+            _ => Some(TimeName::Time),
+        }
+    }
+}
+
+/// The numbers of a name made of a four-digit year and two-digit groups
+/// after it, parted by `-`, `_` or `.` or not at all; `None` for any other
+/// name.
+fn date_groups(name: &str) -> Option<Vec<u32>> {
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b"-_.".contains(&b))
+    {
+        return None;
+    }
+    // ASCII alone from here: cut anywhere.
+    let texts: Vec<&str> = match name.contains(['-', '_', '.']) {
+        true => name.split(['-', '_', '.']).collect(),
+        false if name.len() >= 4 && name.len() % 2 == 0 => {
+            let (year, rest) = name.split_at(4);
+            std::iter::once(year)
+                .chain((0..rest.len()).step_by(2).map(|at| &rest[at..at + 2]))
+                .collect()
+        }
+        false => return None,
+    };
+    let widths_fit = texts[0].len() == 4 && texts[1..].iter().all(|t| t.len() == 2);
+    widths_fit.then(|| texts.iter().map(|t| t.parse().ok()).collect())?
+}
+
+/// `given` without the last `count` parts, when they are the names the
+/// last parts of its real path `real` have (a link to a dated folder is
+/// not stripped by the names of its link).
+fn strip_parts<'p>(given: &'p Path, real: &Path, count: usize) -> Option<&'p Path> {
+    let last = |path: &Path| -> Vec<Option<std::ffi::OsString>> {
+        let parts = path.components().rev().take(count);
+        parts
+            .map(|part| match part {
+                Component::Normal(name) => Some(name.to_os_string()),
+                _ => None,
+            })
+            .collect()
+    };
+    let (given_last, real_last) = (last(given), last(real));
+    if given_last.len() < count || given_last.contains(&None) || given_last != real_last {
+        return None;
+    }
+    let stripped = given.ancestors().nth(count)?;
+    match stripped.as_os_str().is_empty() {
+        true => Some(Path::new(".")),
+        false => Some(stripped),
+    }
+}
+
+/// What a file that is neither a regular file nor a directory is.
 fn special_kind(file_type: &fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     if file_type.is_fifo() {
@@ -390,9 +445,12 @@ mod tests {
             ("/logs/2023-05-03-14", 1),
             ("/AWSLogs/1234/elasticloadbalancing/eu-west-1/2023/05/03", 3),
             ("/logs/2023/05/03/14", 4),
+            ("/logs/2023/05", 2),
             ("/logs/dt=2023-05-03", 1),
             ("/logs/year=2023/month=05/day=03", 3),
-            // Numbers that are no time: servers, or no date.
+            // Numbers that are no time: servers, stores, or no date.
+            ("/sites/2001", 0),
+            ("/sites/201205", 0),
             ("/logs/www/1", 0),
             ("/logs/05/03", 0),
             ("/logs/2023-13-01", 0),
@@ -400,16 +458,29 @@ mod tests {
             ("/logs/12345", 0),
             ("/logs/1234", 0),
             ("/logs/2023-05-03x", 0),
-            ("/logs/host=2023-05-03/x", 0),
+            ("/logs/host=2023-05-03", 0),
+            ("/logs/dt=2023-05-03/x", 0),
+            // Names outside ASCII are no time, and cut nowhere.
+            ("/logs/日志", 0),
+            ("/logs/café1", 0),
+            ("/logs/２０２３-05-03", 0),
             ("2023/05", 2),
         ];
         for (dir, want) in table {
             assert_eq!(time_parts_at_end(Path::new(dir)), *want, "{dir}");
         }
-        assert_eq!(strip_parts(Path::new("a/2023/05"), 2), Some(Path::new("a")));
-        assert_eq!(strip_parts(Path::new("2023"), 1), Some(Path::new(".")));
-        assert_eq!(strip_parts(Path::new("."), 1), None);
-        assert_eq!(strip_parts(Path::new("a/.."), 1), None);
+        let strip = |given: &'static str, real: &str, count| {
+            strip_parts(Path::new(given), Path::new(real), count)
+        };
+        assert_eq!(strip("a/2023/05", "/x/a/2023/05", 2), Some(Path::new("a")));
+        assert_eq!(
+            strip("2023-05-03", "/x/2023-05-03", 1),
+            Some(Path::new("."))
+        );
+        assert_eq!(strip(".", "/x/2023-05-03", 1), None);
+        assert_eq!(strip("a/..", "/x/2023-05-03", 1), None);
+        // A link named otherwise than the dated folder it leads to.
+        assert_eq!(strip("cur/today", "/x/www1/2024-03-01", 1), None);
     }
 
     #[test]

@@ -322,13 +322,16 @@ fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
     }
 }
 
-/// The sources every file of which has the same content as a file of a
-/// source kept (a backup or archive folder of another's logs): they say
-/// nothing of a server of their own, and are left out of the sources'
-/// checks. Of sources that copy each other, the one with the most files
-/// (the first, of equals) is kept: leaving both out, or a server's own
-/// folder for a copy kept beside a log in it (`access.log.bak`), left no
-/// source to tell another server's missing logs by.
+/// The sources every file of which has the same content as a file of
+/// another source kept (a backup or archive folder of others' logs): they
+/// say nothing of a server of their own, and are left out of the sources'
+/// checks. They are left out one at a time, those whose files repeat the
+/// most other sources' first (a backup of two servers), then those with
+/// the fewest files, then the last found, until none is left whose every
+/// file another source still holds: left out together, or kept for the
+/// servers they copy, they left no source to tell another server's
+/// missing logs by. A copy beside a log in its own folder
+/// (`access.log.bak`) takes nothing off.
 fn sources_of_copies(summary: &Summary) -> BTreeSet<&str> {
     let content = |id: usize| summary.files[id].duplicate_of.unwrap_or(id);
     let mut holders: HashMap<usize, BTreeSet<&str>> = HashMap::new();
@@ -338,18 +341,39 @@ fn sources_of_copies(summary: &Summary) -> BTreeSet<&str> {
         holders.entry(content(id)).or_default().insert(source);
         sources.entry(source).or_default().push(id);
     }
-    let mut by_size: Vec<(&str, Vec<usize>)> = sources.into_iter().collect();
-    by_size.sort_by_key(|(_, files)| (std::cmp::Reverse(files.len()), files[0]));
-    let mut kept: BTreeSet<&str> = BTreeSet::new();
     let mut copies = BTreeSet::new();
-    for (source, files) in by_size {
-        let copied = |id: &usize| holders[&content(*id)].iter().any(|s| kept.contains(s));
-        match files.iter().all(copied) {
-            true => copies.insert(source),
-            false => kept.insert(source),
+    loop {
+        // Each source all of whose files other sources kept hold, with
+        // how many sources those are.
+        let left = sources
+            .iter()
+            .filter(|(source, _)| !copies.contains(*source));
+        let copied = left.filter_map(|(&source, files)| {
+            let mut others: BTreeSet<&str> = BTreeSet::new();
+            for id in files {
+                let kept = |s: &&str| *s != source && !copies.contains(s);
+                let held_by: Vec<&str> = holders[&content(*id)]
+                    .iter()
+                    .copied()
+                    .filter(kept)
+                    .collect();
+                if held_by.is_empty() {
+                    return None;
+                }
+                others.extend(held_by);
+            }
+            Some((
+                others.len(),
+                std::cmp::Reverse(files.len()),
+                files[0],
+                source,
+            ))
+        });
+        match copied.max() {
+            Some((.., source)) => copies.insert(source),
+            None => return copies,
         };
     }
-    copies
 }
 
 /// The gaps of each source's timeline that the timeline of all sources

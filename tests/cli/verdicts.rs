@@ -1481,7 +1481,19 @@ fn copies_and_links_make_sources_as_their_servers_are() {
         dir.path().join("www1/access.log.bak"),
     )
     .unwrap();
-    for given in [&["www1", "www2"][..], &["www1", "www2", "backup"]] {
+    // A backup of both servers' logs is neither.
+    let both = dir.path().join("both");
+    std::fs::create_dir(&both).unwrap();
+    for server in ["www1", "www2"] {
+        let log = dir.path().join(server).join("access.log");
+        std::fs::copy(log, both.join(format!("{server}.log"))).unwrap();
+    }
+    for given in [
+        &["www1", "www2"][..],
+        &["www1", "www2", "backup"],
+        &["www1", "www2", "both"],
+        &["both", "www1", "www2"],
+    ] {
         let mut args = vec!["--exposed".to_string(), "/case/".into(), "--window".into()];
         args.push(day.into());
         args.extend(given.iter().map(|p| path(p)));
