@@ -804,10 +804,12 @@ fn parse_time(raw: &RawValue, zone: Tz, flags: &mut RecordFlags) -> Option<Times
             .then(|| Timestamp(seconds.floor() as i64))
             .and_then(in_range);
     }
-    if let Some(time) = iso_time(text, zone, flags) {
-        return Some(time);
+    // `dd/Mon/yyyy:HH:MM:SS zone` (nginx's `$time_local`), told from ISO
+    // 8601 by its first `/`; alone, it has no offset.
+    if text.as_bytes().get(2) != Some(&b'/') {
+        let iso = iso_time(text, zone, flags);
+        return iso.or_else(|| clf::salvage_time(format!("[{text}]").as_bytes(), zone));
     }
-    // `dd/Mon/yyyy:HH:MM:SS` alone has no offset.
     if text.len() == "11/Jan/2023:02:00:00".len() {
         flags.insert(RecordFlags::NAIVE_TIME);
     }
