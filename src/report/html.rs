@@ -212,7 +212,7 @@ fn write_accessors(out: &mut String, heading: &str, accessors: &AccessorList) ->
     }
     writeln!(
         out,
-        "<div class=\"accessors\">\n<div class=\"row head\"><span>client</span><span>user</span><span>requests</span><span>served</span><span>denied</span><span>bytes served</span><span>first seen</span><span>last seen</span></div>"
+        "<div class=\"accessors\">\n<div class=\"row head\"><span>client</span><span>user</span><span>requests</span><span>served</span><span>denied</span><span>unknown</span><span>bytes served</span><span>first seen</span><span>last seen</span></div>"
     )?;
     for a in &accessors.listed {
         write_accessor(out, a)?;
@@ -231,12 +231,13 @@ fn write_accessors(out: &mut String, heading: &str, accessors: &AccessorList) ->
 fn write_accessor(out: &mut String, a: &AccessorReport) -> fmt::Result {
     writeln!(
         out,
-        "<details>\n<summary class=\"row\"><span>{}</span><span>{}</span><span>{}</span><span>{}</span><span>{}</span><span>{}</span><span>{}</span><span>{}</span></summary>",
+        "<details>\n<summary class=\"row\"><span>{}</span><span>{}</span><span>{}</span><span>{}</span><span>{}</span><span>{}</span><span>{}</span><span>{}</span><span>{}</span></summary>",
         escape_html(a.client),
         escape_html(a.user.unwrap_or("-")),
         a.requests,
         a.served,
         a.denied,
+        a.unknown,
         a.bytes_served,
         a.first_seen,
         a.last_seen
