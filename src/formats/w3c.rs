@@ -145,6 +145,9 @@ pub struct State {
     date_clock: u32,
     /// Whether `date_clock` is a line's, not the directive's.
     clock_of_line: bool,
+    /// Whether the directive gave a time of day (`#Date:` may give a date
+    /// alone).
+    directive_clock: bool,
     /// The midnights passed since that directive, by time-only lines (one
     /// back: a first line logged before it).
     days_after: i32,
@@ -161,6 +164,7 @@ impl State {
             date: None,
             date_clock: 0,
             clock_of_line: false,
+            directive_clock: false,
             days_after: 0,
             gmt_offset: 0,
         }
@@ -185,6 +189,7 @@ impl State {
             date: None,
             date_clock: 0,
             clock_of_line: false,
+            directive_clock: false,
             days_after: 0,
             gmt_offset: 0,
         }
@@ -280,9 +285,9 @@ impl State {
         } else if name.eq_ignore_ascii_case(b"Date") || name.eq_ignore_ascii_case(b"Start-Date") {
             self.date = parse_date(first).ok();
             let clock = value.split(u8::is_ascii_whitespace).nth(1);
-            self.date_clock = clock
-                .and_then(|clock| parse_clock(clock).ok())
-                .map_or(0, |(h, m, s)| h * 3600 + m * 60 + s);
+            let clock = clock.and_then(|clock| parse_clock(clock).ok());
+            self.date_clock = clock.map_or(0, |(h, m, s)| h * 3600 + m * 60 + s);
+            self.directive_clock = clock.is_some();
             self.clock_of_line = false;
             self.days_after = 0;
         } else if name.eq_ignore_ascii_case(b"GMT-Offset") {
@@ -408,16 +413,23 @@ impl State {
     /// time-only line's `clock` (seconds): one past it when the clock is
     /// well before the last, none otherwise, as HTTP.sys writes lines out
     /// of order by seconds, and a header again after idle minutes; and one
-    /// back for a first line well after the header's clock: a request
-    /// received just before midnight, written under the header of the file
-    /// opened at it. Such a line (23:59:58 under `#Date: ... 00:00:00`) was
-    /// dated that day, and the lines after it a day late.
+    /// back for a first line less than an hour before the header's clock
+    /// across midnight: a request received just before midnight, written
+    /// under the header of the file opened at it. Such a line (23:59:58
+    /// under `#Date: ... 00:00:00`) was dated that day, and the lines after
+    /// it a day late.
     fn midnights_to(&self, clock: u32) -> i32 {
         const HALF_DAY: u32 = 12 * 3600;
-        match clock {
-            _ if clock + HALF_DAY < self.date_clock => 1,
-            _ if clock > self.date_clock + HALF_DAY && !self.clock_of_line => -1,
-            _ => 0,
+        let before_header = !self.clock_of_line
+            && self.directive_clock
+            && clock > self.date_clock + HALF_DAY
+            && self.date_clock + 86_400 - clock < 3600;
+        if clock + HALF_DAY < self.date_clock {
+            1
+        } else if before_header {
+            -1
+        } else {
+            0
         }
     }
 
@@ -1029,6 +1041,19 @@ pub(super) mod tests {
                 "2023-01-11T02:00:30Z"
             ]
         );
+    }
+
+    #[test]
+    fn a_time_only_line_long_after_its_header_is_on_its_day() {
+        // A header with no time of day, or one written hours before the
+        // first request: the first line is on the header's day.
+        for header in ["#Date: 2023-01-11", "#Date: 2023-01-11 08:00:00"] {
+            let data = format!(
+                "{header}\n#Fields: time c-ip cs-method cs-uri-stem sc-status\n21:00:00 1.1.1.1 GET /a 200\n23:00:00 1.1.1.1 GET /a 200\n"
+            );
+            let (times, _) = read_in_chunks_of_a_line(data.as_bytes());
+            assert_eq!(times, ["2023-01-11T21:00:00Z", "2023-01-11T23:00:00Z"], "{header}");
+        }
     }
 
     #[test]
