@@ -1853,12 +1853,16 @@ impl LineScanner<'_> {
                 && segment != b".."
         };
         // Only where the server is known to ignore case: in the search for
-        // a case variant, a name so read is no variant of case.
+        // a case variant, a name so read is no variant of case. IIS parts
+        // segments at backslashes too (`/forms/submissions.\a.pdf`).
         let worth = self.normaliser.folds_case()
             && !self.seeking_case_variant
             && (split.path.contains(&b':')
                 || split.path.contains(&b'%')
-                || split.path.split(|&b| b == b'/').any(windows_tail));
+                || split
+                    .path
+                    .split(|&b| b == b'/' || b == b'\\')
+                    .any(windows_tail));
         if !worth {
             return None;
         }

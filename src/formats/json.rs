@@ -340,8 +340,14 @@ impl Reader {
         zone: Tz,
     ) -> Result<Record<'a>, Unparsed> {
         let mut object = Lookup::of_line(line)?;
+        // A value that is no target (`"request":"-"`, a request id) gives
+        // way to the next path that holds one: it was read as the target,
+        // matched nothing, and the line was lost.
         let target_text = object
-            .string(&self.fields, Role::Target)
+            .first_read(&self.fields, Role::Target, |raw| {
+                string_content(raw).filter(|t| looks_like_target(t))
+            })
+            .or_else(|| object.string(&self.fields, Role::Target))
             .or_else(|| object.envoy_path())
             .ok_or(Unparsed::JsonNoTarget)?;
         let mut flags = RecordFlags::empty();
@@ -484,6 +490,19 @@ pub(crate) fn time_value(raw: &RawValue) -> Option<Timestamp> {
     parse_time(raw, chrono_tz::UTC, &mut RecordFlags::empty())
 }
 
+/// The content of a non-empty JSON string, as logged, escapes and all.
+fn string_content(raw: &RawValue) -> Option<&str> {
+    let content = raw.get().strip_prefix('"')?.strip_suffix('"')?;
+    (!content.is_empty()).then_some(content)
+}
+
+/// Whether a value can be a request target: a path, an absolute URL, `*`,
+/// or a request line (a method, a space, then one of those).
+fn looks_like_target(text: &str) -> bool {
+    let target = text.split_once(' ').map_or(text, |(_, rest)| rest);
+    target.starts_with(['/', '*']) || target.starts_with("http") || target.starts_with("\\/")
+}
+
 /// `line` with the escapes of each of its JSON strings undone (`\u00e9`
 /// as `é`, `\/` as `/`), when it holds any escape: an unparsed line is
 /// searched so as well, as the server read what it names. A string that
@@ -599,7 +618,7 @@ impl<'a> Lookup<'a> {
         &mut self,
         fields: &JsonFields,
         role: Role,
-        mut read: impl FnMut(&RawValue) -> Option<T>,
+        mut read: impl FnMut(&'a RawValue) -> Option<T>,
     ) -> Option<T> {
         fields.paths[role as usize]
             .iter()
@@ -621,11 +640,7 @@ impl<'a> Lookup<'a> {
     /// The first present path of `role` holding a non-empty string: its
     /// content as logged, escapes and all.
     fn string(&mut self, fields: &JsonFields, role: Role) -> Option<&'a str> {
-        fields.paths[role as usize].iter().find_map(|path| {
-            let raw = self.at(path)?.get();
-            let content = raw.strip_prefix('"')?.strip_suffix('"')?;
-            (!content.is_empty()).then_some(content)
-        })
+        self.first_read(fields, role, string_content)
     }
 
     /// The forwarded chain: the first forwarded path holding a string, or
@@ -810,8 +825,10 @@ fn parse_time(raw: &RawValue, zone: Tz, flags: &mut RecordFlags) -> Option<Times
         let iso = iso_time(text, zone, flags);
         return iso.or_else(|| clf::salvage_time(format!("[{text}]").as_bytes(), zone));
     }
+    // Alone, read in the zone (flagged naive, and ambiguous in the hour
+    // the clocks showed twice, as other formats' local times are).
     if text.len() == "11/Jan/2023:02:00:00".len() {
-        flags.insert(RecordFlags::NAIVE_TIME);
+        return clf::local_time(clf::date_time(text.as_bytes()), zone, flags).ok();
     }
     clf::salvage_time(format!("[{text}]").as_bytes(), zone)
 }
@@ -1115,6 +1132,20 @@ mod tests {
             let want = want.map(|(t, naive)| (t.to_string(), naive));
             assert_eq!(got, want, "{time}");
         }
+    }
+
+    #[test]
+    fn a_local_time_shown_twice_is_flagged_and_a_value_no_target_gives_way() {
+        let london: Tz = "Europe/London".parse().unwrap();
+        let line = br#"{"time_local":"29/Oct/2023:01:30:00","remote_addr":"203.0.113.5","request":"-","uri":"/forms/a","status":200}"#;
+        let record = Reader::default().parse(line, london).unwrap();
+        assert!(record.flags.contains(RecordFlags::AMBIGUOUS_TIME));
+        assert!(record.flags.contains(RecordFlags::NAIVE_TIME));
+        assert_eq!(record.request, b"/forms/a");
+        // A time read from another field with an offset is not naive.
+        let line = br#"{"time_local":"not a time at all!!!","@timestamp":"2023-01-11T02:00:00Z","remote_addr":"203.0.113.5","request":"GET /a HTTP/1.1","status":200}"#;
+        let record = Reader::default().parse(line, london).unwrap();
+        assert!(!record.flags.contains(RecordFlags::NAIVE_TIME));
     }
 
     #[test]

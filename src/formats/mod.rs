@@ -676,7 +676,7 @@ impl Unparsed {
                 "JSON object without a request target field: not an access record (see --json-fields)"
             }
             Unparsed::JsonNoTime => {
-                "JSON object without a time field read as epoch seconds, ms, ns or RFC 3339 (see --json-fields)"
+                "JSON object without a time field read as epoch seconds, ms, µs or ns (1990 on), ISO 8601 or dd/Mon/yyyy:HH:MM:SS, or a local time that never was (see --json-fields)"
             }
             Unparsed::LogFormatMismatch => "does not follow the log's format string",
             Unparsed::LogFormatEndsEarly => {

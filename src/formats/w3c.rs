@@ -1052,7 +1052,11 @@ pub(super) mod tests {
                 "{header}\n#Fields: time c-ip cs-method cs-uri-stem sc-status\n21:00:00 1.1.1.1 GET /a 200\n23:00:00 1.1.1.1 GET /a 200\n"
             );
             let (times, _) = read_in_chunks_of_a_line(data.as_bytes());
-            assert_eq!(times, ["2023-01-11T21:00:00Z", "2023-01-11T23:00:00Z"], "{header}");
+            assert_eq!(
+                times,
+                ["2023-01-11T21:00:00Z", "2023-01-11T23:00:00Z"],
+                "{header}"
+            );
         }
     }
 

@@ -325,54 +325,69 @@ fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
 /// The sources every file of which has the same content as a file of
 /// another source kept (a backup or archive folder of others' logs): they
 /// say nothing of a server of their own, and are left out of the sources'
-/// checks. They are left out one at a time, those whose files repeat the
-/// most other sources' first (a backup of two servers), then those with
-/// the fewest files, then the last found, until none is left whose every
-/// file another source still holds: left out together, or kept for the
-/// servers they copy, they left no source to tell another server's
-/// missing logs by. A copy beside a log in its own folder
+/// checks. They are left out one at a time in `CopyOrder`, each while
+/// another source not left out still holds every one of its files: left
+/// out together, or kept for the servers they copy, they left no source
+/// to tell another server's missing logs by. A copy beside a log in its own folder
 /// (`access.log.bak`) takes nothing off.
 fn sources_of_copies(summary: &Summary) -> BTreeSet<&str> {
     let content = |id: usize| summary.files[id].duplicate_of.unwrap_or(id);
     let mut holders: HashMap<usize, BTreeSet<&str>> = HashMap::new();
-    let mut sources: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut sources: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
+    let mut first_file: HashMap<&str, usize> = HashMap::new();
     for (id, file) in summary.files.iter().enumerate() {
         let source = &*file.input.source;
         holders.entry(content(id)).or_default().insert(source);
-        sources.entry(source).or_default().push(id);
+        sources.entry(source).or_default().insert(content(id));
+        first_file.entry(source).or_insert(id);
     }
+    let mut order: Vec<CopyOrder<'_>> = (sources.iter())
+        .map(|(&source, contents)| CopyOrder::of(source, contents, &holders, first_file[source]))
+        .collect();
+    order.sort();
+    // How many sources not left out hold each content.
+    let mut held: HashMap<usize, usize> = holders.iter().map(|(&c, s)| (c, s.len())).collect();
     let mut copies = BTreeSet::new();
-    loop {
-        // Each source all of whose files other sources kept hold, with
-        // how many sources those are.
-        let left = sources
-            .iter()
-            .filter(|(source, _)| !copies.contains(*source));
-        let copied = left.filter_map(|(&source, files)| {
-            let mut others: BTreeSet<&str> = BTreeSet::new();
-            for id in files {
-                let kept = |s: &&str| *s != source && !copies.contains(s);
-                let held_by: Vec<&str> = holders[&content(*id)]
-                    .iter()
-                    .copied()
-                    .filter(kept)
-                    .collect();
-                if held_by.is_empty() {
-                    return None;
-                }
-                others.extend(held_by);
-            }
-            Some((
-                others.len(),
-                std::cmp::Reverse(files.len()),
-                files[0],
-                source,
-            ))
-        });
-        match copied.max() {
-            Some((.., source)) => copies.insert(source),
-            None => return copies,
-        };
+    for CopyOrder { source, .. } in order {
+        let contents = &sources[source];
+        if contents.iter().all(|c| held[c] > 1) {
+            contents
+                .iter()
+                .for_each(|c| *held.get_mut(c).expect("held") -= 1);
+            copies.insert(source);
+        }
+    }
+    copies
+}
+
+/// The order in which sources are tried as copies of others: those whose
+/// contents more other sources hold first (a backup of two servers), then
+/// those with fewer contents, then the last found.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct CopyOrder<'s> {
+    other_holders: std::cmp::Reverse<usize>,
+    contents: usize,
+    first_file: std::cmp::Reverse<usize>,
+    source: &'s str,
+}
+
+impl<'s> CopyOrder<'s> {
+    fn of(
+        source: &'s str,
+        contents: &BTreeSet<usize>,
+        holders: &HashMap<usize, BTreeSet<&'s str>>,
+        first_file: usize,
+    ) -> CopyOrder<'s> {
+        let others: BTreeSet<&str> = (contents.iter())
+            .flat_map(|c| holders[c].iter().copied())
+            .filter(|&s| s != source)
+            .collect();
+        CopyOrder {
+            other_holders: std::cmp::Reverse(others.len()),
+            contents: contents.len(),
+            first_file: std::cmp::Reverse(first_file),
+            source,
+        }
     }
 }
 

@@ -1547,3 +1547,28 @@ fn a_copied_line_at_a_time_shown_twice_takes_no_other_line_off_the_timeline() {
         run.stdout
     );
 }
+
+#[test]
+fn a_windows_name_before_a_backslash_is_read_as_windows_reads_it() {
+    // IIS parts a path at backslashes too: `submissions.\a.pdf` is
+    // `submissions/a.pdf`, the dot taken off. It was missed, while `%5c`
+    // in the same place was matched.
+    let dir = tempfile::tempdir().unwrap();
+    let log =
+        ordered(&[traffic(0, 1440, None) + &line(700, "203.0.113.9", "/case.\\\\a.pdf", 200)]);
+    std::fs::write(dir.path().join("access.log"), log).unwrap();
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--case-insensitive",
+        "--window",
+        "w=2024-03-01T10:00Z..2024-03-01T14:00Z",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(window(&run)["verdict"], "evidence_of_access");
+    let via = run.columns("requests.csv", &["target", "matched_via"]);
+    assert_eq!(
+        via,
+        [["/case.\\\\a.pdf", "log_escapes+backslash+windows_name"]]
+    );
+}
