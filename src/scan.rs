@@ -1630,6 +1630,14 @@ impl<'c> LineScanner<'c> {
         let found = split
             .as_ref()
             .and_then(|split| self.find_rule(record, split));
+        // A request holding another record's timestamp is a line cut short
+        // and joined to the next: its target and status are the other
+        // record's, and what it requested was lost.
+        if holds_a_timestamp(record.request) {
+            drop(read);
+            self.keep_unparsed(location, line, payload, Unparsed::TornRequest, unterminated);
+            return;
+        }
         // A line read one way of several is kept as unparsed when it
         // mentions an exposed resource: the reading taken may have missed
         // it (no rule matched), or may name the wrong client or status
@@ -2047,6 +2055,21 @@ impl LineScanner<'_> {
     }
 }
 
+/// Whether `text` holds a timestamp as NCSA logs write it
+/// (`[01/Jan/2023:12:01:30`).
+fn holds_a_timestamp(text: &[u8]) -> bool {
+    memchr::memchr_iter(b'[', text).any(|at| {
+        let stamp = &text[at + 1..];
+        let shape = b"00/Jan/0000:";
+        stamp.len() >= shape.len()
+            && stamp.iter().zip(shape).all(|(b, want)| match want {
+                b'0' => b.is_ascii_digit(),
+                b'/' | b':' => b == want,
+                _ => b.is_ascii_alphabetic(),
+            })
+    })
+}
+
 /// Whether a record is one reading of a line that could be read another
 /// way: raw quotes or spaces in a field, or several places its fields
 /// could start.
@@ -2112,7 +2135,7 @@ fn is_damaged(reason: Unparsed, line: &[u8], unterminated: bool) -> bool {
         Unparsed::Directive => nul,
         // A part of a line a container runtime or docker split: the request
         // it belongs to is cut, and a rule's text may be cut across parts.
-        Unparsed::PartialLine => true,
+        Unparsed::PartialLine | Unparsed::TornRequest => true,
         _ => unterminated || nul || request_cut_short(line),
     }
 }

@@ -524,10 +524,16 @@ pub enum Unparsed {
     /// it (`/forms/subm` of `/forms/submissions/`). It is not read as a
     /// record, and is taken as damaged.
     CutRequest,
+    /// A line whose request holds another record's timestamp
+    /// (`"GET /forms/sub198.51.100.1 - - [01/Jan/2023:12:01:30 +0000] "GET
+    /// ...`): a write cut short (a full disk, writers interleaved), joined
+    /// to the next line; what it requested is not known, so it is taken as
+    /// damaged.
+    TornRequest,
 }
 
 impl Unparsed {
-    pub(crate) const ALL: [Unparsed; 48] = [
+    pub(crate) const ALL: [Unparsed; 49] = [
         Unparsed::Blank,
         Unparsed::Comment,
         Unparsed::NoTimestamp,
@@ -576,6 +582,7 @@ impl Unparsed {
         Unparsed::LineTooLong,
         Unparsed::HoldsNul,
         Unparsed::CutRequest,
+        Unparsed::TornRequest,
     ];
 
     /// A number for the reason, one byte (for a compact copy of a line).
@@ -740,6 +747,9 @@ impl Unparsed {
             }
             Unparsed::HoldsNul => {
                 "holds NUL bytes, which no server writes: a region never written (a crash, or a copy taken while the log was written) may have joined a cut request to the lines after it, so it is not read as a record and is taken as damaged (it could have been any request)"
+            }
+            Unparsed::TornRequest => {
+                "its request holds another record's timestamp: a write was cut short and the next line joined to it, so what it requested is not known, and it is taken as damaged"
             }
             Unparsed::CutRequest => {
                 "the last line, without line end, reads as a request for an exposed resource that was not served, or ends with its request target; what the cut took could change how it reads (its status, where its request ends, or the target itself), so it is not read as a record and is taken as damaged"

@@ -1572,3 +1572,29 @@ fn a_windows_name_before_a_backslash_is_read_as_windows_reads_it() {
         [["/case.\\\\a.pdf", "log_escapes+backslash+windows_name"]]
     );
 }
+
+#[test]
+fn a_request_torn_and_joined_to_the_next_line_is_damaged() {
+    // A write cut short in the exposed request's target (a full disk,
+    // writers interleaved), then the next record: the next record's quote
+    // closed the request, which read as a request for neither, served.
+    let torn = line(700, "203.0.113.9", "/case/a.pdf", 200);
+    let torn = &torn[..torn.find("/a.pdf").unwrap()];
+    let next = line(701, "198.51.100.1", "/index.html", 200);
+    let log = ordered(&[traffic(0, 690, None)]);
+    let mut log = String::from_utf8(log).unwrap() + torn + &next;
+    log.push_str(&String::from_utf8(ordered(&[traffic(710, 1440, None)])).unwrap());
+    let run = run_case(&[("access.log", log.into_bytes())]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    // `/case`, what is left of the target, names the exposed folder too.
+    assert_eq!(
+        caveat_kinds(&w),
+        ["unparsed_mentions_exposed", "damaged_lines"]
+    );
+    let rows = run.columns("unparsed.csv", &["line", "damaged", "reason"]);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][..2], ["70", "yes"]);
+    assert!(rows[0][2].starts_with("its request holds another record's timestamp"));
+    assert!(run.records("requests.csv").is_empty());
+}
