@@ -1612,7 +1612,7 @@ impl<'c> LineScanner<'c> {
                 // format undoes (HAProxy's `#XX`): searched undone too.
                 let undone = match payload.is_empty() {
                     true => self.parser.decoded_payload(line),
-                    false => None,
+                    false => self.parser.escapes_undone(payload),
                 };
                 let decoded = undone.as_deref().unwrap_or(payload);
                 self.keep_unparsed(location, line, decoded, reason, unterminated);

@@ -503,38 +503,38 @@ fn looks_like_target(text: &str) -> bool {
     target.starts_with(['/', '*']) || target.starts_with("http") || target.starts_with("\\/")
 }
 
-/// `line` with the escapes of each of its JSON strings undone (`\u00e9`
-/// as `é`, `\/` as `/`), when it holds any escape: an unparsed line is
-/// searched so as well, as the server read what it names. A string that
-/// does not decode (cut short, or no JSON) is kept as written.
+/// `line` with its JSON escapes undone (`\u00e9` as `é`, `\/` as `/`),
+/// when it holds any: an unparsed line is searched so as well, as the
+/// server read what it names. Each escape is undone where it stands,
+/// whatever the quotes around it (a line may start inside a string); one
+/// that does not decode (`\q`, half a surrogate pair) is kept as written.
 pub fn unescaped(line: &[u8]) -> Option<Vec<u8>> {
     memchr::memchr(b'\\', line)?;
     let mut out = Vec::with_capacity(line.len());
     let mut rest = line;
-    while let Some(open) = memchr::memchr(b'"', rest) {
-        out.extend_from_slice(&rest[..open]);
-        let after = &rest[open + 1..];
-        let close = memchr::memchr_iter(b'"', after).find(|&at| {
-            let backslashes = after[..at].iter().rev().take_while(|&&b| b == b'\\');
-            backslashes.count() % 2 == 0
-        });
-        let Some(close) = close else {
-            out.extend_from_slice(&rest[open..]);
-            return Some(out);
-        };
-        let string = &rest[open..open + close + 2];
-        match serde_json::from_slice::<String>(string) {
-            Ok(text) => {
-                out.push(b'"');
-                out.extend_from_slice(text.as_bytes());
-                out.push(b'"');
-            }
-            Err(_) => out.extend_from_slice(string),
+    while let Some(at) = memchr::memchr(b'\\', rest) {
+        out.extend_from_slice(&rest[..at]);
+        let escape = escape_at(&rest[at..]);
+        let quoted = [&b"\""[..], escape, b"\""].concat();
+        match serde_json::from_slice::<String>(&quoted) {
+            Ok(text) => out.extend_from_slice(text.as_bytes()),
+            Err(_) => out.extend_from_slice(escape),
         }
-        rest = &rest[open + close + 2..];
+        rest = &rest[at + escape.len()..];
     }
     out.extend_from_slice(rest);
     Some(out)
+}
+
+/// The escape `text` starts with (at its backslash): `\uXXXX`, with the
+/// low half after it of a surrogate pair, or a backslash and one byte.
+fn escape_at(text: &[u8]) -> &[u8] {
+    let unicode = |at: usize| text.get(at + 1) == Some(&b'u') && text.len() >= at + 6;
+    match (unicode(0), text.get(6) == Some(&b'\\') && unicode(6)) {
+        (true, true) => &text[..12],
+        (true, false) => &text[..6],
+        (false, _) => &text[..text.len().min(2)],
+    }
 }
 
 /// A method, a target and a protocol.
@@ -1159,12 +1159,18 @@ mod tests {
                 r#"{"a":"say \"hi\"","b":"\ud83d\ude00"}"#,
                 Some(r#"{"a":"say "hi"","b":"😀"}"#),
             ),
-            // Cut short, or no JSON escape: kept as written.
+            // Undone where it stands, in a line cut short or starting
+            // inside a string; one that is no JSON escape kept as written.
             (
                 r#"{"uri":"/donn\u00e9es/a.p"#,
-                Some(r#"{"uri":"/donn\u00e9es/a.p"#),
+                Some(r#"{"uri":"/données/a.p"#),
+            ),
+            (
+                r#"1.1","uri":"/donn\u00e9es/x","q":"\q \ud83d"}"#,
+                Some(r#"1.1","uri":"/données/x","q":"\q \ud83d"}"#),
             ),
             (r#"{"uri":"\q"}"#, Some(r#"{"uri":"\q"}"#)),
+            (r#"ends in \"#, Some(r#"ends in \"#)),
             (r#"{"uri":"/a"}"#, None),
         ];
         for (line, want) in table {

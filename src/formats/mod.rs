@@ -993,14 +993,20 @@ impl Parser {
         // A JSON line's own strings hide text in escapes too
         // (`/donn\u00e9es/`, as Python's and PHP's encoders write `é`).
         let Some(wrapper) = self.wrapper_of(line) else {
-            return match self.family {
-                Family::Json(_) => json::unescaped(line),
-                _ => None,
-            };
+            return self.escapes_undone(line);
         };
         let mut buf = Vec::new();
         let text = wrapper.unwrap(line, &mut buf)?.ok()?.text.to_vec();
-        (!buf.is_empty()).then_some(text)
+        (self.escapes_undone(&text)).or_else(|| (!buf.is_empty()).then_some(text))
+    }
+
+    /// A JSON line's payload (a wrapper carried it) with its own escapes
+    /// undone, when it holds any.
+    pub fn escapes_undone(&self, payload: &[u8]) -> Option<Vec<u8>> {
+        match self.family {
+            Family::Json(_) => json::unescaped(payload),
+            _ => None,
+        }
     }
 
     /// The wrapper of a line that did not parse: the file's, or for a JSON

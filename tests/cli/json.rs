@@ -282,3 +282,43 @@ fn nginx_json_reads_the_request_line_local_times_and_passes_over_durations() {
     let window = &run.findings_json()["windows"][0];
     assert_eq!(window["verdict"], "evidence_of_access");
 }
+
+#[test]
+fn an_unparsed_json_line_a_wrapper_carried_is_searched_with_its_escapes_undone() {
+    // docker's json-file driver carried an application's JSON line, whose
+    // `\u00e9` hid `/données/` from the search of a line that could not be
+    // parsed (its status `"200 "`).
+    let dir = tempfile::tempdir().unwrap();
+    let line = |minute: u32, path: &str, status: &str| {
+        let inner = format!(
+            r#"{{"remote_addr":"1.2.3.4","time":"2023-01-01T{:02}:{:02}:00Z","request":"GET {path} HTTP/1.1","status":{status}}}"#,
+            minute / 60,
+            minute % 60
+        );
+        let log = serde_json::to_string(&format!("{inner}\n")).unwrap();
+        format!(
+            r#"{{"log":{log},"stream":"stdout","time":"2023-01-01T{:02}:{:02}:00Z"}}"#,
+            minute / 60,
+            minute % 60
+        ) + "\n"
+    };
+    let mut log: String = (0..1440)
+        .step_by(10)
+        .map(|m| line(m, "/a", "200"))
+        .collect();
+    log.push_str(&line(605, r"/donn\u00e9es/a.pdf", r#""200 ""#));
+    let path = dir.path().join("docker.log");
+    std::fs::write(&path, log).unwrap();
+    let run = scan(&[
+        "--exposed",
+        "prefix:/données/",
+        "--window",
+        "2023-01-01T09:00Z..2023-01-01T11:00Z",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        run.columns("unparsed.csv", &["line", "mentions_exposed"]),
+        [["145", "yes"]]
+    );
+    assert_eq!(run.findings_json()["windows"][0]["verdict"], "inconclusive");
+}
