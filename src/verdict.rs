@@ -82,6 +82,10 @@ pub enum CaveatKind {
     /// case nor to tell it apart: if it ignores case, the exposed resource
     /// was served.
     CaseVariant,
+    /// A source given (a server's folder) holds no parsed line, while
+    /// others do: an empty live log whose rotated files were lost said
+    /// nothing, and the server was left out of the case without a word.
+    SourceWithoutLines,
 }
 
 impl CaveatKind {
@@ -102,6 +106,7 @@ impl CaveatKind {
             CaveatKind::AmbiguousTime => "ambiguous_time",
             CaveatKind::AuthorisedByName => "authorised_by_name",
             CaveatKind::CaseVariant => "case_variant",
+            CaveatKind::SourceWithoutLines => "source_without_lines",
         }
     }
 }
@@ -208,6 +213,9 @@ pub struct ScanFacts {
     /// The stretches over the threshold without a parsed line of one source
     /// while others' run on, when the logs come from more than one.
     pub source_gaps: Vec<SourceGap>,
+    /// The sources given none of whose lines parsed (empty files, or lines
+    /// that are no records), while other sources' did.
+    pub silent_sources: Vec<String>,
 }
 
 /// A stretch over the threshold without a parsed line of one source, while
@@ -444,6 +452,19 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
             }
         }
         _ => add(CaveatKind::NoLogs, "no line of any input was parsed".into()),
+    }
+    if !facts.silent_sources.is_empty() {
+        let n = facts.silent_sources.len() as u64;
+        add(
+            CaveatKind::SourceWithoutLines,
+            format!(
+                "{n} {} given {} no parsed line (empty files, or lines that are no records), so what {} logged is not known: {}",
+                plural(n, "source", "sources"),
+                plural(n, "holds", "hold"),
+                plural(n, "that server", "those servers"),
+                facts.silent_sources.join("; ")
+            ),
+        );
     }
     let source_gaps: Vec<&SourceGap> = facts
         .source_gaps

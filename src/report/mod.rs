@@ -319,7 +319,24 @@ fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
         max_gap: config.max_gap,
         sources: source_spans(summary, &copies_only, config.zone),
         source_gaps: source_gaps(summary, &copies_only, config.max_gap),
+        silent_sources: silent_sources(summary, &copies_only),
     }
+}
+
+/// The sources none of whose files holds a parsed line, when another
+/// source's do (with none, the caveat is `no_logs`).
+fn silent_sources(summary: &Summary, copies_only: &BTreeSet<&str>) -> Vec<String> {
+    let mut parsed: BTreeMap<&str, bool> = BTreeMap::new();
+    for file in (summary.files.iter()).filter(|f| !copies_only.contains(&*f.input.source)) {
+        *parsed.entry(&file.input.source).or_default() |= file.first_time.is_some();
+    }
+    if !parsed.values().any(|&p| p) {
+        return Vec::new();
+    }
+    (parsed.into_iter())
+        .filter(|&(_, p)| !p)
+        .map(|(source, _)| source.to_string())
+        .collect()
 }
 
 /// The sources every file of which has the same content as a file of

@@ -1598,3 +1598,23 @@ fn a_request_torn_and_joined_to_the_next_line_is_damaged() {
     assert!(rows[0][2].starts_with("its request holds another record's timestamp"));
     assert!(run.records("requests.csv").is_empty());
 }
+
+#[test]
+fn a_source_without_a_parsed_line_is_a_caveat() {
+    // www2's live log is empty (its rotated files were lost): the case
+    // rested on www1 alone, and the window read no evidence of access.
+    let dir = servers([traffic(0, 1440, None), String::new()]);
+    let run = scan_servers(&dir, &["w=2024-03-01T10:00Z..2024-03-01T14:00Z"]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["source_without_lines"]);
+    let www2 = dir.path().join("www2").to_str().unwrap().to_string();
+    assert_eq!(
+        w["caveats"][0]["detail"],
+        format!(
+            "1 source given holds no parsed line (empty files, or lines that are no records), so what that server logged is not known: {www2}"
+        )
+    );
+    let again = crate::rewindow::rewindow(run.out.path(), &[]);
+    assert_eq!(window(&again)["caveats"], w["caveats"]);
+}
