@@ -193,15 +193,18 @@ fn a_line_read_two_ways_that_mentions_an_exposed_resource_is_not_read_one_way() 
     ];
     std::fs::write(&log, lines.join("\n") + "\n").unwrap();
     let format = r#"apache:%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i""#;
-    let run = scan(&[
-        "--exposed",
-        RULE,
-        "--log-format",
-        format,
-        "--window",
-        "2024-03-11T09:59:30Z..2024-03-11T10:00:30Z",
-        log.to_str().unwrap(),
-    ]);
+    let scan_log = || {
+        scan(&[
+            "--exposed",
+            RULE,
+            "--log-format",
+            format,
+            "--window",
+            "2024-03-11T09:59:30Z..2024-03-11T10:00:30Z",
+            log.to_str().unwrap(),
+        ])
+    };
+    let run = scan_log();
     assert_eq!(run.records("requests.csv").len(), 0);
     let unparsed = run.records("unparsed.csv");
     assert_eq!(unparsed.len(), 1, "{unparsed:?}");
@@ -231,15 +234,7 @@ fn a_line_read_two_ways_that_mentions_an_exposed_resource_is_not_read_one_way() 
     ];
     for line in forged {
         std::fs::write(&log, [lines[0], line, lines[2]].join("\n") + "\n").unwrap();
-        let run = scan(&[
-            "--exposed",
-            RULE,
-            "--log-format",
-            format,
-            "--window",
-            "2024-03-11T09:59:30Z..2024-03-11T10:00:30Z",
-            log.to_str().unwrap(),
-        ]);
+        let run = scan_log();
         assert_eq!(run.records("requests.csv").len(), 0, "{line}");
         assert_eq!(run.columns("unparsed.csv", &["line", "time"]), [["2", "-"]]);
         assert_eq!(kinds(&run), ["unparsed_mentions_exposed"], "{line}");
