@@ -1831,24 +1831,30 @@ impl LineScanner<'_> {
         let target = record.target.as_deref().unwrap_or(split.path);
         let folds = !target.is_ascii()
             || (target.iter()).any(|&b| b.is_ascii_uppercase() || b == b'%' || b == b'\\');
-        let (folded_rules, mut folding, rules_fold) = self.case_variants.take()?;
-        let found = match folds || rules_fold {
-            true => {
-                let own_rules = std::mem::replace(&mut self.rules, folded_rules);
-                std::mem::swap(&mut self.normaliser, &mut folding);
-                self.seeking_case_variant = true;
-                let found = self.match_any_reading(record, split);
-                self.seeking_case_variant = false;
-                std::mem::swap(&mut self.normaliser, &mut folding);
-                self.rules = own_rules;
-                found
-            }
-            false => None,
-        };
-        self.case_variants = Some((folded_rules, folding, rules_fold));
-        let (mut found, canonical) = found?;
+        let rules_fold = self.case_variants.as_ref()?.2;
+        if !folds && !rules_fold {
+            return None;
+        }
+        let (mut found, canonical) =
+            self.with_folded_rules(|scanner| scanner.match_any_reading(record, split))??;
         found.via.insert(Transforms::CASE);
         Some((found, canonical))
+    }
+
+    /// What `look` finds with the rules and the normaliser folded, as a
+    /// server that ignores case reads them; `None` where the server is
+    /// known to ignore case or to tell it apart (no variant to look for).
+    fn with_folded_rules<T>(&mut self, look: impl FnOnce(&mut Self) -> T) -> Option<T> {
+        let (folded_rules, mut folding, rules_fold) = self.case_variants.take()?;
+        let own_rules = std::mem::replace(&mut self.rules, folded_rules);
+        std::mem::swap(&mut self.normaliser, &mut folding);
+        self.seeking_case_variant = true;
+        let found = look(self);
+        self.seeking_case_variant = false;
+        std::mem::swap(&mut self.normaliser, &mut folding);
+        let folded_rules = std::mem::replace(&mut self.rules, own_rules);
+        self.case_variants = Some((folded_rules, folding, rules_fold));
+        Some(found)
     }
 
     /// On a server that ignores case (IIS), matches a path whose segments
@@ -2016,7 +2022,13 @@ impl LineScanner<'_> {
     /// decoded (empty when there was none to decode), mentions an exposed
     /// resource.
     fn mentions_exposed_in(&mut self, line: &[u8], decoded: &[u8]) -> bool {
-        self.mentions_exposed(line) || (!decoded.is_empty() && self.mentions_exposed(decoded))
+        let as_read = |s: &mut Self| {
+            s.mentions_exposed(line) || (!decoded.is_empty() && s.mentions_exposed(decoded))
+        };
+        // A case variant is looked for as in a parsed line's target: an
+        // unparsed `/FORMS//SUBMISSIONS/` was not flagged, where parsed it
+        // is a case variant.
+        as_read(self) || self.with_folded_rules(as_read).unwrap_or(false)
     }
 
     /// Whether an unparsed line could be a request to an exposed resource,

@@ -1618,3 +1618,19 @@ fn a_source_without_a_parsed_line_is_a_caveat() {
     let again = crate::rewindow::rewindow(run.out.path(), &[]);
     assert_eq!(window(&again)["caveats"], w["caveats"]);
 }
+
+#[test]
+fn an_unparsed_line_naming_a_case_variant_mentions_the_exposed_resource() {
+    // Parsed, `/CASE//A.PDF` is a case variant (its window inconclusive);
+    // without its size the line did not parse, and it mentioned nothing.
+    let variant = line(700, "203.0.113.9", "/CASE//A.PDF", 200).replace(" 200 100 ", " 200 ");
+    let log = ordered(&[traffic(0, 1440, None) + &variant]);
+    let run = run_case(&[("access.log", log)]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["unparsed_mentions_exposed"]);
+    assert_eq!(
+        run.columns("unparsed.csv", &["line", "mentions_exposed"]),
+        [["71", "yes"]]
+    );
+}
