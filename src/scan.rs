@@ -1619,6 +1619,14 @@ impl<'c> LineScanner<'c> {
                 return;
             }
         };
+        // A request holding another record's timestamp is a line cut short
+        // and joined to the next: its target and status are the other
+        // record's, and what it requested was lost.
+        if holds_a_timestamp(record.request) {
+            drop(read);
+            self.keep_unparsed(location, line, payload, Unparsed::TornRequest, unterminated);
+            return;
+        }
         // Most targets hold nothing a rule could match: they are passed
         // over whole, before any reading of them is made.
         let split = record
@@ -1630,14 +1638,6 @@ impl<'c> LineScanner<'c> {
         let found = split
             .as_ref()
             .and_then(|split| self.find_rule(record, split));
-        // A request holding another record's timestamp is a line cut short
-        // and joined to the next: its target and status are the other
-        // record's, and what it requested was lost.
-        if holds_a_timestamp(record.request) {
-            drop(read);
-            self.keep_unparsed(location, line, payload, Unparsed::TornRequest, unterminated);
-            return;
-        }
         // A line read one way of several is kept as unparsed when it
         // mentions an exposed resource: the reading taken may have missed
         // it (no rule matched), or may name the wrong client or status

@@ -606,9 +606,7 @@ impl<'a> Lookup<'a> {
     /// The raw value of the first path of `role` that is present (an array
     /// stands for its first element, as Caddy logs header values).
     fn first(&mut self, fields: &JsonFields, role: Role) -> Option<&'a RawValue> {
-        fields.paths[role as usize]
-            .iter()
-            .find_map(|path| self.at(path))
+        self.first_read(fields, role, Some)
     }
 
     /// What `read` makes of the first present path of `role` it can read:
@@ -822,12 +820,12 @@ fn parse_time(raw: &RawValue, zone: Tz, flags: &mut RecordFlags) -> Option<Times
     // `dd/Mon/yyyy:HH:MM:SS zone` (nginx's `$time_local`), told from ISO
     // 8601 by its first `/`; alone, it has no offset.
     if text.as_bytes().get(2) != Some(&b'/') {
-        let iso = iso_time(text, zone, flags);
-        return iso.or_else(|| clf::salvage_time(format!("[{text}]").as_bytes(), zone));
-    }
-    // Alone, read in the zone (flagged naive, and ambiguous in the hour
-    // the clocks showed twice, as other formats' local times are).
-    if text.len() == "11/Jan/2023:02:00:00".len() {
+        if let Some(time) = iso_time(text, zone, flags) {
+            return Some(time);
+        }
+    } else if text.len() == "11/Jan/2023:02:00:00".len() {
+        // Alone, read in the zone (flagged naive, and ambiguous in the
+        // hour the clocks showed twice, as other formats' local times are).
         return clf::local_time(clf::date_time(text.as_bytes()), zone, flags).ok();
     }
     clf::salvage_time(format!("[{text}]").as_bytes(), zone)

@@ -12,7 +12,7 @@ pub mod mapping;
 pub mod utf16;
 
 use std::collections::{BTreeMap, HashSet};
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
@@ -296,13 +296,7 @@ impl Walk<'_> {
 /// stores are numbered so, and two servers taken for two years were one
 /// source, whose lines hid either's loss.
 fn time_parts_at_end(dir: &Path) -> usize {
-    let parts: Vec<Option<&str>> = dir
-        .components()
-        .map(|part| match part {
-            Component::Normal(name) => name.to_str(),
-            _ => None,
-        })
-        .collect();
+    let parts: Vec<Option<&str>> = part_names(dir).map(|n| n.and_then(OsStr::to_str)).collect();
     let mut count = 0;
     while count < parts.len() && names_time(&parts[..parts.len() - count], count > 0) {
         count += 1;
@@ -390,19 +384,19 @@ fn date_groups(name: &str) -> Option<Vec<u32>> {
     widths_fit.then(|| texts.iter().map(|t| t.parse().ok()).collect())?
 }
 
+/// The name of each part of `path`; `None` for a root, `.` or `..`.
+fn part_names(path: &Path) -> impl DoubleEndedIterator<Item = Option<&OsStr>> {
+    path.components().map(|part| match part {
+        Component::Normal(name) => Some(name),
+        _ => None,
+    })
+}
+
 /// `given` without the last `count` parts, when they are the names the
 /// last parts of its real path `real` have (a link to a dated folder is
 /// not stripped by the names of its link).
 fn strip_parts<'p>(given: &'p Path, real: &Path, count: usize) -> Option<&'p Path> {
-    let last = |path: &Path| -> Vec<Option<std::ffi::OsString>> {
-        let parts = path.components().rev().take(count);
-        parts
-            .map(|part| match part {
-                Component::Normal(name) => Some(name.to_os_string()),
-                _ => None,
-            })
-            .collect()
-    };
+    let last = |path| -> Vec<Option<&OsStr>> { part_names(path).rev().take(count).collect() };
     let (given_last, real_last) = (last(given), last(real));
     if given_last.len() < count || given_last.contains(&None) || given_last != real_last {
         return None;

@@ -323,18 +323,31 @@ fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
     }
 }
 
+/// Each source's first and last parsed line (`None`: no line parsed),
+/// sources of copies left out.
+fn parsed_spans<'s>(
+    summary: &'s Summary,
+    copies_only: &BTreeSet<&str>,
+) -> BTreeMap<&'s str, Option<(Timestamp, Timestamp)>> {
+    let mut spans: BTreeMap<&str, Option<(Timestamp, Timestamp)>> = BTreeMap::new();
+    for file in (summary.files.iter()).filter(|f| !copies_only.contains(&*f.input.source)) {
+        let span = spans.entry(&file.input.source).or_default();
+        if let (Some(first), Some(last)) = (file.first_time, file.last_time) {
+            *span = Some(span.map_or((first, last), |(a, b)| (a.min(first), b.max(last))));
+        }
+    }
+    spans
+}
+
 /// The sources none of whose files holds a parsed line, when another
 /// source's do (with none, the caveat is `no_logs`).
 fn silent_sources(summary: &Summary, copies_only: &BTreeSet<&str>) -> Vec<String> {
-    let mut parsed: BTreeMap<&str, bool> = BTreeMap::new();
-    for file in (summary.files.iter()).filter(|f| !copies_only.contains(&*f.input.source)) {
-        *parsed.entry(&file.input.source).or_default() |= file.first_time.is_some();
-    }
-    if !parsed.values().any(|&p| p) {
+    let spans = parsed_spans(summary, copies_only);
+    if spans.values().all(Option::is_none) {
         return Vec::new();
     }
-    (parsed.into_iter())
-        .filter(|&(_, p)| !p)
+    (spans.into_iter())
+        .filter(|(_, span)| span.is_none())
         .map(|(source, _)| source.to_string())
         .collect()
 }
@@ -486,19 +499,8 @@ fn certain_edges(
 /// from more than one (see `InputFile::source`); sources with no parsed
 /// line, and those in `copies_only`, are left out.
 fn source_spans(summary: &Summary, copies_only: &BTreeSet<&str>, zone: Tz) -> Vec<SourceSpan> {
-    let mut spans: BTreeMap<&str, Option<(Timestamp, Timestamp)>> = BTreeMap::new();
-    for file in summary
-        .files
-        .iter()
-        .filter(|f| !copies_only.contains(&*f.input.source))
-    {
-        let span = spans.entry(&file.input.source).or_default();
-        if let (Some(first), Some(last)) = (file.first_time, file.last_time) {
-            *span = Some(span.map_or((first, last), |(a, b)| (a.min(first), b.max(last))));
-        }
-    }
     // Only a scan of several sources has their timelines (see `merge`).
-    spans
+    parsed_spans(summary, copies_only)
         .into_iter()
         .filter_map(|(source, span)| {
             let (first, last) = span?;
