@@ -15,7 +15,7 @@
 //! The per-line work borrows fields from the input, normalises into a reused
 //! buffer, and allocates only for lines that match a rule or do not parse.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, Read, Seek};
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -139,6 +139,12 @@ pub struct FileSummary {
     pub sha256: Option<Sha256Digest>,
     /// The earlier file whose (decompressed) content this file repeats.
     pub duplicate_of: Option<usize>,
+    /// Whether its lines count on its source's timeline and span. A file
+    /// another source also holds, whose lines run beside the lines of its
+    /// source's own files, does not (`copies_beside_own_logs`): a copy of
+    /// one server's log kept in another server's folder hid that server's
+    /// gaps.
+    pub counts_for_source: bool,
     /// What went wrong reading it, if anything (boxed: most files have
     /// nothing to say, and a summary is kept for every file).
     pub error: Option<Box<InputError>>,
@@ -2214,6 +2220,83 @@ fn flag_requests_from_data_that_failed_its_check(
     }
 }
 
+/// Each source's timeline, from the minutes of the files that count for it
+/// (marked in `files`).
+fn source_timelines(
+    files: &mut [FileSummary],
+    file_minutes: Vec<Vec<(i64, u64)>>,
+) -> Vec<(String, Timeline)> {
+    for file in copies_beside_own_logs(files, &file_minutes) {
+        files[file].counts_for_source = false;
+    }
+    let mut source_minutes: BTreeMap<&str, Vec<(i64, u64)>> = BTreeMap::new();
+    for (file, minutes) in files.iter().zip(file_minutes) {
+        let source = source_minutes.entry(&file.input.source).or_default();
+        if file.counts_for_source {
+            source.extend(minutes);
+        }
+    }
+    (source_minutes.into_iter())
+        .map(|(source, minutes)| (source.to_string(), Timeline::from_counts(minutes)))
+        .collect()
+}
+
+/// The files that hold the same content as a file of another source and
+/// whose lines run beside the lines of their own source's other files: a
+/// copy of another server's log kept in this server's folder
+/// (`www2/access.log.bak` repeating `www1/access.log`), or a collector's
+/// copies beside its own log. Such a copy is not taken as this source's:
+/// its lines would fill this source's gaps. A copy whose lines fall between
+/// the source's own (a rotated file, also kept in an archive folder) is
+/// taken as the source's: a few minutes of lines beside its own, as a
+/// server writes to a rotated file until it reopens its log, are allowed.
+fn copies_beside_own_logs(files: &[FileSummary], file_minutes: &[Vec<(i64, u64)>]) -> Vec<usize> {
+    let content = |id: usize| files[id].duplicate_of.unwrap_or(id);
+    let mut holders: HashMap<usize, BTreeSet<&str>> = HashMap::new();
+    for (id, file) in files.iter().enumerate() {
+        holders
+            .entry(content(id))
+            .or_default()
+            .insert(&file.input.source);
+    }
+    let shared = |id: usize| holders[&content(id)].len() > 1;
+    // Each source's minutes from files no other source holds.
+    let mut own_minutes: HashMap<&str, Vec<i64>> = HashMap::new();
+    for (id, file) in files.iter().enumerate().filter(|&(id, _)| !shared(id)) {
+        let minutes = own_minutes.entry(&file.input.source).or_default();
+        minutes.extend(file_minutes[id].iter().map(|&(minute, _)| minute));
+    }
+    for minutes in own_minutes.values_mut() {
+        minutes.sort_unstable();
+        minutes.dedup();
+    }
+    (0..files.len())
+        .filter(|&id| shared(id))
+        .filter(|&id| {
+            let own = own_minutes.get(&*files[id].input.source);
+            own.is_some_and(|own| runs_beside(&file_minutes[id], own))
+        })
+        .collect()
+}
+
+/// Whether a file's lines (`minutes`) run beside `own` (sorted minutes):
+/// the own minutes strictly inside the file's span stretch over half of
+/// it, or over an hour.
+fn runs_beside(minutes: &[(i64, u64)], own: &[i64]) -> bool {
+    let (Some(first), Some(last)) = (
+        minutes.iter().map(|m| m.0).min(),
+        minutes.iter().map(|m| m.0).max(),
+    ) else {
+        return false;
+    };
+    let inside = &own[own.partition_point(|&m| m <= first)..own.partition_point(|&m| m < last)];
+    let (Some(from), Some(to)) = (inside.first(), inside.last()) else {
+        return false;
+    };
+    let stretch = to - from;
+    stretch >= 60 || 2 * stretch >= last - first
+}
+
 /// Joins unit results in order: line numbers become absolute, counters add.
 /// A file whose content repeats an earlier file's keeps its own accounting
 /// but adds nothing else; a matched line repeated in another file is marked.
@@ -2246,6 +2329,7 @@ fn merge(
             unterminated_last_line: false,
             sha256: None,
             duplicate_of,
+            counts_for_source: true,
             error: None,
         })
         .collect();
@@ -2254,7 +2338,7 @@ fn merge(
     let several_sources = summaries
         .windows(2)
         .any(|pair| pair[0].input.source != pair[1].input.source);
-    let mut source_minutes: BTreeMap<Arc<str>, Vec<(i64, u64)>> = BTreeMap::new();
+    let mut file_minutes: Vec<Vec<(i64, u64)>> = vec![Vec::new(); summaries.len()];
     let mut requests = Vec::new();
     let mut heads_found = Vec::new();
     // Once a file's unit was cut short, its later units are skipped.
@@ -2277,11 +2361,10 @@ fn merge(
         file.sha256 = file.sha256.take().or(result.sha256);
         file.error = file.error.take().or(result.error);
         grew_to[result.file] = grew_to[result.file].max(result.grew_to);
-        // A copy of another source's file still shows what its own source
-        // logged.
+        // A copy of another source's file may still show what its own
+        // source logged (`copies_beside_own_logs` decides).
         if several_sources {
-            let source = source_minutes.entry(file.input.source.clone()).or_default();
-            source.extend_from_slice(&result.minutes);
+            file_minutes[result.file].extend_from_slice(&result.minutes);
         }
         if file.duplicate_of.is_some() {
             continue;
@@ -2329,16 +2412,17 @@ fn merge(
         }
     }
     flag_requests_from_data_that_failed_its_check(&summaries, &mut requests);
+    let source_timelines = match several_sources {
+        true => source_timelines(&mut summaries, file_minutes),
+        false => Vec::new(),
+    };
     let summary = Summary {
         files: summaries,
         requests: Requests::merge(requests, keeper),
         unparsed,
         problems: [problems, not_text].concat(),
         timeline: Timeline::from_counts(minutes),
-        source_timelines: source_minutes
-            .into_iter()
-            .map(|(source, minutes)| (source.to_string(), Timeline::from_counts(minutes)))
-            .collect(),
+        source_timelines,
         overlaps: Vec::new(),
     };
     (summary, heads_found)
@@ -2642,6 +2726,22 @@ fn latest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copy_runs_beside_its_sources_own_lines_over_an_hour_or_half_its_span() {
+        let minutes = |from: i64, to: i64| (from..=to).map(|m| (m, 1)).collect::<Vec<_>>();
+        let own: Vec<i64> = (100..=300).collect();
+        // Beside them: wholly, over an hour, over half the copy's span.
+        assert!(runs_beside(&minutes(0, 400), &own));
+        assert!(runs_beside(&minutes(0, 170), &own));
+        assert!(runs_beside(&minutes(280, 310), &own));
+        // Between or around them: a rotated file, written to a while after.
+        assert!(!runs_beside(&minutes(0, 100), &own));
+        assert!(!runs_beside(&minutes(0, 130), &own));
+        assert!(!runs_beside(&minutes(300, 900), &own));
+        assert!(!runs_beside(&[], &own));
+        assert!(!runs_beside(&minutes(0, 400), &[]));
+    }
 
     #[test]
     fn chunks_end_on_line_ends_and_cover_everything() {

@@ -49,8 +49,9 @@ pub const FILE_NAME: &str = "evidence.sqlite";
 /// to use, written as they are packed; 6: the unparsed reason for a line
 /// holding NUL bytes, the problem of a file that grew while it was read,
 /// and the `utf-16le` and `utf-16be` storage, which an older build would
-/// drop or misread (dropping a problem could turn a window's verdict).
-const SCHEMA_VERSION: i64 = 9;
+/// drop or misread (dropping a problem could turn a window's verdict);
+/// 10: whether a file counts for its source's timeline.
+const SCHEMA_VERSION: i64 = 10;
 
 /// The largest piece of a packed copy kept in one row: SQLite refuses
 /// values over 1 GB, and a case can hold millions of requests.
@@ -109,7 +110,7 @@ CREATE TABLE files (
     lines INTEGER NOT NULL, parsed INTEGER NOT NULL, unparsed INTEGER NOT NULL, bytes_read INTEGER NOT NULL,
     first_time TEXT, last_time TEXT, first_epoch INTEGER, last_epoch INTEGER,
     final_newline TEXT NOT NULL, complete TEXT NOT NULL, problem TEXT, problem_json TEXT,
-    duplicate_of INTEGER, source TEXT NOT NULL
+    duplicate_of INTEGER, source TEXT NOT NULL, counts_for_source TEXT NOT NULL
 );
 CREATE TABLE problems (id INTEGER PRIMARY KEY, problem TEXT NOT NULL, problem_json TEXT NOT NULL);
 CREATE TABLE overlaps (
@@ -455,9 +456,9 @@ fn write_files(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<()> 
     let mut insert = tx.prepare(
         "INSERT INTO files (id, file, real_path, size, sha256, compression, format, format_reason,
             confidence, sample_parsed, sample_tried, lines, parsed, unparsed, bytes_read, first_time, last_time, first_epoch, last_epoch,
-            final_newline, complete, problem, problem_json, duplicate_of, source)
+            final_newline, complete, problem, problem_json, duplicate_of, source, counts_for_source)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-            ?21, ?22, ?23, ?24, ?25)",
+            ?21, ?22, ?23, ?24, ?25, ?26)",
     )?;
     for (id, f) in summary.files.iter().enumerate() {
         let real_path = f.input.real_path.as_deref().map(stored_path);
@@ -487,6 +488,7 @@ fn write_files(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<()> 
             f.error.as_ref().and_then(|e| serde_json::to_string(e).ok()),
             f.duplicate_of.map(|d| d as i64),
             &*f.input.source,
+            yes_no(f.counts_for_source),
         ])?;
     }
     let mut problem = tx.prepare("INSERT INTO problems (problem, problem_json) VALUES (?1, ?2)")?;
@@ -1099,7 +1101,7 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
     let mut stmt = db.prepare(
         "SELECT file, real_path, size, sha256, compression, format, format_reason, lines, parsed,
             unparsed, bytes_read, first_epoch, last_epoch, final_newline, problem_json, duplicate_of,
-            sample_parsed, sample_tried, source
+            sample_parsed, sample_tried, source, counts_for_source
          FROM files ORDER BY id",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -1136,6 +1138,7 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
             unterminated_last_line: r.get::<_, String>(13)? == "no",
             error: (stored_problem.map(|json| problem(&json, 14)).transpose()?).map(Box::new),
             duplicate_of: r.get::<_, Option<i64>>(15)?.map(|d| d as usize),
+            counts_for_source: r.get::<_, String>(19)? == "yes",
         };
         Ok((summary, real_path))
     })?;

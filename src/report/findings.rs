@@ -421,7 +421,14 @@ impl<'a> Findings<'a> {
                     .iter()
                     .filter_map(|f| {
                         let original = &summary.files[f.duplicate_of?].input.display;
-                        Some(format!("{} repeats {original}", f.input.display))
+                        let apart = match f.counts_for_source {
+                            true => String::new(),
+                            false => format!(
+                                "; its lines run beside those of {}'s other files, and are not counted as {}'s",
+                                f.input.source, f.input.source
+                            ),
+                        };
+                        Some(format!("{} repeats {original}{apart}", f.input.display))
                     })
                     .collect(),
                 repeated_lines: summary.repeated_lines(),

@@ -21,7 +21,7 @@ use crate::coverage::{Gap, Timeline, WindowCoverage};
 use crate::error::InputError;
 use crate::evidence::RequestView;
 use crate::formats::RecordFlags;
-use crate::scan::Summary;
+use crate::scan::{FileSummary, Summary};
 use crate::time::Timestamp;
 use crate::unparsed_lines::NotableLine;
 use crate::verdict::{
@@ -330,7 +330,8 @@ fn parsed_spans<'s>(
     copies_only: &BTreeSet<&str>,
 ) -> BTreeMap<&'s str, Option<(Timestamp, Timestamp)>> {
     let mut spans: BTreeMap<&str, Option<(Timestamp, Timestamp)>> = BTreeMap::new();
-    for file in (summary.files.iter()).filter(|f| !copies_only.contains(&*f.input.source)) {
+    let counted = |f: &&FileSummary| f.counts_for_source && !copies_only.contains(&*f.input.source);
+    for file in summary.files.iter().filter(counted) {
         let span = spans.entry(&file.input.source).or_default();
         if let (Some(first), Some(last)) = (file.first_time, file.last_time) {
             *span = Some(span.map_or((first, last), |(a, b)| (a.min(first), b.max(last))));
@@ -359,13 +360,15 @@ fn silent_sources(summary: &Summary, copies_only: &BTreeSet<&str>) -> Vec<String
 /// another source not left out still holds every one of its files: left
 /// out together, or kept for the servers they copy, they left no source
 /// to tell another server's missing logs by. A copy beside a log in its own folder
-/// (`access.log.bak`) takes nothing off.
+/// (`access.log.bak`) takes nothing off, nor does a copy that does not count
+/// for its source (`FileSummary::counts_for_source`).
 fn sources_of_copies(summary: &Summary) -> BTreeSet<&str> {
     let content = |id: usize| summary.files[id].duplicate_of.unwrap_or(id);
     let mut holders: HashMap<usize, BTreeSet<&str>> = HashMap::new();
     let mut sources: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
     let mut first_file: HashMap<&str, usize> = HashMap::new();
-    for (id, file) in summary.files.iter().enumerate() {
+    let counted = summary.files.iter().enumerate();
+    for (id, file) in counted.filter(|(_, f)| f.counts_for_source) {
         let source = &*file.input.source;
         holders.entry(content(id)).or_default().insert(source);
         sources.entry(source).or_default().insert(content(id));
