@@ -1625,10 +1625,9 @@ impl<'c> LineScanner<'c> {
                 return;
             }
         };
-        // A request holding another record's timestamp is a line cut short
-        // and joined to the next: its target and status are the other
-        // record's, and what it requested was lost.
-        if holds_a_timestamp(record.request) {
+        // A line cut short and joined to the next: its target and status
+        // are the other record's, and what it requested was lost.
+        if is_torn(fields, record) {
             drop(read);
             self.keep_unparsed(location, line, payload, Unparsed::TornRequest, unterminated);
             return;
@@ -2076,7 +2075,12 @@ impl LineScanner<'_> {
 /// Whether `text` holds a timestamp as NCSA logs write it
 /// (`[01/Jan/2023:12:01:30`).
 fn holds_a_timestamp(text: &[u8]) -> bool {
-    memchr::memchr_iter(b'[', text).any(|at| {
+    timestamps_in(text).next().is_some()
+}
+
+/// Where `text` holds a bracketed NCSA timestamp's start (`[10/Oct/2000:`).
+fn timestamps_in(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr_iter(b'[', text).filter(|&at| {
         let stamp = &text[at + 1..];
         let shape = b"00/Jan/0000:";
         stamp.len() >= shape.len()
@@ -2086,6 +2090,33 @@ fn holds_a_timestamp(text: &[u8]) -> bool {
                 _ => b.is_ascii_alphabetic(),
             })
     })
+}
+
+/// Whether a record read from `line` is a line cut short and joined to the
+/// next record: its request holds another record's timestamp (the cut fell
+/// inside the request), the text before its request holds two (inside the
+/// timestamp), or its client is digits and dots that make no IPv4 address
+/// (`203.0.198.51.100.1`: inside the address).
+fn is_torn(line: &[u8], record: &Record<'_>) -> bool {
+    if holds_a_timestamp(record.request) {
+        return true;
+    }
+    let before_request = (record.request.as_ptr() as usize)
+        .checked_sub(line.as_ptr() as usize)
+        .and_then(|at| line.get(..at));
+    if before_request.is_some_and(|text| timestamps_in(text).nth(1).is_some()) {
+        return true;
+    }
+    let client = record.client;
+    let dotted = client.contains(&b'.') && client.iter().all(|b| b.is_ascii_digit() || *b == b'.');
+    // Zero-padded groups (`010.001.002.003`) are an address as some
+    // servers write it.
+    let octet = |group: &[u8]| {
+        (1..=3).contains(&group.len())
+            && group.iter().fold(0u32, |n, b| n * 10 + u32::from(b - b'0')) <= 255
+    };
+    let groups = || client.split(|&b| b == b'.');
+    dotted && (groups().count() != 4 || !groups().all(octet))
 }
 
 /// Whether a record is one reading of a line that could be read another
@@ -2143,9 +2174,10 @@ struct PhysicalLine<'a> {
 /// without line end (`unterminated`: the content was cut short, perhaps
 /// inside the request), one holding NUL bytes, one whose quoted request
 /// never closes (see `request_cut_short`), or a part of a line a container
-/// runtime split. A blank line is never damaged: nothing of a request is
-/// in it; nor is a W3C directive cut short (no request was in it), unless
-/// NUL bytes may have swallowed the lines after it.
+/// runtime split, or a line cut or torn mid-file (`cut_or_torn`). A blank
+/// line is never damaged: nothing of a request is in it; nor is a W3C
+/// directive cut short (no request was in it), unless NUL bytes may have
+/// swallowed the lines after it.
 fn is_damaged(reason: Unparsed, line: &[u8], unterminated: bool) -> bool {
     let nul = memchr::memchr(0, line).is_some();
     match reason {
@@ -2154,7 +2186,57 @@ fn is_damaged(reason: Unparsed, line: &[u8], unterminated: bool) -> bool {
         // A part of a line a container runtime or docker split: the request
         // it belongs to is cut, and a rule's text may be cut across parts.
         Unparsed::PartialLine | Unparsed::TornRequest => true,
-        _ => unterminated || nul || request_cut_short(line),
+        _ => {
+            unterminated
+                || nul
+                || cut_or_torn(reason, line)
+                || request_cut_short(line)
+                || request_tail_alone(line)
+        }
+    }
+}
+
+/// Whether a line holds the end of a quoted request (`HTTP/1.1" 200`)
+/// without its start (`"GET `): the head of the line was cut off (a file
+/// cut at a byte offset, as `split -b` or a shipper's byte ranges cut it,
+/// or a record split over two lines), and the target it requested with it.
+fn request_tail_alone(line: &[u8]) -> bool {
+    let Some(at) = memchr::memmem::find(line, b"HTTP/") else {
+        return false;
+    };
+    let after = &line[at + 5..];
+    let version = after
+        .iter()
+        .take_while(|b| b.is_ascii_digit() || **b == b'.')
+        .count();
+    let Some(rest) = after[version..].strip_prefix(b"\"") else {
+        return false;
+    };
+    let status = rest.trim_ascii_start();
+    let tail = version > 0 && status.len() >= 3 && status[..3].iter().all(u8::is_ascii_digit);
+    let started = memchr::memchr_iter(b'"', &line[..at]).any(|q| starts_request(&line[q + 1..]));
+    tail && !started
+}
+
+/// Whether a line's `reason` shows it cut short or joined to the next
+/// record anywhere in a file (a write cut short by a crash or a full disk,
+/// then the next record; a limit on line length): a line of fields that
+/// ends before its format's last field or holds more fields than its W3C
+/// `#Fields:` names, or a JSON object that does not close. The request in
+/// it may have gone on past the cut to an exposed resource, and the part
+/// left names none.
+fn cut_or_torn(reason: Unparsed, line: &[u8]) -> bool {
+    match reason {
+        Unparsed::FewerValues
+        | Unparsed::MoreValues
+        | Unparsed::LbFields
+        | Unparsed::S3Fields
+        | Unparsed::BitbucketFields
+        | Unparsed::SquidFields
+        | Unparsed::SslRequestFields
+        | Unparsed::LogFormatEndsEarly => true,
+        Unparsed::NotJson => line.trim_ascii_start().starts_with(b"{"),
+        _ => false,
     }
 }
 
@@ -3051,6 +3133,35 @@ mod tests {
             (b"#Fields: date\0\0\0", Unparsed::Directive, false, true),
             (
                 b"[error] client denied",
+                Unparsed::NoTimestamp,
+                false,
+                false,
+            ),
+            // Cut or torn mid-file in a format of fields, or in JSON.
+            (
+                b"2024-03-01 10:00:00 203.0.113.9 GET /forms/con",
+                Unparsed::FewerValues,
+                false,
+                true,
+            ),
+            (
+                b"2024-03-01 10:00:00 203.0.113.9 GET /for2024-03-01 10:00:01 10.0.0.1 GET / - 200",
+                Unparsed::MoreValues,
+                false,
+                true,
+            ),
+            (b"1.2.3.4 GET /forms/con", Unparsed::LogFormatEndsEarly, false, true),
+            (b"{\"time\":1,\"uri\":\"/forms/con", Unparsed::NotJson, false, true),
+            (b"nginx: worker started", Unparsed::NotJson, false, false),
+            // The head of a line cut off, the request's end left.
+            (
+                b"ubmissions/a.pdf HTTP/1.1\" 200 5120 \"-\" \"curl/8.0\"",
+                Unparsed::NoTimestamp,
+                false,
+                true,
+            ),
+            (
+                b"[error] request: \"GET /x HTTP/1.1\" 404, upstream: x",
                 Unparsed::NoTimestamp,
                 false,
                 false,

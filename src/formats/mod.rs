@@ -749,7 +749,7 @@ impl Unparsed {
                 "holds NUL bytes, which no server writes: a region never written (a crash, or a copy taken while the log was written) may have joined a cut request to the lines after it, so it is not read as a record and is taken as damaged (it could have been any request)"
             }
             Unparsed::TornRequest => {
-                "its request holds another record's timestamp: a write was cut short and the next line joined to it, so what it requested is not known, and it is taken as damaged"
+                "its request holds another record's timestamp, or the text before it two, or its client is digits and dots that make no address: a write was cut short and the next line joined to it, so what it requested is not known, and it is taken as damaged"
             }
             Unparsed::CutRequest => {
                 "the last line, without line end, reads as a request for an exposed resource that was not served, or ends with its request target; what the cut took could change how it reads (its status, where its request ends, or the target itself), so it is not read as a record and is taken as damaged"

@@ -354,12 +354,15 @@ fn damaged_files_are_reported_and_the_scan_goes_on() {
     assert!(mentioning > 0);
     // Of the records split, 23 were split inside their quoted request,
     // which never closes: what the request was is lost, so each could be
-    // any request (the line's time is still read).
+    // any request (the line's time is still read). 19 of their second
+    // parts hold the request's end (`HTTP/1.0" 200`) without its start,
+    // and no time: the part of the target before the split is lost too.
     let damaged: Vec<&str> = (run.records("unparsed.csv").iter())
         .filter(|u| u["damaged"] == "yes")
         .map(|u| if u["time"] == "-" { "untimed" } else { "timed" })
         .collect();
-    assert_eq!(damaged, ["timed"; 23]);
+    let count = |kind: &str| damaged.iter().filter(|&&d| d == kind).count();
+    assert_eq!((count("timed"), count("untimed")), (23, 19));
     let window = &run.findings_json()["windows"][0];
     assert_eq!(window["verdict"], "evidence_of_access");
     let kinds: Vec<&str> = window["caveats"]

@@ -1659,6 +1659,40 @@ fn a_windows_name_before_a_backslash_is_read_as_windows_reads_it() {
 }
 
 #[test]
+fn a_record_torn_before_its_request_or_cut_at_its_head_is_damaged() {
+    // A write cut short inside the timestamp, or inside the client, then
+    // the next record: the line read as the next record alone, and the cut
+    // one (a served request for the exposed folder) was lost.
+    let exposed = line(700, "203.0.113.9", "/case/a.pdf", 200);
+    let in_stamp = &exposed[..exposed.find("2024:").unwrap() + 6];
+    let in_client = "203.0.";
+    let head = String::from_utf8(ordered(&[traffic(0, 690, None)])).unwrap();
+    let tail = String::from_utf8(ordered(&[traffic(710, 1440, None)])).unwrap();
+    for cut in [in_stamp, in_client] {
+        let next = line(701, "198.51.100.1", "/index.html", 200);
+        let log = format!("{head}{cut}{next}{tail}");
+        let run = run_case(&[("access.log", log.into_bytes())]);
+        let w = window(&run);
+        assert_eq!(w["verdict"], "inconclusive", "{cut}");
+        assert_eq!(caveat_kinds(&w), ["damaged_lines"], "{cut}");
+        let rows = run.columns("unparsed.csv", &["line", "damaged"]);
+        assert_eq!(rows, [["70", "yes"]], "{cut}");
+    }
+    // A file that starts inside a record (cut at a byte offset): the end
+    // of the served request for the exposed folder is left.
+    let cut_at_head = &exposed[exposed.find("ase/").unwrap()..];
+    let run = run_case(&[
+        ("access.log.1", head.into_bytes()),
+        ("access.log", format!("{cut_at_head}{tail}").into_bytes()),
+    ]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["damaged_lines"]);
+    let rows = run.columns("unparsed.csv", &["line", "damaged"]);
+    assert_eq!(rows, [["1", "yes"]]);
+}
+
+#[test]
 fn a_request_torn_and_joined_to_the_next_line_is_damaged() {
     // A write cut short in the exposed request's target (a full disk,
     // writers interleaved), then the next record: the next record's quote
