@@ -218,6 +218,9 @@ pub struct ScanConfig {
     pub case_text: Option<String>,
     /// The zone naive times are read in.
     pub zone: Tz,
+    /// Whether the zone was given (`--tz`, or the case file's
+    /// `time_zone`): UTC, the default, is a guess for times without offset.
+    pub zone_given: bool,
     /// The exposed resources.
     pub rules: RuleSet,
     /// The exposure windows, as given (may be empty: see `report`).
@@ -320,6 +323,7 @@ impl ScanConfig {
             return Err(ConfigError::MissingInput(missing.clone()));
         }
         Ok(ScanConfig {
+            zone_given: request.time_zone.is_some() || case.case.time_zone.is_some(),
             case_file: request.case_file,
             case_name: case.case.name,
             case_text,

@@ -83,6 +83,8 @@ struct ChunkResult {
     file: usize,
     lines: u64,
     parsed: u64,
+    /// Parsed lines whose time had no offset.
+    naive: u64,
     bytes: u64,
     first_time: Option<Timestamp>,
     last_time: Option<Timestamp>,
@@ -126,6 +128,9 @@ pub struct FileSummary {
     pub parsed: u64,
     /// Lines not parsed.
     pub unparsed: u64,
+    /// Parsed lines whose time was written without an offset, read in the
+    /// case's zone.
+    pub naive_lines: u64,
     /// Bytes of content read (decompressed).
     pub bytes: u64,
     /// The earliest record time.
@@ -1704,6 +1709,7 @@ impl<'c> LineScanner<'c> {
             });
         }
         result.parsed += 1;
+        result.naive += u64::from(record.flags.contains(RecordFlags::NAIVE_TIME));
         result.first_time = earliest(result.first_time, Some(record.time));
         result.last_time = latest(result.last_time, Some(record.time));
         if let (Some((found, canonical)), Some(split)) = (found, split) {
@@ -2405,6 +2411,7 @@ fn merge(
             lines: 0,
             parsed: 0,
             unparsed: 0,
+            naive_lines: 0,
             bytes: 0,
             first_time: None,
             last_time: None,
@@ -2435,6 +2442,7 @@ fn merge(
         let base = file.lines;
         file.lines += result.lines;
         file.parsed += result.parsed;
+        file.naive_lines += result.naive;
         file.unparsed += result.unparsed.as_ref().map_or(0, |u| u.len());
         file.bytes += result.bytes;
         file.first_time = earliest(file.first_time, result.first_time);

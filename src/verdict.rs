@@ -72,6 +72,10 @@ pub enum CaveatKind {
     /// autumn change), and only one of its two instants is inside the
     /// window: it may have been inside it.
     AmbiguousTime,
+    /// Lines that may fall inside the window or around it have times
+    /// written without an offset, read in UTC because no time zone was
+    /// given: the requests and the log's coverage may be hours off.
+    TimeZoneAssumed,
     /// A request to an exposed resource, served or of unknown outcome, was
     /// authorised by its user name alone, from an address outside the
     /// authorised networks, and the user names are not known to be
@@ -104,6 +108,7 @@ impl CaveatKind {
             CaveatKind::DamagedLines => "damaged_lines",
             CaveatKind::UnknownOutcome => "unknown_outcome",
             CaveatKind::AmbiguousTime => "ambiguous_time",
+            CaveatKind::TimeZoneAssumed => "time_zone_assumed",
             CaveatKind::AuthorisedByName => "authorised_by_name",
             CaveatKind::CaseVariant => "case_variant",
             CaveatKind::SourceWithoutLines => "source_without_lines",
@@ -216,6 +221,35 @@ pub struct ScanFacts {
     /// The sources given none of whose lines parsed (empty files, or lines
     /// that are no records), while other sources' did.
     pub silent_sources: Vec<String>,
+    /// The files with times written without an offset, read in UTC because
+    /// no time zone was given.
+    pub zone_assumed: Vec<ZoneAssumed>,
+}
+
+/// A file whose times were written without an offset and read in UTC, no
+/// time zone having been given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoneAssumed {
+    /// The file, as given.
+    pub file: String,
+    /// Its parsed lines whose time had no offset.
+    pub lines: u64,
+    /// Its first and last parsed lines' times, as read.
+    pub first: Timestamp,
+    pub last: Timestamp,
+}
+
+impl ZoneAssumed {
+    /// How far from UTC a zone's clocks run, at most: from 12 hours behind
+    /// to 14 ahead.
+    const FARTHEST_ZONE: i64 = 14 * 3600;
+
+    /// Whether its lines, read in the zone the server was in, may fall
+    /// inside `window` or bound it.
+    pub fn bears_on(&self, window: &Window) -> bool {
+        self.first.0 - Self::FARTHEST_ZONE <= window.to.0
+            && self.last.0 + Self::FARTHEST_ZONE >= window.from.0
+    }
 }
 
 /// A stretch over the threshold without a parsed line of one source, while
@@ -523,6 +557,12 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
             ),
         );
     }
+    let assumed: Vec<&ZoneAssumed> = (facts.zone_assumed.iter())
+        .filter(|f| f.bears_on(window))
+        .collect();
+    if !assumed.is_empty() {
+        add(CaveatKind::TimeZoneAssumed, describe_zone_assumed(&assumed));
+    }
     let named: Vec<&NamedAlone> = (facts.named_alone.iter())
         .filter(|r| window.contains(r.time) || r.later.is_some_and(|t| window.contains(t)))
         .collect();
@@ -643,6 +683,35 @@ fn first_named(named: impl Iterator<Item = String>, n: usize) -> String {
         ),
         false => listed.join("; "),
     }
+}
+
+/// One sentence for the files whose times were read in UTC for want of a
+/// zone: how many lines, and the first files.
+fn describe_zone_assumed(files: &[&ZoneAssumed]) -> String {
+    let lines: u64 = files.iter().map(|f| f.lines).sum();
+    let n = files.len();
+    let listed: Vec<String> = (files.iter().take(PLACES_NAMED))
+        .map(|f| {
+            format!(
+                "{} ({} {})",
+                f.file,
+                f.lines,
+                plural(f.lines, "line", "lines")
+            )
+        })
+        .collect();
+    let more = match n > PLACES_NAMED {
+        true => format!("; {} more", n - PLACES_NAMED),
+        false => String::new(),
+    };
+    format!(
+        "{lines} parsed {} of {n} {} {} a time without an offset, read as UTC because no time zone was given: the server's clock may have run up to 14 hours from UTC, and what {} show, and when, with it; give the server's zone with --tz, or time_zone in the case file: {}{more}",
+        plural(lines, "line", "lines"),
+        plural(n as u64, "file", "files"),
+        plural(lines, "has", "have"),
+        plural(lines, "it may", "they may"),
+        listed.join("; "),
+    )
 }
 
 /// One sentence for the sources whose logs fall short of a window.

@@ -50,7 +50,8 @@ pub const FILE_NAME: &str = "evidence.sqlite";
 /// holding NUL bytes, the problem of a file that grew while it was read,
 /// and the `utf-16le` and `utf-16be` storage, which an older build would
 /// drop or misread (dropping a problem could turn a window's verdict);
-/// 10: whether a file counts for its source's timeline.
+/// 10: whether a file counts for its source's timeline, its lines read
+/// without offset, and whether the time zone was given.
 const SCHEMA_VERSION: i64 = 10;
 
 /// The largest piece of a packed copy kept in one row: SQLite refuses
@@ -110,7 +111,8 @@ CREATE TABLE files (
     lines INTEGER NOT NULL, parsed INTEGER NOT NULL, unparsed INTEGER NOT NULL, bytes_read INTEGER NOT NULL,
     first_time TEXT, last_time TEXT, first_epoch INTEGER, last_epoch INTEGER,
     final_newline TEXT NOT NULL, complete TEXT NOT NULL, problem TEXT, problem_json TEXT,
-    duplicate_of INTEGER, source TEXT NOT NULL, counts_for_source TEXT NOT NULL
+    duplicate_of INTEGER, source TEXT NOT NULL, counts_for_source TEXT NOT NULL,
+    naive_lines INTEGER NOT NULL
 );
 CREATE TABLE problems (id INTEGER PRIMARY KEY, problem TEXT NOT NULL, problem_json TEXT NOT NULL);
 CREATE TABLE overlaps (
@@ -397,7 +399,7 @@ fn write_case(
     // `--json-fields`, or the case file's `[server] json_fields` when the
     // command line gave none: the mapping the logs were read with.
     let json_fields = config.json_fields.as_ref().map(|f| f.spec().to_string());
-    let values: [(&str, Option<String>); 13] = [
+    let values: [(&str, Option<String>); 14] = [
         ("schema_version", Some(SCHEMA_VERSION.to_string())),
         ("tool_version", Some(env!("CARGO_PKG_VERSION").to_string())),
         ("started_at", Some(started_at.to_rfc3339())),
@@ -409,6 +411,7 @@ fn write_case(
         ("case_file", case_file),
         ("case_file_content", config.case_text.clone()),
         ("time_zone", Some(config.zone.name().to_string())),
+        ("time_zone_given", Some(config.zone_given.to_string())),
         ("max_gap_seconds", Some(config.max_gap.to_string())),
         (
             "case_insensitive",
@@ -456,9 +459,10 @@ fn write_files(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<()> 
     let mut insert = tx.prepare(
         "INSERT INTO files (id, file, real_path, size, sha256, compression, format, format_reason,
             confidence, sample_parsed, sample_tried, lines, parsed, unparsed, bytes_read, first_time, last_time, first_epoch, last_epoch,
-            final_newline, complete, problem, problem_json, duplicate_of, source, counts_for_source)
+            final_newline, complete, problem, problem_json, duplicate_of, source, counts_for_source,
+            naive_lines)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-            ?21, ?22, ?23, ?24, ?25, ?26)",
+            ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
     )?;
     for (id, f) in summary.files.iter().enumerate() {
         let real_path = f.input.real_path.as_deref().map(stored_path);
@@ -489,6 +493,7 @@ fn write_files(tx: &Transaction<'_>, summary: &Summary) -> rusqlite::Result<()> 
             f.duplicate_of.map(|d| d as i64),
             &*f.input.source,
             yes_no(f.counts_for_source),
+            f.naive_lines as i64,
         ])?;
     }
     let mut problem = tx.prepare("INSERT INTO problems (problem, problem_json) VALUES (?1, ?2)")?;
@@ -1028,6 +1033,7 @@ fn load_config(db: &Connection, request: RewindowRequest) -> Result<ScanConfig, 
         case_name: case_value(db, "name")?,
         case_text: case_value(db, "case_file_content")?,
         zone,
+        zone_given: case_value(db, "time_zone_given")?.as_deref() != Some("false"),
         rules: RuleSet::new(rules),
         windows,
         authorised: Authorised::new(&networks, &users)?.with_users_authenticated(
@@ -1101,7 +1107,7 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
     let mut stmt = db.prepare(
         "SELECT file, real_path, size, sha256, compression, format, format_reason, lines, parsed,
             unparsed, bytes_read, first_epoch, last_epoch, final_newline, problem_json, duplicate_of,
-            sample_parsed, sample_tried, source, counts_for_source
+            sample_parsed, sample_tried, source, counts_for_source, naive_lines
          FROM files ORDER BY id",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -1139,6 +1145,7 @@ fn load_files(db: &Connection) -> rusqlite::Result<FileRows> {
             error: (stored_problem.map(|json| problem(&json, 14)).transpose()?).map(Box::new),
             duplicate_of: r.get::<_, Option<i64>>(15)?.map(|d| d as usize),
             counts_for_source: r.get::<_, String>(19)? == "yes",
+            naive_lines: r.get::<_, i64>(20)? as u64,
         };
         Ok((summary, real_path))
     })?;

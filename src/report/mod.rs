@@ -26,7 +26,7 @@ use crate::time::Timestamp;
 use crate::unparsed_lines::NotableLine;
 use crate::verdict::{
     IncompleteInput, NamedAlone, PlacedLine, ScanFacts, SourceGap, SourceSpan, TwoReadings,
-    WindowFinding, judge,
+    WindowFinding, ZoneAssumed, judge,
 };
 use crate::window::Window;
 
@@ -320,7 +320,28 @@ fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
         sources: source_spans(summary, &copies_only, config.zone),
         source_gaps: source_gaps(summary, &copies_only, config.max_gap),
         silent_sources: silent_sources(summary, &copies_only),
+        zone_assumed: zone_assumed(summary, config),
     }
+}
+
+/// The files with times written without an offset, when no time zone was
+/// given: they were read in UTC, a guess. A copy counted once is named
+/// once.
+fn zone_assumed(summary: &Summary, config: &ScanConfig) -> Vec<ZoneAssumed> {
+    if config.zone_given {
+        return Vec::new();
+    }
+    (summary.distinct_files())
+        .filter(|f| f.naive_lines > 0)
+        .filter_map(|f| {
+            Some(ZoneAssumed {
+                file: f.input.display.clone(),
+                lines: f.naive_lines,
+                first: f.first_time?,
+                last: f.last_time?,
+            })
+        })
+        .collect()
 }
 
 /// Each source's first and last parsed line (`None`: no line parsed),

@@ -1659,6 +1659,59 @@ fn a_windows_name_before_a_backslash_is_read_as_windows_reads_it() {
 }
 
 #[test]
+fn times_without_offset_read_in_utc_for_want_of_a_zone_are_a_caveat() {
+    // HAProxy writes local time without an offset. The proxy ran in New
+    // York: the exposed file was fetched at 10:00 local, 15:00Z, inside the
+    // window; read as UTC, it was outside, and the window read no evidence
+    // of access.
+    let dir = tempfile::tempdir().unwrap();
+    let haproxy = |minute: i64, client: &str, path: &str| {
+        let t = chrono::DateTime::from_timestamp(1_709_251_200 + minute * 60, 0).unwrap();
+        format!(
+            "{client}:1234 [{}] fe be/s1 0/0/0/1/1 200 100 - - ---- 1/1/0/0/0 0/0 \"GET {path} HTTP/1.1\"\n",
+            t.format("%d/%b/%Y:%H:%M:%S%.3f")
+        )
+    };
+    let mut log: String = (0..1440)
+        .step_by(5)
+        .map(|m| haproxy(m, "198.51.100.1", "/index.html"))
+        .collect();
+    log.push_str(&haproxy(600, "203.0.113.4", "/case/a.pdf"));
+    std::fs::write(dir.path().join("haproxy.log"), log).unwrap();
+    let logs = dir.path().to_str().unwrap();
+    let span = "w=2024-03-01T14:00Z..2024-03-01T16:00Z";
+    let run = scan(&["--exposed", "/case/", "--window", span, logs]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["time_zone_assumed"]);
+    assert!(
+        w["caveats"][0]["detail"].as_str().unwrap().starts_with(
+            "289 parsed lines of 1 file have a time without an offset, read as UTC because \
+             no time zone was given"
+        ),
+        "{w}"
+    );
+    assert_eq!(run.code, 1);
+    let again = crate::rewindow::rewindow(run.out.path(), &[]);
+    assert_eq!(again.findings_json()["windows"][0]["caveats"], w["caveats"]);
+    // With the server's zone, the request is inside the window.
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--tz",
+        "America/New_York",
+        "--window",
+        span,
+        logs,
+    ]);
+    assert_eq!(window(&run)["verdict"], "evidence_of_access");
+    assert_eq!(caveat_kinds(&window(&run)), Vec::<String>::new());
+    // Said to be UTC, the request is outside it, and nothing is assumed.
+    let run = scan(&["--exposed", "/case/", "--tz", "UTC", "--window", span, logs]);
+    assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
+}
+
+#[test]
 fn a_record_torn_before_its_request_or_cut_at_its_head_is_damaged() {
     // A write cut short inside the timestamp, or inside the client, then
     // the next record: the line read as the next record alone, and the cut
