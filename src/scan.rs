@@ -1421,6 +1421,9 @@ struct LineScanner<'c> {
     requests_per_part: usize,
     /// The unit's unparsed lines, put in its result at its end.
     unparsed: UnparsedLines,
+    /// The last unparsed line whose quoted request never closes, and its
+    /// time: a record split over two lines (see `request_tail_alone`).
+    cut_head: Option<(u64, Option<Timestamp>)>,
     result: ChunkResult,
 }
 
@@ -1458,6 +1461,7 @@ impl<'c> LineScanner<'c> {
                 shared.unparsed.clone(),
                 config.unparsed_kept_per_unit,
             ),
+            cut_head: None,
             result: ChunkResult {
                 file,
                 ..ChunkResult::default()
@@ -1769,6 +1773,28 @@ impl LineScanner<'_> {
             reason
         };
         let holds_nul = memchr::memchr(0, line).is_some();
+        // The time of a line read several ways may be any reading's,
+        // and a region of NUL bytes in a line may have swallowed
+        // requests of any time after the time its start bears: none is
+        // taken, so the line bears on every window.
+        // A local time the clocks showed twice could be either instant:
+        // none is taken, as for a line read several ways.
+        let time = match reason {
+            Unparsed::SeveralReadings => None,
+            _ if holds_nul => None,
+            _ => (self.parser.time_of_read(line))
+                .filter(|&t| crate::time::later_reading(t, self.parser.zone()).is_none()),
+        };
+        // The end of a record split over two lines has its start's time.
+        let time = match self.cut_head.take() {
+            Some((head, head_time)) if time.is_none() && head + 1 == location.line => {
+                head_time.filter(|_| request_tail_alone(line))
+            }
+            _ => time,
+        };
+        if request_cut_short(line) {
+            self.cut_head = Some((location.line, time));
+        }
         self.unparsed.push(UnparsedLine {
             location,
             reason,
@@ -1776,18 +1802,7 @@ impl LineScanner<'_> {
             unterminated: cut,
             mentions_exposed,
             damaged: is_damaged(reason, line, cut),
-            // The time of a line read several ways may be any reading's,
-            // and a region of NUL bytes in a line may have swallowed
-            // requests of any time after the time its start bears: none is
-            // taken, so the line bears on every window.
-            // A local time the clocks showed twice could be either instant:
-            // none is taken, as for a line read several ways.
-            time: match reason {
-                Unparsed::SeveralReadings => None,
-                _ if holds_nul => None,
-                _ => (self.parser.time_of_read(line))
-                    .filter(|&t| crate::time::later_reading(t, self.parser.zone()).is_none()),
-            },
+            time,
         });
     }
 
@@ -2113,16 +2128,26 @@ fn is_torn(line: &[u8], record: &Record<'_>) -> bool {
     if before_request.is_some_and(|text| timestamps_in(text).nth(1).is_some()) {
         return true;
     }
-    let client = record.client;
+    address_run_into_another(record.client)
+}
+
+/// Whether a client of digits and dots is no address but ends with one,
+/// after the start of another (`203.0.198.51.100.1`, `2198.51.100.1`): a
+/// write cut inside the address, then the next record. An address cut
+/// short (`203.0.113`, as anonymisers write), or zero-padded
+/// (`010.001.002.003`), is none.
+fn address_run_into_another(client: &[u8]) -> bool {
     let dotted = client.contains(&b'.') && client.iter().all(|b| b.is_ascii_digit() || *b == b'.');
-    // Zero-padded groups (`010.001.002.003`) are an address as some
-    // servers write it.
-    let octet = |group: &[u8]| {
+    let octet = |group: &[u8], padded: bool| {
         (1..=3).contains(&group.len())
+            && (padded || group.len() == 1 || group[0] != b'0')
             && group.iter().fold(0u32, |n, b| n * 10 + u32::from(b - b'0')) <= 255
     };
-    let groups = || client.split(|&b| b == b'.');
-    dotted && (groups().count() != 4 || !groups().all(octet))
+    let address = |text: &[u8], padded: bool| {
+        let groups = || text.split(|&b| b == b'.');
+        groups().count() == 4 && groups().all(|g| octet(g, padded))
+    };
+    dotted && !address(client, true) && (1..client.len()).any(|at| address(&client[at..], false))
 }
 
 /// Whether a record is one reading of a line that could be read another
@@ -2198,8 +2223,25 @@ fn is_damaged(reason: Unparsed, line: &[u8], unterminated: bool) -> bool {
                 || cut_or_torn(reason, line)
                 || request_cut_short(line)
                 || request_tail_alone(line)
+                || timestamps_in(line).nth(1).is_some()
         }
     }
+}
+
+/// Whether a line that does not read as JSON starts an object that never
+/// closes, or holds another record's start (`{"` where no value starts): a
+/// whole object that is not valid JSON (nginx writes `-` for a missing
+/// number, and `\x22` escapes) is no cut.
+fn json_cut_or_torn(line: &[u8]) -> bool {
+    let text = line.trim_ascii();
+    if !text.starts_with(b"{") {
+        return false;
+    }
+    let another_start = memchr::memmem::find_iter(text, b"{\"").skip(1).any(|at| {
+        let before = text[..at].trim_ascii_end();
+        !matches!(before.last(), Some(b':' | b',' | b'['))
+    });
+    !text.ends_with(b"}") || another_start
 }
 
 /// Whether a line holds the end of a quoted request (`HTTP/1.1" 200`)
@@ -2241,7 +2283,7 @@ fn cut_or_torn(reason: Unparsed, line: &[u8]) -> bool {
         | Unparsed::SquidFields
         | Unparsed::SslRequestFields
         | Unparsed::LogFormatEndsEarly => true,
-        Unparsed::NotJson => line.trim_ascii_start().starts_with(b"{"),
+        Unparsed::NotJson => json_cut_or_torn(line),
         _ => false,
     }
 }
@@ -2818,6 +2860,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_address_run_into_another_is_told_from_an_odd_one() {
+        for torn in [
+            "203.0.198.51.100.1",
+            "2198.51.100.1",
+            "203.0.113198.51.100.1",
+        ] {
+            assert!(address_run_into_another(torn.as_bytes()), "{torn}");
+        }
+        for sound in [
+            "203.0.113.5",
+            "010.001.002.003",
+            "203.0.113",
+            "203.0.113.5.",
+            "0203.000.113.005",
+            "example.org",
+            "2001:db8::1",
+            "-",
+        ] {
+            assert!(!address_run_into_another(sound.as_bytes()), "{sound}");
+        }
+    }
+
+    #[test]
     fn a_copy_runs_beside_its_sources_own_lines_over_an_hour_or_half_its_span() {
         let minutes = |from: i64, to: i64| (from..=to).map(|m| (m, 1)).collect::<Vec<_>>();
         let own: Vec<i64> = (100..=300).collect();
@@ -3160,6 +3225,26 @@ mod tests {
             ),
             (b"1.2.3.4 GET /forms/con", Unparsed::LogFormatEndsEarly, false, true),
             (b"{\"time\":1,\"uri\":\"/forms/con", Unparsed::NotJson, false, true),
+            (
+                b"{\"t\":1,\"uri\":\"/for{\"t\":2,\"uri\":\"/\"}",
+                Unparsed::NotJson,
+                false,
+                true,
+            ),
+            // Whole objects that are not valid JSON, as nginx writes them.
+            (
+                b"{\"t\":1,\"r\":{\"u\":-},\"a\":[{\"x\":1}]}",
+                Unparsed::NotJson,
+                false,
+                false,
+            ),
+            // Cut after its timestamp, then the next record.
+            (
+                b"1.2.3.4 - - [10/Mar/2023:00:09:59 +0000]5.6.7.8 - - [10/Mar/2023:00:10:00 +0000] \"GET / HTTP/1.1\" 200 5",
+                Unparsed::NoRequest,
+                false,
+                true,
+            ),
             (b"nginx: worker started", Unparsed::NotJson, false, false),
             // The head of a line cut off, the request's end left.
             (

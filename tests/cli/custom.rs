@@ -237,6 +237,10 @@ fn a_line_read_two_ways_that_mentions_an_exposed_resource_is_not_read_one_way() 
         let run = scan_log();
         assert_eq!(run.records("requests.csv").len(), 0, "{line}");
         assert_eq!(run.columns("unparsed.csv", &["line", "time"]), [["2", "-"]]);
-        assert_eq!(kinds(&run), ["unparsed_mentions_exposed"], "{line}");
+        // A line holding two timestamps may be two records joined: damaged.
+        let damaged = line.matches("/20").count() > 1;
+        let mut want = vec!["unparsed_mentions_exposed"];
+        want.extend(damaged.then_some("damaged_lines"));
+        assert_eq!(kinds(&run), want, "{line}");
     }
 }
