@@ -2372,14 +2372,19 @@ fn source_timelines(
 }
 
 /// The files that hold the same content as a file of another source and
-/// whose lines run beside the lines of their own source's other files: a
-/// copy of another server's log kept in this server's folder
-/// (`www2/access.log.bak` repeating `www1/access.log`), or a collector's
-/// copies beside its own log. Such a copy is not taken as this source's:
-/// its lines would fill this source's gaps. A copy whose lines fall between
-/// the source's own (a rotated file, also kept in an archive folder) is
-/// taken as the source's: a few minutes of lines beside its own, as a
-/// server writes to a rotated file until it reopens its log, are allowed.
+/// whose lines run beside the lines of their own source's files of the
+/// same log (`log_series`) that no other source holds: a copy of another
+/// server's log kept in this server's folder (`www2/access.log.bak`
+/// repeating `www1/access.log`, beside `www2/access.log`). Such a copy is
+/// not taken as this source's: its lines would fill this source's gaps. A
+/// copy whose lines fall between the source's own (a rotated file, also
+/// kept in an archive folder) is taken as the source's: a few minutes of
+/// lines beside its own, as a server writes to a rotated file until it
+/// reopens its log, are allowed. Lines of another log of the source
+/// (`ssl_access.log` beside `access.log`) say nothing of a copy. A content
+/// that every holder would set aside stays each one's: set aside, its
+/// lines would count for no source, and a server whose logs end before
+/// them would not be told of.
 fn copies_beside_own_logs(files: &[FileSummary], file_minutes: &[Vec<(i64, u64)>]) -> Vec<usize> {
     let content = |id: usize| files[id].duplicate_of.unwrap_or(id);
     let mut holders: HashMap<usize, BTreeSet<&str>> = HashMap::new();
@@ -2390,28 +2395,85 @@ fn copies_beside_own_logs(files: &[FileSummary], file_minutes: &[Vec<(i64, u64)>
             .insert(&file.input.source);
     }
     let shared = |id: usize| holders[&content(id)].len() > 1;
-    // Each source's minutes from files no other source holds.
-    let mut own_minutes: HashMap<&str, Vec<i64>> = HashMap::new();
+    // A link's log is told by the name of the file it links to.
+    let real = |f: &FileSummary| {
+        f.input
+            .real_path
+            .clone()
+            .unwrap_or_else(|| f.input.path.clone())
+    };
+    let series: Vec<String> = files.iter().map(|f| log_series(&real(f))).collect();
+    // Each source's minutes of each log, from files no other source holds.
+    let mut own_minutes: HashMap<(&str, &str), Vec<i64>> = HashMap::new();
     for (id, file) in files.iter().enumerate().filter(|&(id, _)| !shared(id)) {
-        let minutes = own_minutes.entry(&file.input.source).or_default();
+        let log = (&*file.input.source, series[id].as_str());
+        let minutes = own_minutes.entry(log).or_default();
         minutes.extend(file_minutes[id].iter().map(|&(minute, _)| minute));
     }
     for minutes in own_minutes.values_mut() {
         minutes.sort_unstable();
         minutes.dedup();
     }
-    (0..files.len())
+    let beside: BTreeSet<usize> = (0..files.len())
         .filter(|&id| shared(id))
         .filter(|&id| {
-            let own = own_minutes.get(&*files[id].input.source);
+            let own = own_minutes.get(&(&*files[id].input.source, series[id].as_str()));
             own.is_some_and(|own| runs_beside(&file_minutes[id], own))
         })
+        .collect();
+    let kept_somewhere: BTreeSet<usize> = (0..files.len())
+        .filter(|id| !beside.contains(id))
+        .map(content)
+        .collect();
+    (beside.into_iter())
+        .filter(|&id| kept_somewhere.contains(&content(id)))
         .collect()
 }
 
-/// Whether a file's lines (`minutes`) run beside `own` (sorted minutes):
-/// the own minutes strictly inside the file's span stretch over half of
-/// it, or over an hour.
+/// The name of the log a file is part of: its name in lower case without
+/// compression, backup and rotation suffixes, nor runs of digits (a number
+/// or a date) and the separator before each: `access.log` for
+/// `access.log.2.gz`, `access.log-20240301` and `access.log.bak`, `u_ex.log`
+/// for IIS's `u_ex240301.log`.
+fn log_series(path: &std::path::Path) -> String {
+    const SUFFIXES: [&str; 12] = [
+        ".gz", ".bz2", ".xz", ".zst", ".z", ".bak", ".old", ".orig", ".save", ".copy", ".tmp", "~",
+    ];
+    let name = path.file_name().unwrap_or(path.as_os_str());
+    let mut name = name.to_string_lossy().to_lowercase();
+    loop {
+        let before = name.len();
+        while let Some(kept) = SUFFIXES.iter().find_map(|s| name.strip_suffix(s)) {
+            name.truncate(kept.len());
+        }
+        name = without_numbers(&name);
+        if name.len() == before {
+            return name;
+        }
+    }
+}
+
+/// `name` without its runs of digits, each with the separator before it.
+fn without_numbers(name: &str) -> String {
+    let mut kept = String::with_capacity(name.len());
+    let mut in_number = false;
+    for c in name.chars() {
+        if c.is_ascii_digit() {
+            if !in_number && kept.ends_with(['.', '-', '_']) {
+                kept.pop();
+            }
+            in_number = true;
+        } else {
+            in_number = false;
+            kept.push(c);
+        }
+    }
+    kept
+}
+
+/// Whether a file's lines (`minutes`) run beside `own` (sorted minutes of
+/// its log): the own minutes strictly inside the file's span stretch over
+/// half of it, or over ten minutes.
 fn runs_beside(minutes: &[(i64, u64)], own: &[i64]) -> bool {
     let (Some(first), Some(last)) = (
         minutes.iter().map(|m| m.0).min(),
@@ -2424,7 +2486,7 @@ fn runs_beside(minutes: &[(i64, u64)], own: &[i64]) -> bool {
         return false;
     };
     let stretch = to - from;
-    stretch >= 60 || 2 * stretch >= last - first
+    stretch >= 10 || 2 * stretch >= last - first
 }
 
 /// Joins unit results in order: line numbers become absolute, counters add.
@@ -2860,6 +2922,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn files_of_one_log_are_told_by_name() {
+        let series = |name: &str| log_series(std::path::Path::new(name));
+        for name in [
+            "logs/access.log",
+            "access.log.1",
+            "access.log.2.gz",
+            "ACCESS.LOG-20240301.gz",
+            "access.log.bak",
+            "access.log.2024-03-01",
+            "access.log.1.bak",
+        ] {
+            assert_eq!(series(name), "access.log", "{name}");
+        }
+        assert_eq!(series("ssl_access.log.1"), "ssl_access.log");
+        assert_eq!(series("u_ex240301.log"), "u_ex.log");
+        assert_eq!(series("www1-access.log"), "www-access.log");
+    }
+
+    #[test]
     fn an_address_run_into_another_is_told_from_an_odd_one() {
         for torn in [
             "203.0.198.51.100.1",
@@ -2883,16 +2964,16 @@ mod tests {
     }
 
     #[test]
-    fn a_copy_runs_beside_its_sources_own_lines_over_an_hour_or_half_its_span() {
+    fn a_copy_runs_beside_its_logs_own_lines_over_ten_minutes_or_half_its_span() {
         let minutes = |from: i64, to: i64| (from..=to).map(|m| (m, 1)).collect::<Vec<_>>();
         let own: Vec<i64> = (100..=300).collect();
-        // Beside them: wholly, over an hour, over half the copy's span.
+        // Beside them: wholly, over ten minutes, over half the copy's span.
         assert!(runs_beside(&minutes(0, 400), &own));
-        assert!(runs_beside(&minutes(0, 170), &own));
-        assert!(runs_beside(&minutes(280, 310), &own));
+        assert!(runs_beside(&minutes(0, 115), &own));
+        assert!(runs_beside(&minutes(150, 155), &own));
         // Between or around them: a rotated file, written to a while after.
         assert!(!runs_beside(&minutes(0, 100), &own));
-        assert!(!runs_beside(&minutes(0, 130), &own));
+        assert!(!runs_beside(&minutes(0, 105), &own));
         assert!(!runs_beside(&minutes(300, 900), &own));
         assert!(!runs_beside(&[], &own));
         assert!(!runs_beside(&minutes(0, 400), &[]));

@@ -424,7 +424,7 @@ impl<'a> Findings<'a> {
                         let apart = match f.counts_for_source {
                             true => String::new(),
                             false => format!(
-                                "; its lines run beside those of {}'s other files, and are not counted as {}'s",
+                                "; its lines run beside those of {}'s own files of the same log, and are not counted as {}'s",
                                 f.input.source, f.input.source
                             ),
                         };

@@ -1538,41 +1538,79 @@ fn a_copy_of_another_servers_log_counts_for_neither_server() {
         run.findings_json()["inputs"]["duplicate_files"],
         serde_json::json!([format!(
             "{www2}/access.log.bak repeats {}; its lines run beside those of {www2}'s \
-             other files, and are not counted as {www2}'s",
+             own files of the same log, and are not counted as {www2}'s",
             www1_log.to_str().unwrap()
         )])
     );
-    // A collector's folder holding copies of both servers beside its own
-    // log hid the gap too: it was taken for the one server.
+    // A copy held in a folder of its own beside the servers' is a backup:
+    // www1's log still counts for www1, though its ssl log runs beside it.
     std::fs::remove_file(dir.path().join("www2/access.log.bak")).unwrap();
-    let collector = dir.path().join("collector");
-    std::fs::create_dir(&collector).unwrap();
-    std::fs::write(collector.join("own.log"), traffic(0, 1440, None)).unwrap();
-    for server in ["www1", "www2"] {
-        let log = dir.path().join(server).join("access.log");
-        std::fs::copy(log, collector.join(format!("{server}.log"))).unwrap();
-    }
+    std::fs::write(
+        dir.path().join("www1/ssl_access.log"),
+        traffic(60, 360, None),
+    )
+    .unwrap();
+    let backup = dir.path().join("backup");
+    std::fs::create_dir(&backup).unwrap();
+    std::fs::copy(&www1_log, backup.join("access.log")).unwrap();
+    let paths: Vec<String> = ["www1", "www2", "backup"]
+        .iter()
+        .map(|s| dir.path().join(s).to_str().unwrap().to_string())
+        .collect();
     let mut args = vec!["--exposed", "/case/"];
     for w in windows {
         args.extend(["--window", w]);
     }
-    let paths: Vec<String> = ["www1", "www2", "collector"]
-        .iter()
-        .map(|s| dir.path().join(s).to_str().unwrap().to_string())
-        .collect();
     args.extend(paths.iter().map(String::as_str));
     assert_one_source_caveat(&scan(&args), "source_gap", detail("www2"));
 }
 
 #[test]
+fn a_copy_of_a_log_among_another_servers_own_still_counts_for_one() {
+    // www2 holds a collector's copy of www1's log, named for www1, and
+    // www1 an ssl log beside it: no holder can be told to be the original,
+    // and the copy counts for both, not for neither. Set aside by both,
+    // its lines counted for no source, and www3's end at 10:00Z, before
+    // the window, read no evidence of access.
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: String| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    // Each server's lines have a client of their own.
+    let of = |client: &str, to: i64| traffic(0, to, None).replace("203.0.113.1", client);
+    write("www1/access.log", of("10.1.1.1", 1440));
+    write("www1/ssl_access.log", of("10.1.1.2", 600));
+    write("www2/access.log", of("10.2.2.2", 600));
+    write("www2/www1-access.log", of("10.1.1.1", 1440));
+    write("www3/access.log", of("10.3.3.3", 600));
+    let path = |p: &str| dir.path().join(p).to_str().unwrap().to_string();
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--window",
+        "w=2024-03-01T12:00Z..2024-03-01T13:00Z",
+        &path("www1"),
+        &path("www2"),
+        &path("www3"),
+    ]);
+    assert_eq!(caveat_kinds(&window(&run)), ["source_ends_early"]);
+    let detail = window(&run)["caveats"][0]["detail"].to_string();
+    assert!(detail.contains(&path("www3")), "{detail}");
+}
+
+#[test]
 fn a_rotated_file_also_kept_in_an_archive_counts_for_its_server() {
     // www1's log was rotated at 12:00Z (the server wrote to the rotated file
-    // until 12:20Z, when it reopened its log), and the rotated file copied
+    // until 12:05Z, when it reopened its log), and the rotated file copied
     // to an archive folder: it fills www1's timeline beside its own files,
-    // and the archive is no server.
+    // whatever its ssl log holds, and the archive is no server.
     let dir = servers([traffic(720, 1440, None), traffic(0, 1440, None)]);
-    let rotated = traffic(0, 740, None);
+    let rotated = traffic(0, 730, None);
     std::fs::write(dir.path().join("www1/access.log.1"), &rotated).unwrap();
+    let ssl = traffic(0, 1440, None);
+    std::fs::write(dir.path().join("www1/ssl_access.log"), ssl).unwrap();
     let archive = dir.path().join("archive");
     std::fs::create_dir(&archive).unwrap();
     std::fs::write(archive.join("access.log.1"), &rotated).unwrap();
