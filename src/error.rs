@@ -152,6 +152,17 @@ pub enum InputError {
         /// The directory.
         path: String,
     },
+    /// A directory given as input whose every file is another input's (a
+    /// link to another server's log): what its server logged is not here.
+    #[error(
+        "{path}: no log file of its own: every file in it is {other}'s (through a link, or named before)"
+    )]
+    NoFileOfItsOwn {
+        /// The directory.
+        path: String,
+        /// The source a file of it was first found in.
+        other: String,
+    },
     /// A directory reached again through a symbolic link.
     #[error("{path}: symbolic link loop or repeated directory, not entered again")]
     SymlinkLoop {
@@ -224,6 +235,7 @@ impl InputError {
             | InputError::Decompression { path, .. }
             | InputError::UnlistableDirectory { path, .. }
             | InputError::EmptyDirectory { path }
+            | InputError::NoFileOfItsOwn { path, .. }
             | InputError::SymlinkLoop { path }
             | InputError::Grew { path, .. }
             | InputError::NotText { path, .. }

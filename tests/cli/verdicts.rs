@@ -1566,6 +1566,38 @@ fn a_copy_of_another_servers_log_counts_for_neither_server() {
 }
 
 #[test]
+fn a_servers_folder_whose_log_links_to_anothers_is_told_of() {
+    // www2's access.log is a link to www1's: the file was read once, as
+    // www1's, and www2 was left out of the case without a word.
+    let dir = servers([traffic(0, 1440, None), String::new()]);
+    let www2_log = dir.path().join("www2/access.log");
+    std::fs::remove_file(&www2_log).unwrap();
+    std::os::unix::fs::symlink("../www1/access.log", &www2_log).unwrap();
+    let path = |p: &str| dir.path().join(p).to_str().unwrap().to_string();
+    let scan_of = |given: &[&str]| {
+        let mut args = vec!["--exposed", "/case/", "--window"];
+        args.push("w=2024-03-01T10:00Z..2024-03-01T14:00Z");
+        args.extend(given);
+        scan(&args)
+    };
+    let run = scan_of(&[&path("www1"), &path("www2")]);
+    let w = window(&run);
+    assert_eq!(caveat_kinds(&w), ["input_incomplete"]);
+    assert_eq!(
+        w["caveats"][0]["detail"],
+        format!(
+            "{}: no log file of its own: every file in it is {}'s (through a link, or named before)",
+            path("www2"),
+            path("www1")
+        )
+    );
+    // A log named, then its folder: one source, nothing left out.
+    std::fs::remove_file(&www2_log).unwrap();
+    let run = scan_of(&[&path("www1/access.log"), &path("www1")]);
+    assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
+}
+
+#[test]
 fn a_copy_of_a_log_among_another_servers_own_still_counts_for_one() {
     // www2 holds a collector's copy of www1's log, named for www1, and
     // www1 an ssl log beside it: no holder can be told to be the original,
