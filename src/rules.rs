@@ -54,6 +54,10 @@ pub struct Rule {
     raw: Vec<u8>,
     /// The rule's path canonicalised (prefix and exact rules).
     canonical: Vec<u8>,
+    /// The parameters a request's query must hold, decoded (prefix and
+    /// exact rules written with `?`: `exact:/view.php?id=123`); empty for
+    /// none.
+    query: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 impl Rule {
@@ -85,6 +89,17 @@ impl Rule {
         if needs_slash && !value.starts_with('/') {
             return Err(invalid("a path rule must start with '/'".into()));
         }
+        // A prefix or exact rule may name a resource by its query too.
+        let (value, query) = match value.split_once('?') {
+            Some((path, query)) if matches!(kind, "prefix" | "exact") => {
+                let pairs = query_pairs(query.as_bytes());
+                if pairs.is_empty() {
+                    return Err(invalid("the query after '?' names no parameter".into()));
+                }
+                (path, pairs)
+            }
+            _ => (value, Vec::new()),
+        };
         let raw = value.as_bytes().to_vec();
         let canonical = Normaliser::new(case_insensitive)
             .canonicalise(value.as_bytes())
@@ -109,6 +124,29 @@ impl Rule {
             kind,
             raw,
             canonical,
+            query,
+        })
+    }
+
+    /// Whether a request's `query` holds every parameter the rule names:
+    /// one of the name (in any case) with the value (for a prefix rule, a
+    /// value that starts with the rule's; numbers compared as numbers, as
+    /// an application reading `id=0123` reads 123), wherever it stands
+    /// among the others.
+    fn query_holds(&self, query: Option<&[u8]>) -> bool {
+        if self.query.is_empty() {
+            return true;
+        }
+        let Some(query) = query else {
+            return false;
+        };
+        let sent = query_pairs(query);
+        let prefix = matches!(self.kind, RuleKind::Prefix);
+        self.query.iter().all(|(name, value)| {
+            sent.iter().any(|(n, v)| {
+                n.eq_ignore_ascii_case(name)
+                    && (v == value || (prefix && v.starts_with(value)) || same_number(v, value))
+            })
         })
     }
 
@@ -177,6 +215,36 @@ impl Rule {
             _ => false,
         }
     }
+}
+
+/// A query's `name=value` parameters, percent-decoded with `+` as a space
+/// (as forms send them); a parameter without `=` has an empty value.
+fn query_pairs(query: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let decode = |text: &[u8]| -> Vec<u8> {
+        let spaced: Vec<u8> = (text.iter())
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect();
+        percent_decode(&spaced).collect()
+    };
+    (query.split(|&b| b == b'&' || b == b';'))
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.iter().position(|&b| b == b'=') {
+            Some(at) => (decode(&p[..at]), decode(&p[at + 1..])),
+            None => (decode(p), Vec::new()),
+        })
+        .collect()
+}
+
+/// Whether two values are the same whole number written with other
+/// leading zeros.
+fn same_number(a: &[u8], b: &[u8]) -> bool {
+    let digits = |v: &[u8]| !v.is_empty() && v.iter().all(u8::is_ascii_digit);
+    digits(a) && digits(b) && without_leading_zeros(a) == without_leading_zeros(b)
+}
+
+fn without_leading_zeros(digits: &[u8]) -> &[u8] {
+    let zeros = digits.iter().take_while(|&&d| d == b'0').count();
+    &digits[zeros..]
 }
 
 /// The path is the rule's, up to a trailing slash.
@@ -620,7 +688,7 @@ impl RuleSet {
         };
         let (canonical, transforms) = normaliser.canonicalise(target.path);
         let transforms = absolute(transforms);
-        if let Some(found) = self.find(raw, canonical, transforms) {
+        if let Some(found) = self.find(raw, canonical, target.query, transforms) {
             return Some((found, canonical.to_vec()));
         }
         if !transforms.contains(Transforms::DOUBLE_DECODED) {
@@ -629,7 +697,7 @@ impl RuleSet {
         // Decoded as a server decodes it, once, a segment that more rounds
         // made `..` is a name, which a `..` after it takes away.
         let (once, transforms) = normaliser.canonicalise_decoding_once(target.path);
-        self.find(raw, once, absolute(transforms))
+        self.find(raw, once, target.query, absolute(transforms))
             .map(|m| (m, once.to_vec()))
     }
 
@@ -641,13 +709,13 @@ impl RuleSet {
         &self,
         raw: Option<&[u8]>,
         canonical: &[u8],
+        query: Option<&[u8]>,
         transforms: Transforms,
     ) -> Option<RuleMatch> {
-        let raw_matches = |rule: &Rule| raw.is_some_and(|raw| rule.matches_raw(raw));
-        if let Some(rule) = self
-            .rules
-            .iter()
-            .position(|r| r.matches_canonical(canonical))
+        let raw_matches =
+            |rule: &Rule| raw.is_some_and(|raw| rule.matches_raw(raw)) && rule.query_holds(query);
+        if let Some(rule) =
+            (self.rules.iter()).position(|r| r.matches_canonical(canonical) && r.query_holds(query))
         {
             let found = &self.rules[rule];
             let mut via = if raw_matches(found) {
@@ -697,6 +765,39 @@ mod tests {
         let split = split_target(target.as_bytes());
         set.match_target(&split, &mut Normaliser::new(ci))
             .map(|(m, _)| (m.rule, describe_via(m.via)))
+    }
+
+    #[test]
+    fn a_rule_with_a_query_matches_requests_holding_its_parameters() {
+        let exact = ["exact:/view.php?id=123"];
+        let table: &[(&str, Option<&str>)] = &[
+            ("/view.php?id=123", Some("raw")),
+            ("/view.php?id=123&dl=1", Some("raw")),
+            ("/view.php?x=1&id=123", Some("raw")),
+            ("/view.php?id=123&", Some("raw")),
+            ("/view.php/?id=123", Some("raw")),
+            ("/view.php?ID=123", Some("raw")),
+            ("/view.php?id=0123", Some("raw")),
+            ("/view.php?id=%31%323", Some("raw")),
+            ("/x/../view.php?id=123", Some("dot_segments")),
+            ("/view.php?id=1234", None),
+            ("/view.php?id=12", None),
+            ("/view.php?xid=123", None),
+            ("/view.php", None),
+            ("/other.php?id=123", None),
+        ];
+        for (target, want) in table {
+            let got = match_target(&exact, target, false);
+            assert_eq!(got.map(|(_, via)| via).as_deref(), *want, "{target}");
+        }
+        let prefix = ["prefix:/download.php?file=secret"];
+        assert!(match_target(&prefix, "/download.php?file=secret.pdf", false).is_some());
+        assert!(match_target(&prefix, "/download.php?file=public.pdf", false).is_none());
+        let folder = ["prefix:/docs/?token=abc+d"];
+        assert!(match_target(&folder, "/docs/a/b?token=abc%20d", false).is_some());
+        assert!(Rule::parse("exact:/view.php?", false).is_err());
+        // A glob's `?` is a wildcard, not a query.
+        assert!(match_target(&["glob:/a?.pdf"], "/ab.pdf", false).is_some());
     }
 
     #[test]

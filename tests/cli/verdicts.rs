@@ -1732,6 +1732,37 @@ fn a_windows_name_before_a_backslash_is_read_as_windows_reads_it() {
 }
 
 #[test]
+fn a_resource_named_by_its_query_is_found_among_other_parameters() {
+    // `exact:/view.php?id=123` matched only the target as written: the
+    // same record fetched with `&dl=1` read no evidence of access.
+    let dir = tempfile::tempdir().unwrap();
+    let log = ordered(&[
+        traffic(0, 1440, None),
+        line(700, "203.0.113.9", "/view.php?id=123&dl=1", 200),
+        line(701, "203.0.113.10", "/view.php?id=124", 200),
+    ]);
+    std::fs::write(dir.path().join("access.log"), log).unwrap();
+    let run = scan(&[
+        "--exposed",
+        "exact:/view.php?id=123",
+        "--window",
+        "w=2024-03-01T10:00Z..2024-03-01T14:00Z",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(window(&run)["verdict"], "evidence_of_access");
+    let rows = run.columns("requests.csv", &["client", "target", "query", "rule"]);
+    assert_eq!(
+        rows,
+        [[
+            "203.0.113.9",
+            "/view.php?id=123&dl=1",
+            "id=123&dl=1",
+            "exact:/view.php?id=123"
+        ]]
+    );
+}
+
+#[test]
 fn times_without_offset_read_in_utc_for_want_of_a_zone_are_a_caveat() {
     // HAProxy writes local time without an offset. The proxy ran in New
     // York: the exposed file was fetched at 10:00 local, 15:00Z, inside the
