@@ -77,6 +77,12 @@ impl Rule {
         value: &str,
         case_insensitive: bool,
     ) -> Result<Rule, ConfigError> {
+        // Blanks around a path are a slip of the pen (a raw space ends a
+        // request line): `/forms/submissions/ ` matched nothing.
+        let value = match kind {
+            "prefix" | "exact" | "glob" => value.trim_ascii(),
+            _ => value,
+        };
         let spec = format!("{kind}:{value}");
         let invalid = |reason: String| ConfigError::InvalidRule {
             rule: spec.clone(),
@@ -343,7 +349,7 @@ fn compile(pattern: &str, case_insensitive: bool) -> Result<Regex, String> {
 fn before_wildcard(glob: &[u8]) -> &[u8] {
     let end = glob
         .iter()
-        .position(|b| matches!(b, b'*' | b'?'))
+        .position(|b| matches!(b, b'*' | b'?' | b'[' | b'{'))
         .unwrap_or(glob.len());
     &glob[..end]
 }
@@ -370,12 +376,50 @@ fn glob_to_regex(glob: &str) -> String {
             }
             '*' => re.push_str("[^/]*"),
             '?' => re.push_str("[^/]"),
+            '[' | '{' => match glob_group(c, &mut chars) {
+                Some(group) => re.push_str(&group),
+                None => re.push_str(&regex::escape(c.encode_utf8(&mut [0; 4]))),
+            },
             _ => re.push_str(&regex::escape(c.encode_utf8(&mut [0; 4]))),
         }
         after_slash = slash;
     }
     re.push('$');
     re
+}
+
+/// The regular expression for a glob's class (`[abc]`, `[a-z]`, `[!x]`,
+/// one character of a segment) or alternatives (`{a,b}`, each literal),
+/// opened by `open`, taking its characters from `chars`; `None`, and
+/// nothing taken, when it never closes (the `[` or `{` is then literal).
+fn glob_group(open: char, chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<String> {
+    let close = if open == '[' { ']' } else { '}' };
+    let body: String = chars.clone().take_while(|&c| c != close).collect();
+    if chars.clone().nth(body.chars().count()) != Some(close) || body.is_empty() {
+        return None;
+    }
+    chars.nth(body.chars().count());
+    let escape = |text: &str| regex::escape(text);
+    if open == '{' {
+        let alternatives: Vec<String> = body.split(',').map(escape).collect();
+        return Some(format!("(?:{})", alternatives.join("|")));
+    }
+    let (negated, body) = match body.strip_prefix(['!', '^']) {
+        Some(rest) => (true, rest),
+        None => (false, body.as_str()),
+    };
+    // Each member escaped, a `-` between two members a range.
+    let members: String = (body.chars())
+        .map(|c| match c {
+            '-' => "-".to_string(),
+            c => escape(c.encode_utf8(&mut [0; 4])),
+        })
+        .collect();
+    let members = members.trim_matches('-');
+    Some(match negated {
+        true => format!("[^/{members}]"),
+        false => format!("[{members}&&[^/]]"),
+    })
 }
 
 /// How a request matched a rule.
@@ -796,8 +840,50 @@ mod tests {
         let folder = ["prefix:/docs/?token=abc+d"];
         assert!(match_target(&folder, "/docs/a/b?token=abc%20d", false).is_some());
         assert!(Rule::parse("exact:/view.php?", false).is_err());
+        assert!(match_target(&["/forms/submissions/ "], "/forms/submissions/a", false).is_some());
         // A glob's `?` is a wildcard, not a query.
         assert!(match_target(&["glob:/a?.pdf"], "/ab.pdf", false).is_some());
+    }
+
+    #[test]
+    fn globs_have_classes_and_alternatives() {
+        let table: &[(&str, &str, bool)] = &[
+            (
+                "glob:/forms/[s]ubmissions/*",
+                "/forms/submissions/a.pdf",
+                true,
+            ),
+            (
+                "glob:/forms/[a-z]ubmissions/*",
+                "/forms/submissions/a.pdf",
+                true,
+            ),
+            (
+                "glob:/forms/[!s]ubmissions/*",
+                "/forms/submissions/a.pdf",
+                false,
+            ),
+            (
+                "glob:/forms/[!s]ubmissions/*",
+                "/forms/xubmissions/a.pdf",
+                true,
+            ),
+            ("glob:/a[/]b", "/a/b", false),
+            (
+                "glob:/forms/{submissions,x}/*",
+                "/forms/submissions/a.pdf",
+                true,
+            ),
+            ("glob:/forms/{submissions,x}/*", "/forms/x/a.pdf", true),
+            ("glob:/forms/{submissions,x}/*", "/forms/y/a.pdf", false),
+            // Never closed: literal.
+            ("glob:/forms/[draft/*", "/forms/[draft/a.pdf", true),
+            ("glob:/forms/{a/*", "/forms/{a/b", true),
+        ];
+        for (rule, target, want) in table {
+            let got = match_target(&[rule], target, false).is_some();
+            assert_eq!(got, *want, "{rule} {target}");
+        }
     }
 
     #[test]
