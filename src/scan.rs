@@ -1731,6 +1731,9 @@ impl<'c> LineScanner<'c> {
             if found.via.contains(Transforms::CASE) && !self.normaliser.folds_case() {
                 request.flags.insert(RecordFlags::CASE_VARIANT);
             }
+            if found.via.contains(Transforms::MARK_IN_PATH) && !self.parser.logs_decoded_paths() {
+                request.flags.insert(RecordFlags::QUERY_AS_PATH);
+            }
             self.requests.push(request.attribute(self.trusted_proxies));
             if self.requests.len() >= self.requests_per_part {
                 self.hand_over_requests();

@@ -86,6 +86,10 @@ pub enum CaveatKind {
     /// case nor to tell it apart: if it ignores case, the exposed resource
     /// was served.
     CaseVariant,
+    /// An external request served names an exposed resource only with its
+    /// query read as path (`/page.php?file=../forms/a.pdf`): the script
+    /// may have read the exposed resource and sent it, or not.
+    QueryAsPath,
     /// A source given (a server's folder) holds no parsed line, while
     /// others do: an empty live log whose rotated files were lost said
     /// nothing, and the server was left out of the case without a word.
@@ -111,6 +115,7 @@ impl CaveatKind {
             CaveatKind::TimeZoneAssumed => "time_zone_assumed",
             CaveatKind::AuthorisedByName => "authorised_by_name",
             CaveatKind::CaseVariant => "case_variant",
+            CaveatKind::QueryAsPath => "query_as_path",
             CaveatKind::SourceWithoutLines => "source_without_lines",
         }
     }
@@ -210,6 +215,9 @@ pub struct ScanFacts {
     /// External requests served for a case variant of an exposed path,
     /// where the server is not known to ignore case nor to tell it apart.
     pub case_variants: Vec<PlacedLine>,
+    /// External requests served that name an exposed resource only with
+    /// their query read as path, in a log that writes requests as sent.
+    pub queries_as_paths: Vec<PlacedLine>,
     /// The gap threshold, in seconds.
     pub max_gap: i64,
     /// The first and last parsed lines of each source, when the logs come
@@ -577,6 +585,19 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
                 first.client,
                 first.user,
                 first.place,
+            ),
+        );
+    }
+    let queries = lines_in(&facts.queries_as_paths, window);
+    if let Some(first) = queries.first() {
+        let n = queries.len();
+        add(
+            CaveatKind::QueryAsPath,
+            format!(
+                "{n} external {} {} served that {} an exposed resource only with the query read as a path (`/page.php?file=../forms/a.pdf`): the script asked may have read the exposed resource and sent it, as a file inclusion does, or not; the first: {first}",
+                plural(n as u64, "request", "requests"),
+                plural(n as u64, "was", "were"),
+                plural(n as u64, "names", "name"),
             ),
         );
     }

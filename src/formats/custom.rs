@@ -179,6 +179,16 @@ enum TimePart {
 }
 
 impl CustomFormat {
+    /// Whether its request target holds a path the server decoded (`%U`,
+    /// `$uri`, `$document_uri`, a W3C `cs-uri-stem`), where a `?` may be a
+    /// requested `%3F`, not the start of a query.
+    pub fn logs_decoded_paths(&self) -> bool {
+        self.w3c_fields.is_some()
+            || ["%U", "$uri", "${uri}", "$document_uri", "${document_uri}"]
+                .iter()
+                .any(|directive| self.spec.contains(directive))
+    }
+
     /// Compiles `apache:FORMAT` or `nginx:FORMAT`. Errors name the directive
     /// and its position (counted in characters from 1, after the prefix).
     pub fn compile(spec: &str) -> Result<CustomFormat, ConfigError> {

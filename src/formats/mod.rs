@@ -300,8 +300,14 @@ impl RecordFlags {
     /// resource. Served so, its outcome is unknown (see the caveat
     /// `case_variant`).
     pub const CASE_VARIANT: RecordFlags = RecordFlags(1 << 18);
+    /// The request names an exposed resource only with its query read as
+    /// path (`mark_in_path`), in a log that writes the request as sent,
+    /// where a `?` starts the query: `/page.php?file=../forms/a.pdf` asked
+    /// `page.php` for it, which may or may not have served it. Served so,
+    /// its outcome is unknown.
+    pub const QUERY_AS_PATH: RecordFlags = RecordFlags(1 << 19);
 
-    const NAMES: [(RecordFlags, &'static str); 19] = [
+    const NAMES: [(RecordFlags, &'static str); 20] = [
         (Self::VHOST, "vhost"),
         (Self::FORWARDED_LIST, "forwarded_list"),
         (Self::NAIVE_TIME, "naive_time"),
@@ -321,6 +327,7 @@ impl RecordFlags {
         (Self::CLIENT_NOT_FORWARDED, "client_not_forwarded"),
         (Self::CORRUPT_DATA, "corrupt_data"),
         (Self::CASE_VARIANT, "case_variant"),
+        (Self::QUERY_AS_PATH, "query_as_path"),
     ];
 
     /// No flag.
@@ -1065,6 +1072,22 @@ impl Parser {
             self.family,
             Family::Ncsa(_) | Family::Custom(_) | Family::ProxyManager
         )
+    }
+
+    /// Whether the log may write a path the server decoded (IIS
+    /// `cs-uri-stem`, nginx `$uri`, JSON logs, whose fields vary), where a
+    /// `?` or `#` may be a requested `%3F` or `%23`. A request line as
+    /// sent (NCSA `%r`, load balancers, HAProxy) holds neither in its path.
+    pub fn logs_decoded_paths(&self) -> bool {
+        match &self.family {
+            Family::W3c(_) | Family::IisEvent(_) | Family::Json(_) => true,
+            Family::Custom(format) => format.logs_decoded_paths(),
+            Family::Ncsa(_)
+            | Family::Haproxy
+            | Family::ProxyManager
+            | Family::Aws(_)
+            | Family::Line(_) => false,
+        }
     }
 
     /// Whether the log writes `+` for a space (IIS W3C), so that a `+` in

@@ -315,7 +315,8 @@ fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
         damaged_lines: placed(|u| u.damaged),
         two_readings: two_readings(summary, config),
         named_alone: named_alone(summary, config),
-        case_variants: case_variants(summary, config),
+        case_variants: served_external_flagged(summary, config, RecordFlags::CASE_VARIANT),
+        queries_as_paths: served_external_flagged(summary, config, RecordFlags::QUERY_AS_PATH),
         max_gap: config.max_gap,
         sources: source_spans(summary, &copies_only, config.zone),
         source_gaps: source_gaps(summary, &copies_only, config.max_gap),
@@ -562,12 +563,17 @@ fn named_alone(summary: &Summary, config: &ScanConfig) -> Vec<NamedAlone> {
         .collect()
 }
 
-/// The external requests served for a case variant of an exposed path
-/// (see `RecordFlags::CASE_VARIANT`).
-fn case_variants(summary: &Summary, config: &ScanConfig) -> Vec<PlacedLine> {
+/// The external requests served, flagged `flag`: for a case variant of an
+/// exposed path (`RecordFlags::CASE_VARIANT`), or for a query read as path
+/// (`RecordFlags::QUERY_AS_PATH`).
+fn served_external_flagged(
+    summary: &Summary,
+    config: &ScanConfig,
+    flag: RecordFlags,
+) -> Vec<PlacedLine> {
     summary
         .counted_requests()
-        .filter(|r| r.flags.contains(RecordFlags::CASE_VARIANT))
+        .filter(|r| r.flags.contains(flag))
         .filter(|r| Outcome::of_status(r.status) == Outcome::Served)
         .filter(|r| config.authorised.classify_request(r) == Class::External)
         .map(|r| PlacedLine {

@@ -1732,6 +1732,28 @@ fn a_windows_name_before_a_backslash_is_read_as_windows_reads_it() {
 }
 
 #[test]
+fn a_query_read_as_path_in_a_request_as_sent_is_a_caveat_not_evidence() {
+    // A file inclusion probe: `page.php` was asked for the exposed file,
+    // and answered 200. Read with its query as path, it was counted as the
+    // exposed file served; the script may or may not have sent it.
+    let log = ordered(&[
+        traffic(0, 1440, None),
+        line(700, "203.0.113.9", "/page.php?file=../../case/a.pdf", 200),
+    ]);
+    let run = run_case(&[("access.log", log)]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["query_as_path"]);
+    let rows = run.columns("requests.csv", &["matched_via", "outcome", "flags"]);
+    assert_eq!(
+        rows,
+        [["mark_in_path+dot_segments", "unknown", "query_as_path"]]
+    );
+    let again = crate::rewindow::rewindow(run.out.path(), &[]);
+    assert_eq!(again.findings_json()["windows"][0]["caveats"], w["caveats"]);
+}
+
+#[test]
 fn a_resource_named_by_its_query_is_found_among_other_parameters() {
     // `exact:/view.php?id=123` matched only the target as written: the
     // same record fetched with `&dl=1` read no evidence of access.
