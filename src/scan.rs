@@ -2082,6 +2082,16 @@ impl LineScanner<'_> {
                 return true;
             }
         }
+        // Names read as Windows reads them, where the server ignores case
+        // (`/forms/./submissions.../a.pdf`), as a parsed target's are.
+        if self.normaliser.folds_case() && !self.seeking_case_variant {
+            self.normaliser.read_windows_names(true);
+            let found = self.rules.mentioned_in(line, &mut self.normaliser);
+            self.normaliser.read_windows_names(false);
+            if found {
+                return true;
+            }
+        }
         if !self.parser.writes_plus_for_space() || !line.contains(&b'+') {
             return false;
         }

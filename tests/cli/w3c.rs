@@ -443,6 +443,26 @@ fn cloudfront_cache_hits_are_accesses_and_paths_keep_their_case() {
     );
 }
 
+#[test]
+fn an_unparsed_line_is_read_with_windows_names_as_a_parsed_one_is() {
+    // One value short, the line was searched without IIS's reading of
+    // names: `/forms/./submissions.../a.pdf` is the exposed folder.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("u_ex240301.log");
+    let fields =
+        "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip sc-status";
+    std::fs::write(
+        &log,
+        format!(
+            "#Fields: {fields}\n2024-03-01 10:00:00 10.0.0.5 GET /forms/./submissions.../a.pdf - 443 - 203.0.113.7\n"
+        ),
+    )
+    .unwrap();
+    let run = scan(&["--exposed", "/forms/submissions/", log.to_str().unwrap()]);
+    let rows = run.columns("unparsed.csv", &["line", "mentions_exposed"]);
+    assert_eq!(rows[1], ["2", "yes"]);
+}
+
 // IIS logs the path decoded: a request for /files/C%23/secret.pdf is
 // written /files/C#/secret.pdf. Cut at the `#`, it would match no rule.
 #[test]
