@@ -357,9 +357,22 @@ fn before_wildcard(glob: &[u8]) -> &[u8] {
 /// Translates a glob into an anchored regular expression. `/**/` is any
 /// run of folders, none too, as in gitignore and bash's globstar:
 /// `/uploads/**/*.pdf` is every PDF under `/uploads/`, those right in it
-/// among them (it used to need a folder between them).
+/// among them (it used to need a folder between them). A glob with a class
+/// or alternatives also matches its text with those read literally: a
+/// folder may be named `[2023]`.
 fn glob_to_regex(glob: &str) -> String {
-    let mut re = String::from("^");
+    let grouped = glob_body(glob, true);
+    let literal = glob_body(glob, false);
+    match grouped == literal {
+        true => format!("^{grouped}$"),
+        false => format!("^(?:{grouped}|{literal})$"),
+    }
+}
+
+/// The regular expression of a glob, unanchored; `[...]` and `{...}` read
+/// as a class and alternatives when `groups`, as text otherwise.
+fn glob_body(glob: &str, groups: bool) -> String {
+    let mut re = String::new();
     let mut chars = glob.chars().peekable();
     let mut after_slash = false;
     while let Some(c) = chars.next() {
@@ -376,7 +389,7 @@ fn glob_to_regex(glob: &str) -> String {
             }
             '*' => re.push_str("[^/]*"),
             '?' => re.push_str("[^/]"),
-            '[' | '{' => match glob_group(c, &mut chars) {
+            '[' | '{' if groups => match glob_group(c, &mut chars) {
                 Some(group) => re.push_str(&group),
                 None => re.push_str(&regex::escape(c.encode_utf8(&mut [0; 4]))),
             },
@@ -384,14 +397,14 @@ fn glob_to_regex(glob: &str) -> String {
         }
         after_slash = slash;
     }
-    re.push('$');
     re
 }
 
 /// The regular expression for a glob's class (`[abc]`, `[a-z]`, `[!x]`,
-/// one character of a segment) or alternatives (`{a,b}`, each literal),
-/// opened by `open`, taking its characters from `chars`; `None`, and
-/// nothing taken, when it never closes (the `[` or `{` is then literal).
+/// one character of a segment; a `-` first or last is itself) or
+/// alternatives (`{a,b}`, each a glob), opened by `open`, taking its
+/// characters from `chars`; `None`, and nothing taken, when it never
+/// closes (the `[` or `{` is then literal).
 fn glob_group(open: char, chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<String> {
     let close = if open == '[' { ']' } else { '}' };
     let body: String = chars.clone().take_while(|&c| c != close).collect();
@@ -399,23 +412,22 @@ fn glob_group(open: char, chars: &mut std::iter::Peekable<std::str::Chars<'_>>) 
         return None;
     }
     chars.nth(body.chars().count());
-    let escape = |text: &str| regex::escape(text);
     if open == '{' {
-        let alternatives: Vec<String> = body.split(',').map(escape).collect();
+        let alternatives: Vec<String> = body.split(',').map(|a| glob_body(a, true)).collect();
         return Some(format!("(?:{})", alternatives.join("|")));
     }
     let (negated, body) = match body.strip_prefix(['!', '^']) {
         Some(rest) => (true, rest),
         None => (false, body.as_str()),
     };
-    // Each member escaped, a `-` between two members a range.
-    let members: String = (body.chars())
-        .map(|c| match c {
-            '-' => "-".to_string(),
-            c => escape(c.encode_utf8(&mut [0; 4])),
+    // Each member escaped; a `-` between two members a range.
+    let last = body.chars().count().saturating_sub(1);
+    let members: String = (body.chars().enumerate())
+        .map(|(at, c)| match c {
+            '-' if at != 0 && at != last => "-".to_string(),
+            c => regex::escape(c.encode_utf8(&mut [0; 4])),
         })
         .collect();
-    let members = members.trim_matches('-');
     Some(match negated {
         true => format!("[^/{members}]"),
         false => format!("[{members}&&[^/]]"),
@@ -879,6 +891,16 @@ mod tests {
             // Never closed: literal.
             ("glob:/forms/[draft/*", "/forms/[draft/a.pdf", true),
             ("glob:/forms/{a/*", "/forms/{a/b", true),
+            // A folder named with brackets, read literally too.
+            ("glob:/files/[2023]/*.pdf", "/files/[2023]/a.pdf", true),
+            ("glob:/files/[2023]/*.pdf", "/files/2/a.pdf", true),
+            // A `-` first or last is itself.
+            ("glob:/report[-_]2023.pdf", "/report-2023.pdf", true),
+            ("glob:/report[_-]2023.pdf", "/report-2023.pdf", true),
+            ("glob:/report[a-]2023.pdf", "/reportb2023.pdf", false),
+            // Each alternative a glob.
+            ("glob:/uploads/{*.pdf,*.docx}", "/uploads/a.pdf", true),
+            ("glob:/uploads/{*.pdf,*.docx}", "/uploads/a.txt", false),
         ];
         for (rule, target, want) in table {
             let got = match_target(&[rule], target, false).is_some();

@@ -2241,8 +2241,9 @@ fn is_damaged(reason: Unparsed, line: &[u8], unterminated: bool) -> bool {
     }
 }
 
-/// Whether a line that does not read as JSON starts an object that never
-/// closes, or holds another record's start (`{"` where no value starts): a
+/// Whether a line that does not read as JSON starts an object whose braces
+/// and brackets, outside strings, do not close at its end: cut, or cut and
+/// joined to the next record (which opens within it, at any place). A
 /// whole object that is not valid JSON (nginx writes `-` for a missing
 /// number, and `\x22` escapes) is no cut.
 fn json_cut_or_torn(line: &[u8]) -> bool {
@@ -2250,11 +2251,23 @@ fn json_cut_or_torn(line: &[u8]) -> bool {
     if !text.starts_with(b"{") {
         return false;
     }
-    let another_start = memchr::memmem::find_iter(text, b"{\"").skip(1).any(|at| {
-        let before = text[..at].trim_ascii_end();
-        !matches!(before.last(), Some(b':' | b',' | b'['))
-    });
-    !text.ends_with(b"}") || another_start
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (at, &b) in text.iter().enumerate() {
+        match (in_string, b) {
+            (true, _) if escaped => escaped = false,
+            (true, b'\\') => escaped = true,
+            (true, b'"') | (false, b'"') => in_string = !in_string,
+            (false, b'{' | b'[') => depth += 1,
+            (false, b'}' | b']') => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 && at + 1 < text.len() {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth != 0 || in_string
 }
 
 /// Whether a line holds the end of a quoted request (`HTTP/1.1" 200`)
@@ -2445,9 +2458,10 @@ fn copies_beside_own_logs(files: &[FileSummary], file_minutes: &[Vec<(i64, u64)>
 
 /// The name of the log a file is part of: its name in lower case without
 /// compression, backup and rotation suffixes, nor runs of digits (a number
-/// or a date) and the separator before each: `access.log` for
-/// `access.log.2.gz`, `access.log-20240301` and `access.log.bak`, `u_ex.log`
-/// for IIS's `u_ex240301.log`.
+/// or a date) and the separator before each, and with `.` for each `_` or
+/// `-`: `access.log` for `access.log.2.gz`, `access.log-20240301`,
+/// `access.log.bak` and `access_log` (Apache's name on Red Hat),
+/// `u.ex.log` for IIS's `u_ex240301.log`.
 fn log_series(path: &std::path::Path) -> String {
     const SUFFIXES: [&str; 12] = [
         ".gz", ".bz2", ".xz", ".zst", ".z", ".bak", ".old", ".orig", ".save", ".copy", ".tmp", "~",
@@ -2455,6 +2469,7 @@ fn log_series(path: &std::path::Path) -> String {
     let name = path.file_name().unwrap_or(path.as_os_str());
     let mut name = name.to_string_lossy().to_lowercase();
     loop {
+        name = name.replace(['_', '-'], ".");
         let before = name.len();
         while let Some(kept) = SUFFIXES.iter().find_map(|s| name.strip_suffix(s)) {
             name.truncate(kept.len());
@@ -2466,13 +2481,13 @@ fn log_series(path: &std::path::Path) -> String {
     }
 }
 
-/// `name` without its runs of digits, each with the separator before it.
+/// `name` without its runs of digits, each with the dot before it.
 fn without_numbers(name: &str) -> String {
     let mut kept = String::with_capacity(name.len());
     let mut in_number = false;
     for c in name.chars() {
         if c.is_ascii_digit() {
-            if !in_number && kept.ends_with(['.', '-', '_']) {
+            if !in_number && kept.ends_with('.') {
                 kept.pop();
             }
             in_number = true;
@@ -2486,7 +2501,8 @@ fn without_numbers(name: &str) -> String {
 
 /// Whether a file's lines (`minutes`) run beside `own` (sorted minutes of
 /// its log): the own minutes strictly inside the file's span stretch over
-/// half of it, or over ten minutes.
+/// half of it, or over an hour (a server may write to a rotated file for
+/// a while, until it reopens its log).
 fn runs_beside(minutes: &[(i64, u64)], own: &[i64]) -> bool {
     let (Some(first), Some(last)) = (
         minutes.iter().map(|m| m.0).min(),
@@ -2499,7 +2515,7 @@ fn runs_beside(minutes: &[(i64, u64)], own: &[i64]) -> bool {
         return false;
     };
     let stretch = to - from;
-    stretch >= 10 || 2 * stretch >= last - first
+    stretch >= 60 || 2 * stretch >= last - first
 }
 
 /// Joins unit results in order: line numbers become absolute, counters add.
@@ -2948,9 +2964,10 @@ mod tests {
         ] {
             assert_eq!(series(name), "access.log", "{name}");
         }
-        assert_eq!(series("ssl_access.log.1"), "ssl_access.log");
-        assert_eq!(series("u_ex240301.log"), "u_ex.log");
-        assert_eq!(series("www1-access.log"), "www-access.log");
+        assert_eq!(series("access_log.1"), "access.log");
+        assert_eq!(series("ssl_access.log.1"), "ssl.access.log");
+        assert_eq!(series("u_ex240301.log"), "u.ex.log");
+        assert_eq!(series("www1-access.log"), "www.access.log");
     }
 
     #[test]
@@ -2977,16 +2994,16 @@ mod tests {
     }
 
     #[test]
-    fn a_copy_runs_beside_its_logs_own_lines_over_ten_minutes_or_half_its_span() {
+    fn a_copy_runs_beside_its_logs_own_lines_over_an_hour_or_half_its_span() {
         let minutes = |from: i64, to: i64| (from..=to).map(|m| (m, 1)).collect::<Vec<_>>();
         let own: Vec<i64> = (100..=300).collect();
-        // Beside them: wholly, over ten minutes, over half the copy's span.
+        // Beside them: wholly, over an hour, over half the copy's span.
         assert!(runs_beside(&minutes(0, 400), &own));
-        assert!(runs_beside(&minutes(0, 115), &own));
+        assert!(runs_beside(&minutes(0, 170), &own));
         assert!(runs_beside(&minutes(150, 155), &own));
         // Between or around them: a rotated file, written to a while after.
         assert!(!runs_beside(&minutes(0, 100), &own));
-        assert!(!runs_beside(&minutes(0, 105), &own));
+        assert!(!runs_beside(&minutes(0, 130), &own));
         assert!(!runs_beside(&minutes(300, 900), &own));
         assert!(!runs_beside(&[], &own));
         assert!(!runs_beside(&minutes(0, 400), &[]));
@@ -3321,6 +3338,13 @@ mod tests {
             (b"{\"time\":1,\"uri\":\"/forms/con", Unparsed::NotJson, false, true),
             (
                 b"{\"t\":1,\"uri\":\"/for{\"t\":2,\"uri\":\"/\"}",
+                Unparsed::NotJson,
+                false,
+                true,
+            ),
+            // Cut after a key's colon, the next record joined.
+            (
+                b"{\"t\":1,\"referer\":{\"t\":2,\"uri\":\"/\",\"status\":200}",
                 Unparsed::NotJson,
                 false,
                 true,

@@ -50,9 +50,9 @@ pub const FILE_NAME: &str = "evidence.sqlite";
 /// holding NUL bytes, the problem of a file that grew while it was read,
 /// and the `utf-16le` and `utf-16be` storage, which an older build would
 /// drop or misread (dropping a problem could turn a window's verdict);
-/// 10: whether a file counts for its source's timeline, its lines read
-/// without offset, and whether the time zone was given.
-const SCHEMA_VERSION: i64 = 10;
+/// 10: whether a file counts for its source's timeline; 11: a file's lines
+/// read without offset, and whether the time zone was given.
+const SCHEMA_VERSION: i64 = 11;
 
 /// The largest piece of a packed copy kept in one row: SQLite refuses
 /// values over 1 GB, and a case can hold millions of requests.
@@ -1033,7 +1033,8 @@ fn load_config(db: &Connection, request: RewindowRequest) -> Result<ScanConfig, 
         case_name: case_value(db, "name")?,
         case_text: case_value(db, "case_file_content")?,
         zone,
-        zone_given: case_value(db, "time_zone_given")?.as_deref() != Some("false"),
+        // Unsaid is not given: the caveat is then told, not hidden.
+        zone_given: case_value(db, "time_zone_given")?.as_deref() == Some("true"),
         rules: RuleSet::new(rules),
         windows,
         authorised: Authorised::new(&networks, &users)?.with_users_authenticated(

@@ -109,7 +109,8 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
         // A server's folder whose log is a link to another's: the server
         // was left out without a word.
         let other = walk.met_in_other_source.take();
-        if let (true, Some(other)) = (walk.found.len() == found_before && !said, other) {
+        let nothing_new = path.is_dir() && walk.found.len() == found_before && !said;
+        if let (true, Some(other)) = (nothing_new, other) {
             walk.problems.push(InputError::NoFileOfItsOwn {
                 path: escape_path(path),
                 other: other.to_string(),

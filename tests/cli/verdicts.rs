@@ -1591,9 +1591,13 @@ fn a_servers_folder_whose_log_links_to_anothers_is_told_of() {
             path("www1")
         )
     );
-    // A log named, then its folder: one source, nothing left out.
+    // A log named, then its folder, or a folder, then a log in it: one
+    // source, nothing left out.
     std::fs::remove_file(&www2_log).unwrap();
     let run = scan_of(&[&path("www1/access.log"), &path("www1")]);
+    assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
+    let parent = dir.path().to_str().unwrap();
+    let run = scan_of(&[parent, &path("www1/access.log")]);
     assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
 }
 
@@ -1635,11 +1639,11 @@ fn a_copy_of_a_log_among_another_servers_own_still_counts_for_one() {
 #[test]
 fn a_rotated_file_also_kept_in_an_archive_counts_for_its_server() {
     // www1's log was rotated at 12:00Z (the server wrote to the rotated file
-    // until 12:05Z, when it reopened its log), and the rotated file copied
+    // until 12:40Z, when it reopened its log), and the rotated file copied
     // to an archive folder: it fills www1's timeline beside its own files,
     // whatever its ssl log holds, and the archive is no server.
     let dir = servers([traffic(720, 1440, None), traffic(0, 1440, None)]);
-    let rotated = traffic(0, 730, None);
+    let rotated = traffic(0, 760, None);
     std::fs::write(dir.path().join("www1/access.log.1"), &rotated).unwrap();
     let ssl = traffic(0, 1440, None);
     std::fs::write(dir.path().join("www1/ssl_access.log"), ssl).unwrap();
