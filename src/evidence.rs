@@ -181,12 +181,14 @@ impl<T: Borrow<Text>> MatchedRequest<T> {
     /// decoded from data that failed its check (`corrupt_data`): the status
     /// read may not be the one logged, nor the request one that was made;
     /// and unknown when it was served for a case variant of an exposed path
-    /// (`case_variant`), or for a query read as path (`query_as_path`): the
+    /// (`case_variant`), for a query read as path (`query_as_path`), or for
+    /// a path whose query the log cannot show (`query_not_logged`): the
     /// resource served may not be the exposed one.
     pub fn outcome(&self) -> Outcome {
         let by_status = Outcome::of_response(self.status, self.bytes);
         let doubted = self.flags.contains(RecordFlags::CASE_VARIANT)
-            || self.flags.contains(RecordFlags::QUERY_AS_PATH);
+            || self.flags.contains(RecordFlags::QUERY_AS_PATH)
+            || self.flags.contains(RecordFlags::QUERY_NOT_LOGGED);
         let variant_served = doubted && by_status == Outcome::Served;
         match self.flags.contains(RecordFlags::CORRUPT_DATA) || variant_served {
             true => Outcome::Unknown,

@@ -74,8 +74,11 @@ impl Transforms {
     /// it (`::$DATA`), were taken away, as Windows takes them from a file
     /// name (on a server that folds case: IIS).
     pub const WINDOWS_NAME: Transforms = Transforms(1 << 18);
+    /// A rule naming a query matched the path alone: the log cannot show
+    /// the query (its format logs none, or it was cut to a bare `?`).
+    pub const QUERY_NOT_LOGGED: Transforms = Transforms(1 << 19);
 
-    const NAMES: [(Transforms, &'static str); 19] = [
+    const NAMES: [(Transforms, &'static str); 20] = [
         (Self::ABSOLUTE_FORM, "absolute_form"),
         (Self::LITERAL_KEY, "literal_key"),
         (Self::MARK_IN_PATH, "mark_in_path"),
@@ -95,6 +98,7 @@ impl Transforms {
         (Self::NOT_UTF8, "not_utf8"),
         (Self::CP1252, "cp1252"),
         (Self::PATH_INFO, "path_info"),
+        (Self::QUERY_NOT_LOGGED, "query_not_logged"),
     ];
 
     /// The empty set.

@@ -95,10 +95,15 @@ impl Rule {
         if needs_slash && !value.starts_with('/') {
             return Err(invalid("a path rule must start with '/'".into()));
         }
-        // A prefix or exact rule may name a resource by its query too.
+        // A prefix or exact rule may name a resource by its query too; a
+        // fragment is never sent.
+        let value = match kind {
+            "prefix" | "exact" => value.split_once('#').map_or(value, |(before, _)| before),
+            _ => value,
+        };
         let (value, query) = match value.split_once('?') {
             Some((path, query)) if matches!(kind, "prefix" | "exact") => {
-                let pairs = query_pairs(query.as_bytes());
+                let pairs = query_pairs(query.as_bytes(), b"&");
                 if pairs.is_empty() {
                     return Err(invalid("the query after '?' names no parameter".into()));
                 }
@@ -134,26 +139,28 @@ impl Rule {
         })
     }
 
-    /// Whether a request's `query` holds every parameter the rule names:
-    /// one of the name (in any case) with the value (for a prefix rule, a
-    /// value that starts with the rule's; numbers compared as numbers, as
-    /// an application reading `id=0123` reads 123), wherever it stands
-    /// among the others.
-    fn query_holds(&self, query: Option<&[u8]>) -> bool {
+    /// Whether a request's parameters (`sent`, parted at `&` alone and at
+    /// `&` and `;`, as applications differ) hold every one the rule names,
+    /// in one of the partings: one of the name (in any case, blanks around
+    /// it dropped) with the value (for a prefix rule, a value that starts
+    /// with the rule's; a number as an application reading one reads it:
+    /// `0123`, ` 123`, `123abc` are 123), wherever it stands among others.
+    fn query_holds(&self, sent: &SentQuery) -> bool {
         if self.query.is_empty() {
             return true;
         }
-        let Some(query) = query else {
-            return false;
-        };
-        let sent = query_pairs(query);
         let prefix = matches!(self.kind, RuleKind::Prefix);
-        self.query.iter().all(|(name, value)| {
-            sent.iter().any(|(n, v)| {
-                n.eq_ignore_ascii_case(name)
-                    && (v == value || (prefix && v.starts_with(value)) || same_number(v, value))
+        let holds = |pairs: &[(Vec<u8>, Vec<u8>)]| {
+            self.query.iter().all(|(name, value)| {
+                pairs.iter().any(|(n, v)| {
+                    n.trim_ascii().eq_ignore_ascii_case(name)
+                        && (v == value
+                            || (prefix && v.starts_with(value))
+                            || read_as_number(v).is_some_and(|n| Some(n) == read_as_number(value)))
+                })
             })
-        })
+        };
+        holds(&sent.at_ampersands) || holds(&sent.at_both)
     }
 
     /// The rule's literal text in lower case, without a trailing slash:
@@ -223,16 +230,34 @@ impl Rule {
     }
 }
 
-/// A query's `name=value` parameters, percent-decoded with `+` as a space
-/// (as forms send them); a parameter without `=` has an empty value.
-fn query_pairs(query: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+/// A request's query parameters, in the two partings applications use.
+#[derive(Default)]
+struct SentQuery {
+    at_ampersands: Vec<(Vec<u8>, Vec<u8>)>,
+    at_both: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl SentQuery {
+    fn of(query: Option<&[u8]>) -> SentQuery {
+        let query = query.unwrap_or_default();
+        SentQuery {
+            at_ampersands: query_pairs(query, b"&"),
+            at_both: query_pairs(query, b"&;"),
+        }
+    }
+}
+
+/// A query's `name=value` parameters, parted at the bytes of `separators`,
+/// percent-decoded with `+` as a space (as forms send them); a parameter
+/// without `=` has an empty value.
+fn query_pairs(query: &[u8], separators: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
     let decode = |text: &[u8]| -> Vec<u8> {
         let spaced: Vec<u8> = (text.iter())
             .map(|&b| if b == b'+' { b' ' } else { b })
             .collect();
         percent_decode(&spaced).collect()
     };
-    (query.split(|&b| b == b'&' || b == b';'))
+    (query.split(|b| separators.contains(b)))
         .filter(|p| !p.is_empty())
         .map(|p| match p.iter().position(|&b| b == b'=') {
             Some(at) => (decode(&p[..at]), decode(&p[at + 1..])),
@@ -241,11 +266,15 @@ fn query_pairs(query: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
         .collect()
 }
 
-/// Whether two values are the same whole number written with other
-/// leading zeros.
-fn same_number(a: &[u8], b: &[u8]) -> bool {
-    let digits = |v: &[u8]| !v.is_empty() && v.iter().all(u8::is_ascii_digit);
-    digits(a) && digits(b) && without_leading_zeros(a) == without_leading_zeros(b)
+/// The whole number a value reads as to an application that reads one
+/// (PHP's `intval`, a database comparing a text with a number): blanks and
+/// a `+` before it, and anything after its digits, dropped; its digits
+/// without leading zeros. `None` without digits.
+fn read_as_number(value: &[u8]) -> Option<&[u8]> {
+    let value = value.trim_ascii_start();
+    let value = value.strip_prefix(b"+").unwrap_or(value);
+    let digits = value.iter().take_while(|d| d.is_ascii_digit()).count();
+    (digits > 0).then(|| without_leading_zeros(&value[..digits]))
 }
 
 fn without_leading_zeros(digits: &[u8]) -> &[u8] {
@@ -558,6 +587,9 @@ pub struct RuleSet {
     /// Whether some rule has a letter that folds to another (see
     /// `has_letters_that_fold`).
     letters_fold: bool,
+    /// The same rules without the queries they name, when one names one
+    /// (see `query_blind`).
+    query_blind: Option<Box<RuleSet>>,
 }
 
 impl RuleSet {
@@ -580,13 +612,28 @@ impl RuleSet {
             Box::new(RuleSet::new(spaced.collect()))
         });
         let letters_fold = (rules.iter()).any(|r| r.spec.chars().any(|c| c.to_lowercase().ne([c])));
+        let query_blind = rules.iter().any(|r| !r.query.is_empty()).then(|| {
+            let paths_alone = rules.iter().cloned().map(|mut rule| {
+                rule.query.clear();
+                rule
+            });
+            Box::new(RuleSet::new(paths_alone.collect()))
+        });
         RuleSet {
             rules,
             needles,
             prefilter,
             spaced,
             letters_fold,
+            query_blind,
         }
+    }
+
+    /// The rules with the queries they name dropped, in the same order, for
+    /// a log that cannot show a request's query (see
+    /// `Transforms::QUERY_NOT_LOGGED`). `None` when no rule names a query.
+    pub fn query_blind(&self) -> Option<&RuleSet> {
+        self.query_blind.as_deref()
     }
 
     /// Whether some rule has a letter that folds to another (`/Admin`):
@@ -768,10 +815,15 @@ impl RuleSet {
         query: Option<&[u8]>,
         transforms: Transforms,
     ) -> Option<RuleMatch> {
+        // Parted once, and only when some rule names a query.
+        let sent = match self.query_blind.is_some() {
+            true => SentQuery::of(query),
+            false => SentQuery::default(),
+        };
         let raw_matches =
-            |rule: &Rule| raw.is_some_and(|raw| rule.matches_raw(raw)) && rule.query_holds(query);
+            |rule: &Rule| raw.is_some_and(|raw| rule.matches_raw(raw)) && rule.query_holds(&sent);
         if let Some(rule) =
-            (self.rules.iter()).position(|r| r.matches_canonical(canonical) && r.query_holds(query))
+            (self.rules.iter()).position(|r| r.matches_canonical(canonical) && r.query_holds(&sent))
         {
             let found = &self.rules[rule];
             let mut via = if raw_matches(found) {
@@ -835,6 +887,13 @@ mod tests {
             ("/view.php?ID=123", Some("raw")),
             ("/view.php?id=0123", Some("raw")),
             ("/view.php?id=%31%323", Some("raw")),
+            // Numbers as applications read them.
+            ("/view.php?id=+123", Some("raw")),
+            ("/view.php?id=%2B123", Some("raw")),
+            ("/view.php?id=123abc", Some("raw")),
+            ("/view.php?id=123.0", Some("raw")),
+            ("/view.php?%20id=%20123", Some("raw")),
+            ("/view.php?x=1;id=123", Some("raw")),
             ("/x/../view.php?id=123", Some("dot_segments")),
             ("/view.php?id=1234", None),
             ("/view.php?id=12", None),
@@ -852,6 +911,12 @@ mod tests {
         let folder = ["prefix:/docs/?token=abc+d"];
         assert!(match_target(&folder, "/docs/a/b?token=abc%20d", false).is_some());
         assert!(Rule::parse("exact:/view.php?", false).is_err());
+        // A `;` in a value, or parting values: either reading.
+        let token = ["exact:/t.php?token=a;b"];
+        assert!(match_target(&token, "/t.php?token=a%3Bb", false).is_some());
+        assert!(match_target(&token, "/t.php?token=a;b", false).is_some());
+        // A fragment is never sent.
+        assert!(match_target(&["exact:/page.html#top"], "/page.html", false).is_some());
         assert!(match_target(&["/forms/submissions/ "], "/forms/submissions/a", false).is_some());
         // A glob's `?` is a wildcard, not a query.
         assert!(match_target(&["glob:/a?.pdf"], "/ab.pdf", false).is_some());

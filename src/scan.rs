@@ -1734,6 +1734,9 @@ impl<'c> LineScanner<'c> {
             if found.via.contains(Transforms::MARK_IN_PATH) && !self.parser.logs_decoded_paths() {
                 request.flags.insert(RecordFlags::QUERY_AS_PATH);
             }
+            if found.via.contains(Transforms::QUERY_NOT_LOGGED) {
+                request.flags.insert(RecordFlags::QUERY_NOT_LOGGED);
+            }
             self.requests.push(request.attribute(self.trusted_proxies));
             if self.requests.len() >= self.requests_per_part {
                 self.hand_over_requests();
@@ -1840,6 +1843,26 @@ impl LineScanner<'_> {
             .or_else(|| self.match_percent_u(split))
             .or_else(|| self.match_backslashes_as_slashes(split))
             .or_else(|| self.match_windows_names(split))
+            .or_else(|| self.match_query_not_logged(split))
+    }
+
+    /// Matches a path that a rule naming a query names (`exact:/view.php?
+    /// id=123`), where the log cannot show the query: its format logs none
+    /// (an IIS layout without `cs-uri-query`, `%U` without `%q`, JSON), or
+    /// it was cut to a bare `?` (Squid's `strip_query_terms`). The request
+    /// may have been for the exposed resource.
+    fn match_query_not_logged(&mut self, split: &SplitTarget<'_>) -> Option<(RuleMatch, Vec<u8>)> {
+        let blind = self.rules.query_blind()?;
+        let unknown = match split.query {
+            Some(query) => query.is_empty(),
+            None => !self.parser.logs_queries(),
+        };
+        if !unknown {
+            return None;
+        }
+        let (mut found, canonical) = blind.match_target(split, &mut self.normaliser)?;
+        found.via.insert(Transforms::QUERY_NOT_LOGGED);
+        Some((found, canonical))
     }
 
     /// Matches a path that names an exposed resource once its letters are

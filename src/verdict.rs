@@ -90,6 +90,10 @@ pub enum CaveatKind {
     /// query read as path (`/page.php?file=../forms/a.pdf`): the script
     /// may have read the exposed resource and sent it, or not.
     QueryAsPath,
+    /// An external request served was for a path a rule naming a query
+    /// names, and the log cannot show its query: it may have been for the
+    /// exposed resource.
+    QueryNotLogged,
     /// A source given (a server's folder) holds no parsed line, while
     /// others do: an empty live log whose rotated files were lost said
     /// nothing, and the server was left out of the case without a word.
@@ -116,6 +120,7 @@ impl CaveatKind {
             CaveatKind::AuthorisedByName => "authorised_by_name",
             CaveatKind::CaseVariant => "case_variant",
             CaveatKind::QueryAsPath => "query_as_path",
+            CaveatKind::QueryNotLogged => "query_not_logged",
             CaveatKind::SourceWithoutLines => "source_without_lines",
         }
     }
@@ -218,6 +223,9 @@ pub struct ScanFacts {
     /// External requests served that name an exposed resource only with
     /// their query read as path, in a log that writes requests as sent.
     pub queries_as_paths: Vec<PlacedLine>,
+    /// External requests served for a path a rule naming a query names,
+    /// where the log cannot show the query.
+    pub queries_not_logged: Vec<PlacedLine>,
     /// The gap threshold, in seconds.
     pub max_gap: i64,
     /// The first and last parsed lines of each source, when the logs come
@@ -598,6 +606,19 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
                 plural(n as u64, "request", "requests"),
                 plural(n as u64, "was", "were"),
                 plural(n as u64, "names", "name"),
+            ),
+        );
+    }
+    let unlogged = lines_in(&facts.queries_not_logged, window);
+    if let Some(first) = unlogged.first() {
+        let n = unlogged.len();
+        add(
+            CaveatKind::QueryNotLogged,
+            format!(
+                "{n} external {} for the path of an exposed resource named by its query {} served, and the log cannot show the query (its format logs none, or it was cut to a bare `?`): {} may have been for the exposed resource; the first: {first}",
+                plural(n as u64, "request", "requests"),
+                plural(n as u64, "was", "were"),
+                plural(n as u64, "it", "they"),
             ),
         );
     }

@@ -306,8 +306,12 @@ impl RecordFlags {
     /// `page.php` for it, which may or may not have served it. Served so,
     /// its outcome is unknown.
     pub const QUERY_AS_PATH: RecordFlags = RecordFlags(1 << 19);
+    /// The request's path is one a rule naming a query names, and the log
+    /// cannot show its query (`query_not_logged` in `matched_via`): it may
+    /// have been the exposed resource. Served so, its outcome is unknown.
+    pub const QUERY_NOT_LOGGED: RecordFlags = RecordFlags(1 << 20);
 
-    const NAMES: [(RecordFlags, &'static str); 20] = [
+    const NAMES: [(RecordFlags, &'static str); 21] = [
         (Self::VHOST, "vhost"),
         (Self::FORWARDED_LIST, "forwarded_list"),
         (Self::NAIVE_TIME, "naive_time"),
@@ -328,6 +332,7 @@ impl RecordFlags {
         (Self::CORRUPT_DATA, "corrupt_data"),
         (Self::CASE_VARIANT, "case_variant"),
         (Self::QUERY_AS_PATH, "query_as_path"),
+        (Self::QUERY_NOT_LOGGED, "query_not_logged"),
     ];
 
     /// No flag.
@@ -1087,6 +1092,24 @@ impl Parser {
             | Family::ProxyManager
             | Family::Aws(_)
             | Family::Line(_) => false,
+        }
+    }
+
+    /// Whether the log shows a request's query when it had one. A W3C
+    /// layout without `cs-uri-query`, a format string with `%U` or `$uri`
+    /// alone, and JSON logs (whose query may be in a field of its own,
+    /// nginx's `args`, not read) may not.
+    pub fn logs_queries(&self) -> bool {
+        match &self.family {
+            Family::W3c(state) => state.logs_queries(),
+            Family::Custom(format) => format.logs_queries(),
+            Family::Json(_) => false,
+            Family::IisEvent(_)
+            | Family::Ncsa(_)
+            | Family::Haproxy
+            | Family::ProxyManager
+            | Family::Aws(_)
+            | Family::Line(_) => true,
         }
     }
 

@@ -365,6 +365,12 @@ impl State {
 
     /// Whether the log writes `+` for a space in its values (IIS does, as
     /// spaces separate values; CloudFront percent-encodes instead).
+    /// Whether the fields in force log the query (`cs-uri-query`, or
+    /// `cs-uri`, the whole target).
+    pub fn logs_queries(&self) -> bool {
+        (self.layout.as_ref()).is_none_or(|l| l.has(Slot::Query) || l.has(Slot::Uri))
+    }
+
     pub fn writes_plus_for_space(&self) -> bool {
         self.separator == Separator::Whitespace
     }

@@ -317,6 +317,7 @@ fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
         named_alone: named_alone(summary, config),
         case_variants: served_external_flagged(summary, config, RecordFlags::CASE_VARIANT),
         queries_as_paths: served_external_flagged(summary, config, RecordFlags::QUERY_AS_PATH),
+        queries_not_logged: served_external_flagged(summary, config, RecordFlags::QUERY_NOT_LOGGED),
         max_gap: config.max_gap,
         sources: source_spans(summary, &copies_only, config.zone),
         source_gaps: source_gaps(summary, &copies_only, config.max_gap),

@@ -444,6 +444,51 @@ fn cloudfront_cache_hits_are_accesses_and_paths_keep_their_case() {
 }
 
 #[test]
+fn a_rule_naming_a_query_in_a_log_without_queries_leaves_the_window_open() {
+    // No cs-uri-query: the log cannot show whether /view.php was asked for
+    // id=123. It read no evidence of access.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("u_ex240301.log");
+    let fields = "date time s-ip cs-method cs-uri-stem s-port c-ip sc-status";
+    let lines: String = (0..144)
+        .map(|m| {
+            let (h, m) = (m / 6, m % 6 * 10);
+            format!("2024-03-01 {h:02}:{m:02}:00 10.0.0.5 GET /index.htm 443 198.51.100.1 200\n")
+        })
+        .collect();
+    std::fs::write(
+        &log,
+        format!(
+            "#Fields: {fields}\n{lines}2024-03-01 10:30:00 10.0.0.5 GET /view.php 443 203.0.113.7 200\n"
+        ),
+    )
+    .unwrap();
+    let run = scan(&[
+        "--exposed",
+        "exact:/view.php?id=123",
+        "--window",
+        "w=2024-03-01T10:00Z..2024-03-01T11:00Z",
+        log.to_str().unwrap(),
+    ]);
+    let w = &run.findings_json()["windows"][0];
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(w["caveats"][0]["kind"], "query_not_logged");
+    let rows = run.columns(
+        "requests.csv",
+        &["client", "matched_via", "outcome", "flags"],
+    );
+    assert_eq!(
+        rows,
+        [[
+            "203.0.113.7",
+            "query_not_logged",
+            "unknown",
+            "query_not_logged"
+        ]]
+    );
+}
+
+#[test]
 fn an_unparsed_line_is_read_with_windows_names_as_a_parsed_one_is() {
     // One value short, the line was searched without IIS's reading of
     // names: `/forms/./submissions.../a.pdf` is the exposed folder.
