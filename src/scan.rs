@@ -2331,7 +2331,8 @@ fn cut_or_torn(reason: Unparsed, line: &[u8]) -> bool {
         | Unparsed::BitbucketFields
         | Unparsed::SquidFields
         | Unparsed::SslRequestFields
-        | Unparsed::LogFormatEndsEarly => true,
+        | Unparsed::LogFormatEndsEarly
+        | Unparsed::HaproxyRequestCut => true,
         Unparsed::NotJson => json_cut_or_torn(line),
         _ => false,
     }

@@ -40,6 +40,9 @@ pub fn parse(line: &[u8], zone: Tz) -> Result<Record<'_>, Unparsed> {
     } = timers_status_bytes(rest)?;
     let request = quoted_request(after).ok_or(Unparsed::HaproxyNoRequest)?;
     let (method, target, protocol) = clf::split_request(request);
+    if request.len() >= LOGGED_REQUEST_BYTES && protocol.is_empty() {
+        return Err(Unparsed::HaproxyRequestCut);
+    }
     flags.insert(RecordFlags::NAIVE_TIME);
     Ok(Record {
         time,
@@ -235,10 +238,15 @@ fn is_timers(word: &[u8]) -> bool {
         })
 }
 
-/// The request quoted at the end of the line.
+/// The most of a request line HAProxy logs (`tune.http.logurilen`, 1,024
+/// bytes with the string's end, by default).
+const LOGGED_REQUEST_BYTES: usize = 1023;
+
+/// The request quoted after the timers, status, size and captures: from
+/// its opening quote to the next (HAProxy writes a `"` inside it as `#22`),
+/// whatever a custom format logs after it (`"curl/8.0"`).
 fn quoted_request(after: &[u8]) -> Option<&[u8]> {
     let after = after.trim_ascii_end();
-    let inner = after.strip_suffix(b"\"")?;
     // The request starts at the first quote after the captured headers; a
     // `{...}` capture may hold quotes (and braces) of its own, and ends at
     // a `}` followed by a space.
@@ -254,7 +262,8 @@ fn quoted_request(after: &[u8]) -> Option<&[u8]> {
         }
     }
     let open = start + memchr::memchr(b'"', &after[start..])?;
-    (open < inner.len()).then(|| &inner[open + 1..])
+    let close = open + 1 + memchr::memchr(b'"', &after[open + 1..])?;
+    Some(&after[open + 1..close])
 }
 
 #[cfg(test)]
@@ -263,6 +272,23 @@ mod tests {
     use crate::formats::testing::text;
 
     const HTTP: &str = r#"Jul 30 09:03:52 localhost haproxy[32450]: 1.2.3.4:38862 [30/Jul/2018:09:03:52.726] incoming~ docs/docs 0/0/1/0/2 304 168 - - ---- 6/6/0/0/0 0/0 {docs.example.internal||} {|||} "GET /docs/a.js?x=1 HTTP/1.1""#;
+
+    #[test]
+    fn a_request_ends_at_its_closing_quote_and_a_long_one_without_protocol_is_cut() {
+        let head =
+            "1.2.3.4:1 [30/Jul/2018:09:03:52.726] fe be/s 0/0/1/0/2 200 1 - - ---- 6/6/0/0/0 0/0";
+        // A custom format logs a quoted field after the request.
+        let line = format!(r#"{head} "GET /secret/a.pdf HTTP/1.1" "curl/8.0""#);
+        let record = parse(line.as_bytes(), chrono_tz::UTC).unwrap();
+        assert_eq!(record.target.as_deref(), Some(&b"/secret/a.pdf"[..]));
+        // Cut at tune.http.logurilen, the quote closed after the cut.
+        let long = format!("GET /{}", "a/".repeat(600));
+        let cut = format!(r#"{head} "{}""#, &long[..LOGGED_REQUEST_BYTES]);
+        let read = parse(cut.as_bytes(), chrono_tz::UTC).map(|_| ());
+        assert_eq!(read, Err(Unparsed::HaproxyRequestCut));
+        let whole = format!(r#"{head} "{} HTTP/1.1""#, &long[..LOGGED_REQUEST_BYTES - 9]);
+        assert!(parse(whole.as_bytes(), chrono_tz::UTC).is_ok());
+    }
 
     #[test]
     fn reads_http_lines_from_their_anchors() {

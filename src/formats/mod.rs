@@ -542,10 +542,16 @@ pub enum Unparsed {
     /// to the next line; what it requested is not known, so it is taken as
     /// damaged.
     TornRequest,
+    /// An HAProxy request line of 1,023 characters or more without its
+    /// protocol: HAProxy keeps at most `tune.http.logurilen` (1,024 bytes
+    /// with its end) of a request in its log, and writes the closing quote
+    /// after the cut; the target went on, perhaps to an exposed resource.
+    /// It is taken as damaged.
+    HaproxyRequestCut,
 }
 
 impl Unparsed {
-    pub(crate) const ALL: [Unparsed; 49] = [
+    pub(crate) const ALL: [Unparsed; 50] = [
         Unparsed::Blank,
         Unparsed::Comment,
         Unparsed::NoTimestamp,
@@ -595,6 +601,7 @@ impl Unparsed {
         Unparsed::HoldsNul,
         Unparsed::CutRequest,
         Unparsed::TornRequest,
+        Unparsed::HaproxyRequestCut,
     ];
 
     /// A number for the reason, one byte (for a compact copy of a line).
@@ -759,6 +766,9 @@ impl Unparsed {
             }
             Unparsed::HoldsNul => {
                 "holds NUL bytes, which no server writes: a region never written (a crash, or a copy taken while the log was written) may have joined a cut request to the lines after it, so it is not read as a record and is taken as damaged (it could have been any request)"
+            }
+            Unparsed::HaproxyRequestCut => {
+                "an HAProxy request line of 1,023 characters or more without its protocol: HAProxy cuts what it logs of a request at tune.http.logurilen and closes the quote after the cut, so the target may have gone on to any resource, and it is taken as damaged"
             }
             Unparsed::TornRequest => {
                 "its request holds another record's timestamp, or the text before it two, or its client is digits and dots that make no address: a write was cut short and the next line joined to it, so what it requested is not known, and it is taken as damaged"
