@@ -244,8 +244,9 @@ impl TrustedProxies {
             not_forwarded: true,
             ..connecting_only
         };
-        // A header logged as a JSON list keeps its items' quotes.
-        let hops = hops.map(|hop| hop.trim().trim_matches('"').trim());
+        // A header logged as a JSON list keeps its items' quotes; IIS writes
+        // the space after each comma as `+`, which no address holds.
+        let hops = hops.map(|hop| hop.trim().trim_matches('"').trim_matches(['+', ' ']));
         for hop in hops.filter(|h| !h.is_empty()) {
             let trusted = self.trusts(hop);
             client = Attribution {
@@ -682,6 +683,14 @@ mod tests {
                 "10.0.0.1",
                 Some("10.0.0.2, 10.0.0.3"),
                 "10.0.0.2",
+                true,
+            ),
+            // IIS writes the space after a comma as `+`.
+            (
+                &cdn,
+                "10.0.0.1",
+                Some("10.1.1.1,+203.0.113.5"),
+                "203.0.113.5",
                 true,
             ),
             // A trusted proxy that forwarded nothing: itself.
