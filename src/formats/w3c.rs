@@ -417,8 +417,9 @@ impl State {
 
     /// The midnights between the last clock read (or `#Date:`'s) and a
     /// time-only line's `clock` (seconds): one past it when the clock is
-    /// well before the last, none otherwise, as HTTP.sys writes lines out
-    /// of order by seconds, and a header again after idle minutes; and one
+    /// over an hour before the last (14:00, then 03:00 after a quiet night,
+    /// was read as the same day), none otherwise, as HTTP.sys writes lines
+    /// out of order by seconds, and a header again after idle minutes; and one
     /// back for a first line less than an hour before the header's clock
     /// across midnight: a request received just before midnight, written
     /// under the header of the file opened at it. Such a line (23:59:58
@@ -426,11 +427,12 @@ impl State {
     /// it a day late.
     fn midnights_to(&self, clock: u32) -> i32 {
         const HALF_DAY: u32 = 12 * 3600;
+        const OUT_OF_ORDER: u32 = 3600;
         let before_header = !self.clock_of_line
             && self.directive_clock
             && clock > self.date_clock + HALF_DAY
             && self.date_clock + 86_400 - clock < 3600;
-        if clock + HALF_DAY < self.date_clock {
+        if clock + OUT_OF_ORDER < self.date_clock {
             1
         } else if before_header {
             -1
@@ -1028,6 +1030,24 @@ pub(super) mod tests {
                 "2024-03-11T23:50:00Z",
                 "2024-03-11T23:49:58Z",
                 "2024-03-12T00:20:00Z"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_time_only_line_over_an_hour_before_the_last_is_past_a_midnight() {
+        // A quiet night: 14:00, then 03:00 the next day, was read as the
+        // same day, out of order, and every line after it a day early. Less
+        // than an hour back is out of order.
+        let data = "#Date: 2023-10-10 08:00:00\n#Fields: time c-ip cs-method cs-uri-stem sc-status\n14:00:00 1.1.1.1 GET /a 200\n03:00:00 1.1.1.1 GET /a 200\n02:10:00 1.1.1.1 GET /a 200\n00:30:00 1.1.1.1 GET /a 200\n";
+        let (times, _) = read_in_chunks_of_a_line(data.as_bytes());
+        assert_eq!(
+            times,
+            [
+                "2023-10-10T14:00:00Z",
+                "2023-10-11T03:00:00Z",
+                "2023-10-11T02:10:00Z",
+                "2023-10-12T00:30:00Z"
             ]
         );
     }
