@@ -1023,10 +1023,12 @@ impl Parser {
     }
 
     /// A JSON line's payload (a wrapper carried it) with its own escapes
-    /// undone, when it holds any.
+    /// undone, when it holds any; in a log of another format, a line that
+    /// is a JSON object too (a server's format changed mid-file).
     pub fn escapes_undone(&self, payload: &[u8]) -> Option<Vec<u8>> {
         match self.family {
             Family::Json(_) => json::unescaped(payload),
+            _ if payload.trim_ascii_start().starts_with(b"{") => json::unescaped(payload),
             _ => None,
         }
     }
@@ -1788,6 +1790,16 @@ mod tests {
                 .contains("/données/a.pdf")
         );
         assert_eq!(parser.decoded_payload(b"no escape here"), None);
+    }
+
+    #[test]
+    fn a_json_line_in_a_log_of_another_format_is_searched_with_its_escapes_undone() {
+        // The server's format changed mid-file, to JSON as Python writes it.
+        let parser = Parser::for_file(FormatChoice::Auto, Some(Format::Combined), Tz::UTC);
+        let line = br#"{"request_uri": "/donn\u00e9es/b.pdf", "status": 200}"#;
+        let undone = String::from_utf8(parser.decoded_payload(line).unwrap()).unwrap();
+        assert!(undone.contains("/données/b.pdf"), "{undone}");
+        assert_eq!(parser.decoded_payload(b"1.2.3.4 - - \\u00e9"), None);
     }
 
     /// Every reason is read back from its text (as a re-run reads its
