@@ -2161,7 +2161,15 @@ fn is_torn(line: &[u8], record: &Record<'_>) -> bool {
     let before_request = (record.request.as_ptr() as usize)
         .checked_sub(line.as_ptr() as usize)
         .and_then(|at| line.get(..at));
-    if before_request.is_some_and(|text| timestamps_in(text).nth(1).is_some()) {
+    // Nearly every line has one `[` before its request: looked for twice
+    // before any shape is checked.
+    let two_stamps = |text: &[u8]| {
+        memchr::memchr(b'[', text).is_some_and(|first| {
+            memchr::memchr(b'[', &text[first + 1..]).is_some()
+                && timestamps_in(text).nth(1).is_some()
+        })
+    };
+    if before_request.is_some_and(two_stamps) {
         return true;
     }
     address_run_into_another(record.client)
@@ -2173,7 +2181,18 @@ fn is_torn(line: &[u8], record: &Record<'_>) -> bool {
 /// short (`203.0.113`, as anonymisers write), or zero-padded
 /// (`010.001.002.003`), is none.
 fn address_run_into_another(client: &[u8]) -> bool {
-    let dotted = client.contains(&b'.') && client.iter().all(|b| b.is_ascii_digit() || *b == b'.');
+    // An address run into another has more than three dots (the cut fell
+    // after a dot of the first) or a first group of more than three digits
+    // (before one): nearly every client is settled by these two counts.
+    let first_group = client
+        .iter()
+        .position(|&b| b == b'.')
+        .unwrap_or(client.len());
+    let dots = client.iter().filter(|&&b| b == b'.').count();
+    if dots < 3 || (dots == 3 && first_group <= 3) {
+        return false;
+    }
+    let dotted = client.iter().all(|b| b.is_ascii_digit() || *b == b'.');
     let octet = |group: &[u8], padded: bool| {
         (1..=3).contains(&group.len())
             && (padded || group.len() == 1 || group[0] != b'0')

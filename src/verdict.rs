@@ -596,46 +596,62 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
             ),
         );
     }
-    let queries = lines_in(&facts.queries_as_paths, window);
-    if let Some(first) = queries.first() {
-        let n = queries.len();
-        add(
+    // Served requests whose resource is in doubt, each kind told with its
+    // count and first place.
+    let doubted: [(CaveatKind, &[PlacedLine], Describe); 3] = [
+        (
             CaveatKind::QueryAsPath,
-            format!(
-                "{n} external {} {} served that {} an exposed resource only with the query read as a path (`/page.php?file=../forms/a.pdf`): the script asked may have read the exposed resource and sent it, as a file inclusion does, or not; the first: {first}",
-                plural(n as u64, "request", "requests"),
-                plural(n as u64, "was", "were"),
-                plural(n as u64, "names", "name"),
-            ),
-        );
-    }
-    let unlogged = lines_in(&facts.queries_not_logged, window);
-    if let Some(first) = unlogged.first() {
-        let n = unlogged.len();
-        add(
+            &facts.queries_as_paths,
+            describe_query_as_path,
+        ),
+        (
             CaveatKind::QueryNotLogged,
-            format!(
-                "{n} external {} for the path of an exposed resource named by its query {} served, and the log cannot show the query (its format logs none, or it was cut to a bare `?`): {} may have been for the exposed resource; the first: {first}",
-                plural(n as u64, "request", "requests"),
-                plural(n as u64, "was", "were"),
-                plural(n as u64, "it", "they"),
-            ),
-        );
-    }
-    let variants = lines_in(&facts.case_variants, window);
-    if let Some(first) = variants.first() {
-        let n = variants.len();
-        add(
+            &facts.queries_not_logged,
+            describe_query_not_logged,
+        ),
+        (
             CaveatKind::CaseVariant,
-            format!(
-                "{n} external {} for a case variant of an exposed path {} served (a path that differs from one in case alone, as `/ADMIN` from `/admin`); a server that ignores case (Express, ASP.NET Core, any on a Windows or macOS file system) served the exposed resource for {}, one that tells case apart served another: give --case-insensitive if this server ignores case, or `case_insensitive = false` under `[server]` in the case file if it does not; the first: {first}",
-                plural(n as u64, "request", "requests"),
-                plural(n as u64, "was", "were"),
-                plural(n as u64, "it", "them"),
-            ),
-        );
+            &facts.case_variants,
+            describe_case_variant,
+        ),
+    ];
+    for (kind, lines, describe) in doubted {
+        let places = lines_in(lines, window);
+        if let Some(first) = places.first() {
+            add(kind, describe(places.len() as u64, first));
+        }
     }
     caveats
+}
+
+/// One sentence for a caveat's requests: how many, and the first's place.
+type Describe = fn(u64, &str) -> String;
+
+fn describe_query_as_path(n: u64, first: &str) -> String {
+    format!(
+        "{n} external {} {} served that {} an exposed resource only with the query read as a path (`/page.php?file=../forms/a.pdf`): the script asked may have read the exposed resource and sent it, as a file inclusion does, or not; the first: {first}",
+        plural(n, "request", "requests"),
+        plural(n, "was", "were"),
+        plural(n, "names", "name"),
+    )
+}
+
+fn describe_query_not_logged(n: u64, first: &str) -> String {
+    format!(
+        "{n} external {} for the path of an exposed resource named by its query {} served, and the log cannot show the query (its format logs none, or it was cut to a bare `?`): {} may have been for the exposed resource; the first: {first}",
+        plural(n, "request", "requests"),
+        plural(n, "was", "were"),
+        plural(n, "it", "they"),
+    )
+}
+
+fn describe_case_variant(n: u64, first: &str) -> String {
+    format!(
+        "{n} external {} for a case variant of an exposed path {} served (a path that differs from one in case alone, as `/ADMIN` from `/admin`); a server that ignores case (Express, ASP.NET Core, any on a Windows or macOS file system) served the exposed resource for {}, one that tells case apart served another: give --case-insensitive if this server ignores case, or `case_insensitive = false` under `[server]` in the case file if it does not; the first: {first}",
+        plural(n, "request", "requests"),
+        plural(n, "was", "were"),
+        plural(n, "it", "them"),
+    )
 }
 
 /// The external accessors of a window that requested exposed resources
