@@ -11,7 +11,7 @@ pub mod content;
 pub mod mapping;
 pub mod utf16;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
@@ -81,7 +81,7 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
         source: Arc::from(""),
         sources: BTreeMap::new(),
         files_met: 0,
-        seen_dirs: HashSet::new(),
+        seen_dirs: HashMap::new(),
         seen_files: HashMap::new(),
         met_in_other_source: None,
         found: Vec::new(),
@@ -106,10 +106,17 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
                 path: escape_path(path),
             });
         }
-        // A server's folder whose log is a link to another's: the server
-        // was left out without a word.
+        // A server's folder whose log, or whose folder of logs, is a link
+        // to another's: the server was left out without a word. The folder
+        // given itself met again (named twice, or under one named before)
+        // has said so.
+        let shown = escape_path(path);
+        let met_again = walk.problems[problems_before..].iter().any(|p| {
+            matches!(p, InputError::SymlinkLoop { path } if *path == shown)
+                || matches!(p, InputError::InOutputFolder { .. })
+        });
         let other = walk.met_in_other_source.take();
-        let nothing_new = path.is_dir() && walk.found.len() == found_before && !said;
+        let nothing_new = path.is_dir() && walk.found.len() == found_before && !met_again;
         if let (true, Some(other)) = (nothing_new, other) {
             walk.problems.push(InputError::NoFileOfItsOwn {
                 path: escape_path(path),
@@ -139,7 +146,8 @@ struct Walk<'a> {
     out: Option<(PathBuf, String, &'a [&'a str])>,
     /// Real paths met, in sets that are hashed: a path compared part by
     /// part in a sorted set took a tenth of the scan of 109,747 small files.
-    seen_dirs: HashSet<PathBuf>,
+    /// Each directory's real path, and the source it was first walked in.
+    seen_dirs: HashMap<PathBuf, Arc<str>>,
     /// Each file's real path, and the source it was found in.
     seen_files: HashMap<PathBuf, Arc<str>>,
     /// The source of a file met again from the path given now, when another
@@ -266,11 +274,15 @@ impl Walk<'_> {
     }
 
     fn visit_dir(&mut self, path: &Path, real: PathBuf, display: String) {
-        if !self.seen_dirs.insert(real.clone()) {
+        if let Some(first) = self.seen_dirs.get(&real) {
+            if *first != self.source {
+                self.met_in_other_source = Some(first.clone());
+            }
             self.problems
                 .push(InputError::SymlinkLoop { path: display });
             return;
         }
+        self.seen_dirs.insert(real.clone(), self.source.clone());
         let entries = match fs::read_dir(path) {
             Ok(entries) => entries,
             Err(e) => {

@@ -1591,12 +1591,20 @@ fn a_servers_folder_whose_log_links_to_anothers_is_told_of() {
             path("www1")
         )
     );
+    // So is a folder whose folder of logs is a link to another's.
+    std::fs::remove_file(&www2_log).unwrap();
+    std::os::unix::fs::symlink("../www1", dir.path().join("www2/logs")).unwrap();
+    let run = scan_of(&[&path("www1"), &path("www2")]);
+    assert_eq!(caveat_kinds(&window(&run)), ["input_incomplete"]);
+    std::fs::remove_file(dir.path().join("www2/logs")).unwrap();
+    // A folder named, then one inside it: read once, nothing left out.
+    let parent = dir.path().to_str().unwrap();
+    let run = scan_of(&[parent, &path("www1")]);
+    assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
     // A log named, then its folder, or a folder, then a log in it: one
     // source, nothing left out.
-    std::fs::remove_file(&www2_log).unwrap();
     let run = scan_of(&[&path("www1/access.log"), &path("www1")]);
     assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
-    let parent = dir.path().to_str().unwrap();
     let run = scan_of(&[parent, &path("www1/access.log")]);
     assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
 }
