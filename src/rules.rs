@@ -437,10 +437,11 @@ fn glob_body(glob: &str, groups: bool) -> String {
 fn glob_group(open: char, chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<String> {
     let close = if open == '[' { ']' } else { '}' };
     let body: String = chars.clone().take_while(|&c| c != close).collect();
-    if chars.clone().nth(body.chars().count()) != Some(close) || body.is_empty() {
+    let length = body.chars().count();
+    if length == 0 || chars.clone().nth(length) != Some(close) {
         return None;
     }
-    chars.nth(body.chars().count());
+    chars.nth(length);
     if open == '{' {
         let alternatives: Vec<String> = body.split(',').map(|a| glob_body(a, true)).collect();
         return Some(format!("(?:{})", alternatives.join("|")));

@@ -2135,6 +2135,15 @@ fn holds_a_timestamp(text: &[u8]) -> bool {
     timestamps_in(text).next().is_some()
 }
 
+/// Whether `text` holds two timestamps as NCSA logs write them. Nearly
+/// every line has one `[` before its request: a second is looked for
+/// before any shape is checked.
+fn holds_two_timestamps(text: &[u8]) -> bool {
+    memchr::memchr(b'[', text).is_some_and(|first| {
+        memchr::memchr(b'[', &text[first + 1..]).is_some() && timestamps_in(text).nth(1).is_some()
+    })
+}
+
 /// Where `text` holds a bracketed NCSA timestamp's start (`[10/Oct/2000:`).
 fn timestamps_in(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
     memchr::memchr_iter(b'[', text).filter(|&at| {
@@ -2161,15 +2170,7 @@ fn is_torn(line: &[u8], record: &Record<'_>) -> bool {
     let before_request = (record.request.as_ptr() as usize)
         .checked_sub(line.as_ptr() as usize)
         .and_then(|at| line.get(..at));
-    // Nearly every line has one `[` before its request: looked for twice
-    // before any shape is checked.
-    let two_stamps = |text: &[u8]| {
-        memchr::memchr(b'[', text).is_some_and(|first| {
-            memchr::memchr(b'[', &text[first + 1..]).is_some()
-                && timestamps_in(text).nth(1).is_some()
-        })
-    };
-    if before_request.is_some_and(two_stamps) {
+    if before_request.is_some_and(holds_two_timestamps) {
         return true;
     }
     address_run_into_another(record.client)
@@ -2278,7 +2279,7 @@ fn is_damaged(reason: Unparsed, line: &[u8], unterminated: bool) -> bool {
                 || cut_or_torn(reason, line)
                 || request_cut_short(line)
                 || request_tail_alone(line)
-                || timestamps_in(line).nth(1).is_some()
+                || holds_two_timestamps(line)
         }
     }
 }
@@ -2455,14 +2456,8 @@ fn source_timelines(
 /// lines would count for no source, and a server whose logs end before
 /// them would not be told of.
 fn copies_beside_own_logs(files: &[FileSummary], file_minutes: &[Vec<(i64, u64)>]) -> Vec<usize> {
-    let content = |id: usize| files[id].duplicate_of.unwrap_or(id);
-    let mut holders: HashMap<usize, BTreeSet<&str>> = HashMap::new();
-    for (id, file) in files.iter().enumerate() {
-        holders
-            .entry(content(id))
-            .or_default()
-            .insert(&file.input.source);
-    }
+    let content = |id: usize| content_of(files, id);
+    let holders = content_holders(files, |_| true);
     let shared = |id: usize| holders[&content(id)].len() > 1;
     // A link's log is told by the name of the file it links to.
     let real = |f: &FileSummary| {
@@ -2497,6 +2492,27 @@ fn copies_beside_own_logs(files: &[FileSummary], file_minutes: &[Vec<(i64, u64)>
     (beside.into_iter())
         .filter(|&id| kept_somewhere.contains(&content(id)))
         .collect()
+}
+
+/// The file whose content the file `id` holds: itself, or the earlier
+/// file it repeats.
+pub fn content_of(files: &[FileSummary], id: usize) -> usize {
+    files[id].duplicate_of.unwrap_or(id)
+}
+
+/// The sources holding each content (`content_of`), of the files `counted`.
+pub fn content_holders(
+    files: &[FileSummary],
+    counted: impl Fn(&FileSummary) -> bool,
+) -> HashMap<usize, BTreeSet<&str>> {
+    let mut holders: HashMap<usize, BTreeSet<&str>> = HashMap::new();
+    for (id, file) in files.iter().enumerate().filter(|(_, f)| counted(f)) {
+        holders
+            .entry(content_of(files, id))
+            .or_default()
+            .insert(&file.input.source);
+    }
+    holders
 }
 
 /// The name of the log a file is part of: its name in lower case without

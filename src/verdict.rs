@@ -716,7 +716,7 @@ fn describe_source_gaps(gaps: &[&SourceGap], max_gap: i64) -> String {
         "{n} {} without a parsed line of one source over the {} threshold, while other sources' run on: {}",
         plural(n as u64, "stretch", "stretches"),
         describe_seconds(max_gap),
-        first_named(named, n),
+        first_named(named, n, " in coverage.csv"),
     )
 }
 
@@ -730,12 +730,13 @@ fn stretch(gap: &Gap) -> String {
     )
 }
 
-/// The first of `named` (of `n`), and how many more coverage.csv lists.
-fn first_named(named: impl Iterator<Item = String>, n: usize) -> String {
+/// The first of `named` (of `n`), and how many more there are, with where
+/// they are listed (`listed_in`: ` in coverage.csv`, or nothing).
+fn first_named(named: impl Iterator<Item = String>, n: usize, listed_in: &str) -> String {
     let listed: Vec<String> = named.take(PLACES_NAMED).collect();
     match n > PLACES_NAMED {
         true => format!(
-            "{}; {} more in coverage.csv",
+            "{}; {} more{listed_in}",
             listed.join("; "),
             n - PLACES_NAMED
         ),
@@ -748,27 +749,21 @@ fn first_named(named: impl Iterator<Item = String>, n: usize) -> String {
 fn describe_zone_assumed(files: &[&ZoneAssumed]) -> String {
     let lines: u64 = files.iter().map(|f| f.lines).sum();
     let n = files.len();
-    let listed: Vec<String> = (files.iter().take(PLACES_NAMED))
-        .map(|f| {
-            format!(
-                "{} ({} {})",
-                f.file,
-                f.lines,
-                plural(f.lines, "line", "lines")
-            )
-        })
-        .collect();
-    let more = match n > PLACES_NAMED {
-        true => format!("; {} more", n - PLACES_NAMED),
-        false => String::new(),
-    };
+    let named = (files.iter()).map(|f| {
+        format!(
+            "{} ({} {})",
+            f.file,
+            f.lines,
+            plural(f.lines, "line", "lines")
+        )
+    });
     format!(
-        "{lines} parsed {} of {n} {} {} a time without an offset, read as UTC because no time zone was given: the server's clock may have run up to 14 hours from UTC, and what {} show, and when, with it; give the server's zone with --tz, or time_zone in the case file: {}{more}",
+        "{lines} parsed {} of {n} {} {} a time without an offset, read as UTC because no time zone was given: the server's clock may have run up to 14 hours from UTC, and what {} show, and when, with it; give the server's zone with --tz, or time_zone in the case file: {}",
         plural(lines, "line", "lines"),
         plural(n as u64, "file", "files"),
         plural(lines, "has", "have"),
         plural(lines, "it may", "they may"),
-        listed.join("; "),
+        first_named(named, n, ""),
     )
 }
 
@@ -801,7 +796,7 @@ fn describe_gaps(window: &Window, coverage: &WindowCoverage, max_gap: i64) -> St
         plural(n as u64, "stretch", "stretches"),
         describe_seconds(max_gap),
         if n > 1 { ", longest first" } else { "" },
-        first_named(longest.iter().map(stretch), n),
+        first_named(longest.iter().map(stretch), n, " in coverage.csv"),
     )
 }
 

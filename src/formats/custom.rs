@@ -181,22 +181,21 @@ enum TimePart {
 impl CustomFormat {
     /// Whether it logs a request's query: a request line (`%r`,
     /// `$request`), a target (`$request_uri`, `%U%q`) or a query (`%q`,
-    /// `$args`); a W3C layout says so itself.
+    /// `$args`). (A `w3c:` format is read by the W3C parser, whose layout
+    /// says so itself.)
     pub fn logs_queries(&self) -> bool {
-        self.w3c_fields.is_some()
-            || (self.tokens.iter()).any(|t| {
-                matches!(t, Token::Field(f) if matches!(f.slot, Slot::Request | Slot::Uri | Slot::Query))
-            })
+        (self.tokens.iter()).any(|t| {
+            matches!(t, Token::Field(f) if matches!(f.slot, Slot::Request | Slot::Uri | Slot::Query))
+        })
     }
 
     /// Whether its request target holds a path the server decoded (`%U`,
-    /// `$uri`, `$document_uri`, a W3C `cs-uri-stem`), where a `?` may be a
-    /// requested `%3F`, not the start of a query.
+    /// `$uri`, `$document_uri`), where a `?` may be a requested `%3F`, not
+    /// the start of a query.
     pub fn logs_decoded_paths(&self) -> bool {
-        self.w3c_fields.is_some()
-            || ["%U", "$uri", "${uri}", "$document_uri", "${document_uri}"]
-                .iter()
-                .any(|directive| self.spec.contains(directive))
+        ["%U", "$uri", "${uri}", "$document_uri", "${document_uri}"]
+            .iter()
+            .any(|directive| self.spec.contains(directive))
     }
 
     /// Compiles `apache:FORMAT` or `nginx:FORMAT`. Errors name the directive

@@ -1026,11 +1026,9 @@ impl Parser {
     /// undone, when it holds any; in a log of another format, a line that
     /// is a JSON object too (a server's format changed mid-file).
     pub fn escapes_undone(&self, payload: &[u8]) -> Option<Vec<u8>> {
-        match self.family {
-            Family::Json(_) => json::unescaped(payload),
-            _ if payload.trim_ascii_start().starts_with(b"{") => json::unescaped(payload),
-            _ => None,
-        }
+        let json =
+            matches!(self.family, Family::Json(_)) || payload.trim_ascii_start().starts_with(b"{");
+        if json { json::unescaped(payload) } else { None }
     }
 
     /// The wrapper of a line that did not parse: the file's, or for a JSON

@@ -93,33 +93,33 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
         walk.source = walk.source_of(path);
         walk.met_in_other_source = None;
         walk.visit(path);
-        // A directory seen before, or holding only files left in the output
-        // folder, has said so.
-        let said = walk.problems[problems_before..].iter().any(|p| {
-            matches!(
-                p,
-                InputError::SymlinkLoop { .. } | InputError::InOutputFolder { .. }
-            )
-        });
-        if path.is_dir() && walk.files_met == met_before && !said {
+        let shown = escape_path(path);
+        let is_dir = path.is_dir();
+        // Whether this path's walk said why it found nothing: a directory
+        // met again (any, or the one given itself, `given_only`), or files
+        // left in the output folder.
+        let said = |given_only: bool| {
+            walk.problems[problems_before..].iter().any(|p| match p {
+                InputError::SymlinkLoop { path } => !given_only || *path == shown,
+                InputError::InOutputFolder { .. } => true,
+                _ => false,
+            })
+        };
+        let (any_said, given_said) = (said(false), said(true));
+        if is_dir && walk.files_met == met_before && !any_said {
             walk.problems.push(InputError::EmptyDirectory {
-                path: escape_path(path),
+                path: shown.clone(),
             });
         }
         // A server's folder whose log, or whose folder of logs, is a link
         // to another's: the server was left out without a word. The folder
         // given itself met again (named twice, or under one named before)
         // has said so.
-        let shown = escape_path(path);
-        let met_again = walk.problems[problems_before..].iter().any(|p| {
-            matches!(p, InputError::SymlinkLoop { path } if *path == shown)
-                || matches!(p, InputError::InOutputFolder { .. })
-        });
         let other = walk.met_in_other_source.take();
-        let nothing_new = path.is_dir() && walk.found.len() == found_before && !met_again;
+        let nothing_new = is_dir && walk.found.len() == found_before && !given_said;
         if let (true, Some(other)) = (nothing_new, other) {
             walk.problems.push(InputError::NoFileOfItsOwn {
-                path: escape_path(path),
+                path: shown,
                 other: other.to_string(),
             });
         }

@@ -21,7 +21,7 @@ use crate::coverage::{Gap, Timeline, WindowCoverage};
 use crate::error::InputError;
 use crate::evidence::RequestView;
 use crate::formats::RecordFlags;
-use crate::scan::{FileSummary, Summary};
+use crate::scan::{FileSummary, Summary, content_holders, content_of};
 use crate::time::Timestamp;
 use crate::unparsed_lines::NotableLine;
 use crate::verdict::{
@@ -386,15 +386,16 @@ fn silent_sources(summary: &Summary, copies_only: &BTreeSet<&str>) -> Vec<String
 /// (`access.log.bak`) takes nothing off, nor does a copy that does not count
 /// for its source (`FileSummary::counts_for_source`).
 fn sources_of_copies(summary: &Summary) -> BTreeSet<&str> {
-    let content = |id: usize| summary.files[id].duplicate_of.unwrap_or(id);
-    let mut holders: HashMap<usize, BTreeSet<&str>> = HashMap::new();
+    let holders = content_holders(&summary.files, |f| f.counts_for_source);
     let mut sources: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
     let mut first_file: HashMap<&str, usize> = HashMap::new();
     let counted = summary.files.iter().enumerate();
     for (id, file) in counted.filter(|(_, f)| f.counts_for_source) {
         let source = &*file.input.source;
-        holders.entry(content(id)).or_default().insert(source);
-        sources.entry(source).or_default().insert(content(id));
+        sources
+            .entry(source)
+            .or_default()
+            .insert(content_of(&summary.files, id));
         first_file.entry(source).or_insert(id);
     }
     let mut order: Vec<CopyOrder<'_>> = (sources.iter())
@@ -565,8 +566,9 @@ fn named_alone(summary: &Summary, config: &ScanConfig) -> Vec<NamedAlone> {
 }
 
 /// The external requests served, flagged `flag`: for a case variant of an
-/// exposed path (`RecordFlags::CASE_VARIANT`), or for a query read as path
-/// (`RecordFlags::QUERY_AS_PATH`).
+/// exposed path (`RecordFlags::CASE_VARIANT`), for a query read as path
+/// (`RecordFlags::QUERY_AS_PATH`), or for a path whose query the log cannot
+/// show (`RecordFlags::QUERY_NOT_LOGGED`).
 fn served_external_flagged(
     summary: &Summary,
     config: &ScanConfig,
