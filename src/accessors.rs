@@ -139,10 +139,19 @@ impl Authorised {
     /// name a client sends with Basic credentials, even where none is asked
     /// for, so such a request may be anyone's.
     pub fn by_name_alone(&self, request: &RequestView<'_>) -> bool {
-        let not_forwarded = request.flags.contains(RecordFlags::CLIENT_NOT_FORWARDED);
-        let ip = request.client_ip.filter(|_| !not_forwarded);
+        let ip = network_address(request)
+            .filter(|_| !request.flags.contains(RecordFlags::CLIENT_AS_SENT));
         self.class_of(ip, request.user.map(|user| &**user)) == Class::Authorised
             && self.class_of(ip, None) == Class::External
+    }
+
+    /// Whether a matched request is authorised by its network alone, with a
+    /// client address it may have sent itself (`client_as_sent`): anyone
+    /// may write a staff address in X-Real-Ip.
+    pub fn by_sent_address_alone(&self, request: &RequestView<'_>) -> bool {
+        request.flags.contains(RecordFlags::CLIENT_AS_SENT)
+            && self.classify_request(request) == Class::Authorised
+            && self.class_of(None, request.user.map(|user| &**user)) == Class::External
     }
 
     /// The networks, as given.
@@ -164,9 +173,7 @@ impl Authorised {
     /// no client named is authorised by its user alone: the proxy's own
     /// address says nothing of who asked.
     pub fn classify_request(&self, request: &RequestView<'_>) -> Class {
-        let not_forwarded = request.flags.contains(RecordFlags::CLIENT_NOT_FORWARDED);
-        let ip = request.client_ip.filter(|_| !not_forwarded);
-        self.class_of(ip, request.user.map(|user| &**user))
+        self.class_of(network_address(request), request.user.map(|user| &**user))
     }
 
     fn class_of(&self, ip: Option<IpAddr>, user: Option<&str>) -> Class {
@@ -178,6 +185,13 @@ impl Authorised {
             Class::External
         }
     }
+}
+
+/// The address a request's network authorisation rests on: none when it
+/// came through trusted proxies alone, naming no client.
+fn network_address(request: &RequestView<'_>) -> Option<IpAddr> {
+    let not_forwarded = request.flags.contains(RecordFlags::CLIENT_NOT_FORWARDED);
+    request.client_ip.filter(|_| !not_forwarded)
 }
 
 /// The proxies and CDN nodes the case trusts to report the address they

@@ -81,6 +81,11 @@ pub enum CaveatKind {
     /// authorised networks, and the user names are not known to be
     /// authenticated: nginx logs the name a client sends.
     AuthorisedByName,
+    /// A request to an exposed resource, served or of unknown outcome, was
+    /// authorised by its network alone, and its client is an address the
+    /// client may have sent (Zoraxy logs X-Real-Ip): anyone may send a
+    /// staff address.
+    AuthorisedBySentAddress,
     /// An external request for a case variant of an exposed path (`/ADMIN`
     /// for `/admin`) was served, where the server is not known to ignore
     /// case nor to tell it apart: if it ignores case, the exposed resource
@@ -118,6 +123,7 @@ impl CaveatKind {
             CaveatKind::AmbiguousTime => "ambiguous_time",
             CaveatKind::TimeZoneAssumed => "time_zone_assumed",
             CaveatKind::AuthorisedByName => "authorised_by_name",
+            CaveatKind::AuthorisedBySentAddress => "authorised_by_sent_address",
             CaveatKind::CaseVariant => "case_variant",
             CaveatKind::QueryAsPath => "query_as_path",
             CaveatKind::QueryNotLogged => "query_not_logged",
@@ -166,7 +172,8 @@ impl PlacedLine {
     }
 }
 
-/// A request to an exposed resource authorised by its user name alone.
+/// A request to an exposed resource authorised by its user name alone, or
+/// by a client address it may have sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamedAlone {
     /// `file:line`.
@@ -180,6 +187,13 @@ pub struct NamedAlone {
     pub client: String,
     /// The user name, as logged.
     pub user: String,
+}
+
+/// The requests authorised one way in doubt that may be inside `window`.
+fn authorised_in<'f>(requests: &'f [NamedAlone], window: &Window) -> Vec<&'f NamedAlone> {
+    (requests.iter())
+        .filter(|r| window.contains(r.time) || r.later.is_some_and(|t| window.contains(t)))
+        .collect()
 }
 
 /// A request logged at a local time the clocks showed twice: it is placed
@@ -217,6 +231,10 @@ pub struct ScanFacts {
     /// authorised by their user names alone, when the user names are not
     /// known to be authenticated.
     pub named_alone: Vec<NamedAlone>,
+    /// Requests to exposed resources, served or of unknown outcome,
+    /// authorised by their networks alone, with client addresses they may
+    /// have sent.
+    pub sent_address_alone: Vec<NamedAlone>,
     /// External requests served for a case variant of an exposed path,
     /// where the server is not known to ignore case nor to tell it apart.
     pub case_variants: Vec<PlacedLine>,
@@ -579,9 +597,7 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
     if !assumed.is_empty() {
         add(CaveatKind::TimeZoneAssumed, describe_zone_assumed(&assumed));
     }
-    let named: Vec<&NamedAlone> = (facts.named_alone.iter())
-        .filter(|r| window.contains(r.time) || r.later.is_some_and(|t| window.contains(t)))
-        .collect();
+    let named = authorised_in(&facts.named_alone, window);
     if let Some(first) = named.first() {
         let n = named.len();
         add(
@@ -592,6 +608,20 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
                 plural(n as u64, "was", "were"),
                 first.client,
                 first.user,
+                first.place,
+            ),
+        );
+    }
+    let sent = authorised_in(&facts.sent_address_alone, window);
+    if let Some(first) = sent.first() {
+        let n = sent.len();
+        add(
+            CaveatKind::AuthorisedBySentAddress,
+            format!(
+                "{n} {} to exposed resources, served or of unknown outcome, {} authorised by network alone, with a client address the client may have sent: Zoraxy logs the address of an X-Real-Ip or X-Forwarded-For header before the connection's, and anyone may send a staff address; the first: {} at {}",
+                plural(n as u64, "request", "requests"),
+                plural(n as u64, "was", "were"),
+                first.client,
                 first.place,
             ),
         );

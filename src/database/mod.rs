@@ -52,7 +52,7 @@ pub const FILE_NAME: &str = "evidence.sqlite";
 /// drop or misread (dropping a problem could turn a window's verdict);
 /// 10: whether a file counts for its source's timeline; 11: a file's lines
 /// read without offset, and whether the time zone was given.
-const SCHEMA_VERSION: i64 = 11;
+const SCHEMA_VERSION: i64 = 12;
 
 /// The largest piece of a packed copy kept in one row: SQLite refuses
 /// values over 1 GB, and a case can hold millions of requests.

@@ -310,8 +310,12 @@ impl RecordFlags {
     /// cannot show its query (`query_not_logged` in `matched_via`): it may
     /// have been the exposed resource. Served so, its outcome is unknown.
     pub const QUERY_NOT_LOGGED: RecordFlags = RecordFlags(1 << 20);
+    /// The client is an address the client may have sent: Zoraxy logs the
+    /// address of an X-Real-Ip or X-Forwarded-For header the request
+    /// carried, whoever sent it. It authorises nothing by network alone.
+    pub const CLIENT_AS_SENT: RecordFlags = RecordFlags(1 << 21);
 
-    const NAMES: [(RecordFlags, &'static str); 21] = [
+    const NAMES: [(RecordFlags, &'static str); 22] = [
         (Self::VHOST, "vhost"),
         (Self::FORWARDED_LIST, "forwarded_list"),
         (Self::NAIVE_TIME, "naive_time"),
@@ -333,6 +337,7 @@ impl RecordFlags {
         (Self::CASE_VARIANT, "case_variant"),
         (Self::QUERY_AS_PATH, "query_as_path"),
         (Self::QUERY_NOT_LOGGED, "query_not_logged"),
+        (Self::CLIENT_AS_SENT, "client_as_sent"),
     ];
 
     /// No flag.

@@ -10,9 +10,10 @@
 //! agent, then the method, the path and the status. Both times are the
 //! proxy's local time without a zone (Go's default): the bracketed one is
 //! read in `--tz` and flagged `naive_time` (the prefix when it is
-//! missing). The client is the address as Zoraxy logged it; whether Zoraxy
-//! took it from the connection or from a forwarding header is not written
-//! in the line. The user agent may hold `]` and spaces, so the request is
+//! missing). The client is the address as Zoraxy logged it: from the
+//! request's X-Real-Ip or X-Forwarded-For header when it carried one (any
+//! client may send them), else the connection's; the line does not say
+//! which, so every client is flagged `client_as_sent`. The user agent may hold `]` and spaces, so the request is
 //! read after the last `] `: method, status at the end, and the path
 //! between (a raw space there is flagged `raw_space`). A 444 (Zoraxy closed
 //! the connection without a response) is denied, as any 4xx.
@@ -28,7 +29,9 @@ use crate::time::Timestamp;
 
 /// Parses one line (without its line end, not blank).
 pub fn parse(line: &[u8], zone: Tz) -> Result<Record<'_>, Unparsed> {
-    let mut flags = RecordFlags::empty();
+    // Zoraxy takes the client from X-Real-Ip or X-Forwarded-For when a
+    // request carries one, before the connection's address.
+    let mut flags = RecordFlags::CLIENT_AS_SENT;
     let time = read_time(line, zone, &mut flags)?;
     let client = tag(line, b"[client: ").ok_or(Unparsed::ZoraxyNoRequest)?;
     let origin = tag(line, b"[origin:");

@@ -314,7 +314,13 @@ fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
         mentioning_lines: placed(|u| u.mentions_exposed),
         damaged_lines: placed(|u| u.damaged),
         two_readings: two_readings(summary, config),
-        named_alone: named_alone(summary, config),
+        named_alone: match config.authorised.users_authenticated() {
+            true => Vec::new(),
+            false => authorised_in_doubt(summary, config, |r| config.authorised.by_name_alone(r)),
+        },
+        sent_address_alone: authorised_in_doubt(summary, config, |r| {
+            config.authorised.by_sent_address_alone(r)
+        }),
         case_variants: served_external_flagged(summary, config, RecordFlags::CASE_VARIANT),
         queries_as_paths: served_external_flagged(summary, config, RecordFlags::QUERY_AS_PATH),
         queries_not_logged: served_external_flagged(summary, config, RecordFlags::QUERY_NOT_LOGGED),
@@ -545,15 +551,18 @@ fn source_spans(summary: &Summary, copies_only: &BTreeSet<&str>, zone: Tz) -> Ve
         .collect()
 }
 
-/// The requests that may have been served, authorised by their user names
-/// alone, unless the user names are known to be authenticated.
-fn named_alone(summary: &Summary, config: &ScanConfig) -> Vec<NamedAlone> {
-    if config.authorised.users_authenticated() {
-        return Vec::new();
-    }
+/// The requests that may have been served, authorised in a way `in_doubt`
+/// says may be anyone's: by user names alone (unless the user names are
+/// known to be authenticated), or by client addresses the client may have
+/// sent.
+fn authorised_in_doubt(
+    summary: &Summary,
+    config: &ScanConfig,
+    in_doubt: impl Fn(&RequestView<'_>) -> bool,
+) -> Vec<NamedAlone> {
     summary
         .counted_requests()
-        .filter(|r| config.authorised.by_name_alone(r))
+        .filter(|r| in_doubt(r))
         .filter(|r| r.outcome().may_be_served())
         .map(|r| NamedAlone {
             place: summary.place(r.location),

@@ -333,7 +333,7 @@ fn zoraxy_requests_are_found_with_their_origin() {
                 "-",
                 "200",
                 "served",
-                "naive_time",
+                "naive_time;client_as_sent",
             ]),
             row([
                 &log,
@@ -344,7 +344,7 @@ fn zoraxy_requests_are_found_with_their_origin() {
                 "-",
                 "444",
                 "denied",
-                "naive_time",
+                "naive_time;client_as_sent",
             ]),
         ]
     );
@@ -359,6 +359,52 @@ fn zoraxy_requests_are_found_with_their_origin() {
             "evidence_of_access".into(),
             vec!["time_zone_assumed".into()]
         )
+    );
+}
+
+#[test]
+fn a_zoraxy_client_authorised_by_network_alone_is_a_caveat() {
+    // Zoraxy logs the address of an X-Real-Ip or X-Forwarded-For header a
+    // request carries before the connection's: an outsider sending a staff
+    // address was authorised, and the window read no evidence of access.
+    let log = fixture("zoraxy.log");
+    let run = scan(&[
+        "--exposed",
+        "/forms/submissions/",
+        "--window",
+        WINDOW,
+        "--tz",
+        "UTC",
+        "--allow",
+        "203.0.113.45",
+        &log,
+    ]);
+    assert_eq!(
+        verdict(&run),
+        (
+            "inconclusive".into(),
+            vec!["authorised_by_sent_address".into()]
+        )
+    );
+    let detail = run.findings_json()["windows"][0]["caveats"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        detail.starts_with("1 request to exposed resources, served or of unknown outcome, was authorised by network alone, with a client address the client may have sent"),
+        "{detail}"
+    );
+    assert!(
+        detail.ends_with(&format!("the first: 203.0.113.45 at {log}:2")),
+        "{detail}"
+    );
+    // The request still counts as authorised, never as evidence.
+    assert_eq!(
+        run.columns("accessors.csv", &["client", "class"]),
+        [
+            strings(&["198.51.100.7", "external"]),
+            strings(&["203.0.113.45", "authorised"])
+        ]
     );
 }
 
