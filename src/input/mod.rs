@@ -84,10 +84,20 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
         seen_dirs: HashMap::new(),
         seen_files: HashMap::new(),
         met_in_other_source: None,
+        root: None,
+        later_roots: Vec::new(),
         found: Vec::new(),
         problems: Vec::new(),
     };
-    for path in paths {
+    let roots: Vec<Option<PathBuf>> = paths
+        .iter()
+        .map(|p| p.is_dir().then(|| fs::canonicalize(p).ok()).flatten())
+        .collect();
+    for (index, path) in paths.iter().enumerate() {
+        walk.root = roots[index].clone();
+        walk.later_roots = (paths.iter().zip(&roots).skip(index + 1))
+            .filter_map(|(given, root)| Some((root.clone()?, given.clone())))
+            .collect();
         let (met_before, problems_before) = (walk.files_met, walk.problems.len());
         let found_before = walk.found.len();
         walk.source = walk.source_of(path);
@@ -106,7 +116,8 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
             })
         };
         let (any_said, given_said) = (said(false), said(true));
-        if is_dir && walk.files_met == met_before && !any_said {
+        let other = walk.met_in_other_source.take();
+        if is_dir && walk.files_met == met_before && !any_said && other.is_none() {
             walk.problems.push(InputError::EmptyDirectory {
                 path: shown.clone(),
             });
@@ -115,7 +126,6 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
         // to another's: the server was left out without a word. The folder
         // given itself met again (named twice, or under one named before)
         // has said so.
-        let other = walk.met_in_other_source.take();
         let nothing_new = is_dir && walk.found.len() == found_before && !given_said;
         if let (true, Some(other)) = (nothing_new, other) {
             walk.problems.push(InputError::NoFileOfItsOwn {
@@ -151,8 +161,13 @@ struct Walk<'a> {
     /// Each file's real path, and the source it was found in.
     seen_files: HashMap<PathBuf, Arc<str>>,
     /// The source of a file met again from the path given now, when another
-    /// source was the first to hold it.
+    /// source was the first to hold it, or will be.
     met_in_other_source: Option<Arc<str>>,
+    /// The real path of the directory given now, when one is.
+    root: Option<PathBuf>,
+    /// The real paths of the directories given after it, each with its path
+    /// as given: a link out of this one into one of them is that one's.
+    later_roots: Vec<(PathBuf, PathBuf)>,
     found: Vec<InputFile>,
     problems: Vec<InputError>,
 }
@@ -204,6 +219,11 @@ impl Walk<'_> {
                 return;
             }
         };
+        // Only a link leads out of the directory given.
+        if let Some(owner) = self.given_later_as_its_own(&real) {
+            self.met_in_other_source = Some(owner);
+            return;
+        }
         self.visit_real(path, real);
     }
 
@@ -214,6 +234,7 @@ impl Walk<'_> {
         if self.exclude.iter().any(|ex| real.starts_with(ex)) {
             return;
         }
+
         let in_output_folder = self
             .out
             .as_ref()
@@ -253,6 +274,21 @@ impl Walk<'_> {
                 message: e.to_string(),
             }),
         }
+    }
+
+    /// The source of a directory given later that holds `real`, reached
+    /// through a link out of the directory given now: the file or folder is
+    /// that directory's, to be found when it is walked. (`scan other
+    /// single`, with `other/access.log` a link to `single/access.log`, gave
+    /// the log to `other`, and said `single` had none of its own.)
+    fn given_later_as_its_own(&mut self, real: &Path) -> Option<Arc<str>> {
+        let root = self.root.as_ref()?;
+        if self.later_roots.is_empty() || real.starts_with(root) {
+            return None;
+        }
+        let (_, given) = (self.later_roots.iter()).find(|(later, _)| real.starts_with(later))?;
+        let given = given.clone();
+        Some(self.source_of(&given))
     }
 
     /// A file under the output folder: left out, and named unless the

@@ -1580,22 +1580,32 @@ fn a_servers_folder_whose_log_links_to_anothers_is_told_of() {
         args.extend(given);
         scan(&args)
     };
-    let run = scan_of(&[&path("www1"), &path("www2")]);
-    let w = window(&run);
-    assert_eq!(caveat_kinds(&w), ["input_incomplete"]);
-    assert_eq!(
-        w["caveats"][0]["detail"],
-        format!(
-            "{}: no log file of its own: every file in it is {}'s (through a link, or named before)",
-            path("www2"),
-            path("www1")
-        )
+    // Whichever folder is named first: the log is the folder's that holds
+    // it, not the first to link to it (named first, www2 took www1's log,
+    // and www1 was said to have none of its own).
+    let told = format!(
+        "{}: no log file of its own: every file in it is {}'s (through a link, or named before)",
+        path("www2"),
+        path("www1")
     );
+    for given in [["www1", "www2"], ["www2", "www1"]] {
+        let run = scan_of(&[&path(given[0]), &path(given[1])]);
+        let w = window(&run);
+        assert_eq!(caveat_kinds(&w), ["input_incomplete"], "{given:?}");
+        assert_eq!(w["caveats"][0]["detail"], told, "{given:?}");
+        let files = run.columns("files.csv", &["file", "source"]);
+        let log = path("www1/access.log");
+        assert_eq!(files[0], [log, path("www1")], "{given:?}");
+    }
     // So is a folder whose folder of logs is a link to another's.
     std::fs::remove_file(&www2_log).unwrap();
     std::os::unix::fs::symlink("../www1", dir.path().join("www2/logs")).unwrap();
-    let run = scan_of(&[&path("www1"), &path("www2")]);
-    assert_eq!(caveat_kinds(&window(&run)), ["input_incomplete"]);
+    for given in [["www1", "www2"], ["www2", "www1"]] {
+        let run = scan_of(&[&path(given[0]), &path(given[1])]);
+        let w = window(&run);
+        assert_eq!(caveat_kinds(&w), ["input_incomplete"], "{given:?}");
+        assert_eq!(w["caveats"][0]["detail"], told, "{given:?}");
+    }
     std::fs::remove_file(dir.path().join("www2/logs")).unwrap();
     // A folder named, then one inside it: read once, nothing left out.
     let parent = dir.path().to_str().unwrap();
