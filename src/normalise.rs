@@ -77,8 +77,12 @@ impl Transforms {
     /// A rule naming a query matched the path alone: the log cannot show
     /// the query (its format logs none, or it was cut to a bare `?`).
     pub const QUERY_NOT_LOGGED: Transforms = Transforms(1 << 19);
+    /// A value of the query read as a path, from the script's folder when
+    /// it does not start with `/` (`/page.php?file=../forms/a.pdf`): a
+    /// script was asked for the resource by name.
+    pub const QUERY_VALUE: Transforms = Transforms(1 << 20);
 
-    const NAMES: [(Transforms, &'static str); 20] = [
+    const NAMES: [(Transforms, &'static str); 21] = [
         (Self::ABSOLUTE_FORM, "absolute_form"),
         (Self::LITERAL_KEY, "literal_key"),
         (Self::MARK_IN_PATH, "mark_in_path"),
@@ -99,6 +103,7 @@ impl Transforms {
         (Self::CP1252, "cp1252"),
         (Self::PATH_INFO, "path_info"),
         (Self::QUERY_NOT_LOGGED, "query_not_logged"),
+        (Self::QUERY_VALUE, "query_value"),
     ];
 
     /// The empty set.

@@ -1344,11 +1344,13 @@ mod tests {
                         matched += usize::from(want.is_some());
                         let passes = filtered.prefilter.as_ref().unwrap().passes(split.path);
                         skipped += usize::from(!passes);
-                        // A whole target holding the path passes too.
+                        // A whole target holding the path passes too, and
+                        // one holding it as a query's value.
                         if want.is_some() {
                             for whole in [
                                 format!("{variant}?q=1#top"),
                                 format!("https://host.example:443{variant}"),
+                                format!("/get.php?lang=en&file=..{variant}"),
                             ] {
                                 assert!(filtered.may_match(whole.as_bytes()), "{whole:?}");
                             }

@@ -1731,7 +1731,10 @@ impl<'c> LineScanner<'c> {
             if found.via.contains(Transforms::CASE) && !self.normaliser.folds_case() {
                 request.flags.insert(RecordFlags::CASE_VARIANT);
             }
-            if found.via.contains(Transforms::MARK_IN_PATH) && !self.parser.logs_decoded_paths() {
+            let mark_in_path = found.via.contains(Transforms::MARK_IN_PATH);
+            if (mark_in_path && !self.parser.logs_decoded_paths())
+                || found.via.contains(Transforms::QUERY_VALUE)
+            {
                 request.flags.insert(RecordFlags::QUERY_AS_PATH);
             }
             if found.via.contains(Transforms::QUERY_NOT_LOGGED) {
@@ -1844,6 +1847,52 @@ impl LineScanner<'_> {
             .or_else(|| self.match_backslashes_as_slashes(split))
             .or_else(|| self.match_windows_names(split))
             .or_else(|| self.match_query_not_logged(split))
+            .or_else(|| self.match_query_values(split))
+    }
+
+    /// Matches a value of the query read as a path: a download handler or
+    /// a file inclusion probe asks a script for a file by name
+    /// (`/page.php?file=../forms/a.pdf`, `/dl.php?f=/forms/b.pdf`), and the
+    /// script may have sent it. A value with a slash (or backslash, either
+    /// encoded or not) is read as a path: one that does not start with
+    /// one, nor name a scheme, from the script's folder. The match
+    /// says `query_value`; the request is flagged `query_as_path`.
+    fn match_query_values(&mut self, split: &SplitTarget<'_>) -> Option<(RuleMatch, Vec<u8>)> {
+        // An S3 query names no object (`?prefix=` lists a folder's keys).
+        if self.literal.is_some() {
+            return None;
+        }
+        let query = split.query.filter(|query| !query.is_empty())?;
+        let folder = match memchr::memrchr(b'/', split.path) {
+            Some(end) => &split.path[..=end],
+            None => b"/".as_slice(),
+        };
+        let mut path = Vec::new();
+        for pair in query.split(|&b| b == b'&' || b == b';') {
+            let (name, value) = match memchr::memchr(b'=', pair) {
+                Some(at) => (&pair[..at], &pair[at + 1..]),
+                None => (&b""[..], pair),
+            };
+            // A word without a slash is read as no path: `?page=admin` is
+            // no request for `/admin`. Nor is where a login or form sends
+            // the browser next: followed, it is a request of its own.
+            if !names_a_folder(value) || names_where_to_go_next(name) {
+                continue;
+            }
+            path.clear();
+            let rooted =
+                matches!(value[0], b'/' | b'\\') || memchr::memmem::find(value, b"://").is_some();
+            if !rooted {
+                path.extend_from_slice(folder);
+            }
+            path.extend_from_slice(value);
+            let read = crate::normalise::split_target(&path);
+            if let Some((mut found, canonical)) = self.match_split(&read) {
+                found.via.insert(Transforms::QUERY_VALUE);
+                return Some((found, canonical));
+            }
+        }
+        None
     }
 
     /// Matches a path that a rule naming a query names (`exact:/view.php?
@@ -2133,6 +2182,50 @@ impl LineScanner<'_> {
 /// (`[01/Jan/2023:12:01:30`).
 fn holds_a_timestamp(text: &[u8]) -> bool {
     timestamps_in(text).next().is_some()
+}
+
+/// Whether a query value holds a slash or backslash, as written or
+/// percent-encoded (`..%2Fcase%2Fa.pdf`).
+fn names_a_folder(value: &[u8]) -> bool {
+    memchr::memchr2(b'/', b'\\', value).is_some()
+        || value.windows(3).any(|w| {
+            w[0] == b'%'
+                && (w[1..].eq_ignore_ascii_case(b"2f") || w[1..].eq_ignore_ascii_case(b"5c"))
+        })
+}
+
+/// Whether a query parameter's name is one that says where to send the
+/// browser next (`next`, `returnUrl`, `redirect_uri`...), any case, with or
+/// without `_`, `-` or `.`.
+fn names_where_to_go_next(name: &[u8]) -> bool {
+    const NAMES: [&str; 21] = [
+        "back",
+        "backurl",
+        "camefrom",
+        "continue",
+        "dest",
+        "destination",
+        "forward",
+        "goto",
+        "next",
+        "redirect",
+        "redirectto",
+        "redirecturi",
+        "redirecturl",
+        "ref",
+        "referer",
+        "referrer",
+        "return",
+        "returnpath",
+        "returnto",
+        "returnurl",
+        "successurl",
+    ];
+    let folded: Vec<u8> = (name.iter())
+        .filter(|b| !matches!(b, b'_' | b'-' | b'.'))
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    NAMES.iter().any(|n| n.as_bytes() == folded)
 }
 
 /// Whether `text` holds two timestamps as NCSA logs write them. Nearly

@@ -659,7 +659,7 @@ type Describe = fn(u64, &str) -> String;
 
 fn describe_query_as_path(n: u64, first: &str) -> String {
     format!(
-        "{n} external {} {} served that {} an exposed resource only with the query read as a path (`/page.php?file=../forms/a.pdf`): the script asked may have read the exposed resource and sent it, as a file inclusion does, or not; the first: {first}",
+        "{n} external {} {} served that {} an exposed resource only with the query, or a value of it, read as a path (as in `/page.php?file=../forms/a.pdf`): the script asked may have read the exposed resource and sent it, as a file inclusion does, or not; the first: {first}",
         plural(n, "request", "requests"),
         plural(n, "was", "were"),
         plural(n, "names", "name"),

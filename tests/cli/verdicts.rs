@@ -1776,6 +1776,55 @@ fn a_query_read_as_path_in_a_request_as_sent_is_a_caveat_not_evidence() {
 }
 
 #[test]
+fn a_query_value_naming_an_exposed_resource_is_a_caveat_not_silence() {
+    // A script asked for the exposed file by name, in one of its query's
+    // values: from the script's folder, from the root, or encoded. Only a
+    // query that was itself a path was read so, and these read no
+    // evidence of access.
+    let log = ordered(&[
+        traffic(0, 1440, None),
+        line(700, "203.0.113.9", "/page.php?file=../case/a.pdf", 200),
+        line(701, "203.0.113.9", "/dl.php?lang=en&f=/case/b.pdf", 200),
+        line(
+            702,
+            "203.0.113.9",
+            "/app/get.php?name=..%2Fcase%2Fc.pdf",
+            200,
+        ),
+        line(
+            703,
+            "203.0.113.9",
+            "/get.php?u=https://example.org/case/d.pdf",
+            200,
+        ),
+        // Values that name nothing exposed are no match, nor is where a
+        // login sends the browser next (followed, a request of its own).
+        line(
+            704,
+            "203.0.113.9",
+            "/get.php?name=public/case/e.pdf&id=case",
+            200,
+        ),
+        line(705, "203.0.113.9", "/login?return_URL=/case/f.pdf", 200),
+    ]);
+    let run = run_case(&[("access.log", log)]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["query_as_path"]);
+    let rows = run.columns("requests.csv", &["path", "matched_via", "outcome", "flags"]);
+    let row = |path: &str, via: &str| [path, via, "unknown", "query_as_path"].map(String::from);
+    assert_eq!(
+        rows,
+        [
+            row("/case/a.pdf", "dot_segments+query_value"),
+            row("/case/b.pdf", "query_value"),
+            row("/case/c.pdf", "decoded+dot_segments+query_value"),
+            row("/case/d.pdf", "absolute_form+query_value"),
+        ]
+    );
+}
+
+#[test]
 fn a_resource_named_by_its_query_is_found_among_other_parameters() {
     // `exact:/view.php?id=123` matched only the target as written: the
     // same record fetched with `&dl=1` read no evidence of access.
