@@ -151,7 +151,13 @@ impl MatchedRequest {
     /// for in its X-Forwarded-For chain (see `TrustedProxies::attribute`);
     /// the connecting client is kept.
     pub fn attribute(mut self, proxies: &TrustedProxies) -> MatchedRequest {
-        let chosen = proxies.attribute(&self.client, self.forwarded.as_deref());
+        // An address the server derived from headers it did not log is no
+        // chain a trusted proxy vouches for.
+        let chain = match self.flags.contains(RecordFlags::FORWARDED_DERIVED) {
+            true => None,
+            false => self.forwarded.as_deref(),
+        };
+        let chosen = proxies.attribute(&self.client, chain);
         if chosen.not_forwarded {
             self.flags.insert(RecordFlags::CLIENT_NOT_FORWARDED);
         }

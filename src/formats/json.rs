@@ -376,8 +376,11 @@ impl Reader {
         // A forwarded address that is the client itself says nothing more.
         let forwarded = object
             .forwarded_chain(&self.fields)
-            .map(str::as_bytes)
-            .filter(|f| *f != client);
+            .filter(|(f, _)| f.as_bytes() != client);
+        if forwarded.is_some_and(|(_, derived)| derived) {
+            flags.insert(RecordFlags::FORWARDED_DERIVED);
+        }
+        let forwarded = forwarded.map(|(f, _)| f.as_bytes());
         let mut record = Record {
             time,
             vhost: object.string(&self.fields, Role::Host).map(str::as_bytes),
@@ -644,11 +647,13 @@ impl<'a> Lookup<'a> {
     /// The forwarded chain: the first forwarded path holding a string, or
     /// a list of them (a header sent on several lines, as Caddy logs
     /// headers), whose every item is kept (`"a", "b"`): the right-most
-    /// hops are the ones proxies wrote.
-    fn forwarded_chain(&mut self, fields: &JsonFields) -> Option<&'a str> {
+    /// hops are the ones proxies wrote. With it, whether it is an address
+    /// the server derived (`request.client_ip`), not a header as it came.
+    fn forwarded_chain(&mut self, fields: &JsonFields) -> Option<(&'a str, bool)> {
         fields.paths[Role::Forwarded as usize]
             .iter()
             .find_map(|path| {
+                let derived = path == &["request", "client_ip"];
                 let raw = self.at_value(path)?.get();
                 let content = match raw.strip_prefix('[') {
                     Some(list) => list.strip_suffix(']')?.trim(),
@@ -656,7 +661,7 @@ impl<'a> Lookup<'a> {
                 };
                 let one = content.strip_prefix('"').and_then(|c| c.strip_suffix('"'));
                 let content = one.filter(|c| !c.contains('"')).unwrap_or(content);
-                (!content.is_empty()).then_some(content)
+                (!content.is_empty()).then_some((content, derived))
             })
     }
 
@@ -880,11 +885,12 @@ mod tests {
         let table: &[(&str, Result<&str, Unparsed>)] = &[
             // Caddy's documented access log: the connecting address is the
             // client; the address Caddy derived from proxy headers is
-            // recorded as forwarded. Go escapes `&` as \u0026.
+            // recorded as forwarded, flagged as derived: no proxy vouches
+            // for it. Go escapes `&` as \u0026.
             (
                 r#"{"level":"info","ts":1646861401.5241024,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"127.0.0.1","remote_port":"41342","client_ip":"203.0.113.9","proto":"HTTP/2.0","method":"GET","host":"localhost","uri":"/forms/a.pdf?x=1\u0026y=2","headers":{"User-Agent":["curl/7.82.0"],"Accept":["*/*"]}},"bytes_read":0,"user_id":"","duration":0.000929675,"size":10900,"status":200,"resp_headers":{"Server":["Caddy"]}}"#,
                 Ok(
-                    "2022-03-09T21:30:01Z 127.0.0.1 - GET /forms/a.pdf?x=1&y=2 200 curl/7.82.0 203.0.113.9 localhost [] bytes=10900",
+                    "2022-03-09T21:30:01Z 127.0.0.1 - GET /forms/a.pdf?x=1&y=2 200 curl/7.82.0 203.0.113.9 localhost [forwarded_derived] bytes=10900",
                 ),
             ),
             // With the X-Forwarded-For header logged, it is the chain, not

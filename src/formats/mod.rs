@@ -314,8 +314,13 @@ impl RecordFlags {
     /// address of an X-Real-Ip or X-Forwarded-For header the request
     /// carried, whoever sent it. It authorises nothing by network alone.
     pub const CLIENT_AS_SENT: RecordFlags = RecordFlags(1 << 21);
+    /// The forwarded address is one the server derived from headers it
+    /// did not log (Caddy's `client_ip`, by default the left-most address
+    /// of X-Forwarded-For, which the client writes): no trusted proxy
+    /// vouches for it, so behind one the client is not known.
+    pub const FORWARDED_DERIVED: RecordFlags = RecordFlags(1 << 22);
 
-    const NAMES: [(RecordFlags, &'static str); 22] = [
+    const NAMES: [(RecordFlags, &'static str); 23] = [
         (Self::VHOST, "vhost"),
         (Self::FORWARDED_LIST, "forwarded_list"),
         (Self::NAIVE_TIME, "naive_time"),
@@ -338,6 +343,7 @@ impl RecordFlags {
         (Self::QUERY_AS_PATH, "query_as_path"),
         (Self::QUERY_NOT_LOGGED, "query_not_logged"),
         (Self::CLIENT_AS_SENT, "client_as_sent"),
+        (Self::FORWARDED_DERIVED, "forwarded_derived"),
     ];
 
     /// No flag.

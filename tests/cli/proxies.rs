@@ -234,28 +234,32 @@ fn behind_a_trusted_proxy_caddys_logged_header_is_the_chain() {
             "{{\"ts\":{ts}.1,\"request\":{{\"remote_ip\":\"10.0.0.5\",\"client_ip\":\"{client_ip}\",\"method\":\"GET\",\"host\":\"e\",\"uri\":\"{uri}\",\"headers\":{{\"User-Agent\":[\"UA\"]{forwarded}}}}},\"user_id\":\"\",\"size\":100,\"status\":200}}\n"
         )
     };
-    let text = line(1709370000, "10.0.0.5", "/index.html", "")
-        + &line(
-            1709373600,
-            "192.0.2.5",
-            "/forms/submissions/1",
-            ",\"X-Forwarded-For\":[\"192.0.2.5, 203.0.113.9\"]",
-        )
-        + &line(1709380800, "10.0.0.5", "/index.html", "");
-    std::fs::write(&log, text).unwrap();
-    let run = scan(&[
-        "--exposed",
-        "/forms/submissions/",
-        "--allow",
-        "192.0.2.0/24",
-        "--trusted-proxy",
-        "10.0.0.5",
-        "--window",
-        "w=2024-03-02T09:30Z..2024-03-02T10:30Z",
-        "--max-gap",
-        "4h",
-        log.to_str().unwrap(),
-    ]);
+    let with_header = line(
+        1709373600,
+        "192.0.2.5",
+        "/forms/submissions/1",
+        ",\"X-Forwarded-For\":[\"192.0.2.5, 203.0.113.9\"]",
+    );
+    let scan_of = |exposed_line: &str| {
+        let text = line(1709370000, "10.0.0.5", "/index.html", "")
+            + exposed_line
+            + &line(1709380800, "10.0.0.5", "/index.html", "");
+        std::fs::write(&log, text).unwrap();
+        scan(&[
+            "--exposed",
+            "/forms/submissions/",
+            "--allow",
+            "192.0.2.0/24",
+            "--trusted-proxy",
+            "10.0.0.5",
+            "--window",
+            "w=2024-03-02T09:30Z..2024-03-02T10:30Z",
+            "--max-gap",
+            "4h",
+            log.to_str().unwrap(),
+        ])
+    };
+    let run = scan_of(&with_header);
     let rows = run.records("requests.csv");
     assert_eq!(
         ["client", "forwarded_for", "class", "flags"].map(|k| rows[0][k].as_str()),
@@ -264,6 +268,24 @@ fn behind_a_trusted_proxy_caddys_logged_header_is_the_chain() {
             "192.0.2.5, 203.0.113.9",
             "external",
             "client_from_forwarded"
+        ]
+    );
+    assert_eq!(
+        run.findings_json()["windows"][0]["verdict"],
+        "evidence_of_access"
+    );
+    // Without the header (a log filter took it), `client_ip` alone is
+    // what the client wrote: the trusted proxy vouches for no client, and
+    // the spoofed staff address read no evidence of access.
+    let run = scan_of(&line(1709373600, "192.0.2.5", "/forms/submissions/1", ""));
+    let rows = run.records("requests.csv");
+    assert_eq!(
+        ["client", "forwarded_for", "class", "flags"].map(|k| rows[0][k].as_str()),
+        [
+            "10.0.0.5",
+            "192.0.2.5",
+            "external",
+            "client_not_forwarded;forwarded_derived"
         ]
     );
     assert_eq!(
