@@ -153,7 +153,7 @@ impl MatchedRequest {
     pub fn attribute(mut self, proxies: &TrustedProxies) -> MatchedRequest {
         // An address the server derived from headers it did not log is no
         // chain a trusted proxy vouches for.
-        let chain = match self.flags.contains(RecordFlags::FORWARDED_DERIVED) {
+        let chain = match self.flags.contains(RecordFlags::FORWARDED_IN_DOUBT) {
             true => None,
             false => self.forwarded.as_deref(),
         };

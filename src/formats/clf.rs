@@ -99,8 +99,11 @@ fn parse_finding<'a>(
         flags.insert(RecordFlags::SEVERAL_READINGS);
     }
     let forwarded = head.forwarded.or_else(|| {
-        let header = forwarded_header(extra)?;
+        let (header, in_doubt) = forwarded_header(extra)?;
         flags.insert(RecordFlags::FORWARDED_HEADER);
+        if in_doubt {
+            flags.insert(RecordFlags::FORWARDED_IN_DOUBT);
+        }
         Some(header)
     });
     Ok(Record {
@@ -911,10 +914,21 @@ fn flag_carriage_return(text: &[u8], flags: &mut RecordFlags) {
 /// would not say). Anything else there (a response time, an upstream
 /// name) is not taken for one. A header not read leaves a request behind
 /// a trusted proxy attributed to the proxy, which a staff network may
-/// hold: the client it forwarded for was lost.
-fn forwarded_header(extra: &[u8]) -> Option<&[u8]> {
-    let (value, _) = quoted(extra.strip_prefix(b" ")?)?;
-    value.split(|&b| b == b',').all(is_hop).then_some(value)
+/// hold: the client it forwarded for was lost. With it, whether another
+/// quoted list of addresses follows (`"$upstream_addr"`, or an X-Real-IP a
+/// client sent): which of them is X-Forwarded-For is then in doubt.
+fn forwarded_header(extra: &[u8]) -> Option<(&[u8], bool)> {
+    let (value, mut rest) = quoted(extra.strip_prefix(b" ")?)?;
+    if !value.split(|&b| b == b',').all(is_hop) {
+        return None;
+    }
+    while let Some((other, after)) = rest.strip_prefix(b" ").and_then(quoted) {
+        if other != b"-" && other.split(|&b| b == b',').all(is_hop) {
+            return Some((value, true));
+        }
+        rest = after;
+    }
+    Some((value, false))
 }
 
 /// Reads a `"..."` string with `\"` escapes; returns its content and what

@@ -378,7 +378,7 @@ impl Reader {
             .forwarded_chain(&self.fields)
             .filter(|(f, _)| f.as_bytes() != client);
         if forwarded.is_some_and(|(_, derived)| derived) {
-            flags.insert(RecordFlags::FORWARDED_DERIVED);
+            flags.insert(RecordFlags::FORWARDED_IN_DOUBT);
         }
         let forwarded = forwarded.map(|(f, _)| f.as_bytes());
         let mut record = Record {
@@ -890,7 +890,7 @@ mod tests {
             (
                 r#"{"level":"info","ts":1646861401.5241024,"logger":"http.log.access","msg":"handled request","request":{"remote_ip":"127.0.0.1","remote_port":"41342","client_ip":"203.0.113.9","proto":"HTTP/2.0","method":"GET","host":"localhost","uri":"/forms/a.pdf?x=1\u0026y=2","headers":{"User-Agent":["curl/7.82.0"],"Accept":["*/*"]}},"bytes_read":0,"user_id":"","duration":0.000929675,"size":10900,"status":200,"resp_headers":{"Server":["Caddy"]}}"#,
                 Ok(
-                    "2022-03-09T21:30:01Z 127.0.0.1 - GET /forms/a.pdf?x=1&y=2 200 curl/7.82.0 203.0.113.9 localhost [forwarded_derived] bytes=10900",
+                    "2022-03-09T21:30:01Z 127.0.0.1 - GET /forms/a.pdf?x=1&y=2 200 curl/7.82.0 203.0.113.9 localhost [forwarded_in_doubt] bytes=10900",
                 ),
             ),
             // With the X-Forwarded-For header logged, it is the chain, not

@@ -314,11 +314,14 @@ impl RecordFlags {
     /// address of an X-Real-Ip or X-Forwarded-For header the request
     /// carried, whoever sent it. It authorises nothing by network alone.
     pub const CLIENT_AS_SENT: RecordFlags = RecordFlags(1 << 21);
-    /// The forwarded address is one the server derived from headers it
-    /// did not log (Caddy's `client_ip`, by default the left-most address
-    /// of X-Forwarded-For, which the client writes): no trusted proxy
-    /// vouches for it, so behind one the client is not known.
-    pub const FORWARDED_DERIVED: RecordFlags = RecordFlags(1 << 22);
+    /// The forwarded address may not be what a proxy wrote: one the server
+    /// derived from headers it did not log (Caddy's `client_ip`, by default
+    /// the left-most address of X-Forwarded-For, which the client writes),
+    /// or one of several quoted lists of addresses after an NCSA line's
+    /// user agent (an upstream's address, an X-Real-IP a client sent),
+    /// which may not be X-Forwarded-For. No trusted proxy vouches for it,
+    /// so behind one the client is not known.
+    pub const FORWARDED_IN_DOUBT: RecordFlags = RecordFlags(1 << 22);
 
     const NAMES: [(RecordFlags, &'static str); 23] = [
         (Self::VHOST, "vhost"),
@@ -343,7 +346,7 @@ impl RecordFlags {
         (Self::QUERY_AS_PATH, "query_as_path"),
         (Self::QUERY_NOT_LOGGED, "query_not_logged"),
         (Self::CLIENT_AS_SENT, "client_as_sent"),
-        (Self::FORWARDED_DERIVED, "forwarded_derived"),
+        (Self::FORWARDED_IN_DOUBT, "forwarded_in_doubt"),
     ];
 
     /// No flag.

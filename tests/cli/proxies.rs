@@ -285,8 +285,77 @@ fn behind_a_trusted_proxy_caddys_logged_header_is_the_chain() {
             "10.0.0.5",
             "192.0.2.5",
             "external",
-            "client_not_forwarded;forwarded_derived"
+            "client_not_forwarded;forwarded_in_doubt"
         ]
+    );
+    assert_eq!(
+        run.findings_json()["windows"][0]["verdict"],
+        "evidence_of_access"
+    );
+}
+
+// nginx formats with another quoted list of addresses after the user agent
+// beside X-Forwarded-For (`"$upstream_addr"`, a client's X-Real-IP): the
+// first was walked as the chain, the upstream or the client's own claim
+// became a staff accessor, and the window read no evidence of access.
+#[test]
+fn a_header_among_other_address_fields_is_vouched_for_by_no_proxy() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    let line = |minute: u32, target: &str, extra: &str| {
+        format!(
+            "10.0.0.1 - - [01/Jan/2024:06:{minute:02}:00 +0000] \"GET {target} HTTP/1.1\" 200 500 \"-\" \"curl/8\" {extra}\n"
+        )
+    };
+    let text = line(0, "/", "\"10.0.0.50:8080\" \"-\"")
+        + &line(
+            10,
+            "/forms/submissions/a.pdf",
+            "\"10.0.0.50:8080\" \"203.0.113.9\"",
+        )
+        + &line(
+            20,
+            "/forms/submissions/b.pdf",
+            "\"10.20.30.40\" \"203.0.113.9\"",
+        )
+        + &line(30, "/forms/submissions/c.pdf", "\"203.0.113.7\" \"-\"")
+        + &line(40, "/", "\"-\" \"-\"");
+    std::fs::write(&log, text).unwrap();
+    let run = scan(&[
+        "--exposed",
+        "/forms/submissions/",
+        "--allow",
+        "10.0.0.0/8",
+        "--trusted-proxy",
+        "10.0.0.1",
+        "--window",
+        "w=2024-01-01T06:05Z..2024-01-01T06:35Z",
+        log.to_str().unwrap(),
+    ]);
+    let rows: Vec<Vec<String>> = run
+        .records("requests.csv")
+        .into_iter()
+        .map(|r| {
+            ["client", "forwarded_for", "class", "flags"]
+                .map(|k| r[k].clone())
+                .to_vec()
+        })
+        .collect();
+    let doubt = "forwarded_header;client_not_forwarded;forwarded_in_doubt";
+    assert_eq!(
+        rows,
+        [
+            ["10.0.0.1", "10.0.0.50:8080", "external", doubt],
+            ["10.0.0.1", "10.20.30.40", "external", doubt],
+            // One list of addresses, the other field not logged: the chain.
+            [
+                "203.0.113.7",
+                "203.0.113.7",
+                "external",
+                "forwarded_header;client_from_forwarded"
+            ],
+        ]
+        .map(|r| r.map(String::from).to_vec())
     );
     assert_eq!(
         run.findings_json()["windows"][0]["verdict"],
