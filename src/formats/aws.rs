@@ -135,6 +135,7 @@ fn parse_load_balancer(line: &[u8]) -> Result<Record<'_>, Unparsed> {
         true => next_word(&mut rest).ok_or(Unparsed::NoIsoTime)?,
         false => first,
     };
+    let alb = time_word != first;
     let time = parse_iso_time(time_word).ok_or(Unparsed::NoIsoTime)?;
     let fields = take(|| next_word(&mut rest), Unparsed::LbFields)?;
     let [
@@ -158,11 +159,22 @@ fn parse_load_balancer(line: &[u8]) -> Result<Record<'_>, Unparsed> {
     let rest = rest.trim_ascii_start();
     let mut rest = rest.strip_prefix(b"\"").ok_or(Unparsed::LbFields)?;
     let request = quoted(&mut rest, &mut flags);
+    let mut after_agent: &[u8] = &[];
     let user_agent = rest
         .trim_ascii_start()
         .strip_prefix(b"\"")
-        .map(|mut r| quoted(&mut r, &mut flags))
+        .map(|mut r| {
+            let agent = quoted(&mut r, &mut flags);
+            after_agent = r;
+            agent
+        })
         .filter(|a| *a != b"-");
+    // An ALB's `time` is when it sent the response: a download begun
+    // inside a window and ended after it is placed when it was asked for.
+    let time = match alb {
+        true => request_creation_time(after_agent, time).unwrap_or(time),
+        false => time,
+    };
     let (method, target, protocol) = clf::split_request(request);
     Ok(Record {
         time,
@@ -186,6 +198,27 @@ fn parse_load_balancer(line: &[u8]) -> Result<Record<'_>, Unparsed> {
         shape: Shape::Fields,
         flags,
     })
+}
+
+/// An ALB line's `request_creation_time`, the first unquoted ISO 8601 time
+/// after the user agent, when it is no later than the line's `time` (when
+/// the response was sent) and less than a day before it.
+fn request_creation_time(mut rest: &[u8], sent: Timestamp) -> Option<Timestamp> {
+    let mut ignored = RecordFlags::empty();
+    for _ in 0..16 {
+        rest = rest.trim_ascii_start();
+        if let Some(mut body) = rest.strip_prefix(b"\"") {
+            quoted(&mut body, &mut ignored);
+            rest = body;
+            continue;
+        }
+        let word = next_word(&mut rest)?;
+        if let Some(created) = parse_iso_time(word) {
+            let taken = sent.0 - created.0;
+            return (0..86_400).contains(&taken).then_some(created);
+        }
+    }
+    None
 }
 
 /// The status that says whether the target served the request: the
@@ -473,13 +506,14 @@ mod tests {
     fn reads_load_balancer_lines_with_the_target_status() {
         let alb = |head: &str| format!("{head} {ALB_TAIL}");
         let table: &[(String, Result<&str, Unparsed>)] = &[
-            // AWS's documented HTTPS example: the target served it.
+            // AWS's documented HTTPS example: the target served it. Its
+            // time is the request's creation, not the response's.
             (
                 alb(
                     r#"https 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.086 0.048 0.037 200 200 0 57 "GET https://www.example.com:443/forms/a.pdf?x=1 HTTP/1.1" "curl/7.46.0""#,
                 ),
                 Ok(
-                    "2018-07-02T22:23:00Z 192.168.131.39 - GET https://www.example.com:443/forms/a.pdf?x=1 200 curl/7.46.0 - - [] bytes=57",
+                    "2018-07-02T22:22:48Z 192.168.131.39 - GET https://www.example.com:443/forms/a.pdf?x=1 200 curl/7.46.0 - - [] bytes=57",
                 ),
             ),
             // A fixed response (WAF): no target, the balancer's own 404.
@@ -523,11 +557,11 @@ mod tests {
                 alb(
                     r#"wss 2018-07-02T22:23:00.186641Z app/a/50dc 10.0.0.140:44244 10.0.0.171:8010 0.000 0.001 0.000 101 101 218 786 "GET https://10.0.0.30:443/ HTTP/1.1" "-""#,
                 ),
-                Ok("2018-07-02T22:23:00Z 10.0.0.140 - GET https://10.0.0.30:443/ 101 - - - [] bytes=786"),
+                Ok("2018-07-02T22:22:48Z 10.0.0.140 - GET https://10.0.0.30:443/ 101 - - - [] bytes=786"),
             ),
             (
                 r#"http 2018-11-30T22:23:00.186641Z app/a/50dc 192.168.131.39:2817 - -1 -1 -1 400 - 0 0 "- - -" "-" - - - "-" "-" "-" 0 2018-11-30T22:22:48.364000Z "-" "-" "-""#.to_string(),
-                Ok("2018-11-30T22:23:00Z 192.168.131.39 - - - 400 - - - [lb_answered] bytes=0"),
+                Ok("2018-11-30T22:22:48Z 192.168.131.39 - - - 400 - - - [lb_answered] bytes=0"),
             ),
             // Classic ELB: the time first, no trailing fields after TLS.
             (

@@ -60,9 +60,10 @@ enum Slot {
     Forwarded,
     EdgeResult,
     Protocol,
+    TimeTaken,
 }
 
-const SLOTS: usize = 16;
+const SLOTS: usize = 17;
 
 /// The slot a `#Fields:` name fills, if logwitness reads it. Names are
 /// compared without case: producers disagree (`cs(Referrer)`, `Date`).
@@ -86,6 +87,7 @@ fn slot_of(name: &[u8]) -> Option<Slot> {
         b"x-forwarded-for" | b"s-xff" | b"cs(x-forwarded-for)" => Slot::Forwarded,
         b"x-edge-result-type" => Slot::EdgeResult,
         b"cs-version" | b"cs-protocol-version" => Slot::Protocol,
+        b"time-taken" => Slot::TimeTaken,
         _ => return None,
     };
     Some(slot)
@@ -153,6 +155,9 @@ pub struct State {
     days_after: i32,
     /// Seconds east of UTC, from `#GMT-Offset:` (Oracle Web Cache).
     gmt_offset: i64,
+    /// Whether `#Software:` names IIS, whose `time-taken` is milliseconds
+    /// (other producers' units differ: Oracle Web Cache's are not).
+    iis: bool,
 }
 
 impl State {
@@ -167,6 +172,7 @@ impl State {
             directive_clock: false,
             days_after: 0,
             gmt_offset: 0,
+            iis: false,
         }
     }
 
@@ -192,6 +198,7 @@ impl State {
             directive_clock: false,
             days_after: 0,
             gmt_offset: 0,
+            iis: false,
         }
     }
 
@@ -292,6 +299,8 @@ impl State {
             self.days_after = 0;
         } else if name.eq_ignore_ascii_case(b"GMT-Offset") {
             self.gmt_offset = clf::offset_seconds(first).unwrap_or(0);
+        } else if name.eq_ignore_ascii_case(b"Software") {
+            self.iis = memchr::memmem::find(value, b"Internet Information Services").is_some();
         }
     }
 
@@ -324,13 +333,20 @@ impl State {
         zone: Tz,
         mut flags: RecordFlags,
     ) -> Result<Record<'a>, Unparsed> {
-        let time = self.time(
+        let logged = self.time(
             values.get(Slot::Date),
             values.get(Slot::Time),
             layout.local_time,
             zone,
             &mut flags,
         )?;
+        // IIS and CloudFront log a request when its response is sent: it
+        // was asked for `time-taken` before (a download begun inside a
+        // window and ended after it is placed when it was asked for).
+        let taken = values
+            .get(Slot::TimeTaken)
+            .and_then(|t| self.seconds_taken(t));
+        let time = Timestamp(logged.0 - taken.unwrap_or(0));
         let (target, query) = values.target(layout)?;
         if values
             .get(Slot::EdgeResult)
@@ -361,6 +377,23 @@ impl State {
             shape: Shape::Fields,
             flags,
         })
+    }
+
+    /// Whole seconds of a `time-taken` value: CloudFront's are seconds
+    /// (`0.002`), IIS's milliseconds; another producer's unit is not known,
+    /// and none is read. A value past a day is none. Rounded down: the
+    /// time logged is itself whole seconds, rounded down, so the request
+    /// came within a second of the difference.
+    fn seconds_taken(&self, value: &[u8]) -> Option<i64> {
+        let value: f64 = std::str::from_utf8(value).ok()?.parse().ok()?;
+        let seconds = match (self.separator, self.iis) {
+            (Separator::Tab, _) => value,
+            (_, true) => value / 1000.0,
+            _ => return None,
+        };
+        (0.0..86_400.0)
+            .contains(&seconds)
+            .then(|| seconds.floor() as i64)
     }
 
     /// Whether the log writes `+` for a space in its values (IIS does, as
@@ -986,6 +1019,31 @@ pub(super) mod tests {
                 "{fields}"
             );
         }
+    }
+
+    #[test]
+    fn a_request_is_placed_when_it_was_asked_for_where_the_unit_of_time_taken_is_known() {
+        // IIS and CloudFront log a request when its response was sent: a
+        // download begun inside a window and ended after it was placed
+        // after it. IIS counts milliseconds, CloudFront seconds; Oracle
+        // Web Cache's unit is not known, and its time is kept.
+        let iis = format!(
+            "{IIS}2021-04-01 00:10:00 10.0.0.1 GET /a - 443 - 1.2.3.4 UA - 200 0 0 40999\n"
+        );
+        let oracle = iis.replace(
+            "Microsoft Internet Information Services 10.0",
+            "Oracle9iAS Web Cache/2.0.0.2.0",
+        );
+        let cloudfront = "2019-12-04\t21:02:31\tLAX1\t392\t89.160.20.112\tGET\td1.cloudfront.net\t/index.html\t200\t-\tUA\t-\t-\tMiss\tSOX4==\twww.example.com\thttps\t23\t40.100\t-\tTLSv1.2\tECDHE\tMiss\tHTTP/2.0\t-\t-\t11040\t0.001\tMiss\ttext/html\t78\t-\t-";
+        let time = |state: State, text: &str| {
+            last_line(state, text, chrono_tz::UTC).unwrap()[..20].to_string()
+        };
+        assert_eq!(time(State::w3c(), &iis), "2021-04-01T00:09:20Z");
+        assert_eq!(time(State::w3c(), &oracle), "2021-04-01T00:10:00Z");
+        assert_eq!(
+            time(State::cloudfront(), cloudfront),
+            "2019-12-04T21:01:51Z"
+        );
     }
 
     #[test]
