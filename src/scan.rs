@@ -1804,6 +1804,11 @@ impl LineScanner<'_> {
         if request_cut_short(line) {
             self.cut_head = Some((location.line, time));
         }
+        // A time read without an offset is a guess where no zone was
+        // given, as a parsed line's is (`time_zone_assumed`).
+        if time.is_some() && self.parser.reads_naive_time(line) {
+            self.result.naive += 1;
+        }
         self.unparsed.push(UnparsedLine {
             location,
             reason,

@@ -266,7 +266,7 @@ pub struct ScanFacts {
 pub struct ZoneAssumed {
     /// The file, as given.
     pub file: String,
-    /// Its parsed lines whose time had no offset.
+    /// Its lines, parsed or not, whose time had no offset.
     pub lines: u64,
     /// Its first and last parsed lines' times, as read.
     pub first: Timestamp,
@@ -788,7 +788,7 @@ fn describe_zone_assumed(files: &[&ZoneAssumed]) -> String {
         )
     });
     format!(
-        "{lines} parsed {} of {n} {} {} a time without an offset, read as UTC because no time zone was given: the server's clock may have run up to 14 hours from UTC, and what {} show, and when, with it; give the server's zone with --tz, or time_zone in the case file: {}",
+        "{lines} {} of {n} {} {} a time without an offset, read as UTC because no time zone was given: the server's clock may have run up to 14 hours from UTC, and what {} show, and when, with it; give the server's zone with --tz, or time_zone in the case file: {}",
         plural(lines, "line", "lines"),
         plural(n as u64, "file", "files"),
         plural(lines, "has", "have"),

@@ -1155,16 +1155,28 @@ impl Parser {
 
     /// The timestamp of a line that did not parse, when one can be read.
     pub fn time_of(&self, line: &[u8]) -> Option<Timestamp> {
+        self.time_in(line, self.zone)
+    }
+
+    /// Whether the timestamp of a line that did not parse was written
+    /// without an offset: read in two zones, it reads two instants.
+    pub fn reads_naive_time(&self, line: &[u8]) -> bool {
+        let farthest_east = chrono_tz::Etc::GMTMinus14;
+        self.time_in(line, farthest_east) != self.time_in(line, chrono_tz::UTC)
+    }
+
+    /// `time_of`, with times written without an offset read in `zone`.
+    fn time_in(&self, line: &[u8], zone: Tz) -> Option<Timestamp> {
         match &self.family {
-            Family::Ncsa(_) => clf::salvage_time(line, self.zone),
-            Family::W3c(state) => state.time_of(line, self.zone),
+            Family::Ncsa(_) => clf::salvage_time(line, zone),
+            Family::W3c(state) => state.time_of(line, zone),
             Family::Aws(log) => log.time_of(line),
-            Family::Json(reader) => reader.time_of(line, self.zone),
-            Family::Haproxy => haproxy::time_of(line, self.zone),
-            Family::ProxyManager => proxy_manager::time_of(line, self.zone),
-            Family::Custom(format) => format.time_of(line, self.zone),
-            Family::IisEvent(reader) => reader.clone().time_of(line, self.zone),
-            Family::Line(format) => time_of_line(*format, line, self.zone),
+            Family::Json(reader) => reader.time_of(line, zone),
+            Family::Haproxy => haproxy::time_of(line, zone),
+            Family::ProxyManager => proxy_manager::time_of(line, zone),
+            Family::Custom(format) => format.time_of(line, zone),
+            Family::IisEvent(reader) => reader.clone().time_of(line, zone),
+            Family::Line(format) => time_of_line(*format, line, zone),
         }
     }
 }

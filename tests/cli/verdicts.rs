@@ -278,7 +278,9 @@ fn an_unparsed_line_that_mentions_an_exposed_resource_is_inconclusive() {
     let run = run_case(&[("access.log", log)]);
     let w = window(&run);
     assert_eq!(w["verdict"], "inconclusive");
-    assert_eq!(caveat_kinds(&w), ["unparsed_mentions_exposed"]);
+    // Its time has no offset, and no zone was given: a guess too.
+    let kinds = caveat_kinds(&w);
+    assert_eq!(kinds, ["unparsed_mentions_exposed", "time_zone_assumed"]);
     let path = run.records("files.csv")[0]["file"].clone();
     assert_eq!(
         w["caveats"][0]["detail"],
@@ -1883,7 +1885,7 @@ fn times_without_offset_read_in_utc_for_want_of_a_zone_are_a_caveat() {
     assert_eq!(caveat_kinds(&w), ["time_zone_assumed"]);
     assert!(
         w["caveats"][0]["detail"].as_str().unwrap().starts_with(
-            "289 parsed lines of 1 file have a time without an offset, read as UTC because \
+            "289 lines of 1 file have a time without an offset, read as UTC because \
              no time zone was given"
         ),
         "{w}"
@@ -1906,6 +1908,24 @@ fn times_without_offset_read_in_utc_for_want_of_a_zone_are_a_caveat() {
     // Said to be UTC, the request is outside it, and nothing is assumed.
     let run = scan(&["--exposed", "/case/", "--tz", "UTC", "--window", span, logs]);
     assert_eq!(window(&run)["verdict"], "no_evidence_of_access");
+}
+
+#[test]
+fn an_unparsed_line_whose_time_has_no_offset_is_a_guess_too() {
+    // A line cut short, its time without an offset, in a log whose other
+    // lines have one: read as UTC, it was 12 hours from the window, and
+    // the window read no evidence of access.
+    let cut = "203.0.113.5 - - [01/Mar/2024:23:00:00] \"GET /case/a.pdf HTTP/1.1\" 200\n";
+    let log = ordered(&[traffic(0, 1440, None), cut.into()]);
+    let run = run_case(&[("access.log", log)]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["time_zone_assumed"]);
+    let detail = w["caveats"][0]["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("1 line of 1 file has a time without an offset"),
+        "{detail}"
+    );
 }
 
 #[test]
