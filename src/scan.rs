@@ -2378,8 +2378,65 @@ fn is_damaged(reason: Unparsed, line: &[u8], unterminated: bool) -> bool {
                 || request_cut_short(line)
                 || request_tail_alone(line)
                 || holds_two_timestamps(line)
+                || holds_control_bytes(line)
+                || (reason == Unparsed::NoTimestamp && ncsa_record_broken(line))
         }
     }
+}
+
+/// Whether a line holds a control byte no server writes raw (they escape
+/// them: `\x1b`): binary data written over the log, as a crash, a
+/// cross-linked block or a disk's error leaves, which may have replaced
+/// records. A tab or carriage return is no such byte.
+fn holds_control_bytes(line: &[u8]) -> bool {
+    line.iter()
+        .any(|&b| matches!(b, 0x01..=0x08 | 0x0b | 0x0c | 0x0e..=0x1f | 0x7f))
+}
+
+/// Whether an NCSA line without a whole timestamp is a record broken by
+/// other bytes written over it, and over the records around it: its
+/// timestamp starts, is cut, and other text follows on the line
+/// (`[01/Jan/2023:10:2` and text), or other text comes before the end of a
+/// timestamp, its request and status (`text 0] "GET /a HTTP/1.1" 200`).
+/// A record split over two lines by a line end is not: its stamp is cut
+/// at the first line's end, and the second starts with the rest of it.
+fn ncsa_record_broken(line: &[u8]) -> bool {
+    stamp_cut_by_text(line) || head_written_over(line)
+}
+
+fn stamp_cut_by_text(line: &[u8]) -> bool {
+    let shape = b"00/Jan/0000:00:00:00";
+    memchr::memchr_iter(b'[', line).any(|at| {
+        let stamp = &line[at + 1..];
+        let matching = (stamp.iter().zip(shape))
+            .take_while(|(b, want)| match want {
+                b'0' => b.is_ascii_digit(),
+                b'/' | b':' => b == want,
+                _ => b.is_ascii_alphabetic(),
+            })
+            .count();
+        (3..shape.len()).contains(&matching) && !stamp[matching..].trim_ascii().is_empty()
+    })
+}
+
+/// Whether a line holds a timestamp's end (`] "`), a request and its
+/// status, after text that is no rest of a timestamp.
+fn head_written_over(line: &[u8]) -> bool {
+    let shape = b"00/Jan/0000:00:00:00 +0000";
+    let continues_a_stamp = |before: &[u8]| {
+        before.len() <= shape.len()
+            && (before.iter().zip(&shape[shape.len() - before.len()..])).all(|(b, want)| match want
+            {
+                b'0' => b.is_ascii_digit(),
+                b'+' => matches!(b, b'+' | b'-'),
+                b'/' | b':' | b' ' => b == want,
+                _ => b.is_ascii_alphabetic(),
+            })
+    };
+    memchr::memmem::find_iter(line, b"] \"").any(|at| {
+        let request = &line[at + 3..];
+        starts_request(request) && request_tail_alone(request) && !continues_a_stamp(&line[..at])
+    })
 }
 
 /// Whether a line that does not read as JSON starts an object whose braces
@@ -3474,6 +3531,38 @@ mod tests {
             (b"#Fields: date\0\0\0", Unparsed::Directive, false, true),
             (
                 b"[error] client denied",
+                Unparsed::NoTimestamp,
+                false,
+                false,
+            ),
+            // Bytes written over the log (a crash, a cross-linked block):
+            // binary, a record's stamp cut by other text, or the end of a
+            // record's stamp, its request and status after other text.
+            (b"\x8f\x1b\x03Z\xe1", Unparsed::NoTimestamp, false, true),
+            (
+                b"1.2.3.4 - - [01/Jan/2023:10:2## Quick start",
+                Unparsed::NoTimestamp,
+                false,
+                true,
+            ),
+            (
+                b"| `unparsed` | the0] \"GET /a HTTP/1.1\" 200 12",
+                Unparsed::NoTimestamp,
+                false,
+                true,
+            ),
+            // A record split over two lines by a line end is not: the
+            // first ends inside its stamp, the second starts with the rest.
+            (b"1.2.3.4 - - [01/Aug/199", Unparsed::NoTimestamp, false, false),
+            (
+                b"5:00:01:39 -0400] \"GET /a HTTP/1.0\" 200 3804",
+                Unparsed::NoTimestamp,
+                false,
+                false,
+            ),
+            // Nor is another log's line, with a tab.
+            (
+                b"[10-Oct-2023 14:00:00] WARNING:\tpool www",
                 Unparsed::NoTimestamp,
                 false,
                 false,
