@@ -82,7 +82,8 @@ fn is_shown_as_nothing(c: char) -> bool {
             | '\u{FE00}'..='\u{FE0F}'
             | '\u{FEFF}'
             | '\u{FFA0}'
-            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{FFF0}'..='\u{FFFB}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
             | '\u{1D173}'..='\u{1D17A}'
             | '\u{E0000}'..='\u{E0FFF}'
     )
@@ -101,16 +102,19 @@ fn escape_str_into(text: &str, out: &mut String) {
 }
 
 /// A CSV cell a spreadsheet will show as text, never run: a cell starting
-/// with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`, except a bare `-`
-/// and plain numbers.
+/// with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`, and so does one
+/// where such a sign (or its full-width form, `＝`) comes after blanks or
+/// quotes, which some importers trim; except a bare `-` and plain numbers.
 // Inline: it runs for every text cell of requests.csv, and most cells
 // need only their first byte looked at.
 #[inline]
 pub fn csv_cell(text: &str) -> Cow<'_, str> {
-    let risky = matches!(
-        text.as_bytes().first(),
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
-    );
+    let risky = match text.as_bytes().first() {
+        None => false,
+        Some(b) if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.') => false,
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => true,
+        Some(_) => sign_after_blanks(text),
+    };
     if !risky || text == "-" || is_plain_number(text) {
         Cow::Borrowed(text)
     } else {
@@ -138,6 +142,15 @@ pub fn escape_html(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Whether a formula's sign, ASCII or full-width, starts `text` once its
+/// leading blanks and quotes are taken off.
+fn sign_after_blanks(text: &str) -> bool {
+    let rest = text.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '"' | '\''));
+    rest.starts_with([
+        '=', '+', '-', '@', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
+    ])
 }
 
 fn is_plain_number(text: &str) -> bool {
@@ -177,6 +190,10 @@ mod tests {
             (
                 "\u{FEFF}10.1.2.3 adm\u{200B}in\u{2028}\u{E0041}".as_bytes(),
                 "\\u{FEFF}10.1.2.3 adm\\u{200B}in\\u{2028}\\u{E0041}",
+            ),
+            (
+                "mallory\u{1BCA0}.example\u{FFF0}".as_bytes(),
+                "mallory\\u{1BCA0}.example\\u{FFF0}",
             ),
         ];
         for (input, want) in table {
@@ -254,6 +271,15 @@ mod tests {
             ("/forms/a", "/forms/a"),
             ("", ""),
             ("-1.", "'-1."),
+            // After blanks or quotes, which importers trim, and full-width.
+            (" =HYPERLINK(\"x\")", "' =HYPERLINK(\"x\")"),
+            ("  +cmd|' /C calc'!A0", "'  +cmd|' /C calc'!A0"),
+            ("\"=1+1", "'\"=1+1"),
+            ("\u{a0}@SUM(1)", "'\u{a0}@SUM(1)"),
+            ("\u{3000}=1", "'\u{3000}=1"),
+            ("\u{ff1d}1+1", "'\u{ff1d}1+1"),
+            (" plain", " plain"),
+            ("\"quoted\"", "\"quoted\""),
         ];
         for (input, want) in table {
             assert_eq!(csv_cell(input), *want, "{input:?}");

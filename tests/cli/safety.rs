@@ -182,3 +182,25 @@ fn no_log_text_becomes_a_link_or_markup_in_findings_md() {
     }
     assert!(md.contains(r"the first accessor, \<img/src=x/onerror=alert(1)\>, was first seen"));
 }
+
+#[test]
+fn a_window_name_with_a_bar_stays_in_its_cell_of_findings_md() {
+    let run = scan(&[
+        "--case",
+        "sample-logs/case.toml",
+        "--window",
+        "phase 1|2=2022-11-11..2022-11-12",
+        "sample-logs",
+    ]);
+    let md = run.output("findings.md");
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| `phase 1"))
+        .expect("the window's row");
+    // Nine cells: ten bars a table splits at, none of them escaped.
+    let unescaped = row
+        .match_indices('|')
+        .filter(|(at, _)| !row[..*at].ends_with('\\'));
+    assert_eq!(unescaped.count(), 10, "{row}");
+    assert!(row.starts_with(r"| `phase 1\|2` |"), "{row}");
+}
