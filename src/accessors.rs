@@ -159,6 +159,19 @@ impl Authorised {
         &self.networks
     }
 
+    /// Whether `user` is a Windows account (`DOMAIN\\name`, as IIS logs it)
+    /// named among the users in another case: Windows compares account
+    /// names without case, and IIS logs them as the user typed them
+    /// (`corp\\JSmith` is `CORP\\jsmith`).
+    fn names_windows_account(&self, user: &str) -> bool {
+        if !user.contains('\\') {
+            return false;
+        }
+        let folded = user.to_lowercase();
+        (self.users.iter())
+            .any(|allowed| allowed.contains('\\') && allowed.to_lowercase() == folded)
+    }
+
     /// The user names.
     pub fn users(&self) -> impl Iterator<Item = &str> {
         self.users.iter().map(String::as_str)
@@ -178,7 +191,7 @@ impl Authorised {
 
     fn class_of(&self, ip: Option<IpAddr>, user: Option<&str>) -> Class {
         let in_network = ip.is_some_and(|ip| self.networks.iter().any(|n| n.contains(&ip)));
-        let named = user.is_some_and(|u| self.users.contains(u));
+        let named = user.is_some_and(|u| self.users.contains(u) || self.names_windows_account(u));
         if in_network || named {
             Class::Authorised
         } else {
@@ -672,6 +685,24 @@ fn order(r: &AccessorRow) -> impl Ord + '_ {
 mod tests {
     use super::*;
     use crate::evidence::MatchedRequest;
+
+    #[test]
+    fn windows_accounts_are_named_in_any_case_other_names_exactly() {
+        let users = [
+            "CORP\\jsmith".to_string(),
+            "Ann".into(),
+            "WS\\Jürgen".into(),
+        ];
+        let authorised = Authorised::new(&[], &users).unwrap();
+        let class = |user: &str| authorised.classify("203.0.113.9", Some(user));
+        // IIS logs an account as the user typed it; Windows ignores case.
+        assert_eq!(class("corp\\JSmith"), Class::Authorised);
+        assert_eq!(class("ws\\JÜRGEN"), Class::Authorised);
+        assert_eq!(class("CORP\\jsmith2"), Class::External);
+        // A name without a domain (nginx's Basic credentials) is exact.
+        assert_eq!(class("ann"), Class::External);
+        assert_eq!(class("Ann"), Class::Authorised);
+    }
 
     #[test]
     fn the_client_is_the_first_untrusted_hop_from_the_right() {
