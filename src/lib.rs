@@ -51,6 +51,7 @@ pub fn scan(config: &ScanConfig, progress: &dyn scan::Progress) -> scan::Summary
     let mut writes: Vec<&str> = vec![database::FILE_NAME, &partial];
     writes.extend(report::csv::OUTPUT_FILES);
     writes.extend(report::FINDINGS_FILES);
+    writes.push(report::INCOMPLETE_MARKER);
     let out = input::OutputFolder {
         path: &config.out,
         writes: &writes,

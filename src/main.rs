@@ -82,6 +82,7 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     // Made first: the database and the other outputs open their files in
     // it at once.
     let written = std::fs::create_dir_all(&config.out)
+        .and_then(|()| report::begin_writing(&config.out, true))
         .with_context(|| format!("cannot write outputs in {}", config.out.display()))
         .map(|()| pool.install(|| write_scan_outputs(&config, &summary, started_at)));
     if let Some(bar) = &bar {
@@ -90,6 +91,8 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let (report, outputs, database) = written?;
     outputs?;
     database?;
+    report::end_writing(&config.out)
+        .with_context(|| format!("cannot write outputs in {}", config.out.display()))?;
     warn_about_inputs(&summary);
     let code = print_summary(&report, true);
     // Left to the operating system, which takes back a process's memory at
@@ -180,7 +183,13 @@ fn run_rewindow(args: RewindowArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let report = Report::new(&loaded.config, &loaded.summary).with_row_parts(&loaded.row_parts);
+    let out = &loaded.config.out;
+    std::fs::create_dir_all(out)
+        .and_then(|()| report::begin_writing(out, false))
+        .with_context(|| format!("cannot write outputs in {}", out.display()))?;
     write_outputs(&report, started_at)?;
+    report::end_writing(out)
+        .with_context(|| format!("cannot write outputs in {}", out.display()))?;
     // The database stays where the scan wrote it: in the output folder
     // only when the re-run writes into the scan's own.
     let same = |a: &std::path::Path| std::fs::canonicalize(a).ok();

@@ -200,6 +200,39 @@ fn nearest_served(summary: &Summary, config: &ScanConfig, windows: &[Window]) ->
 /// The findings files `write_files` writes after the CSV files, in order.
 pub const FINDINGS_FILES: [&str; 3] = ["findings.md", "findings.html", "findings.json"];
 
+/// The file that stands in an output folder while its outputs are written,
+/// and stays there when the run is stopped before it is done.
+pub const INCOMPLETE_MARKER: &str = "INCOMPLETE.txt";
+
+/// Readies `out` for a run's outputs: marks it incomplete, then takes away
+/// an earlier run's outputs (evidence.sqlite too when `database` says this
+/// run writes one), so that a run stopped while it writes leaves its own
+/// files beside the mark, never a mix of two runs (a stopped re-scan left
+/// the new requests.csv beside the old findings).
+pub fn begin_writing(out: &std::path::Path, database: bool) -> std::io::Result<()> {
+    std::fs::write(
+        out.join(INCOMPLETE_MARKER),
+        "logwitness was writing the outputs of a run in this folder and was stopped before it was done: \
+         they are incomplete. Run it again.\n",
+    )?;
+    let database = database.then_some(crate::database::FILE_NAME);
+    let earlier = (csv::OUTPUT_FILES.iter().chain(&FINDINGS_FILES))
+        .copied()
+        .chain(database);
+    for name in earlier {
+        match std::fs::remove_file(out.join(name)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Says the outputs of `out` are whole: takes the mark away.
+pub fn end_writing(out: &std::path::Path) -> std::io::Result<()> {
+    std::fs::remove_file(out.join(INCOMPLETE_MARKER))
+}
+
 /// Writes the CSV files and the findings of `report` into its output
 /// folder, creating the folder if needed (everything but evidence.sqlite).
 pub fn write_files(report: &Report<'_>, started_at: Timestamp) -> std::io::Result<()> {
@@ -643,6 +676,29 @@ fn whole_timeline(summary: &Summary) -> Window {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_folder_being_written_holds_no_earlier_outputs_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        for name in [
+            "requests.csv",
+            "findings.md",
+            "evidence.sqlite",
+            "notes.txt",
+        ] {
+            std::fs::write(out.join(name), "an earlier run's").unwrap();
+        }
+        begin_writing(out, false).unwrap();
+        assert!(out.join(INCOMPLETE_MARKER).exists());
+        assert!(!out.join("requests.csv").exists() && !out.join("findings.md").exists());
+        // A re-run keeps the scan's database; no other file is touched.
+        assert!(out.join("evidence.sqlite").exists() && out.join("notes.txt").exists());
+        begin_writing(out, true).unwrap();
+        assert!(!out.join("evidence.sqlite").exists());
+        end_writing(out).unwrap();
+        assert!(!out.join(INCOMPLETE_MARKER).exists());
+    }
 
     #[test]
     fn a_source_gap_counts_only_where_other_sources_run_on() {
