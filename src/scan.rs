@@ -1642,11 +1642,14 @@ impl<'c> LineScanner<'c> {
             return;
         }
         // Most targets hold nothing a rule could match: they are passed
-        // over whole, before any reading of them is made.
+        // over whole, before any reading of them is made. A query logged
+        // apart (W3C `cs-uri-query`) may name one in a value.
         let split = record
             .target
             .as_deref()
-            .is_some_and(|target| self.may_match(target))
+            .is_some_and(|target| {
+                self.may_match(target) || record.query.is_some_and(|query| self.may_match(query))
+            })
             .then(|| record.split_target())
             .flatten();
         let found = split
@@ -1873,7 +1876,15 @@ impl LineScanner<'_> {
             None => b"/".as_slice(),
         };
         let mut path = Vec::new();
-        for pair in query.split(|&b| b == b'&' || b == b';') {
+        // Only values some rule could match are read, and no more than
+        // `QUERY_VALUES_READ` of them: a request of a thousand path-like
+        // values, each read from a long folder, cost seconds a line.
+        let values = query.split(|&b| b == b'&' || b == b';');
+        let candidates: Vec<&[u8]> = values
+            .filter(|pair| self.may_match(pair))
+            .take(QUERY_VALUES_READ)
+            .collect();
+        for pair in candidates {
             let (name, value) = match memchr::memchr(b'=', pair) {
                 Some(at) => (&pair[..at], &pair[at + 1..]),
                 None => (&b""[..], pair),
@@ -2189,6 +2200,10 @@ fn holds_a_timestamp(text: &[u8]) -> bool {
     timestamps_in(text).next().is_some()
 }
 
+/// How many values of one query, each of which some rule could match, are
+/// read as paths (see `match_query_values`).
+const QUERY_VALUES_READ: usize = 16;
+
 /// Whether a query value holds a slash or backslash, as written or
 /// percent-encoded (`..%2Fcase%2Fa.pdf`).
 fn names_a_folder(value: &[u8]) -> bool {
@@ -2385,12 +2400,13 @@ fn is_damaged(reason: Unparsed, line: &[u8], unterminated: bool) -> bool {
 }
 
 /// Whether a line holds a control byte no server writes raw (they escape
-/// them: `\x1b`): binary data written over the log, as a crash, a
+/// them: `\x07`): binary data written over the log, as a crash, a
 /// cross-linked block or a disk's error leaves, which may have replaced
-/// records. A tab or carriage return is no such byte.
+/// records. A tab, a carriage return and an escape are no such byte: a
+/// program's coloured output (`\x1b[32m`) may be written into a log.
 fn holds_control_bytes(line: &[u8]) -> bool {
     line.iter()
-        .any(|&b| matches!(b, 0x01..=0x08 | 0x0b | 0x0c | 0x0e..=0x1f | 0x7f))
+        .any(|&b| matches!(b, 0x01..=0x08 | 0x0b | 0x0c | 0x0e..=0x1a | 0x1c..=0x1f | 0x7f))
 }
 
 /// Whether an NCSA line without a whole timestamp is a record broken by
@@ -2415,7 +2431,11 @@ fn stamp_cut_by_text(line: &[u8]) -> bool {
                 _ => b.is_ascii_alphabetic(),
             })
             .count();
-        (3..shape.len()).contains(&matching) && !stamp[matching..].trim_ascii().is_empty()
+        // Cut past its month's first letter (`[10/A`): `[10/100]` and
+        // `[07/Mar/2024 11:00:00]` (Django's) are no cut stamps.
+        (5..shape.len()).contains(&matching)
+            && stamp.get(matching) != Some(&b' ')
+            && !stamp[matching..].trim_ascii().is_empty()
     })
 }
 
@@ -2435,7 +2455,13 @@ fn head_written_over(line: &[u8]) -> bool {
     };
     memchr::memmem::find_iter(line, b"] \"").any(|at| {
         let request = &line[at + 3..];
-        starts_request(request) && request_tail_alone(request) && !continues_a_stamp(&line[..at])
+        // A stamp opened on the line is whole, if of another shape
+        // (Django's `[07/Mar/2024 11:00:00]`): nothing was written over.
+        let before = &line[..at];
+        starts_request(request)
+            && request_tail_alone(request)
+            && !continues_a_stamp(before)
+            && memchr::memchr(b'[', before).is_none()
     })
 }
 
@@ -3560,6 +3586,16 @@ mod tests {
                 false,
                 false,
             ),
+            // Nor are other programs' lines: a count, Django's stamp, a
+            // coloured console line.
+            (b"Processing [10/100] files", Unparsed::NoTimestamp, false, false),
+            (
+                b"[07/Mar/2024 11:00:00] \"GET /a HTTP/1.1\" 200 12",
+                Unparsed::NoTimestamp,
+                false,
+                false,
+            ),
+            (b"\x1b[32mGET /a\x1b[0m 200", Unparsed::NoTimestamp, false, false),
             // Nor is another log's line, with a tab.
             (
                 b"[10-Oct-2023 14:00:00] WARNING:\tpool www",

@@ -571,8 +571,8 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
             CaveatKind::DamagedLines,
             describe_lines(
                 &damaged,
-                "is damaged (cut short, or holding NUL bytes) and could have been any request",
-                "are damaged (cut short, or holding NUL bytes) and could have been any requests",
+                "is damaged (cut short, torn, written over, or holding NUL bytes) and could have been any request",
+                "are damaged (cut short, torn, written over, or holding NUL bytes) and could have been any requests",
             ),
         );
     }
@@ -1040,7 +1040,7 @@ mod tests {
         );
         assert_eq!(
             f.caveats[4].detail,
-            "1 unparsed line is damaged (cut short, or holding NUL bytes) and could have been any request: b.log:1"
+            "1 unparsed line is damaged (cut short, torn, written over, or holding NUL bytes) and could have been any request: b.log:1"
         );
         assert_eq!(
             f.caveats[1].detail,

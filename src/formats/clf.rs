@@ -918,17 +918,24 @@ fn flag_carriage_return(text: &[u8], flags: &mut RecordFlags) {
 /// quoted list of addresses follows (`"$upstream_addr"`, or an X-Real-IP a
 /// client sent): which of them is X-Forwarded-For is then in doubt.
 fn forwarded_header(extra: &[u8]) -> Option<(&[u8], bool)> {
-    let (value, mut rest) = quoted(extra.strip_prefix(b" ")?)?;
+    let (value, rest) = quoted(extra.strip_prefix(b" ")?)?;
     if !value.split(|&b| b == b',').all(is_hop) {
         return None;
     }
-    while let Some((other, after)) = rest.strip_prefix(b" ").and_then(quoted) {
-        if other != b"-" && other.split(|&b| b == b',').all(is_hop) {
-            return Some((value, true));
-        }
-        rest = after;
-    }
-    Some((value, false))
+    // Any address in any later field, quoted or not: a client may write
+    // `X-Forwarded-For: x` beside its own X-Real-IP, and the proxy's
+    // appended address makes that field no list of addresses alone.
+    let in_doubt = rest
+        .split(|&b| b == b' ' || b == b'"' || b == b',')
+        .any(|word| word != b"-" && !word.is_empty() && is_hop(word) && !is_duration(word));
+    Some((value, in_doubt))
+}
+
+/// Whether a word is a number of seconds (`0.123`, nginx's
+/// `$request_time`), which no address is.
+fn is_duration(word: &[u8]) -> bool {
+    word.iter().all(|b| b.is_ascii_digit() || *b == b'.')
+        && word.iter().filter(|&&b| b == b'.').count() <= 1
 }
 
 /// Reads a `"..."` string with `\"` escapes; returns its content and what

@@ -85,6 +85,7 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
         seen_files: HashMap::new(),
         met_in_other_source: None,
         root: None,
+        given_now: 0,
         later_roots: Vec::new(),
         found: Vec::new(),
         problems: Vec::new(),
@@ -93,11 +94,12 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
         .iter()
         .map(|p| p.is_dir().then(|| fs::canonicalize(p).ok()).flatten())
         .collect();
+    walk.later_roots = (paths.iter().zip(&roots).enumerate())
+        .filter_map(|(index, (given, root))| Some((index, root.clone()?, given.clone())))
+        .collect();
     for (index, path) in paths.iter().enumerate() {
         walk.root = roots[index].clone();
-        walk.later_roots = (paths.iter().zip(&roots).skip(index + 1))
-            .filter_map(|(given, root)| Some((root.clone()?, given.clone())))
-            .collect();
+        walk.given_now = index;
         let (met_before, problems_before) = (walk.files_met, walk.problems.len());
         let found_before = walk.found.len();
         walk.source = walk.source_of(path);
@@ -165,9 +167,12 @@ struct Walk<'a> {
     met_in_other_source: Option<Arc<str>>,
     /// The real path of the directory given now, when one is.
     root: Option<PathBuf>,
-    /// The real paths of the directories given after it, each with its path
-    /// as given: a link out of this one into one of them is that one's.
-    later_roots: Vec<(PathBuf, PathBuf)>,
+    /// The place among the paths given of the one walked now.
+    given_now: usize,
+    /// The directories given, each with its place among the paths given,
+    /// its real path and its path as given: a link out of the one walked
+    /// now into one given after it is that one's.
+    later_roots: Vec<(usize, PathBuf, PathBuf)>,
     found: Vec<InputFile>,
     problems: Vec<InputError>,
 }
@@ -283,10 +288,12 @@ impl Walk<'_> {
     /// the log to `other`, and said `single` had none of its own.)
     fn given_later_as_its_own(&mut self, real: &Path) -> Option<Arc<str>> {
         let root = self.root.as_ref()?;
-        if self.later_roots.is_empty() || real.starts_with(root) {
+        if real.starts_with(root) {
             return None;
         }
-        let (_, given) = (self.later_roots.iter()).find(|(later, _)| real.starts_with(later))?;
+        let now = self.given_now;
+        let (.., given) = (self.later_roots.iter())
+            .find(|(index, later, _)| *index > now && real.starts_with(later))?;
         let given = given.clone();
         Some(self.source_of(&given))
     }

@@ -374,13 +374,13 @@ fn zone_assumed(summary: &Summary, config: &ScanConfig) -> Vec<ZoneAssumed> {
     }
     (summary.distinct_files())
         .filter(|f| f.naive_lines > 0)
-        .filter_map(|f| {
-            Some(ZoneAssumed {
-                file: f.input.display.clone(),
-                lines: f.naive_lines,
-                first: f.first_time?,
-                last: f.last_time?,
-            })
+        .map(|f| ZoneAssumed {
+            file: f.input.display.clone(),
+            lines: f.naive_lines,
+            // A file whose every such line is unparsed has no span of
+            // parsed lines: its lines may be at any time.
+            first: f.first_time.unwrap_or(Timestamp(i64::MIN / 4)),
+            last: f.last_time.unwrap_or(Timestamp(i64::MAX / 4)),
         })
         .collect()
 }

@@ -318,6 +318,9 @@ fn a_header_among_other_address_fields_is_vouched_for_by_no_proxy() {
             "/forms/submissions/b.pdf",
             "\"10.20.30.40\" \"203.0.113.9\"",
         )
+        // A client's own X-Real-IP beside an X-Forwarded-For it began
+        // with a word, which the proxy's address then follows.
+        + &line(25, "/forms/submissions/d.pdf", "\"10.0.0.5\" \"x, 203.0.113.66\"")
         + &line(30, "/forms/submissions/c.pdf", "\"203.0.113.7\" \"-\"")
         + &line(40, "/", "\"-\" \"-\"");
     std::fs::write(&log, text).unwrap();
@@ -347,6 +350,7 @@ fn a_header_among_other_address_fields_is_vouched_for_by_no_proxy() {
         [
             ["10.0.0.1", "10.0.0.50:8080", "external", doubt],
             ["10.0.0.1", "10.20.30.40", "external", doubt],
+            ["10.0.0.1", "10.0.0.5", "external", doubt],
             // One list of addresses, the other field not logged: the chain.
             [
                 "203.0.113.7",

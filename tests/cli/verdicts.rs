@@ -320,7 +320,7 @@ fn assert_damaged_alone(run: &Run, line: &str, time: &str, unterminated: &str) {
     assert_eq!(
         w["caveats"][0]["detail"],
         format!(
-            "1 unparsed line is damaged (cut short, or holding NUL bytes) and could have been any request: {path}:{line}"
+            "1 unparsed line is damaged (cut short, torn, written over, or holding NUL bytes) and could have been any request: {path}:{line}"
         )
     );
     let unparsed = &run.records("unparsed.csv")[0];
@@ -1824,6 +1824,20 @@ fn a_query_value_naming_an_exposed_resource_is_a_caveat_not_silence() {
             row("/case/d.pdf", "absolute_form+query_value"),
         ]
     );
+    // A query logged in a field of its own (IIS `cs-uri-query`) is read
+    // too: the pre-filter looked at the path alone, and passed it over.
+    let dir = tempfile::tempdir().unwrap();
+    let iis = dir.path().join("u_ex240301.log");
+    std::fs::write(
+        &iis,
+        "#Software: Microsoft Internet Information Services 10.0\n\
+         #Fields: date time cs-method cs-uri-stem cs-uri-query c-ip sc-status\n\
+         2024-03-01 11:00:00 GET /dl.aspx f=/case/a.pdf 203.0.113.9 200\n",
+    )
+    .unwrap();
+    let run = scan(&["--exposed", "/case/", iis.to_str().unwrap()]);
+    let rows = run.columns("requests.csv", &["path", "matched_via", "flags"]);
+    assert_eq!(rows, [["/case/a.pdf", "query_value", "query_as_path"]]);
 }
 
 #[test]
@@ -1926,6 +1940,11 @@ fn an_unparsed_line_whose_time_has_no_offset_is_a_guess_too() {
         detail.starts_with("1 line of 1 file has a time without an offset"),
         "{detail}"
     );
+    // So is such a line alone in a file, which has no parsed line to
+    // place it by.
+    let whole = ordered(&[traffic(0, 1440, None)]);
+    let run = run_case(&[("access.log", whole), ("access.log.1", cut.into())]);
+    assert_eq!(caveat_kinds(&window(&run)), ["time_zone_assumed"]);
 }
 
 #[test]
