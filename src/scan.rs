@@ -1895,17 +1895,29 @@ impl LineScanner<'_> {
             if !names_a_folder(value) || names_where_to_go_next(name) {
                 continue;
             }
-            path.clear();
-            let rooted =
-                matches!(value[0], b'/' | b'\\') || memchr::memmem::find(value, b"://").is_some();
-            if !rooted {
-                path.extend_from_slice(folder);
-            }
-            path.extend_from_slice(value);
-            let read = crate::normalise::split_target(&path);
-            if let Some((mut found, canonical)) = self.match_split(&read) {
-                found.via.insert(Transforms::QUERY_VALUE);
-                return Some((found, canonical));
+            // Decoded first, as the script reads it: `%2Fforms%2Fb.pdf` is
+            // from the root, and `+` is a space in a form's values.
+            let decoded: Vec<u8> = percent_encoding::percent_decode(value).collect();
+            let spaced = plus_as_space(&decoded);
+            for value in [&decoded[..], &spaced[..]] {
+                let rooted = matches!(value[0], b'/' | b'\\')
+                    || memchr::memmem::find(value, b"://").is_some();
+                // A relative name is read from the script's folder, and from
+                // the root (where a download script's files often are).
+                let bases: &[&[u8]] = match rooted {
+                    true => &[b""],
+                    false => &[folder, b"/"],
+                };
+                for base in bases {
+                    path.clear();
+                    path.extend_from_slice(base);
+                    path.extend_from_slice(value);
+                    let read = crate::normalise::split_target(&path);
+                    if let Some((mut found, canonical)) = self.match_split(&read) {
+                        found.via.insert(Transforms::QUERY_VALUE);
+                        return Some((found, canonical));
+                    }
+                }
             }
         }
         None

@@ -1808,6 +1808,8 @@ fn a_query_value_naming_an_exposed_resource_is_a_caveat_not_silence() {
             200,
         ),
         line(705, "203.0.113.9", "/login?return_URL=/case/f.pdf", 200),
+        // Encoded from the root, read from a script in a folder.
+        line(706, "203.0.113.9", "/app/dl.php?f=%2Fcase%2Fg.pdf", 200),
     ]);
     let run = run_case(&[("access.log", log)]);
     let w = window(&run);
@@ -1820,8 +1822,9 @@ fn a_query_value_naming_an_exposed_resource_is_a_caveat_not_silence() {
         [
             row("/case/a.pdf", "dot_segments+query_value"),
             row("/case/b.pdf", "query_value"),
-            row("/case/c.pdf", "decoded+dot_segments+query_value"),
+            row("/case/c.pdf", "dot_segments+query_value"),
             row("/case/d.pdf", "absolute_form+query_value"),
+            row("/case/g.pdf", "query_value"),
         ]
     );
     // A query logged in a field of its own (IIS `cs-uri-query`) is read
