@@ -189,6 +189,9 @@ pub struct NamedAlone {
     pub user: String,
 }
 
+/// How a caveat names the first request it is about.
+type FirstOf = fn(&NamedAlone) -> String;
+
 /// The requests authorised one way in doubt that may be inside `window`.
 fn authorised_in<'f>(requests: &'f [NamedAlone], window: &Window) -> Vec<&'f NamedAlone> {
     (requests.iter())
@@ -597,34 +600,36 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
     if !assumed.is_empty() {
         add(CaveatKind::TimeZoneAssumed, describe_zone_assumed(&assumed));
     }
-    let named = authorised_in(&facts.named_alone, window);
-    if let Some(first) = named.first() {
-        let n = named.len();
-        add(
+    // Requests authorised in a way anyone could have claimed, each kind
+    // told with its count and first.
+    let claimed: [(CaveatKind, &[NamedAlone], &str, FirstOf); 2] = [
+        (
             CaveatKind::AuthorisedByName,
-            format!(
-                "{n} {} to exposed resources, served or of unknown outcome, {} authorised by user name alone, from addresses outside the authorised networks; a server may log the name a client sends (nginx does, even where none is asked for): give --users-authenticated once the server is known to have authenticated them; the first: {} as {} at {}",
-                plural(n as u64, "request", "requests"),
-                plural(n as u64, "was", "were"),
-                first.client,
-                first.user,
-                first.place,
-            ),
-        );
-    }
-    let sent = authorised_in(&facts.sent_address_alone, window);
-    if let Some(first) = sent.first() {
-        let n = sent.len();
-        add(
+            &facts.named_alone,
+            "authorised by user name alone, from addresses outside the authorised networks; a server may log the name a client sends (nginx does, even where none is asked for): give --users-authenticated once the server is known to have authenticated them",
+            |r| format!("{} as {} at {}", r.client, r.user, r.place),
+        ),
+        (
             CaveatKind::AuthorisedBySentAddress,
-            format!(
-                "{n} {} to exposed resources, served or of unknown outcome, {} authorised by network alone, with a client address the client may have sent: Zoraxy logs the address of an X-Real-Ip or X-Forwarded-For header before the connection's, and anyone may send a staff address; the first: {} at {}",
-                plural(n as u64, "request", "requests"),
-                plural(n as u64, "was", "were"),
-                first.client,
-                first.place,
-            ),
-        );
+            &facts.sent_address_alone,
+            "authorised by network alone, with a client address the client may have sent: Zoraxy logs the address of an X-Real-Ip or X-Forwarded-For header before the connection's, and anyone may send a staff address",
+            |r| format!("{} at {}", r.client, r.place),
+        ),
+    ];
+    for (kind, requests, how, first_of) in claimed {
+        let inside = authorised_in(requests, window);
+        if let Some(first) = inside.first() {
+            let n = inside.len() as u64;
+            add(
+                kind,
+                format!(
+                    "{n} {} to exposed resources, served or of unknown outcome, {} {how}; the first: {}",
+                    plural(n, "request", "requests"),
+                    plural(n, "was", "were"),
+                    first_of(first),
+                ),
+            );
+        }
     }
     // Served requests whose resource is in doubt, each kind told with its
     // count and first place.

@@ -76,9 +76,13 @@ impl Log {
             Log::LoadBalancer => {
                 let mut rest = line;
                 let first = next_word(&mut rest)?;
-                parse_iso_time(first)
+                let sent = parse_iso_time(first)
                     .or_else(|| next_word(&mut rest).and_then(parse_iso_time))
-                    .or_else(|| next_word(&mut rest).and_then(parse_iso_time))
+                    .or_else(|| next_word(&mut rest).and_then(parse_iso_time))?;
+                // An ALB's request was received at its creation time, if
+                // the line still holds it: an unparsed line is placed where
+                // a parsed one would be.
+                Some(request_creation_time(rest, sent, 64).unwrap_or(sent))
             }
             Log::S3 => clf::salvage_time(line, chrono_tz::UTC),
         }
@@ -172,7 +176,7 @@ fn parse_load_balancer(line: &[u8]) -> Result<Record<'_>, Unparsed> {
     // An ALB's `time` is when it sent the response: a download begun
     // inside a window and ended after it is placed when it was asked for.
     let time = match alb {
-        true => request_creation_time(after_agent, time).unwrap_or(time),
+        true => request_creation_time(after_agent, time, 16).unwrap_or(time),
         false => time,
     };
     let (method, target, protocol) = clf::split_request(request);
@@ -201,11 +205,12 @@ fn parse_load_balancer(line: &[u8]) -> Result<Record<'_>, Unparsed> {
 }
 
 /// An ALB line's `request_creation_time`, the first unquoted ISO 8601 time
-/// after the user agent, when it is no later than the line's `time` (when
-/// the response was sent) and less than a day before it.
-fn request_creation_time(mut rest: &[u8], sent: Timestamp) -> Option<Timestamp> {
+/// in `rest` (after the user agent, in a parsed line) among its first
+/// `words`, when it is no later than the line's `time` (when the response
+/// was sent) and less than a day before it.
+fn request_creation_time(mut rest: &[u8], sent: Timestamp, words: usize) -> Option<Timestamp> {
     let mut ignored = RecordFlags::empty();
-    for _ in 0..16 {
+    for _ in 0..words {
         rest = rest.trim_ascii_start();
         if let Some(mut body) = rest.strip_prefix(b"\"") {
             quoted(&mut body, &mut ignored);
@@ -728,5 +733,12 @@ mod tests {
             Some("2019-02-06T00:00:38Z")
         );
         assert_eq!(at(Log::LoadBalancer, "junk"), None);
+        // A line cut short that still holds its creation time is placed
+        // where its parsed twin is: when the request was received.
+        let cut = r#"https 2018-07-02T22:23:00.186641Z app/a 192.0.2.1:2817 10.0.0.1:80 0.1 40.0 0.1 200 200 0 57 "GET https://h:443/forms/a.pdf HTTP/1.1" "curl/7.46.0" ECDHE TLSv1.2 arn:x "Root=1" "h" "-" 1 2018-07-02T22:22:18.364000Z "forward""#;
+        assert_eq!(
+            at(Log::LoadBalancer, cut).as_deref(),
+            Some("2018-07-02T22:22:18Z")
+        );
     }
 }
