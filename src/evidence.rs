@@ -207,6 +207,13 @@ impl<T: Borrow<Text>> MatchedRequest<T> {
         self.method.borrow().eq_ignore_ascii_case("HEAD")
     }
 
+    /// Whether the request is an OPTIONS request (a browser's CORS
+    /// preflight): a server answers it with the methods it allows, not the
+    /// resource.
+    pub fn is_options(&self) -> bool {
+        self.method.borrow().eq_ignore_ascii_case("OPTIONS")
+    }
+
     /// The request with its texts borrowed from this one.
     pub fn view(&self) -> RequestView<'_> {
         self.with_texts(|text| text.borrow())

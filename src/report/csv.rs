@@ -561,6 +561,10 @@ fn row_tail<W: io::Write>(cells: &mut Cells<W>, summary: &Summary, r: &RequestVi
 fn request_flags(r: &RequestView<'_>, outcome: Outcome) -> impl Iterator<Item = &'static str> {
     let notes = [
         (outcome == Outcome::Served && r.is_head(), "head_no_body"),
+        (
+            outcome == Outcome::Served && r.is_options(),
+            "options_no_body",
+        ),
         (r.client_ip.is_none(), "client_not_address"),
         (r.claimed_crawler, "claimed_crawler"),
         (r.connecting.is_some(), "client_from_forwarded"),

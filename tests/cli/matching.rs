@@ -337,3 +337,19 @@ fn an_unparsed_line_is_searched_with_every_reading_of_a_target() {
         [["1", "no"], ["2", "yes"], ["3", "yes"], ["4", "yes"]]
     );
 }
+
+#[test]
+fn a_served_preflight_is_flagged_as_no_body() {
+    // A browser's CORS preflight (OPTIONS, 204) is answered with the
+    // methods the server allows: served, flagged, as HEAD is.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    std::fs::write(
+        &log,
+        "203.0.113.9 - - [02/Mar/2024:10:00:00 +0000] \"OPTIONS /forms/submissions/a.pdf HTTP/1.1\" 204 0 \"-\" \"UA\"\n",
+    )
+    .unwrap();
+    let run = scan(&["--exposed", "/forms/submissions/", log.to_str().unwrap()]);
+    let rows = run.columns("requests.csv", &["method", "outcome", "flags"]);
+    assert_eq!(rows, [["OPTIONS", "served", "options_no_body"]]);
+}
