@@ -1898,8 +1898,8 @@ impl LineScanner<'_> {
             // Decoded first, as the script reads it: `%2Fforms%2Fb.pdf` is
             // from the root, and `+` is a space in a form's values.
             let decoded: Vec<u8> = percent_encoding::percent_decode(value).collect();
-            let spaced = plus_as_space(&decoded);
-            for value in [&decoded[..], &spaced[..]] {
+            let spaced = decoded.contains(&b'+').then(|| plus_as_space(&decoded));
+            for value in std::iter::once(&decoded).chain(&spaced) {
                 let rooted = matches!(value[0], b'/' | b'\\')
                     || memchr::memmem::find(value, b"://").is_some();
                 // A relative name is read from the script's folder, and from
@@ -2253,11 +2253,12 @@ fn names_where_to_go_next(name: &[u8]) -> bool {
         "returnurl",
         "successurl",
     ];
-    let folded: Vec<u8> = (name.iter())
-        .filter(|b| !matches!(b, b'_' | b'-' | b'.'))
-        .map(u8::to_ascii_lowercase)
-        .collect();
-    NAMES.iter().any(|n| n.as_bytes() == folded)
+    let folded = || {
+        (name.iter())
+            .filter(|b| !matches!(b, b'_' | b'-' | b'.'))
+            .map(u8::to_ascii_lowercase)
+    };
+    NAMES.iter().any(|n| folded().eq(n.bytes()))
 }
 
 /// Whether `text` holds two timestamps as NCSA logs write them. Nearly
@@ -2274,13 +2275,20 @@ fn timestamps_in(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
     memchr::memchr_iter(b'[', text).filter(|&at| {
         let stamp = &text[at + 1..];
         let shape = b"00/Jan/0000:";
-        stamp.len() >= shape.len()
-            && stamp.iter().zip(shape).all(|(b, want)| match want {
-                b'0' => b.is_ascii_digit(),
-                b'/' | b':' => b == want,
-                _ => b.is_ascii_alphabetic(),
-            })
+        stamp.len() >= shape.len() && stamp.iter().zip(shape).all(fits_stamp_shape)
     })
+}
+
+/// Whether byte `b` fits `want` of an NCSA timestamp's shape
+/// (`00/Jan/0000:00:00:00 +0000`): `0` any digit, `+` either sign, a
+/// letter any letter, anything else itself.
+fn fits_stamp_shape((b, want): (&u8, &u8)) -> bool {
+    match want {
+        b'0' => b.is_ascii_digit(),
+        b'+' => matches!(b, b'+' | b'-'),
+        w if w.is_ascii_alphabetic() => b.is_ascii_alphabetic(),
+        _ => b == want,
+    }
 }
 
 /// Whether a record read from `line` is a line cut short and joined to the
@@ -2437,11 +2445,7 @@ fn stamp_cut_by_text(line: &[u8]) -> bool {
     memchr::memchr_iter(b'[', line).any(|at| {
         let stamp = &line[at + 1..];
         let matching = (stamp.iter().zip(shape))
-            .take_while(|(b, want)| match want {
-                b'0' => b.is_ascii_digit(),
-                b'/' | b':' => b == want,
-                _ => b.is_ascii_alphabetic(),
-            })
+            .take_while(|&pair| fits_stamp_shape(pair))
             .count();
         // Cut past its month's first letter (`[10/A`): `[10/100]` and
         // `[07/Mar/2024 11:00:00]` (Django's) are no cut stamps.
@@ -2457,13 +2461,7 @@ fn head_written_over(line: &[u8]) -> bool {
     let shape = b"00/Jan/0000:00:00:00 +0000";
     let continues_a_stamp = |before: &[u8]| {
         before.len() <= shape.len()
-            && (before.iter().zip(&shape[shape.len() - before.len()..])).all(|(b, want)| match want
-            {
-                b'0' => b.is_ascii_digit(),
-                b'+' => matches!(b, b'+' | b'-'),
-                b'/' | b':' | b' ' => b == want,
-                _ => b.is_ascii_alphabetic(),
-            })
+            && (before.iter().zip(&shape[shape.len() - before.len()..])).all(fits_stamp_shape)
     };
     memchr::memmem::find_iter(line, b"] \"").any(|at| {
         let request = &line[at + 3..];

@@ -84,21 +84,16 @@ pub fn discover(paths: &[PathBuf], out: Option<OutputFolder<'_>>, exclude: &[&Pa
         seen_dirs: HashMap::new(),
         seen_files: HashMap::new(),
         met_in_other_source: None,
-        root: None,
         given_now: 0,
-        later_roots: Vec::new(),
+        given_dirs: Vec::new(),
         found: Vec::new(),
         problems: Vec::new(),
     };
-    let roots: Vec<Option<PathBuf>> = paths
-        .iter()
-        .map(|p| p.is_dir().then(|| fs::canonicalize(p).ok()).flatten())
-        .collect();
-    walk.later_roots = (paths.iter().zip(&roots).enumerate())
-        .filter_map(|(index, (given, root))| Some((index, root.clone()?, given.clone())))
+    walk.given_dirs = (paths.iter().enumerate())
+        .filter(|(_, given)| given.is_dir())
+        .filter_map(|(index, given)| Some((index, fs::canonicalize(given).ok()?, given.clone())))
         .collect();
     for (index, path) in paths.iter().enumerate() {
-        walk.root = roots[index].clone();
         walk.given_now = index;
         let (met_before, problems_before) = (walk.files_met, walk.problems.len());
         let found_before = walk.found.len();
@@ -165,14 +160,12 @@ struct Walk<'a> {
     /// The source of a file met again from the path given now, when another
     /// source was the first to hold it, or will be.
     met_in_other_source: Option<Arc<str>>,
-    /// The real path of the directory given now, when one is.
-    root: Option<PathBuf>,
     /// The place among the paths given of the one walked now.
     given_now: usize,
     /// The directories given, each with its place among the paths given,
     /// its real path and its path as given: a link out of the one walked
     /// now into one given after it is that one's.
-    later_roots: Vec<(usize, PathBuf, PathBuf)>,
+    given_dirs: Vec<(usize, PathBuf, PathBuf)>,
     found: Vec<InputFile>,
     problems: Vec<InputError>,
 }
@@ -287,12 +280,12 @@ impl Walk<'_> {
     /// single`, with `other/access.log` a link to `single/access.log`, gave
     /// the log to `other`, and said `single` had none of its own.)
     fn given_later_as_its_own(&mut self, real: &Path) -> Option<Arc<str>> {
-        let root = self.root.as_ref()?;
+        let now = self.given_now;
+        let (_, root, _) = self.given_dirs.iter().find(|(index, ..)| *index == now)?;
         if real.starts_with(root) {
             return None;
         }
-        let now = self.given_now;
-        let (.., given) = (self.later_roots.iter())
+        let (.., given) = (self.given_dirs.iter())
             .find(|(index, later, _)| *index > now && real.starts_with(later))?;
         let given = given.clone();
         Some(self.source_of(&given))
