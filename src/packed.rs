@@ -176,6 +176,7 @@ const UNTERMINATED: u64 = 1;
 const MENTIONS_EXPOSED: u64 = 2;
 const DAMAGED: u64 = 4;
 const HAS_TIME: u64 = 8;
+const HAS_EARLIEST: u64 = 16;
 
 /// Packs an unparsed line onto `out` (the batches a scan writes out, see
 /// `unparsed_lines`): its flags, place and reason, its time when it has
@@ -190,6 +191,7 @@ pub(crate) fn pack_unparsed_line(out: &mut Vec<u8>, line: &UnparsedLine) {
         (line.mentions_exposed, MENTIONS_EXPOSED),
         (line.damaged, DAMAGED),
         (line.time.is_some(), HAS_TIME),
+        (line.earliest.is_some(), HAS_EARLIEST),
     ] {
         if set {
             flags |= flag;
@@ -198,7 +200,7 @@ pub(crate) fn pack_unparsed_line(out: &mut Vec<u8>, line: &UnparsedLine) {
     packer.uint(flags);
     packer.location(line.location);
     packer.uint(u64::from(line.reason.code()));
-    if let Some(time) = line.time {
+    for time in [line.time, line.earliest].into_iter().flatten() {
         packer.int(time.0);
     }
     packer.text(&line.excerpt);
@@ -218,10 +220,12 @@ pub(crate) fn unpack_unparsed_lines(
         let location = input.location()?;
         let code = input.narrow(u64::from(u8::MAX))? as u8;
         let reason = Unparsed::from_code(code).ok_or_else(|| input.damaged())?;
-        let time = match flags & HAS_TIME {
-            0 => None,
-            _ => Some(Timestamp(input.int()?)),
+        let mut time_if = |flag: u64| match flags & flag {
+            0 => Ok(None),
+            _ => input.int().map(|t| Some(Timestamp(t))),
         };
+        let time = time_if(HAS_TIME)?;
+        let earliest = time_if(HAS_EARLIEST)?;
         lines.push(UnparsedLine {
             location,
             reason,
@@ -230,6 +234,7 @@ pub(crate) fn unpack_unparsed_lines(
             mentions_exposed: flags & MENTIONS_EXPOSED != 0,
             damaged: flags & DAMAGED != 0,
             time,
+            earliest,
         });
     }
     input.end()?;

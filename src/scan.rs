@@ -75,6 +75,11 @@ pub struct UnparsedLine {
     /// The line's own timestamp, when one could be read: it places the line
     /// among the windows. `None`: it could be from any time.
     pub time: Option<Timestamp>,
+    /// The earliest instant its request may have been received, where that
+    /// is before `time` (a W3C line logged when the response was sent, its
+    /// `time-taken` not known to the second): it bears on every window
+    /// from then to `time`.
+    pub earliest: Option<Timestamp>,
 }
 
 /// What one unit (a chunk of a plain file, or a whole compressed file) held.
@@ -1535,6 +1540,7 @@ impl<'c> LineScanner<'c> {
             mentions_exposed,
             damaged: true,
             time: None,
+            earliest: None,
         });
     }
 
@@ -1797,6 +1803,7 @@ impl LineScanner<'_> {
             _ => (self.parser.time_of_read(line))
                 .filter(|&t| crate::time::later_reading(t, self.parser.zone()).is_none()),
         };
+        let earliest = time.and_then(|_| self.parser.earliest_of(line));
         // The end of a record split over two lines has its start's time.
         let time = match self.cut_head.take() {
             Some((head, head_time)) if time.is_none() && head + 1 == location.line => {
@@ -1820,6 +1827,7 @@ impl LineScanner<'_> {
             mentions_exposed,
             damaged: is_damaged(reason, line, cut),
             time,
+            earliest,
         });
     }
 

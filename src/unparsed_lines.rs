@@ -40,6 +40,7 @@ const NAMED_PER_FILE: usize = 3;
 pub struct NotableLine {
     pub location: Location,
     pub time: Option<Timestamp>,
+    pub earliest: Option<Timestamp>,
     pub mentions_exposed: bool,
     pub damaged: bool,
 }
@@ -312,6 +313,7 @@ impl UnparsedLines {
             self.notable.push(NotableLine {
                 location: line.location,
                 time: line.time,
+                earliest: line.earliest,
                 mentions_exposed: line.mentions_exposed,
                 damaged: line.damaged,
             });
@@ -379,6 +381,7 @@ mod tests {
             mentions_exposed: n % 7 == 0,
             damaged: n % 11 == 0,
             time: time.map(Timestamp),
+            earliest: time.filter(|_| n % 3 == 0).map(|t| Timestamp(t - 90)),
         }
     }
 

@@ -164,11 +164,18 @@ pub struct PlacedLine {
     pub place: String,
     /// The line's own timestamp, when it could be read; `None`: any time.
     pub time: Option<Timestamp>,
+    /// The earliest instant its request may have been received, where
+    /// that is before `time`: it could be at any instant from then to
+    /// `time`.
+    pub earliest: Option<Timestamp>,
 }
 
 impl PlacedLine {
     fn could_be_in(&self, window: &Window) -> bool {
-        self.time.is_none_or(|t| window.contains(t))
+        self.time.is_none_or(|t| {
+            let earliest = self.earliest.unwrap_or(t);
+            earliest <= window.to && window.from <= t
+        })
     }
 }
 
@@ -199,16 +206,29 @@ fn authorised_in<'f>(requests: &'f [NamedAlone], window: &Window) -> Vec<&'f Nam
         .collect()
 }
 
-/// A request logged at a local time the clocks showed twice: it is placed
-/// at the earlier instant, and could be at the later.
+/// A request that may have been received at either of two instants.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TwoReadings {
     /// `file:line`.
     pub place: String,
-    /// The instant it is placed at.
+    /// The earlier instant.
     pub earlier: Timestamp,
-    /// The instant it could be at too, an hour (or the zone's change) on.
+    /// The later instant.
     pub later: Timestamp,
+    pub cause: TwoReadingsCause,
+}
+
+/// Why a request has two instants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TwoReadingsCause {
+    /// It was logged at a local time the clocks showed twice (the autumn
+    /// change): placed at the earlier instant, it could be an hour (or the
+    /// zone's change) later.
+    ClocksWentBack,
+    /// Its time is the time logged less a `time-taken` with a fraction of
+    /// a second (flag `second_in_doubt`): placed at the later second, it
+    /// could be a second earlier.
+    SecondInDoubt,
 }
 
 impl TwoReadings {
@@ -579,20 +599,31 @@ fn caveats(window: &Window, coverage: &WindowCoverage, facts: &ScanFacts) -> Vec
             ),
         );
     }
-    let split: Vec<&str> = (facts.two_readings.iter())
-        .filter(|r| r.splits(window))
-        .map(|r| r.place.as_str())
-        .collect();
-    if let Some(first) = split.first() {
-        let n = split.len();
-        add(
-            CaveatKind::AmbiguousTime,
-            format!(
-                "{n} external {} to exposed resources, served or of unknown outcome, {} logged at a local time the clocks showed twice (the autumn change), and only one of its two instants is inside the window; the first: {first}",
-                plural(n as u64, "request", "requests"),
-                plural(n as u64, "was", "were"),
-            ),
-        );
+    for (cause, why) in [
+        (
+            TwoReadingsCause::ClocksWentBack,
+            "logged at a local time the clocks showed twice (the autumn change)",
+        ),
+        (
+            TwoReadingsCause::SecondInDoubt,
+            "logged when the response was sent, less a time-taken cut to whole seconds (received in one of two seconds)",
+        ),
+    ] {
+        let split: Vec<&str> = (facts.two_readings.iter())
+            .filter(|r| r.cause == cause && r.splits(window))
+            .map(|r| r.place.as_str())
+            .collect();
+        if let Some(first) = split.first() {
+            let n = split.len();
+            add(
+                CaveatKind::AmbiguousTime,
+                format!(
+                    "{n} external {} to exposed resources, served or of unknown outcome, {} {why}, and only one of its two instants is inside the window; the first: {first}",
+                    plural(n as u64, "request", "requests"),
+                    plural(n as u64, "was", "were"),
+                ),
+            );
+        }
     }
     let assumed: Vec<&ZoneAssumed> = (facts.zone_assumed.iter())
         .filter(|f| f.bears_on(window))
@@ -1009,8 +1040,20 @@ mod tests {
         let placed = |place: &str, time: Option<i64>| PlacedLine {
             place: place.into(),
             time: time.map(Timestamp),
+            earliest: None,
         };
-        facts.mentioning_lines = vec![placed("a.log:7", None), placed("a.log:9", Some(2001))];
+        // A request logged after the window may have been received in it
+        // (its time-taken), or not.
+        let received_from = |place: &str, time: i64, earliest: i64| PlacedLine {
+            earliest: Some(Timestamp(earliest)),
+            ..placed(place, Some(time))
+        };
+        facts.mentioning_lines = vec![
+            placed("a.log:7", None),
+            placed("a.log:9", Some(2001)),
+            received_from("a.log:11", 2100, 1990),
+            received_from("a.log:12", 2100, 2001),
+        ];
         facts.damaged_lines = vec![placed("b.log:1", Some(2000)), placed("b.log:4", Some(999))];
         // A request placed before the window whose later reading is in it,
         // and one with both readings after it.
@@ -1018,8 +1061,21 @@ mod tests {
             place: place.into(),
             earlier: Timestamp(earlier),
             later: Timestamp(earlier + 3600),
+            cause: TwoReadingsCause::ClocksWentBack,
         };
-        facts.two_readings = vec![two("c.log:3", -2000), two("c.log:5", 2500)];
+        // And requests received in one of two seconds: one across the
+        // window's end.
+        let second = |place: &str, earlier: i64| TwoReadings {
+            later: Timestamp(earlier + 1),
+            cause: TwoReadingsCause::SecondInDoubt,
+            ..two(place, earlier)
+        };
+        facts.two_readings = vec![
+            two("c.log:3", -2000),
+            two("c.log:5", 2500),
+            second("c.log:7", 1500),
+            second("c.log:8", 2000),
+        ];
         let f = judge(&window(), &[], &coverage(1100, 9000, vec![gap]), &facts);
         assert_eq!(f.verdict, Verdict::Inconclusive);
         assert_eq!(
@@ -1030,6 +1086,7 @@ mod tests {
                 CaveatKind::InputIncomplete,
                 CaveatKind::UnparsedMentionsExposed,
                 CaveatKind::DamagedLines,
+                CaveatKind::AmbiguousTime,
                 CaveatKind::AmbiguousTime
             ]
         );
@@ -1037,11 +1094,15 @@ mod tests {
             f.caveats[5].detail,
             "1 external request to exposed resources, served or of unknown outcome, was logged at a local time the clocks showed twice (the autumn change), and only one of its two instants is inside the window; the first: c.log:3"
         );
+        assert_eq!(
+            f.caveats[6].detail,
+            "1 external request to exposed resources, served or of unknown outcome, was logged when the response was sent, less a time-taken cut to whole seconds (received in one of two seconds), and only one of its two instants is inside the window; the first: c.log:8"
+        );
         assert_eq!(f.caveats[2].detail, "a.gz: corrupt");
         // A line with a readable time bears only on windows that hold it.
         assert_eq!(
             f.caveats[3].detail,
-            "1 unparsed line could be a request to an exposed resource: a.log:7"
+            "2 unparsed lines could be requests to an exposed resource: a.log:7, a.log:11"
         );
         assert_eq!(
             f.caveats[4].detail,

@@ -51,8 +51,10 @@ pub const FILE_NAME: &str = "evidence.sqlite";
 /// and the `utf-16le` and `utf-16be` storage, which an older build would
 /// drop or misread (dropping a problem could turn a window's verdict);
 /// 10: whether a file counts for its source's timeline; 11: a file's lines
-/// read without offset, and whether the time zone was given.
-const SCHEMA_VERSION: i64 = 12;
+/// read without offset, and whether the time zone was given; 13: the
+/// earliest time of an unparsed line whose request may have been received
+/// before the time logged.
+const SCHEMA_VERSION: i64 = 13;
 
 /// The largest piece of a packed copy kept in one row: SQLite refuses
 /// values over 1 GB, and a case can hold millions of requests.
@@ -134,8 +136,8 @@ CREATE TABLE requests (
 );
 CREATE TABLE unparsed (
     file_id INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL, offset INTEGER NOT NULL,
-    time TEXT, epoch INTEGER, reason TEXT NOT NULL, unterminated TEXT NOT NULL, damaged TEXT NOT NULL,
-    mentions_exposed TEXT NOT NULL, excerpt TEXT NOT NULL
+    time TEXT, epoch INTEGER, earliest_time TEXT, earliest_epoch INTEGER, reason TEXT NOT NULL,
+    unterminated TEXT NOT NULL, damaged TEXT NOT NULL, mentions_exposed TEXT NOT NULL, excerpt TEXT NOT NULL
 );
 CREATE TABLE timeline (minute INTEGER PRIMARY KEY, time TEXT NOT NULL, lines INTEGER NOT NULL);
 CREATE TABLE packed (id INTEGER PRIMARY KEY, name TEXT NOT NULL, data BLOB NOT NULL);
@@ -698,9 +700,9 @@ impl<'c, 'v> RepeatingInsert<'c, 'v> {
 
 fn write_unparsed_and_timeline(tx: &Transaction<'_>, summary: &Summary) -> Result<(), FillError> {
     let mut insert = tx.prepare(
-        "INSERT INTO unparsed (file_id, file, line, offset, time, epoch, reason, unterminated, damaged,
-            mentions_exposed, excerpt)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO unparsed (file_id, file, line, offset, time, epoch, earliest_time, earliest_epoch,
+            reason, unterminated, damaged, mentions_exposed, excerpt)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?;
     for u in summary.unparsed.iter() {
         let u = u.map_err(|e| FillError::Copies(format!("the unparsed lines: {e}")))?;
@@ -711,6 +713,8 @@ fn write_unparsed_and_timeline(tx: &Transaction<'_>, summary: &Summary) -> Resul
             u.location.offset as i64,
             u.time.map(Timestamp::to_rfc3339),
             u.time.map(|t| t.0),
+            u.earliest.map(Timestamp::to_rfc3339),
+            u.earliest.map(|t| t.0),
             u.reason.reason(),
             yes_no(u.unterminated),
             yes_no(u.damaged),
@@ -1176,7 +1180,8 @@ fn digest(row: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<Option<Sha
 /// scan keeps them (a case of millions would be held whole otherwise).
 fn load_unparsed(db: &Connection, out: &Path) -> rusqlite::Result<UnparsedLines> {
     let mut stmt = db.prepare(
-        "SELECT file_id, line, offset, reason, unterminated, mentions_exposed, excerpt, damaged, epoch
+        "SELECT file_id, line, offset, reason, unterminated, mentions_exposed, excerpt, damaged, epoch,
+            earliest_epoch
          FROM unparsed ORDER BY rowid",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -1193,6 +1198,7 @@ fn load_unparsed(db: &Connection, out: &Path) -> rusqlite::Result<UnparsedLines>
             excerpt: r.get(6)?,
             damaged: r.get::<_, String>(7)? == "yes",
             time: r.get::<_, Option<i64>>(8)?.map(Timestamp),
+            earliest: r.get::<_, Option<i64>>(9)?.map(Timestamp),
         })
     })?;
     let spill = Spill::new(Some(out.to_path_buf()));

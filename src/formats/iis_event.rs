@@ -48,6 +48,14 @@ impl Reader {
         self.state.as_ref()?.time_of(&buf, zone)
     }
 
+    /// The earliest instant the request of an event that did not parse may
+    /// have been received (see `w3c::State::earliest_of`).
+    pub fn earliest_of(&mut self, line: &[u8], zone: Tz) -> Option<Timestamp> {
+        let mut buf = Vec::new();
+        self.payload(line, &mut buf).ok()?;
+        self.state.as_ref()?.earliest_of(&buf, zone)
+    }
+
     /// Writes the event's values into `buf` as a W3C line, and brings the
     /// W3C reader to the event's fields.
     fn payload(&mut self, line: &[u8], buf: &mut Vec<u8>) -> Result<(), Unparsed> {
@@ -95,7 +103,7 @@ impl Reader {
             return Err(Unparsed::NotIisEvent);
         }
         if names != self.fields || self.state.is_none() {
-            self.state = Some(w3c::State::with_fields(&names));
+            self.state = Some(w3c::State::iis_with_fields(&names));
             self.fields = names;
         }
         Ok(())

@@ -323,7 +323,12 @@ impl RecordFlags {
     /// so behind one the client is not known.
     pub const FORWARDED_IN_DOUBT: RecordFlags = RecordFlags(1 << 22);
 
-    const NAMES: [(RecordFlags, &'static str); 23] = [
+    /// The request was received in one of two seconds: its time is the
+    /// time logged less a `time-taken` with a fraction of a second (IIS,
+    /// CloudFront), both cut to whole seconds. It is placed at the later.
+    pub const SECOND_IN_DOUBT: RecordFlags = RecordFlags(1 << 23);
+
+    const NAMES: [(RecordFlags, &'static str); 24] = [
         (Self::VHOST, "vhost"),
         (Self::FORWARDED_LIST, "forwarded_list"),
         (Self::NAIVE_TIME, "naive_time"),
@@ -347,6 +352,7 @@ impl RecordFlags {
         (Self::QUERY_NOT_LOGGED, "query_not_logged"),
         (Self::CLIENT_AS_SENT, "client_as_sent"),
         (Self::FORWARDED_IN_DOUBT, "forwarded_in_doubt"),
+        (Self::SECOND_IN_DOUBT, "second_in_doubt"),
     ];
 
     /// No flag.
@@ -1156,6 +1162,17 @@ impl Parser {
     /// The timestamp of a line that did not parse, when one can be read.
     pub fn time_of(&self, line: &[u8]) -> Option<Timestamp> {
         self.time_in(line, self.zone)
+    }
+
+    /// The earliest instant the request of a line that did not parse may
+    /// have been received, where it is before `time_of` (a W3C line's
+    /// `time-taken`, see `w3c::State::earliest_of`).
+    pub fn earliest_of(&mut self, line: &[u8]) -> Option<Timestamp> {
+        match &mut self.family {
+            Family::W3c(state) if self.wrapper.is_none() => state.earliest_of(line, self.zone),
+            Family::IisEvent(reader) => reader.earliest_of(line, self.zone),
+            _ => None,
+        }
     }
 
     /// Whether the timestamp of a line that did not parse was written

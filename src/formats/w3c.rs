@@ -160,6 +160,9 @@ pub struct State {
     iis: bool,
 }
 
+/// The longest `time-taken` read, in seconds: a day.
+const MOST_TAKEN: f64 = 86_400.0;
+
 impl State {
     /// The state at the start of a W3C file: no fields known yet.
     pub fn w3c() -> State {
@@ -183,6 +186,15 @@ impl State {
         State {
             layout: Some(Layout::parse(fields.as_bytes())),
             ..State::w3c()
+        }
+    }
+
+    /// The state of IIS lines with the fields given (as its logging
+    /// events name them): `time-taken` is in milliseconds.
+    pub fn iis_with_fields(fields: &str) -> State {
+        State {
+            iis: true,
+            ..State::with_fields(fields)
         }
     }
 
@@ -346,7 +358,13 @@ impl State {
         let taken = values
             .get(Slot::TimeTaken)
             .and_then(|t| self.seconds_taken(t));
-        let time = Timestamp(logged.0 - taken.unwrap_or(0));
+        let time = Timestamp(logged.0 - taken.map_or(0, |t| t.floor() as i64));
+        // Both the logged second and `time-taken` are cut to their unit:
+        // a request that took 1.5 s, logged at 10:00:02, was received in
+        // 10:00:00 or 10:00:01 (placed at the later, see `TwoReadings`).
+        if taken.is_some_and(|t| t.fract() > 0.0) {
+            flags.insert(RecordFlags::SECOND_IN_DOUBT);
+        }
         let (target, query) = values.target(layout)?;
         if values
             .get(Slot::EdgeResult)
@@ -379,21 +397,24 @@ impl State {
         })
     }
 
-    /// Whole seconds of a `time-taken` value: CloudFront's are seconds
+    /// The seconds of a `time-taken` value: CloudFront's are seconds
     /// (`0.002`), IIS's milliseconds; another producer's unit is not known,
-    /// and none is read. A value past a day is none. Rounded down: the
-    /// time logged is itself whole seconds, rounded down, so the request
-    /// came within a second of the difference.
-    fn seconds_taken(&self, value: &[u8]) -> Option<i64> {
+    /// and none is read. A value past a day is none.
+    fn seconds_taken(&self, value: &[u8]) -> Option<f64> {
         let value: f64 = std::str::from_utf8(value).ok()?.parse().ok()?;
         let seconds = match (self.separator, self.iis) {
             (Separator::Tab, _) => value,
             (_, true) => value / 1000.0,
             _ => return None,
         };
-        (0.0..86_400.0)
-            .contains(&seconds)
-            .then(|| seconds.floor() as i64)
+        (0.0..MOST_TAKEN).contains(&seconds).then_some(seconds)
+    }
+
+    /// Whether the lines' time is when the response was sent, with a
+    /// `time-taken` in a known unit before it (IIS, CloudFront).
+    fn logs_response_time(&self) -> bool {
+        let known_unit = self.separator == Separator::Tab || self.iis;
+        known_unit && (self.layout.as_ref()).is_some_and(|l| l.has(Slot::TimeTaken))
     }
 
     /// Whether the log writes `+` for a space in its values (IIS does, as
@@ -489,8 +510,40 @@ impl State {
     }
 
     /// The time of a line that did not parse, when its first two values are
-    /// a date and a time.
+    /// a date and a time: when its request was received, as a parsed
+    /// line's, where its `time-taken` can be read.
     pub fn time_of(&self, line: &[u8], zone: Tz) -> Option<Timestamp> {
+        let logged = self.logged_time_of(line, zone)?;
+        let taken = self.taken_of_unparsed(line).flatten();
+        Some(Timestamp(logged.0 - taken.map_or(0, |t| t.floor() as i64)))
+    }
+
+    /// The earliest instant the request of a line that did not parse may
+    /// have been received, where it is before `time_of`: by its
+    /// `time-taken`, or, where that cannot be read (the line's values
+    /// cannot be told apart), up to a day before the time logged.
+    pub fn earliest_of(&self, line: &[u8], zone: Tz) -> Option<Timestamp> {
+        let logged = self.logged_time_of(line, zone)?;
+        let earliest = match self.taken_of_unparsed(line)? {
+            Some(taken) => logged.0 - taken.ceil() as i64,
+            None => logged.0 - MOST_TAKEN as i64,
+        };
+        let latest = self.time_of(line, zone)?;
+        (earliest < latest.0).then_some(Timestamp(earliest))
+    }
+
+    /// The `time-taken` of a line that did not parse, where lines log
+    /// one in a known unit: `Some(None)` when it cannot be read.
+    fn taken_of_unparsed(&self, line: &[u8]) -> Option<Option<f64>> {
+        let layout = self.layout.as_ref().filter(|_| self.logs_response_time())?;
+        let mut flags = RecordFlags::empty();
+        let values = Values::split(without_bom(line), self.separator, layout, &mut flags).ok();
+        let taken = values.and_then(|v| v.get(Slot::TimeTaken));
+        Some(taken.and_then(|t| self.seconds_taken(t)))
+    }
+
+    /// The time logged on a line that did not parse.
+    fn logged_time_of(&self, line: &[u8], zone: Tz) -> Option<Timestamp> {
         let mut words = line
             .split(|b| b.is_ascii_whitespace())
             .filter(|w| !w.is_empty())
@@ -847,26 +900,28 @@ pub(super) mod tests {
             (
                 "2021-04-01 00:00:21 10.0.0.1 GET /Forms/A.pdf - 443 - 222.222.222.222 Mozilla/5.0+(Windows+NT+5.1) - 200 0 0 65",
                 Ok(
-                    "2021-04-01T00:00:21Z 222.222.222.222 - GET /Forms/A.pdf 200 Mozilla/5.0 (Windows NT 5.1) - - []",
+                    "2021-04-01T00:00:21Z 222.222.222.222 - GET /Forms/A.pdf 200 Mozilla/5.0 (Windows NT 5.1) - - [second_in_doubt]",
                 ),
             ),
             // A query apart from the stem is joined with `?`; a user is kept.
             (
                 "2021-04-01 00:00:21 10.0.0.1 GET /owa/ a=1&b=2 443 DOM\\jo ::1 - http://x/ 302 0 0 1",
-                Ok("2021-04-01T00:00:21Z ::1 DOM\\jo GET /owa/?a=1&b=2 302 - - - []"),
+                Ok(
+                    "2021-04-01T00:00:21Z ::1 DOM\\jo GET /owa/?a=1&b=2 302 - - - [second_in_doubt]",
+                ),
             ),
             // Doubled spaces (Exchange) separate like one.
             (
                 "2022-01-01 00:01:24 ::1 POST /powershell x=1 444  random\\ranuser1 ::1 WinRM - 200 0 0 15",
                 Ok(
-                    "2022-01-01T00:01:24Z ::1 random\\ranuser1 POST /powershell?x=1 200 WinRM - - []",
+                    "2022-01-01T00:01:24Z ::1 random\\ranuser1 POST /powershell?x=1 200 WinRM - - [second_in_doubt]",
                 ),
             ),
             // ProxyShell: the query starts with `@`, after the stem.
             (
                 "2021-10-09 02:24:04 1.1.1.1 GET /autodiscover/autodiscover.json @evil.corp/ews/exchange.asmx?&Email=a 443 - 1.1.1.1 python-requests/2.26.0 - 200 0 0 332",
                 Ok(
-                    "2021-10-09T02:24:04Z 1.1.1.1 - GET /autodiscover/autodiscover.json?@evil.corp/ews/exchange.asmx?&Email=a 200 python-requests/2.26.0 - - []",
+                    "2021-10-09T02:24:04Z 1.1.1.1 - GET /autodiscover/autodiscover.json?@evil.corp/ews/exchange.asmx?&Email=a 200 python-requests/2.26.0 - - [second_in_doubt]",
                 ),
             ),
             (
@@ -1044,12 +1099,64 @@ pub(super) mod tests {
             time(State::cloudfront(), cloudfront),
             "2019-12-04T21:01:51Z"
         );
+        // 40.999 s before 00:10:00 (a time cut to the second) is in 00:09:19
+        // or 00:09:20; 40 s exactly is 00:09:20 alone.
+        let flags = |text: &str| last_line(State::w3c(), text, chrono_tz::UTC).unwrap();
+        assert!(flags(&iis).ends_with("[second_in_doubt]"));
+        assert!(flags(&iis.replace("40999", "40000")).ends_with("[]"));
+        assert!(!flags(&oracle).contains("second_in_doubt"));
+    }
+
+    #[test]
+    fn an_unparsed_line_is_placed_when_its_request_may_have_been_received() {
+        let mut state = State::w3c();
+        for directive in IIS.lines() {
+            let _ = state.parse(directive.as_bytes(), chrono_tz::UTC);
+        }
+        let utc = chrono_tz::UTC;
+        let at = |t: Option<Timestamp>| t.map(|t| t.to_rfc3339());
+        // Its values told apart (a status that is not one), time-taken read:
+        // received in 00:09:19 or 00:09:20.
+        let bad_status = "2021-04-01 00:10:00 10.0.0.1 GET /a - 443 - 1.2.3.4 UA - OK 0 0 40999";
+        let (time, earliest) = (
+            state.time_of(bad_status.as_bytes(), utc),
+            state.earliest_of(bad_status.as_bytes(), utc),
+        );
+        assert_eq!(at(time).as_deref(), Some("2021-04-01T00:09:20Z"));
+        assert_eq!(at(earliest).as_deref(), Some("2021-04-01T00:09:19Z"));
+        // A whole number of seconds leaves one instant.
+        let whole = bad_status.replace("40999", "40000");
+        assert_eq!(state.earliest_of(whole.as_bytes(), utc), None);
+        // Cut short: its time-taken is lost, so it may be up to a day old.
+        let cut = "2021-04-01 00:10:00 10.0.0.1 GET /a - 443";
+        assert_eq!(
+            at(state.time_of(cut.as_bytes(), utc)).as_deref(),
+            Some("2021-04-01T00:10:00Z")
+        );
+        assert_eq!(
+            at(state.earliest_of(cut.as_bytes(), utc)).as_deref(),
+            Some("2021-03-31T00:10:00Z")
+        );
+        // Where no time-taken is logged, or its unit is not known, the time
+        // logged is the line's.
+        let mut oracle = State::w3c();
+        for directive in IIS
+            .replace("Microsoft Internet", "Oracle Web Cache")
+            .lines()
+        {
+            let _ = oracle.parse(directive.as_bytes(), utc);
+        }
+        assert_eq!(oracle.earliest_of(cut.as_bytes(), utc), None);
+        assert_eq!(
+            at(oracle.time_of(bad_status.as_bytes(), utc)).as_deref(),
+            Some("2021-04-01T00:10:00Z")
+        );
     }
 
     #[test]
     fn reads_cloudfront_lines_with_or_without_their_header() {
         let line = "2019-12-04\t21:02:31\tLAX1\t392\t89.160.20.112\tGET\td1.cloudfront.net\t/index.html\t200\t-\tMozilla/5.0%20(Windows%20NT%2010.0)\t-\t-\tHit\tSOX4==\twww.example.com\thttps\t23\t0.001\t81.2.69.142,%20216.160.83.56\tTLSv1.2\tECDHE\tHit\tHTTP/2.0\t-\t-\t11040\t0.001\tHit\ttext/html\t78\t-\t-";
-        let want = "2019-12-04T21:02:31Z 89.160.20.112 - GET /index.html 200 Mozilla/5.0 (Windows NT 10.0) 81.2.69.142,%20216.160.83.56 www.example.com [edge_hit]";
+        let want = "2019-12-04T21:02:31Z 89.160.20.112 - GET /index.html 200 Mozilla/5.0 (Windows NT 10.0) 81.2.69.142,%20216.160.83.56 www.example.com [edge_hit;second_in_doubt]";
         let headed = format!("#Version: 1.0\n#Fields: {CLOUDFRONT_FIELDS}\n{line}\n");
         for text in [line.to_string(), headed] {
             assert_eq!(

@@ -721,11 +721,12 @@ fn copied_lines(report: &Report<'_>) -> Vec<String> {
 }
 
 /// The columns of unparsed.csv.
-pub const UNPARSED_COLUMNS: [&str; 9] = [
+pub const UNPARSED_COLUMNS: [&str; 10] = [
     "file",
     "line",
     "offset",
     "time",
+    "earliest_time",
     "reason",
     "unterminated",
     "damaged",
@@ -744,6 +745,7 @@ fn write_unparsed<W: io::Write>(report: &Report<'_>, out: &mut ::csv::Writer<W>)
                 u.location.line.to_string(),
                 u.location.offset.to_string(),
                 or_dash(u.time),
+                or_dash(u.earliest),
                 u.reason.reason().to_string(),
                 yes_no(u.unterminated).into(),
                 yes_no(u.damaged).into(),

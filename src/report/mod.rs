@@ -26,7 +26,7 @@ use crate::time::Timestamp;
 use crate::unparsed_lines::NotableLine;
 use crate::verdict::{
     IncompleteInput, NamedAlone, PlacedLine, ScanFacts, SourceGap, SourceSpan, TwoReadings,
-    WindowFinding, ZoneAssumed, judge,
+    TwoReadingsCause, WindowFinding, ZoneAssumed, judge,
 };
 use crate::window::Window;
 
@@ -339,6 +339,7 @@ fn scan_facts(summary: &Summary, config: &ScanConfig) -> ScanFacts {
             .map(|u| PlacedLine {
                 place: summary.place(u.location),
                 time: u.time,
+                earliest: u.earliest,
             })
             .collect()
     };
@@ -624,23 +625,46 @@ fn served_external_flagged(
         .map(|r| PlacedLine {
             place: summary.place(r.location),
             time: Some(r.time),
+            earliest: second_before(&r),
         })
         .collect()
 }
 
-/// The external requests that may have been served, logged at a local
-/// time the clocks showed twice, with both their instants: placed at the
-/// earlier, one may have been inside a window that only the later is in.
+/// The second before a request's, when it may have been received then
+/// (flag `second_in_doubt`).
+fn second_before(request: &RequestView<'_>) -> Option<Timestamp> {
+    let doubt = request.flags.contains(RecordFlags::SECOND_IN_DOUBT);
+    doubt.then(|| Timestamp(request.time.0 - 1))
+}
+
+/// The external requests that may have been served and may have been
+/// received at either of two instants, with both: logged at a local time
+/// the clocks showed twice (placed at the earlier, one may have been
+/// inside a window that only the later is in), or in either of two seconds
+/// (placed at the later).
 fn two_readings(summary: &Summary, config: &ScanConfig) -> Vec<TwoReadings> {
     summary
         .counted_requests()
         .filter(|r| config.authorised.classify_request(r) == Class::External)
         .filter(|r| r.outcome().may_be_served())
         .filter_map(|r| {
+            let place = summary.place(r.location);
+            if let Some(earlier) = second_before(&r) {
+                let cause = TwoReadingsCause::SecondInDoubt;
+                return Some(TwoReadings {
+                    place,
+                    earlier,
+                    later: r.time,
+                    cause,
+                });
+            }
+            let later = later_instant(&r, config.zone)?;
+            let cause = TwoReadingsCause::ClocksWentBack;
             Some(TwoReadings {
-                place: summary.place(r.location),
+                place,
                 earlier: r.time,
-                later: later_instant(&r, config.zone)?,
+                later,
+                cause,
             })
         })
         .collect()

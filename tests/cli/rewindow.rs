@@ -464,7 +464,7 @@ fn a_damaged_or_older_database_is_refused_with_a_reason() {
     );
     refused_after(
         "UPDATE case_run SET value = '1' WHERE key = 'schema_version'",
-        "schema version 1, this build reads 12",
+        "schema version 1, this build reads 13",
     );
 }
 

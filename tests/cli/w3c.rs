@@ -277,7 +277,7 @@ fn iis_log(range: std::ops::Range<u32>) -> String {
     let records: String = range
         .map(|s| {
             format!(
-                "2024-03-11 10:00:{s:02} 10.0.0.5 GET /forms/submissions/{s}.pdf - 443 - 203.0.113.1 curl/8.4.0 - 200 0 0 1\r\n"
+                "2024-03-11 10:00:{s:02} 10.0.0.5 GET /forms/submissions/{s}.pdf - 443 - 203.0.113.1 curl/8.4.0 - 200 0 0 0\r\n"
             )
         })
         .collect();
@@ -362,7 +362,7 @@ fn cloudfront_cache_hits_are_accesses_and_paths_keep_their_case() {
                 "192.0.2.100",
                 "200",
                 "served",
-                "edge_hit",
+                "edge_hit;second_in_doubt",
                 "/forms/submissions/1.pdf",
                 "-"
             ],
@@ -372,7 +372,7 @@ fn cloudfront_cache_hits_are_accesses_and_paths_keep_their_case() {
                 "192.0.2.100",
                 "404",
                 "denied",
-                "case_variant",
+                "case_variant;second_in_doubt",
                 "/Forms/Submissions/2.pdf",
                 "-"
             ],
@@ -382,7 +382,7 @@ fn cloudfront_cache_hits_are_accesses_and_paths_keep_their_case() {
                 "198.51.100.7",
                 "304",
                 "served",
-                "edge_hit",
+                "edge_hit;second_in_doubt",
                 "/forms/submissions/3.pdf?download=1",
                 "203.0.113.9"
             ],
@@ -392,7 +392,7 @@ fn cloudfront_cache_hits_are_accesses_and_paths_keep_their_case() {
                 "203.0.113.50",
                 "403",
                 "denied",
-                "",
+                "second_in_doubt",
                 "/forms/submissions/4.pdf",
                 "-"
             ],
@@ -402,7 +402,7 @@ fn cloudfront_cache_hits_are_accesses_and_paths_keep_their_case() {
                 "203.0.113.51",
                 "0",
                 "unknown",
-                "",
+                "second_in_doubt",
                 "/forms/submissions/5.pdf",
                 "-"
             ],
