@@ -543,3 +543,72 @@ fn a_decoded_question_mark_or_hash_in_a_logged_path_is_part_of_the_path() {
         ]
     );
 }
+
+#[test]
+fn a_request_logged_after_the_window_that_took_long_may_have_been_received_in_it() {
+    // Two requests end after the window closes at 10:00:59: the first took
+    // 30.5 s, logged at 10:01:30 (received in 10:00:59 or 10:01:00); the
+    // second's line is cut short before its time-taken, and may have been
+    // received up to a day before.
+    let header = "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: 2024-03-11 10:00:00\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n";
+    let line = |time: &str, n: u32, taken: &str| {
+        format!(
+            "2024-03-11 {time} 10.0.0.5 GET /forms/submissions/{n}.pdf - 443 - 203.0.113.{n} curl/8.4.0 - 200 0 0 {taken}\n"
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("u_ex240311.log");
+    let kinds = |text: String, window: &str| {
+        std::fs::write(&log, text).unwrap();
+        let run = scan(&["--exposed", RULE, "--window", window, log.to_str().unwrap()]);
+        let w = &run.findings_json()["windows"][0];
+        let kinds: Vec<String> = (w["caveats"].as_array().unwrap().iter())
+            .map(|c| c["kind"].as_str().unwrap().to_string())
+            .collect();
+        (w["verdict"].as_str().unwrap().to_string(), kinds, run)
+    };
+    let window = "2024-03-11T09:00Z..2024-03-11T10:00Z";
+    // Other pages every ten minutes from 08:50 to 10:10.
+    let filler: String = (0..9)
+        .map(|i| {
+            let (h, m) = (8 + (50 + i * 10) / 60, (50 + i * 10) % 60);
+            format!("2024-03-11 {h:02}:{m:02}:00 10.0.0.5 GET /index.htm - 443 - 198.51.100.1 curl/8.4.0 - 200 0 0 0\n")
+        })
+        .collect();
+    let took = format!("{header}{filler}{}", line("10:01:30", 7, "30500"));
+    let (verdict, caveats, run) = kinds(took.clone(), window);
+    assert_eq!(
+        (verdict.as_str(), caveats),
+        ("inconclusive", vec!["ambiguous_time".to_string()])
+    );
+    let rows = run.columns("requests.csv", &["line", "time", "flags"]);
+    assert_eq!(rows[0], ["14", "2024-03-11T10:01:00Z", "second_in_doubt"]);
+    // 29.5 s: received in 10:01:00 or 10:01:01, after the window.
+    let (verdict, _, _) = kinds(took.replace(" 30500", " 29500"), window);
+    assert_eq!(verdict, "no_evidence_of_access");
+    // Cut short: the unparsed line bears on the window, and its
+    // earliest time is a day before its own.
+    let cut = format!(
+        "{header}{filler}2024-03-11 10:01:30 10.0.0.5 GET /forms/submissions/7.pdf - 443\n"
+    );
+    let (verdict, caveats, run) = kinds(cut, window);
+    assert_eq!(verdict, "inconclusive");
+    assert!(
+        caveats.contains(&"unparsed_mentions_exposed".to_string()),
+        "{caveats:?}"
+    );
+    let unparsed = run.records("unparsed.csv");
+    let row = unparsed.iter().find(|r| r["line"] == "14").unwrap();
+    assert_eq!(
+        (row["time"].as_str(), row["earliest_time"].as_str()),
+        ("2024-03-11T10:01:30Z", "2024-03-10T10:01:30Z")
+    );
+    // A day and more after the window, it bears on it no more.
+    let (verdict, _, _) = kinds(
+        format!(
+            "{header}{filler}2024-03-12 10:02:00 10.0.0.5 GET /forms/submissions/7.pdf - 443\n"
+        ),
+        window,
+    );
+    assert_eq!(verdict, "no_evidence_of_access");
+}
