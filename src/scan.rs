@@ -1548,6 +1548,8 @@ impl<'c> LineScanner<'c> {
     fn block(&mut self, block: &[u8], offset: u64) {
         self.result.bytes += block.len() as u64;
         let mut start = 0;
+        // Most blocks hold no control byte: their lines need no look.
+        let block_holds_control = holds_control_bytes(block);
         // Whether the last line, if it has no line end, holds a NUL byte.
         let mut last_holds_nul = false;
         // NUL bytes are looked for in the same pass as line ends.
@@ -1563,7 +1565,14 @@ impl<'c> LineScanner<'c> {
                     }
                 }
             }
-            self.line(&block[start..end], offset + start as u64, false, holds_nul);
+            let line = &block[start..end];
+            let holds_control = block_holds_control && holds_control_bytes(line);
+            self.line(
+                line,
+                offset + start as u64,
+                false,
+                holds_nul || holds_control,
+            );
             start = end + 1;
         }
         if start < block.len() {
@@ -1573,12 +1582,16 @@ impl<'c> LineScanner<'c> {
             // cut and written again past the cut reads as NUL lines, which
             // are damaged).
             self.result.unterminated_last_line = true;
-            self.line(&block[start..], offset + start as u64, true, last_holds_nul);
+            let line = &block[start..];
+            let holds_control = block_holds_control && holds_control_bytes(line);
+            let damaged = last_holds_nul || holds_control;
+            self.line(line, offset + start as u64, true, damaged);
         }
     }
 
-    /// Reads one physical line; `holds_nul` says it holds a NUL byte.
-    fn line(&mut self, raw: &[u8], offset: u64, unterminated: bool, holds_nul: bool) {
+    /// Reads one physical line; `written_over` says it holds a NUL byte or
+    /// a stray control byte.
+    fn line(&mut self, raw: &[u8], offset: u64, unterminated: bool, written_over: bool) {
         // The buffer is taken out for the line, so that the record may
         // borrow from it while the scanner is used.
         let mut payload = std::mem::take(&mut self.payload);
@@ -1586,7 +1599,7 @@ impl<'c> LineScanner<'c> {
             raw,
             offset,
             unterminated,
-            holds_nul,
+            written_over,
         };
         self.read_line(line, &mut payload);
         self.payload = payload;
@@ -1599,7 +1612,7 @@ impl<'c> LineScanner<'c> {
             raw,
             offset,
             unterminated,
-            holds_nul,
+            written_over,
         } = physical;
         self.result.lines += 1;
         let location = Location {
@@ -1618,12 +1631,16 @@ impl<'c> LineScanner<'c> {
         // copying it for each line showed in profiles.
         let read = self.parser.read(fields, payload);
         let record = match &read {
-            Ok(record) if !holds_nul => record,
+            Ok(record) if !written_over => record,
             // Read all the same, so that a W3C directive still sets the
             // fields of the lines after it.
             Ok(_) => {
                 drop(read);
-                self.keep_unparsed(location, line, payload, Unparsed::HoldsNul, unterminated);
+                let reason = match memchr::memchr(0, line) {
+                    Some(_) => Unparsed::HoldsNul,
+                    None => Unparsed::HoldsControlBytes,
+                };
+                self.keep_unparsed(location, line, payload, reason, unterminated);
                 return;
             }
             Err(reason) => {
@@ -2394,8 +2411,9 @@ struct PhysicalLine<'a> {
     offset: u64,
     /// Whether the content ends with it, without a line end.
     unterminated: bool,
-    /// Whether it holds a NUL byte.
-    holds_nul: bool,
+    /// Whether it holds a NUL byte or a stray control byte (bytes
+    /// written over the log).
+    written_over: bool,
 }
 
 /// Whether an unparsed `line` read for `reason` is damaged: a last line
@@ -2432,9 +2450,16 @@ fn is_damaged(reason: Unparsed, line: &[u8], unterminated: bool) -> bool {
 /// cross-linked block or a disk's error leaves, which may have replaced
 /// records. A tab, a carriage return and an escape are no such byte: a
 /// program's coloured output (`\x1b[32m`) may be written into a log.
-fn holds_control_bytes(line: &[u8]) -> bool {
-    line.iter()
-        .any(|&b| matches!(b, 0x01..=0x08 | 0x0b | 0x0c | 0x0e..=0x1a | 0x1c..=0x1f | 0x7f))
+///
+/// Every line is looked at (a line that parses may have been written over
+/// too), so bytes are tested 64 at a time without stopping early, which
+/// the compiler turns into vector instructions.
+fn holds_control_bytes(bytes: &[u8]) -> bool {
+    let stray = |b: u8| {
+        let kept = (b == 0) | (b == b'\t') | (b == b'\n') | (b == b'\r') | (b == 0x1b);
+        (b < 0x20) & !kept | (b == 0x7f)
+    };
+    (bytes.chunks(64)).any(|chunk| chunk.iter().fold(false, |any, &b| any | stray(b)))
 }
 
 /// Whether an NCSA line without a whole timestamp is a record broken by

@@ -548,6 +548,12 @@ pub enum Unparsed {
     /// may have swallowed the end of one request and the lines after it,
     /// so its fields cannot be trusted; it is taken as damaged.
     HoldsNul,
+    /// A line that would parse but holds a control byte no server writes
+    /// raw (they escape them: `\x07`): binary data written over the log (a
+    /// crash, a cross-linked block, a disk's error) may have replaced part
+    /// of its request, its client or its status, so it is not read as a
+    /// record and is taken as damaged.
+    HoldsControlBytes,
     /// A file's last line, without line end, that reads as a request for
     /// an exposed resource that was not served: what the cut took could
     /// change its reading (a status read from a raw quote inside the
@@ -571,7 +577,7 @@ pub enum Unparsed {
 }
 
 impl Unparsed {
-    pub(crate) const ALL: [Unparsed; 50] = [
+    pub(crate) const ALL: [Unparsed; 51] = [
         Unparsed::Blank,
         Unparsed::Comment,
         Unparsed::NoTimestamp,
@@ -622,6 +628,7 @@ impl Unparsed {
         Unparsed::CutRequest,
         Unparsed::TornRequest,
         Unparsed::HaproxyRequestCut,
+        Unparsed::HoldsControlBytes,
     ];
 
     /// A number for the reason, one byte (for a compact copy of a line).
@@ -786,6 +793,9 @@ impl Unparsed {
             }
             Unparsed::HoldsNul => {
                 "holds NUL bytes, which no server writes: a region never written (a crash, or a copy taken while the log was written) may have joined a cut request to the lines after it, so it is not read as a record and is taken as damaged (it could have been any request)"
+            }
+            Unparsed::HoldsControlBytes => {
+                "holds a control byte no server writes raw (servers escape them): binary data written over the log (a crash, a cross-linked block, a disk error) may have replaced part of its request, client or status, so it is not read as a record and is taken as damaged (it could have been any request)"
             }
             Unparsed::HaproxyRequestCut => {
                 "an HAProxy request line of 1,023 characters or more without its protocol: HAProxy cuts what it logs of a request at tune.http.logurilen and closes the quote after the cut, so the target may have gone on to any resource, and it is taken as damaged"

@@ -12,7 +12,7 @@ use crate::harness::{Run, scan};
 const ATTACKS: &[u8] = b"\
 198.51.100.1 - - [02/Mar/2024:10:00:00 +0000] \"GET /exposed/<script>alert(1)</script> HTTP/1.1\" 200 10 \"-\" \"<script>alert(1)</script>\"\n\
 198.51.100.2 - - [02/Mar/2024:10:00:01 +0000] \"GET /exposed/\"><img src=x onerror=alert(1)> HTTP/1.1\" 200 10 \"-\" \"\\\"><img src=x onerror=alert(1)>\"\n\
-<img/src=x/onerror=alert(1)> - <script>x</script> [02/Mar/2024:10:00:02 +0000] \"GET /exposed/\x1b[31mred\x07'onmouseover='alert(1) HTTP/1.1\" 200 10 \"-\" \"\x1b]0;owned\x07 bell\"\n";
+<img/src=x/onerror=alert(1)> - <script>x</script> [02/Mar/2024:10:00:02 +0000] \"GET /exposed/\x1b[31mred\x1b[0m'onmouseover='alert(1) HTTP/1.1\" 200 10 \"-\" \"\x1b]0;owned\x1b\\ bell\"\n";
 
 /// The elements findings.html is made of; anything else came from outside.
 const ELEMENTS: [&str; 33] = [
@@ -77,8 +77,8 @@ fn markup_from_logs_appears_only_as_text() {
         "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;",
         "&lt;img/src=x/onerror=alert(1)&gt;",
         "&lt;script&gt;x&lt;/script&gt;",
-        "/exposed/\\x1B[31mred\\x07&#39;onmouseover=&#39;alert(1)",
-        "\\x1B]0;owned\\x07 bell",
+        "/exposed/\\x1B[31mred\\x1B[0m&#39;onmouseover=&#39;alert(1)",
+        "\\x1B]0;owned\\x1B\\ bell",
         "<h1>&lt;script&gt;alert(&#39;case&#39;)&lt;/script&gt;</h1>",
         "&lt;b&gt;w&lt;/b&gt;",
     ] {

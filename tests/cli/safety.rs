@@ -7,7 +7,7 @@ use crate::harness::{OUTPUTS, scan};
 /// get them into a log.
 const ATTACKS: &[u8] = b"\
 198.51.100.1 - =1+2 [02/Mar/2024:10:00:00 +0000] \"GET /exposed/a HTTP/1.1\" 200 10 \"@SUM(1+1)*cmd|' /C calc'!A0\" \"=HYPERLINK(\\\"http://evil.example\\\",\\\"click\\\")\"\n\
-\x1b[31mred\x1b[0m - - [02/Mar/2024:10:00:01 +0000] \"GET /exposed/b\x1b]52;c;ZXZpbA==\x07 HTTP/1.1\" 200 10 \"-\" \"\x1b[2J\x1b[H\"\n\
+\x1b[31mred\x1b[0m - - [02/Mar/2024:10:00:01 +0000] \"GET /exposed/b\x1b]52;c;ZXZpbA==\x1b\\ HTTP/1.1\" 200 10 \"-\" \"\x1b[2J\x1b[H\"\n\
 198.51.100.3 - - [02/Mar/2024:10:00:02 +0000] \"GET /exposed/c HTTP/1.1\" 200 10 \"-\" \"+1+cmd|' /C calc'!A0\"\n\
 198.51.100.4 - - [02/Mar/2024:10:00:03 +0000] \"GET /exposed/d HTTP/1.1\" 200 10 \"-\" \"-2+3\"\n\
 \x1b]0;owned\x07 not a log line\n";
@@ -50,7 +50,7 @@ fn no_control_character_reaches_terminal_or_files() {
         .iter()
         .find(|r| r["path"].starts_with("/exposed/b"))
         .unwrap();
-    assert_eq!(b["target"], "/exposed/b\\x1B]52;c;ZXZpbA==\\x07");
+    assert_eq!(b["target"], "/exposed/b\\x1B]52;c;ZXZpbA==\\x1B\\");
     assert_eq!(b["user_agent"], "\\x1B[2J\\x1B[H");
     assert_eq!(b["flags"], "client_not_address");
     let unparsed = run.records("unparsed.csv");

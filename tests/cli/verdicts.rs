@@ -426,6 +426,36 @@ fn a_request_joined_to_later_lines_by_nul_bytes_is_damaged_not_read() {
 }
 
 #[test]
+fn a_line_that_parses_with_control_bytes_written_over_it_is_damaged_not_read() {
+    // Bytes written over a request for /case/a.pdf at 11:40 turned its
+    // target into another path, and left control bytes no server writes
+    // raw: the line would parse, and read as a request for nothing exposed.
+    let lines = traffic(0, 1440, None);
+    let exposed = line(700, "198.51.100.9", "/c\x01\x02\x03/a.pdf", 200);
+    let log = ordered(&[lines, exposed]);
+    let run = run_case(&[("access.log", log)]);
+    let file = &run.records("files.csv")[0];
+    assert_eq!(
+        [&file["lines"], &file["parsed"], &file["unparsed"]],
+        ["145", "144", "1"]
+    );
+    let unparsed = &run.records("unparsed.csv")[0];
+    assert!(unparsed["reason"].starts_with("holds a control byte no server writes raw"));
+    // The excerpt shows the bytes escaped.
+    assert!(
+        unparsed["excerpt"].contains(r"/c\x01\x02\x03/a.pdf"),
+        "{}",
+        unparsed["excerpt"]
+    );
+    assert_damaged_alone(&run, "71", "2024-03-01T11:40:00Z", "no");
+    // A tab, a carriage return or an escape (a coloured program's output)
+    // are no such bytes.
+    let coloured = line(700, "198.51.100.9", "/index\x1b[0m\t.html", 200);
+    let run = run_case(&[("access.log", ordered(&[traffic(0, 1440, None), coloured]))]);
+    assert_eq!(run.records("files.csv")[0]["unparsed"], "0");
+}
+
+#[test]
 fn a_line_cut_by_nul_bytes_before_the_window_bears_on_it() {
     // Cut just after its timestamp (09:50), the line does not parse; the
     // NUL bytes swallowed the lines at 10:00 and 10:10, inside the window,
