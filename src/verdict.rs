@@ -291,7 +291,8 @@ pub struct ZoneAssumed {
     pub file: String,
     /// Its lines, parsed or not, whose time had no offset.
     pub lines: u64,
-    /// Its first and last parsed lines' times, as read.
+    /// Its first and last parsed lines' times, as read, widened to its
+    /// unparsed lines that bear on windows.
     pub first: Timestamp,
     pub last: Timestamp,
 }

@@ -373,15 +373,34 @@ fn zone_assumed(summary: &Summary, config: &ScanConfig) -> Vec<ZoneAssumed> {
     if config.zone_given {
         return Vec::new();
     }
-    (summary.distinct_files())
-        .filter(|f| f.naive_lines > 0)
-        .map(|f| ZoneAssumed {
-            file: f.input.display.clone(),
-            lines: f.naive_lines,
+    // An unparsed line that bears on windows (it mentions an exposed
+    // resource, or is damaged) may be one read without offset outside
+    // its file's parsed span: the span is widened to it.
+    let mut notable: BTreeMap<usize, (Timestamp, Timestamp)> = BTreeMap::new();
+    for line in summary.unparsed.notable() {
+        if let Some(t) = line.time {
+            let span = notable.entry(line.location.file).or_insert((t, t));
+            *span = (span.0.min(t), span.1.max(t));
+        }
+    }
+    (summary.files.iter().enumerate())
+        .filter(|(_, f)| f.duplicate_of.is_none() && f.naive_lines > 0)
+        .map(|(id, f)| {
             // A file whose every such line is unparsed has no span of
             // parsed lines: its lines may be at any time.
-            first: f.first_time.unwrap_or(Timestamp(i64::MIN / 4)),
-            last: f.last_time.unwrap_or(Timestamp(i64::MAX / 4)),
+            let (mut first, mut last) = match (f.first_time, f.last_time) {
+                (Some(first), Some(last)) => (first, last),
+                _ => (Timestamp(i64::MIN / 4), Timestamp(i64::MAX / 4)),
+            };
+            if let Some(&(a, b)) = notable.get(&id) {
+                (first, last) = (first.min(a), last.max(b));
+            }
+            ZoneAssumed {
+                file: f.input.display.clone(),
+                lines: f.naive_lines,
+                first,
+                last,
+            }
         })
         .collect()
 }

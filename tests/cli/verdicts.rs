@@ -271,6 +271,23 @@ fn a_window_that_starts_before_the_logs_is_inconclusive() {
 }
 
 #[test]
+fn an_unparsed_line_without_offset_far_from_its_files_parsed_lines_may_be_in_the_window() {
+    // b.log's parsed lines are two days before the window; its last line,
+    // unparsed, names the exposed folder at 03:00 without offset: read as
+    // UTC, seven hours before the window, but the server's clock may have
+    // run eight hours behind UTC (11:00Z, inside it).
+    let mut other = ordered(&[traffic(-2880, -2820, None)]);
+    other.extend(b"198.51.100.9 - - [01/Mar/2024:03:00:00] GET /case/a.pdf 200\n");
+    let run = run_case(&[
+        ("a.log", ordered(&[traffic(0, 1440, None)])),
+        ("b.log", other),
+    ]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["time_zone_assumed"]);
+}
+
+#[test]
 fn an_unparsed_line_that_mentions_an_exposed_resource_is_inconclusive() {
     let mut log = ordered(&[traffic(0, 1440, None)]);
     log.extend(b"198.51.100.9 - - [01/Mar/2024:11:00:00] GET /case/a.pdf 200 (rewritten by a broken proxy)\n");
