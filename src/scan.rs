@@ -392,9 +392,30 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
     } = shared;
     // The units' chunks (a parser each) and counters are done with.
     drop((units, units_left));
-    let (mut summary, found) = merge(files, &mut opened, results, requests, discovery.problems);
-    count_overlaps_once(&mut summary, &opened, &heads, found, config);
+    let merged = merge(files, &mut opened, results, requests, discovery.problems);
+    let Merged {
+        mut summary,
+        heads_found,
+        file_minutes,
+    } = merged;
+    count_overlaps_once(&mut summary, &opened, &heads, heads_found, config);
+    // Which files count for their source's timeline depends on the lines
+    // they repeat of other files.
+    if let Some(file_minutes) = file_minutes {
+        summary.source_timelines =
+            source_timelines(&mut summary.files, file_minutes, &summary.overlaps);
+    }
     summary
+}
+
+/// What `merge` made of the units' results.
+struct Merged {
+    summary: Summary,
+    /// Where each file's head was found in other files.
+    heads_found: Vec<HeadFound>,
+    /// Each file's minutes with lines, when the files come from more than
+    /// one source (see `source_timelines`).
+    file_minutes: Option<Vec<Vec<(i64, u64)>>>,
 }
 
 /// How many files are scanned between two calls of
@@ -2649,8 +2670,9 @@ fn flag_requests_from_data_that_failed_its_check(
 fn source_timelines(
     files: &mut [FileSummary],
     file_minutes: Vec<Vec<(i64, u64)>>,
+    overlaps: &[Overlap],
 ) -> Vec<(String, Timeline)> {
-    for file in copies_beside_own_logs(files, &file_minutes) {
+    for file in copies_beside_own_logs(files, &file_minutes, overlaps) {
         files[file].counts_for_source = false;
     }
     let mut source_minutes: BTreeMap<&str, Vec<(i64, u64)>> = BTreeMap::new();
@@ -2678,11 +2700,18 @@ fn source_timelines(
 /// (`ssl_access.log` beside `access.log`) say nothing of a copy. A content
 /// that every holder would set aside stays each one's: set aside, its
 /// lines would count for no source, and a server whose logs end before
-/// them would not be told of.
-fn copies_beside_own_logs(files: &[FileSummary], file_minutes: &[Vec<(i64, u64)>]) -> Vec<usize> {
+/// them would not be told of. So too a file every line of which repeats
+/// lines of files of other sources (`copied_whole`): a copy of another
+/// server's live log taken before its last lines were written.
+fn copies_beside_own_logs(
+    files: &[FileSummary],
+    file_minutes: &[Vec<(i64, u64)>],
+    overlaps: &[Overlap],
+) -> Vec<usize> {
     let content = |id: usize| content_of(files, id);
     let holders = content_holders(files, |_| true);
-    let shared = |id: usize| holders[&content(id)].len() > 1;
+    let copied = copied_whole(files, overlaps);
+    let shared = |id: usize| holders[&content(id)].len() > 1 || copied.contains_key(&id);
     // A link's log is told by the name of the file it links to.
     let real = |f: &FileSummary| {
         f.input
@@ -2713,8 +2742,33 @@ fn copies_beside_own_logs(files: &[FileSummary], file_minutes: &[Vec<(i64, u64)>
         .filter(|id| !beside.contains(id))
         .map(content)
         .collect();
-    (beside.into_iter())
-        .filter(|&id| kept_somewhere.contains(&content(id)))
+    let kept = |id: usize| match copied.get(&id) {
+        Some(originals) => originals.iter().any(|o| !beside.contains(o)),
+        None => kept_somewhere.contains(&content(id)),
+    };
+    beside.iter().copied().filter(|&id| kept(id)).collect()
+}
+
+/// The files every line of which (but a last one, which a copy may have
+/// cut short) repeats lines of files of other sources, each with those
+/// files (see `count_overlaps_once`; both ways, as a run is told from the
+/// later file in path order).
+fn copied_whole(files: &[FileSummary], overlaps: &[Overlap]) -> BTreeMap<usize, Vec<usize>> {
+    let mut repeated: BTreeMap<usize, (u64, Vec<usize>)> = BTreeMap::new();
+    let across = overlaps
+        .iter()
+        .filter(|o| files[o.file].input.source != files[o.of_file].input.source);
+    for o in across {
+        for (file, other) in [(o.file, o.of_file), (o.of_file, o.file)] {
+            let (lines, others) = repeated.entry(file).or_default();
+            *lines += o.lines;
+            others.push(other);
+        }
+    }
+    repeated
+        .into_iter()
+        .filter(|(file, (lines, _))| *lines > 0 && *lines + 1 >= files[*file].lines)
+        .map(|(file, (_, others))| (file, others))
         .collect()
 }
 
@@ -2810,7 +2864,7 @@ fn merge(
     results: UnitResults,
     keeper: Keeper,
     problems: Vec<InputError>,
-) -> (Summary, Vec<HeadFound>) {
+) -> Merged {
     let cut_short = cut_short_files(opened.len(), &results);
     let duplicate_of = duplicate_files(opened, &results, &cut_short);
     // Each file's detection moves to its summary (a copy took a reason's
@@ -2918,20 +2972,20 @@ fn merge(
         }
     }
     flag_requests_from_data_that_failed_its_check(&summaries, &mut requests);
-    let source_timelines = match several_sources {
-        true => source_timelines(&mut summaries, file_minutes),
-        false => Vec::new(),
-    };
     let summary = Summary {
         files: summaries,
         requests: Requests::merge(requests, keeper),
         unparsed,
         problems: [problems, not_text].concat(),
         timeline: Timeline::from_counts(minutes),
-        source_timelines,
+        source_timelines: Vec::new(),
         overlaps: Vec::new(),
     };
-    (summary, heads_found)
+    Merged {
+        summary,
+        heads_found,
+        file_minutes: several_sources.then_some(file_minutes),
+    }
 }
 
 /// Follows up each place where a file's head was found in another file:
@@ -3360,7 +3414,7 @@ mod tests {
             grew(1, 400),
         ];
         let files = vec![input("a.log"), input("b.log")];
-        let (summary, _) = merge(
+        let Merged { summary, .. } = merge(
             files,
             &mut [opened(), opened()],
             UnitResults(vec![results]),
@@ -3398,7 +3452,7 @@ mod tests {
             read(2, 7, 300),
         ];
         let files = vec![input("a.log"), input("b.log"), input("c.log")];
-        let (summary, _) = merge(
+        let Merged { summary, .. } = merge(
             files,
             &mut [opened(), opened(), opened()],
             UnitResults(vec![results]),

@@ -421,13 +421,7 @@ impl<'a> Findings<'a> {
                     .iter()
                     .filter_map(|f| {
                         let original = &summary.files[f.duplicate_of?].input.display;
-                        let apart = match f.counts_for_source {
-                            true => String::new(),
-                            false => format!(
-                                "; its lines run beside those of {}'s own files of the same log, and are not counted as {}'s",
-                                f.input.source, f.input.source
-                            ),
-                        };
+                        let apart = not_counted_for_source(f, "its");
                         Some(format!("{} repeats {original}{apart}", f.input.display))
                     })
                     .collect(),
@@ -446,17 +440,37 @@ impl<'a> Findings<'a> {
     }
 }
 
-/// `b.log lines 1-74 repeat a.log lines 2900-2973`.
+/// `b.log lines 1-74 repeat a.log lines 2900-2973`, and whether either
+/// file counts for its source (`not_counted_for_source`).
 pub fn describe_overlap(summary: &Summary, o: &Overlap) -> String {
+    let (copy, original) = (&summary.files[o.file], &summary.files[o.of_file]);
+    let apart = match (copy.counts_for_source, original.counts_for_source) {
+        (false, _) => not_counted_for_source(copy, "its"),
+        (true, false) => not_counted_for_source(original, &format!("{}'s", original.input.display)),
+        (true, true) => String::new(),
+    };
     format!(
-        "{} lines {}-{} repeat {} lines {}-{}",
-        summary.files[o.file].input.display,
+        "{} lines {}-{} repeat {} lines {}-{}{apart}",
+        copy.input.display,
         o.first_line,
         o.last_line(),
-        summary.files[o.of_file].input.display,
+        original.input.display,
         o.of_first_line,
         o.of_last_line()
     )
+}
+
+/// `; its lines run beside ...` (`whose` lines) for a file that repeats
+/// another source's and does not count for its own (see
+/// `FileSummary::counts_for_source`); empty for one that counts.
+fn not_counted_for_source(f: &crate::scan::FileSummary, whose: &str) -> String {
+    match f.counts_for_source {
+        true => String::new(),
+        false => format!(
+            "; {whose} lines run beside those of {}'s own files of the same log, and are not counted as {}'s",
+            f.input.source, f.input.source
+        ),
+    }
 }
 
 fn comparison_rows(report: &Report<'_>) -> Vec<ComparisonRow> {

@@ -1615,6 +1615,44 @@ fn a_copy_of_another_servers_log_counts_for_neither_server() {
 }
 
 #[test]
+fn an_older_copy_of_another_servers_log_counts_for_neither_server() {
+    // www2's own log ends at 07:50Z, its later logs lost; a copy of www1's
+    // log taken at 13:00Z (its first 79 lines, not the same file as www1's
+    // now) as www2/access.log.bak filled www2's span past the window.
+    let own = traffic(0, 480, None).replace("203.0.113.1", "203.0.113.2");
+    let dir = servers([traffic(0, 1440, None), own]);
+    let www1_log = std::fs::read_to_string(dir.path().join("www1/access.log")).unwrap();
+    let copy: String = www1_log
+        .lines()
+        .take(79)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(dir.path().join("www2/access.log.bak"), copy).unwrap();
+    let windows = [
+        "w=2024-03-01T10:00Z..2024-03-01T12:00Z",
+        "early=2024-03-01T01:00Z..2024-03-01T02:00Z",
+    ];
+    let run = scan_servers(&dir, &windows);
+    let www2 = dir.path().join("www2");
+    let www2 = www2.to_str().unwrap();
+    assert_one_source_caveat(
+        &run,
+        "source_ends_early",
+        format!(
+            "the parsed lines of 1 source end before the window closes, while other sources' run past it: {www2} (last at 2024-03-01T07:50:00Z)"
+        ),
+    );
+    assert_eq!(
+        run.findings_json()["inputs"]["overlaps"],
+        serde_json::json!([format!(
+            "{www2}/access.log.bak lines 1-79 repeat {} lines 1-79; its lines run beside those of {www2}'s \
+             own files of the same log, and are not counted as {www2}'s",
+            dir.path().join("www1/access.log").display()
+        )])
+    );
+}
+
+#[test]
 fn a_servers_folder_whose_log_links_to_anothers_is_told_of() {
     // www2's access.log is a link to www1's: the file was read once, as
     // www1's, and www2 was left out of the case without a word.
