@@ -354,45 +354,131 @@ pub struct Decoder {
     salvaged_from: Option<u64>,
 }
 
-/// gzip members read in turn, as `gzip -d` reads them, knowing where in
-/// the content each starts: what a member that fails its check decoded
-/// was handed out before the check (see `Decoder::suspect_from`).
-struct GzMembers {
+/// The members (gzip), streams (bzip2, xz) or frames (zstd) of a file read
+/// in turn, as the tools that wrote them read them, knowing where in the
+/// content each starts: each one's check covers it whole (a CRC, or a
+/// checksum), and what fails it was handed out before the check, from the
+/// member's start (see `Decoder::suspect_from`).
+struct Members<D> {
     /// The member being read (`None` only while the next is set up).
-    member: Option<flate2::bufread::GzDecoder<Stored>>,
+    member: Option<D>,
     /// Where the line the member being read starts in starts, in the
     /// content: a member may start inside a line another began.
     member_start: u64,
+    /// Decoded bytes handed out before the member being read.
+    before_member: u64,
     /// Decoded bytes handed out.
     decoded: u64,
     /// Where the last line handed out starts.
     line_start: u64,
 }
 
-impl GzMembers {
-    fn new(stored: Stored) -> GzMembers {
-        GzMembers {
-            member: Some(flate2::bufread::GzDecoder::new(stored)),
+/// A decoder of one member, stream or frame, reading the stored bytes.
+trait Member: Read + Sized {
+    fn start(stored: Stored) -> io::Result<Self>;
+    fn stored(&self) -> &Stored;
+    fn stored_mut(&mut self) -> &mut Stored;
+    fn into_stored(self) -> Stored;
+    /// The bytes it decoded, where it counts them.
+    fn produced(&self) -> Option<u64> {
+        None
+    }
+}
+
+impl Member for flate2::bufread::GzDecoder<Stored> {
+    fn start(stored: Stored) -> io::Result<Self> {
+        Ok(flate2::bufread::GzDecoder::new(stored))
+    }
+    fn stored(&self) -> &Stored {
+        self.get_ref()
+    }
+    fn stored_mut(&mut self) -> &mut Stored {
+        self.get_mut()
+    }
+    fn into_stored(self) -> Stored {
+        self.into_inner()
+    }
+}
+
+impl Member for bzip2::bufread::BzDecoder<Stored> {
+    fn start(stored: Stored) -> io::Result<Self> {
+        Ok(bzip2::bufread::BzDecoder::new(stored))
+    }
+    fn stored(&self) -> &Stored {
+        self.get_ref()
+    }
+    fn stored_mut(&mut self) -> &mut Stored {
+        self.get_mut()
+    }
+    fn into_stored(self) -> Stored {
+        self.into_inner()
+    }
+}
+
+impl Member for liblzma::bufread::XzDecoder<Stored> {
+    fn start(stored: Stored) -> io::Result<Self> {
+        Ok(liblzma::bufread::XzDecoder::new(stored))
+    }
+    fn stored(&self) -> &Stored {
+        self.get_ref()
+    }
+    fn stored_mut(&mut self) -> &mut Stored {
+        self.get_mut()
+    }
+    fn into_stored(self) -> Stored {
+        self.into_inner()
+    }
+    fn produced(&self) -> Option<u64> {
+        Some(self.total_out())
+    }
+}
+
+impl Member for zstd::stream::read::Decoder<'static, Stored> {
+    fn start(stored: Stored) -> io::Result<Self> {
+        Ok(zstd::stream::read::Decoder::with_buffer(stored)?.single_frame())
+    }
+    fn stored(&self) -> &Stored {
+        self.get_ref()
+    }
+    fn stored_mut(&mut self) -> &mut Stored {
+        self.get_mut()
+    }
+    fn into_stored(self) -> Stored {
+        self.finish()
+    }
+}
+
+impl<D: Member> Members<D> {
+    fn new(stored: Stored) -> io::Result<Members<D>> {
+        Ok(Members {
+            member: Some(D::start(stored)?),
             member_start: 0,
+            before_member: 0,
             decoded: 0,
             line_start: 0,
-        }
+        })
     }
 
-    fn member(&mut self) -> &mut flate2::bufread::GzDecoder<Stored> {
+    fn member(&mut self) -> &mut D {
         self.member.as_mut().expect("a member is set up")
     }
 
     fn get_ref(&self) -> &Stored {
-        self.member.as_ref().expect("a member is set up").get_ref()
+        self.member.as_ref().expect("a member is set up").stored()
     }
 
     fn into_inner(self) -> Stored {
-        self.member.expect("a member is set up").into_inner()
+        self.member.expect("a member is set up").into_stored()
+    }
+
+    /// The bytes decoded, where the decoder counts them.
+    fn produced(&self) -> Option<u64> {
+        let member = self.member.as_ref()?;
+        member.produced().map(|n| self.before_member + n)
     }
 }
 
-impl Read for GzMembers {
+impl<D: Member> Read for Members<D> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
             let n = self.member().read(buf)?;
@@ -406,12 +492,17 @@ impl Read for GzMembers {
             // The member ended, checked: another may follow. Anything else
             // after it (zero bytes too: where a crash left blocks of a
             // file written in members unwritten) is an error, as a header.
-            if self.member().get_mut().fill_buf()?.is_empty() {
+            if self.member().stored_mut().fill_buf()?.is_empty() {
                 return Ok(0);
             }
-            let stored = self.member.take().expect("a member is set up").into_inner();
-            self.member = Some(flate2::bufread::GzDecoder::new(stored));
+            let stored = self
+                .member
+                .take()
+                .expect("a member is set up")
+                .into_stored();
+            self.member = Some(D::start(stored)?);
             self.member_start = self.line_start;
+            self.before_member = self.decoded;
         }
     }
 }
@@ -419,13 +510,13 @@ impl Read for GzMembers {
 /// The decoder of each way of storing.
 enum Stream {
     /// gzip.
-    Gzip(GzMembers),
+    Gzip(Members<flate2::bufread::GzDecoder<Stored>>),
     /// bzip2.
-    Bzip2(bzip2::bufread::MultiBzDecoder<Stored>),
+    Bzip2(Members<bzip2::bufread::BzDecoder<Stored>>),
     /// xz.
-    Xz(liblzma::bufread::XzDecoder<Stored>),
+    Xz(Members<liblzma::bufread::XzDecoder<Stored>>),
     /// zstd.
-    Zstd(zstd::stream::read::Decoder<'static, Stored>),
+    Zstd(Members<zstd::stream::read::Decoder<'static, Stored>>),
     /// UTF-16 text.
     Utf16(Utf16Decoder<Stored>),
 }
@@ -440,10 +531,10 @@ impl Stream {
         file.rewind()?;
         let stored = BufReader::with_capacity(1 << 16, HashingReader::new(file, hash));
         Ok(match compression {
-            Compression::Gzip => Stream::Gzip(GzMembers::new(stored)),
-            Compression::Bzip2 => Stream::Bzip2(bzip2::bufread::MultiBzDecoder::new(stored)),
-            Compression::Xz => Stream::Xz(liblzma::bufread::XzDecoder::new_multi_decoder(stored)),
-            Compression::Zstd => Stream::Zstd(zstd::stream::read::Decoder::with_buffer(stored)?),
+            Compression::Gzip => Stream::Gzip(Members::new(stored)?),
+            Compression::Bzip2 => Stream::Bzip2(Members::new(stored)?),
+            Compression::Xz => Stream::Xz(Members::new(stored)?),
+            Compression::Zstd => Stream::Zstd(Members::new(stored)?),
             Compression::Utf16Le => Stream::Utf16(Utf16Decoder::new(stored, false)),
             Compression::Utf16Be => Stream::Utf16(Utf16Decoder::new(stored, true)),
             Compression::None => {
@@ -458,7 +549,7 @@ impl Stream {
     /// How many bytes the decoder has produced, when it counts them.
     fn produced(&self) -> Option<u64> {
         match self {
-            Stream::Xz(d) => Some(d.total_out()),
+            Stream::Xz(d) => d.produced(),
             _ => None,
         }
     }
@@ -518,22 +609,25 @@ impl Decoder {
     }
 
     /// Where in the content what was handed out may not be what was
-    /// written, once a read met `error`: a gzip member that failed its
-    /// check (a CRC or length that does not match, or data no deflate
-    /// stream holds) handed its bytes out before the check, from the
-    /// member's start; of the bzip2, xz and zstd decoders, the bytes
-    /// recovered from the read that met the error (see `salvage`), where
-    /// what they handed out before it is taken as written (their blocks
-    /// are not followed here). `None` when the content was only cut short:
-    /// what was decoded before the cut is what was written.
+    /// written, once a read met `error`: a gzip member, bzip2 or xz stream
+    /// or zstd frame that failed its check (a CRC or checksum that does not
+    /// match, or data its format cannot hold) handed its bytes out before
+    /// the check, from the member's start (a bzip2 or xz stream's blocks
+    /// are checked one at a time, but where each starts is not followed
+    /// here, and a changed byte of a zstd frame decoded, without error,
+    /// into other times and paths up to the checksum at its end). `None`
+    /// when the content was only cut short: what was decoded before the
+    /// cut is what was written.
     pub fn suspect_from(&self, error: &io::Error) -> Option<u64> {
         if error.kind() == io::ErrorKind::UnexpectedEof {
             return None;
         }
         match &self.stream {
             Stream::Gzip(members) => Some(members.member_start),
+            Stream::Bzip2(members) => Some(members.member_start),
+            Stream::Xz(members) => Some(members.member_start),
+            Stream::Zstd(members) => Some(members.member_start),
             Stream::Utf16(_) => None,
-            _ => self.salvaged_from,
         }
     }
 
@@ -556,7 +650,7 @@ impl Decoder {
             Stream::Gzip(d) => d.into_inner(),
             Stream::Bzip2(d) => d.into_inner(),
             Stream::Xz(d) => d.into_inner(),
-            Stream::Zstd(d) => d.finish(),
+            Stream::Zstd(d) => d.into_inner(),
             Stream::Utf16(d) => d.into_inner(),
         };
         // Bytes in the BufReader's buffer were hashed when they were read.
@@ -1016,6 +1110,48 @@ mod tests {
                 text.len()
             );
             assert_eq!(decoder.finish_hash().unwrap(), Some(hash_bytes(&stored)));
+        }
+    }
+
+    /// A stream or frame of bzip2, xz or zstd that fails its check is
+    /// suspect from its start, as a gzip member is: a changed byte of a
+    /// zstd frame decoded into other times and paths up to the checksum at
+    /// its end, and the lines before the read that met it were trusted.
+    #[test]
+    fn a_stream_or_frame_that_fails_its_check_is_suspect_from_its_start() {
+        use std::io::Write;
+        let lines = |what: &str| -> Vec<u8> {
+            (0..3000)
+                .flat_map(|i| format!("203.0.113.9 line {i} of the {what} stream\n").into_bytes())
+                .collect()
+        };
+        let (first, second) = (lines("first"), lines("second"));
+        let dir = tempfile::tempdir().unwrap();
+        for compression in COMPRESSED {
+            let once = |text: &[u8]| match compression {
+                // As the zstd tool writes frames: with their checksum.
+                Compression::Zstd => {
+                    let mut e = zstd::stream::Encoder::new(Vec::new(), 3).unwrap();
+                    e.include_checksum(true).unwrap();
+                    e.write_all(text).unwrap();
+                    e.finish().unwrap()
+                }
+                _ => {
+                    let twice = compressed_twice(compression, &[text, text].concat());
+                    twice[..twice.len() / 2].to_vec()
+                }
+            };
+            let mut failing = once(&second);
+            let middle = failing.len() / 2;
+            failing[middle] ^= 0x10;
+            let stored = [once(&first), failing].concat();
+            let path = dir.path().join(compression.name());
+            std::fs::write(&path, &stored).unwrap();
+            let mut decoder = Decoder::open(&path, compression, false).unwrap();
+            let error = decoder.read_to_end(&mut Vec::new()).unwrap_err();
+            let name = compression.name();
+            let from = decoder.suspect_from(&error);
+            assert_eq!(from, Some(first.len() as u64), "{name}: {error}");
         }
     }
 
