@@ -68,7 +68,12 @@ impl Compression {
     pub fn sniff(head: &[u8]) -> Compression {
         match head {
             [0x1f, 0x8b, ..] => Compression::Gzip,
-            [b'B', b'Z', b'h', ..] => Compression::Bzip2,
+            // A block size, then a block's or the stream's end's magic (or
+            // as much of it as a file cut short holds): a vhost log's first
+            // line may start `BZh` too.
+            [b'B', b'Z', b'h', b'1'..=b'9', rest @ ..] if starts_bzip2_block(rest) => {
+                Compression::Bzip2
+            }
             [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Compression::Xz,
             [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
             // A skippable frame (pzstd writes one first), which zstd reads
@@ -88,6 +93,16 @@ impl Compression {
             _ => Compression::None,
         }
     }
+}
+
+/// Whether `bytes`, after a bzip2 stream's header, start with the magic
+/// of a block (the digits of pi) or of the stream's end (of the square
+/// root of pi), or with what a file cut short holds of one.
+fn starts_bzip2_block(bytes: &[u8]) -> bool {
+    const BLOCK: [u8; 6] = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
+    const END: [u8; 6] = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
+    let n = bytes.len().min(6);
+    bytes[..n] == BLOCK[..n] || bytes[..n] == END[..n]
 }
 
 /// What a file's content is, judged by its head, when it is no text a log
@@ -1280,6 +1295,11 @@ mod tests {
         let table: &[(&[u8], Compression)] = &[
             (&[0x1f, 0x8b, 8, 0], Compression::Gzip),
             (b"BZh91AY", Compression::Bzip2),
+            (b"BZh9\x17\x72\x45\x38\x50\x90\0\0\0\0", Compression::Bzip2),
+            (b"BZh9", Compression::Bzip2),
+            // A vhost log's first line.
+            (b"BZhost.example.com:80 1.2.3.4 - -", Compression::None),
+            (b"BZh9 1.2.3.4 - -", Compression::None),
             (&[0xfd, b'7', b'z', b'X', b'Z', 0], Compression::Xz),
             (&[0x28, 0xb5, 0x2f, 0xfd], Compression::Zstd),
             (&[0xff, 0xfe, b'1', 0], Compression::Utf16Le),
