@@ -310,6 +310,12 @@ enum Unit {
     Hash {
         file: usize,
     },
+    /// An empty file: nothing to read, and a length to check once the
+    /// scan is done (see `merge`).
+    Empty {
+        file: usize,
+        hash: bool,
+    },
     Nothing {
         file: usize,
     },
@@ -322,6 +328,7 @@ impl Unit {
             Unit::Chunk { file, .. }
             | Unit::Stream { file, .. }
             | Unit::Hash { file }
+            | Unit::Empty { file, .. }
             | Unit::Nothing { file } => *file,
         }
     }
@@ -722,12 +729,7 @@ fn plan_units(files: &[InputFile], opened: &mut [Opened], config: &ScanConfig) -
                 hash_content: may_repeat[file],
                 parallel,
             }),
-            Ok(Content::Empty) => {
-                if hash {
-                    units.push(Unit::Hash { file });
-                }
-                units.push(Unit::Nothing { file });
-            }
+            Ok(Content::Empty) => units.push(Unit::Empty { file, hash }),
             _ => units.push(Unit::Nothing { file }),
         }
     }
@@ -861,6 +863,12 @@ fn scan_unit(
                 ..ChunkResult::default()
             }
         }
+        // The hash of what was read: nothing, whatever was written since.
+        Unit::Empty { file, hash } => ChunkResult {
+            file: *file,
+            sha256: hash.then(|| content::hash_bytes(b"")),
+            ..ChunkResult::default()
+        },
         Unit::Nothing { file } => ChunkResult {
             file: *file,
             error: opened[*file].content.as_ref().err().cloned(),
@@ -2960,6 +2968,14 @@ fn merge(
             (Some(_), None) => {}
         }
     }
+    // An empty file written to while the scan ran (an empty live log that
+    // got its first lines) was read as empty.
+    for (id, o) in opened.iter().enumerate() {
+        if let Ok(Content::Empty) = o.content {
+            let now = std::fs::metadata(&summaries[id].input.path).map(|m| m.len());
+            grew_to[id] = grew_to[id].max(now.ok().filter(|&n| n > 0));
+        }
+    }
     // A file that grew was read and hashed as it was first opened; what was
     // written to it since was not read.
     for (file, now) in summaries.iter_mut().zip(grew_to) {
@@ -3430,6 +3446,50 @@ mod tests {
         let b = "b.log: cannot read: it was cut from 300 to 120 bytes during the scan; \
                  not read from byte 0 on";
         assert_eq!(error(1).as_deref(), Some(b));
+    }
+
+    #[test]
+    fn an_empty_file_written_to_during_the_scan_grew() {
+        // Empty when listed, its first line written since: read as empty.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("access.log");
+        std::fs::write(&path, "a line written during the scan\n").unwrap();
+        let mut empty = opened();
+        empty.content = Ok(Content::Empty);
+        let file = InputFile {
+            path: path.clone(),
+            ..input("access.log")
+        };
+        let Merged { summary, .. } = merge(
+            vec![file],
+            &mut [empty],
+            UnitResults(vec![vec![ChunkResult::default()]]),
+            Keeper::new(10),
+            Vec::new(),
+        );
+        let error = summary.files[0].error.as_ref().map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some(
+                "access.log: grew from 0 to 31 bytes while it was read: the bytes past 0 were \
+                 neither read nor hashed (scan a copy of a live log)"
+            )
+        );
+        // Still empty: nothing to say.
+        std::fs::write(&path, "").unwrap();
+        let mut empty = opened();
+        empty.content = Ok(Content::Empty);
+        let Merged { summary, .. } = merge(
+            vec![InputFile {
+                path,
+                ..input("access.log")
+            }],
+            &mut [empty],
+            UnitResults(vec![vec![ChunkResult::default()]]),
+            Keeper::new(10),
+            Vec::new(),
+        );
+        assert!(summary.files[0].error.is_none());
     }
 
     #[test]
