@@ -55,6 +55,11 @@ const EXCERPT_BYTES: usize = 160;
 /// How many bytes from the start of a file format detection reads.
 const DETECTION_BYTES: usize = 64 << 10;
 
+/// How many bytes of a compressed file's content are decoded to detect its
+/// format: a sample, and room for a first line longer than one (see
+/// `sample_start`).
+const STREAM_HEAD_BYTES: usize = 4 * DETECTION_BYTES;
+
 /// A line that did not parse.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnparsedLine {
@@ -534,7 +539,7 @@ fn open_and_detect(
         (Content::Plain(plain), Some(opened)) => (plain, opened),
         (&Content::Stream(compression), Some(opened)) => {
             let head = (opened, file.path.as_path());
-            return content::with_decoded_head(head, compression, DETECTION_BYTES, |head| {
+            return content::with_decoded_head(head, compression, STREAM_HEAD_BYTES, |head| {
                 detecting.detect(Ok(content), Some(head))
             });
         }
@@ -542,13 +547,13 @@ fn open_and_detect(
     };
     // A plain file is read whole only when it is cut into several chunks,
     // whose ends are line ends (and, in W3C, whose parsers follow the
-    // directives before them); else its head is enough.
-    let whole = chunk_size.is_some_and(|size| plain.len > size as u64);
-    let end = if whole {
-        plain.len
-    } else {
-        plain.len.min(DETECTION_BYTES as u64)
-    };
+    // directives before them), or when its lines to detect by come after
+    // its head (see `sample_start`); else its head is enough.
+    let head_end = plain.len.min(DETECTION_BYTES as u64);
+    let whole = chunk_size.is_some_and(|size| plain.len > size as u64)
+        || (head_end < plain.len
+            && content::read_range(&opened, 0..head_end, first_line_unfit).unwrap_or(false));
+    let end = if whole { plain.len } else { head_end };
     let read = content::read_range(&opened, 0..end, |bytes| {
         detecting.detect(Ok(content), Some(bytes))
     });
@@ -584,15 +589,22 @@ impl Detecting<'_> {
             json,
             chunk_size,
         } = *self;
-        let (compression, sample): (Compression, &[u8]) = match (&content, bytes) {
-            (Ok(Content::Plain(_)), Some(bytes)) => (
-                Compression::None,
-                &bytes[..bytes.len().min(DETECTION_BYTES)],
+        // Whether `bytes` reach the content's end.
+        let (compression, to_end) = match (&content, bytes) {
+            (Ok(Content::Plain(plain)), Some(bytes)) => {
+                (Compression::None, bytes.len() as u64 >= plain.len)
+            }
+            (Ok(Content::Stream(compression)), bytes) => (
+                *compression,
+                bytes.is_none_or(|b| b.len() < STREAM_HEAD_BYTES),
             ),
-            (Ok(Content::Stream(compression)), bytes) => (*compression, bytes.unwrap_or_default()),
-            _ => (Compression::None, &[]),
+            _ => (Compression::None, true),
         };
-        let whole = sample.len() < DETECTION_BYTES;
+        let start = bytes.unwrap_or_default();
+        let (skipped, lines_skipped) = sample_start(start);
+        let sample = &start[skipped..];
+        let sample = &sample[..sample.len().min(DETECTION_BYTES)];
+        let whole = sample.len() < DETECTION_BYTES && to_end;
         let (mut detection, counted_fit) = match (&content, format) {
             (Err(e), _) => {
                 let detection = Detection {
@@ -639,7 +651,11 @@ impl Detecting<'_> {
             }
             _ => Vec::new(),
         };
-        let head = first_parsed_line(id, sample, whole, parser);
+        let head = first_parsed_line(id, sample, whole, parser).map(|head| Head {
+            line: head.line + lines_skipped,
+            offset: head.offset + skipped as u64,
+            ..head
+        });
         // A file that holds no text a log could be: what it holds was not
         // read (a zip of logs, or a compression not decoded, made every
         // window "no evidence" when its bytes held no NUL).
@@ -668,6 +684,31 @@ impl Detecting<'_> {
     fn unreadable(&self, e: io::Error) -> (Opened, Option<Head>) {
         self.detect(Err(Box::new(unreadable(self.file, e))), None)
     }
+}
+
+/// Where in `bytes` (the start of a content) the lines to detect its
+/// format by start, and how many lines come before: after the first line
+/// when it starts with NUL bytes (the hole a live log's writer leaves when
+/// `copytruncate` cuts the file under it: its lines go on past the hole,
+/// and the file was taken for binary data), or when it is longer than the
+/// sample (a 70 KB query left no line to detect by). A content of NUL
+/// bytes alone is its own sample.
+fn sample_start(bytes: &[u8]) -> (usize, u64) {
+    if !first_line_unfit(bytes) {
+        return (0, 0);
+    }
+    match memchr::memchr(b'\n', bytes) {
+        Some(end) => (end + 1, 1),
+        None => (0, 0),
+    }
+}
+
+/// Whether the first line of `bytes` starts with a NUL byte, or has no
+/// line end within a sample's length.
+fn first_line_unfit(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(DETECTION_BYTES)];
+    bytes.first() == Some(&0)
+        || (head.len() == DETECTION_BYTES && memchr::memchr(b'\n', head).is_none())
 }
 
 /// The first line of `sample` (the start of a file's content) that parses;

@@ -1055,3 +1055,57 @@ fn a_directory_whose_files_were_named_before_is_not_empty() {
     assert!(!run.stderr.contains("no log file"), "{}", run.stderr);
     assert_eq!(run.records("files.csv").len(), 1);
 }
+
+/// `n` combined lines, a minute apart from midnight on 1 January 2023, each
+/// a request for /forms/N.pdf.
+fn minute_lines(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "203.0.113.{} - - [01/Jan/2023:{:02}:{:02}:00 +0000] \"GET /forms/{i}.pdf HTTP/1.1\" 200 5 \"-\" \"UA\"\n",
+                i % 200,
+                i / 60 % 24,
+                i % 60
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_file_whose_first_line_cannot_be_a_sample_is_detected_by_the_lines_after_it() {
+    // A live log cut by copytruncate under a writer without O_APPEND
+    // starts with a hole of NUL bytes; another opens with a request of
+    // 70 KB. Each was taken as binary data or as holding no log line,
+    // and none of its lines was read.
+    let dir = tempfile::tempdir().unwrap();
+    let hole = [vec![0u8; 200_000], minute_lines(600).into_bytes()].concat();
+    std::fs::write(dir.path().join("hole.log"), hole).unwrap();
+    let long = format!(
+        "203.0.113.7 - - [01/Jan/2023:00:00:00 +0000] \"GET /search?q={} HTTP/1.1\" 414 0 \"-\" \"UA\"\n{}",
+        "A".repeat(70_000),
+        minute_lines(600)
+    );
+    let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+    gz.write_all(long.as_bytes()).unwrap();
+    std::fs::write(dir.path().join("long.log.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::write(dir.path().join("long.log"), &long).unwrap();
+    let run = scan(&[
+        "--exposed",
+        "/forms/",
+        "--window",
+        "2023-01-01T01:00Z..2023-01-01T02:00Z",
+        dir.path().to_str().unwrap(),
+    ]);
+    let files = run.columns("files.csv", &["lines", "parsed", "format"]);
+    assert_eq!(
+        files,
+        [
+            ["600", "599", "combined"],
+            ["601", "601", "combined"],
+            ["601", "601", "combined"],
+        ]
+    );
+    // The hole's line is damaged, and bears on every window.
+    let unparsed = run.columns("unparsed.csv", &["line", "offset", "damaged"]);
+    assert_eq!(unparsed, [["1", "0", "yes"]]);
+}
