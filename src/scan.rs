@@ -3297,6 +3297,7 @@ fn duplicate_files(
     cut_short: &[bool],
 ) -> Vec<Option<usize>> {
     let mut content: Vec<Option<Sha256Digest>> = vec![None; opened.len()];
+    let mut failed = vec![false; opened.len()];
     for r in results.iter().filter(|r| !cut_short[r.file]) {
         let hash = match opened[r.file].content {
             Ok(Content::Plain(_)) => r.sha256,
@@ -3304,14 +3305,26 @@ fn duplicate_files(
             _ => None,
         };
         content[r.file] = content[r.file].or(hash);
+        failed[r.file] |= r.error.is_some();
     }
-    let mut first_with: BTreeMap<Sha256Digest, usize> = BTreeMap::new();
+    // The copy read without a problem is the one counted: a compressed copy
+    // that failed its check decodes to the same text, but its requests are
+    // flagged corrupt_data (their outcome unknown), where the intact copy
+    // shows them served.
+    let mut reference: BTreeMap<Sha256Digest, usize> = BTreeMap::new();
+    for (file, hash) in content.iter().enumerate() {
+        if let Some(hash) = *hash {
+            let first = reference.entry(hash).or_insert(file);
+            if failed[*first] && !failed[file] {
+                *first = file;
+            }
+        }
+    }
     content
         .iter()
         .enumerate()
         .map(|(file, hash)| {
-            let hash = (*hash)?;
-            let first = *first_with.entry(hash).or_insert(file);
+            let first = reference[&(*hash)?];
             (first != file).then_some(first)
         })
         .collect()

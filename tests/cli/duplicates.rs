@@ -351,3 +351,30 @@ fn a_repeated_line_kept_unparsed_is_not_counted_as_parsed_once_more() {
         "{minutes:?}"
     );
 }
+
+#[test]
+fn of_two_copies_the_one_that_passed_its_check_is_counted() {
+    // a.log.gz's CRC was changed, its text not: it decodes to b.log's
+    // content, but its requests are flagged corrupt_data. Counted as the
+    // first in path order, it made a served request unknown.
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = (0..5)
+        .map(|s| line(s, "203.0.113.1", "/exposed/a.pdf"))
+        .collect();
+    let mut corrupt = gzip(&text, 6);
+    let crc = corrupt.len() - 8;
+    corrupt[crc] ^= 1;
+    std::fs::write(dir.path().join("a.log.gz"), corrupt).unwrap();
+    std::fs::write(dir.path().join("b.log"), &text).unwrap();
+    let run = scan(&["--exposed", "/exposed/", dir.path().to_str().unwrap()]);
+    let rows = run.columns("requests.csv", &["file", "outcome", "flags"]);
+    let b = dir.path().join("b.log").display().to_string();
+    assert_eq!(rows.len(), 5);
+    assert!(
+        rows.iter()
+            .all(|r| r[0] == b && r[1] == "served" && r[2].is_empty()),
+        "{rows:?}"
+    );
+    let a = &run.records("files.csv")[0];
+    assert_eq!(a["duplicate_of"], b);
+}
