@@ -319,8 +319,8 @@ impl ScanConfig {
         if request.inputs.is_empty() {
             return Err(ConfigError::NoInputs);
         }
-        if let Some(missing) = request.inputs.iter().find(|p| !p.exists()) {
-            return Err(ConfigError::MissingInput(missing.clone()));
+        if let Some(missing) = first_missing(&request.inputs) {
+            return Err(ConfigError::MissingInput(missing.to_path_buf()));
         }
         Ok(ScanConfig {
             zone_given: request.time_zone.is_some() || case.case.time_zone.is_some(),
@@ -494,6 +494,16 @@ pub(crate) fn parse_windows(specs: &[String], zone: Tz) -> Result<Vec<Window>, C
         .collect::<Result<Vec<_>, _>>()?;
     check_unique_names(&windows)?;
     Ok(windows)
+}
+
+/// The first input path that names nothing: a link that leads nowhere (a
+/// loop, or a target gone) names a link, which the scan reports as an
+/// input problem.
+pub fn first_missing(inputs: &[PathBuf]) -> Option<&Path> {
+    inputs
+        .iter()
+        .find(|p| !p.exists() && p.symlink_metadata().is_err())
+        .map(PathBuf::as_path)
 }
 
 #[cfg(test)]

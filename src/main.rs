@@ -286,6 +286,10 @@ fn run_detect(args: DetectArgs) -> anyhow::Result<ExitCode> {
         )),
         None => logwitness::formats::FormatChoice::Auto,
     };
+    if let Some(missing) = logwitness::config::first_missing(&args.inputs) {
+        let missing = missing.to_path_buf();
+        return Err(logwitness::error::ConfigError::MissingInput(missing).into());
+    }
     let discovery = logwitness::input::discover(&args.inputs, None, &[]);
     let mut stdout = io::stdout().lock();
     let mut unknown = false;

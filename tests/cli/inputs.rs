@@ -496,6 +496,26 @@ fn bad_arguments_and_case_files_exit_2_before_reading() {
         "{}",
         hostile.stderr
     );
+    // detect says so alike.
+    let detect = crate::harness::logwitness()
+        .args(["detect", "no/such/dir"])
+        .output()
+        .unwrap();
+    assert_eq!(detect.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&detect.stderr);
+    assert!(stderr.contains("no/such/dir does not exist"), "{stderr}");
+    // A link that leads nowhere exists: a loop is an input that cannot be
+    // read, not a name mistyped.
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("b", dir.path().join("a")).unwrap();
+    std::os::unix::fs::symlink("a", dir.path().join("b")).unwrap();
+    let looped = scan(&["--exposed", "/a/", dir.path().join("a").to_str().unwrap()]);
+    assert_eq!(looped.code, 1, "{}", looped.stderr);
+    assert!(
+        looped.stderr.contains("Too many levels of symbolic links"),
+        "{}",
+        looped.stderr
+    );
 }
 
 #[test]
