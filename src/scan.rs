@@ -2529,7 +2529,15 @@ fn holds_control_bytes(bytes: &[u8]) -> bool {
         let kept = (b == 0) | (b == b'\t') | (b == b'\n') | (b == b'\r') | (b == 0x1b);
         (b < 0x20) & !kept | (b == 0x7f)
     };
-    (bytes.chunks(64)).any(|chunk| chunk.iter().fold(false, |any, &b| any | stray(b)))
+    // Most runs of 64 bytes hold no byte under a space (a line end is one
+    // in four of them) and no DEL: their least byte and a DEL are found
+    // with fewer instructions than each byte's test.
+    (bytes.chunks(64)).any(|chunk| {
+        let (least, del) = (chunk.iter()).fold((u8::MAX, false), |(least, del), &b| {
+            (least.min(b), del | (b == 0x7f))
+        });
+        (least < 0x20 || del) && chunk.iter().fold(false, |any, &b| any | stray(b))
+    })
 }
 
 /// Whether an NCSA line without a whole timestamp is a record broken by
