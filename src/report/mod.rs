@@ -666,25 +666,29 @@ fn two_readings(summary: &Summary, config: &ScanConfig) -> Vec<TwoReadings> {
         .counted_requests()
         .filter(|r| config.authorised.classify_request(r) == Class::External)
         .filter(|r| r.outcome().may_be_served())
-        .filter_map(|r| {
+        .flat_map(|r| {
             let place = summary.place(r.location);
-            if let Some(earlier) = second_before(&r) {
-                let cause = TwoReadingsCause::SecondInDoubt;
-                return Some(TwoReadings {
-                    place,
-                    earlier,
-                    later: r.time,
-                    cause,
-                });
+            // Either second of the one placed, and of the clocks' other
+            // instant: up to four instants.
+            let later = later_instant(&r, config.zone);
+            let doubt = r.flags.contains(RecordFlags::SECOND_IN_DOUBT);
+            let mut pairs = Vec::new();
+            if let Some(later) = later {
+                pairs.push((r.time, later, TwoReadingsCause::ClocksWentBack));
             }
-            let later = later_instant(&r, config.zone)?;
-            let cause = TwoReadingsCause::ClocksWentBack;
-            Some(TwoReadings {
-                place,
-                earlier: r.time,
-                later,
-                cause,
-            })
+            if doubt {
+                for t in std::iter::once(r.time).chain(later) {
+                    pairs.push((Timestamp(t.0 - 1), t, TwoReadingsCause::SecondInDoubt));
+                }
+            }
+            pairs
+                .into_iter()
+                .map(move |(earlier, later, cause)| TwoReadings {
+                    place: place.clone(),
+                    earlier,
+                    later,
+                    cause,
+                })
         })
         .collect()
 }

@@ -612,3 +612,45 @@ fn a_request_logged_after_the_window_that_took_long_may_have_been_received_in_it
     );
     assert_eq!(verdict, "no_evidence_of_access");
 }
+
+#[test]
+fn a_request_in_one_of_two_seconds_at_a_time_shown_twice_keeps_both_hours() {
+    // Logged in London's local time at 01:30:10 on the autumn change (00:30Z
+    // or 01:30Z), 10.5 s after it was received: 00:29:59Z or 00:30:00Z, or
+    // an hour later. A window of the later hour alone is inconclusive.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("u_ex241027.log");
+    let lines: String = (0..24)
+        .map(|h| format!("2024-10-26 {h:02}:00:00 10.0.0.1 GET /index.html - 443 - 198.51.100.1 UA 200 0 0 15\n"))
+        .chain(std::iter::once(
+            "2024-10-27 01:30:10 10.0.0.1 GET /forms/submissions/a.pdf - 443 - 203.0.113.8 UA 200 0 0 10500\n".to_string(),
+        ))
+        .chain((2..24).map(|h| format!("2024-10-27 {h:02}:00:00 10.0.0.1 GET /index.html - 443 - 198.51.100.1 UA 200 0 0 15\n")))
+        .collect();
+    let header = "#Software: Microsoft Internet Information Services 10.0\n#Fields: date-local time-local s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status time-taken\n";
+    std::fs::write(&log, format!("{header}{lines}")).unwrap();
+    let run = scan(&[
+        "--exposed",
+        RULE,
+        "--tz",
+        "Europe/London",
+        "--max-gap",
+        "3h",
+        "--window",
+        "W=2024-10-27T01:20:00Z..2024-10-27T01:40:00Z",
+        log.to_str().unwrap(),
+    ]);
+    let w = &run.findings_json()["windows"][0];
+    assert_eq!(w["verdict"], "inconclusive");
+    let kinds: Vec<&str> = (w["caveats"].as_array().unwrap().iter())
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"ambiguous_time"), "{kinds:?}");
+    assert_eq!(
+        run.columns("requests.csv", &["time", "flags"]),
+        [[
+            "2024-10-27T00:30:00Z",
+            "naive_time;ambiguous_time;second_in_doubt"
+        ]]
+    );
+}
