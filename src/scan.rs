@@ -2807,26 +2807,48 @@ fn copies_beside_own_logs(
 }
 
 /// The files every line of which (but a last one, which a copy may have
-/// cut short) repeats lines of files of other sources, each with those
-/// files (see `count_overlaps_once`; both ways, as a run is told from the
-/// later file in path order).
+/// cut short) repeats lines of files of other sources at least as long,
+/// each with those files (see `count_overlaps_once`; runs are told from
+/// the later file in path order, which may be the original). The original
+/// of a copy cut short holds a line more than the copy, and is no copy of
+/// it.
 fn copied_whole(files: &[FileSummary], overlaps: &[Overlap]) -> BTreeMap<usize, Vec<usize>> {
-    let mut repeated: BTreeMap<usize, (u64, Vec<usize>)> = BTreeMap::new();
+    let mut covered: BTreeMap<usize, (Vec<Range<u64>>, Vec<usize>)> = BTreeMap::new();
     let across = overlaps
         .iter()
         .filter(|o| files[o.file].input.source != files[o.of_file].input.source);
     for o in across {
-        for (file, other) in [(o.file, o.of_file), (o.of_file, o.file)] {
-            let (lines, others) = repeated.entry(file).or_default();
-            *lines += o.lines;
+        for (file, first, other) in [
+            (o.file, o.first_line, o.of_file),
+            (o.of_file, o.of_first_line, o.file),
+        ] {
+            if files[other].lines < files[file].lines {
+                continue;
+            }
+            let (ranges, others) = covered.entry(file).or_default();
+            ranges.push(first..first + o.lines);
             others.push(other);
         }
     }
-    repeated
+    covered
         .into_iter()
-        .filter(|(file, (lines, _))| *lines > 0 && *lines + 1 >= files[*file].lines)
+        .filter(|(file, (ranges, _))| lines_covered(ranges) + 1 >= files[*file].lines.max(1))
         .map(|(file, (_, others))| (file, others))
         .collect()
+}
+
+/// How many lines the union of `ranges` holds (runs against several files
+/// may cover a line twice).
+fn lines_covered(ranges: &[Range<u64>]) -> u64 {
+    let mut ranges = ranges.to_vec();
+    ranges.sort_by_key(|r| r.start);
+    let (mut total, mut reached) = (0, 0);
+    for r in ranges {
+        let start = r.start.max(reached);
+        total += r.end.saturating_sub(start);
+        reached = reached.max(r.end);
+    }
+    total
 }
 
 /// The file whose content the file `id` holds: itself, or the earlier

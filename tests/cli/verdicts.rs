@@ -1653,6 +1653,40 @@ fn an_older_copy_of_another_servers_log_counts_for_neither_server() {
 }
 
 #[test]
+fn the_original_of_a_copy_cut_short_is_no_copy_of_it() {
+    // www3 keeps a copy of www1's log taken before its last line. Counting
+    // the copy's lines both ways made www1's own log a copy too: www1's
+    // copy of www2's log then no longer ran beside www1's own lines, and
+    // filled www1's silence from 08:00Z to 16:00Z.
+    let www2_own = traffic(0, 1440, None).replace("203.0.113.1", "203.0.113.2");
+    let dir = servers([traffic(0, 1440, Some((480, 960))), www2_own.clone()]);
+    std::fs::write(dir.path().join("www1/access.log.bak"), &www2_own).unwrap();
+    let www1_log = std::fs::read_to_string(dir.path().join("www1/access.log")).unwrap();
+    let cut: String = www1_log
+        .lines()
+        .take(www1_log.lines().count() - 1)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::create_dir(dir.path().join("www3")).unwrap();
+    let www3_own = traffic(0, 1440, None).replace("203.0.113.1", "203.0.113.3");
+    std::fs::write(dir.path().join("www3/access.log"), www3_own).unwrap();
+    std::fs::write(dir.path().join("www3/access.log.bak"), cut).unwrap();
+    let path = |s: &str| dir.path().join(s).to_str().unwrap().to_string();
+    let run = scan(&[
+        "--exposed",
+        "/case/",
+        "--window",
+        "w=2024-03-01T10:00Z..2024-03-01T12:00Z",
+        &path("www1"),
+        &path("www2"),
+        &path("www3"),
+    ]);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["source_gap"]);
+}
+
+#[test]
 fn a_servers_folder_whose_log_links_to_anothers_is_told_of() {
     // www2's access.log is a link to www1's: the file was read once, as
     // www1's, and www2 was left out of the case without a word.
