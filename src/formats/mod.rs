@@ -1178,10 +1178,21 @@ impl Parser {
     /// have been received, where it is before `time_of` (a W3C line's
     /// `time-taken`, see `w3c::State::earliest_of`).
     pub fn earliest_of(&mut self, line: &[u8]) -> Option<Timestamp> {
-        match &mut self.family {
-            Family::W3c(state) if self.wrapper.is_none() => state.earliest_of(line, self.zone),
-            Family::IisEvent(reader) => reader.earliest_of(line, self.zone),
-            _ => None,
+        if let Family::IisEvent(reader) = &mut self.family {
+            return reader.earliest_of(line, self.zone);
+        }
+        let Family::W3c(state) = &self.family else {
+            return None;
+        };
+        // A line a wrapper carried (IIS's log sent to a container's output)
+        // is read as its payload, as `time_of_read` reads it.
+        let Some(wrapper) = self.wrapper_of(line) else {
+            return state.earliest_of(line, self.zone);
+        };
+        let mut buf = Vec::new();
+        match wrapper.unwrap(line, &mut buf) {
+            Some(Ok(payload)) => state.earliest_of(payload.text, self.zone),
+            _ => state.earliest_of(line, self.zone),
         }
     }
 

@@ -654,3 +654,42 @@ fn a_request_in_one_of_two_seconds_at_a_time_shown_twice_keeps_both_hours() {
         ]]
     );
 }
+
+#[test]
+fn a_wrapped_iis_line_cut_short_bears_on_the_window_its_request_may_have_started_in() {
+    // IIS's log sent to a container's output, stored by docker: the cut
+    // line at 10:01:30 may have been received up to a day before, inside
+    // the window that closed at 10:00:59.
+    let lines = [
+        "#Software: Microsoft Internet Information Services 10.0".to_string(),
+        "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken".to_string(),
+    ]
+    .into_iter()
+    .chain((0..9).map(|i| {
+        let (h, m) = (8 + (50 + i * 10) / 60, (50 + i * 10) % 60);
+        format!("2024-03-11 {h:02}:{m:02}:00 10.0.0.5 GET /index.htm - 443 - 198.51.100.1 curl/8.4.0 - 200 0 0 0")
+    }))
+    .chain(std::iter::once(
+        "2024-03-11 10:01:30 10.0.0.5 GET /forms/submissions/7.pdf - 443".to_string(),
+    ));
+    let docker: String = lines
+        .map(|l| {
+            let log = serde_json::to_string(&format!("{l}\n")).unwrap();
+            format!("{{\"log\":{log},\"stream\":\"stdout\",\"time\":\"2024-03-11T10:10:00.000000000Z\"}}\n")
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("iis-json.log");
+    std::fs::write(&log, docker).unwrap();
+    let run = scan(&[
+        "--exposed",
+        RULE,
+        "--window",
+        "2024-03-11T09:00Z..2024-03-11T10:00Z",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(run.findings_json()["windows"][0]["verdict"], "inconclusive");
+    let unparsed = run.records("unparsed.csv");
+    let cut = unparsed.iter().find(|u| u["line"] == "12").unwrap();
+    assert_eq!(cut["earliest_time"], "2024-03-10T10:01:30Z");
+}
