@@ -365,8 +365,6 @@ pub struct Decoder {
     /// After an error: what the read that met it had decoded, recovered,
     /// and then the error.
     salvaged: Option<(io::Cursor<Vec<u8>>, Option<io::Error>)>,
-    /// Where in the content the recovered bytes start.
-    salvaged_from: Option<u64>,
 }
 
 /// The members (gzip), streams (bzip2, xz) or frames (zstd) of a file read
@@ -397,6 +395,11 @@ trait Member: Read + Sized {
     /// The bytes it decoded, where it counts them.
     fn produced(&self) -> Option<u64> {
         None
+    }
+    /// Reads past what its format allows between two members (see the
+    /// xz decoder's).
+    fn skip_padding(_stored: &mut Stored) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -445,6 +448,27 @@ impl Member for liblzma::bufread::XzDecoder<Stored> {
     }
     fn produced(&self) -> Option<u64> {
         Some(self.total_out())
+    }
+    /// xz allows NUL bytes after a stream, in fours (stream padding), as
+    /// `xz -t` does.
+    fn skip_padding(stored: &mut Stored) -> io::Result<()> {
+        let mut skipped = 0;
+        loop {
+            let buf = stored.fill_buf()?;
+            let (zeros, all) = (buf.iter().take_while(|&&b| b == 0).count(), buf.len());
+            stored.consume(zeros);
+            skipped += zeros;
+            if zeros == 0 || zeros < all {
+                break;
+            }
+        }
+        match skipped % 4 {
+            0 => Ok(()),
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "xz stream padding that is not a multiple of four bytes",
+            )),
+        }
     }
 }
 
@@ -505,8 +529,10 @@ impl<D: Member> Read for Members<D> {
                 return Ok(n);
             }
             // The member ended, checked: another may follow. Anything else
-            // after it (zero bytes too: where a crash left blocks of a
-            // file written in members unwritten) is an error, as a header.
+            // after it (zero bytes too, but xz's padding: where a crash left
+            // blocks of a file written in members unwritten) is an error,
+            // as a header.
+            D::skip_padding(self.member().stored_mut())?;
             if self.member().stored_mut().fill_buf()?.is_empty() {
                 return Ok(0);
             }
@@ -608,7 +634,6 @@ impl Decoder {
             compression,
             delivered: 0,
             salvaged: None,
-            salvaged_from: None,
         })
     }
 
@@ -727,7 +752,6 @@ impl Read for Decoder {
                 {
                     let bytes = self.salvage(buf.len());
                     self.salvaged = Some((io::Cursor::new(bytes), Some(e)));
-                    self.salvaged_from = Some(self.delivered);
                     return self.read(buf);
                 }
                 read => read,
@@ -1168,6 +1192,25 @@ mod tests {
             let from = decoder.suspect_from(&error);
             assert_eq!(from, Some(first.len() as u64), "{name}: {error}");
         }
+    }
+
+    #[test]
+    fn xz_stream_padding_is_read_past_as_xz_reads_it() {
+        let text = b"203.0.113.9 a line\n".repeat(50);
+        let stream = compressed_twice(Compression::Xz, &[&text[..], &text[..]].concat());
+        let one = &stream[..stream.len() / 2];
+        let dir = tempfile::tempdir().unwrap();
+        let read = |stored: &[u8]| {
+            let path = dir.path().join("x.xz");
+            std::fs::write(&path, stored).unwrap();
+            let mut decoder = Decoder::open(&path, Compression::Xz, false).unwrap();
+            let mut out = Vec::new();
+            decoder.read_to_end(&mut out).map(|_| out.len())
+        };
+        // Padding in fours after a stream, and between two.
+        let padded = [one, &[0; 8], one, &[0; 4]].concat();
+        assert_eq!(read(&padded).unwrap(), 2 * text.len());
+        assert!(read(&[one, &[0; 3]].concat()).is_err());
     }
 
     #[test]
