@@ -539,8 +539,16 @@ impl Prefilter {
             .collect::<Option<_>>()?;
         // Lower-case pieces, looked for in a lower-case copy of the path:
         // the case-sensitive searcher finds them with vectorised searches
-        // that its case-insensitive mode cannot use.
-        let mut lower: Vec<Vec<u8>> = pieces.iter().map(|p| p.to_ascii_lowercase()).collect();
+        // that its case-insensitive mode cannot use. Folded the Unicode way
+        // first: a rule's Kelvin sign (`/Key/` written with U+212A) or long
+        // s folds to an ASCII letter, which an ASCII path holds (`/key/`).
+        let fold = |piece: &Vec<u8>| {
+            let mut folded = Vec::with_capacity(piece.len());
+            crate::normalise::fold_case_into(piece, &mut folded);
+            folded.make_ascii_lowercase();
+            folded
+        };
+        let mut lower: Vec<Vec<u8>> = pieces.iter().map(fold).collect();
         lower.sort();
         lower.dedup();
         let pieces = match lower.as_slice() {
@@ -1374,6 +1382,28 @@ mod tests {
         let want = full.match_target(&split, &mut normaliser);
         assert!(want.is_some());
         assert_eq!(filtered.match_target(&split, &mut normaliser), want);
+        // And a rule's own letters that fold to ASCII ones (the Kelvin
+        // sign, the long s): an ASCII path holds them folded.
+        for spec in ["prefix:/\u{212a}ey/", "prefix:/\u{17f}ecret/"] {
+            let rules = vec![Rule::parse(spec, true).unwrap()];
+            let filtered = RuleSet::new(rules);
+            let full = filtered.clone().without_prefilter();
+            for path in ["/key/a.pdf", "/secret/a.pdf"] {
+                let split = split_target(path.as_bytes());
+                let want = full.match_target(&split, &mut normaliser);
+                assert_eq!(
+                    filtered.match_target(&split, &mut normaliser),
+                    want,
+                    "{spec} {path}"
+                );
+            }
+            let ascii = if spec.contains('\u{212a}') {
+                "/key/a.pdf"
+            } else {
+                "/secret/a.pdf"
+            };
+            assert!(filtered.may_match(ascii.as_bytes()), "{spec}");
+        }
     }
 
     #[test]
