@@ -2105,7 +2105,19 @@ impl LineScanner<'_> {
             return None;
         }
         self.normaliser.read_windows_names(true);
-        let found = self.match_split(split);
+        let mut found = self.match_split(split);
+        // IIS reads `%uHHHH` too: `/forms/submissions%u002e/a.pdf` is both.
+        let decoded = match found {
+            None => crate::normalise::decode_percent_u(split.path),
+            Some(_) => None,
+        };
+        if let Some(path) = &decoded {
+            let split = SplitTarget { path, ..*split };
+            found = self.match_split(&split).map(|(mut found, canonical)| {
+                found.via.insert(Transforms::PERCENT_U);
+                (found, canonical)
+            });
+        }
         self.normaliser.read_windows_names(false);
         let (mut found, canonical) = found?;
         found.via.insert(Transforms::WINDOWS_NAME);

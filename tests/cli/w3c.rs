@@ -693,3 +693,31 @@ fn a_wrapped_iis_line_cut_short_bears_on_the_window_its_request_may_have_started
     let cut = unparsed.iter().find(|u| u["line"] == "12").unwrap();
     assert_eq!(cut["earliest_time"], "2024-03-10T10:01:30Z");
 }
+
+#[test]
+fn iis_reads_percent_u_and_windows_names_together() {
+    // Each trick alone was matched; both in one path were not.
+    let header = "#Software: Microsoft Internet Information Services 10.0\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n";
+    let targets = [
+        "/forms/submissions%u002e/a.pdf",
+        "/forms/sub%u006Dissions./a.pdf",
+        "/forms%u005csubmissions.\\a.pdf",
+    ];
+    let lines: String = targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            format!("2024-03-11 10:00:0{i} 10.0.0.1 GET {t} - 443 - 203.0.113.{i} UA - 200 0 0 0\n")
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("u_ex240311.log");
+    std::fs::write(&log, format!("{header}{lines}")).unwrap();
+    let run = scan(&["--exposed", RULE, log.to_str().unwrap()]);
+    let rows = run.columns("requests.csv", &["target", "path", "outcome"]);
+    let want: Vec<[&str; 3]> = targets
+        .iter()
+        .map(|t| [*t, "/forms/submissions/a.pdf", "served"])
+        .collect();
+    assert_eq!(rows, want);
+}
