@@ -323,14 +323,39 @@ fn as_ipv4_when_mapped(net: IpNet) -> IpNet {
 }
 
 /// The address of a logged client (`1.2.3.4`, `::1`, `[::1]:80`,
-/// `1.2.3.4:5678`), with IPv4-mapped IPv6 read as IPv4; `None` for a host
-/// name or anything else.
+/// `[::1]`, `1.2.3.4:5678`, and a link-local IPv6 address with its zone,
+/// `fe80::1%eth0`, whose zone names the server's interface), with
+/// IPv4-mapped IPv6 read as IPv4; `None` for a host name or anything else.
 pub fn client_address(client: &str) -> Option<IpAddr> {
     let ip = client
         .parse::<IpAddr>()
         .or_else(|_| client.parse::<SocketAddr>().map(|s| s.ip()))
-        .ok()?;
+        .ok()
+        .or_else(|| bracketed_or_zoned(client))?;
     Some(ip.to_canonical())
+}
+
+/// An IPv6 address in brackets without port (`[2001:db8::1]`), or with a
+/// zone (`fe80::1%eth0`, `[fe80::1%eth0]:443`), as proxies write them.
+fn bracketed_or_zoned(client: &str) -> Option<IpAddr> {
+    let address = match client.strip_prefix('[') {
+        Some(inner) => {
+            let (address, rest) = inner.split_once(']')?;
+            let port = rest.strip_prefix(':').unwrap_or(rest);
+            port.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then_some(address)?
+        }
+        None => client,
+    };
+    let address = match address.split_once('%') {
+        Some((address, zone)) if !zone.is_empty() && address.contains(':') => address,
+        _ => address,
+    };
+    match address.parse::<IpAddr>().ok()? {
+        IpAddr::V6(v6) => Some(IpAddr::V6(v6)),
+        IpAddr::V4(_) => None,
+    }
 }
 
 /// User-agent words of well-known crawlers, in lower case.
@@ -1000,6 +1025,24 @@ mod tests {
                 "::/0".parse().unwrap()
             ]
         );
+    }
+
+    #[test]
+    fn reads_ipv6_clients_in_brackets_or_with_a_zone() {
+        let at = |s: &str| client_address(s).map(|ip| ip.to_string());
+        for (client, want) in [
+            ("[2001:db8::1]", Some("2001:db8::1")),
+            ("[2001:db8::1]:443", Some("2001:db8::1")),
+            ("fe80::1%eth0", Some("fe80::1")),
+            ("[fe80::1%eth0]:443", Some("fe80::1")),
+            ("[::ffff:192.0.2.1]", Some("192.0.2.1")),
+            ("[1.2.3.4]", None),
+            ("[2001:db8::1]x", None),
+            ("host%eth0", None),
+            ("fe80::1%", None),
+        ] {
+            assert_eq!(at(client).as_deref(), want, "{client}");
+        }
     }
 
     #[test]
