@@ -539,8 +539,8 @@ fn open_and_detect(
         (Content::Plain(plain), Some(opened)) => (plain, opened),
         (&Content::Stream(compression), Some(opened)) => {
             let head = (opened, file.path.as_path());
-            return content::with_decoded_head(head, compression, STREAM_HEAD_BYTES, |head| {
-                detecting.detect(Ok(content), Some(head))
+            return content::with_decoded_head(head, compression, STREAM_HEAD_BYTES, |head, at| {
+                detecting.detect_at(Ok(content), Some(head), at)
             });
         }
         _ => return detecting.detect(Ok(content), None),
@@ -580,6 +580,17 @@ impl Detecting<'_> {
         &self,
         content: Result<Content, Box<InputError>>,
         bytes: Option<&[u8]>,
+    ) -> (Opened, Option<Head>) {
+        self.detect_at(content, bytes, content::HeadStart::default())
+    }
+
+    /// `detect`, for `bytes` from where `at` says in the content (a
+    /// compressed file's head read past a long first line).
+    fn detect_at(
+        &self,
+        content: Result<Content, Box<InputError>>,
+        bytes: Option<&[u8]>,
+        at: content::HeadStart,
     ) -> (Opened, Option<Head>) {
         let Detecting {
             id,
@@ -652,8 +663,8 @@ impl Detecting<'_> {
             _ => Vec::new(),
         };
         let head = first_parsed_line(id, sample, whole, parser).map(|head| Head {
-            line: head.line + lines_skipped,
-            offset: head.offset + skipped as u64,
+            line: head.line + lines_skipped + at.lines,
+            offset: head.offset + skipped as u64 + at.offset,
             ..head
         });
         // A file that holds no text a log could be: what it holds was not

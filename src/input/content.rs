@@ -889,25 +889,73 @@ pub fn with_decoded_head<T>(
     (file, path): (File, &Path),
     compression: Compression,
     limit: usize,
-    use_head: impl FnOnce(&[u8]) -> T,
+    use_head: impl FnOnce(&[u8], HeadStart) -> T,
 ) -> T {
     thread_local! {
         static HEAD: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
     }
     let Ok(mut decoder) = Decoder::of_file(file, path, compression, false) else {
-        return use_head(&[]);
+        return use_head(&[], HeadStart::default());
     };
     let mut out = HEAD.take();
     if out.len() < limit {
         out.resize(limit, 0);
     }
-    let (mut filled, end) = fill(&mut decoder, &mut out[..limit]);
+    let (mut filled, mut end) = fill(&mut decoder, &mut out[..limit]);
+    let mut start = HeadStart::default();
+    // A first line of NUL bytes longer than the head (a copytruncate
+    // hole, copied and compressed with the rest) is read past, to the
+    // head after it.
+    if filled == limit && out[0] == 0 && memchr::memchr(b'\n', &out[..filled]).is_none() {
+        if let Some(past) = read_past_line(&mut decoder, &mut out[..limit], limit as u64) {
+            start = HeadStart {
+                offset: past.0,
+                lines: 1,
+            };
+            (filled, end) = (past.1, past.2);
+        }
+    }
     if end.is_err() {
         filled = memchr::memrchr(b'\n', &out[..filled]).map_or(0, |end| end + 1);
     }
-    let value = use_head(&out[..filled]);
+    let value = use_head(&out[..filled], start);
     HEAD.set(out);
     value
+}
+
+/// Where a decoded head starts in the content: past how many bytes and
+/// lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HeadStart {
+    pub offset: u64,
+    pub lines: u64,
+}
+
+/// Reads on from `read` bytes into a line that fills `buf`, to its end,
+/// and fills `buf` with what follows it: where that starts, how many bytes
+/// it holds, and how the reading ended. `None` when the content ends, or
+/// breaks off, inside the line.
+fn read_past_line(
+    reader: &mut impl Read,
+    buf: &mut [u8],
+    mut read: u64,
+) -> Option<(u64, usize, io::Result<()>)> {
+    loop {
+        let (filled, end) = fill(reader, buf);
+        if let Some(line_end) = memchr::memchr(b'\n', &buf[..filled]) {
+            let after = line_end + 1;
+            buf.copy_within(after..filled, 0);
+            let (more, end) = match end {
+                Ok(()) => fill(reader, &mut buf[filled - after..]),
+                Err(e) => (0, Err(e)),
+            };
+            return Some((read + after as u64, filled - after + more, end));
+        }
+        if filled < buf.len() || end.is_err() {
+            return None;
+        }
+        read += filled as u64;
+    }
 }
 
 /// Reads until `buf` is full or the reader ends.
@@ -1053,7 +1101,8 @@ mod tests {
             assert_eq!(out, text, "{}", compression.name());
             assert_eq!(decoder.stored_bytes_read(), stored.len() as u64);
             assert_eq!(decoder.finish_hash().unwrap(), Some(hash_bytes(&stored)));
-            let head = with_decoded_head((file.unwrap(), &path), compression, 12, <[u8]>::to_vec);
+            let head =
+                with_decoded_head((file.unwrap(), &path), compression, 12, |h, _| h.to_vec());
             assert_eq!(head, &text[..12]);
         }
     }
