@@ -2552,15 +2552,24 @@ fn holds_control_bytes(bytes: &[u8]) -> bool {
         let kept = (b == 0) | (b == b'\t') | (b == b'\n') | (b == b'\r') | (b == 0x1b);
         (b < 0x20) & !kept | (b == 0x7f)
     };
-    // Most runs of 64 bytes hold no byte under a space (a line end is one
-    // in four of them) and no DEL: their least byte and a DEL are found
-    // with fewer instructions than each byte's test.
-    (bytes.chunks(64)).any(|chunk| {
-        let (least, del) = (chunk.iter()).fold((u8::MAX, false), |(least, del), &b| {
-            (least.min(b), del | (b == 0x7f))
-        });
-        (least < 0x20 || del) && chunk.iter().fold(false, |any, &b| any | stray(b))
-    })
+    // Most runs of 64 bytes hold no byte under a space but line ends and
+    // tabs, and no DEL: their least byte (line ends and tabs counted as
+    // the greatest) and a DEL (the least byte once each is XORed with it)
+    // are found with fewer instructions than each byte's test.
+    let may_hold = |chunk: &[u8; 256]| {
+        let (least, least_from_del) =
+            (chunk.iter()).fold((u8::MAX, u8::MAX), |(least, from_del), &b| {
+                let blank = (b == b'\n') | (b == b'\t') | (b == b'\r');
+                let counted = if blank { u8::MAX } else { b };
+                (least.min(counted), from_del.min(b ^ 0x7f))
+            });
+        least < 0x20 || least_from_del == 0
+    };
+    let chunks = bytes.chunks_exact(256);
+    let rest = chunks.remainder();
+    (chunks.map(|c| <&[u8; 256]>::try_from(c).expect("256 bytes")))
+        .any(|chunk| may_hold(chunk) && chunk.iter().any(|&b| stray(b)))
+        || rest.iter().any(|&b| stray(b))
 }
 
 /// Whether an NCSA line without a whole timestamp is a record broken by
