@@ -168,6 +168,21 @@ pub fn later_reading(time: Timestamp, zone: Tz) -> Option<Timestamp> {
     }
 }
 
+/// The instant the clocks' going back within two days of `time` moves it
+/// to: a request received before the repeated hour and logged in it, read
+/// at the first pass, was received as much later if the logged time was the
+/// second pass. `None` when the clocks do not go back then.
+pub fn clocks_back_after(time: Timestamp, zone: Tz) -> Option<Timestamp> {
+    let offset = |t: i64| {
+        let at = zone.timestamp_opt(t, 0).single()?;
+        Some(i64::from(
+            chrono::Offset::fix(at.offset()).local_minus_utc(),
+        ))
+    };
+    let back = offset(time.0)? - offset(time.0 + 2 * 86_400)?;
+    (back > 0).then_some(Timestamp(time.0 + back))
+}
+
 /// Which end of a period a time written as a date alone stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateEnd {
@@ -473,6 +488,20 @@ mod tests {
             }
         }
         assert_eq!(calls, 420);
+    }
+
+    #[test]
+    fn a_time_before_the_clocks_go_back_moves_by_their_change() {
+        let london: Tz = "Europe/London".parse().unwrap();
+        // 23:59:55Z on 26 October 2024, ten seconds before a time logged
+        // at 01:00:05 local read at its first pass.
+        let at = |t: i64| clocks_back_after(Timestamp(t), london).map(Timestamp::to_rfc3339);
+        assert_eq!(at(1_729_987_195).as_deref(), Some("2024-10-27T00:59:55Z"));
+        assert_eq!(at(1_700_000_000), None);
+        assert_eq!(
+            clocks_back_after(Timestamp(1_729_987_195), chrono_tz::UTC),
+            None
+        );
     }
 
     #[test]

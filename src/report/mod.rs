@@ -699,6 +699,12 @@ fn later_instant(request: &RequestView<'_>, zone: Tz) -> Option<Timestamp> {
     let two = request.flags.contains(RecordFlags::AMBIGUOUS_TIME);
     two.then(|| crate::time::later_reading(request.time, zone))
         .flatten()
+        // Placed before the time logged (its time-taken), it may be
+        // outside the repeated hour: the clocks' change is what it moves.
+        .or_else(|| {
+            two.then(|| crate::time::clocks_back_after(request.time, zone))
+                .flatten()
+        })
 }
 
 /// The windows reported on: the case's, or one over the whole timeline.
