@@ -2838,12 +2838,12 @@ fn copies_beside_own_logs(
     beside.iter().copied().filter(|&id| kept(id)).collect()
 }
 
-/// The files every line of which (but a last one, which a copy may have
-/// cut short) repeats lines of files of other sources at least as long,
-/// each with those files (see `count_overlaps_once`; runs are told from
-/// the later file in path order, which may be the original). The original
-/// of a copy cut short holds a line more than the copy, and is no copy of
-/// it.
+/// The files every record of which repeats lines of files of other
+/// sources (its unparsed lines aside: a blank line or a note added, a last
+/// line cut short), each with those files (see `count_overlaps_once`;
+/// runs are told from the later file in path order, which may be the
+/// original). The original of a copy cut short holds a record more than
+/// the copy, and is no copy of it.
 fn copied_whole(files: &[FileSummary], overlaps: &[Overlap]) -> BTreeMap<usize, Vec<usize>> {
     let mut covered: BTreeMap<usize, (Vec<Range<u64>>, Vec<usize>)> = BTreeMap::new();
     let across = overlaps
@@ -2854,17 +2854,20 @@ fn copied_whole(files: &[FileSummary], overlaps: &[Overlap]) -> BTreeMap<usize, 
             (o.file, o.first_line, o.of_file),
             (o.of_file, o.of_first_line, o.file),
         ] {
-            if files[other].lines < files[file].lines {
-                continue;
-            }
             let (ranges, others) = covered.entry(file).or_default();
             ranges.push(first..first + o.lines);
             others.push(other);
         }
     }
+    // Lines that are no records (blank lines, a note, a last line cut
+    // short) may be the copy's own.
     covered
         .into_iter()
-        .filter(|(file, (ranges, _))| lines_covered(ranges) + 1 >= files[*file].lines.max(1))
+        .filter(|(file, (ranges, _))| {
+            let f = &files[*file];
+            lines_covered(ranges) + f.unparsed + u64::from(f.unterminated_last_line)
+                >= f.lines.max(1)
+        })
         .map(|(file, (_, others))| (file, others))
         .collect()
 }

@@ -1653,6 +1653,28 @@ fn an_older_copy_of_another_servers_log_counts_for_neither_server() {
 }
 
 #[test]
+fn a_copy_of_two_rotated_files_with_a_note_counts_for_neither_server() {
+    // www2/access.log.bak joins www1's two files after a note of who made
+    // it: longer than either, and with a line of its own, it was taken for
+    // www2's, and filled www2's silence from 08:00Z to 16:00Z.
+    let www2_own = traffic(0, 1440, Some((480, 960))).replace("203.0.113.1", "203.0.113.2");
+    let dir = servers([traffic(720, 1440, None), www2_own]);
+    let rotated = traffic(0, 720, None);
+    std::fs::write(dir.path().join("www1/access.log.1"), &rotated).unwrap();
+    let www1_log = std::fs::read_to_string(dir.path().join("www1/access.log")).unwrap();
+    let joined = format!("# copied from www1\n\n{rotated}{www1_log}");
+    std::fs::write(dir.path().join("www2/access.log.bak"), joined).unwrap();
+    let windows = [
+        "w=2024-03-01T10:00Z..2024-03-01T12:00Z",
+        "early=2024-03-01T01:00Z..2024-03-01T02:00Z",
+    ];
+    let run = scan_servers(&dir, &windows);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["source_gap"]);
+}
+
+#[test]
 fn the_original_of_a_copy_cut_short_is_no_copy_of_it() {
     // www3 keeps a copy of www1's log taken before its last line. Counting
     // the copy's lines both ways made www1's own log a copy too: www1's
