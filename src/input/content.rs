@@ -397,9 +397,9 @@ trait Member: Read + Sized {
         None
     }
     /// Reads past what its format allows between two members (see the
-    /// xz decoder's).
-    fn skip_padding(_stored: &mut Stored) -> io::Result<()> {
-        Ok(())
+    /// xz decoder's): how many bytes.
+    fn skip_padding(_stored: &mut Stored) -> io::Result<usize> {
+        Ok(0)
     }
 }
 
@@ -451,7 +451,7 @@ impl Member for liblzma::bufread::XzDecoder<Stored> {
     }
     /// xz allows NUL bytes after a stream, in fours (stream padding), as
     /// `xz -t` does.
-    fn skip_padding(stored: &mut Stored) -> io::Result<()> {
+    fn skip_padding(stored: &mut Stored) -> io::Result<usize> {
         let mut skipped = 0;
         loop {
             let buf = stored.fill_buf()?;
@@ -463,7 +463,7 @@ impl Member for liblzma::bufread::XzDecoder<Stored> {
             }
         }
         match skipped % 4 {
-            0 => Ok(()),
+            0 => Ok(skipped),
             _ => Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 "xz stream padding that is not a multiple of four bytes",
@@ -528,13 +528,26 @@ impl<D: Member> Read for Members<D> {
                 self.decoded += n as u64;
                 return Ok(n);
             }
-            // The member ended, checked: another may follow. Anything else
-            // after it (zero bytes too, but xz's padding: where a crash left
-            // blocks of a file written in members unwritten) is an error,
-            // as a header.
-            D::skip_padding(self.member().stored_mut())?;
+            // The member ended, checked: another may follow, and what
+            // comes after it is the next member's (an error there takes
+            // nothing off the member checked). Anything else after it (zero
+            // bytes too: where a crash left blocks of a file written in
+            // members unwritten) is an error, as a header; xz's padding
+            // between two streams is read past, but not at the end, where
+            // it is such zeros as well.
+            self.member_start = self.line_start;
+            self.before_member = self.decoded;
+            let padded = D::skip_padding(self.member().stored_mut())?;
             if self.member().stored_mut().fill_buf()?.is_empty() {
-                return Ok(0);
+                return match padded {
+                    0 => Ok(0),
+                    n => Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "{n} NUL bytes after the last stream, where a stream may have been lost"
+                        ),
+                    )),
+                };
             }
             let stored = self
                 .member
@@ -542,8 +555,6 @@ impl<D: Member> Read for Members<D> {
                 .expect("a member is set up")
                 .into_stored();
             self.member = Some(D::start(stored)?);
-            self.member_start = self.line_start;
-            self.before_member = self.decoded;
         }
     }
 }
@@ -1256,10 +1267,18 @@ mod tests {
             let mut out = Vec::new();
             decoder.read_to_end(&mut out).map(|_| out.len())
         };
-        // Padding in fours after a stream, and between two.
-        let padded = [one, &[0; 8], one, &[0; 4]].concat();
+        // Padding in fours between two streams; at the end, NUL bytes may
+        // be where a stream was lost.
+        let padded = [one, &[0; 8], one].concat();
         assert_eq!(read(&padded).unwrap(), 2 * text.len());
-        assert!(read(&[one, &[0; 3]].concat()).is_err());
+        assert!(read(&[one, &[0; 4]].concat()).is_err());
+        assert!(read(&[one, &[0; 3], one].concat()).is_err());
+        // The stream checked before them is not suspect.
+        let path = dir.path().join("x.xz");
+        std::fs::write(&path, [one, &[0; 3]].concat()).unwrap();
+        let mut decoder = Decoder::open(&path, Compression::Xz, false).unwrap();
+        let error = decoder.read_to_end(&mut Vec::new()).unwrap_err();
+        assert_eq!(decoder.suspect_from(&error), Some(text.len() as u64));
     }
 
     #[test]
