@@ -1192,6 +1192,12 @@ impl Parser {
         let mut buf = Vec::new();
         match wrapper.unwrap(line, &mut buf) {
             Some(Ok(payload)) => state.earliest_of(payload.text, self.zone),
+            // A part of a line (a docker entry without line end, a CRI
+            // `P` line): its time-taken is not known, up to a day.
+            Some(Err(_)) if state.logs_response_time() => {
+                let latest = self.time_of_read(line)?;
+                Some(Timestamp(latest.0 - w3c::MOST_TAKEN as i64))
+            }
             _ => state.earliest_of(line, self.zone),
         }
     }

@@ -161,7 +161,7 @@ pub struct State {
 }
 
 /// The longest `time-taken` read, in seconds: a day.
-const MOST_TAKEN: f64 = 86_400.0;
+pub(crate) const MOST_TAKEN: f64 = 86_400.0;
 
 impl State {
     /// The state at the start of a W3C file: no fields known yet.
@@ -412,7 +412,7 @@ impl State {
 
     /// Whether the lines' time is when the response was sent, with a
     /// `time-taken` in a known unit before it (IIS, CloudFront).
-    fn logs_response_time(&self) -> bool {
+    pub(crate) fn logs_response_time(&self) -> bool {
         let known_unit = self.separator == Separator::Tab || self.iis;
         known_unit && (self.layout.as_ref()).is_some_and(|l| l.has(Slot::TimeTaken))
     }
