@@ -2914,8 +2914,32 @@ pub fn content_holders(
 /// `access.log.bak` and `access_log` (Apache's name on Red Hat),
 /// `u.ex.log` for IIS's `u_ex240301.log`.
 fn log_series(path: &std::path::Path) -> String {
-    const SUFFIXES: [&str; 12] = [
-        ".gz", ".bz2", ".xz", ".zst", ".z", ".bak", ".old", ".orig", ".save", ".copy", ".tmp", "~",
+    const SUFFIXES: [&str; 23] = [
+        ".gz",
+        ".bz2",
+        ".xz",
+        ".zst",
+        ".z",
+        ".bak",
+        ".dpkg.old",
+        ".old",
+        ".orig",
+        ".save",
+        ".copy",
+        ".tmp",
+        "~",
+        ".backup",
+        ".prev",
+        ".back",
+        ".bk",
+        ".sav",
+        ".keep",
+        ".archive",
+        ".swp",
+        // A file manager's copies (`access.log (1)`, its number taken off
+        // already, and `access.log copy`).
+        " ()",
+        " copy",
     ];
     let name = path.file_name().unwrap_or(path.as_os_str());
     let mut name = name.to_string_lossy().to_lowercase();
@@ -3433,6 +3457,13 @@ mod tests {
             "access.log.bak",
             "access.log.2024-03-01",
             "access.log.1.bak",
+            "access.log.1.backup",
+            "access.log.prev",
+            "access.log.dpkg-old",
+            "access.log.1 (1)",
+            "access.log.bak (2)",
+            "access.log copy",
+            "access.log.1 copy",
         ] {
             assert_eq!(series(name), "access.log", "{name}");
         }
