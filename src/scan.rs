@@ -410,14 +410,70 @@ pub fn scan(config: &ScanConfig, discovery: Discovery, progress: &dyn Progress) 
         heads_found,
         file_minutes,
     } = merged;
-    count_overlaps_once(&mut summary, &opened, &heads, heads_found, config);
+    let across = count_overlaps_once(&mut summary, &opened, &heads, heads_found, config);
     // Which files count for their source's timeline depends on the lines
     // they repeat of other files.
-    if let Some(file_minutes) = file_minutes {
+    if let Some(mut file_minutes) = file_minutes {
+        take_off_copied_minutes(&summary.files, &mut file_minutes, &across);
         summary.source_timelines =
             source_timelines(&mut summary.files, file_minutes, &summary.overlaps);
     }
     summary
+}
+
+/// A run of lines two files of different sources share, and the minutes
+/// of its parsed lines.
+struct RunAcross {
+    run: Overlap,
+    minutes: Vec<i64>,
+}
+
+/// Takes off a file's minutes the lines it repeats of a file of another
+/// source when that file's records are all in the run, its own are not,
+/// and its own run beside the run's (see `runs_beside`): another server's
+/// log appended to this server's (`cat www1/access.log.1 >>
+/// www2/access.log.1`) filled this server's gap. A run of whole files on
+/// both sides is a copy (`copied_whole`); one of parts of both is not told
+/// which way it goes, and takes nothing off.
+fn take_off_copied_minutes(
+    files: &[FileSummary],
+    file_minutes: &mut [Vec<(i64, u64)>],
+    across: &[RunAcross],
+) {
+    let whole = |file: usize, lines: u64| {
+        let f = &files[file];
+        lines + f.unparsed + u64::from(f.unterminated_last_line) >= f.lines
+    };
+    for RunAcross { run, minutes } in across {
+        let holder = match (whole(run.file, run.lines), whole(run.of_file, run.lines)) {
+            (true, false) => run.of_file,
+            (false, true) => run.file,
+            _ => continue,
+        };
+        let mut to_take: HashMap<i64, u64> = HashMap::new();
+        for &m in minutes {
+            *to_take.entry(m).or_default() += 1;
+        }
+        let mut kept = file_minutes[holder].clone();
+        for (minute, count) in kept.iter_mut() {
+            if let Some(left) = to_take.get_mut(minute) {
+                let taken = (*count).min(*left);
+                *count -= taken;
+                *left -= taken;
+            }
+        }
+        kept.retain(|&(_, count)| count > 0);
+        // Appended, the lines run beside the holder's own, out of time
+        // order; where the holder is the log the whole file is an earlier
+        // copy of, its other lines come after the copy's, in order.
+        let mut own: Vec<i64> = kept.iter().map(|&(m, _)| m).collect();
+        own.sort_unstable();
+        own.dedup();
+        let run_minutes: Vec<(i64, u64)> = minutes.iter().map(|&m| (m, 1)).collect();
+        if runs_beside(&run_minutes, &own) {
+            file_minutes[holder] = kept;
+        }
+    }
 }
 
 /// What `merge` made of the units' results.
@@ -3143,7 +3199,8 @@ fn count_overlaps_once(
     heads: &Heads,
     found: Vec<HeadFound>,
     config: &ScanConfig,
-) {
+) -> Vec<RunAcross> {
+    let mut across = Vec::new();
     let mut claimed: Vec<(usize, Range<u64>)> = Vec::new();
     let following = overlap::worth_following(found);
     // Every line that parses and was kept unparsed bears on verdicts.
@@ -3194,12 +3251,27 @@ fn count_overlaps_once(
             uncounted_lines: 0,
             uncounted_parsed: 0,
         };
+        let sources_differ =
+            summary.files[copy.0].input.source != summary.files[original.0].input.source;
+        let mut minutes = Vec::new();
         while let (Some(x), Some(y)) = (a.next_line(), b.next_line()) {
             if x != y {
                 break;
             }
             let line = copy.1 + run.lines;
             run.lines += 1;
+            let mut payload = Vec::new();
+            let read = parser.read(y.strip_suffix(b"\r").unwrap_or(y), &mut payload);
+            // Lines the timeline holds (see below).
+            let on_timeline = |r: &Record<'_>| {
+                !r.flags.contains(RecordFlags::AMBIGUOUS_TIME)
+                    && !kept_unparsed.contains(&(copy.0, line))
+            };
+            if let (true, Ok(record)) = (sources_differ, &read) {
+                if on_timeline(record) {
+                    minutes.push(minute_of(record.time));
+                }
+            }
             if claimed
                 .iter()
                 .any(|(file, r)| *file == copy.0 && r.contains(&line))
@@ -3207,8 +3279,6 @@ fn count_overlaps_once(
                 continue;
             }
             run.uncounted_lines += 1;
-            let mut payload = Vec::new();
-            let read = parser.read(y.strip_suffix(b"\r").unwrap_or(y), &mut payload);
             // A line that parses but that the scan kept unparsed (NUL bytes,
             // several readings, a cut last line) was never counted as parsed
             // nor put on the timeline.
@@ -3223,12 +3293,19 @@ fn count_overlaps_once(
         }
         if run.lines > 0 {
             claimed.push((copy.0, run.first_line..run.first_line + run.lines));
+            if sources_differ {
+                across.push(RunAcross {
+                    run: run.clone(),
+                    minutes,
+                });
+            }
             summary.overlaps.push(run);
         }
     }
     summary
         .overlaps
         .sort_by_key(|o| (o.file, o.first_line, o.of_file, o.of_first_line));
+    across
 }
 
 /// The file's parser as it stands at `(file, _, offset)`: W3C directives

@@ -1675,6 +1675,28 @@ fn a_copy_of_two_rotated_files_with_a_note_counts_for_neither_server() {
 }
 
 #[test]
+fn another_servers_log_appended_to_a_servers_own_fills_no_gap_of_it() {
+    // `cat www1/access.log.1 >> www2/access.log`: www1's lines of the day
+    // were counted on www2's timeline, over its silence from 08:00Z to
+    // 16:00Z. The overlap is found, and is taken off www2's timeline.
+    let www2_own = traffic(0, 1440, Some((480, 960))).replace("203.0.113.1", "203.0.113.2");
+    let www1_day = traffic(0, 1440, None);
+    let dir = servers([www1_day.clone(), format!("{www2_own}{www1_day}")]);
+    let windows = [
+        "w=2024-03-01T10:00Z..2024-03-01T12:00Z",
+        "early=2024-03-01T01:00Z..2024-03-01T02:00Z",
+    ];
+    let run = scan_servers(&dir, &windows);
+    let w = window(&run);
+    assert_eq!(w["verdict"], "inconclusive");
+    assert_eq!(caveat_kinds(&w), ["source_gap"]);
+    assert_eq!(
+        run.findings_json()["windows"][1]["verdict"],
+        "no_evidence_of_access"
+    );
+}
+
+#[test]
 fn the_original_of_a_copy_cut_short_is_no_copy_of_it() {
     // www3 keeps a copy of www1's log taken before its last line. Counting
     // the copy's lines both ways made www1's own log a copy too: www1's
