@@ -2901,7 +2901,8 @@ fn copies_beside_own_logs(
 /// original). The original of a copy cut short holds a record more than
 /// the copy, and is no copy of it.
 fn copied_whole(files: &[FileSummary], overlaps: &[Overlap]) -> BTreeMap<usize, Vec<usize>> {
-    let mut covered: BTreeMap<usize, (Vec<Range<u64>>, Vec<usize>)> = BTreeMap::new();
+    // The lines of each file that runs with each other file cover.
+    let mut by_pair: BTreeMap<(usize, usize), Vec<Range<u64>>> = BTreeMap::new();
     let across = overlaps
         .iter()
         .filter(|o| files[o.file].input.source != files[o.of_file].input.source);
@@ -2910,20 +2911,39 @@ fn copied_whole(files: &[FileSummary], overlaps: &[Overlap]) -> BTreeMap<usize, 
             (o.file, o.first_line, o.of_file),
             (o.of_file, o.of_first_line, o.file),
         ] {
-            let (ranges, others) = covered.entry(file).or_default();
-            ranges.push(first..first + o.lines);
-            others.push(other);
+            (by_pair.entry((file, other)).or_default()).push(first..first + o.lines);
         }
     }
     // Lines that are no records (blank lines, a note, a last line cut
     // short) may be the copy's own.
-    covered
+    let whole = |file: usize, ranges: &[Range<u64>]| {
+        let f = &files[file];
+        lines_covered(ranges) + f.unparsed + u64::from(f.unterminated_last_line) >= f.lines.max(1)
+    };
+    let whole_by = |file: usize, other: usize| {
+        by_pair
+            .get(&(file, other))
+            .is_some_and(|ranges| whole(file, ranges))
+    };
+    // Two files each a whole copy of the other: the one with more records
+    // is the original (of a copy taken before its last record); with as
+    // many (a copy with a note of its own), each is a copy, as identical
+    // files are.
+    let records = |file: usize| files[file].lines - files[file].unparsed;
+    let copy_of = |file: usize, other: usize| {
+        !(whole_by(file, other) && whole_by(other, file) && records(file) > records(other))
+    };
+    let mut copies: BTreeMap<usize, (Vec<Range<u64>>, Vec<usize>)> = BTreeMap::new();
+    for (&(file, other), ranges) in &by_pair {
+        if copy_of(file, other) {
+            let (all, others) = copies.entry(file).or_default();
+            all.extend(ranges.iter().cloned());
+            others.push(other);
+        }
+    }
+    copies
         .into_iter()
-        .filter(|(file, (ranges, _))| {
-            let f = &files[*file];
-            lines_covered(ranges) + f.unparsed + u64::from(f.unterminated_last_line)
-                >= f.lines.max(1)
-        })
+        .filter(|(file, (ranges, _))| whole(*file, ranges))
         .map(|(file, (_, others))| (file, others))
         .collect()
 }

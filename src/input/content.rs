@@ -403,49 +403,36 @@ trait Member: Read + Sized {
     }
 }
 
+/// The `Member` methods every decoder here has by the same names: its
+/// start on the stored bytes, and its access to them (`into_inner`, or
+/// zstd's `finish`).
+macro_rules! member_access {
+    ($start:expr, $into:ident) => {
+        fn start(stored: Stored) -> io::Result<Self> {
+            $start(stored)
+        }
+        fn stored(&self) -> &Stored {
+            self.get_ref()
+        }
+        fn stored_mut(&mut self) -> &mut Stored {
+            self.get_mut()
+        }
+        fn into_stored(self) -> Stored {
+            self.$into()
+        }
+    };
+}
+
 impl Member for flate2::bufread::GzDecoder<Stored> {
-    fn start(stored: Stored) -> io::Result<Self> {
-        Ok(flate2::bufread::GzDecoder::new(stored))
-    }
-    fn stored(&self) -> &Stored {
-        self.get_ref()
-    }
-    fn stored_mut(&mut self) -> &mut Stored {
-        self.get_mut()
-    }
-    fn into_stored(self) -> Stored {
-        self.into_inner()
-    }
+    member_access!(|s| Ok(flate2::bufread::GzDecoder::new(s)), into_inner);
 }
 
 impl Member for bzip2::bufread::BzDecoder<Stored> {
-    fn start(stored: Stored) -> io::Result<Self> {
-        Ok(bzip2::bufread::BzDecoder::new(stored))
-    }
-    fn stored(&self) -> &Stored {
-        self.get_ref()
-    }
-    fn stored_mut(&mut self) -> &mut Stored {
-        self.get_mut()
-    }
-    fn into_stored(self) -> Stored {
-        self.into_inner()
-    }
+    member_access!(|s| Ok(bzip2::bufread::BzDecoder::new(s)), into_inner);
 }
 
 impl Member for liblzma::bufread::XzDecoder<Stored> {
-    fn start(stored: Stored) -> io::Result<Self> {
-        Ok(liblzma::bufread::XzDecoder::new(stored))
-    }
-    fn stored(&self) -> &Stored {
-        self.get_ref()
-    }
-    fn stored_mut(&mut self) -> &mut Stored {
-        self.get_mut()
-    }
-    fn into_stored(self) -> Stored {
-        self.into_inner()
-    }
+    member_access!(|s| Ok(liblzma::bufread::XzDecoder::new(s)), into_inner);
     fn produced(&self) -> Option<u64> {
         Some(self.total_out())
     }
@@ -473,18 +460,10 @@ impl Member for liblzma::bufread::XzDecoder<Stored> {
 }
 
 impl Member for zstd::stream::read::Decoder<'static, Stored> {
-    fn start(stored: Stored) -> io::Result<Self> {
-        Ok(zstd::stream::read::Decoder::with_buffer(stored)?.single_frame())
-    }
-    fn stored(&self) -> &Stored {
-        self.get_ref()
-    }
-    fn stored_mut(&mut self) -> &mut Stored {
-        self.get_mut()
-    }
-    fn into_stored(self) -> Stored {
-        self.finish()
-    }
+    member_access!(
+        |s| Ok(zstd::stream::read::Decoder::with_buffer(s)?.single_frame()),
+        finish
+    );
 }
 
 impl<D: Member> Members<D> {
