@@ -341,10 +341,13 @@ fn bracketed_or_zoned(client: &str) -> Option<IpAddr> {
     let address = match client.strip_prefix('[') {
         Some(inner) => {
             let (address, rest) = inner.split_once(']')?;
-            let port = rest.strip_prefix(':').unwrap_or(rest);
-            port.bytes()
-                .all(|b| b.is_ascii_digit())
-                .then_some(address)?
+            let port_or_none = match rest {
+                "" => true,
+                _ => rest.strip_prefix(':').is_some_and(|port| {
+                    !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
+                }),
+            };
+            port_or_none.then_some(address)?
         }
         None => client,
     };
@@ -1038,6 +1041,8 @@ mod tests {
             ("[::ffff:192.0.2.1]", Some("192.0.2.1")),
             ("[1.2.3.4]", None),
             ("[2001:db8::1]x", None),
+            ("[2001:db8::1]80", None),
+            ("[2001:db8::1]:", None),
             ("host%eth0", None),
             ("fe80::1%", None),
         ] {

@@ -379,8 +379,9 @@ fn zone_assumed(summary: &Summary, config: &ScanConfig) -> Vec<ZoneAssumed> {
     let mut notable: BTreeMap<usize, (Timestamp, Timestamp)> = BTreeMap::new();
     for line in summary.unparsed.notable() {
         if let Some(t) = line.time {
-            let span = notable.entry(line.location.file).or_insert((t, t));
-            *span = (span.0.min(t), span.1.max(t));
+            let from = line.earliest.unwrap_or(t);
+            let span = notable.entry(line.location.file).or_insert((from, t));
+            *span = (span.0.min(from), span.1.max(t));
         }
     }
     (summary.files.iter().enumerate())
