@@ -440,10 +440,7 @@ fn take_off_copied_minutes(
     file_minutes: &mut [Vec<(i64, u64)>],
     across: &[RunAcross],
 ) {
-    let whole = |file: usize, lines: u64| {
-        let f = &files[file];
-        lines + f.unparsed + u64::from(f.unterminated_last_line) >= f.lines
-    };
+    let whole = |file: usize, lines: u64| records_all_in(&files[file], lines);
     for RunAcross { run, minutes } in across {
         let holder = match (whole(run.file, run.lines), whole(run.of_file, run.lines)) {
             (true, false) => run.of_file,
@@ -2914,12 +2911,8 @@ fn copied_whole(files: &[FileSummary], overlaps: &[Overlap]) -> BTreeMap<usize, 
             (by_pair.entry((file, other)).or_default()).push(first..first + o.lines);
         }
     }
-    // Lines that are no records (blank lines, a note, a last line cut
-    // short) may be the copy's own.
-    let whole = |file: usize, ranges: &[Range<u64>]| {
-        let f = &files[file];
-        lines_covered(ranges) + f.unparsed + u64::from(f.unterminated_last_line) >= f.lines.max(1)
-    };
+    let whole =
+        |file: usize, ranges: &[Range<u64>]| records_all_in(&files[file], lines_covered(ranges));
     let whole_by = |file: usize, other: usize| {
         by_pair
             .get(&(file, other))
@@ -2946,6 +2939,13 @@ fn copied_whole(files: &[FileSummary], overlaps: &[Overlap]) -> BTreeMap<usize, 
         .filter(|(file, (ranges, _))| whole(*file, ranges))
         .map(|(file, (_, others))| (file, others))
         .collect()
+}
+
+/// Whether `covered` lines of `file` (runs it shares with other files)
+/// hold all its records: lines that are no records (blank lines, a note,
+/// a last line cut short) may be a copy's own.
+fn records_all_in(file: &FileSummary, covered: u64) -> bool {
+    covered + file.unparsed + u64::from(file.unterminated_last_line) >= file.lines.max(1)
 }
 
 /// How many lines the union of `ranges` holds (runs against several files

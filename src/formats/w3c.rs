@@ -358,7 +358,7 @@ impl State {
         let taken = values
             .get(Slot::TimeTaken)
             .and_then(|t| self.seconds_taken(t));
-        let time = Timestamp(logged.0 - taken.map_or(0, |t| t.floor() as i64));
+        let time = received(logged, taken);
         // Both the logged second and `time-taken` are cut to their unit:
         // a request that took 1.5 s, logged at 10:00:02, was received in
         // 10:00:00 or 10:00:01 (placed at the later, see `TwoReadings`).
@@ -515,7 +515,7 @@ impl State {
     pub fn time_of(&self, line: &[u8], zone: Tz) -> Option<Timestamp> {
         let logged = self.logged_time_of(line, zone)?;
         let taken = self.taken_of_unparsed(line).flatten();
-        Some(Timestamp(logged.0 - taken.map_or(0, |t| t.floor() as i64)))
+        Some(received(logged, taken))
     }
 
     /// The earliest instant the request of a line that did not parse may
@@ -524,12 +524,12 @@ impl State {
     /// cannot be told apart), up to a day before the time logged.
     pub fn earliest_of(&self, line: &[u8], zone: Tz) -> Option<Timestamp> {
         let logged = self.logged_time_of(line, zone)?;
-        let earliest = match self.taken_of_unparsed(line)? {
+        let taken = self.taken_of_unparsed(line)?;
+        let earliest = match taken {
             Some(taken) => logged.0 - taken.ceil() as i64,
             None => logged.0 - MOST_TAKEN as i64,
         };
-        let latest = self.time_of(line, zone)?;
-        (earliest < latest.0).then_some(Timestamp(earliest))
+        (earliest < received(logged, taken).0).then_some(Timestamp(earliest))
     }
 
     /// The `time-taken` of a line that did not parse, where lines log
@@ -554,6 +554,14 @@ impl State {
         self.time(Some(date), Some(time), local, zone, &mut flags)
             .ok()
     }
+}
+
+/// When a request logged at `logged` after `taken` seconds was received,
+/// to the second (the later of the two it may have been, see
+/// `RecordFlags::SECOND_IN_DOUBT`); as logged when its time-taken is not
+/// known.
+fn received(logged: Timestamp, taken: Option<f64>) -> Timestamp {
+    Timestamp(logged.0 - taken.map_or(0, |t| t.floor() as i64))
 }
 
 fn unquote(word: &[u8]) -> &[u8] {

@@ -899,6 +899,13 @@ fn servers(logs: [String; 2]) -> tempfile::TempDir {
     dir
 }
 
+/// The windows of the cases of a server's copy of another's log: one
+/// inside www2's silence (08:00Z to 16:00Z), one before it.
+const COPY_WINDOWS: [&str; 2] = [
+    "w=2024-03-01T10:00Z..2024-03-01T12:00Z",
+    "early=2024-03-01T01:00Z..2024-03-01T02:00Z",
+];
+
 /// `www1` and `www2` in `dir`, scanned as two sources with `windows`.
 fn scan_servers(dir: &tempfile::TempDir, windows: &[&str]) -> Run {
     let path = |server: &str| dir.path().join(server).to_str().unwrap().to_string();
@@ -1568,10 +1575,7 @@ fn a_copy_of_another_servers_log_counts_for_neither_server() {
     let dir = servers([traffic(0, 1440, None), traffic(0, 1440, Some((480, 960)))]);
     let www1_log = dir.path().join("www1/access.log");
     std::fs::copy(&www1_log, dir.path().join("www2/access.log.bak")).unwrap();
-    let windows = [
-        "w=2024-03-01T10:00Z..2024-03-01T12:00Z",
-        "early=2024-03-01T01:00Z..2024-03-01T02:00Z",
-    ];
+    let windows = COPY_WINDOWS;
     let detail = |server: &str| {
         format!(
             "1 stretch without a parsed line of one source over the 1h threshold, while \
@@ -1628,11 +1632,7 @@ fn an_older_copy_of_another_servers_log_counts_for_neither_server() {
         .map(|l| format!("{l}\n"))
         .collect();
     std::fs::write(dir.path().join("www2/access.log.bak"), copy).unwrap();
-    let windows = [
-        "w=2024-03-01T10:00Z..2024-03-01T12:00Z",
-        "early=2024-03-01T01:00Z..2024-03-01T02:00Z",
-    ];
-    let run = scan_servers(&dir, &windows);
+    let run = scan_servers(&dir, &COPY_WINDOWS);
     let www2 = dir.path().join("www2");
     let www2 = www2.to_str().unwrap();
     assert_one_source_caveat(
@@ -1664,11 +1664,7 @@ fn a_copy_of_two_rotated_files_with_a_note_counts_for_neither_server() {
     let www1_log = std::fs::read_to_string(dir.path().join("www1/access.log")).unwrap();
     let joined = format!("# copied from www1\n\n{rotated}{www1_log}");
     std::fs::write(dir.path().join("www2/access.log.bak"), joined).unwrap();
-    let windows = [
-        "w=2024-03-01T10:00Z..2024-03-01T12:00Z",
-        "early=2024-03-01T01:00Z..2024-03-01T02:00Z",
-    ];
-    let run = scan_servers(&dir, &windows);
+    let run = scan_servers(&dir, &COPY_WINDOWS);
     let w = window(&run);
     assert_eq!(w["verdict"], "inconclusive");
     assert_eq!(caveat_kinds(&w), ["source_gap"]);
@@ -1682,11 +1678,7 @@ fn another_servers_log_appended_to_a_servers_own_fills_no_gap_of_it() {
     let www2_own = traffic(0, 1440, Some((480, 960))).replace("203.0.113.1", "203.0.113.2");
     let www1_day = traffic(0, 1440, None);
     let dir = servers([www1_day.clone(), format!("{www2_own}{www1_day}")]);
-    let windows = [
-        "w=2024-03-01T10:00Z..2024-03-01T12:00Z",
-        "early=2024-03-01T01:00Z..2024-03-01T02:00Z",
-    ];
-    let run = scan_servers(&dir, &windows);
+    let run = scan_servers(&dir, &COPY_WINDOWS);
     let w = window(&run);
     assert_eq!(w["verdict"], "inconclusive");
     assert_eq!(caveat_kinds(&w), ["source_gap"]);
